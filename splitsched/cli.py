@@ -1,0 +1,196 @@
+"""``splitsched`` command line: assembles the subcommands of every layer.
+
+Core commands (solve, evaluate, solvers, show, generate, sets) live here; each
+larger area registers its own commands from its package (``profiles.cli``,
+``bench.cli``, ``replay.cli``) so that the CLI stays one small file.
+Bad input exits with status 2 and a message naming file, field and reason.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from splitsched.io import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Joint DNN partitioning and GPU-CPU scheduling on phones: "
+                       "generate instances, solve, benchmark, replay.")
+console = Console(stderr=True)
+out = Console()
+
+
+def fail(path: str | Path | None, field: str, reason: str) -> None:
+    """Raise the CLI's bad-input error (exit status 2)."""
+    raise InputError(path, field, reason)
+
+
+def _positive_time(value: float, option: str) -> float:
+    if not value > 0:
+        fail(None, option, f"must be > 0, got {value}")
+    return value
+
+
+@app.command("solvers")
+def solvers_cmd() -> None:
+    """List the registered solvers, one line each."""
+    from splitsched.solvers.base import get_solver, solver_names
+
+    for name in solver_names():
+        info = get_solver(name)
+        tag = " [exact]" if info.exact else ""
+        out.print(f"{name:<22}{info.summary}{tag}", highlight=False, soft_wrap=True)
+
+
+@app.command("solve")
+def solve_cmd(
+    instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
+    solver: Annotated[str, typer.Option("--solver", "-s", help="solver name")] = "dp-edf",
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    threads: Annotated[int, typer.Option(help="solver threads")] = 1,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Solve one instance with one solver; write the schedule."""
+    from dataclasses import replace
+
+    from splitsched.io import instance_sha256, read_instance, write_schedule
+    from splitsched.solvers.base import UnknownSolverError, get_solver, solve
+
+    _positive_time(time_limit, "--time-limit")
+    if threads < 1:
+        fail(None, "--threads", f"must be >= 1, got {threads}")
+    try:
+        get_solver(solver)
+    except UnknownSolverError as exc:
+        fail(None, "--solver", str(exc))
+    inst = read_instance(instance_file)
+    res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
+    if output is not None and res.schedule is not None:
+        sched = replace(res.schedule, instance_sha256=instance_sha256(inst),
+                        meta={"status": res.status, "bound": res.bound,
+                              "runtime_s": res.runtime_s, "time_limit_s": time_limit,
+                              "seed": seed, "threads": threads})
+        write_schedule(sched, output)
+    summary = res.summary()
+    if "error" in res.stats:
+        summary["error"] = res.stats["error"]
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        ev = res.evaluation
+        line = (f"{solver}: status={res.status} missed={res.missed} "
+                f"of {inst.num_jobs} jobs"
+                + (f" (miss rate {ev.miss_rate:.3f}, makespan {ev.makespan} us)" if ev else "")
+                + (f" bound={res.bound:g}" if res.bound is not None else "")
+                + f" time={res.runtime_s:.3f}s")
+        out.print(line, highlight=False)
+        if "error" in res.stats:
+            out.print(f"error: {res.stats['error']}", highlight=False)
+    if res.status == "error":
+        raise typer.Exit(1)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
+    schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Check a schedule against an instance: feasibility, misses, makespan."""
+    from splitsched.evaluate import evaluate
+    from splitsched.io import check_schedule_matches, read_instance, read_schedule
+
+    inst = read_instance(instance_file)
+    sched = read_schedule(schedule_file)
+    check_schedule_matches(inst, sched, schedule_file)
+    ev = evaluate(inst, sched)
+    if as_json:
+        d = ev.as_dict()
+        print(json.dumps({k: d[k] for k in ("feasible", "violations", "misses",
+                                             "weighted_misses", "miss_rate", "makespan")}))
+    else:
+        out.print(f"feasible: {ev.feasible}", highlight=False)
+        for v in ev.violations:
+            out.print(f"  violation: {v}", highlight=False)
+        out.print(f"misses: {ev.misses} of {inst.num_jobs} (miss rate {ev.miss_rate:.3f}); "
+                  f"weighted misses {ev.weighted_misses}; makespan {ev.makespan} us",
+                  highlight=False)
+    if not ev.feasible:
+        raise typer.Exit(1)
+
+
+@app.command("show")
+def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")]) -> None:
+    """Summarise an instance: jobs, load, models, deadlines."""
+    from splitsched.generate import describe
+    from splitsched.io import read_instance
+
+    inst = read_instance(instance_file)
+    info = describe(inst)
+    out.print(f"instance {inst.id}: {info['jobs']} jobs, {len(inst.networks)} networks",
+              highlight=False)
+    for key in ("device", "scenario", "seed"):
+        if key in inst.provenance:
+            out.print(f"  {key}: {inst.provenance[key]}", highlight=False)
+    out.print(f"  releases: {info['first_release']} .. {info['last_release']} us; "
+              f"horizon {info['horizon']} us", highlight=False)
+    out.print(f"  load (best-cut work / horizon): {info['load']:.3f}; "
+              f"mean slack (window / best latency): {info['mean_slack']:.2f}", highlight=False)
+    table = Table("network", "jobs", "layers", "GPU-only us", "CPU-only us", "best cut",
+                  "best us")
+    for row in info["networks"]:
+        table.add_row(row["name"], str(row["jobs"]), str(row["layers"]), str(row["gpu_only"]),
+                      str(row["cpu_only"]), str(row["best_cut"]), str(row["best"]))
+    out.print(table)
+
+
+def _register_areas() -> None:
+    """Let each area add its own subcommands (kept out of this file)."""
+    import importlib
+
+    for module in ("splitsched.generate_cli", "splitsched.profiles.cli", "splitsched.bench.cli",
+                   "splitsched.replay.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue  # area not present in this build
+            raise
+        mod.register(app)
+
+
+_register_areas()
+
+
+def main() -> None:
+    """Console entry point: bad input becomes a clear message and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        console.print(f"error: {exc}", highlight=False, markup=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        console.print("aborted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

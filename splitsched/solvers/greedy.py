@@ -1,0 +1,115 @@
+"""Greedy baselines: what inference frameworks do today, and simple EDF rules.
+
+All share one non-preemptive list scheduler: whenever a job is dispatched it
+takes the earliest start on the processors its cut needs. The ``fifo-*``
+rules know no deadlines and run every job; the ``edf-*`` rules drop, at
+dispatch, a job that can no longer meet its deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from splitsched.problem import Instance, Job, JobPlan, Schedule, StageTable
+from splitsched.solvers.base import SolverOutput, register
+
+CutChoice = Callable[[StageTable], list[int]]
+
+
+def _edf_key(job: Job) -> tuple[int, int, str]:
+    return (job.deadline, job.release, job.id)
+
+
+def _fifo_key(job: Job) -> tuple[int, int, str]:
+    return (job.release, 0, job.id)
+
+
+def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tuple[int, int, str]],
+                  choices: CutChoice, drop_late: bool) -> Schedule:
+    """Dispatch released jobs by priority; each takes its earliest-ending cut.
+
+    The dispatch time is the moment the first processor frees up (or the next
+    release if nothing is waiting); among jobs released by then the one with
+    the smallest priority key goes next.
+    """
+    pending = sorted(instance.jobs, key=priority)
+    gpu_free = cpu_free = 0
+    plans: dict[str, JobPlan] = {}
+    while pending:
+        now = min(gpu_free, cpu_free)
+        released = [j for j in pending if j.release <= now]
+        if not released:
+            now = min(j.release for j in pending)
+            released = [j for j in pending if j.release <= now]
+        job = released[0]  # pending is sorted by priority
+        pending.remove(job)
+        st = instance.stages_of(job)
+        last = st.num_layers
+        best: tuple[int, int, int, int] | None = None  # (finish, cut, gpu_s, cpu_s)
+        for k in choices(st):
+            g = max(gpu_free, job.release)
+            g_end = g + int(st.a[k])
+            if k < last:
+                ready = job.release if k == 0 else g_end + int(st.h[k])
+                c = max(cpu_free, ready)
+                finish = c + int(st.b[k])
+            else:
+                c, finish = -1, g_end
+            if best is None or finish < best[0]:
+                best = (finish, k, g, c)
+        assert best is not None
+        finish, k, g, c = best
+        if drop_late and finish > job.deadline:
+            plans[job.id] = JobPlan(job=job.id, cut=None)
+            continue
+        if k > 0:
+            gpu_free = g + int(st.a[k])
+        if k < last:
+            cpu_free = c + int(st.b[k])
+        plans[job.id] = JobPlan(job=job.id, cut=k, gpu_start=g if k > 0 else None,
+                                cpu_start=c if k < last else None)
+    return Schedule(instance_id=instance.id, solver=solver,
+                    plans=tuple(plans[j.id] for j in instance.jobs))
+
+
+def _gpu_only(st: StageTable) -> list[int]:
+    return [st.num_layers]
+
+
+def _cpu_only(st: StageTable) -> list[int]:
+    return [0]
+
+
+def _best_single(st: StageTable) -> list[int]:
+    last = st.num_layers
+    return [last] if st.a[last] <= st.b[0] else [0]
+
+
+def _every_cut(st: StageTable) -> list[int]:
+    return list(st.cuts)
+
+
+def _make(name: str, summary: str, priority: Callable[[Job], tuple[int, int, str]],
+          choices: CutChoice, drop_late: bool) -> None:
+    def run(instance: Instance, *, time_limit_s: float, seed: int, threads: int) -> SolverOutput:
+        return SolverOutput(schedule=list_schedule(instance, name, priority, choices, drop_late),
+                            status="feasible")
+
+    run.__name__ = f"solve_{name.replace('-', '_')}"
+    register(name, summary)(run)
+
+
+_make("fifo-gpu", "every job whole on the GPU in release order, none dropped "
+      "(what inference frameworks do today)", _fifo_key, _gpu_only, False)
+_make("fifo-cpu", "every job whole on the CPU in release order, none dropped",
+      _fifo_key, _cpu_only, False)
+_make("edf-gpu", "every job whole on the GPU, earliest deadline first, late jobs dropped",
+      _edf_key, _gpu_only, True)
+_make("edf-cpu", "every job whole on the CPU, earliest deadline first, late jobs dropped",
+      _edf_key, _cpu_only, True)
+_make("edf-best-single", "each job whole on its faster processor, EDF, late jobs dropped",
+      _edf_key, _best_single, True)
+_make("edf-greedy-cut", "EDF list scheduling; each job takes the cut that ends it earliest "
+      "given both processors' availability; late jobs dropped", _edf_key, _every_cut, True)
+
+
