@@ -1,0 +1,58 @@
+"""Find and load derived device profiles (``instances/profiles/<device>.json``).
+
+The directory is ``$SPLITSCHED_PROFILES`` if set, else ``instances/profiles``
+of the source checkout this package lives in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from splitsched.io import InputError, profile_networks, read_profile
+from splitsched.problem import Network
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def profiles_dir() -> Path:
+    env = os.environ.get("SPLITSCHED_PROFILES")
+    return Path(env) if env else REPO_ROOT / "instances" / "profiles"
+
+
+@dataclass(frozen=True)
+class DeviceProfile:
+    """All networks measured on one device (one CPU setting)."""
+
+    device: str
+    soc: str
+    networks: dict[str, Network]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def list_devices(directory: Path | None = None) -> list[str]:
+    d = directory or profiles_dir()
+    return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+
+
+@lru_cache(maxsize=64)
+def _load(path: Path) -> DeviceProfile:
+    m = read_profile(path)
+    nets = profile_networks(m)
+    return DeviceProfile(device=m.device, soc=m.soc, networks={n.name: n for n in nets},
+                         provenance=dict(m.provenance), path=path)
+
+
+def load_device(device: str, directory: Path | None = None) -> DeviceProfile:
+    """Load ``<device>.json``; an unknown device is an InputError listing the known ones."""
+    d = directory or profiles_dir()
+    path = d / f"{device}.json"
+    if not path.exists():
+        known = ", ".join(list_devices(d)) or "(none)"
+        raise InputError(None, "device", f"unknown device {device!r}; known devices: {known} "
+                                         f"(profiles in {d})")
+    return _load(path.resolve())
