@@ -175,7 +175,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except InputError as exc:
-        console.print(f"error: {exc}", highlight=False, markup=False)
+        print(f"error: {exc}", file=sys.stderr)  # plain print: never wrapped
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

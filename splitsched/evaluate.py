@@ -7,6 +7,7 @@ passing through here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -56,7 +57,7 @@ class Evaluation:
 def _check_overlaps(stages: list[Stage], processor: str, violations: list[str]) -> None:
     busy = sorted((s for s in stages if s.processor == processor and s.end > s.start),
                   key=lambda s: (s.start, s.end))
-    for prev, cur in zip(busy, busy[1:], strict=False):
+    for prev, cur in itertools.pairwise(busy):
         if cur.start < prev.end:
             violations.append(
                 f"overlap on {processor}: job {prev.job!r} runs [{prev.start}, {prev.end}) and "
@@ -86,12 +87,12 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
     stages: list[Stage] = []
 
     seen: set[str] = set()
-    for plan in schedule.plans:
-        if plan.job not in instance.job_index:
-            violations.append(f"unknown job {plan.job!r} in schedule")
-        elif plan.job in seen:
-            violations.append(f"job {plan.job!r} planned more than once")
-        seen.add(plan.job)
+    for listed in schedule.plans:
+        if listed.job not in instance.job_index:
+            violations.append(f"unknown job {listed.job!r} in schedule")
+        elif listed.job in seen:
+            violations.append(f"job {listed.job!r} planned more than once")
+        seen.add(listed.job)
 
     plans = schedule.plan_by_job
     for job in instance.jobs:

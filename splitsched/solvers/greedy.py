@@ -28,25 +28,28 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
                   choices: CutChoice, drop_late: bool) -> Schedule:
     """Dispatch released jobs by priority; each takes its earliest-ending cut.
 
-    The dispatch time is the moment the first processor frees up (or the next
-    release if nothing is waiting); among jobs released by then the one with
-    the smallest priority key goes next.
+    The dispatch time is the earliest moment at which some pending job could
+    start on a processor its cut options use (non-idling); among the jobs
+    released by then the one with the smallest priority key goes next.
     """
     pending = sorted(instance.jobs, key=priority)
+    options = {j.id: choices(instance.stages_of(j)) for j in instance.jobs}
+    # which processors each job's options may use: (uses GPU, uses CPU)
+    uses = {jid: (any(k > 0 for k in ks),
+                  any(k < instance.stages_of(instance.jobs[instance.job_index[jid]]).num_layers
+                      for k in ks))
+            for jid, ks in options.items()}
     gpu_free = cpu_free = 0
     plans: dict[str, JobPlan] = {}
     while pending:
-        now = min(gpu_free, cpu_free)
-        released = [j for j in pending if j.release <= now]
-        if not released:
-            now = min(j.release for j in pending)
-            released = [j for j in pending if j.release <= now]
-        job = released[0]  # pending is sorted by priority
+        # non-idling dispatch: the earliest moment some pending job could start
+        now = min(max(j.release, _first_free(uses[j.id], gpu_free, cpu_free)) for j in pending)
+        job = next(j for j in pending if j.release <= now)  # pending is sorted by priority
         pending.remove(job)
         st = instance.stages_of(job)
         last = st.num_layers
         best: tuple[int, int, int, int] | None = None  # (finish, cut, gpu_s, cpu_s)
-        for k in choices(st):
+        for k in options[job.id]:
             g = max(gpu_free, job.release)
             g_end = g + int(st.a[k])
             if k < last:
@@ -70,6 +73,12 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
                                 cpu_start=c if k < last else None)
     return Schedule(instance_id=instance.id, solver=solver,
                     plans=tuple(plans[j.id] for j in instance.jobs))
+
+
+def _first_free(uses: tuple[bool, bool], gpu_free: int, cpu_free: int) -> int:
+    """When the earliest of the processors a job may use becomes free."""
+    uses_gpu, uses_cpu = uses
+    return min(gpu_free if uses_gpu else cpu_free, cpu_free if uses_cpu else gpu_free)
 
 
 def _gpu_only(st: StageTable) -> list[int]:
