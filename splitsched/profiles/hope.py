@@ -1,0 +1,359 @@
+"""HOPE importers: hope-mnn and hope-acl measurements -> one profile file per device.
+
+``build_profiles`` is the public entry point. hope-mnn networks are DAGs
+(``*-info.txt``) linearised in the recorded execution order; hope-acl
+networks are chains whose tensor sizes come from the published architectures
+(:mod:`splitsched.profiles.acl_shapes`) and whose run-to-run spread comes from
+the raw per-run traces. Both are reduced to at most ``max_cuts`` segments
+(:mod:`splitsched.profiles.reduce`) and written with
+:func:`splitsched.io.profile_to_dict`, deterministically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from splitsched.io import InputError, atomic_write_text, dumps, profile_to_dict
+from splitsched.problem import Network
+from splitsched.profiles.acl_shapes import acl_shapes
+from splitsched.profiles.handoff import (
+    CrossingTensor,
+    DeviceHandoff,
+    crossing_sets,
+    graph_tensors,
+    measured_table,
+    plan_device_handoffs,
+    tensor_costs,
+)
+from splitsched.profiles.raw import (
+    CPU_THREAD_COLUMNS,
+    DEVICES,
+    INFO_COMMIT,
+    INFO_PATH,
+    SOURCE_COMMIT,
+    SOURCE_REPOSITORY,
+    OpTimes,
+    OpTrace,
+    Shape,
+    read_data_trans,
+    read_info,
+    read_layerwise,
+    read_trace,
+    same_names,
+)
+from splitsched.profiles.reduce import DEFAULT_MAX_CUTS, OperatorProfile, reduce_profile
+
+ACL_SMALL_MODELS = ("acl-alexnet", "acl-squeezenet", "acl-mobilenet", "acl-mobilenet_v2")
+TRACE_WARMUP_RUNS = 1
+"""Runs dropped from the start of each raw trace (warm-up; vivo_z3 squeezenet's first
+GPU run is ~660 ms against ~1 ms after)."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DeviceBundle:
+    """Everything gathered for one device file."""
+
+    device: str
+    networks: list[Network] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def network_name(model: str) -> str:
+    """Folder name -> network name (``acl-mobilenet_v2`` -> ``acl-mobilenet-v2``)."""
+    return model.replace("_", "-")
+
+
+def _one(folder: Path, pattern: str) -> Path | None:
+    found = sorted(folder.glob(pattern))
+    return found[0] if found else None
+
+
+def _cut_handoffs(tensors: list[CrossingTensor], num_ops: int, costs: list[float]
+                  ) -> tuple[tuple[float, ...], tuple[int, ...], list[list[int]]]:
+    sets = crossing_sets(tensors, num_ops)
+    handoff = tuple(math.fsum(costs[t] for t in s) for s in sets)
+    return handoff, tuple(len(s) for s in sets), sets
+
+
+def _handoff_summary(plan: DeviceHandoff, sets: list[list[int]], measured: list[bool],
+                     cuts: list[int]) -> dict[str, Any]:
+    used = sorted({t for k in cuts for t in sets[k]})
+    n_measured = sum(1 for t in used if measured[t])
+    if plan.method == "borrowed fit":
+        method = "borrowed fit"
+    elif n_measured == len(used):
+        method = "measured"
+    elif n_measured == 0:
+        method = "fit"
+    else:
+        method = "measured + fit"
+    return {"method": method, "tensors_at_kept_cuts": len(used),
+            "tensors_measured": n_measured, "tensors_from_fit": len(used) - n_measured,
+            "rule": "h(k) = sum over tensors produced at or before the cut and read after "
+                    "it of the GPU->CPU time: the measured time of that shape on this device "
+                    "and model where listed, else the fit (fp32 bytes = 4 x product of dims, "
+                    "zero dims are absent axes)",
+            "device_plan": plan.as_dict()}
+
+
+def _base_provenance(source: str, framework: str, device: str, cpu_threads: int
+                     ) -> dict[str, Any]:
+    info = DEVICES[device]
+    prov: dict[str, Any] = {
+        "source_repository": SOURCE_REPOSITORY, "source_commit": SOURCE_COMMIT,
+        "source_folder": source, "device": device, "soc": info.soc, "gpu": info.gpu,
+        "framework": framework,
+        "cpu_setting": f"big cores, {cpu_threads} thread{'s' if cpu_threads > 1 else ''}",
+        "gpu_setting": "OpenCL, operator by operator with synchronisation",
+    }
+    if info.note:
+        prov["device_note"] = info.note
+    return prov
+
+
+# --------------------------------------------------------------------------- hope-mnn
+def import_mnn(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
+               cpu_threads: int, max_cuts: int) -> Network | str:
+    """One hope-mnn (model, device): the reduced network, or why it was skipped."""
+    model_dir = raw_dir / "hope-mnn" / model
+    info_path = model_dir / f"{model}-info.txt"
+    if not info_path.is_file():
+        return "no info.txt graph file"
+    lat_path = _one(model_dir / device, "*-layerwise-latency.csv")
+    if lat_path is None:
+        return "no layerwise-latency file"
+    times = read_layerwise(lat_path, cpu_threads)
+    if times is None:
+        return f"{lat_path.name} is empty"
+    ops = read_info(info_path)
+    if not same_names(times.names, [op.name for op in ops]):
+        return (f"{lat_path.name} ({len(times.names)} ops) does not match "
+                f"{info_path.name} ({len(ops)} ops) line by line")
+    tensors = graph_tensors(ops)
+    trans_path = _one(model_dir / device, "*-data-trans.csv")
+    rows = read_data_trans(trans_path) if trans_path is not None else []
+    table = measured_table(rows) if plan.trusted_tables else {}
+    costs, measured = tensor_costs([t.shape for t in tensors], table, plan.fit)
+    handoff, crossing, sets = _cut_handoffs(tensors, len(ops), costs)
+    profile = OperatorProfile(times.names, times.gpu_us, times.cpu_us, handoff, crossing)
+    prov = _base_provenance("hope-mnn", "MNN (modified; CPU kernels and OpenCL GPU)", device,
+                            cpu_threads)
+    prov["files"] = {"latency": lat_path.name,
+                     "data_trans": trans_path.name if trans_path else None,
+                     "data_trans_rows": len(rows),
+                     "graph": f"{info_path.name} ({SOURCE_REPOSITORY} commit {INFO_COMMIT}, "
+                              f"{INFO_PATH})"}
+    prov["linearisation"] = "recorded execution order (line order of the latency and info files)"
+    net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
+    cuts = list(net.provenance["reduction"]["cut_after_operator"])
+    prov = dict(net.provenance)
+    prov["handoff"] = _handoff_summary(plan, sets, measured, cuts)
+    return Network(net.name, net.layer_names, net.gpu_us, net.cpu_us, net.handoff_us,
+                   net.gpu_sd_us, net.cpu_sd_us, prov)
+
+
+# --------------------------------------------------------------------------- hope-acl
+def _acl_tensors(model: str, names: tuple[str, ...]) -> tuple[list[CrossingTensor], int]:
+    """Chain tensors (plus branch/residual readers) with architecture shapes.
+
+    Returns the tensors and how many ops had no known shape (their output is
+    then left out of every hand-off).
+    """
+    known = acl_shapes(model)
+    shapes, extra = known if known is not None else ({}, {})
+    index = {n: i for i, n in enumerate(names)}
+    last_reader = {i: i + 1 for i in range(len(names) - 1)}
+    for reader, producers in extra.items():
+        if reader in index:
+            for p in producers:
+                if p in index:
+                    last_reader[index[p]] = max(last_reader.get(index[p], 0), index[reader])
+    tensors: list[CrossingTensor] = []
+    missing = 0
+    for i, name in enumerate(names):
+        if name not in shapes:
+            missing += 1
+            continue
+        if i in last_reader:
+            shape: Shape = (1, *shapes[name])
+            tensors.append(CrossingTensor(shape, i, last_reader[i]))
+    return tensors, missing
+
+
+def _acl_times(times: OpTimes | None, cpu_trace: OpTrace | None, gpu_trace: OpTrace | None
+               ) -> tuple[tuple[str, ...], tuple[float, ...], tuple[float, ...], str] | None:
+    """Per-op means: the layerwise file, or the traces where the file lists fewer ops."""
+    if cpu_trace is not None and gpu_trace is not None and \
+            same_names(cpu_trace.names, gpu_trace.names) and \
+            (times is None or len(times.names) < len(gpu_trace.names)):
+        listed = 0 if times is None else len(times.names)
+        why = (f"means of the raw per-run traces (runs after the first {TRACE_WARMUP_RUNS}); "
+               f"the layerwise-latency file lists only {listed} of the "
+               f"{len(gpu_trace.names)} traced operators")
+        return (gpu_trace.names, gpu_trace.mean(TRACE_WARMUP_RUNS),
+                cpu_trace.mean(TRACE_WARMUP_RUNS), why)
+    if times is None:
+        return None
+    return times.names, times.gpu_us, times.cpu_us, "layerwise-latency file (mean over runs)"
+
+
+def _sds(names: tuple[str, ...], trace: OpTrace | None) -> tuple[float, ...]:
+    if trace is None:
+        return ()
+    by_name = dict(zip(trace.names, trace.sd(TRACE_WARMUP_RUNS), strict=True))
+    if any(n not in by_name for n in names):
+        return ()
+    return tuple(by_name[n] for n in names)
+
+
+def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
+               cpu_threads: int, max_cuts: int) -> Network | str:
+    """One hope-acl chain model on one device: the reduced network, or why it was skipped."""
+    folder = raw_dir / "hope-acl" / model / device
+    lat_path = _one(folder, "*-layerwise-latency.csv")
+    times = read_layerwise(lat_path, cpu_threads) if lat_path is not None else None
+    cpu_path = _one(folder, f"*-cpu-big-{cpu_threads}.csv")
+    gpu_path = _one(folder, "*-gpu-big-1.csv") or _one(folder, "*-gpu-1.csv")
+    cpu_trace = read_trace(cpu_path) if cpu_path is not None else None
+    gpu_trace = read_trace(gpu_path) if gpu_path is not None else None
+    chosen = _acl_times(times, cpu_trace, gpu_trace)
+    if chosen is None:
+        return "no per-operator latency data (layerwise file missing or empty, no traces)"
+    names, gpu, cpu, times_from = chosen
+    tensors, missing = _acl_tensors(model, names)
+    costs, measured = tensor_costs([t.shape for t in tensors], {}, plan.fit)
+    handoff, crossing, sets = _cut_handoffs(tensors, len(names), costs)
+    gpu_sd, cpu_sd = _sds(names, gpu_trace), _sds(names, cpu_trace)
+    profile = OperatorProfile(names, gpu, cpu, handoff, crossing, gpu_sd, cpu_sd)
+    prov = _base_provenance("hope-acl", "ARM Compute Library (NEON CPU, OpenCL GPU)", device,
+                            cpu_threads)
+    prov["files"] = {"latency": lat_path.name if lat_path else None,
+                     "cpu_trace": cpu_path.name if cpu_path else None,
+                     "gpu_trace": gpu_path.name if gpu_path else None}
+    prov["times_from"] = times_from
+    prov["linearisation"] = "chain, in the recorded operator order"
+    prov["spread"] = (
+        f"per-operator sample standard deviation over the raw per-run traces, first "
+        f"{TRACE_WARMUP_RUNS} run dropped as warm-up" if gpu_sd or cpu_sd else
+        "no raw per-run traces: no spread recorded")
+    prov["tensor_shapes"] = (
+        "no info.txt or .dot with shapes for this model: output shapes taken from the "
+        "published architecture (see splitsched.profiles.acl_shapes); every operator "
+        "reads its predecessor, plus branch/residual inputs"
+        + (f"; {missing} operators without a known shape are left out of hand-offs"
+           if missing else ""))
+    net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
+    cuts = list(net.provenance["reduction"]["cut_after_operator"])
+    prov = dict(net.provenance)
+    prov["handoff"] = _handoff_summary(plan, sets, measured, cuts)
+    return Network(net.name, net.layer_names, net.gpu_us, net.cpu_us, net.handoff_us,
+                   net.gpu_sd_us, net.cpu_sd_us, prov)
+
+
+# --------------------------------------------------------------------------- build
+def _pairs(raw_dir: Path) -> list[tuple[str, str, str]]:
+    """(source, model, device) for every hope-mnn pair and every acl small-model pair."""
+    pairs: list[tuple[str, str, str]] = []
+    for model_dir in sorted((raw_dir / "hope-mnn").iterdir()):
+        if model_dir.is_dir():
+            pairs += [("hope-mnn", model_dir.name, d.name)
+                      for d in sorted(model_dir.iterdir()) if d.is_dir()]
+    for model in ACL_SMALL_MODELS:
+        model_dir = raw_dir / "hope-acl" / model
+        if model_dir.is_dir():
+            pairs += [("hope-acl", model, d.name)
+                      for d in sorted(model_dir.iterdir()) if d.is_dir()]
+    return pairs
+
+
+def collect_networks(raw_dir: Path, *, cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS,
+                     progress: Progress | None = None) -> dict[str, DeviceBundle]:
+    """Import every (model, device) pair; networks and skips grouped per device."""
+    _check_options(raw_dir, cpu_threads, max_cuts)
+    pairs = _pairs(raw_dir)
+    plans = plan_device_handoffs(raw_dir, {d for _, _, d in pairs})
+    bundles: dict[str, DeviceBundle] = {}
+    for source, model, device in pairs:
+        if progress is not None:
+            progress(f"{source}/{model}/{device}")
+        importer = import_mnn if source == "hope-mnn" else import_acl
+        result = importer(raw_dir, model, device, plans[device], cpu_threads=cpu_threads,
+                          max_cuts=max_cuts)
+        bundle = bundles.setdefault(device, DeviceBundle(device))
+        if isinstance(result, str):
+            bundle.skipped.append({"source": source, "model": model, "reason": result})
+        else:
+            bundle.networks.append(result)
+    return {d: b for d, b in sorted(bundles.items())}
+
+
+def _check_options(raw_dir: Path, cpu_threads: int, max_cuts: int) -> None:
+    if not (raw_dir / "hope-mnn").is_dir():
+        raise InputError(raw_dir, "raw", "not a phone-profiles folder (no hope-mnn/ inside)")
+    if cpu_threads not in CPU_THREAD_COLUMNS:
+        raise InputError(None, "cpu_threads", f"must be 1, 2 or 4, got {cpu_threads}")
+    if max_cuts < 1:
+        raise InputError(None, "max_cuts", f"must be >= 1, got {max_cuts}")
+
+
+def profile_text(bundle: DeviceBundle, cpu_threads: int) -> str:
+    """The canonical JSON text of one device file."""
+    info = DEVICES[bundle.device]
+    prov: dict[str, Any] = {
+        "source_repository": SOURCE_REPOSITORY, "source_commit": SOURCE_COMMIT,
+        "info_files_commit": INFO_COMMIT, "gpu": info.gpu,
+        "cpu_setting": f"big cores, {cpu_threads} thread{'s' if cpu_threads > 1 else ''}",
+        "generator": "splitsched.profiles.hope.build_profiles",
+        "skipped": bundle.skipped,
+    }
+    if info.note:
+        prov["device_note"] = info.note
+    return dumps(profile_to_dict(bundle.device, info.soc, bundle.networks, prov))
+
+
+def build_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None = None,
+                   cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS, *,
+                   progress: Progress | None = None) -> list[Path]:
+    """Regenerate ``<out_dir>/<device>.json`` for every device with at least one network.
+
+    Parameters
+    ----------
+    raw_dir:
+        The ``phone-profiles`` folder (default ``<repo>/../shared/data/phone-profiles``).
+    out_dir:
+        Where to write (default: the profile store's directory).
+    cpu_threads:
+        Big-core CPU thread count whose times are used: 1, 2 or 4.
+    max_cuts:
+        The most segments per network.
+    progress:
+        Called with a short label per imported pair and per written file.
+
+    Returns
+    -------
+    list[Path]
+        The files written, sorted by device.
+    """
+    from splitsched.profiles.raw import default_raw_dir
+    from splitsched.profiles.store import profiles_dir
+
+    raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
+    out = Path(out_dir) if out_dir is not None else profiles_dir()
+    bundles = collect_networks(raw, cpu_threads=cpu_threads, max_cuts=max_cuts,
+                               progress=progress)
+    written: list[Path] = []
+    for device, bundle in bundles.items():
+        if not bundle.networks:
+            continue
+        path = out / f"{device}.json"
+        atomic_write_text(path, profile_text(bundle, cpu_threads))
+        if progress is not None:
+            progress(f"wrote {path}")
+        written.append(path)
+    return written

@@ -1,0 +1,270 @@
+"""Readers for the third-party HOPE phone measurements (``phone-profiles/``).
+
+Each reader turns one raw file into plain Python values and nothing more, so
+that importers can decide what to trust. A missing or unparsable file is an
+:class:`~splitsched.io.InputError` naming the file, line and reason; an empty
+file reads as "no data" (the caller records it as skipped).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from splitsched.io import InputError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SOURCE_REPOSITORY = "summerspringwei/DAG-Scheduler"
+SOURCE_COMMIT = "9acc93f"
+INFO_COMMIT = "2799224^"
+INFO_PATH = "mnn/models/<model>/<model>-info.txt"
+
+
+def default_raw_dir() -> Path:
+    """``<repo>/../shared/data/phone-profiles`` (repo = parent of the package)."""
+    return REPO_ROOT.parent / "shared" / "data" / "phone-profiles"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What the data README says about a phone (``inferred`` = from its model)."""
+
+    soc: str
+    gpu: str
+    soc_family: str
+    soc_number: int
+    note: str = ""
+
+
+DEVICES: dict[str, DeviceInfo] = {
+    "mi9": DeviceInfo("Snapdragon 855", "Adreno 640", "Snapdragon", 855, "SoC/GPU inferred"),
+    "snapdragon_855": DeviceInfo("Snapdragon 855", "Adreno 640", "Snapdragon", 855),
+    "huawei_p40": DeviceInfo("Kirin 990", "Mali-G76", "Kirin", 990, "SoC/GPU inferred"),
+    "huawei_mate_20": DeviceInfo("Kirin 980", "Mali-G76", "Kirin", 980, "SoC/GPU inferred"),
+    "oneplus5t": DeviceInfo("Snapdragon 835", "Adreno 540", "Snapdragon", 835),
+    "vivo_z3": DeviceInfo("Snapdragon 710", "Adreno 616", "Snapdragon", 710),
+    "redmi": DeviceInfo("Snapdragon 625", "Adreno 506", "Snapdragon", 625),
+    "lenovo_k5": DeviceInfo("Snapdragon 450", "Adreno 506", "Snapdragon", 450),
+    "oneplus3": DeviceInfo("Snapdragon 820", "Adreno 530", "Snapdragon", 820,
+                           "SoC unconfirmed; GPU assumed from the SoC"),
+}
+
+CPU_THREAD_COLUMNS = {1: 0, 2: 1, 4: 2}
+"""Column of the big-core CPU time (after the name) per thread count."""
+GPU_COLUMN = 3
+
+
+def device_info(device: str) -> DeviceInfo:
+    """Known facts about ``device``; an unknown folder name is an InputError."""
+    if device not in DEVICES:
+        raise InputError(None, "device", f"unknown device folder {device!r}; "
+                                         f"known: {', '.join(sorted(DEVICES))}")
+    return DEVICES[device]
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.is_file():
+        raise InputError(path, "(file)", "no such file")
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _number(path: Path, lineno: int, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, f"line {lineno}", f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(path, f"line {lineno}", f"time must be finite and >= 0: {text!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- latency
+@dataclass(frozen=True)
+class OpTimes:
+    """Per-operator mean times (us) from a layerwise-latency file, in file order."""
+
+    names: tuple[str, ...]
+    cpu_us: tuple[float, ...]
+    gpu_us: tuple[float, ...]
+
+
+def read_layerwise(path: Path, cpu_threads: int) -> OpTimes | None:
+    """Read ``<device>-<model>-layerwise-latency.csv``; ``None`` when the file is empty.
+
+    Parameters
+    ----------
+    path:
+        The file: ``op_name cpu_big_1 cpu_big_2 cpu_big_4 gpu [little x3]``.
+    cpu_threads:
+        1, 2 or 4: which big-core CPU column to keep.
+    """
+    col = CPU_THREAD_COLUMNS[cpu_threads]
+    names: list[str] = []
+    cpu: list[float] = []
+    gpu: list[float] = []
+    for lineno, line in enumerate(_lines(path), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) not in (5, 8):
+            raise InputError(path, f"line {lineno}",
+                             f"expected 5 or 8 space-separated columns, got {len(parts)}")
+        names.append(parts[0])
+        cpu.append(_number(path, lineno, parts[1 + col]))
+        gpu.append(_number(path, lineno, parts[1 + GPU_COLUMN]))
+    if not names:
+        return None
+    return OpTimes(tuple(names), tuple(cpu), tuple(gpu))
+
+
+# --------------------------------------------------------------------------- graph
+Shape = tuple[int, ...]
+
+
+def parse_shape(text: str) -> Shape:
+    """``"1,0,1001,0"`` -> ``(1, 1001)``: zero dims are placeholders for absent axes."""
+    dims = [int(d) for d in text.split(",") if d.strip()]
+    return tuple(d for d in dims if d > 0)
+
+
+def shape_bytes(shape: Shape) -> int:
+    """fp32 bytes of a tensor: 4 x product of its (non-placeholder) dims."""
+    return 4 * math.prod(shape)
+
+
+@dataclass(frozen=True)
+class InfoOp:
+    """One line of ``<model>-info.txt``: tensors as (shape, address or '') pairs."""
+
+    name: str
+    inputs: tuple[tuple[Shape, str], ...]
+    outputs: tuple[tuple[Shape, str], ...]
+    parents: tuple[int, ...]
+    children: tuple[int, ...]
+
+
+def _tensor_list(path: Path, lineno: int, text: str) -> tuple[tuple[Shape, str], ...]:
+    out: list[tuple[Shape, str]] = []
+    if text.strip() == "none":  # constants (e.g. a scalar multiplier) have no inputs
+        return ()
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        shape_text, _, address = item.partition("@")
+        try:
+            out.append((parse_shape(shape_text), address.strip()))
+        except ValueError:
+            raise InputError(path, f"line {lineno}", f"bad tensor {item!r}") from None
+    return tuple(out)
+
+
+def _index_list(path: Path, lineno: int, text: str) -> tuple[int, ...]:
+    if text.strip() == "none":
+        return ()
+    try:
+        return tuple(int(i) for i in text.split(";") if i.strip())
+    except ValueError:
+        raise InputError(path, f"line {lineno}", f"bad index list {text!r}") from None
+
+
+def read_info(path: Path) -> list[InfoOp]:
+    """Read ``<model>-info.txt``: ``op_name inputs outputs parents children`` per line."""
+    ops: list[InfoOp] = []
+    for lineno, line in enumerate(_lines(path), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 5:
+            raise InputError(path, f"line {lineno}", f"expected 5 fields, got {len(parts)}")
+        name, ins, outs, parents, children = parts
+        ops.append(InfoOp(name, _tensor_list(path, lineno, ins),
+                          _tensor_list(path, lineno, outs),
+                          _index_list(path, lineno, parents),
+                          _index_list(path, lineno, children)))
+    n = len(ops)
+    for i, op in enumerate(ops):
+        if any(not 0 <= j < n for j in op.parents + op.children):
+            raise InputError(path, f"line {i + 1}", "parent/child index out of range")
+    return ops
+
+
+# --------------------------------------------------------------------------- hand-off
+@dataclass(frozen=True)
+class TransferRow:
+    """One measured hand-off: tensor shape and mean times (us) both ways."""
+
+    shape: Shape
+    cpu_to_gpu_us: float
+    gpu_to_cpu_us: float
+
+    @property
+    def nbytes(self) -> int:
+        return shape_bytes(self.shape)
+
+
+def read_data_trans(path: Path) -> list[TransferRow]:
+    """Read ``<model>-<device>-data-trans.csv`` (``N,C,H,W c2g g2c``); empty -> []."""
+    rows: list[TransferRow] = []
+    for lineno, line in enumerate(_lines(path), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3:
+            raise InputError(path, f"line {lineno}", f"expected 3 fields, got {len(parts)}")
+        try:
+            shape = parse_shape(parts[0])
+        except ValueError:
+            raise InputError(path, f"line {lineno}", f"bad shape {parts[0]!r}") from None
+        rows.append(TransferRow(shape, _number(path, lineno, parts[1]),
+                                _number(path, lineno, parts[2])))
+    return rows
+
+
+# --------------------------------------------------------------------------- traces
+@dataclass(frozen=True)
+class OpTrace:
+    """Per-run durations (us) of each operator, ops in first-run order."""
+
+    names: tuple[str, ...]
+    runs: tuple[tuple[float, ...], ...]
+    """``runs[i]`` = the durations of op ``names[i]`` in every run, in run order."""
+
+    def mean(self, skip_first: int) -> tuple[float, ...]:
+        return tuple(statistics.fmean(r[skip_first:]) for r in self.runs)
+
+    def sd(self, skip_first: int) -> tuple[float, ...]:
+        """Sample standard deviation per op over runs after the first ``skip_first``."""
+        return tuple(statistics.stdev(r[skip_first:]) if len(r) - skip_first > 1 else 0.0
+                     for r in self.runs)
+
+
+def read_trace(path: Path) -> OpTrace | None:
+    """Read a raw per-run trace (``op device duration start end``); ``None`` if empty."""
+    order: list[str] = []
+    durations: dict[str, list[float]] = {}
+    for lineno, line in enumerate(_lines(path), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 5:
+            raise InputError(path, f"line {lineno}", f"expected 5 fields, got {len(parts)}")
+        name = parts[0]
+        if name not in durations:
+            order.append(name)
+            durations[name] = []
+        durations[name].append(_number(path, lineno, parts[2]))
+    if not order:
+        return None
+    counts = {len(v) for v in durations.values()}
+    if len(counts) != 1:
+        raise InputError(path, "(file)", f"operators appear an unequal number of times: "
+                                         f"{sorted(counts)}")
+    return OpTrace(tuple(order), tuple(tuple(durations[n]) for n in order))
+
+
+def same_names(a: Sequence[str], b: Sequence[str]) -> bool:
+    return len(a) == len(b) and all(x == y for x, y in zip(a, b, strict=True))
