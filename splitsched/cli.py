@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from splitsched.console import err as console
+from splitsched.console import out
 from splitsched.io import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Joint DNN partitioning and GPU-CPU scheduling on phones: "
                        "generate instances, solve, benchmark, replay.")
-console = Console(stderr=True)
-out = Console()
 
 
 def fail(path: str | Path | None, field: str, reason: str) -> None:

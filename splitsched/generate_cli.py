@@ -6,14 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from splitsched.console import err, out
 from splitsched.io import InputError
-
-out = Console()
-err = Console(stderr=True)
 
 
 def _networks_from(device: str | None, profile: Path | None) -> tuple[str, dict, dict]:

@@ -6,13 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from splitsched.console import err, out
 from splitsched.io import InputError
-
-out = Console()
-err = Console(stderr=True)
 
 
 def _list(device: str | None) -> None:
