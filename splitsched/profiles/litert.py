@@ -180,7 +180,7 @@ def parse_benchmark_csv(path: str | os.PathLike[str]) -> LiteRTRun:
 
 
 def _us(value: float) -> int:
-    return max(0, int(round(value)))
+    return max(0, round(value))
 
 
 def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *,
