@@ -172,7 +172,7 @@ _register_areas()
 def main() -> None:
     """Console entry point: bad input becomes a clear message and exit status 2."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain print: never wrapped
         sys.exit(2)
@@ -188,7 +188,7 @@ def main() -> None:
             exc.show()
             sys.exit(2)
         raise
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":

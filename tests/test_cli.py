@@ -76,3 +76,13 @@ def test_schedule_for_another_instance_is_refused(tmp_path: Path, instance_file:
     sched.write_text(json.dumps(data))
     res = run("evaluate", str(instance_file), str(sched))
     assert res.returncode == 2 and "instance_id" in res.stderr
+
+
+def test_infeasible_schedule_exits_1(tmp_path: Path, instance_file: Path) -> None:
+    sched = tmp_path / "s.json"
+    assert run("solve", str(instance_file), "--solver", "fifo-gpu", "-o", str(sched)).returncode == 0
+    data = json.loads(sched.read_text())
+    data["plans"][1]["gpu_start"] = data["plans"][0]["gpu_start"]  # two GPU stages at once
+    sched.write_text(json.dumps(data))
+    res = run("evaluate", str(instance_file), str(sched))
+    assert res.returncode == 1 and "overlap on gpu" in res.stdout

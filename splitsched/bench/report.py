@@ -1,0 +1,128 @@
+"""``splitsched report RUN_DIR``: tables, plots and ``report.html`` from ``runs.jsonl``.
+
+Reads only the run directory (records, its instance copies and schedules), so
+a report can be rebuilt anywhere the directory is copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from splitsched.bench.certify import Certification, certify, is_solved
+from splitsched.bench.html import render
+from splitsched.bench.plots import all_plots, choose_gantt_instance
+from splitsched.bench.records import RUNS_FILE, read_runs
+from splitsched.bench.tables import DEFAULT_SHIFT_S, write_tables
+from splitsched.io import InputError, atomic_write_text, read_instance, read_schedule
+from splitsched.problem import Instance, Schedule
+
+REPORT_DIR = "report"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`build_report` wrote."""
+
+    directory: Path
+    html: Path
+    tables: dict[str, pd.DataFrame]
+    plots: dict[str, Path]
+    certification: Certification
+
+
+def definitions(shift_s: float) -> list[str]:
+    """The report's definitions, in words."""
+    return [
+        "missed: weighted deadline misses as evaluated by splitsched.evaluate (dropped and "
+        "late jobs); miss rate: misses / jobs.",
+        "solved: the run produced a schedule that passed evaluation.",
+        "best known: fewest weighted misses among solved runs of an instance; best bound: "
+        "largest proven lower bound (an 'optimal' claim without a bound counts as bound = "
+        "its misses); certified: best bound = best known.",
+        "best found: a solved run that matches the best known; certified optimal: best found "
+        "on a certified instance. gap: misses - best known (mean and max over solved runs).",
+        f"runtime: measured inside the worker around the solve call; runs that ended "
+        f"abnormally (killed, crash, memout, error) count at their time limit; sgm_runtime_s "
+        f"is the shifted geometric mean with shift {shift_s:g} s.",
+        "performance profile: a problem is an (instance, seed) pair; a run solves it when it "
+        "reaches the best known misses; runtimes are floored at 0.1 ms.",
+    ]
+
+
+def _gantt_input(run_dir: Path, cert: Certification, instance_id: str | None,
+                 solvers: Sequence[str] | None,
+                 max_solvers: int = 4) -> tuple[Instance, list[Schedule]] | None:
+    if instance_id is not None:
+        shas = [c.sha256 for c in cert.instances.values() if c.instance_id == instance_id]
+        if not shas:
+            raise InputError(None, "--gantt-instance", f"no runs of instance {instance_id!r}")
+        sha: str | None = shas[0]
+    else:
+        sha = choose_gantt_instance(cert)
+    if sha is None:
+        return None
+    runs = [m.record for m in cert.runs
+            if m.record["instance_sha256"] == sha and is_solved(m.record)
+            and m.record.get("schedule_file")]
+    runs.sort(key=lambda r: (int(r["seed"]), r["solver"]))
+    chosen: dict[str, Mapping[str, Any]] = {}
+    for r in runs:
+        if (solvers is None or r["solver"] in solvers) and r["solver"] not in chosen:
+            chosen[r["solver"]] = r
+    picked = list(chosen.values())
+    if solvers is None:  # show contrast: one solver per distinct outcome first, then the rest
+        picked.sort(key=lambda r: (int(r["missed"]), r["solver"]))
+        firsts: dict[int, Mapping[str, Any]] = {}
+        for r in picked:
+            firsts.setdefault(int(r["missed"]), r)
+        rest = [r for r in picked if r not in firsts.values()]
+        picked = sorted([*firsts.values(), *rest][:max_solvers],
+                        key=lambda r: (int(r["missed"]), r["solver"]))
+    if not picked:
+        return None
+    instance = read_instance(run_dir / picked[0]["instance_copy"])
+    return instance, [read_schedule(run_dir / r["schedule_file"]) for r in picked]
+
+
+def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
+                 gantt_instance: str | None = None,
+                 gantt_solvers: Sequence[str] | None = None) -> Report:
+    """Write ``RUN_DIR/report/``: CSV, Markdown and Parquet tables, PNG plots, report.html.
+
+    Raises
+    ------
+    InputError
+        No such run directory, or no records in it.
+    """
+    runs_path = run_dir / RUNS_FILE
+    if not run_dir.is_dir():
+        raise InputError(run_dir, "RUN_DIR", "no such directory")
+    records = read_runs(runs_path).records
+    if not records:
+        raise InputError(runs_path, "(file)", "no run records (run `splitsched bench` first)")
+    cert = certify(records)
+    out = run_dir / REPORT_DIR
+    tables = write_tables(out, cert, shift_s)
+    plots = dict(all_plots(cert, out, _gantt_input(run_dir, cert, gantt_instance,
+                                                   gantt_solvers)))
+    first = records[0]
+    machine = first.get("machine") or {}
+    versions = first.get("versions") or {}
+    facts = [
+        f"{len(records)} runs, {len(cert.instances)} instances, "
+        f"{tables['solvers'].shape[0]} solvers; set {first.get('set')}",
+        f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, {machine.get('os')}",
+        "versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
+        f"certified optimal instances: {sum(c.certified for c in cert.instances.values())} "
+        f"of {len(cert.instances)}",
+    ]
+    page = render(f"splitsched benchmark report: {run_dir.name}", facts, tables, plots,
+                  definitions(shift_s))
+    html_path = out / "report.html"
+    atomic_write_text(html_path, page)
+    return Report(out, html_path, tables, plots, cert)

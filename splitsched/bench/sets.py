@@ -1,0 +1,124 @@
+"""Instance sets: ``--set NAME`` (``instances/sets/NAME``) or ``--set DIR``.
+
+A set directory holds instance JSON files and, optionally, ``manifest.json``
+(per instance: file, id, params, sha256). With a manifest the sweep runs
+exactly its entries, in its order, and takes generator parameters from it;
+without one it runs every ``*.json`` file of the directory, sorted by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from splitsched.io import InputError, instance_sha256, instance_to_dict, read_instance, read_json
+from splitsched.problem import Instance
+
+MANIFEST = "manifest.json"
+
+
+def repo_root() -> Path:
+    """The repository root: the parent of the package directory."""
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class SetEntry:
+    """One instance of a set, with its provenance."""
+
+    file: Path
+    instance: Instance
+    sha256: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.instance.id
+
+
+def resolve_set(name_or_dir: str) -> Path:
+    """Turn ``--set`` into a directory: an existing directory, else a named set."""
+    p = Path(name_or_dir)
+    if p.is_dir():
+        return p
+    named = repo_root() / "instances" / "sets" / name_or_dir
+    if named.is_dir():
+        return named
+    known = sorted(d.name for d in (repo_root() / "instances" / "sets").glob("*") if d.is_dir())
+    raise InputError(None, "--set", f"no directory {name_or_dir!r} and no named set of that "
+                     f"name (known sets: {', '.join(known) or 'none'})")
+
+
+def params_of(instance: Instance) -> dict[str, Any]:
+    """Generator parameters from an instance's own provenance, when it has them."""
+    prov = dict(instance.provenance)
+    for key in ("params", "generator_params", "parameters"):
+        if isinstance(prov.get(key), dict):
+            return dict(prov[key])
+    gen = prov.get("generator")
+    if isinstance(gen, dict) and isinstance(gen.get("params"), dict):
+        return dict(gen["params"])
+    return {}
+
+
+def load_set(directory: str | Path) -> list[SetEntry]:
+    """Read every instance of a set directory (validated).
+
+    Raises
+    ------
+    InputError
+        Empty set, malformed instance or manifest, a manifest entry whose file
+        is missing, or whose sha256 matches neither the instance's canonical
+        hash nor the file's bytes (the file changed since the set was made).
+    """
+    d = Path(directory)
+    manifest = d / MANIFEST
+    entries: list[SetEntry] = []
+    if manifest.exists():
+        data = read_json(manifest)
+        items = data.get("instances") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise InputError(manifest, "instances", "expected a list of instance entries")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+                raise InputError(manifest, f"instances[{i}].file", "missing file name")
+            path = d / item["file"]
+            inst = read_instance(path)
+            sha = instance_sha256(inst)
+            claimed = item.get("sha256")
+            if claimed and claimed not in (sha, hashlib.sha256(path.read_bytes()).hexdigest()):
+                raise InputError(manifest, f"instances[{i}].sha256",
+                                 f"does not match {item['file']} (file changed after the set "
+                                 "was generated)")
+            params = item.get("params")
+            entries.append(SetEntry(path, inst, sha,
+                                    dict(params) if isinstance(params, dict)
+                                    else params_of(inst)))
+    else:
+        for path in sorted(d.glob("*.json")):
+            inst = read_instance(path)
+            entries.append(SetEntry(path, inst, instance_sha256(inst), params_of(inst)))
+    if not entries:
+        raise InputError(d, "(set)", "no instance files in this set")
+    seen: dict[str, Path] = {}
+    for e in entries:
+        if e.id in seen and seen[e.id] != e.file:
+            raise InputError(e.file, "id", f"instance id {e.id!r} also used by {seen[e.id]}")
+        seen[e.id] = e.file
+    return entries
+
+
+def instance_load(instance: Instance) -> float:
+    """Offered load: sum of best isolated latencies over the release-to-deadline horizon."""
+    if not instance.jobs:
+        return 0.0
+    work = sum(instance.stages_of(j).best_latency for j in instance.jobs)
+    horizon = max(j.deadline for j in instance.jobs) - min(j.release for j in instance.jobs)
+    return work / horizon if horizon > 0 else float("inf")
+
+
+def instance_payload(entry: SetEntry) -> dict[str, Any]:
+    """The instance as JSON data, to ship to a worker."""
+    return instance_to_dict(entry.instance)

@@ -1,0 +1,148 @@
+"""Report tables: per solver, per instance, and the flat runs table.
+
+Definitions (also printed in the report):
+
+* *solved*: the run has a schedule that passed evaluation;
+* *best found*: a solved run whose weighted misses equal the instance's best
+  known value; *certified optimal*: best found on a certified instance;
+* *mean miss rate*, *mean gap*, *max gap*: over solved runs (gap = weighted
+  misses minus best known);
+* runtimes: a run that did not end normally (killed, crash, memout, error)
+  counts at its time limit; the shifted geometric mean uses a shift of
+  :data:`DEFAULT_SHIFT_S` = 1 s (runtimes here are often milliseconds; a
+  10 s shift as in Mittelmann's benchmarks would hide every difference).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from splitsched.bench.certify import Certification, is_solved, shifted_geometric_mean
+from splitsched.io import atomic_write_text
+
+DEFAULT_SHIFT_S = 1.0
+NORMAL_END = ("optimal", "feasible", "timeout", "no_solution")
+
+RUN_COLUMNS = ("instance_id", "instance_sha256", "n_jobs", "load", "solver", "seed",
+               "time_limit_s", "threads", "status", "claimed_status", "feasible", "missed",
+               "misses", "miss_rate", "weighted_miss_rate", "bound", "runtime_s", "wall_s",
+               "peak_rss_mb", "makespan", "schedule_file", "error")
+
+
+def stats_runtime(record: Mapping[str, Any]) -> float:
+    """The runtime a run counts with in summaries (its time limit if it failed)."""
+    runtime = record.get("runtime_s")
+    if record.get("status") in NORMAL_END and runtime is not None:
+        return float(runtime)
+    return float(record["time_limit_s"])
+
+
+def runs_frame(cert: Certification) -> pd.DataFrame:
+    """One row per run, with gaps and best-found / certified columns."""
+    rows = []
+    for m in cert.runs:
+        r = m.record
+        row = {c: r.get(c) for c in RUN_COLUMNS}
+        row.update(gap_best=m.gap_best, gap_bound=m.gap_bound, best_found=m.best_found,
+                   certified_optimal=m.certified_optimal, stats_runtime_s=stats_runtime(r),
+                   cpu_model=(r.get("machine") or {}).get("cpu_model"),
+                   splitsched_version=(r.get("versions") or {}).get("splitsched"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def solver_table(cert: Certification, shift_s: float = DEFAULT_SHIFT_S) -> pd.DataFrame:
+    """Per solver: runs, instances, solved, certified optimal, best found, quality, runtime."""
+    by_solver: dict[str, list[Any]] = {}
+    for m in cert.runs:
+        by_solver.setdefault(m.record["solver"], []).append(m)
+    rows = []
+    for solver in sorted(by_solver):
+        ms = by_solver[solver]
+        solved = [m for m in ms if is_solved(m.record)]
+        gaps = [m.gap_best for m in solved if m.gap_best is not None]
+        times = [stats_runtime(m.record) for m in ms]
+        statuses = [m.record.get("status") for m in ms]
+        rows.append({
+            "solver": solver,
+            "runs": len(ms),
+            "instances": len({m.record["instance_sha256"] for m in ms}),
+            "solved": len(solved),
+            "certified_optimal": sum(m.certified_optimal for m in ms),
+            "best_found": sum(m.best_found for m in ms),
+            "failed": sum(s not in NORMAL_END for s in statuses),
+            "mean_miss_rate": _mean([float(m.record["miss_rate"]) for m in solved]),
+            "mean_gap": _mean([float(g) for g in gaps]),
+            "max_gap": max(gaps) if gaps else None,
+            "sgm_runtime_s": shifted_geometric_mean(times, shift_s),
+            "median_runtime_s": statistics.median(times) if times else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def instance_table(cert: Certification) -> pd.DataFrame:
+    """Per instance: size, load, best known, best bound, certified, who found the best."""
+    rows = [{"instance_id": c.instance_id, "sha256": c.sha256[:12], "n_jobs": c.n_jobs,
+             "load": c.load, "best_known": c.best_known, "best_bound": c.best_bound,
+             "certified": c.certified, "found_by": ", ".join(c.found_by), "runs": c.runs}
+            for c in cert.instances.values()]
+    return pd.DataFrame(rows).sort_values("instance_id", kind="stable").reset_index(drop=True)
+
+
+def flags_table(cert: Certification) -> pd.DataFrame:
+    """The consistency flags, one row each."""
+    return pd.DataFrame([{"kind": f.kind, "instance_id": f.instance_id, "solver": f.solver,
+                          "seed": f.seed, "message": f.message} for f in cert.flags],
+                        columns=["kind", "instance_id", "solver", "seed", "message"])
+
+
+def format_cell(value: Any) -> str:
+    """Readable text for a table cell (floats to 4 significant digits, None as '-')."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    """A GitHub-style Markdown table (no extra dependency)."""
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.itertuples(index=False):
+        cells = [format_cell(v).replace("|", "\\|") for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(report_dir: Path, cert: Certification,
+                 shift_s: float = DEFAULT_SHIFT_S) -> dict[str, pd.DataFrame]:
+    """Write solvers/instances/flags tables as CSV and Markdown, runs as CSV and Parquet."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    tables = {"solvers": solver_table(cert, shift_s), "instances": instance_table(cert),
+              "flags": flags_table(cert), "runs": runs_frame(cert)}
+    for name, df in tables.items():
+        atomic_write_text(report_dir / f"{name}.csv", df.to_csv(index=False))
+        if name != "runs":
+            atomic_write_text(report_dir / f"{name}.md", to_markdown(df))
+    runs = tables["runs"].copy()
+    for col in ("bound", "load", "miss_rate", "weighted_miss_rate", "runtime_s", "wall_s",
+                "peak_rss_mb"):
+        if col in runs:
+            runs[col] = pd.to_numeric(runs[col], errors="coerce").astype("float64")
+    tmp = report_dir / ".runs.parquet.tmp"
+    runs.to_parquet(tmp, index=False)
+    tmp.replace(report_dir / "runs.parquet")
+    return tables
