@@ -50,11 +50,12 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
         last = st.num_layers
         best: tuple[int, int, int, int] | None = None  # (finish, cut, gpu_s, cpu_s)
         for k in options[job.id]:
-            g = max(gpu_free, job.release)
+            # a zero-length stage occupies nothing: it starts when ready (as in timing.py)
+            g = job.release if st.a[k] == 0 else max(gpu_free, job.release)
             g_end = g + int(st.a[k])
             if k < last:
                 ready = job.release if k == 0 else g_end + int(st.h[k])
-                c = max(cpu_free, ready)
+                c = ready if st.b[k] == 0 else max(cpu_free, ready)
                 finish = c + int(st.b[k])
             else:
                 c, finish = -1, g_end
@@ -65,9 +66,9 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
         if drop_late and finish > job.deadline:
             plans[job.id] = JobPlan(job=job.id, cut=None)
             continue
-        if k > 0:
+        if st.a[k] > 0:
             gpu_free = g + int(st.a[k])
-        if k < last:
+        if st.b[k] > 0:
             cpu_free = c + int(st.b[k])
         plans[job.id] = JobPlan(job=job.id, cut=k, gpu_start=g if k > 0 else None,
                                 cpu_start=c if k < last else None)

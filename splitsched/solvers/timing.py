@@ -3,8 +3,10 @@
 Given each job's cut and the order of stages on each processor, the earliest
 feasible schedule is unique: the GPU runs its stages back to back from each
 release, the CPU starts each stage at the latest of its own availability, the
-release and the GPU end plus hand-off. Greedy solvers, decoders and the tests'
-brute-force oracle all use this one routine.
+release and the GPU end plus hand-off. A zero-length stage occupies nothing
+(``evaluate`` lets it sit anywhere), so it starts when ready and blocks no one.
+Greedy solvers, decoders and the tests' brute-force oracle all use this one
+routine.
 """
 
 from __future__ import annotations
@@ -36,9 +38,13 @@ def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | 
         k = cuts[jid]
         assert k is not None and k > 0, f"job {jid} has no GPU stage"
         st = instance.stages_of(job)
+        length = int(st.a[k])
+        if length == 0:  # a 0-us stage occupies nothing: it neither waits nor blocks
+            gpu_start[jid] = gpu_end[jid] = job.release
+            continue
         s = max(t, job.release)
         gpu_start[jid] = s
-        t = s + int(st.a[k])
+        t = s + length
         gpu_end[jid] = t
     cpu_start: dict[str, int] = {}
     t = 0
@@ -50,9 +56,13 @@ def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | 
         ready = job.release
         if k > 0:
             ready = max(ready, gpu_end[jid] + int(st.h[k]))
+        length = int(st.b[k])
+        if length == 0:
+            cpu_start[jid] = ready
+            continue
         s = max(t, ready)
         cpu_start[jid] = s
-        t = s + int(st.b[k])
+        t = s + length
     plans = []
     for job in jobs:
         k = cuts.get(job.id)
