@@ -18,6 +18,13 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
                           text=True, cwd=cwd, timeout=120)
 
 
+def solved_schedule(instance_file: Path, sched: Path) -> dict:  # type: ignore[type-arg]
+    """Solve with fifo-gpu through the CLI and return the schedule file's JSON."""
+    made = run("solve", str(instance_file), "--solver", "fifo-gpu", "-o", str(sched))
+    assert made.returncode == 0, made.stderr
+    return json.loads(sched.read_text())  # type: ignore[no-any-return]
+
+
 @pytest.fixture()
 def instance_file(tmp_path: Path) -> Path:
     path = tmp_path / "inst.json"
@@ -69,9 +76,7 @@ def test_bad_input_exits_2(tmp_path: Path, instance_file: Path, args: list[str],
 
 def test_schedule_for_another_instance_is_refused(tmp_path: Path, instance_file: Path) -> None:
     sched = tmp_path / "s.json"
-    made = run("solve", str(instance_file), "--solver", "fifo-gpu", "-o", str(sched))
-    assert made.returncode == 0
-    data = json.loads(sched.read_text())
+    data = solved_schedule(instance_file, sched)
     data["instance_id"] = "other"
     sched.write_text(json.dumps(data))
     res = run("evaluate", str(instance_file), str(sched))
@@ -80,8 +85,7 @@ def test_schedule_for_another_instance_is_refused(tmp_path: Path, instance_file:
 
 def test_infeasible_schedule_exits_1(tmp_path: Path, instance_file: Path) -> None:
     sched = tmp_path / "s.json"
-    assert run("solve", str(instance_file), "--solver", "fifo-gpu", "-o", str(sched)).returncode == 0
-    data = json.loads(sched.read_text())
+    data = solved_schedule(instance_file, sched)
     data["plans"][1]["gpu_start"] = data["plans"][0]["gpu_start"]  # two GPU stages at once
     sched.write_text(json.dumps(data))
     res = run("evaluate", str(instance_file), str(sched))

@@ -1,11 +1,16 @@
 """Solvers, one module per family, all behind one registry (see ``base``).
 
-Importing this package registers every built-in solver.
+Importing this package registers every built-in solver. (``milp_pulp`` loads
+OR-Tools' pywraplp before PuLP itself: see the note there.)
 """
 
-import importlib
-
-from splitsched.solvers import greedy  # noqa: F401  (registers the greedy baselines)
+from splitsched.solvers import (  # noqa: F401  (importing registers the solvers)
+    cpsat,
+    dp,
+    greedy,
+    milp_ortools,
+    milp_pulp,
+)
 from splitsched.solvers.base import (
     SolveResult,
     SolverOutput,
@@ -14,14 +19,5 @@ from splitsched.solvers.base import (
     solve,
     solver_names,
 )
-
-# Solver families registered on import. TEMPORARY tolerance while they are built in parallel:
-# a family module that does not exist yet is skipped (the lead replaces this with plain imports).
-for _family in ("dp", "cpsat", "milp_pulp", "milp_ortools"):
-    try:
-        importlib.import_module(f"splitsched.solvers.{_family}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"splitsched.solvers.{_family}":
-            raise
 
 __all__ = ["SolveResult", "SolverOutput", "get_solver", "register", "solve", "solver_names"]

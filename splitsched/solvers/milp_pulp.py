@@ -141,8 +141,13 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
             bound = -float(info.mip_dual_bound)  # HiGHS minimises -on_time
             stats["nodes"] = int(info.mip_node_count)
     except Exception as exc:  # a missing binary or a crash is a result, not an exception
-        return SolverOutput(schedule=None, status="error",
-                            stats=stats | {"error": f"{backend}: {type(exc).__name__}: {exc}"})
+        message = f"{backend}: {type(exc).__name__}: {exc}"
+        if time.perf_counter() >= t_end:
+            # CBC killed by its own time limit before writing a solution file: a timeout
+            # with the warm start, not a backend failure.
+            return SolverOutput(schedule=hint, status="timeout",
+                                stats=stats | {"backend_error": message})
+        return SolverOutput(schedule=None, status="error", stats=stats | {"error": message})
     finally:
         if log_path is not None and os.path.exists(log_path):
             os.unlink(log_path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from splitsched.problem import Instance, JobPlan, Schedule
+from splitsched.problem import Instance, Job, JobPlan, Schedule
 
 
 def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | None],
@@ -32,35 +32,45 @@ def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | 
     idx = instance.job_index
     gpu_start: dict[str, int] = {}
     gpu_end: dict[str, int] = {}
+    cpu_start: dict[str, int] = {}
+    # A zero-length stage occupies nothing: it starts when ready, whatever the order.
+    for job in jobs:
+        k = cuts.get(job.id)
+        if k is not None and k > 0 and instance.stages_of(job).a[k] == 0:
+            gpu_start[job.id] = gpu_end[job.id] = job.release
     t = 0
     for jid in gpu_order:
         job = jobs[idx[jid]]
         k = cuts[jid]
         assert k is not None and k > 0, f"job {jid} has no GPU stage"
-        st = instance.stages_of(job)
-        length = int(st.a[k])
-        if length == 0:  # a 0-us stage occupies nothing: it neither waits nor blocks
-            gpu_start[jid] = gpu_end[jid] = job.release
+        length = int(instance.stages_of(job).a[k])
+        if length == 0:
             continue
         s = max(t, job.release)
         gpu_start[jid] = s
         t = s + length
         gpu_end[jid] = t
-    cpu_start: dict[str, int] = {}
+
+    def ready_for_cpu(job: Job, k: int) -> int:
+        if k == 0:
+            return job.release
+        return max(job.release, gpu_end[job.id] + int(instance.stages_of(job).h[k]))
+
+    for job in jobs:
+        k = cuts.get(job.id)
+        if k is not None and k < instance.stages_of(job).num_layers \
+                and instance.stages_of(job).b[k] == 0:
+            cpu_start[job.id] = ready_for_cpu(job, k)
     t = 0
     for jid in cpu_order:
         job = jobs[idx[jid]]
         k = cuts[jid]
         st = instance.stages_of(job)
         assert k is not None and k < st.num_layers, f"job {jid} has no CPU stage"
-        ready = job.release
-        if k > 0:
-            ready = max(ready, gpu_end[jid] + int(st.h[k]))
         length = int(st.b[k])
         if length == 0:
-            cpu_start[jid] = ready
             continue
-        s = max(t, ready)
+        s = max(t, ready_for_cpu(job, k))
         cpu_start[jid] = s
         t = s + length
     plans = []
