@@ -141,8 +141,12 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
             out.print(f"  {key}: {inst.provenance[key]}", highlight=False)
     out.print(f"  releases: {info['first_release']} .. {info['last_release']} us; "
               f"horizon {info['horizon']} us", highlight=False)
-    out.print(f"  load (best-cut work / horizon): {info['load']:.3f}; "
-              f"mean slack (window / best latency): {info['mean_slack']:.2f}", highlight=False)
+    gen = inst.provenance.get("generator")
+    if isinstance(gen, dict) and "load" in gen:
+        out.print(f"  offered load (generator parameter): {gen['load']:g}", highlight=False)
+    out.print(f"  best-latency work / horizon (first release to last deadline): "
+              f"{info['load']:.3f}; mean slack (window / best latency): {info['mean_slack']:.2f}",
+              highlight=False)
     table = Table("network", "jobs", "layers", "GPU-only us", "CPU-only us", "best cut",
                   "best us")
     for row in info["networks"]:

@@ -158,3 +158,27 @@ def test_dp_equals_edf_oracle_with_zero_length_stages() -> None:
         res = solve(inst, "dp-edf")
         assert res.status == "feasible", res.stats
         assert res.missed == optimum(inst, edf_order=True), inst
+
+
+def test_capacity_bound_never_prunes_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the capacity bound applied to every label set, dp-edf still equals the oracle."""
+    import splitsched.solvers.dp as dp_module
+
+    monkeypatch.setattr(dp_module, "CAPACITY_MIN_LABELS", 0)
+    rng = random.Random(777)
+    for _ in range(200):
+        inst = random_tiny_instance(rng, rng.randint(2, 5), max_weight=rng.choice((1, 3)),
+                                    zero_layers=rng.random() < 0.3)
+        assert solve(inst, "dp-edf").missed == optimum(inst, edf_order=True), inst
+
+
+def test_capacity_bound_is_an_upper_bound() -> None:
+    """No EDF-order schedule adds more on-time weight than the bound allows from the start."""
+    from splitsched.solvers.dp import CapacityBound
+
+    rng = random.Random(99)
+    for _ in range(100):
+        inst = random_tiny_instance(rng, rng.randint(1, 5), max_weight=3, with_release=False)
+        jobs = sorted(inst.jobs, key=edf_key)
+        bound = CapacityBound(inst, jobs).bound(0, np.zeros(1, np.int64), np.zeros(1, np.int64))
+        assert inst.total_weight - optimum(inst) <= int(bound[0]), inst

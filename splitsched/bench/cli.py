@@ -36,8 +36,10 @@ def _split_names(text: str) -> tuple[str, ...]:
 
 def bench_cmd(
     set_ref: Annotated[str, typer.Option("--set", help="named set (instances/sets/NAME) or a "
-                                         "directory of instance JSON files")],
-    solvers: Annotated[str, typer.Option("--solvers", help="comma-separated solver names")],
+                                         "directory of instance JSON files; several separated "
+                                         "by commas")],
+    solvers: Annotated[str, typer.Option("--solvers", help="comma-separated solver names, or "
+                                                 "'all'")],
     output: Annotated[Path, typer.Option("--output", "-o", help="run directory")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per run")] = 10.0,
     seeds: Annotated[int, typer.Option("--seeds", help="seeds 0..K-1 per pair")] = 1,
@@ -59,6 +61,10 @@ def bench_cmd(
     """Run every (instance, solver, seed) of a set in isolated workers; append records."""
     from splitsched.bench.sweep import SweepConfig, execute, prepare
 
+    if solvers.strip() == "all":
+        from splitsched.solvers.base import solver_names
+
+        solvers = ",".join(solver_names())
     cfg = SweepConfig(set_ref=set_ref, solvers=_split_names(solvers), run_dir=output,
                       time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
                       mem_limit_mb=mem_limit_mb or None, grace_s=grace, scheduler=scheduler,

@@ -102,11 +102,27 @@ def load_set(directory: str | Path) -> list[SetEntry]:
             entries.append(SetEntry(path, inst, instance_sha256(inst), params_of(inst)))
     if not entries:
         raise InputError(d, "(set)", "no instance files in this set")
+    _check_unique_ids(entries)
+    return entries
+
+
+def _check_unique_ids(entries: list[SetEntry]) -> None:
     seen: dict[str, Path] = {}
     for e in entries:
         if e.id in seen and seen[e.id] != e.file:
             raise InputError(e.file, "id", f"instance id {e.id!r} also used by {seen[e.id]}")
         seen[e.id] = e.file
+
+
+def load_sets(refs: str) -> list[SetEntry]:
+    """``--set`` with one or more comma-separated names or directories, in order."""
+    entries: list[SetEntry] = []
+    for ref in (r.strip() for r in refs.split(",")):
+        if ref:
+            entries += load_set(resolve_set(ref))
+    if not entries:
+        raise InputError(None, "--set", "no set given")
+    _check_unique_ids(entries)
     return entries
 
 

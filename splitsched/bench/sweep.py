@@ -36,7 +36,7 @@ from splitsched.bench.records import (
     repair_runs,
     run_key,
 )
-from splitsched.bench.sets import SetEntry, instance_payload, load_set, resolve_set
+from splitsched.bench.sets import SetEntry, instance_payload, load_sets
 from splitsched.bench.worker import (
     DEFAULT_MEM_LIMIT_MB,
     default_grace_s,
@@ -140,7 +140,7 @@ def prepare(cfg: SweepConfig) -> Prepared:
     """
     _check_config(cfg)
     _check_solvers(cfg)
-    entries = load_set(resolve_set(cfg.set_ref))
+    entries = load_sets(cfg.set_ref)
     runs_path = cfg.run_dir / RUNS_FILE
     if cfg.run_dir.exists() and not cfg.run_dir.is_dir():
         raise InputError(cfg.run_dir, "-o", "exists and is not a directory")

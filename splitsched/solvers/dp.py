@@ -84,6 +84,19 @@ def _level_ranks(m: np.ndarray) -> np.ndarray:
     return inverse.astype(np.int64)
 
 
+def _sort_by(k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> np.ndarray:
+    """Indices sorting by (k1, k2, k3), all non-negative int64.
+
+    One argsort of a packed key when the three ranges fit in 63 bits (always,
+    for microsecond schedules shorter than about a day), else ``lexsort``;
+    the packed sort is several times faster on the DP's label sets.
+    """
+    s2, s3 = int(k2.max()) + 1, int(k3.max()) + 1
+    if (int(k1.max()) + 1) * s2 * s3 < 2**62:
+        return np.argsort((k1 * s2 + k2) * s3 + k3)
+    return np.lexsort((k3, k2, k1))
+
+
 def pareto_mask(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Mark the labels that no other label dominates (one copy of duplicates).
 
@@ -116,7 +129,7 @@ def pareto_mask(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
         return np.ones(n, dtype=bool)
     rank = _level_ranks(m)
     keep = np.zeros(n, dtype=bool)
-    order = np.lexsort((c, g, rank))
+    order = _sort_by(rank, g, c)
     shift = int(c.max()) + 1
     shifted = c[order] - rank[order] * shift
     running = np.minimum.accumulate(shifted)
@@ -126,7 +139,7 @@ def pareto_mask(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
     if int(rank.max()) == 0 or len(alive) <= 1:
         keep[alive] = True
         return keep
-    order2 = alive[np.lexsort((c[alive], rank[alive], g[alive]))]
+    order2 = alive[_sort_by(g[alive], rank[alive], c[alive])]
     r2, c2 = rank[order2], c[order2]
     levels = np.arange(int(r2.max()) + 1)
     big = np.iinfo(np.int64).max
@@ -196,16 +209,71 @@ def _fit_thresholds(instance: Instance, jobs: list[Job]
     return gpu_limit, cpu_limit, weights
 
 
-def _drop_hopeless(labels: Labels, steps: list[Step], lower_bound: int, gpu_limit: np.ndarray,
-                   cpu_limit: np.ndarray, weights: np.ndarray) -> tuple[Labels, list[Step]]:
-    """Discard labels that cannot reach ``lower_bound`` even with every job that may fit.
+CAPACITY_MIN_LABELS = 256
 
-    The kept labels are re-indexed, so the last step's back-pointers are
-    filtered alongside.
+
+class CapacityBound:
+    """An upper bound on the weight the remaining jobs can still add to a label.
+
+    For a threshold job t (EDF position), the remaining jobs up to t must run
+    all their processing (``min_k a(k) + b(k)``: the hand-off occupies
+    neither processor) before ``d_t``, on a GPU free from ``G`` and a CPU free
+    from ``C``: at most ``(d_t - G)+ + (d_t - C)+`` microseconds. The best
+    weight that fits is at most the fractional knapsack value (items by work
+    per weight), and every job after t may add its whole weight. Any
+    threshold gives a valid bound; a few spread over the remaining jobs are
+    tried and the smallest is kept.
+    """
+
+    THRESHOLDS = 12
+
+    def __init__(self, instance: Instance, jobs: list[Job]) -> None:
+        work = []
+        for job in jobs:
+            st = instance.stages_of(job)
+            fits = job.release + st.isolated <= job.deadline
+            work.append(int((st.a + st.b)[fits].min()) if fits.any() else 0)
+        self.work = np.array(work, dtype=np.int64)
+        self.weight = np.array([j.weight for j in jobs], dtype=np.int64)
+        self.deadline = np.array([j.deadline for j in jobs], dtype=np.int64)
+
+    def bound(self, pos: int, g: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Per label (free times g, c), the most weight jobs ``pos..`` can add."""
+        n = len(self.work)
+        best = np.full(len(g), int(self.weight[pos:].sum()), dtype=np.int64)
+        for t in np.unique(np.linspace(pos, n - 1, self.THRESHOLDS).round().astype(int)):
+            work, weight = self.work[pos:t + 1], self.weight[pos:t + 1]
+            order = np.argsort(work / weight, kind="stable")
+            cum_p = np.cumsum(work[order])
+            cum_w = np.cumsum(weight[order])
+            d = self.deadline[t]
+            cap = np.maximum(d - g, 0) + np.maximum(d - c, 0)
+            full = np.searchsorted(cum_p, cap, side="right")  # items that fit whole
+            value = np.where(full > 0, cum_w[np.maximum(full - 1, 0)], 0).astype(np.float64)
+            part = full < len(order)
+            nxt = order[np.minimum(full, len(order) - 1)]
+            left = cap - np.where(full > 0, cum_p[np.maximum(full - 1, 0)], 0)
+            value += np.where(part, left * weight[nxt] / np.maximum(work[nxt], 1), 0.0)
+            after = int(self.weight[t + 1:].sum())
+            best = np.minimum(best, np.floor(value + 1e-9).astype(np.int64) + after)
+        return best
+
+
+def _drop_hopeless(labels: Labels, steps: list[Step], lower_bound: int, gpu_limit: np.ndarray,
+                   cpu_limit: np.ndarray, weights: np.ndarray, capacity: CapacityBound,
+                   pos: int) -> tuple[Labels, list[Step]]:
+    """Discard labels that cannot reach ``lower_bound``, by two upper bounds.
+
+    One counts every remaining job that may still fit alone; the other is
+    :class:`CapacityBound`. The kept labels are re-indexed, so the last step's
+    back-pointers are filtered alongside.
     """
     may_fit = ((labels.g[:, None] <= gpu_limit[None, :])
                | (labels.c[:, None] <= cpu_limit[None, :]))
-    reach = labels.m + may_fit.astype(np.int64) @ weights
+    extra = may_fit.astype(np.int64) @ weights
+    if len(labels) > CAPACITY_MIN_LABELS:  # worth its cost only on large label sets
+        extra = np.minimum(extra, capacity.bound(pos, labels.g, labels.c))
+    reach = labels.m + extra
     keep = np.flatnonzero(reach >= lower_bound)
     if len(keep) == len(labels) or len(keep) == 0 or not steps:  # 0: bound was not valid
         return labels, steps
@@ -268,6 +336,7 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     """
     remaining = sum(j.weight for j in jobs)
     gpu_limit, cpu_limit, weights = _fit_thresholds(instance, jobs)
+    capacity = CapacityBound(instance, jobs)
     zero = np.zeros(1, dtype=np.int64)
     labels = Labels(zero.copy(), zero.copy(), zero.copy())
     steps: list[Step] = []
@@ -277,7 +346,7 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
             break
         if lower_bound > 0:
             labels, steps = _drop_hopeless(labels, steps, lower_bound, gpu_limit[pos:],
-                                           cpu_limit[pos:], weights[pos:])
+                                           cpu_limit[pos:], weights[pos:], capacity, pos)
         st = instance.stages_of(job)
         remaining -= job.weight
         expanded, step = _expand(labels, job, st)
