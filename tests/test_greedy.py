@@ -66,3 +66,17 @@ def test_unknown_solver_is_refused() -> None:
 
     with pytest.raises(UnknownSolverError, match="unknown solver 'nope'"):
         solve(counterexample_edf(), "nope")
+
+
+def test_builtin_module_table_matches_the_registry() -> None:
+    """Every built-in solver is registered by the module the lazy index names."""
+    import importlib
+
+    from splitsched.solvers.base import _REGISTRY, BUILTIN_MODULES, solver_names
+
+    names = solver_names()  # imports every family
+    assert set(BUILTIN_MODULES) <= set(names)
+    for name, module in BUILTIN_MODULES.items():
+        mod = importlib.import_module(f"splitsched.solvers.{module}")
+        fn = _REGISTRY[name].fn
+        assert fn.__module__ == mod.__name__, (name, fn.__module__)

@@ -1,16 +1,9 @@
 """Solvers, one module per family, all behind one registry (see ``base``).
 
-Importing this package registers every built-in solver. (``milp_pulp`` loads
-OR-Tools' pywraplp before PuLP itself: see the note there.)
+Families are imported on demand: ``get_solver(name)`` imports the one module
+that registers ``name``, and ``solver_names()`` imports them all.
 """
 
-from splitsched.solvers import (  # noqa: F401  (importing registers the solvers)
-    cpsat,
-    dp,
-    greedy,
-    milp_ortools,
-    milp_pulp,
-)
 from splitsched.solvers.base import (
     SolveResult,
     SolverOutput,
