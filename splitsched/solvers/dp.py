@@ -1,10 +1,14 @@
 """``dp-edf``: the paper's dynamic program over Pareto labels, in EDF order.
 
-What the paper states (Li, Ng, Abdelzaher, RTCSA 2022): jobs are taken in
-earliest-deadline order; each is either dropped or accepted with a cut that
-meets its deadline; a state records the number of accepted jobs and the times
-the GPU and the CPU become free; states that another state dominates are
-discarded. The best final state gives the largest number of on-time jobs.
+What the paper states (Li, Ng, Abdelzaher, RTCSA 2022, in its abstract, the
+part we could check): a set of DNN jobs with deadlines waits; each DNN is
+partitioned between the mobile GPU and CPU; a dynamic-programming approach
+solves the joint partitioning and scheduling problem, minimising the deadline
+miss rate. The DP's structure below follows this project's specification of
+that approach (jobs in earliest-deadline order; each dropped or accepted with
+a cut that meets its deadline; a state holds the accepted count and the times
+the GPU and the CPU become free; dominated states are discarded); we have not
+checked it line by line against the paper's full text.
 
 What this implementation assumes, so that "exact" has a precise meaning:
 
