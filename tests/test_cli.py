@@ -90,3 +90,12 @@ def test_infeasible_schedule_exits_1(tmp_path: Path, instance_file: Path) -> Non
     sched.write_text(json.dumps(data))
     res = run("evaluate", str(instance_file), str(sched))
     assert res.returncode == 1 and "overlap on gpu" in res.stdout
+
+
+@pytest.mark.parametrize("solver", ["milp-pulp-highs", "milp-ortools-highs", "cpsat", "dp-edf"])
+def test_json_stdout_is_one_object(instance_file: Path, solver: str) -> None:
+    """Native solver banners must not reach stdout: --json prints one JSON object."""
+    res = run("solve", str(instance_file), "--solver", solver, "--time-limit", "5", "--json")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["solver"] == solver and summary["missed"] == (1 if solver == "dp-edf" else 0)

@@ -39,8 +39,10 @@ Rows:
   binaries switch the disjunctions off and far more work is declared on time
   than an interval can hold: the big-M LP bound is otherwise close to "all on
   time". Rows that involve a single job (implied by pruning) or whose
-  largest possible left side fits anyway (never binding) are left out, as are
-  duplicates; at most O(n^2) remain per processor.
+  largest possible left side fits anyway (never binding) are left out, each
+  interval shrinks to the tightest one holding the same stages, and only the
+  most overloaded rows are kept, a few per job (see ``_energy_rows``), so the
+  model stays near-linear in size.
 
 Objective: maximise the on-time weight ``sum w_j y_j_k``; misses are
 ``total_weight - objective``. No secondary objective (it could only slow
@@ -50,6 +52,8 @@ the proof of the primary).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from splitsched.formulations import (
     JobWindow,
@@ -194,31 +198,57 @@ def _add_pair(model: MilpModel, side: _Side, p: JobWindow, q: JobWindow) -> None
     model.big_m[f"{side.tag}B_{i}_{j}"] = m_ji
 
 
+ENERGY_ROWS_PER_JOB = 2  # per processor: keep at most this many energy rows per job
+ENERGY_NONZEROS_PER_JOB = 600  # per processor: and at most this many coefficients per job
+
+
 def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, int, int]],
                  lows: set[int], highs: set[int]) -> None:
-    """Add the non-trivial energy rows over stages ``(job, cut, length, lo, hi)``.
+    """Add the most overloaded energy rows over stages ``(job, cut, length, lo, hi)``.
 
-    Every stage of (job, cut) lies in [lo, hi]. Intervals [t1, t2] pair one
-    value of ``lows`` with one of ``highs`` (one per job each: O(n^2)).
+    Every stage of (job, cut) lies in [lo, hi]. Candidate intervals pair one
+    value of ``lows`` with one of ``highs`` (O(n^2) pairs, scanned with numpy);
+    each is shrunk to the tightest interval holding the same stages (a valid
+    and stronger row), duplicates merge, and rows whose largest possible left
+    side fits (never binding) or that hold one job are left out. Of the rest,
+    those with the largest overload (the most work declared per unit of
+    interval when every inside job takes its longest cut) are kept, within
+    ``ENERGY_ROWS_PER_JOB`` rows and ``ENERGY_NONZEROS_PER_JOB`` coefficients
+    per job: dense rows over long intervals would otherwise make the model
+    cubic in size and slow every backend (any subset of valid rows is valid).
     """
-    best: dict[tuple[tuple[int, int], ...], tuple[int, int]] = {}
+    if not items:
+        return
+    job = np.array([it[0] for it in items])
+    length = np.array([it[2] for it in items], dtype=np.int64)
+    lo = np.array([it[3] for it in items], dtype=np.int64)
+    hi = np.array([it[4] for it in items], dtype=np.int64)
+    by_job = np.argsort(job, kind="stable")  # items grouped by job for reduceat
+    firsts = np.flatnonzero(np.r_[True, np.diff(job[by_job]) != 0])
+    n_jobs = len(firsts)
+    t2s = np.array(sorted(highs), dtype=np.int64)
+    candidates: dict[tuple[int, int], float] = {}
     for t1 in sorted(lows):
-        for t2 in sorted(highs):
-            if t2 <= t1:
-                continue
-            inside = tuple((job, k) for job, k, _n, lo, hi in items if lo >= t1 and hi <= t2)
-            per_job: dict[int, int] = {}
-            for job, _k, length, lo, hi in items:
-                if lo >= t1 and hi <= t2:
-                    per_job[job] = max(per_job.get(job, 0), length)
-            if len(per_job) < 2 or sum(per_job.values()) <= t2 - t1:
-                continue
-            if inside not in best or t2 - t1 < best[inside][1] - best[inside][0]:
-                best[inside] = (t1, t2)
-    length_of = {(job, k): length for job, k, length, _lo, _hi in items}
-    for n, (inside, (t1, t2)) in enumerate(sorted(best.items(), key=lambda kv: kv[1])):
-        model.add_row(f"e{tag}_{n}", {model.y[p]: float(length_of[p]) for p in inside},
-                      upper=t2 - t1)
+        inside = (lo[None, :] >= t1) & (hi[None, :] <= t2s[:, None])  # (t2, item)
+        inside_len = np.where(inside, length[None, :], 0)[:, by_job]
+        longest = np.maximum.reduceat(inside_len, firsts, axis=1)  # (t2, job)
+        work = longest.sum(axis=1)
+        count = (longest > 0).sum(axis=1)
+        for r in np.flatnonzero((count >= 2) & (t2s > t1)):
+            lo_in, hi_in = int(lo[inside[r]].min()), int(hi[inside[r]].max())
+            if work[r] > hi_in - lo_in:
+                candidates[lo_in, hi_in] = max(candidates.get((lo_in, hi_in), 0.0),
+                                               float(work[r]) / (hi_in - lo_in))
+    ranked = sorted(candidates, key=lambda w: (-candidates[w], w))
+    budget_rows = ENERGY_ROWS_PER_JOB * n_jobs
+    budget_nz = ENERGY_NONZEROS_PER_JOB * n_jobs
+    for n, (t1, t2) in enumerate(ranked[:budget_rows]):
+        members = np.flatnonzero((lo >= t1) & (hi <= t2))
+        if len(members) > budget_nz:
+            break
+        budget_nz -= len(members)
+        model.add_row(f"e{tag}_{n}", {model.y[int(job[i]), items[i][1]]: float(length[i])
+                                      for i in members}, upper=float(t2 - t1))
 
 
 def build_milp(instance: Instance, *, energy_rows: bool = True) -> MilpModel:

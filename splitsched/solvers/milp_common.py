@@ -13,10 +13,13 @@ their own ready time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -169,6 +172,24 @@ def better_of(instance: Instance, found: Schedule | None, fallback: Schedule) ->
         return fallback
     return found if on_time_weight(instance, found) >= on_time_weight(instance, fallback) \
         else fallback
+
+
+@contextlib.contextmanager
+def native_stdout_silenced() -> Iterator[None]:
+    """Send what native solver code prints (HiGHS' banner) to /dev/null.
+
+    HiGHS writes to file descriptor 1 from C++ even when asked to be quiet,
+    which would corrupt ``splitsched solve --json``'s one-object stdout.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def remaining(deadline: float) -> float:

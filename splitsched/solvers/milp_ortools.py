@@ -29,6 +29,7 @@ from splitsched.solvers.milp_common import (
     better_of,
     decode,
     misses_bound,
+    native_stdout_silenced,
     on_time_weight,
     relabel,
     remaining,
@@ -100,7 +101,8 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
         params = pywraplp.MPSolverParameters()
         params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
         t0 = time.perf_counter()
-        code = solver.Solve(params)
+        with native_stdout_silenced():
+            code = solver.Solve(params)
         stats["backend_wall_s"] = time.perf_counter() - t0
     except Exception as exc:  # a missing backend or a crash is a result, not an exception
         return SolverOutput(schedule=None, status="error",

@@ -39,6 +39,7 @@ from splitsched.solvers.milp_common import (
     better_of,
     decode,
     misses_bound,
+    native_stdout_silenced,
     on_time_weight,
     relabel,
     remaining,
@@ -130,7 +131,8 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
                 solver = _HighsWarm(msg=False, timeLimit=limit, threads=threads,
                                     gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed)
             t0 = time.perf_counter()
-            prob.solve(solver)
+            with native_stdout_silenced():
+                prob.solve(solver)
             stats["backend_wall_s"] = time.perf_counter() - t0
         bound: float | None = None
         if backend == "cbc" and log_path is not None:
