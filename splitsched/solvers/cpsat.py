@@ -18,6 +18,7 @@ from splitsched.formulations.cp import CpModel, build_cp
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.milp_common import (
+    WARM_START_SHARE,
     better_of,
     misses_bound,
     on_time_plans,
@@ -85,7 +86,7 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int,
                 threads: int) -> SolverOutput:
     """Solve with CP-SAT; see the module docstring for statuses and bound."""
     t_end = time.perf_counter() + time_limit_s
-    hint, hint_name = warm_start(instance, time_limit_s / 10, seed)
+    hint, hint_name = warm_start(instance, WARM_START_SHARE * time_limit_s, seed)
     hint = relabel(hint, NAME)
     cp = build_cp(instance)
     add_hint(cp, instance, hint)

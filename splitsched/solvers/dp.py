@@ -398,7 +398,12 @@ def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int,
     deadline = time.perf_counter() + time_limit_s
     jobs = sorted(instance.jobs, key=edf_key)
     first = run_dp(instance, jobs, beam=BEAM, deadline=deadline)
-    exact = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline)
+    can_fit = sum(j.weight for j in jobs
+                  if j.release + instance.stages_of(j).best_latency <= j.deadline)
+    if first.complete and first.accepted_weight == can_fit:
+        exact = first  # every job that can be on time alone is: nothing left to search
+    else:
+        exact = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline)
     best = exact if exact.complete or exact.accepted_weight > first.accepted_weight else first
     stats = {"labels_max": exact.labels_max, "labels_total": exact.labels_total,
              "accepted_weight": best.accepted_weight, "beam_weight": first.accepted_weight}

@@ -30,6 +30,10 @@ from splitsched.solvers.base import all_dropped, get_solver, solve
 from splitsched.solvers.timing import earliest_schedule
 
 WARM_START_SOLVERS = ("dp-edf", "edf-greedy-cut")
+# Share of an exact solver's time limit its dp-edf warm start may use: the DP's
+# exact pass can take seconds on large overloaded batches, and a hint from its
+# cut-short first pass is weaker.
+WARM_START_SHARE = 0.3
 EPS = 1e-6
 
 

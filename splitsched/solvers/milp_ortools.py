@@ -26,6 +26,7 @@ from splitsched.formulations.milp import INF, MilpModel, build_milp
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.milp_common import (
+    WARM_START_SHARE,
     better_of,
     decode,
     misses_bound,
@@ -74,7 +75,7 @@ def _status_name(code: int) -> str:
 def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s: float,
                    seed: int, threads: int) -> SolverOutput:
     t_end = time.perf_counter() + time_limit_s
-    hint, hint_name = warm_start(instance, time_limit_s / 10, seed)
+    hint, hint_name = warm_start(instance, WARM_START_SHARE * time_limit_s, seed)
     hint = relabel(hint, name)
     stats: dict[str, Any] = {"warm_start": hint_name,
                              "warm_start_on_time": on_time_weight(instance, hint)}
