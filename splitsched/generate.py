@@ -157,13 +157,21 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
                     jobs=jobs, provenance=prov)
 
 
+def horizon_load(inst: Instance) -> float:
+    """Best-latency work over the horizon from the first release to the last deadline."""
+    if not inst.jobs:
+        return 0.0
+    horizon = max(j.deadline for j in inst.jobs) - min(j.release for j in inst.jobs)
+    work = sum(inst.stages_of(j).best_latency for j in inst.jobs)
+    return work / horizon if horizon > 0 else float("inf")
+
+
 def describe(inst: Instance) -> dict[str, Any]:
     """Summary facts of an instance (what ``splitsched show`` prints)."""
     best = {n.name: n.stages.best_latency for n in inst.networks}
     rel = [j.release for j in inst.jobs]
     dl = [j.deadline for j in inst.jobs]
     horizon = max(dl, default=0) - min(rel, default=0)
-    work = sum(best[j.network] for j in inst.jobs)
     slacks = [(j.deadline - j.release) / max(best[j.network], 1) for j in inst.jobs]
     rows = []
     for net in inst.networks:
@@ -173,5 +181,5 @@ def describe(inst: Instance) -> dict[str, Any]:
                      "best_cut": st.best_cut, "best": st.best_latency})
     return {"jobs": inst.num_jobs, "first_release": min(rel, default=0),
             "last_release": max(rel, default=0), "horizon": horizon,
-            "load": work / horizon if horizon else float("inf"),
+            "load": horizon_load(inst),
             "mean_slack": float(np.mean(slacks)) if slacks else 0.0, "networks": rows}

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.bench.records import RECORD_SCHEMA, RECORD_VERSION
-from splitsched.bench.sets import SetEntry, instance_load
+from splitsched.bench.sets import SetEntry
 from splitsched.evaluate import evaluate
+from splitsched.generate import horizon_load
 from splitsched.io import (
     InputError,
     atomic_write_text,
@@ -74,7 +75,7 @@ def load_value(entry: SetEntry) -> tuple[float, str]:
         value = entry.params.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value), f"params.{key}"
-    return instance_load(entry.instance), "computed"
+    return horizon_load(entry.instance), "computed"
 
 
 def build_record(entry: SetEntry, spec: dict[str, Any], raw: dict[str, Any], run_dir: Path,

@@ -15,13 +15,9 @@ from typing import Any
 
 from splitsched.io import InputError, instance_sha256, instance_to_dict, read_instance, read_json
 from splitsched.problem import Instance
+from splitsched.sets import SETS_DIR
 
 MANIFEST = "manifest.json"
-
-
-def repo_root() -> Path:
-    """The repository root: the parent of the package directory."""
-    return Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -43,10 +39,10 @@ def resolve_set(name_or_dir: str) -> Path:
     p = Path(name_or_dir)
     if p.is_dir():
         return p
-    named = repo_root() / "instances" / "sets" / name_or_dir
+    named = SETS_DIR / name_or_dir
     if named.is_dir():
         return named
-    known = sorted(d.name for d in (repo_root() / "instances" / "sets").glob("*") if d.is_dir())
+    known = sorted(d.name for d in SETS_DIR.glob("*") if d.is_dir())
     raise InputError(None, "--set", f"no directory {name_or_dir!r} and no named set of that "
                      f"name (known sets: {', '.join(known) or 'none'})")
 
@@ -124,15 +120,6 @@ def load_sets(refs: str) -> list[SetEntry]:
         raise InputError(None, "--set", "no set given")
     _check_unique_ids(entries)
     return entries
-
-
-def instance_load(instance: Instance) -> float:
-    """Offered load: sum of best isolated latencies over the release-to-deadline horizon."""
-    if not instance.jobs:
-        return 0.0
-    work = sum(instance.stages_of(j).best_latency for j in instance.jobs)
-    horizon = max(j.deadline for j in instance.jobs) - min(j.release for j in instance.jobs)
-    return work / horizon if horizon > 0 else float("inf")
 
 
 def instance_payload(entry: SetEntry) -> dict[str, Any]:

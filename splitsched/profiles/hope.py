@@ -11,6 +11,7 @@ the raw per-run traces. Both are reduced to at most ``max_cuts`` segments
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,16 @@ def _handoff_summary(plan: DeviceHandoff, sets: list[list[int]], measured: list[
             "device_plan": plan.as_dict()}
 
 
+def _reduce_with_handoff_summary(model: str, profile: OperatorProfile, max_cuts: int,
+                                 prov: dict[str, Any], plan: DeviceHandoff,
+                                 sets: list[list[int]], measured: list[bool]) -> Network:
+    """Reduce to at most ``max_cuts`` cuts, then record how the kept cuts' hand-offs arose."""
+    net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
+    cuts = list(net.provenance["reduction"]["cut_after_operator"])
+    summary = dict(net.provenance) | {"handoff": _handoff_summary(plan, sets, measured, cuts)}
+    return dataclasses.replace(net, provenance=summary)
+
+
 def _base_provenance(source: str, framework: str, device: str, cpu_threads: int
                      ) -> dict[str, Any]:
     info = DEVICES[device]
@@ -150,12 +161,7 @@ def import_mnn(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
                      "graph": f"{info_path.name} ({SOURCE_REPOSITORY} commit {INFO_COMMIT}, "
                               f"{INFO_PATH})"}
     prov["linearisation"] = "recorded execution order (line order of the latency and info files)"
-    net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
-    cuts = list(net.provenance["reduction"]["cut_after_operator"])
-    prov = dict(net.provenance)
-    prov["handoff"] = _handoff_summary(plan, sets, measured, cuts)
-    return Network(net.name, net.layer_names, net.gpu_us, net.cpu_us, net.handoff_us,
-                   net.gpu_sd_us, net.cpu_sd_us, prov)
+    return _reduce_with_handoff_summary(model, profile, max_cuts, prov, plan, sets, measured)
 
 
 # --------------------------------------------------------------------------- hope-acl
@@ -248,12 +254,7 @@ def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
         "reads its predecessor, plus branch/residual inputs"
         + (f"; {missing} operators without a known shape are left out of hand-offs"
            if missing else ""))
-    net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
-    cuts = list(net.provenance["reduction"]["cut_after_operator"])
-    prov = dict(net.provenance)
-    prov["handoff"] = _handoff_summary(plan, sets, measured, cuts)
-    return Network(net.name, net.layer_names, net.gpu_us, net.cpu_us, net.handoff_us,
-                   net.gpu_sd_us, net.cpu_sd_us, prov)
+    return _reduce_with_handoff_summary(model, profile, max_cuts, prov, plan, sets, measured)
 
 
 # --------------------------------------------------------------------------- build
