@@ -28,10 +28,11 @@ class InputError(Exception):
     """Bad input: which file, which field, and why. The CLI exits with status 2."""
 
     def __init__(self, path: str | os.PathLike[str] | None, field: str, reason: str) -> None:
-        self.path = str(path) if path is not None else "<input>"
+        self.path = str(path) if path is not None else ""  # "" for a command-line option
         self.field = field
         self.reason = reason
-        super().__init__(f"{self.path}: {field}: {reason}")
+        where = f"{self.path}: " if self.path else ""
+        super().__init__(f"{where}{field}: {reason}")
 
 
 # --------------------------------------------------------------------------- models
