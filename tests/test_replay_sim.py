@@ -256,3 +256,18 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
         proc = subprocess.run(base + args, capture_output=True, text=True, check=False)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert "error" in proc.stderr
+
+
+@pytest.mark.parametrize("policy", ["order", "time"])
+def test_zero_length_stage_occupies_no_lane(policy: str) -> None:
+    """A 0-us GPU stage planned inside another job's GPU stage runs when ready (as evaluate
+    allows), so its hand-off and CPU stage are not pushed back."""
+    long = _net("long", (30, 30), (99, 99), (0, 0, 0))
+    empty_front = _net("zero", (0, 50), (99, 7), (0, 2, 0))  # cut 1: a = 0, h = 2, b = 7
+    inst = Instance("z", (long, empty_front), (Job("L", "long", 0, 100), Job("Z", "zero", 5, 20)))
+    sched = Schedule("z", "hand", (JobPlan("L", 2, gpu_start=0),
+                                   JobPlan("Z", 1, gpu_start=5, cpu_start=7)))
+    ev = evaluate(inst, sched)
+    assert ev.feasible and ev.misses == 0 and ev.completion["Z"] == 14
+    (run,) = simulate(inst, sched, policy=policy, noise=NoiseModel(cv=0))
+    assert run.completion() == dict(ev.completion)

@@ -173,11 +173,14 @@ def run_lane(stages: list[PlannedStage], policy: str, runner: StageRunner,
         if st.follows_gpu:
             hand = exchange.wait(st.job)
             ready = max(ready, hand[1])
-        not_before = max(free, ready)
+        # a planned zero-length stage occupies no lane (as in evaluate): it runs when ready
+        occupies = st.planned_duration > 0
+        not_before = max(free, ready) if occupies else ready
         if policy == "time":
             not_before = max(not_before, st.planned_start)
         start, end = runner.run_stage(st, not_before)
-        free = end
+        if occupies:
+            free = end
         record(StageRecord(job=st.job, processor=st.processor, cut=st.cut,
                            planned_start=st.planned_start, planned_end=st.planned_end,
                            actual_start=start, actual_end=end, ready=ready,
