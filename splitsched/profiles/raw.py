@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +66,19 @@ def device_info(device: str) -> DeviceInfo:
     return DEVICES[device]
 
 
-def _lines(path: Path) -> list[str]:
+def _rows(path: Path, *widths: int) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each non-blank line; each must have one of ``widths`` fields."""
     if not path.is_file():
         raise InputError(path, "(file)", "no such file")
-    return path.read_text(encoding="utf-8").splitlines()
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) not in widths:
+            expected = " or ".join(str(w) for w in widths)
+            raise InputError(path, f"line {lineno}",
+                             f"expected {expected} space-separated fields, got {len(parts)}")
+        yield lineno, parts
 
 
 def _number(path: Path, lineno: int, text: str) -> float:
@@ -106,13 +115,7 @@ def read_layerwise(path: Path, cpu_threads: int) -> OpTimes | None:
     names: list[str] = []
     cpu: list[float] = []
     gpu: list[float] = []
-    for lineno, line in enumerate(_lines(path), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) not in (5, 8):
-            raise InputError(path, f"line {lineno}",
-                             f"expected 5 or 8 space-separated columns, got {len(parts)}")
+    for lineno, parts in _rows(path, 5, 8):
         names.append(parts[0])
         cpu.append(_number(path, lineno, parts[1 + col]))
         gpu.append(_number(path, lineno, parts[1 + GPU_COLUMN]))
@@ -174,12 +177,7 @@ def _index_list(path: Path, lineno: int, text: str) -> tuple[int, ...]:
 def read_info(path: Path) -> list[InfoOp]:
     """Read ``<model>-info.txt``: ``op_name inputs outputs parents children`` per line."""
     ops: list[InfoOp] = []
-    for lineno, line in enumerate(_lines(path), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 5:
-            raise InputError(path, f"line {lineno}", f"expected 5 fields, got {len(parts)}")
+    for lineno, parts in _rows(path, 5):
         name, ins, outs, parents, children = parts
         ops.append(InfoOp(name, _tensor_list(path, lineno, ins),
                           _tensor_list(path, lineno, outs),
@@ -209,12 +207,7 @@ class TransferRow:
 def read_data_trans(path: Path) -> list[TransferRow]:
     """Read ``<model>-<device>-data-trans.csv`` (``N,C,H,W c2g g2c``); empty -> []."""
     rows: list[TransferRow] = []
-    for lineno, line in enumerate(_lines(path), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 3:
-            raise InputError(path, f"line {lineno}", f"expected 3 fields, got {len(parts)}")
+    for lineno, parts in _rows(path, 3):
         try:
             shape = parse_shape(parts[0])
         except ValueError:
@@ -246,12 +239,7 @@ def read_trace(path: Path) -> OpTrace | None:
     """Read a raw per-run trace (``op device duration start end``); ``None`` if empty."""
     order: list[str] = []
     durations: dict[str, list[float]] = {}
-    for lineno, line in enumerate(_lines(path), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 5:
-            raise InputError(path, f"line {lineno}", f"expected 5 fields, got {len(parts)}")
+    for lineno, parts in _rows(path, 5):
         name = parts[0]
         if name not in durations:
             order.append(name)
