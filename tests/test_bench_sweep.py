@@ -78,7 +78,7 @@ def make_set(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     pair = Instance(id="pair", networks=(NET,),
                     jobs=(Job("j0", "net", 0, 30), Job("j1", "net", 0, 50)),
-                    provenance={"params": {"load": 0.8}})
+                    provenance={"generator": {"load": 0.8}})
     single = Instance(id="single", networks=(NET,), jobs=(Job("j0", "net", 0, 100),))
     write_instance(pair, directory / "pair.json")
     write_instance(single, directory / "single.json")

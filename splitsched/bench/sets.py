@@ -48,15 +48,10 @@ def resolve_set(name_or_dir: str) -> Path:
 
 
 def params_of(instance: Instance) -> dict[str, Any]:
-    """Generator parameters from an instance's own provenance, when it has them."""
-    prov = dict(instance.provenance)
-    for key in ("params", "generator_params", "parameters"):
-        if isinstance(prov.get(key), dict):
-            return dict(prov[key])
-    gen = prov.get("generator")
-    if isinstance(gen, dict) and isinstance(gen.get("params"), dict):
-        return dict(gen["params"])
-    return {}
+    """Generator parameters from an instance's provenance (``generate_instance`` writes them
+    under ``generator``); empty for instances made otherwise."""
+    gen = instance.provenance.get("generator")
+    return dict(gen) if isinstance(gen, dict) else {}
 
 
 def load_set(directory: str | Path) -> list[SetEntry]:
