@@ -157,17 +157,13 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
 
 def _register_areas() -> None:
     """Let each area add its own subcommands (kept out of this file)."""
-    import importlib
+    from splitsched import generate_cli
+    from splitsched.bench import cli as bench_cli
+    from splitsched.profiles import cli as profiles_cli
+    from splitsched.replay import cli as replay_cli
 
-    for module in ("splitsched.generate_cli", "splitsched.profiles.cli", "splitsched.bench.cli",
-                   "splitsched.replay.cli"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue  # area not present in this build
-            raise
-        mod.register(app)
+    for area in (generate_cli, profiles_cli, bench_cli, replay_cli):
+        area.register(app)
 
 
 _register_areas()

@@ -35,10 +35,9 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
     pending = sorted(instance.jobs, key=priority)
     options = {j.id: choices(instance.stages_of(j)) for j in instance.jobs}
     # which processors each job's options may use: (uses GPU, uses CPU)
-    uses = {jid: (any(k > 0 for k in ks),
-                  any(k < instance.stages_of(instance.jobs[instance.job_index[jid]]).num_layers
-                      for k in ks))
-            for jid, ks in options.items()}
+    uses = {j.id: (any(k > 0 for k in options[j.id]),
+                   any(k < instance.stages_of(j).num_layers for k in options[j.id]))
+            for j in instance.jobs}
     gpu_free = cpu_free = 0
     plans: dict[str, JobPlan] = {}
     while pending:
