@@ -12,7 +12,7 @@ from splitsched.evaluate import evaluate
 from splitsched.formulations.cp import build_cp
 from splitsched.formulations.milp import build_milp
 from splitsched.problem import Instance
-from splitsched.solvers.base import solve
+from splitsched.solve import solve
 
 
 def test_build_milp_n80(benchmark: Any, n80_instance: Instance) -> None:

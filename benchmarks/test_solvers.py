@@ -14,7 +14,8 @@ import pytest
 from conftest import SMOKE
 
 from splitsched.problem import Instance
-from splitsched.solvers.base import BUILTIN_MODULES, SolveResult, get_solver, solve
+from splitsched.solve import SolveResult, solve
+from splitsched.solvers.base import BUILTIN_MODULES, get_solver
 
 TIME_LIMIT_S = 2.0
 INSTANCES = SMOKE

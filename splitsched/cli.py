@@ -61,7 +61,8 @@ def solve_cmd(
     from dataclasses import replace
 
     from splitsched.io import instance_sha256, read_instance, write_schedule
-    from splitsched.solvers.base import UnknownSolverError, get_solver, solve
+    from splitsched.solve import solve
+    from splitsched.solvers.base import UnknownSolverError, get_solver
 
     _positive_time(time_limit, "--time-limit")
     if threads < 1:

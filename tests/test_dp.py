@@ -17,7 +17,8 @@ from oracle import (
 
 from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Job
-from splitsched.solvers.base import get_solver, solve
+from splitsched.solve import solve
+from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import edf_key, pareto_mask, run_dp
 
 CONTRACT_RUN_STATUSES = ("optimal", "feasible", "timeout")

@@ -17,7 +17,8 @@ from oracle import (
 
 from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Schedule
-from splitsched.solvers.base import get_solver, solve, solver_names
+from splitsched.solve import solve
+from splitsched.solvers.base import get_solver, solver_names
 from splitsched.solvers.timing import earliest_schedule
 
 # The exact solvers the project promises; any other registered exact solver joins them.

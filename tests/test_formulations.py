@@ -13,7 +13,7 @@ from splitsched.formulations import job_windows
 from splitsched.formulations.cp import build_cp
 from splitsched.formulations.milp import INF, MilpModel, build_milp
 from splitsched.problem import Instance, Job, Network, Schedule
-from splitsched.solvers.milp_common import decode, warm_start_values
+from splitsched.solvers.milp_solution import decode, start_values
 
 BIG = 1000
 
@@ -120,7 +120,7 @@ def test_big_m_finite_and_within_deadlines(seed: int) -> None:
 
 def check_schedule_satisfies_model(inst: Instance, schedule: Schedule, misses: int) -> None:
     model = build_milp(inst)
-    values = warm_start_values(inst, model, schedule)
+    values = start_values(model, schedule)
     for v in model.variables:
         assert v.lower - 1e-9 <= values[v.name] <= v.upper + 1e-9, v.name
     for name, lo, act, up in row_activity(model, values):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from _builders import counterexample_edf, two_layer
 
 from splitsched.problem import Instance, Job
-from splitsched.solvers import solve
+from splitsched.solve import solve
 
 
 def test_fifo_gpu_runs_everything_in_release_order() -> None:

@@ -9,7 +9,8 @@ from _builders import counterexample_edf, two_layer
 from oracle import optimum, random_tiny_instance
 
 from splitsched.problem import Instance, Job, Network
-from splitsched.solvers import get_solver, solve
+from splitsched.solve import solve
+from splitsched.solvers import get_solver
 
 EXACT = ["cpsat", "milp-pulp-cbc", "milp-pulp-highs", "milp-ortools-scip",
          "milp-ortools-highs"]

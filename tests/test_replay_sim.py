@@ -20,7 +20,8 @@ from splitsched.replay.dispatch import lane_programs
 from splitsched.replay.noise import NoiseModel, lognormal_params
 from splitsched.replay.sim import simulate
 from splitsched.replay.trace import TraceRun, read_trace, write_trace
-from splitsched.solvers.base import solve, solver_names
+from splitsched.solve import solve
+from splitsched.solvers.base import solver_names
 
 SMOKE_DIR = Path(__file__).parents[1] / "instances" / "sets" / "smoke"
 SMOKE = sorted(p for p in SMOKE_DIR.glob("*.json") if p.name != "manifest.json")

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from splitsched.problem import Instance, Job, Network
-from splitsched.solvers.base import BUILTIN_MODULES, SolveResult, get_solver, solve
+from splitsched.solve import SolveResult, solve
+from splitsched.solvers.base import BUILTIN_MODULES, get_solver
 
 # The built-in solvers (other test modules register throw-away ones in this process).
 BUILTIN = sorted(BUILTIN_MODULES)

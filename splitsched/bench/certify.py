@@ -19,6 +19,10 @@ Consistency checks (any hit makes ``bench`` exit 1):
   schedule on the same instance (the bound is not a bound);
 * ``infeasible_claim``: a solver returned a schedule that evaluation rejects
   while claiming it ``optimal`` or ``feasible``;
+* ``proof_contradiction``: within one run, the harness refuted the
+  backend's claimed bound or ``optimal`` with a verified schedule
+  (:func:`splitsched.solvers.exact.check_claims`); the run reports neither,
+  and the backend's false claim is still flagged;
 * ``worker_mismatch``: the worker's own miss count disagrees with the
   submitting side's re-evaluation.
 """
@@ -153,6 +157,16 @@ def consistency_flags(records: Sequence[Mapping[str, Any]]) -> list[Flag]:
             flags.append(Flag("infeasible_claim", inst, name, seed,
                               f"{name} (seed {seed}) claimed {r['claimed_status']} on {inst} "
                               f"with a schedule that evaluation rejects: {r.get('error')}"))
+        stats = r.get("stats")
+        refuted = stats.get("proof_contradiction") if isinstance(stats, Mapping) else None
+        if isinstance(refuted, Mapping):
+            flags.append(Flag("proof_contradiction", inst, name, seed,
+                              f"{name} (seed {seed}) on {inst}: the backend claimed "
+                              f"{refuted.get('claimed_status')} with bound "
+                              f"{refuted.get('claimed_bound')}, but a verified schedule "
+                              f"({refuted.get('verified_source')}) has "
+                              f"{refuted.get('verified_misses')} weighted misses; the run "
+                              f"reports neither"))
         if r.get("worker_claim_mismatch"):
             flags.append(Flag("worker_mismatch", inst, name, seed,
                               f"{name} (seed {seed}) on {inst}: worker counted "

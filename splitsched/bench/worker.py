@@ -310,7 +310,8 @@ def child_main(argv: list[str]) -> int:
                             "worker_missed": None, "stats": {}, "error": None}
     try:
         from splitsched.io import instance_from_dict, schedule_to_dict
-        from splitsched.solvers.base import get_solver, solve
+        from splitsched.solve import solve
+        from splitsched.solvers.base import get_solver
 
         for ref in spec.get("extra_modules") or []:
             load_extra_module(ref)
@@ -336,7 +337,7 @@ def child_main(argv: list[str]) -> int:
         return 0
     _lift_memory_limit()
     stats = _json_safe(res.stats)
-    status = res.status
+    status: str = res.status.value
     error = stats.get("error") if isinstance(stats, dict) else None
     if status == "error" and isinstance(error, str) and error.startswith("MemoryError"):
         status = "memout"

@@ -1,64 +1,66 @@
-"""The solver contract (DESIGN section 3) and the one registry of names.
+"""The solver contract (``docs/design.md``, "Solver contract") and the one registry of names.
 
 A solver is a function ``fn(instance, *, time_limit_s, seed, threads)`` that
-returns a :class:`SolverOutput`. :func:`solve` wraps it: it times the call,
-turns any exception into status ``error``, and re-evaluates the schedule with
-:func:`splitsched.evaluate.evaluate`, so the reported misses never come from a
-solver's own objective.
+returns a :class:`SolverOutput`; a solver registered with
+``uses_warm_start=True`` also takes ``warm_start``, a feasible schedule in
+which every job that is not dropped is on time. The harness
+(:func:`splitsched.solve.solve`, one layer above this package) times the
+call, supplies the warm start, evaluates the answer once and checks every
+claim; nothing in this package calls it.
 """
 
 from __future__ import annotations
 
 import importlib
-import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
-from splitsched.evaluate import Evaluation, evaluate
 from splitsched.problem import Instance, JobPlan, Schedule
 
-STATUSES = ("optimal", "feasible", "no_solution", "timeout", "error")
+
+class SolveStatus(StrEnum):
+    """How a solver run ended (the words written to every file and report).
+
+    ``OPTIMAL``: the schedule is proven optimal (the proof was checked by the
+    harness). ``FEASIBLE``: a schedule, no proof, ended before the limit.
+    ``TIMEOUT``: the time limit ended the search (the schedule found so far is
+    kept). ``NO_SOLUTION``: no schedule. ``ERROR``: the solver failed or
+    returned an infeasible schedule.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    NO_SOLUTION = "no_solution"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+STATUSES: tuple[str, ...] = tuple(s.value for s in SolveStatus)
 
 
 @dataclass(frozen=True)
 class SolverOutput:
-    """What a solver function returns, before evaluation.
+    """What a solver function returns, before the harness evaluates and checks it.
 
-    ``bound`` is a proven lower bound on the weighted misses, or None.
+    Attributes
+    ----------
+    schedule:
+        The schedule found, or None.
+    status:
+        A :class:`SolveStatus` (or its string value).
+    bound:
+        A claimed lower bound on the weighted misses, or None. The harness
+        keeps it only if no verified schedule of the run beats it.
+    stats:
+        JSON-able facts about the run (backend status, nodes, ...).
     """
 
     schedule: Schedule | None
-    status: str
+    status: SolveStatus | str
     bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    """A solver run, as every report sees it (misses as evaluated)."""
-
-    solver: str
-    schedule: Schedule | None
-    status: str
-    missed: int | None
-    bound: float | None
-    runtime_s: float
-    stats: dict[str, Any]
-    evaluation: Evaluation | None = None
-
-    def summary(self) -> dict[str, Any]:
-        ev = self.evaluation
-        return {
-            "solver": self.solver,
-            "status": self.status,
-            "missed": self.missed,
-            "misses": ev.misses if ev else None,
-            "miss_rate": ev.miss_rate if ev else None,
-            "bound": self.bound,
-            "runtime_s": round(self.runtime_s, 6),
-        }
 
 
 class SolverFn(Protocol):
@@ -68,10 +70,22 @@ class SolverFn(Protocol):
 
 @dataclass(frozen=True)
 class SolverInfo:
+    """A registered solver.
+
+    ``exact``: the method can prove optimality (its ``optimal`` and bound are
+    claims the harness checks). ``uses_warm_start``: the function takes a
+    ``warm_start`` keyword (a schedule whose kept jobs are all on time),
+    which the harness computes with the warm-start solvers when not given.
+    ``start_note`` says how the solver uses that start (``splitsched
+    solvers`` prints it).
+    """
+
     name: str
     summary: str
-    fn: SolverFn
+    fn: Callable[..., SolverOutput]
     exact: bool = False
+    uses_warm_start: bool = False
+    start_note: str = ""
 
 
 _REGISTRY: dict[str, SolverInfo] = {}
@@ -84,13 +98,22 @@ class UnknownSolverError(KeyError):
         return str(self.args[0])
 
 
-def register(name: str, summary: str, *, exact: bool = False) -> Callable[[SolverFn], SolverFn]:
-    """Decorator: add a solver function to the registry under ``name``."""
+def register(name: str, summary: str, *, exact: bool = False, uses_warm_start: bool = False,
+             start_note: str = "") -> Callable[[Callable[..., SolverOutput]],
+                                               Callable[..., SolverOutput]]:
+    """Decorator: add a solver function to the registry under ``name``.
 
-    def deco(fn: SolverFn) -> SolverFn:
+    Raises
+    ------
+    ValueError
+        If another function is already registered under ``name``.
+    """
+
+    def deco(fn: Callable[..., SolverOutput]) -> Callable[..., SolverOutput]:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"solver {name!r} registered twice")
-        _REGISTRY[name] = SolverInfo(name=name, summary=summary, fn=fn, exact=exact)
+        _REGISTRY[name] = SolverInfo(name=name, summary=summary, fn=fn, exact=exact,
+                                     uses_warm_start=uses_warm_start, start_note=start_note)
         return fn
 
     return deco
@@ -125,11 +148,19 @@ def _load_builtin() -> None:
 
 
 def solver_names() -> list[str]:
+    """Every registered solver name, sorted (imports every built-in family)."""
     _load_builtin()
     return sorted(_REGISTRY)
 
 
 def get_solver(name: str) -> SolverInfo:
+    """The registered solver ``name``.
+
+    Raises
+    ------
+    UnknownSolverError
+        If no solver of that name is registered (the message lists the known ones).
+    """
     if name not in _REGISTRY:
         if name in BUILTIN_MODULES:
             _import_family(BUILTIN_MODULES[name])
@@ -146,42 +177,3 @@ def all_dropped(instance: Instance, solver: str) -> Schedule:
     """The trivial feasible schedule: every job dropped."""
     return Schedule(instance_id=instance.id, solver=solver,
                     plans=tuple(JobPlan(job=j.id, cut=None) for j in instance.jobs))
-
-
-def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: int = 0,
-          threads: int = 1) -> SolveResult:
-    """Run a registered solver and evaluate its schedule.
-
-    A solver exception becomes status ``error`` with the message in
-    ``stats["error"]``. A schedule that ``evaluate`` rejects also becomes
-    ``error`` (a solver bug must never be reported as a result).
-    """
-    info = get_solver(solver)
-    if time_limit_s <= 0:
-        raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
-    t0 = time.perf_counter()
-    try:
-        out = info.fn(instance, time_limit_s=time_limit_s, seed=seed, threads=threads)
-    except Exception as exc:  # the contract: never an exception out of solve
-        runtime = time.perf_counter() - t0
-        return SolveResult(solver=solver, schedule=None, status="error", missed=None,
-                           bound=None, runtime_s=runtime,
-                           stats={"error": f"{type(exc).__name__}: {exc}",
-                                  "traceback": traceback.format_exc(limit=5)})
-    runtime = time.perf_counter() - t0
-    stats = dict(out.stats)
-    status = out.status
-    if status not in STATUSES:
-        stats["error"] = f"solver returned unknown status {status!r}"
-        status = "error"
-    if out.schedule is None:
-        return SolveResult(solver=solver, schedule=None, status=status, missed=None,
-                           bound=out.bound, runtime_s=runtime, stats=stats)
-    ev = evaluate(instance, out.schedule)
-    if not ev.feasible:
-        stats["error"] = "infeasible schedule: " + "; ".join(ev.violations[:5])
-        stats["claimed_status"] = status
-        status = "error"
-    return SolveResult(solver=solver, schedule=out.schedule, status=status,
-                       missed=ev.weighted_misses, bound=out.bound, runtime_s=runtime,
-                       stats=stats, evaluation=ev)

@@ -1,10 +1,11 @@
-"""``cpsat``: the CP-SAT interval model, hinted with the dp-edf schedule.
+"""``cpsat``: the CP-SAT interval model, hinted with the harness's warm start.
 
-Status: ``optimal`` only when CP-SAT proves it (OPTIMAL); FEASIBLE becomes
+Claims: ``optimal`` when CP-SAT proves it (OPTIMAL); FEASIBLE becomes
 ``timeout`` when the time limit was (about) used up and ``feasible``
-otherwise; UNKNOWN returns the hint schedule as ``timeout``; MODEL_INVALID
+otherwise; UNKNOWN returns the warm start as ``timeout``; MODEL_INVALID
 (and INFEASIBLE, impossible since dropping every job is feasible) is
 ``error``. The bound is CP-SAT's best objective bound turned into misses.
+The harness checks both (:func:`splitsched.solvers.exact.check_claims`).
 """
 
 from __future__ import annotations
@@ -16,25 +17,16 @@ from ortools.sat.python import cp_model
 
 from splitsched.formulations.cp import CpModel, build_cp
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
-from splitsched.solvers.base import SolverOutput, register
-from splitsched.solvers.milp_common import (
-    WARM_START_SHARE,
-    better_of,
-    misses_bound,
-    on_time_plans,
-    on_time_weight,
-    relabel,
-    remaining,
-    warm_start,
-)
+from splitsched.solvers.base import SolverOutput, SolveStatus, register
+from splitsched.solvers.exact import misses_bound, remaining, start_plans
 
 NAME = "cpsat"
 TIME_LIMIT_SLACK = 0.95  # FEASIBLE after this share of the limit counts as a timeout
 
 
-def add_hint(cp: CpModel, instance: Instance, schedule: Schedule) -> None:
-    """Hint every model variable with the values of ``schedule``'s on-time jobs."""
-    plans = on_time_plans(instance, schedule)
+def add_hint(cp: CpModel, schedule: Schedule | None) -> None:
+    """Hint every model variable with the values of a warm start's kept (on-time) jobs."""
+    plans = start_plans(schedule)
     m = cp.model
     for w in cp.windows:
         if not w.cuts:
@@ -81,15 +73,14 @@ def decode_cp(cp: CpModel, instance: Instance, solver: cp_model.CpSolver) -> Sch
 
 
 @register(NAME, "CP-SAT: cut literals, optional GPU/CPU intervals, no-overlap per processor, "
-          "dp-edf hint", exact=True)
-def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int,
-                threads: int) -> SolverOutput:
+          "hinted with the warm start", exact=True, uses_warm_start=True,
+          start_note="the warm start is a full CP-SAT hint")
+def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                warm_start: Schedule | None = None) -> SolverOutput:
     """Solve with CP-SAT; see the module docstring for statuses and bound."""
     t_end = time.perf_counter() + time_limit_s
-    hint, hint_name = warm_start(instance, WARM_START_SHARE * time_limit_s, seed)
-    hint = relabel(hint, NAME)
     cp = build_cp(instance)
-    add_hint(cp, instance, hint)
+    add_hint(cp, warm_start)
     solver = cp_model.CpSolver()
     limit = remaining(t_end)
     solver.parameters.max_time_in_seconds = limit
@@ -97,30 +88,27 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int,
     solver.parameters.num_workers = max(1, threads)
     code = solver.solve(cp.model)
     stats: dict[str, Any] = {
-        "warm_start": hint_name, "warm_start_on_time": on_time_weight(instance, hint),
         "cpsat_status": solver.status_name(code), "cpsat_wall_s": solver.wall_time,
         "branches": solver.num_branches, "conflicts": solver.num_conflicts,
     }
     if code == cp_model.MODEL_INVALID:
-        return SolverOutput(schedule=None, status="error",
+        return SolverOutput(schedule=None, status=SolveStatus.ERROR,
                             stats=stats | {"error": "CP-SAT: MODEL_INVALID: "
                                            + cp.model.validate()})
-    if code == cp_model.UNKNOWN:
-        return SolverOutput(schedule=hint, status="timeout", stats=stats)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return SolverOutput(schedule=hint, status="error",
-                            stats=stats | {"error": f"CP-SAT: {solver.status_name(code)}"})
-    stats |= {"objective": solver.objective_value, "bound_on_time": solver.best_objective_bound}
-    schedule = better_of(instance, decode_cp(cp, instance, solver), hint)
     bound = misses_bound(instance.total_weight, solver.best_objective_bound)
-    missed = instance.total_weight - on_time_weight(instance, schedule)
-    if code == cp_model.OPTIMAL and bound is not None and missed <= bound:
-        status = "optimal"
-    elif code == cp_model.OPTIMAL:
-        status = "feasible"  # never claim a proof the decoded schedule does not meet
-        stats["note"] = "decoded schedule below CP-SAT's objective"
+    if code == cp_model.UNKNOWN:
+        return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT, bound=bound,
+                            stats=stats)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return SolverOutput(schedule=warm_start, status=SolveStatus.ERROR,
+                            stats=stats | {"error": f"CP-SAT: {solver.status_name(code)}"})
+    stats |= {"objective_on_time": solver.objective_value,
+              "bound_on_time": solver.best_objective_bound}
+    if code == cp_model.OPTIMAL:
+        status = SolveStatus.OPTIMAL
     elif solver.wall_time >= TIME_LIMIT_SLACK * limit:
-        status = "timeout"
+        status = SolveStatus.TIMEOUT
     else:
-        status = "feasible"
-    return SolverOutput(schedule=schedule, status=status, bound=bound, stats=stats)
+        status = SolveStatus.FEASIBLE
+    return SolverOutput(schedule=decode_cp(cp, instance, solver), status=status, bound=bound,
+                        stats=stats)

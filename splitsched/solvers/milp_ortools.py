@@ -24,19 +24,9 @@ from typing import Any
 
 from splitsched.formulations.milp import INF, MilpModel, build_milp
 from splitsched.problem import Instance, Schedule
-from splitsched.solvers.base import SolverOutput, register
-from splitsched.solvers.milp_common import (
-    WARM_START_SHARE,
-    better_of,
-    decode,
-    misses_bound,
-    native_stdout_silenced,
-    on_time_weight,
-    relabel,
-    remaining,
-    warm_start,
-    warm_start_values,
-)
+from splitsched.solvers.base import SolverOutput, SolveStatus, register
+from splitsched.solvers.exact import misses_bound, native_stdout_silenced, remaining
+from splitsched.solvers.milp_solution import decode, start_values
 
 # OR-Tools bundles its own HiGHS (1.12); if highspy's newer HiGHS was loaded into the
 # process first, pywraplp's HiGHS crashes (segmentation fault) in Solve. Record it here.
@@ -73,12 +63,9 @@ def _status_name(code: int) -> str:
 
 
 def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s: float,
-                   seed: int, threads: int) -> SolverOutput:
+                   seed: int, threads: int, warm_start: Schedule | None) -> SolverOutput:
     t_end = time.perf_counter() + time_limit_s
-    hint, hint_name = warm_start(instance, WARM_START_SHARE * time_limit_s, seed)
-    hint = relabel(hint, name)
-    stats: dict[str, Any] = {"warm_start": hint_name,
-                             "warm_start_on_time": on_time_weight(instance, hint)}
+    stats: dict[str, Any] = {}
     try:
         if backend == "HIGHS" and HIGHSPY_LOADED_FIRST:
             raise RuntimeError("highspy was imported before OR-Tools' pywraplp; its HiGHS would "
@@ -91,8 +78,8 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
         stats |= {"columns": len(model.variables), "rows": len(model.rows),
                   "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
         cols = to_pywraplp(model, solver)
-        if HINT_SUPPORTED[backend]:
-            values = warm_start_values(instance, model, hint)
+        if HINT_SUPPORTED[backend] and warm_start is not None:
+            values = start_values(model, warm_start)
             solver.SetHint(cols, [values[v.name] for v in model.variables])
         if backend == "SCIP":
             solver.SetSolverSpecificParametersAsString(
@@ -106,48 +93,46 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
             code = solver.Solve(params)
         stats["backend_wall_s"] = time.perf_counter() - t0
     except Exception as exc:  # a missing backend or a crash is a result, not an exception
-        return SolverOutput(schedule=None, status="error",
+        return SolverOutput(schedule=None, status=SolveStatus.ERROR,
                             stats=stats | {"error": f"{backend}: {type(exc).__name__}: {exc}"})
     stats |= {"backend_status": _status_name(code), "nodes": solver.nodes()}
-    found: Schedule | None = None
+    found: Schedule | None = warm_start
     bound: float | None = None
     if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         found = decode(instance, model, [v.solution_value() for v in cols], name)
-        stats["objective"] = solver.Objective().Value()
+        stats["objective_on_time"] = solver.Objective().Value()
         bound = solver.Objective().BestBound()
         if code == pywraplp.Solver.OPTIMAL:
-            bound = max(bound, stats["objective"])
+            bound = max(bound, stats["objective_on_time"])
     stats["bound_on_time"] = bound
-    schedule = better_of(instance, found, hint)
-    achieved = on_time_weight(instance, schedule)
-    miss_lb = misses_bound(instance.total_weight, bound)
-    if miss_lb is not None and miss_lb >= instance.total_weight - achieved:
-        status = "optimal"
-    elif code == pywraplp.Solver.OPTIMAL:
-        status = "feasible"  # backend says optimal but decode lost weight: never claim it
-        stats["note"] = "decoded schedule below the backend's objective"
+    if code == pywraplp.Solver.OPTIMAL:
+        status = SolveStatus.OPTIMAL
     elif code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.UNBOUNDED,
                   pywraplp.Solver.ABNORMAL, pywraplp.Solver.MODEL_INVALID):
-        return SolverOutput(schedule=schedule, status="error",
+        return SolverOutput(schedule=found, status=SolveStatus.ERROR,
                             stats=stats | {"error": f"{backend}: {_status_name(code)}"})
     else:  # FEASIBLE, NOT_SOLVED, or HiGHS' unnamed "no solution yet" code at the time limit
-        status = "timeout"
-    return SolverOutput(schedule=schedule, status=status, bound=miss_lb, stats=stats)
+        status = SolveStatus.TIMEOUT
+    return SolverOutput(schedule=found, status=status,
+                        bound=misses_bound(instance.total_weight, bound), stats=stats)
 
 
 @register("milp-ortools-scip", "disjunctive MILP (window big-Ms, energy rows) via OR-Tools + "
-          "SCIP, dp-edf hint", exact=True)
-def solve_milp_ortools_scip(instance: Instance, *, time_limit_s: float, seed: int,
-                            threads: int) -> SolverOutput:
+          "SCIP, warm start as hint", exact=True, uses_warm_start=True,
+          start_note="SetHint with every column")
+def solve_milp_ortools_scip(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                            warm_start: Schedule | None = None) -> SolverOutput:
     """Solve the MILP with SCIP through pywraplp; see the module docstring."""
     return _solve_ortools(instance, "SCIP", "milp-ortools-scip", time_limit_s=time_limit_s,
-                          seed=seed, threads=threads)
+                          seed=seed, threads=threads, warm_start=warm_start)
 
 
 @register("milp-ortools-highs", "disjunctive MILP (window big-Ms, energy rows) via OR-Tools + "
-          "HiGHS (no hint: it crashes this build)", exact=True)
-def solve_milp_ortools_highs(instance: Instance, *, time_limit_s: float, seed: int,
-                             threads: int) -> SolverOutput:
+          "HiGHS", exact=True, uses_warm_start=True,
+          start_note="not passed to HiGHS (SetHint crashes OR-Tools 9.15's HiGHS 1.12); "
+                     "the harness keeps the warm start when HiGHS finds nothing better")
+def solve_milp_ortools_highs(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                             warm_start: Schedule | None = None) -> SolverOutput:
     """Solve the MILP with HiGHS through pywraplp; see the module docstring."""
     return _solve_ortools(instance, "HIGHS", "milp-ortools-highs", time_limit_s=time_limit_s,
-                          seed=seed, threads=threads)
+                          seed=seed, threads=threads, warm_start=warm_start)

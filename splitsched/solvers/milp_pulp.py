@@ -34,19 +34,9 @@ import pulp
 
 from splitsched.formulations.milp import INF, MilpModel, build_milp
 from splitsched.problem import Instance, Schedule
-from splitsched.solvers.base import SolverOutput, register
-from splitsched.solvers.milp_common import (
-    WARM_START_SHARE,
-    better_of,
-    decode,
-    misses_bound,
-    native_stdout_silenced,
-    on_time_weight,
-    relabel,
-    remaining,
-    warm_start,
-    warm_start_values,
-)
+from splitsched.solvers.base import SolverOutput, SolveStatus, register
+from splitsched.solvers.exact import misses_bound, native_stdout_silenced, remaining
+from splitsched.solvers.milp_solution import decode, start_values
 
 ABS_GAP = 0.999
 
@@ -103,19 +93,17 @@ class _HighsWarm(pulp.HiGHS):
 
 
 def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: float, seed: int,
-                threads: int) -> SolverOutput:
+                threads: int, warm_start: Schedule | None) -> SolverOutput:
     t_end = time.perf_counter() + time_limit_s
-    hint, hint_name = warm_start(instance, WARM_START_SHARE * time_limit_s, seed)
-    hint = relabel(hint, name)
-    stats: dict[str, Any] = {"warm_start": hint_name,
-                             "warm_start_on_time": on_time_weight(instance, hint)}
+    stats: dict[str, Any] = {}
     model = build_milp(instance)
     stats |= {"columns": len(model.variables), "rows": len(model.rows),
               "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
     prob, cols = to_pulp(model)
-    values = warm_start_values(instance, model, hint)
-    for var in cols:
-        var.setInitialValue(values[var.name])
+    if warm_start is not None:
+        values = start_values(model, warm_start)
+        for var in cols:
+            var.setInitialValue(values[var.name])
     limit = remaining(t_end)
     log_path = None
     try:
@@ -125,7 +113,8 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
                 fd, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
                 os.close(fd)
                 solver: Any = pulp.PULP_CBC_CMD(
-                    msg=False, timeLimit=limit, threads=threads, warmStart=True,
+                    msg=False, timeLimit=limit, threads=threads,
+                    warmStart=warm_start is not None,
                     gapAbs=ABS_GAP, gapRel=0.0, logPath=log_path,
                     options=[f"randomCbcSeed {seed + 1}"])
             else:
@@ -148,9 +137,10 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
         if time.perf_counter() >= t_end:
             # CBC killed by its own time limit before writing a solution file: a timeout
             # with the warm start, not a backend failure.
-            return SolverOutput(schedule=hint, status="timeout",
+            return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
                                 stats=stats | {"backend_error": message})
-        return SolverOutput(schedule=None, status="error", stats=stats | {"error": message})
+        return SolverOutput(schedule=None, status=SolveStatus.ERROR,
+                            stats=stats | {"error": message})
     finally:
         if log_path is not None and os.path.exists(log_path):
             os.unlink(log_path)
@@ -158,41 +148,37 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
     stats |= {"pulp_status": pulp.LpStatus[prob.status],
               "pulp_solution": pulp.LpSolution.get(sol_status, str(sol_status)),
               "objective": pulp.value(prob.objective), "bound_on_time": bound}
-    found: Schedule | None = None
+    found: Schedule | None = warm_start
     if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         found = decode(instance, model, {v.name: v.varValue for v in cols}, name)
-    schedule = better_of(instance, found, hint)
-    achieved = on_time_weight(instance, schedule)
     if sol_status == pulp.LpSolutionOptimal:
         obj = pulp.value(prob.objective) or 0.0
         bound = float(max(obj, bound)) if bound is not None else float(obj)
-    miss_lb = misses_bound(instance.total_weight, bound)
-    if miss_lb is not None and miss_lb >= instance.total_weight - achieved:
-        status = "optimal"
-    elif sol_status == pulp.LpSolutionOptimal:
-        status = "feasible"  # solver says optimal but decode lost weight: never claim it
-        stats["note"] = "decoded schedule below the backend's objective"
+        status = SolveStatus.OPTIMAL
     elif sol_status in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionNoSolutionFound):
-        status = "timeout"
+        status = SolveStatus.TIMEOUT
     else:
-        return SolverOutput(schedule=schedule, status="error", bound=None,
+        return SolverOutput(schedule=found, status=SolveStatus.ERROR, bound=None,
                             stats=stats | {"error": f"{backend}: {stats['pulp_solution']}"})
-    return SolverOutput(schedule=schedule, status=status, bound=miss_lb, stats=stats)
+    return SolverOutput(schedule=found, status=status,
+                        bound=misses_bound(instance.total_weight, bound), stats=stats)
 
 
 @register("milp-pulp-cbc", "disjunctive MILP (window big-Ms, energy rows) via PuLP + CBC, "
-          "dp-edf warm start", exact=True)
-def solve_milp_pulp_cbc(instance: Instance, *, time_limit_s: float, seed: int,
-                        threads: int) -> SolverOutput:
+          "warm start", exact=True, uses_warm_start=True,
+          start_note="MIP start (initial values of every column)")
+def solve_milp_pulp_cbc(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                        warm_start: Schedule | None = None) -> SolverOutput:
     """Solve the MILP with CBC through PuLP; see the module docstring."""
     return _solve_pulp(instance, "cbc", "milp-pulp-cbc", time_limit_s=time_limit_s, seed=seed,
-                       threads=threads)
+                       threads=threads, warm_start=warm_start)
 
 
 @register("milp-pulp-highs", "disjunctive MILP (window big-Ms, energy rows) via PuLP + HiGHS, "
-          "dp-edf warm start", exact=True)
-def solve_milp_pulp_highs(instance: Instance, *, time_limit_s: float, seed: int,
-                          threads: int) -> SolverOutput:
+          "warm start", exact=True, uses_warm_start=True,
+          start_note="MIP start (initial values of every column)")
+def solve_milp_pulp_highs(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                          warm_start: Schedule | None = None) -> SolverOutput:
     """Solve the MILP with HiGHS (highspy) through PuLP; see the module docstring."""
     return _solve_pulp(instance, "highs", "milp-pulp-highs", time_limit_s=time_limit_s,
-                       seed=seed, threads=threads)
+                       seed=seed, threads=threads, warm_start=warm_start)

@@ -1,0 +1,261 @@
+"""The solve harness: one solver run, timed, evaluated once, its claims checked.
+
+``solve(instance, solver)`` is the only way a result is made: the CLI,
+``bench``'s workers, ``replay`` and the benchmarks all call it, and no solver
+calls it (solvers sit below this module; ``docs/design.md`` draws the layers).
+What it does, in order:
+
+1. For a solver registered with ``uses_warm_start`` and no ``warm_start``
+   given, it computes one: the first of :data:`WARM_START_SOLVERS` that
+   returns a feasible schedule, called directly (not through ``solve``), with
+   the whole time limit, evaluated once. Jobs it has late are dropped, so the
+   solver receives a schedule whose kept jobs are all on time.
+2. It calls the solver with what is left of the time limit: the limit covers
+   the whole solve, warm start and model building included.
+3. It evaluates the returned schedule once. An infeasible schedule is status
+   ``error`` (a solver bug is never a result). If the warm start has fewer
+   weighted misses, the warm start is reported instead: an exact solver is
+   never worse than the start it was given.
+4. It checks the status and bound with
+   :func:`splitsched.solvers.exact.check_claims`.
+5. A run that took longer than the limit plus :func:`time_tolerance_s` is
+   reported as ``timeout`` (its schedule and bound kept), whatever it claimed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from splitsched.evaluate import Evaluation, evaluate
+from splitsched.problem import Instance, JobPlan, Schedule
+from splitsched.solvers.base import SolverInfo, SolverOutput, SolveStatus, get_solver
+from splitsched.solvers.exact import check_claims
+
+# Solvers tried, in order, for a warm start (both are fast and never fail on a valid
+# instance; the second is a safety net).
+WARM_START_SOLVERS = ("dp-edf", "edf-greedy-cut")
+# A solver is not started with less than this share of its limit left after the warm
+# start: the warm start is then the answer (status timeout).
+MIN_SOLVER_SHARE = 0.02
+
+
+def time_tolerance_s(time_limit_s: float) -> float:
+    """Seconds a run may exceed its limit and still count as within it.
+
+    ``max(0.5 s, 5 % of the limit)``: backends check their clock between
+    nodes, and the harness's own work (evaluation, decoding) takes
+    milliseconds. Beyond it the run is a ``timeout``.
+    """
+    return max(0.5, 0.05 * time_limit_s)
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A solver run, as every report sees it.
+
+    Attributes
+    ----------
+    solver:
+        The registered name.
+    schedule:
+        The reported schedule (credited to ``solver``), or None.
+    status:
+        A :class:`~splitsched.solvers.base.SolveStatus`, after the checks.
+    weighted_misses:
+        Weighted misses of ``schedule`` as evaluated, or None.
+    bound:
+        A checked lower bound on the weighted misses, or None.
+    runtime_s:
+        Wall-clock seconds of the whole solve (warm start included).
+    stats:
+        The solver's stats plus the harness's (``warm_start``,
+        ``schedule_source``, ``proof_contradiction``, ``error``, ...).
+    evaluation:
+        The :class:`~splitsched.evaluate.Evaluation` of ``schedule``.
+    """
+
+    solver: str
+    schedule: Schedule | None
+    status: SolveStatus
+    weighted_misses: int | None
+    bound: float | None
+    runtime_s: float
+    stats: dict[str, Any]
+    evaluation: Evaluation | None = None
+
+    @property
+    def missed(self) -> int | None:
+        """Alias of ``weighted_misses`` (the name used in files and records)."""
+        return self.weighted_misses
+
+    def summary(self) -> dict[str, Any]:
+        """One JSON-able line: status, weighted misses, miss count, rate, makespan, bound."""
+        ev = self.evaluation
+        return {
+            "solver": self.solver,
+            "status": self.status.value,
+            "weighted_misses": self.weighted_misses,
+            "misses": ev.misses if ev else None,
+            "miss_rate": ev.miss_rate if ev else None,
+            "makespan_us": ev.makespan if ev else None,
+            "bound": self.bound,
+            "runtime_s": round(self.runtime_s, 6),
+        }
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """A warm start: a schedule whose kept jobs are all on time, and where it came from."""
+
+    schedule: Schedule
+    weighted_misses: int
+    source: str
+    evaluation: Evaluation | None = None
+
+
+def _on_time_only(schedule: Schedule, ev: Evaluation) -> Schedule:
+    """Drop the late jobs of a feasible schedule (still feasible; same weighted misses)."""
+    plans = tuple(p if p.cut is None or ev.on_time.get(p.job, False)
+                  else JobPlan(job=p.job, cut=None) for p in schedule.plans)
+    return dataclasses.replace(schedule, plans=plans)
+
+
+def compute_warm_start(instance: Instance, time_limit_s: float, seed: int) -> WarmStart:
+    """The warm start the harness gives a solver (see the module docstring).
+
+    Raises nothing: if every warm-start solver fails, every job is dropped.
+    """
+    for name in WARM_START_SOLVERS:
+        try:
+            out = get_solver(name).fn(instance, time_limit_s=time_limit_s, seed=seed, threads=1)
+        except Exception:  # a broken warm start only costs the start
+            continue
+        if out.schedule is None:
+            continue
+        ev = evaluate(instance, out.schedule)
+        if not ev.feasible:
+            continue
+        if all(ev.on_time.get(p.job, False) for p in out.schedule.plans if p.cut is not None):
+            return WarmStart(out.schedule, ev.weighted_misses, name, ev)
+        return WarmStart(_on_time_only(out.schedule, ev), ev.weighted_misses, name)
+    dropped = Schedule(instance_id=instance.id, solver="none",
+                       plans=tuple(JobPlan(job=j.id, cut=None) for j in instance.jobs))
+    return WarmStart(dropped, instance.total_weight, "none")
+
+
+def _error(solver: str, t0: float, stats: dict[str, Any]) -> SolveResult:
+    return SolveResult(solver=solver, schedule=None, status=SolveStatus.ERROR,
+                       weighted_misses=None, bound=None,
+                       runtime_s=time.perf_counter() - t0, stats=stats)
+
+
+def _call(info: SolverInfo, instance: Instance, limit: float, seed: int, threads: int,
+          warm: WarmStart | None) -> SolverOutput:
+    kwargs: dict[str, Any] = {"time_limit_s": limit, "seed": seed, "threads": threads}
+    if info.uses_warm_start:
+        kwargs["warm_start"] = warm.schedule if warm is not None else None
+    return info.fn(instance, **kwargs)
+
+
+def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: int = 0,
+          threads: int = 1, warm_start: WarmStart | None = None) -> SolveResult:
+    """Run a registered solver; evaluate and check its answer.
+
+    Parameters
+    ----------
+    instance:
+        The problem.
+    solver:
+        A registered name (``splitsched.solvers.base.solver_names()``).
+    time_limit_s:
+        Wall-clock limit of the whole solve, seconds (> 0).
+    seed, threads:
+        Passed to the solver.
+    warm_start:
+        A ready warm start (e.g. shared by several exact runs); computed when
+        the solver uses one and none is given.
+
+    Returns
+    -------
+    SolveResult
+        Never raises for a solver failure: an exception becomes status
+        ``error`` with the message in ``stats["error"]``.
+
+    Raises
+    ------
+    UnknownSolverError
+        For an unregistered name.
+    ValueError
+        For a non-positive or non-finite ``time_limit_s``, or ``threads < 1``.
+    """
+    info = get_solver(solver)
+    if not (time_limit_s > 0 and time_limit_s < float("inf")):
+        raise ValueError(f"time_limit_s must be a finite number > 0, got {time_limit_s}")
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    t0 = time.perf_counter()
+    stats: dict[str, Any] = {}
+    try:
+        warm = warm_start
+        if info.uses_warm_start and warm is None:
+            warm = compute_warm_start(instance, time_limit_s, seed)
+        if warm is not None:
+            stats |= {"warm_start": warm.source, "warm_start_misses": warm.weighted_misses}
+        left = time_limit_s - (time.perf_counter() - t0)
+        if warm is not None and left < MIN_SOLVER_SHARE * time_limit_s:
+            out = SolverOutput(schedule=warm.schedule, status=SolveStatus.TIMEOUT,
+                               stats={"note": "no time left after the warm start"})
+        else:
+            out = _call(info, instance, left, seed, threads, warm)
+    except Exception as exc:  # the contract: never an exception out of solve
+        return _error(solver, t0, {"error": f"{type(exc).__name__}: {exc}",
+                                   "traceback": traceback.format_exc(limit=5)})
+    runtime = time.perf_counter() - t0
+    stats |= dict(out.stats)
+    try:
+        claimed = SolveStatus(out.status)
+    except ValueError:
+        return _error(solver, t0, stats | {"error": f"solver returned unknown status "
+                                                    f"{out.status!r}"})
+    verified: list[tuple[str, int]] = []
+    schedule, ev = out.schedule, None
+    if warm is not None:
+        verified.append(("warm_start:" + warm.source, warm.weighted_misses))
+    if schedule is not None:
+        ev = evaluate(instance, schedule)
+        if not ev.feasible:
+            stats |= {"error": "infeasible schedule: " + "; ".join(ev.violations[:5]),
+                      "claimed_status": claimed.value}
+            return SolveResult(solver=solver, schedule=schedule, status=SolveStatus.ERROR,
+                               weighted_misses=ev.weighted_misses, bound=None,
+                               runtime_s=runtime, stats=stats, evaluation=ev)
+        verified.append(("solver", ev.weighted_misses))
+    if warm is not None and (ev is None or warm.weighted_misses < ev.weighted_misses):
+        schedule = warm.schedule
+        ev = warm.evaluation if warm.evaluation is not None else evaluate(instance, schedule)
+        stats["schedule_source"] = "warm_start"
+        verified.append(("warm_start:" + warm.source, warm.weighted_misses))
+    if claimed is SolveStatus.ERROR:
+        return SolveResult(solver=solver, schedule=schedule, status=SolveStatus.ERROR,
+                           weighted_misses=ev.weighted_misses if ev else None, bound=None,
+                           runtime_s=runtime, stats=stats, evaluation=ev)
+    checked = check_claims(claimed_status=claimed, claimed_bound=out.bound, verified=verified,
+                           exact=info.exact)
+    status, bound = checked.status, checked.bound
+    if checked.contradiction is not None:
+        stats["proof_contradiction"] = {"backend": solver, **checked.contradiction}
+    if checked.notes:
+        stats["claim_notes"] = list(checked.notes)
+    if runtime > time_limit_s + time_tolerance_s(time_limit_s) and status in (
+            SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        stats["over_time_limit_s"] = round(runtime - time_limit_s, 6)
+        status = SolveStatus.TIMEOUT
+    if schedule is not None and schedule.solver != solver:
+        schedule = dataclasses.replace(schedule, solver=solver)
+    return SolveResult(solver=solver, schedule=schedule, status=status,
+                       weighted_misses=ev.weighted_misses if ev else None, bound=bound,
+                       runtime_s=runtime, stats=stats, evaluation=ev)
