@@ -246,3 +246,17 @@ def test_cli_refusal_and_opt_in_flags(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     (net,) = profile_networks(read_profile(out))
     assert net.name == "toy" and net.gpu_us == (900, 1150)
+
+
+def test_nan_percentages_are_accepted_but_a_nan_time_is_not(tmp_path: Path) -> None:
+    # the tool prints nan% when a run's total is 0; only the used columns must be finite
+    for src, old, new in (("toy_cpu.csv", "0.000%, 0.000%", "-nan%, nan%"),
+                          ("toy_cpu.txt", "0.000%    0.000%", "-nan%    nan%")):
+        f = tmp_path / src
+        f.write_text((TOY / src).read_text().replace(old, new))
+        assert round(parse_benchmark_output(f).rows_total_us) == 5000
+    f = tmp_path / "nan_avg.csv"
+    f.write_text((TOY / "toy_cpu.csv").read_text().replace("1.000, 1.000", "1.000, nan"))
+    with pytest.raises(ProfileImportError, match="must be finite") as exc:
+        parse_benchmark_output(f)
+    assert (exc.value.line, exc.value.column) == (5, "avg_ms")

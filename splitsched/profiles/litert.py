@@ -77,7 +77,7 @@ _TITLE = re.compile(r"^=+\s*(.*?)\s*=+$")
 _BRACKET_INDEX = re.compile(r"^\[(.*)\](?::(\d+))?$")
 _PLAIN_INDEX = re.compile(r"^(.*?):(\d+)$")
 _LOG_PREFIX = re.compile(r"^(?:INFO|WARNING|WARN|ERROR|I|W|E): ")
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
+_NUMBER = r"[-+]?(?:nan|inf|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
 XNNPACK_INTERNAL_PREFIX = "Delegate/"
 """Name prefix of rows that a delegate profiles inside itself (XNNPACK)."""
 
@@ -85,7 +85,6 @@ XNNPACK_INTERNAL_PREFIX = "Delegate/"
 _CANON = {"node type": "node type", "start": "start", "first": "first", "avg ms": "avg_ms",
           "avg_ms": "avg_ms", "%": "%", "cdf%": "cdf%", "mem kb": "mem KB",
           "times called": "times called", "name": "name"}
-_NUMERIC = ("start", "first", "avg_ms", "%", "cdf%", "mem KB", "times called")
 
 
 # --------------------------------------------------------------------------- rows
@@ -185,11 +184,9 @@ class LiteRTRun:
         return math.fsum(r.per_run_us for r in self.primary)
 
 
-def _num(text: str) -> float:
-    value = float(text.strip().rstrip("%"))
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
+_USED = ("first", "avg_ms", "times called")
+"""Columns whose values are used; the others (start, %, cdf%, mem KB) need only be
+numbers, and may be nan (the tool prints nan% when a run's total is 0)."""
 
 
 def _make_row(node_type: str, middle: dict[str, str], name: str, path: str,
@@ -198,10 +195,12 @@ def _make_row(node_type: str, middle: dict[str, str], name: str, path: str,
     values: dict[str, float] = {}
     for col, text in middle.items():
         try:
-            values[col] = _num(text)
+            values[col] = float(text.strip().rstrip("%"))
         except ValueError:
             raise ProfileImportError(path, lineno, col, f"not a number: {text.strip()!r}"
                                      ) from None
+        if col in _USED and not math.isfinite(values[col]):
+            raise ProfileImportError(path, lineno, col, f"must be finite, got {text.strip()!r}")
     avg = values["avg_ms"]
     if avg < 0:
         raise ProfileImportError(path, lineno, "avg_ms", f"must be >= 0, got {avg}")
