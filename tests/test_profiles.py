@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from splitsched.io import InputError, read_profile
+from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.handoff import (
     HandoffFit,
     closest_device,
@@ -18,7 +19,7 @@ from splitsched.profiles.handoff import (
     fit_line,
     graph_tensors,
 )
-from splitsched.profiles.hope import build_profiles
+from splitsched.profiles.hope import build_profiles, import_profiles, network_name
 from splitsched.profiles.raw import TransferRow, default_raw_dir, read_info, read_layerwise
 from splitsched.profiles.reduce import OperatorProfile, choose_cuts, reduce_profile
 from splitsched.profiles.store import load_device
@@ -123,6 +124,56 @@ def test_malformed_latency_is_input_error(tmp_path: Path) -> None:
     assert "line 1" in str(exc.value)
 
 
+def test_unknown_device_and_empty_model_folders_are_skipped_not_crashed(tmp_path: Path) -> None:
+    raw = _tiny_raw(tmp_path)
+    npu = raw / "hope-mnn" / "tiny" / "npu"
+    npu.mkdir()
+    (npu / "npu-tiny-layerwise-latency.csv").write_text(TINY_LATENCY)
+    (raw / "hope-mnn" / "graph-only").mkdir()
+    (raw / "hope-mnn" / "graph-only" / "graph-only-info.txt").write_text(TINY_INFO)
+    report = import_profiles(raw, tmp_path / "out")
+    assert [p.name for p in report.written] == ["mi9.json"]
+    assert list(load_device("mi9", tmp_path / "out").networks) == ["tiny"]
+    skips = {(s["model"], s["device"]): s["reason"] for s in report.skipped()}
+    assert set(skips) == {("tiny", "npu"), ("graph-only", "")}
+    assert skips[("tiny", "npu")].startswith("unknown device folder 'npu'")
+    assert skips[("graph-only", "")] == "model folder without any device folder"
+
+
+def test_not_supported_marker_is_never_a_time(tmp_path: Path) -> None:
+    raw = _tiny_raw(tmp_path)
+    lat = raw / "hope-mnn" / "tiny" / "mi9" / "mi9-tiny-layerwise-latency.csv"
+    # 100000 in the 1-thread column, which a 4-thread import does not read: imported
+    lat.write_text(TINY_LATENCY.replace("41.0 31.0", "100000 31.0"))
+    build_profiles(raw, tmp_path / "o1")
+    assert load_device("mi9", tmp_path / "o1").networks["tiny"].gpu_us == (10, 11, 12, 13)
+    # 100000 in the GPU column of op c (line 3): the pair is skipped, naming file/line/field
+    lat.write_text(TINY_LATENCY.replace("22.4 12.2", "22.4 100000"))
+    build_profiles(raw, tmp_path / "o2")  # the only network is skipped: no file written
+    assert not (tmp_path / "o2" / "mi9.json").exists()
+    report = import_profiles(raw, tmp_path / "o2")
+    (skip,) = report.skipped()
+    assert skip["reason"].startswith("hope-mnn/tiny/mi9/mi9-tiny-layerwise-latency.csv: "
+                                     "line 3, gpu: 100000 is HOPE's 'not supported")
+    with pytest.raises(ProfileImportError) as exc:
+        read_layerwise(lat, 4)
+    assert (exc.value.line, exc.value.column) == (3, "gpu")
+
+
+def test_acl_models_without_shapes_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    raw = _tiny_raw(tmp_path)
+    big = raw / "hope-acl" / "acl-bignet" / "mi9"
+    big.mkdir(parents=True)
+    (big / "mi9-acl-bignet-layerwise-latency.csv").write_text(TINY_LATENCY)
+    (raw / "hope-acl" / "acl-bignet" / "acl-bignet.dot").write_text("digraph G {}\n")
+    build_profiles(raw, tmp_path / "out")
+    prof = load_device("mi9", tmp_path / "out")
+    assert list(prof.networks) == ["tiny"]
+    (skip,) = prof.provenance["skipped"]
+    assert (skip["source"], skip["model"]) == ("hope-acl", "acl-bignet")
+    assert "acl-bignet.dot lists operator edges but no tensor shapes" in skip["reason"]
+
+
 # --------------------------------------------------------------------------- fit
 def test_least_squares_residuals_sum_to_zero_on_synthetic() -> None:
     rows = [TransferRow((n,), 0.0, 50.0 + 0.25 * 4 * n + (7.0 if n % 2 else -3.0))
@@ -196,6 +247,28 @@ def test_committed_files_equal_a_fresh_import(built: Path) -> None:
         fresh = (built / f"{device}.json").read_bytes()
         assert (COMMITTED / f"{device}.json").read_bytes() == fresh, device
         assert len(fresh) < 1_000_000
+
+
+@needs_raw
+def test_every_model_folder_is_a_network_or_a_skip(built: Path) -> None:
+    seen = 0
+    for source in ("hope-mnn", "hope-acl"):
+        for model_dir in sorted(p for p in (RAW / source).iterdir() if p.is_dir()):
+            for dev_dir in sorted(p for p in model_dir.iterdir() if p.is_dir()):
+                prof = load_device(dev_dir.name, built)
+                imported = network_name(model_dir.name) in prof.networks
+                skipped = [s for s in prof.provenance["skipped"]
+                           if (s["source"], s["model"]) == (source, model_dir.name)]
+                assert imported != bool(skipped), (source, model_dir.name, dev_dir.name)
+                assert all(s["reason"] for s in skipped)
+                seen += 1
+    assert seen >= 60
+    # the five multi-branch hope-acl models are listed on each of their devices
+    for device in ("huawei_p40", "mi9", "redmi", "vivo_z3"):
+        acl = {s["model"] for s in load_device(device, built).provenance["skipped"]
+               if "multi-branch" in s["reason"]}
+        assert acl == {"acl-inception_v3", "acl-inception_v4", "acl-nasnet_large",
+                       "acl-pnasnet_large", "acl-pnasnet_mobile"}
 
 
 @needs_raw

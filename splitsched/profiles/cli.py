@@ -57,8 +57,8 @@ def register(app: typer.Typer) -> None:
         max_cuts: Annotated[int, typer.Option("--max-cuts",
                                               help="most segments per network")] = 24,
     ) -> None:
-        """Regenerate <out>/<device>.json from the raw HOPE measurements."""
-        from splitsched.profiles.hope import build_profiles
+        """Regenerate <out>/<device>.json from the raw HOPE measurements; list every skip."""
+        from splitsched.profiles.hope import import_profiles
         from splitsched.profiles.raw import default_raw_dir
 
         if cpu_threads not in (1, 2, 4):
@@ -74,8 +74,12 @@ def register(app: typer.Typer) -> None:
                 if label.startswith("wrote "):
                     err.print(label, highlight=False)
 
-            written = build_profiles(raw_dir, out_dir, cpu_threads=cpu_threads,
+            report = import_profiles(raw_dir, out_dir, cpu_threads=cpu_threads,
                                      max_cuts=max_cuts, progress=progress)
-        out.print(f"{len(written)} device profiles written", highlight=False)
+        for s in report.skipped():
+            err.print(f"skipped {s['source']}/{s['model']}/{s['device']}: {s['reason']}",
+                      highlight=False, markup=False, soft_wrap=True)
+        out.print(f"{len(report.written)} device profiles written, "
+                  f"{len(report.skipped())} (model, device) folders skipped", highlight=False)
 
     app.add_typer(sub, name="profiles")

@@ -1,6 +1,13 @@
 """HOPE importers: hope-mnn and hope-acl measurements -> one profile file per device.
 
-``build_profiles`` is the public entry point. hope-mnn networks are DAGs
+``build_profiles`` (or :func:`import_profiles`, which also reports every skip) is
+the public entry point. Every ``<source>/<model>/<device>`` folder ends as a
+network or as a skip with its reason: in its device file's
+``provenance.skipped`` when the device is known, else (unknown device folder such
+as ``npu``, a model folder without device folders) in the import report only. A
+pair whose files cannot be read (wrong field count, HOPE's 100000 "not
+supported" marker, ...) is skipped with the file, line, field and reason; the
+rest are imported. hope-mnn networks are DAGs
 (``*-info.txt``) linearised in the recorded execution order; hope-acl
 networks are chains whose tensor sizes come from the published architectures
 (:mod:`splitsched.profiles.acl_shapes`) and whose run-to-run spread comes from
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +29,7 @@ from typing import Any
 from splitsched.io import InputError, atomic_write_text, dumps, profile_to_dict
 from splitsched.problem import Network
 from splitsched.profiles.acl_shapes import acl_shapes
+from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.handoff import (
     CrossingTensor,
     DeviceHandoff,
@@ -45,10 +54,12 @@ from splitsched.profiles.raw import (
     read_layerwise,
     read_trace,
     same_names,
+    unknown_device_reason,
 )
 from splitsched.profiles.reduce import DEFAULT_MAX_CUTS, OperatorProfile, reduce_profile
 
 ACL_SMALL_MODELS = ("acl-alexnet", "acl-squeezenet", "acl-mobilenet", "acl-mobilenet_v2")
+SOURCES = ("hope-mnn", "hope-acl")
 TRACE_WARMUP_RUNS = 1
 """Runs dropped from the start of each raw trace (warm-up; vivo_z3 squeezenet's first
 GPU run is ~660 ms against ~1 ms after)."""
@@ -70,9 +81,21 @@ def network_name(model: str) -> str:
     return model.replace("_", "-")
 
 
-def _one(folder: Path, pattern: str) -> Path | None:
+def _one(folder: Path, pattern: str, preferred: str | None = None) -> Path | None:
+    """The one file matching ``pattern``; with several, the one named ``preferred``.
+
+    Several matches and no preferred name among them is a ProfileImportError
+    (the importer skips the pair naming the candidates).
+    """
     found = sorted(folder.glob(pattern))
-    return found[0] if found else None
+    if len(found) <= 1:
+        return found[0] if found else None
+    if preferred is not None and (folder / preferred) in found:
+        return folder / preferred
+    raise ProfileImportError(folder, None, pattern,
+                             f"{len(found)} files match ({', '.join(f.name for f in found)})"
+                             + (f" and none is named {preferred}" if preferred else "")
+                             + ": which one holds the measurements is ambiguous")
 
 
 def _cut_handoffs(tensors: list[CrossingTensor], num_ops: int, costs: list[float]
@@ -136,7 +159,8 @@ def import_mnn(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
     info_path = model_dir / f"{model}-info.txt"
     if not info_path.is_file():
         return "no info.txt graph file"
-    lat_path = _one(model_dir / device, "*-layerwise-latency.csv")
+    lat_path = _one(model_dir / device, "*-layerwise-latency.csv",
+                    f"{device}-{model}-layerwise-latency.csv")
     if lat_path is None:
         return "no layerwise-latency file"
     times = read_layerwise(lat_path, cpu_threads)
@@ -147,7 +171,7 @@ def import_mnn(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
         return (f"{lat_path.name} ({len(times.names)} ops) does not match "
                 f"{info_path.name} ({len(ops)} ops) line by line")
     tensors = graph_tensors(ops)
-    trans_path = _one(model_dir / device, "*-data-trans.csv")
+    trans_path = _one(model_dir / device, "*-data-trans.csv", f"{model}-{device}-data-trans.csv")
     rows = read_data_trans(trans_path) if trans_path is not None else []
     table = measured_table(rows) if plan.trusted_tables else {}
     costs, measured = tensor_costs([t.shape for t in tensors], table, plan.fit)
@@ -222,7 +246,7 @@ def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
                cpu_threads: int, max_cuts: int) -> Network | str:
     """One hope-acl chain model on one device: the reduced network, or why it was skipped."""
     folder = raw_dir / "hope-acl" / model / device
-    lat_path = _one(folder, "*-layerwise-latency.csv")
+    lat_path = _one(folder, "*-layerwise-latency.csv", f"{device}-{model}-layerwise-latency.csv")
     times = read_layerwise(lat_path, cpu_threads) if lat_path is not None else None
     cpu_path = _one(folder, f"*-cpu-big-{cpu_threads}.csv")
     gpu_path = _one(folder, "*-gpu-big-1.csv") or _one(folder, "*-gpu-1.csv")
@@ -258,40 +282,131 @@ def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
 
 
 # --------------------------------------------------------------------------- build
-def _pairs(raw_dir: Path) -> list[tuple[str, str, str]]:
-    """(source, model, device) for every hope-mnn pair and every acl small-model pair."""
-    pairs: list[tuple[str, str, str]] = []
-    for model_dir in sorted((raw_dir / "hope-mnn").iterdir()):
-        if model_dir.is_dir():
-            pairs += [("hope-mnn", model_dir.name, d.name)
-                      for d in sorted(model_dir.iterdir()) if d.is_dir()]
-    for model in ACL_SMALL_MODELS:
-        model_dir = raw_dir / "hope-acl" / model
-        if model_dir.is_dir():
-            pairs += [("hope-acl", model, d.name)
-                      for d in sorted(model_dir.iterdir()) if d.is_dir()]
+@dataclass(frozen=True)
+class Pair:
+    """One ``<source>/<model>/<device>`` folder (``device`` "" for a model folder without any)."""
+
+    source: str
+    model: str
+    device: str
+
+
+def _acl_not_handled_reason(raw_dir: Path, model: str) -> str:
+    dot = raw_dir / "hope-acl" / model / f"{model}.dot"
+    graph = (f"its {dot.name} lists operator edges but no tensor shapes" if dot.is_file()
+             else "it has no graph file")
+    return (f"multi-branch model the hope-acl importer does not handle: hope-acl has no "
+            f"info.txt for it ({graph}) and splitsched.profiles.acl_shapes gives shapes only "
+            f"for the chain models {', '.join(ACL_SMALL_MODELS)}, so the tensors crossing its "
+            f"cuts (the hand-off costs) are unknown")
+
+
+def _pairs(raw_dir: Path) -> list[Pair]:
+    """Every model folder of hope-mnn and hope-acl, once per device folder in it.
+
+    hope-acl's small (chain) models come first in :data:`ACL_SMALL_MODELS` order,
+    as the committed profiles list them; a model folder with no sub-folder gives
+    one pair with ``device`` "".
+    """
+    pairs: list[Pair] = []
+    for source in SOURCES:
+        root = raw_dir / source
+        if not root.is_dir():
+            continue
+        models = sorted(d.name for d in root.iterdir() if d.is_dir())
+        if source == "hope-acl":
+            models = [m for m in ACL_SMALL_MODELS if m in models] + \
+                     [m for m in models if m not in ACL_SMALL_MODELS]
+        for model in models:
+            devices = sorted(d.name for d in (root / model).iterdir() if d.is_dir())
+            pairs += [Pair(source, model, d) for d in devices] or [Pair(source, model, "")]
     return pairs
+
+
+def _pre_skip(raw_dir: Path, pair: Pair) -> str | None:
+    """Why a pair is skipped before reading its files, or None."""
+    if not pair.device:
+        return "model folder without any device folder"
+    if pair.device not in DEVICES:
+        return unknown_device_reason(pair.device)
+    if pair.source == "hope-acl" and pair.model not in ACL_SMALL_MODELS:
+        return _acl_not_handled_reason(raw_dir, pair.model)
+    return None
+
+
+def _error_reason(raw_dir: Path, exc: InputError) -> str:
+    """The error as a skip reason, its path relative to the raw folder (deterministic)."""
+    where = ""
+    if exc.path:
+        rel = os.path.relpath(exc.path, raw_dir)
+        where = f"{exc.path if rel.startswith('..') else rel}: "
+    return f"{where}{exc.field}: {exc.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: device bundles, files written and every skipped pair."""
+
+    bundles: dict[str, DeviceBundle]
+    unplaced: list[dict[str, str]]
+    """Skipped pairs with no device file to hold them (unknown device, no device folder)."""
+    written: list[Path] = field(default_factory=list)
+
+    def skipped(self) -> list[dict[str, str]]:
+        """Every skipped pair: ``source``, ``model``, ``device``, ``reason``."""
+        out = [{"source": s["source"], "model": s["model"], "device": d, "reason": s["reason"]}
+               for d, b in self.bundles.items() for s in b.skipped]
+        return out + self.unplaced
+
+
+def collect_report(raw_dir: Path, *, cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS,
+                   progress: Progress | None = None) -> ImportReport:
+    """Import every (model, device) folder; networks and skips grouped per device.
+
+    Raises
+    ------
+    InputError
+        Not a phone-profiles folder, a bad option, or a known device whose
+        hand-offs cannot be priced (no measurements, no donor). A pair whose own
+        files are malformed is skipped with the error as its reason instead.
+    """
+    _check_options(raw_dir, cpu_threads, max_cuts)
+    pairs = _pairs(raw_dir)
+    pre = {p: _pre_skip(raw_dir, p) for p in pairs}
+    plans = plan_device_handoffs(raw_dir, {p.device for p in pairs if pre[p] is None})
+    bundles: dict[str, DeviceBundle] = {}
+    unplaced: list[dict[str, str]] = []
+    for pair in pairs:
+        if progress is not None:
+            progress(f"{pair.source}/{pair.model}/{pair.device}")
+        result: Network | str
+        if pre[pair] is not None:
+            result = str(pre[pair])
+        else:
+            importer = import_mnn if pair.source == "hope-mnn" else import_acl
+            try:
+                result = importer(raw_dir, pair.model, pair.device, plans[pair.device],
+                                  cpu_threads=cpu_threads, max_cuts=max_cuts)
+            except ProfileImportError as exc:
+                result = _error_reason(raw_dir, exc)
+        if pair.device not in DEVICES:
+            unplaced.append({"source": pair.source, "model": pair.model,
+                             "device": pair.device, "reason": str(result)})
+            continue
+        bundle = bundles.setdefault(pair.device, DeviceBundle(pair.device))
+        if isinstance(result, str):
+            bundle.skipped.append({"source": pair.source, "model": pair.model,
+                                   "reason": result})
+        else:
+            bundle.networks.append(result)
+    return ImportReport({d: b for d, b in sorted(bundles.items())}, unplaced)
 
 
 def collect_networks(raw_dir: Path, *, cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS,
                      progress: Progress | None = None) -> dict[str, DeviceBundle]:
-    """Import every (model, device) pair; networks and skips grouped per device."""
-    _check_options(raw_dir, cpu_threads, max_cuts)
-    pairs = _pairs(raw_dir)
-    plans = plan_device_handoffs(raw_dir, {d for _, _, d in pairs})
-    bundles: dict[str, DeviceBundle] = {}
-    for source, model, device in pairs:
-        if progress is not None:
-            progress(f"{source}/{model}/{device}")
-        importer = import_mnn if source == "hope-mnn" else import_acl
-        result = importer(raw_dir, model, device, plans[device], cpu_threads=cpu_threads,
-                          max_cuts=max_cuts)
-        bundle = bundles.setdefault(device, DeviceBundle(device))
-        if isinstance(result, str):
-            bundle.skipped.append({"source": source, "model": model, "reason": result})
-        else:
-            bundle.networks.append(result)
-    return {d: b for d, b in sorted(bundles.items())}
+    """Import every (model, device) pair; networks and skips grouped per known device."""
+    return collect_report(raw_dir, cpu_threads=cpu_threads, max_cuts=max_cuts,
+                          progress=progress).bundles
 
 
 def _check_options(raw_dir: Path, cpu_threads: int, max_cuts: int) -> None:
@@ -318,9 +433,9 @@ def profile_text(bundle: DeviceBundle, cpu_threads: int) -> str:
     return dumps(profile_to_dict(bundle.device, info.soc, bundle.networks, prov))
 
 
-def build_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None = None,
-                   cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS, *,
-                   progress: Progress | None = None) -> list[Path]:
+def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None = None,
+                    cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS, *,
+                    progress: Progress | None = None) -> ImportReport:
     """Regenerate ``<out_dir>/<device>.json`` for every device with at least one network.
 
     Parameters
@@ -338,23 +453,33 @@ def build_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None
 
     Returns
     -------
-    list[Path]
-        The files written, sorted by device.
+    ImportReport
+        ``written`` (the files, sorted by device) and every skipped pair with its reason.
+
+    Raises
+    ------
+    InputError
+        See :func:`collect_report`; nothing is written then.
     """
     from splitsched.profiles.raw import default_raw_dir
     from splitsched.profiles.store import profiles_dir
 
     raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
     out = Path(out_dir) if out_dir is not None else profiles_dir()
-    bundles = collect_networks(raw, cpu_threads=cpu_threads, max_cuts=max_cuts,
-                               progress=progress)
-    written: list[Path] = []
-    for device, bundle in bundles.items():
+    report = collect_report(raw, cpu_threads=cpu_threads, max_cuts=max_cuts, progress=progress)
+    for device, bundle in report.bundles.items():
         if not bundle.networks:
             continue
         path = out / f"{device}.json"
         atomic_write_text(path, profile_text(bundle, cpu_threads))
         if progress is not None:
             progress(f"wrote {path}")
-        written.append(path)
-    return written
+        report.written.append(path)
+    return report
+
+
+def build_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None = None,
+                   cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS, *,
+                   progress: Progress | None = None) -> list[Path]:
+    """:func:`import_profiles`, returning only the files written (sorted by device)."""
+    return import_profiles(raw_dir, out_dir, cpu_threads, max_cuts, progress=progress).written

@@ -1,130 +1,316 @@
-"""LiteRT / TFLite ``benchmark_model`` per-operator CSV -> a device profile.
+"""LiteRT / TFLite ``benchmark_model`` op-profiling output -> a device profile.
 
-Run ``benchmark_model --enable_op_profiling=true --op_profiling_output_mode=csv
---op_profiling_output_file=FILE`` once on the phone's CPU and once with
-``--use_gpu=true``. The file holds the profiler's tables in CSV form: a title
-line ``===... Run Order ===...``, a header line ``node type, [start,] first,
-avg_ms, %, cdf%, mem KB, times called, name`` and one row per node; other
-tables (Top by Computation Time, Summary by node type), ``Primary graph`` /
-``Subgraph`` captions and a ``Delegate internal:`` part may follow. Only the
-*Run Order* tables of the regular benchmark runs are used (the initialisation
-part is skipped).
+Input: two files written by ``benchmark_model --enable_op_profiling=true`` for the
+same ``.tflite`` model on the same phone, one CPU run and one run with the
+accelerator delegate (``--use_gpu=true``, ``--external_delegate_path=...``).
+Both output modes are read:
 
-A node's per-inference time is ``avg_ms * times called`` (``avg_ms`` is per
-call; ``times called`` per run, 0 read as 1). Layers are the CPU run's
-operators in run order; GPU times are matched by operator name (then order).
-When the GPU delegate fuses the graph into delegate nodes, the GPU run gives
-only a whole-model time: the network then has one layer (cuts 0 and L only),
-and its provenance says so. Hand-off costs are not in these files: they are a
-constant given by the caller, stated in provenance.
+* text (the default, what the tool prints to the log): a title line
+  ``=== Run Order ===``, a header ``[node type] [start] [first] [avg ms] [%]
+  [cdf%] [mem KB] [times called] [Name]`` (tab or space separated; older
+  versions lack ``[start]`` or ``[times called]``) and one row per node;
+* CSV (``--op_profiling_output_mode=csv``): header ``node type, [start,] first,
+  avg_ms, %, cdf%, mem KB, times called, name``. The writer replaces commas in
+  the *name* by tabs but leaves them in the *node type* (XNNPACK types such as
+  ``Convolution (NHWC, QC8) IGEMM``), so a row with too many fields is split
+  from the right; a row that only parses split from the left (a name with
+  commas, as some hand-written files have) is read that way.
+
+Only the Run Order table of the regular benchmark runs is used (the
+initialisation part is skipped). A node's per-inference time is ``avg ms x
+times called`` (``0`` read as 1). A node's *name* is ``[t1, t2, ...]:i``: the
+tensors it produces and its node index.
+
+What a pair of runs can give (checked, never assumed)
+-----------------------------------------------------
+* **Fused delegate** (every node of the accelerator run is a delegate node):
+  the accelerator reports one time for the whole delegated graph, so the
+  network is **one layer**: GPU-only time = the delegate run, CPU-only time =
+  the CPU run; the only cuts are 0 and L. TFLite's GPU delegate reports no
+  per-operator times: per-cut GPU times need one run per prefix sub-model
+  (import them with :mod:`splitsched.profiles.tabular`).
+* **Partial delegation, GPU prefix then CPU fallback** (delegate node(s) first,
+  then nodes run by CPU kernels, e.g. ``TFLite_Detection_PostProcess``): the
+  fallback nodes are CPU work and the GPU-only cut does not exist. Refused by
+  default, naming the fallback nodes; with ``allow_cpu_fallback=True`` a
+  2-layer network (delegated part, fallback) whose cut L is *not* a GPU-only
+  run (provenance says so).
+* **Interleaved** delegate and CPU nodes (or CPU nodes before the delegate):
+  no GPU-prefix/CPU-suffix split exists: refused.
+* **No delegate node** in the accelerator run: the delegate was not applied
+  and every "GPU" time is a CPU time: refused unless
+  ``allow_no_delegate=True`` (then per-operator times are matched by name).
+* A CPU file that holds an accelerator delegate node (files swapped) is refused.
+* **XNNPACK** CPU runs (LiteRT's default CPU path) list ``Delegate/<op kind>:<i>``
+  rows: ``i`` is an index local to one XNNPACK partition and ``times called``
+  counts the operators of that kind merged into the row. These rows are
+  aggregates, not layers in run order, so an XNNPACK run yields only its
+  whole-model time (the sum of its rows); per-operator cuts from it are refused.
+
+Same model: the accelerator run's fallback nodes must appear in the CPU run
+with the same name and node index; each tensor a delegate node produces must
+be produced by a node of the CPU run (not checkable against XNNPACK rows), and
+a delegate node's index must exceed every node index of the CPU run (delegate
+kernels are appended after the model's nodes). A pair that fails is refused,
+naming the node.
+
+Hand-off costs are not in these files: a constant given by the caller, stated
+in provenance. All errors are :class:`~splitsched.profiles.errors.ProfileImportError`
+naming file, line, field and reason.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from splitsched.io import InputError
 from splitsched.problem import Network
+from splitsched.profiles.errors import ProfileImportError
 
 RUN_ORDER = "Run Order"
 _TITLE = re.compile(r"^=+\s*(.*?)\s*=+$")
-_NODE_INDEX = re.compile(r"^(.*?):(\d+)$")
+_BRACKET_INDEX = re.compile(r"^\[(.*)\](?::(\d+))?$")
+_PLAIN_INDEX = re.compile(r"^(.*?):(\d+)$")
+_LOG_PREFIX = re.compile(r"^(?:INFO|WARNING|WARN|ERROR|I|W|E): ")
+_NUMBER = r"[-+]?(?:nan|inf|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
+XNNPACK_INTERNAL_PREFIX = "Delegate/"
+"""Name prefix of rows that a delegate profiles inside itself (XNNPACK)."""
+
+# header column -> canonical key (text mode names in brackets, CSV names)
+_CANON = {"node type": "node type", "start": "start", "first": "first", "avg ms": "avg_ms",
+          "avg_ms": "avg_ms", "%": "%", "cdf%": "cdf%", "mem kb": "mem KB",
+          "times called": "times called", "name": "name"}
 
 
+# --------------------------------------------------------------------------- rows
 @dataclass(frozen=True)
 class OpRow:
-    """One row of a Run Order table."""
+    """One row of a Run Order table.
+
+    ``avg_ms`` is per call; ``times_called`` per inference; ``line`` is the
+    1-based line of the row in its file.
+    """
 
     node_type: str
     name: str
     avg_ms: float
     first_ms: float
     times_called: int
+    line: int = 0
 
     @property
     def per_run_us(self) -> float:
+        """Time per inference (us): ``avg_ms x 1000 x times called`` (0 called read as 1)."""
         return self.avg_ms * 1000.0 * max(self.times_called, 1)
 
     @property
+    def is_xnnpack_internal(self) -> bool:
+        """A row profiled inside a delegate (``Delegate/<kind>:<partition-local index>``)."""
+        return self.name.startswith(XNNPACK_INTERNAL_PREFIX)
+
+    @property
+    def is_cpu_delegate(self) -> bool:
+        """The XNNPACK delegate's own node: a delegate that runs on the CPU."""
+        t = self.node_type.lower()
+        return "xnnpack" in t and "delegate" in t
+
+    @property
     def is_delegate(self) -> bool:
-        return "delegate" in self.node_type.lower()
+        """An accelerator delegate node (GPU, NNAPI, Hexagon, VX, ...; not XNNPACK)."""
+        return "delegate" in self.node_type.lower() and not self.is_cpu_delegate
+
+    @property
+    def index(self) -> int | None:
+        """The node index after the name (``[...]:31`` -> 31), if written."""
+        m = _BRACKET_INDEX.match(self.name.strip())
+        if m:
+            return int(m.group(2)) if m.group(2) is not None else None
+        m = _PLAIN_INDEX.match(self.name.strip())
+        return int(m.group(2)) if m else None
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The tensors the node produces, from ``[t1, t2]:i`` (empty when not bracketed)."""
+        m = _BRACKET_INDEX.match(self.name.strip())
+        if not m:
+            return ()
+        return tuple(t.strip() for t in m.group(1).split(",") if t.strip())
 
     @property
     def key(self) -> str:
         """The name without brackets and node index, for matching across runs."""
         name = self.name.strip()
-        m = _NODE_INDEX.match(name)
+        m = _BRACKET_INDEX.match(name)
         if m:
-            name = m.group(1)
-        return name.strip().strip("[]").strip()
+            return ", ".join(self.outputs)
+        m = _PLAIN_INDEX.match(name)
+        return (m.group(1) if m else name).strip()
 
 
 @dataclass(frozen=True)
 class LiteRTRun:
-    """The Run Order tables of one benchmark_model file."""
+    """The Run Order table of the regular runs of one benchmark_model file."""
 
     path: str
     primary: tuple[OpRow, ...]
     delegate_internal: tuple[OpRow, ...]
     total_avg_us: float | None
     total_std_us: float | None
+    mode: str = "csv"
+    """``csv`` or ``text``: the output mode the file was written in."""
+    header_line: int = 0
 
     def ops(self) -> tuple[OpRow, ...]:
-        """Operator rows: the delegate's internal ops when the graph is all delegate nodes."""
-        if self.primary and all(r.is_delegate for r in self.primary) and self.delegate_internal:
-            return self.delegate_internal
+        """The primary graph's rows in run order."""
         return self.primary
 
+    @property
+    def accelerator_nodes(self) -> tuple[OpRow, ...]:
+        return tuple(r for r in self.primary if r.is_delegate)
 
-def _split_csv(line: str) -> list[str]:
-    return [part.strip() for part in line.split(",")]
+    @property
+    def is_xnnpack(self) -> bool:
+        """Whether XNNPACK ran (internal aggregate rows or its delegate node)."""
+        return any(r.is_xnnpack_internal or r.is_cpu_delegate for r in self.primary)
+
+    @property
+    def rows_total_us(self) -> float:
+        """Sum of the rows' per-inference times (us)."""
+        return math.fsum(r.per_run_us for r in self.primary)
 
 
-def _parse_row(cells: list[str], cols: dict[str, int], path: str, lineno: int) -> OpRow:
-    ncols = len(cols)
-    name_at = cols["name"]
-    if len(cells) < ncols:
-        raise InputError(path, f"line {lineno}", f"expected {ncols} comma-separated fields, "
-                                                 f"got {len(cells)}")
-    # the name is the last column and may itself contain commas
-    name = ", ".join(cells[name_at:])
-    try:
-        avg = float(cells[cols["avg_ms"]])
-        first = float(cells[cols["first"]]) if "first" in cols else avg
-        called = int(float(cells[cols["times called"]])) if "times called" in cols else 1
-    except ValueError as exc:
-        raise InputError(path, f"line {lineno}", f"not a number: {exc}") from None
+_USED = ("first", "avg_ms", "times called")
+"""Columns whose values are used; the others (start, %, cdf%, mem KB) need only be
+numbers, and may be nan (the tool prints nan% when a run's total is 0)."""
+
+
+def _make_row(node_type: str, middle: dict[str, str], name: str, path: str,
+              lineno: int) -> OpRow:
+    """Validate the numeric columns; raise ProfileImportError naming the first bad one."""
+    values: dict[str, float] = {}
+    for col, text in middle.items():
+        try:
+            values[col] = float(text.strip().rstrip("%"))
+        except ValueError:
+            raise ProfileImportError(path, lineno, col, f"not a number: {text.strip()!r}"
+                                     ) from None
+        if col in _USED and not math.isfinite(values[col]):
+            raise ProfileImportError(path, lineno, col, f"must be finite, got {text.strip()!r}")
+    avg = values["avg_ms"]
     if avg < 0:
-        raise InputError(path, f"line {lineno}.avg_ms", "must be >= 0")
-    return OpRow(node_type=cells[cols["node type"]], name=name, avg_ms=avg, first_ms=first,
-                 times_called=called)
+        raise ProfileImportError(path, lineno, "avg_ms", f"must be >= 0, got {avg}")
+    called = values.get("times called", 1.0)
+    if called < 0 or called != int(called):
+        raise ProfileImportError(path, lineno, "times called",
+                                 f"must be a whole number >= 0, got {called}")
+    name = ", ".join(p.strip() for p in name.replace("\t", ",").split(",")).strip()
+    return OpRow(node_type=node_type.strip(), name=name, avg_ms=avg,
+                 first_ms=values.get("first", avg), times_called=int(called), line=lineno)
 
 
-def parse_benchmark_csv(path: str | os.PathLike[str]) -> LiteRTRun:
-    """Parse one ``--op_profiling_output_mode=csv`` file.
+def _csv_row(line: str, header: list[str], path: str, lineno: int) -> OpRow:
+    cells = [c.strip() for c in line.split(",")]
+    n = len(header)
+    if len(cells) < n:
+        raise ProfileImportError(path, lineno, "(row)", f"expected {n} comma-separated fields "
+                                                        f"({', '.join(header)}), got {len(cells)}")
+    middle_cols = header[1:-1]
+    extra = len(cells) - n
+    # the writer leaves commas in the node type (XNNPACK) and turns the name's into tabs:
+    # split from the right first; a row that only parses from the left has a name with commas
+    splits = [(", ".join(cells[:extra + 1]), cells[extra + 1:-1], cells[-1])]
+    if extra:
+        splits.append((cells[0], cells[1:n - 1], ", ".join(cells[n - 1:])))
+    first_error: ProfileImportError | None = None
+    for node_type, mid, name in splits:
+        try:
+            return _make_row(node_type, dict(zip(middle_cols, mid, strict=True)), name, path,
+                             lineno)
+        except ProfileImportError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
+
+
+def _text_pattern(header: list[str]) -> re.Pattern[str]:
+    middle = r"\s+".join(f"({_NUMBER})" for _ in header[1:-1])
+    return re.compile(rf"^(.+?)\s+{middle}\s+(\S.*)$")
+
+
+def _text_row(line: str, header: list[str], pattern: re.Pattern[str], path: str,
+              lineno: int) -> OpRow:
+    m = pattern.match(line)
+    if not m:
+        raise ProfileImportError(path, lineno, "(row)",
+                                 f"does not fit the Run Order header: expected a node type, "
+                                 f"{len(header) - 2} numbers ({', '.join(header[1:-1])}) "
+                                 f"and a name")
+    groups = m.groups()
+    return _make_row(groups[0], dict(zip(header[1:-1], groups[1:-1], strict=True)),
+                     groups[-1], path, lineno)
+
+
+def _parse_header(line: str, path: str, lineno: int) -> tuple[list[str], str]:
+    """Canonical column names and the mode (``csv`` or ``text``) of a Run Order header."""
+    if "[" in line:
+        raw = [c.strip().lower() for c in re.findall(r"\[([^\]]*)\]", line)]
+        mode = "text"
+    else:
+        raw = [c.strip().lower() for c in line.split(",")]
+        mode = "csv"
+    unknown = [c for c in raw if c not in _CANON]
+    cols = [_CANON.get(c, c) for c in raw]
+    if unknown or len(cols) < 3 or cols[0] != "node type" or cols[-1] != "name" \
+            or "avg_ms" not in cols:
+        raise ProfileImportError(path, lineno, "header",
+                                 f"not a benchmark_model Run Order header (columns {raw}); "
+                                 f"expected node type, [start,] first, avg ms, %, cdf%, "
+                                 f"mem KB, times called, name")
+    return cols, mode
+
+
+def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
+    """Parse one ``benchmark_model --enable_op_profiling=true`` output (text or CSV mode).
+
+    Parameters
+    ----------
+    path:
+        The log (text mode, the default) or the ``--op_profiling_output_file``
+        written with ``--op_profiling_output_mode=csv``.
+
+    Returns
+    -------
+    LiteRTRun
+        The primary graph's Run Order rows of the regular runs, in run order,
+        and the ``Timings (microseconds)`` avg/std of those runs when present.
 
     Raises
     ------
-    InputError
-        Missing file, no Run Order table, or a malformed row.
+    ProfileImportError
+        Missing file, no Run Order table, a header that is not benchmark_model's,
+        or a row whose numbers do not parse (file, line, column, reason).
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(p, "(file)", "no such file")
+        raise ProfileImportError(p, None, "(file)", "no such file")
     lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
     primary: list[OpRow] = []
     internal: list[OpRow] = []
     in_runs = not any("Profiling Info for Regular Benchmark Runs" in ln for ln in lines)
     part = "primary"  # primary graph | subgraph | delegate
     table: str | None = None
-    cols: dict[str, int] | None = None
+    header: list[str] | None = None
+    pattern: re.Pattern[str] | None = None
+    mode = "csv"
+    header_line = 0
     total_avg = total_std = None
     for lineno, raw in enumerate(lines, start=1):
-        line = raw.strip()
+        line = _LOG_PREFIX.sub("", raw.strip()).strip()
         if "Profiling Info for Benchmark Initialization" in line:
             in_runs, table = False, None
             continue
@@ -144,9 +330,9 @@ def parse_benchmark_csv(path: str | os.PathLike[str]) -> LiteRTRun:
             continue
         m = _TITLE.match(line)
         if m:
-            table, cols = m.group(1), None
+            table, header = m.group(1), None
             continue
-        if line.startswith("Timings (microseconds):") and part == "primary":
+        if line.startswith("Timings (microseconds):") and part == "primary" and total_avg is None:
             fields = dict(re.findall(r"(\w+)=([-\d.e+]+)", line))
             if "avg" in fields:
                 total_avg = float(fields["avg"])
@@ -158,71 +344,303 @@ def parse_benchmark_csv(path: str | os.PathLike[str]) -> LiteRTRun:
             continue
         if table != RUN_ORDER:
             continue
-        if cols is None:
-            header = [c.lower() for c in _split_csv(line)]
-            cols = {c: i for i, c in enumerate(header)}
-            missing = {"node type", "avg_ms", "name"} - cols.keys()
-            if missing:
-                raise InputError(p, f"line {lineno}",
-                                 f"Run Order header lacks {sorted(missing)}: is this the CSV "
-                                 f"output mode (--op_profiling_output_mode=csv)?")
+        if header is None:
+            header, mode = _parse_header(line, str(p), lineno)
+            pattern = _text_pattern(header) if mode == "text" else None
+            if part == "primary" and not header_line:
+                header_line = lineno
             continue
-        row = _parse_row(_split_csv(line), cols, str(p), lineno)
+        if pattern is not None:
+            row = _text_row(line, header, pattern, str(p), lineno)
+        else:
+            row = _csv_row(line, header, str(p), lineno)
         if part == "primary":
             primary.append(row)
         elif part == "delegate":
             internal.append(row)
     if not primary:
-        raise InputError(p, "Run Order", "no Run Order rows for the regular benchmark runs "
-                                         "(was --enable_op_profiling=true set?)")
+        raise ProfileImportError(p, None, "Run Order",
+                                 "no Run Order rows for the regular benchmark runs (was "
+                                 "--enable_op_profiling=true set?)")
     return LiteRTRun(path=str(p), primary=tuple(primary), delegate_internal=tuple(internal),
-                     total_avg_us=total_avg, total_std_us=total_std)
+                     total_avg_us=total_avg, total_std_us=total_std, mode=mode,
+                     header_line=header_line)
 
 
+parse_benchmark_csv = parse_benchmark_output
+"""Former name (the reader now takes both output modes)."""
+
+
+# --------------------------------------------------------------------------- checks
 def _us(value: float) -> int:
     return max(0, round(value))
 
 
-def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *,
-                        handoff_us: int = 0) -> Network:
-    """Build a network from a CPU run and a GPU-delegate run of the same model.
+def _node(r: OpRow) -> str:
+    return f"{r.node_type} {r.name!r}"
 
-    Per-operator GPU times are used when every CPU operator is found, by name,
-    among the GPU run's operators; otherwise (the delegate fused the graph) the
-    network is one layer whose GPU time is the whole GPU run.
+
+def _check_roles(cpu: LiteRTRun, gpu: LiteRTRun) -> None:
+    """The CPU file has no accelerator delegate node (else the files are swapped)."""
+    if not cpu.accelerator_nodes:
+        return
+    d = cpu.accelerator_nodes[0]
+    if not gpu.accelerator_nodes:
+        raise ProfileImportError(cpu.path, d.line, "node type",
+                                 f"the CPU file holds the accelerator delegate node {_node(d)} "
+                                 f"and the GPU file {gpu.path} holds none: the files look "
+                                 f"swapped (pass the CPU run first, then the GPU run)")
+    raise ProfileImportError(cpu.path, d.line, "node type",
+                             f"the CPU file holds the accelerator delegate node {_node(d)}: "
+                             f"a CPU run must not apply an accelerator delegate")
+
+
+def _segments(gpu: LiteRTRun) -> list[tuple[bool, list[OpRow]]]:
+    """Maximal runs of (is delegate, rows) in the accelerator run's order."""
+    segs: list[tuple[bool, list[OpRow]]] = []
+    for r in gpu.primary:
+        if segs and segs[-1][0] == r.is_delegate:
+            segs[-1][1].append(r)
+        else:
+            segs.append((r.is_delegate, [r]))
+    return segs
+
+
+def _check_same_model(cpu: LiteRTRun, gpu: LiteRTRun, fallback: Sequence[OpRow]) -> list[str]:
+    """Refuse a pair whose node and tensor names disagree; return the checks that passed."""
+    passed: list[str] = []
+    cpu_plain = not cpu.is_xnnpack
+    by_key: dict[str, OpRow] = {}
+    for r in cpu.primary:
+        if not r.is_xnnpack_internal:
+            by_key.setdefault(r.key, r)
+    for f in fallback:
+        if f.is_xnnpack_internal:
+            raise ProfileImportError(gpu.path, f.line, "name",
+                                     f"the CPU fallback of the GPU run ran in XNNPACK "
+                                     f"({_node(f)}): its rows are partition-local aggregates "
+                                     f"that hide which operators fell back; rerun the GPU "
+                                     f"benchmark with --use_xnnpack=false")
+        twin = by_key.get(f.key)
+        if twin is None:
+            why = (" (the CPU run used XNNPACK, whose rows hide which operators they merge: "
+                   "profile the CPU run with --use_xnnpack=false)" if cpu.is_xnnpack else "")
+            raise ProfileImportError(gpu.path, f.line, "name",
+                                     f"CPU-fallback node {_node(f)} of the GPU run is not a "
+                                     f"node of the CPU file {cpu.path}: the files do not "
+                                     f"describe the same model{why}")
+        if f.index is not None and twin.index is not None and f.index != twin.index:
+            raise ProfileImportError(gpu.path, f.line, "name",
+                                     f"CPU-fallback node {_node(f)} has index {f.index} but "
+                                     f"is node {twin.index} in the CPU file {cpu.path} "
+                                     f"(line {twin.line}): the files do not describe the same "
+                                     f"model")
+    if fallback:
+        passed.append(f"the {len(fallback)} CPU-fallback node(s) of the GPU run are nodes of "
+                      f"the CPU run (same name and index)")
+    # model node indices (XNNPACK rows carry partition-local ones: left out)
+    model_nodes = [r for r in cpu.primary if r.index is not None and not r.is_xnnpack_internal]
+    top = max(model_nodes, key=lambda r: r.index or 0, default=None)
+    for d in gpu.accelerator_nodes:
+        if d.index is not None and top is not None and d.index <= (top.index or 0):
+            raise ProfileImportError(gpu.path, d.line, "name",
+                                     f"delegate node {_node(d)} has index {d.index}, but the "
+                                     f"CPU file {cpu.path} has node {top.index} (line "
+                                     f"{top.line}) and delegate kernels are appended after "
+                                     f"all of the model's nodes: the files do not describe "
+                                     f"the same model")
+    if top is not None:
+        passed.append(f"delegate node indices follow the CPU run's node indices (up to "
+                      f"{top.index})")
+    if not cpu_plain:
+        passed.append("delegate outputs not checked: XNNPACK rows of the CPU run hide tensor "
+                      "names")
+        return passed
+    produced = {t for r in cpu.primary for t in r.outputs}
+    n_out = 0
+    for d in gpu.accelerator_nodes:
+        for t in d.outputs:
+            if t not in produced:
+                raise ProfileImportError(gpu.path, d.line, "name",
+                                         f"delegate node {_node(d)} produces tensor {t!r}, "
+                                         f"which no node of the CPU file {cpu.path} produces: "
+                                         f"the files do not describe the same model")
+            n_out += 1
+    passed.append(f"the {n_out} tensor(s) the delegate node(s) produce are produced in the "
+                  f"CPU run")
+    return passed
+
+
+def _base_prov(cpu: LiteRTRun, gpu: LiteRTRun, handoff_us: int) -> dict[str, Any]:
+    prov: dict[str, Any] = {
+        "source": "litert benchmark_model --enable_op_profiling",
+        "cpu_file": cpu.path, "gpu_file": gpu.path,
+        "output_modes": {"cpu": cpu.mode, "gpu": gpu.mode},
+        "time_rule": "node time per inference = avg ms x times called; a part's time = sum "
+                     "of its nodes' times, rounded once",
+        "handoff": f"constant {handoff_us} us at every interior cut, given by the user "
+                   "(not measured)"}
+    for label, run in (("cpu", cpu), ("gpu", gpu)):
+        if run.total_avg_us:
+            prov[f"{label}_timings_avg_us"] = run.total_avg_us
+            if run.total_std_us is not None:
+                prov[f"{label}_run_cv"] = round(run.total_std_us / run.total_avg_us, 4)
+    return prov
+
+
+def _cpu_note(cpu: LiteRTRun) -> str:
+    if not cpu.is_xnnpack:
+        return ""
+    return ("; the CPU run used XNNPACK: its Delegate/ rows are per-partition aggregates "
+            "(times called = operators merged), so only its whole-model time is used")
+
+
+# --------------------------------------------------------------------------- build
+def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *, handoff_us: int = 0,
+                        allow_no_delegate: bool = False,
+                        allow_cpu_fallback: bool = False) -> Network:
+    """Build a network from a CPU run and an accelerator-delegate run of the same model.
+
+    Parameters
+    ----------
+    name:
+        Network name.
+    cpu, gpu:
+        The parsed CPU run and accelerator run (:func:`parse_benchmark_output`).
+    handoff_us:
+        Hand-off cost (us) at every interior cut; not in the files.
+    allow_no_delegate:
+        Accept an accelerator run without a delegate node and match its
+        per-node times to the CPU run's by name (they are CPU-kernel times
+        unless the file came from elsewhere; provenance says so).
+    allow_cpu_fallback:
+        Accept a GPU-prefix/CPU-fallback run as a 2-layer network (delegated
+        part, fallback nodes) whose cut L is not a real GPU-only run.
+
+    Returns
+    -------
+    Network
+        Whole-model (1 layer), fallback (2 layers) or, only with
+        ``allow_no_delegate``, per-operator; times in integer us.
+
+    Raises
+    ------
+    ProfileImportError
+        Files swapped; no delegate node (unless allowed); CPU fallback (unless
+        allowed) or interleaved delegate/CPU nodes; the two files do not
+        describe the same model; XNNPACK aggregates where per-operator layers
+        are needed; a negative ``handoff_us``.
     """
     if handoff_us < 0:
-        raise InputError(None, "--handoff-us", f"must be >= 0, got {handoff_us}")
-    cpu_ops = cpu.ops()
-    gpu_ops = gpu.ops()
-    gpu_by_key: dict[str, OpRow] = {}
-    for row in gpu_ops:
-        gpu_by_key.setdefault(row.key, row)
-    prov: dict[str, Any] = {"source": "litert-benchmark_model", "cpu_file": cpu.path,
-                            "gpu_file": gpu.path, "handoff": f"constant {handoff_us} us at "
-                            "every interior cut, given by the user (not measured)"}
-    if cpu.total_avg_us and cpu.total_std_us is not None:
-        prov["cpu_run_cv"] = round(cpu.total_std_us / cpu.total_avg_us, 4)
-    if gpu.total_avg_us and gpu.total_std_us is not None:
-        prov["gpu_run_cv"] = round(gpu.total_std_us / gpu.total_avg_us, 4)
-    per_op = all(r.key in gpu_by_key for r in cpu_ops) and not any(
-        r.is_delegate for r in gpu_ops)
-    if per_op:
-        names = tuple(f"{i:03d}:{r.node_type}:{r.key}" for i, r in enumerate(cpu_ops))
-        gpu_us = tuple(_us(gpu_by_key[r.key].per_run_us) for r in cpu_ops)
-        cpu_us = tuple(_us(r.per_run_us) for r in cpu_ops)
-        n = len(cpu_ops)
-        handoff = (0, *([handoff_us] * (n - 1)), 0)
-        prov["granularity"] = "per operator (GPU ops matched to CPU ops by name)"
-        return Network(name=name, layer_names=names, gpu_us=gpu_us, cpu_us=cpu_us,
-                       handoff_us=handoff, provenance=prov)
-    gpu_total = sum(r.per_run_us for r in gpu.primary)
-    cpu_total = sum(r.per_run_us for r in cpu_ops)
-    kinds = sorted({r.node_type for r in gpu.primary if r.is_delegate})
-    prov["granularity"] = "whole model"
+        raise ProfileImportError(None, None, "--handoff-us", f"must be >= 0, got {handoff_us}")
+    _check_roles(cpu, gpu)
+    prov = _base_prov(cpu, gpu, handoff_us)
+    if not gpu.accelerator_nodes:
+        return _no_delegate(name, cpu, gpu, handoff_us, allow_no_delegate, prov)
+    segs = _segments(gpu)
+    if segs[0][0] is False or len(segs) > 2:
+        order = " | ".join(("delegate" if d else "CPU") + f" x{len(rows)}" for d, rows in segs)
+        first_cpu = next(rows[0] for d, rows in segs if not d)
+        raise ProfileImportError(gpu.path, first_cpu.line, "node type",
+                                 f"delegate and CPU nodes interleave in the accelerator run "
+                                 f"({order}; first CPU node {_node(first_cpu)}): no GPU-prefix/"
+                                 f"CPU-suffix split exists for this run")
+    delegated = segs[0][1]
+    fallback = segs[1][1] if len(segs) == 2 else []
+    checks = _check_same_model(cpu, gpu, fallback)
+    prov["same_model_checks"] = checks
+    kinds = sorted({r.node_type for r in delegated})
+    gpu_delegated = math.fsum(r.per_run_us for r in delegated)
+    if not fallback:
+        prov["granularity"] = "whole model"
+        prov["note"] = (
+            f"the accelerator delegate ran the whole graph as {len(delegated)} fused node(s) "
+            f"({', '.join(kinds)}): only the whole-model GPU time is known, so this network is "
+            f"one layer and the only cuts are 0 (CPU-only) and L (GPU-only); per-cut GPU "
+            f"times need one run per prefix sub-model{_cpu_note(cpu)}")
+        return Network(name=name, layer_names=("whole-model",), gpu_us=(_us(gpu_delegated),),
+                       cpu_us=(_us(cpu.rows_total_us),), handoff_us=(0, 0), provenance=prov)
+    names = ", ".join(_node(f) for f in fallback)
+    if not allow_cpu_fallback:
+        f0 = fallback[0]
+        raise ProfileImportError(gpu.path, f0.line, "node type",
+                                 f"partially delegated run: after the delegate node(s) "
+                                 f"({', '.join(kinds)}) the CPU runs {len(fallback)} fallback "
+                                 f"node(s) ({names}); that is CPU work, so the GPU-only cut does "
+                                 f"not exist and the run is not a whole-model GPU time. Pass "
+                                 f"--allow-cpu-fallback for a 2-layer network (delegated part, "
+                                 f"fallback) whose cut L is not a GPU-only run")
+    fb_keys = {f.key for f in fallback}
+    cpu_fb = math.fsum(r.per_run_us for r in cpu.primary if r.key in fb_keys)
+    cpu_rest = cpu.rows_total_us - cpu_fb
+    gpu_fb = math.fsum(f.per_run_us for f in fallback)
+    prov["granularity"] = "delegated part + CPU fallback"
     prov["note"] = (
-        f"GPU delegate fused the graph ({', '.join(kinds) or 'no per-op GPU rows'}; "
-        f"{len(gpu.primary)} node(s) in the GPU run): only the whole-model GPU time is known, "
-        "so this network is one layer and the only cuts are 0 (CPU-only) and L (GPU-only)")
-    return Network(name=name, layer_names=("whole-model",), gpu_us=(_us(gpu_total),),
-                   cpu_us=(_us(cpu_total),), handoff_us=(0, 0), provenance=prov)
+        f"partially delegated run: layer 1 = the delegated part ({', '.join(kinds)}), layer 2 "
+        f"= the CPU-fallback node(s) {names}. Cut 1 (delegate then fallback on the CPU) is "
+        f"the run as measured; cut L is NOT a GPU-only run: layer 2's 'GPU' time is the "
+        f"fallback's CPU-kernel time inside the accelerator run ({_us(gpu_fb)} us), during "
+        f"which the CPU, not the GPU, is busy{_cpu_note(cpu)}")
+    return Network(name=name, layer_names=("delegated-part", "cpu-fallback"),
+                   gpu_us=(_us(gpu_delegated), _us(gpu_fb)),
+                   cpu_us=(_us(cpu_rest), _us(cpu_fb)), handoff_us=(0, handoff_us, 0),
+                   provenance=prov)
+
+
+def _no_delegate(name: str, cpu: LiteRTRun, gpu: LiteRTRun, handoff_us: int, allowed: bool,
+                 prov: dict[str, Any]) -> Network:
+    first = gpu.primary[0]
+    if not allowed:
+        what = "XNNPACK (CPU) and TFLite CPU kernels" if gpu.is_xnnpack else "TFLite CPU kernels"
+        raise ProfileImportError(gpu.path, first.line, "node type",
+                                 f"the accelerator file has no delegate node: the delegate was "
+                                 f"not applied and its {len(gpu.primary)} node(s) ran on "
+                                 f"{what}, so its times are CPU times (an accelerator run shows "
+                                 f"a delegate node such as TfLiteGpuDelegateV2). Pass "
+                                 f"--allow-no-delegate to use its per-node times as GPU times "
+                                 f"anyway")
+    for run in (cpu, gpu):
+        agg = next((r for r in run.primary if r.is_xnnpack_internal), None)
+        if agg is not None:
+            raise ProfileImportError(run.path, agg.line, "name",
+                                     f"XNNPACK row {_node(agg)}: XNNPACK rows are "
+                                     f"partition-local aggregates (times called = operators "
+                                     f"merged), not layers in run order, so per-operator cuts "
+                                     f"cannot be built from this run")
+    gpu_by_key = {r.key: r for r in gpu.primary}
+    cpu_keys = {r.key for r in cpu.primary}
+    for r in cpu.primary:
+        if r.key not in gpu_by_key:
+            raise ProfileImportError(cpu.path, r.line, "name",
+                                     f"node {_node(r)} has no same-named node in {gpu.path}: "
+                                     f"the files do not describe the same model")
+    for r in gpu.primary:
+        if r.key not in cpu_keys:
+            raise ProfileImportError(gpu.path, r.line, "name",
+                                     f"node {_node(r)} has no same-named node in {cpu.path}: "
+                                     f"the files do not describe the same model")
+    ops = cpu.primary
+    layer_names = tuple(f"{i:03d}:{r.node_type}:{r.key}" for i, r in enumerate(ops))
+    gpu_us = tuple(_us(gpu_by_key[r.key].per_run_us) for r in ops)
+    cpu_us = tuple(_us(r.per_run_us) for r in ops)
+    prov["granularity"] = "per operator (accelerator-run nodes matched to CPU nodes by name)"
+    prov["note"] = ("accelerator run without a delegate node, accepted by --allow-no-delegate: "
+                    "its per-node times are used as GPU times although TFLite ran them with "
+                    "CPU kernels unless the file came from another tool")
+    return Network(name=name, layer_names=layer_names, gpu_us=gpu_us, cpu_us=cpu_us,
+                   handoff_us=(0, *([handoff_us] * (len(ops) - 1)), 0), provenance=prov)
+
+
+def network_from_litert_files(cpu_file: str | os.PathLike[str], gpu_file: str | os.PathLike[str],
+                              *, name: str | None = None, handoff_us: int = 0,
+                              allow_no_delegate: bool = False,
+                              allow_cpu_fallback: bool = False) -> Network:
+    """:func:`parse_benchmark_output` both files, then :func:`network_from_litert`.
+
+    ``name`` defaults to the CPU file's stem. Raises ProfileImportError.
+    """
+    cpu = parse_benchmark_output(cpu_file)
+    gpu = parse_benchmark_output(gpu_file)
+    return network_from_litert(name or Path(cpu_file).stem, cpu, gpu, handoff_us=handoff_us,
+                               allow_no_delegate=allow_no_delegate,
+                               allow_cpu_fallback=allow_cpu_fallback)

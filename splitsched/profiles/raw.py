@@ -1,20 +1,24 @@
 """Readers for the third-party HOPE phone measurements (``phone-profiles/``).
 
 Each reader turns one raw file into plain Python values and nothing more, so
-that importers can decide what to trust. A missing or unparsable file is an
-:class:`~splitsched.io.InputError` naming the file, line and reason; an empty
-file reads as "no data" (the caller records it as skipped).
+that importers can decide what to trust. A missing or unparsable file is a
+:class:`~splitsched.profiles.errors.ProfileImportError` naming the file, line,
+field and reason; an empty file reads as "no data" (the caller records it as
+skipped). HOPE files write :data:`NOT_SUPPORTED_US` (100000) where an operator
+cannot run on that processor: that value is never read as a time
+(:class:`NotSupportedMarker`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from splitsched.io import InputError
+from splitsched.profiles.errors import ProfileImportError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,8 +29,9 @@ INFO_PATH = "mnn/models/<model>/<model>-info.txt"
 
 
 def default_raw_dir() -> Path:
-    """``<repo>/../shared/data/phone-profiles`` (repo = parent of the package)."""
-    return REPO_ROOT.parent / "shared" / "data" / "phone-profiles"
+    """``$SPLITSCHED_PHONE_PROFILES`` if set, else ``<repo>/../shared/data/phone-profiles``."""
+    env = os.environ.get("SPLITSCHED_PHONE_PROFILES")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data" / "phone-profiles"
 
 
 @dataclass(frozen=True)
@@ -58,36 +63,59 @@ CPU_THREAD_COLUMNS = {1: 0, 2: 1, 4: 2}
 GPU_COLUMN = 3
 
 
+NOT_SUPPORTED_US = 100000.0
+"""HOPE's marker for "this operator is not supported on this processor" (e.g. the
+``npu`` files of dfmodel1 upstream): exactly 100000, never a time of 100 ms. No
+real measurement in the data equals it (the largest real times, ~175000 us, are
+not round)."""
+
+
+class NotSupportedMarker(ProfileImportError):
+    """A time column holds :data:`NOT_SUPPORTED_US`: the operator cannot run there."""
+
+
+def unknown_device_reason(device: str) -> str:
+    """Why a device folder that is not in :data:`DEVICES` is skipped."""
+    return (f"unknown device folder {device!r}: no SoC/GPU facts for it in the data README "
+            f"(known: {', '.join(sorted(DEVICES))}), so no device profile can name it")
+
+
 def device_info(device: str) -> DeviceInfo:
-    """Known facts about ``device``; an unknown folder name is an InputError."""
+    """Known facts about ``device``; an unknown folder name is a ProfileImportError."""
     if device not in DEVICES:
-        raise InputError(None, "device", f"unknown device folder {device!r}; "
-                                         f"known: {', '.join(sorted(DEVICES))}")
+        raise ProfileImportError(None, None, "device", unknown_device_reason(device))
     return DEVICES[device]
 
 
-def _rows(path: Path, *widths: int) -> Iterator[tuple[int, list[str]]]:
+def _rows(path: Path, *widths: int, layout: str = "") -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) of each non-blank line; each must have one of ``widths`` fields."""
     if not path.is_file():
-        raise InputError(path, "(file)", "no such file")
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        raise ProfileImportError(path, None, "(file)", "no such file")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for lineno, line in enumerate(text.splitlines(), start=1):
         parts = line.split()
         if not parts:
             continue
         if len(parts) not in widths:
             expected = " or ".join(str(w) for w in widths)
-            raise InputError(path, f"line {lineno}",
-                             f"expected {expected} space-separated fields, got {len(parts)}")
+            raise ProfileImportError(path, lineno, "(row)",
+                                     f"expected {expected} space-separated fields"
+                                     f"{f' ({layout})' if layout else ''}, got {len(parts)}")
         yield lineno, parts
 
 
-def _number(path: Path, lineno: int, text: str) -> float:
+def _number(path: Path, lineno: int, text: str, column: str = "time") -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(path, f"line {lineno}", f"not a number: {text!r}") from None
+        raise ProfileImportError(path, lineno, column, f"not a number: {text!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise InputError(path, f"line {lineno}", f"time must be finite and >= 0: {text!r}")
+        raise ProfileImportError(path, lineno, column,
+                                 f"time must be finite and >= 0: {text!r}")
+    if value == NOT_SUPPORTED_US:
+        raise NotSupportedMarker(path, lineno, column,
+                                 f"{text} is HOPE's 'not supported on this processor' marker, "
+                                 f"not a time of 100 ms: this operator cannot run there")
     return value
 
 
@@ -115,10 +143,12 @@ def read_layerwise(path: Path, cpu_threads: int) -> OpTimes | None:
     names: list[str] = []
     cpu: list[float] = []
     gpu: list[float] = []
-    for lineno, parts in _rows(path, 5, 8):
+    cpu_name = f"cpu_big_{cpu_threads}thread{'s' if cpu_threads > 1 else ''}"
+    layout = "op_name cpu_big_1thread cpu_big_2threads cpu_big_4threads gpu [3 little-core]"
+    for lineno, parts in _rows(path, 5, 8, layout=layout):
         names.append(parts[0])
-        cpu.append(_number(path, lineno, parts[1 + col]))
-        gpu.append(_number(path, lineno, parts[1 + GPU_COLUMN]))
+        cpu.append(_number(path, lineno, parts[1 + col], cpu_name))
+        gpu.append(_number(path, lineno, parts[1 + GPU_COLUMN], "gpu"))
     if not names:
         return None
     return OpTimes(tuple(names), tuple(cpu), tuple(gpu))
@@ -150,7 +180,8 @@ class InfoOp:
     children: tuple[int, ...]
 
 
-def _tensor_list(path: Path, lineno: int, text: str) -> tuple[tuple[Shape, str], ...]:
+def _tensor_list(path: Path, lineno: int, text: str, field: str
+                 ) -> tuple[tuple[Shape, str], ...]:
     out: list[tuple[Shape, str]] = []
     if text.strip() == "none":  # constants (e.g. a scalar multiplier) have no inputs
         return ()
@@ -161,32 +192,35 @@ def _tensor_list(path: Path, lineno: int, text: str) -> tuple[tuple[Shape, str],
         try:
             out.append((parse_shape(shape_text), address.strip()))
         except ValueError:
-            raise InputError(path, f"line {lineno}", f"bad tensor {item!r}") from None
+            raise ProfileImportError(path, lineno, field, f"bad tensor {item!r}") from None
     return tuple(out)
 
 
-def _index_list(path: Path, lineno: int, text: str) -> tuple[int, ...]:
+def _index_list(path: Path, lineno: int, text: str, field: str) -> tuple[int, ...]:
     if text.strip() == "none":
         return ()
     try:
         return tuple(int(i) for i in text.split(";") if i.strip())
     except ValueError:
-        raise InputError(path, f"line {lineno}", f"bad index list {text!r}") from None
+        raise ProfileImportError(path, lineno, field, f"bad index list {text!r}") from None
 
 
 def read_info(path: Path) -> list[InfoOp]:
     """Read ``<model>-info.txt``: ``op_name inputs outputs parents children`` per line."""
     ops: list[InfoOp] = []
-    for lineno, parts in _rows(path, 5):
+    lines: list[int] = []
+    for lineno, parts in _rows(path, 5, layout="op_name inputs outputs parents children"):
         name, ins, outs, parents, children = parts
-        ops.append(InfoOp(name, _tensor_list(path, lineno, ins),
-                          _tensor_list(path, lineno, outs),
-                          _index_list(path, lineno, parents),
-                          _index_list(path, lineno, children)))
+        ops.append(InfoOp(name, _tensor_list(path, lineno, ins, "inputs"),
+                          _tensor_list(path, lineno, outs, "outputs"),
+                          _index_list(path, lineno, parents, "parents"),
+                          _index_list(path, lineno, children, "children")))
+        lines.append(lineno)
     n = len(ops)
     for i, op in enumerate(ops):
         if any(not 0 <= j < n for j in op.parents + op.children):
-            raise InputError(path, f"line {i + 1}", "parent/child index out of range")
+            raise ProfileImportError(path, lines[i], "parents/children",
+                                     f"index out of range 0..{n - 1}")
     return ops
 
 
@@ -207,13 +241,13 @@ class TransferRow:
 def read_data_trans(path: Path) -> list[TransferRow]:
     """Read ``<model>-<device>-data-trans.csv`` (``N,C,H,W c2g g2c``); empty -> []."""
     rows: list[TransferRow] = []
-    for lineno, parts in _rows(path, 3):
+    for lineno, parts in _rows(path, 3, layout="N,C,H,W cpu_to_gpu_us gpu_to_cpu_us"):
         try:
             shape = parse_shape(parts[0])
         except ValueError:
-            raise InputError(path, f"line {lineno}", f"bad shape {parts[0]!r}") from None
-        rows.append(TransferRow(shape, _number(path, lineno, parts[1]),
-                                _number(path, lineno, parts[2])))
+            raise ProfileImportError(path, lineno, "shape", f"bad shape {parts[0]!r}") from None
+        rows.append(TransferRow(shape, _number(path, lineno, parts[1], "cpu_to_gpu_us"),
+                                _number(path, lineno, parts[2], "gpu_to_cpu_us")))
     return rows
 
 
@@ -239,18 +273,19 @@ def read_trace(path: Path) -> OpTrace | None:
     """Read a raw per-run trace (``op device duration start end``); ``None`` if empty."""
     order: list[str] = []
     durations: dict[str, list[float]] = {}
-    for lineno, parts in _rows(path, 5):
+    for lineno, parts in _rows(path, 5, layout="op_name device duration_us start_us end_us"):
         name = parts[0]
         if name not in durations:
             order.append(name)
             durations[name] = []
-        durations[name].append(_number(path, lineno, parts[2]))
+        durations[name].append(_number(path, lineno, parts[2], "duration_us"))
     if not order:
         return None
     counts = {len(v) for v in durations.values()}
     if len(counts) != 1:
-        raise InputError(path, "(file)", f"operators appear an unequal number of times: "
-                                         f"{sorted(counts)}")
+        raise ProfileImportError(path, None, "op_name",
+                                 f"operators appear an unequal number of times: "
+                                 f"{sorted(counts)}")
     return OpTrace(tuple(order), tuple(tuple(durations[n]) for n in order))
 
 

@@ -187,28 +187,52 @@ def profile_cmd(
         "1,3,224,224",
     name: Annotated[str | None, typer.Option(help="device name in the profile")] = None,
     from_litert: Annotated[tuple[Path, Path] | None, typer.Option(
-        "--from-litert", help="FILE_CPU FILE_GPU: benchmark_model op-profiling CSVs")] = None,
-    model_name: Annotated[str | None, typer.Option(help="LiteRT: network name "
-                                                        "(default: CPU file stem)")] = None,
+        "--from-litert", help="FILE_CPU FILE_GPU: benchmark_model op-profiling output "
+                              "(text log or CSV mode)")] = None,
+    model_name: Annotated[str | None, typer.Option(help="LiteRT / CSV: network name "
+                                                        "(default: file stem)")] = None,
     handoff_us: Annotated[int, typer.Option(help="LiteRT: hand-off cost per interior cut "
                                                  "(not in the files)")] = 0,
+    allow_no_delegate: Annotated[bool, typer.Option(
+        "--allow-no-delegate", help="LiteRT: accept a GPU file without a delegate node "
+                                    "(its times are then CPU-kernel times)")] = False,
+    allow_cpu_fallback: Annotated[bool, typer.Option(
+        "--allow-cpu-fallback", help="LiteRT: accept CPU-fallback nodes after the delegate "
+                                     "as a 2-layer network whose cut L is not GPU-only")] = False,
+    from_csv: Annotated[Path | None, typer.Option(
+        "--from-csv", help="tool-neutral CSV: stage table (cut,a_us,h_us,b_us) or per-layer "
+                           "table (layer,gpu_us,cpu_us,handoff_us)")] = None,
 ) -> None:
-    """Measure a device profile: real networks with PyTorch, or LiteRT benchmark CSVs."""
+    """Measure a device profile: real networks with PyTorch, LiteRT logs, or a plain CSV."""
     from splitsched.io import atomic_write_text, dumps, profile_to_dict
 
+    if from_csv is not None and from_litert is not None:
+        raise InputError(None, "--from-csv", "give --from-csv or --from-litert, not both")
+    if from_csv is not None:
+        from splitsched.profiles.tabular import read_table_csv
+
+        nets = read_table_csv(from_csv, name=model_name)
+        atomic_write_text(output, dumps(profile_to_dict(
+            name or "csv-device", "", nets, {"source": "tool-neutral CSV",
+                                             "file": str(from_csv)})))
+        for n in nets:
+            out.print(f"{n.name}: {n.num_layers} layer(s), GPU-only {int(n.stages.a[-1])} us, "
+                      f"CPU-only {int(n.stages.b[0])} us")
+        out.print(f"profile written to {output}")
+        return
     if from_litert is not None:
-        from splitsched.profiles.litert import network_from_litert, parse_benchmark_csv
+        from splitsched.profiles.litert import network_from_litert_files
 
         cpu_file, gpu_file = from_litert
-        cpu_run, gpu_run = parse_benchmark_csv(cpu_file), parse_benchmark_csv(gpu_file)
-        net = network_from_litert(model_name or cpu_file.stem, cpu_run, gpu_run,
-                                  handoff_us=handoff_us)
-        prov: dict[str, Any] = {"source": "litert benchmark_model --enable_op_profiling "
-                                "--op_profiling_output_mode=csv",
+        net = network_from_litert_files(cpu_file, gpu_file, name=model_name,
+                                        handoff_us=handoff_us,
+                                        allow_no_delegate=allow_no_delegate,
+                                        allow_cpu_fallback=allow_cpu_fallback)
+        prov: dict[str, Any] = {"source": "litert benchmark_model --enable_op_profiling",
                                 "cpu_file": str(cpu_file), "gpu_file": str(gpu_file)}
         if "note" in net.provenance:
             prov["note"] = net.provenance["note"]
-            out.print(f"note: {net.provenance['note']}")
+            out.print(f"note: {net.provenance['note']}", markup=False)
         atomic_write_text(output, dumps(profile_to_dict(name or "litert-device", "", [net],
                                                         prov)))
         out.print(f"{net.name}: {net.num_layers} layer(s), GPU-only {int(net.stages.a[-1])} us, "
