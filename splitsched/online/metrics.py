@@ -47,7 +47,7 @@ class OfflineBest:
 
 def latency_summary(latencies_us: Sequence[float]) -> dict[str, float | int | None]:
     """``count``, ``median``, ``p99``, ``max`` and ``mean`` of decision latencies (us)."""
-    if not latencies_us:
+    if len(latencies_us) == 0:
         return {"count": 0, "median": None, "p99": None, "max": None, "mean": None}
     arr = np.asarray(latencies_us, dtype=float)
     return {"count": len(arr), "median": float(np.median(arr)),

@@ -155,6 +155,8 @@ def online_record(run: OnlineRun, best: OfflineBest | None) -> dict[str, Any]:
     return {"status": "ok", "kind": "online", **run_summary(run.evaluation, best),
             "violations": list(run.evaluation.violations[:5]),
             "latency": latency_summary(run.latencies_us), "latency_us": lat,
+            "cpu_latency": latency_summary(run.cpu_latencies_us),
+            "cpu_latency_us": [round(v, 1) for v in run.cpu_latencies_us],
             "decisions": len(run.decisions),
             "max_pending": max((d.pending for d in run.decisions), default=0),
             "policy_stats": run.policy_stats}
