@@ -314,7 +314,7 @@ def test_sweep_records_resume_and_report(tmp_path: Path) -> None:
     recs = [json.loads(x) for x in lines]
     assert first.new_records == 2 * 2 * 3 and first.errors == 0
     assert sum(r["kind"] == "offline" for r in recs) == 2
-    assert {r["policy"] for r in recs if r["kind"] == "static"} == {"static:cpsat"}
+    assert {r["policy"] for r in recs if r["kind"] == "static"} == {"static"}
     for r in recs:
         if r["kind"] != "offline":
             assert r["regret"] == r["weighted_misses"] - r["offline_best"]

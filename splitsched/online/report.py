@@ -1,6 +1,6 @@
 """The report of an online sweep: tables and plots in ``RUN_DIR/report/``.
 
-* ``policies.md|csv``: per policy (``static:*`` is the offline schedule
+* ``policies.md|csv``: per policy (``static`` is the offline schedule
   replayed under the same draws): runs, errors, mean miss rate, mean and max
   regret (weighted misses minus the offline best), the share of runs with no
   regret, and decision latency pooled over all its decisions (median, p99,
@@ -68,6 +68,7 @@ def policy_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ok = [r for r in recs if r.get("status") == "ok"]
         regrets = [r["regret"] for r in ok if r.get("regret") is not None]
         lat = np.array([v for r in ok for v in r.get("latency_us") or []], dtype=float)
+        cpu = np.array([v for r in ok for v in r.get("cpu_latency_us") or []], dtype=float)
         rows.append({
             "policy": pol, "runs": len(recs), "errors": len(recs) - len(ok),
             "mean_miss_rate": float(np.mean([r["miss_rate"] for r in ok])) if ok else None,
@@ -79,6 +80,9 @@ def policy_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "latency_median_us": float(np.median(lat)) if lat.size else None,
             "latency_p99_us": float(np.percentile(lat, 99)) if lat.size else None,
             "latency_max_us": float(lat.max()) if lat.size else None,
+            "cpu_median_us": float(np.median(cpu)) if cpu.size else None,
+            "cpu_p99_us": float(np.percentile(cpu, 99)) if cpu.size else None,
+            "cpu_max_us": float(cpu.max()) if cpu.size else None,
         })
     return rows
 
@@ -107,7 +111,7 @@ def _by_load_plot(rows: list[dict[str, Any]], key: str, ylabel: str, path: Path)
         if pts:
             xs, ys = zip(*sorted(pts), strict=True)
             ax.plot(xs, ys, marker="os^Dv<>px*h"[i % 11], label=pol,
-                    linestyle="--" if pol.startswith("static:") else "-")
+                    linestyle="--" if pol == "static" else "-")
     ax.set_xlabel("offered load (generator parameter)")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -138,7 +142,7 @@ def _latency_plot(records: list[dict[str, Any]], path: Path) -> None:
 
 POLICY_COLS = ["policy", "runs", "errors", "mean_miss_rate", "mean_regret", "max_regret",
                "no_regret_share", "decisions", "latency_median_us", "latency_p99_us",
-               "latency_max_us"]
+               "latency_max_us", "cpu_median_us", "cpu_p99_us", "cpu_max_us"]
 LOAD_COLS = ["policy", "load", "runs", "mean_miss_rate", "mean_regret"]
 
 
@@ -167,10 +171,11 @@ def build_report(run_dir: Path) -> Path:
         f"{len(offline)} instance(s); offline best proven optimal on {proven}. "
         "Regret = weighted misses of the run minus the offline best (clairvoyant, "
         "profiled times); negative when the offline best is not optimal. "
-        "`static:S` replays the offline best schedule (by S) in its planned orders under "
-        "the same drawn times as the online policies. Latency: wall clock of each decision, "
-        "microseconds, on the machine named in online.json (timings on a shared machine are "
-        "noisy).", "",
+        "`static` replays the offline best schedule in its planned orders under the same "
+        "drawn times as the online policies (it knows every job in advance: a comparator, "
+        "not an online policy). Latency: wall clock (`latency_*`) and thread CPU time "
+        "(`cpu_*`) of each decision, microseconds, on the machine named in online.json "
+        "(on a shared machine the wall clock includes waiting for a core).", "",
         "## Per policy", "", pmd, "## Per policy and load", "", lmd,
         "![miss rate vs load](miss_rate_vs_load.png)", "", "![regret](regret.png)", "",
         "![latency](latency.png)", "",

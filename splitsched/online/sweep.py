@@ -4,7 +4,7 @@
 For every instance the offline best (clairvoyant) is found once; then, for
 each run ``r`` of ``runs``, one realized instance is drawn (seed, r) and every
 policy runs online on it, and the offline best schedule is replayed on it
-(``static:<solver>``): all of them see the same actual durations.
+(``static``): all of them see the same actual durations.
 
 Records (``RUN_DIR/runs.jsonl``, schema ``splitsched-online-run``) are one JSON
 line per finished run, appended, flushed and fsynced at once (the bench's
@@ -53,6 +53,7 @@ from splitsched.replay.noise import NoiseModel
 
 VERSION = 1
 RUNS_FILE = "runs.jsonl"
+STATIC = "static"  # the policy name of the replayed offline best schedule
 CONFIG_FILE = "online.json"
 
 
@@ -216,7 +217,7 @@ def run_instance(instance: Instance, cfg: OnlineConfig, *, best: OfflineBest | N
     names: list[str] = list(cfg.policies)
     static_name = None
     if cfg.static and best is not None and best.schedule is not None:
-        static_name = f"static:{best.schedule.solver}"
+        static_name = STATIC
     for r in range(cfg.runs):
         todo = [n for n in names + ([static_name] if static_name else [])
                 if run_key(sha, n, cfg.replan_budget_ms, cfg.noise_cv, cfg.use_measured_sd,
@@ -233,6 +234,7 @@ def run_instance(instance: Instance, cfg: OnlineConfig, *, best: OfflineBest | N
                 assert best is not None and best.schedule is not None
                 _executed, ev = replay_static(instance, best.schedule, realized)
                 rec.update({"status": "ok", "kind": "static", **run_summary(ev, best),
+                            "static_schedule_solver": best.schedule.solver,
                             "violations": list(ev.violations[:5]), "latency": None,
                             "latency_us": [], "decisions": 0, "policy_stats": {}})
             else:
