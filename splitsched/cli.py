@@ -160,10 +160,11 @@ def _register_areas() -> None:
     """Let each area add its own subcommands (kept out of this file)."""
     from splitsched import generate_cli
     from splitsched.bench import cli as bench_cli
+    from splitsched.online import cli as online_cli
     from splitsched.profiles import cli as profiles_cli
     from splitsched.replay import cli as replay_cli
 
-    for area in (generate_cli, profiles_cli, bench_cli, replay_cli):
+    for area in (generate_cli, profiles_cli, bench_cli, replay_cli, online_cli):
         area.register(app)
 
 
