@@ -41,7 +41,7 @@ from splitsched.online.sweep import OnlineConfig, run_sweep
 from splitsched.problem import CPU, GPU, Instance, Job, Network
 from splitsched.replay.noise import NoiseModel
 from splitsched.sets import SETS_DIR, iter_set_files
-from splitsched.solvers.base import solve
+from splitsched.solve import solve
 from splitsched.solvers.dp import edf_key, run_dp
 
 GREEDY = sorted(GREEDY_RULES)

@@ -63,7 +63,7 @@ def offline_best(instance: Instance, solvers: Sequence[str] = ("cpsat",),
     value, or a proven bound equal to it. Raises RuntimeError when no solver
     returned a feasible schedule.
     """
-    from splitsched.solvers.base import solve
+    from splitsched.solve import solve
 
     best: OfflineBest | None = None
     bound = -math.inf

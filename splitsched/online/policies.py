@@ -25,7 +25,6 @@ A user policy: implement :class:`~splitsched.online.state.Policy` and call
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -357,7 +356,7 @@ class ReplanPolicy:
         self.name = f"replan:{solver}"
         self.budget_s = budget_ms / 1000.0
         self._builder = SubInstanceBuilder()
-        self._accepts_warm = "warm_start" in inspect.signature(self.info.fn).parameters
+        self._accepts_warm = self.info.uses_warm_start
         self.reset(0)
 
     def reset(self, seed: int) -> None:
