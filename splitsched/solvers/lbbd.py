@@ -9,14 +9,16 @@ set all be on time* (the subproblem):
   cuts learnt so far, and to ``sum w_j y_j >= incumbent + 1``. Its optimum is
   an upper bound on the on-time weight; if it has no solution, the incumbent
   is optimal.
-* **Subproblem** for the master's set S: first the paper's DP restricted to S
-  (:func:`splitsched.solvers.dp.run_dp`, EDF order on both processors; if it
-  keeps every job of S, S is feasible and optimal, since the master bounds
-  every set). Otherwise the exact CP-SAT model of :mod:`splitsched.formulations.cp`
-  on the jobs of S alone, each forced on time under an assumption literal. A
-  schedule makes S the optimum; INFEASIBLE yields CP-SAT's sufficient
-  assumptions, a subset C of S that cannot all be on time, shrunk further by
-  deletion (drop a job, re-solve, keep the drop if still INFEASIBLE).
+* **Subproblem** for the master's set S: first the paper's DP recursion on S
+  with no drop option (EDF order on both processors, Pareto labels of GPU and
+  CPU free times); if a label survives every job, S is feasible, and optimal
+  since the master bounds every set. Otherwise the exact CP-SAT model of
+  :mod:`splitsched.formulations.cp` on the jobs of S alone, every job forced
+  on time, plus per-processor energetic rows over the cut literals
+  (redundant, for CP-SAT's LP). A schedule makes S the optimum. INFEASIBLE is
+  turned into a small subset C of S that is itself proven infeasible: a
+  binary search for the shortest infeasible prefix of S in EDF order, then a
+  deletion filter (drop a job, re-check, keep the drop if still INFEASIBLE).
 * **Cut**: ``sum_{j in C} y_j <= |C| - 1``. It is valid for every schedule
   because a schedule keeping all of C on time would, with every other job
   dropped, put all of C on time (dropping a job never delays another). For
@@ -24,7 +26,8 @@ set all be on time* (the subproblem):
   network that is released no earlier and due no later (no easier to fit) is
   valid too, and is added.
 
-Only an INFEASIBLE answer of CP-SAT ever makes a cut. A subproblem that runs
+Only an INFEASIBLE answer of CP-SAT (or a job with no cut that can meet its
+deadline) ever makes a cut. A subproblem that runs
 out of time gives a no-good on exactly S (``sum_{S} y - sum_{not S} y <=
 |S| - 1``), which removes only S itself; such a set's weight is kept aside and
 the reported bound is never below it.
@@ -180,7 +183,7 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
                   <= row.capacity)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, limit)
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = max(1, st.threads)
     solver.parameters.random_seed = st.seed
     code = solver.solve(model)
     st.bump("sub_cp_solves")
@@ -361,8 +364,7 @@ def solve_lbbd(instance: Instance, *, time_limit_s: float, seed: int, threads: i
     time_limit_s:
         Wall-clock limit in seconds for the whole run.
     seed, threads:
-        CP-SAT's random seed; worker threads of the master (the subproblem
-        uses one, as core extraction needs).
+        CP-SAT's random seed and worker threads (master and subproblems).
     warm_start:
         A feasible schedule to start from (the better of it and dp-edf's is used).
 
