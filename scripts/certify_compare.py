@@ -25,7 +25,8 @@ import sys
 from pathlib import Path
 
 from splitsched.io import read_instance
-from splitsched.solvers.base import get_solver, solve
+from splitsched.solve import solve
+from splitsched.solvers.base import get_solver
 
 
 def _instance_files(paths: list[str]) -> list[Path]:

@@ -9,7 +9,7 @@ from oracle import edf_counterexample, optimum, random_tiny_instance
 
 from splitsched.formulations import job_windows
 from splitsched.problem import Instance
-from splitsched.solvers.base import solve
+from splitsched.solve import solve
 from splitsched.solvers.lbbd import _core, _State
 
 

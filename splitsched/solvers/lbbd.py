@@ -43,6 +43,7 @@ Oper. Res. 2007).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +60,6 @@ from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import decode_cp
 from splitsched.solvers.dp import _schedule as dp_schedule
 from splitsched.solvers.dp import edf_key, solve_dp_edf
-from splitsched.solvers.milp_common import relabel
 
 NAME = "lbbd"
 DP_SHARE = 0.2        # share of the limit the dp-edf incumbent may use
@@ -148,7 +148,7 @@ def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
     for job, (cut, parent) in zip(reversed(order), reversed(steps), strict=True):
         cuts_of[job.id] = int(cut[idx])
         idx = int(parent[idx])
-    sched = relabel(dp_schedule(inst, order, cuts_of), NAME)
+    sched = dataclasses.replace(dp_schedule(inst, order, cuts_of), solver=NAME)
     return sched if _on_time_weight(inst, sched) == st.weight(jobs) else None
 
 
@@ -332,17 +332,19 @@ def _solve_master(st: _State, rows: list[EnergyRow], hint: tuple[int, ...]) -> _
 # ---------------------------------------------------------------------- solver
 def _incumbent(instance: Instance, limit: float, seed: int,
                warm_start: Schedule | None) -> tuple[int, Schedule]:
+    """The starting incumbent: the harness's warm start (its kept jobs are on time by
+    contract), else dp-edf's schedule computed here (when called outside the harness)."""
+    if warm_start is not None:
+        weight = sum(instance.jobs[instance.job_index[p.job]].weight
+                     for p in warm_start.plans if p.cut is not None)
+        return weight, dataclasses.replace(warm_start, solver=NAME)
     dp = solve_dp_edf(instance, time_limit_s=max(limit, 1e-3), seed=seed, threads=1)
     best = dp.schedule
     assert best is not None
     weight = _on_time_weight(instance, best) if evaluate(instance, best).feasible else 0
     if weight == 0:
         best = all_dropped(instance, NAME)
-    if warm_start is not None and evaluate(instance, warm_start).feasible:
-        w = _on_time_weight(instance, warm_start)
-        if w > weight:
-            best, weight = warm_start, w
-    return weight, relabel(best, NAME)
+    return weight, dataclasses.replace(best, solver=NAME)
 
 
 def _on_time_jobs(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
@@ -351,8 +353,9 @@ def _on_time_jobs(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
 
 
 @register(NAME, "logic-based Benders: accepted-set master with energetic rows (CP-SAT), "
-          "exact CP-SAT subproblem returning infeasible cores as cuts; dp-edf incumbent",
-          exact=True)
+          "exact CP-SAT subproblem returning infeasible cores as cuts; warm-start incumbent",
+          exact=True, uses_warm_start=True,
+          start_note="the warm start is the first incumbent and the master's target")
 def solve_lbbd(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                warm_start: Schedule | None = None) -> SolverOutput:
     """Solve by logic-based Benders decomposition; see the module docstring.
