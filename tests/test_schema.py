@@ -18,6 +18,7 @@ from splitsched.profiles.store import list_devices, profiles_dir
 from splitsched.replay.sim import simulate
 from splitsched.replay.trace import write_trace
 from splitsched.schema import DRAFT, FORMATS, json_schema, undocumented, validate
+from splitsched.sets import SETS_DIR
 from splitsched.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,11 +81,12 @@ def test_unknown_format_is_refused() -> None:
 
 
 def test_shipped_instances_and_profiles_validate() -> None:
-    files = sorted((ROOT / "instances" / "sets").glob("*/*.json"))
-    instances = [f for f in files if f.name != "manifest.json"]
-    assert instances
-    for f in instances[::7]:
-        _check("instance", read_json(f))
+    docs = [read_json(f) for f in sorted(SETS_DIR.rglob("*.json"))[::5]]
+    instances = [d for d in docs if isinstance(d, dict) and d.get("format") ==
+                 "splitsched-instance"]
+    assert len(instances) >= 5
+    for data in instances:
+        _check("instance", data)
     devices = list_devices()
     assert devices
     for device in devices:
@@ -136,8 +138,8 @@ def test_bench_records_validate(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name, data, field", [
-    ("instance", {"format": "splitsched-instance", "version": 1, "id": "x", "networks": [],
-                  "jobs": []}, "networks"),
+    ("instance", {"format": "splitsched-instance", "version": 2, "id": "x", "networks": [],
+                  "jobs": []}, "version"),
     ("schedule", {"format": "splitsched-schedule", "version": 1, "instance_id": "x",
                   "solver": "s", "plans": [], "colour": "red"}, "colour"),
     ("trace", {"kind": "stage", "job": "j0", "processor": "npu", "cut": 1,
