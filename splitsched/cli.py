@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,6 +19,9 @@ from rich.table import Table
 from splitsched.console import err as console
 from splitsched.console import out
 from splitsched.io import InputError
+
+if TYPE_CHECKING:
+    from splitsched.evaluate import JobRow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Joint DNN partitioning and GPU-CPU scheduling on phones: "
@@ -38,13 +41,18 @@ def _positive_time(value: float, option: str) -> float:
 
 @app.command("solvers")
 def solvers_cmd() -> None:
-    """List the registered solvers, one line each."""
+    """List the registered solvers: name, exact or heuristic, what it does, its warm start."""
     from splitsched.solvers.base import get_solver, solver_names
 
     for name in solver_names():
         info = get_solver(name)
-        tag = " [exact]" if info.exact else ""
-        out.print(f"{name:<22}{info.summary}{tag}", highlight=False, soft_wrap=True)
+        kind = "exact" if info.exact else "heuristic"
+        out.print(f"{name:<22}{kind:<10}{info.summary.strip()}", markup=False, highlight=False,
+                  soft_wrap=True)
+        if info.uses_warm_start:
+            note = info.start_note.strip() or "given the harness's warm start"
+            out.print(f"{'':<32}warm start: {note}", markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 @app.command("solve")
@@ -103,28 +111,54 @@ def evaluate_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+    jobs: Annotated[bool, typer.Option("--jobs/--no-jobs", help="per-job table (times in us)")
+                    ] = True,
 ) -> None:
-    """Check a schedule against an instance: feasibility, misses, makespan."""
-    from splitsched.evaluate import evaluate
+    """Check a schedule against an instance: feasibility, misses, makespan, per-job detail."""
+    from splitsched.evaluate import evaluate, job_table
     from splitsched.io import check_schedule_matches, read_instance, read_schedule
 
     inst = read_instance(instance_file)
     sched = read_schedule(schedule_file)
     check_schedule_matches(inst, sched, schedule_file)
     ev = evaluate(inst, sched)
+    rows = job_table(inst, sched, ev)
     if as_json:
         d = ev.as_dict()
-        print(json.dumps({k: d[k] for k in ("feasible", "violations", "misses",
-                                             "weighted_misses", "miss_rate", "makespan")}))
+        summary = {k: d[k] for k in ("feasible", "violations", "misses", "weighted_misses",
+                                     "miss_rate", "weighted_miss_rate", "makespan")}
+        if jobs:
+            summary["jobs"] = [r.as_dict() for r in rows]
+        print(json.dumps(summary))
     else:
+        if jobs:
+            out.print(_job_table(rows))
         out.print(f"feasible: {ev.feasible}", highlight=False)
         for v in ev.violations:
-            out.print(f"  violation: {v}", highlight=False)
+            out.print(f"  violation: {v}", highlight=False, markup=False)
         out.print(f"misses: {ev.misses} of {inst.num_jobs} (miss rate {ev.miss_rate:.3f}); "
                   f"weighted misses {ev.weighted_misses}; makespan {ev.makespan} us",
                   highlight=False)
     if not ev.feasible:
         raise typer.Exit(1)
+
+
+def _job_table(rows: list[JobRow]) -> Table:
+    """The rich table of :func:`splitsched.evaluate.job_table` rows (times in us)."""
+    def cell(v: int | None) -> str:
+        return "-" if v is None else str(v)
+
+    table = Table("job", "network", "cut", "GPU start", "GPU end", "hand-off", "CPU start",
+                  "CPU end", "completion", "deadline", "lateness", "outcome",
+                  title="per job (times in us; lateness = completion - deadline)")
+    for r in rows:
+        cut = "dropped" if r.cut is None else f"{r.cut}/{r.layers}"
+        style = {"on_time": "", "late": "yellow", "dropped": "dim"}.get(r.outcome, "red")
+        table.add_row(r.job, r.network, cut, cell(r.gpu_start), cell(r.gpu_end),
+                      cell(r.handoff_us), cell(r.cpu_start), cell(r.cpu_end),
+                      cell(r.completion), str(r.deadline), cell(r.lateness),
+                      r.outcome.replace("_", " "), style=style)
+    return table
 
 
 @app.command("show")
@@ -142,11 +176,12 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
             out.print(f"  {key}: {inst.provenance[key]}", highlight=False)
     out.print(f"  releases: {info['first_release']} .. {info['last_release']} us; "
               f"horizon {info['horizon']} us", highlight=False)
-    gen = inst.provenance.get("generator")
-    if isinstance(gen, dict) and "load" in gen:
-        out.print(f"  offered load (generator parameter): {gen['load']:g}", highlight=False)
-    out.print(f"  best-latency work / horizon (first release to last deadline): "
-              f"{info['load']:.3f}; mean slack (window / best latency): {info['mean_slack']:.2f}",
+    if info["offered_load"] is not None:
+        out.print(f"  offered load: {info['offered_load']:g} (the generator's --load: best-"
+                  "latency work per unit time of the arrival process)", highlight=False)
+    out.print(f"  horizon load: {info['horizon_load']:.3f} (best-latency work / (last "
+              "deadline - first release), computed from the jobs)", highlight=False)
+    out.print(f"  mean slack: {info['mean_slack']:.2f} ((deadline - release) / best latency)",
               highlight=False)
     table = Table("network", "jobs", "layers", "GPU-only us", "CPU-only us", "best cut",
                   "best us")
@@ -154,6 +189,18 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
         table.add_row(row["name"], str(row["jobs"]), str(row["layers"]), str(row["gpu_only"]),
                       str(row["cpu_only"]), str(row["best_cut"]), str(row["best"]))
     out.print(table)
+
+
+@app.command("schema")
+def schema_cmd(
+    name: Annotated[str, typer.Argument(help="instance | schedule | profile | trace | record")],
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a file format; docs/formats.md explains it."""
+    from splitsched.schema import FORMATS, json_schema
+
+    if name not in FORMATS:
+        fail(None, "format", f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
+    print(json.dumps(json_schema(name), indent=2))
 
 
 def _register_areas() -> None:

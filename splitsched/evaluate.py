@@ -2,7 +2,8 @@
 
 Checks every rule of the problem (DESIGN section 1) and computes the metrics
 that results report. No solver's own objective is ever reported without
-passing through here.
+passing through here. :func:`job_table` spells the same answer out per job
+(cut, stage starts and ends, hand-off, completion, lateness), for people.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from splitsched.problem import CPU, GPU, Instance, Schedule
+
+# JobRow.outcome values.
+ON_TIME = "on_time"
+LATE = "late"
+DROPPED = "dropped"
+INVALID = "invalid"
+UNPLANNED = "unplanned"
+OUTCOMES = (ON_TIME, LATE, DROPPED, INVALID, UNPLANNED)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Evaluation:
     stages: tuple[Stage, ...] = field(default=(), repr=False)
 
     def as_dict(self) -> dict[str, object]:
+        """The metrics as JSON-able values (times in us); ``stages`` left out."""
         return {
             "feasible": self.feasible,
             "violations": list(self.violations),
@@ -173,3 +183,134 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
         makespan=max(ends, default=0),
         stages=tuple(stages),
     )
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One job of a schedule, spelled out (all times integer microseconds).
+
+    Attributes
+    ----------
+    job, network, weight, release, deadline:
+        From the instance (``deadline`` is absolute).
+    layers:
+        L, the network's number of layers (cut ``L`` is GPU-only, ``0`` CPU-only).
+    cut:
+        The plan's cut k, or None (dropped or no plan).
+    gpu_start, gpu_end:
+        The GPU stage ``[start, start + a(k))``; None when the cut has no GPU
+        stage (k = 0) or the plan gives no start.
+    handoff_us:
+        h(k), the hand-off lag between the GPU stage's end and the earliest
+        CPU start; None without a cut, 0 for k = 0 and k = L.
+    cpu_ready:
+        Earliest CPU start the rules allow: ``max(release, gpu_end + h(k))``
+        (``release`` for k = 0); None without a CPU stage.
+    cpu_start, cpu_end:
+        The CPU stage ``[start, start + b(k))``; None when the cut has no CPU
+        stage (k = L) or the plan gives no start.
+    completion:
+        End of the last stage, as :func:`evaluate` computes it; None if dropped.
+    lateness:
+        ``completion - deadline`` (negative: finished early); None if dropped.
+    on_time:
+        As :func:`evaluate` decides (completion <= deadline and the job's own
+        plan breaks no rule).
+    outcome:
+        ``on_time``, ``late`` (completion after the deadline), ``dropped``,
+        ``invalid`` (the job's own plan breaks a rule: see the evaluation's
+        violations) or ``unplanned`` (the schedule has no plan for it).
+    """
+
+    job: str
+    network: str
+    weight: int
+    release: int
+    deadline: int
+    layers: int
+    cut: int | None
+    gpu_start: int | None
+    gpu_end: int | None
+    handoff_us: int | None
+    cpu_ready: int | None
+    cpu_start: int | None
+    cpu_end: int | None
+    completion: int | None
+    lateness: int | None
+    on_time: bool
+    outcome: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The row as a JSON-able dict (the keys are the attribute names)."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
+def job_table(instance: Instance, schedule: Schedule,
+              evaluation: Evaluation | None = None) -> list[JobRow]:
+    """Per-job detail of a schedule, in the instance's job order.
+
+    Parameters
+    ----------
+    instance:
+        The problem.
+    schedule:
+        A schedule for it (feasible or not: every job still gets a row).
+    evaluation:
+        ``evaluate(instance, schedule)`` if already computed; computed here
+        otherwise. Completion and on-time come from it, so the table never
+        disagrees with the totals.
+
+    Returns
+    -------
+    list of JobRow
+        One row per job of ``instance`` (``len == instance.num_jobs``). Stage
+        ends are ``start + a(k)`` and ``start + b(k)`` from the network's stage
+        table (:class:`~splitsched.problem.StageTable`).
+
+    Raises
+    ------
+    Nothing for a bad schedule (that is what the rows and the evaluation's
+    violations describe); a cut outside ``0..L`` gives a row without stage
+    times.
+    """
+    ev = evaluation if evaluation is not None else evaluate(instance, schedule)
+    plans = schedule.plan_by_job
+    rows: list[JobRow] = []
+    for job in instance.jobs:
+        st = instance.stages_of(job)
+        last = st.num_layers
+        plan = plans.get(job.id)
+        cut = plan.cut if plan is not None else None
+        valid_cut = cut is not None and 0 <= cut <= last
+        gpu_start = gpu_end = cpu_start = cpu_end = handoff = ready = None
+        if valid_cut:
+            assert plan is not None and cut is not None
+            handoff = int(st.h[cut])
+            if cut > 0 and plan.gpu_start is not None:
+                gpu_start = plan.gpu_start
+                gpu_end = gpu_start + int(st.a[cut])
+            if cut < last:
+                ready = job.release if gpu_end is None else max(job.release, gpu_end + handoff)
+                if plan.cpu_start is not None:
+                    cpu_start = plan.cpu_start
+                    cpu_end = cpu_start + int(st.b[cut])
+        completion = ev.completion.get(job.id)
+        on_time = bool(ev.on_time.get(job.id, False))
+        if plan is None:
+            outcome = UNPLANNED
+        elif cut is None:
+            outcome = DROPPED
+        elif on_time:
+            outcome = ON_TIME
+        elif completion is not None and completion > job.deadline:
+            outcome = LATE
+        else:
+            outcome = INVALID
+        rows.append(JobRow(
+            job=job.id, network=job.network, weight=job.weight, release=job.release,
+            deadline=job.deadline, layers=last, cut=cut, gpu_start=gpu_start, gpu_end=gpu_end,
+            handoff_us=handoff, cpu_ready=ready, cpu_start=cpu_start, cpu_end=cpu_end,
+            completion=completion,
+            lateness=completion - job.deadline if completion is not None else None,
+            on_time=on_time, outcome=outcome))
+    return rows

@@ -46,6 +46,7 @@ id.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,6 +205,51 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
                     jobs=jobs, provenance=prov)
 
 
+def generate(device: str, *, scenario: str = "batch", jobs: int = 10, load: float = 1.0,
+             slack: float | None = None, seed: int = 0,
+             models: tuple[str, ...] | list[str] | None = None) -> Instance:
+    """One instance from a built-in device profile (what ``splitsched generate`` does).
+
+    Parameters
+    ----------
+    device:
+        A device profile name, one of :func:`splitsched.profiles.store.list_devices`
+        (e.g. ``"huawei_p40"``).
+    scenario:
+        ``batch``, ``periodic`` or ``poisson`` (see the module docstring).
+    jobs:
+        Number of jobs n (>= 1).
+    load:
+        Offered load: best-isolated-latency work per unit time (> 0).
+    slack:
+        Deadline slack factor (>= 1); None for the scenario's default.
+    seed:
+        Seed of the ``PCG64`` generator: same arguments, same instance.
+    models:
+        Network names of the mix; None for every network of the device.
+
+    Returns
+    -------
+    Instance
+        Releases, deadlines and stage times in integer microseconds; the
+        parameters, device and profile recorded in ``provenance``.
+
+    Raises
+    ------
+    InputError
+        Unknown device (the message lists the known ones), unknown scenario
+        or network, or a parameter out of range.
+    """
+    from splitsched.profiles.store import load_device
+
+    profile = load_device(device)
+    mix = tuple(models) if models is not None else tuple(sorted(profile.networks))
+    params = GeneratorParams(scenario=scenario, device=profile.device, models=mix, jobs=jobs,
+                             load=load, slack=slack, seed=seed)
+    return generate_instance(params, profile.networks,
+                             provenance={"profile": profile.device, "soc": profile.soc})
+
+
 def horizon_load(inst: Instance) -> float:
     """Best-latency work over the horizon from the first release to the last deadline."""
     if not inst.jobs:
@@ -213,8 +259,24 @@ def horizon_load(inst: Instance) -> float:
     return work / horizon if horizon > 0 else float("inf")
 
 
+def offered_load(inst: Instance) -> float | None:
+    """The generator's ``load`` parameter recorded in the provenance, or None."""
+    gen = inst.provenance.get("generator")
+    value = gen.get("load") if isinstance(gen, Mapping) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def describe(inst: Instance) -> dict[str, Any]:
-    """Summary facts of an instance (what ``splitsched show`` prints)."""
+    """Summary facts of an instance (what ``splitsched show`` prints).
+
+    Two different loads, both named: ``offered_load`` is the generator's
+    ``load`` parameter as recorded in the provenance (None for an instance
+    made by hand), ``horizon_load`` is :func:`horizon_load` computed from the
+    jobs (best-isolated-latency work over first release to last deadline;
+    the batch scenario's deadline spread makes it differ from the offered
+    load). Times in us; ``mean_slack`` is the mean of (deadline - release) /
+    best isolated latency.
+    """
     best = {n.name: n.stages.best_latency for n in inst.networks}
     rel = [j.release for j in inst.jobs]
     dl = [j.deadline for j in inst.jobs]
@@ -228,5 +290,5 @@ def describe(inst: Instance) -> dict[str, Any]:
                      "best_cut": st.best_cut, "best": st.best_latency})
     return {"jobs": inst.num_jobs, "first_release": min(rel, default=0),
             "last_release": max(rel, default=0), "horizon": horizon,
-            "load": horizon_load(inst),
+            "horizon_load": horizon_load(inst), "offered_load": offered_load(inst),
             "mean_slack": float(np.mean(slacks)) if slacks else 0.0, "networks": rows}

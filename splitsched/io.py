@@ -251,14 +251,21 @@ def instance_from_dict(data: Any, path: str | os.PathLike[str] | None = None) ->
 
 
 def instance_sha256(inst: Instance) -> str:
+    """SHA-256 (hex) of the instance's canonical JSON: what a schedule file records."""
     return sha256_of(instance_to_dict(inst))
 
 
 def read_instance(path: str | os.PathLike[str]) -> Instance:
+    """Read and validate an instance JSON file (format: ``splitsched schema instance``).
+
+    Returns the frozen :class:`~splitsched.problem.Instance` (times in us).
+    Raises :class:`InputError` naming the file, the field and the reason.
+    """
     return instance_from_dict(read_json(path), path)
 
 
 def write_instance(inst: Instance, path: str | os.PathLike[str]) -> None:
+    """Write an instance as canonical JSON, atomically (parent folders are created)."""
     atomic_write_text(path, dumps(instance_to_dict(inst)))
 
 
@@ -289,10 +296,17 @@ def schedule_from_dict(data: Any, path: str | os.PathLike[str] | None = None) ->
 
 
 def read_schedule(path: str | os.PathLike[str]) -> Schedule:
+    """Read and validate a schedule JSON file (format: ``splitsched schema schedule``).
+
+    Checks the file's structure only; :func:`check_schedule_matches` checks it
+    belongs to an instance and :func:`splitsched.evaluate.evaluate` checks the
+    rules. Raises :class:`InputError` naming the file, the field and the reason.
+    """
     return schedule_from_dict(read_json(path), path)
 
 
 def write_schedule(s: Schedule, path: str | os.PathLike[str]) -> None:
+    """Write a schedule as canonical JSON, atomically (parent folders are created)."""
     atomic_write_text(path, dumps(schedule_to_dict(s)))
 
 

@@ -35,6 +35,7 @@ class DeviceProfile:
 
 
 def list_devices(directory: Path | None = None) -> list[str]:
+    """Names of the device profiles in ``directory`` (default :func:`profiles_dir`), sorted."""
     d = directory or profiles_dir()
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 

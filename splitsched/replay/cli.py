@@ -26,8 +26,9 @@ def _need_torch() -> None:
     try:
         import torch  # noqa: F401
     except ModuleNotFoundError:
-        raise InputError(None, "--backend", "PyTorch is not installed: pip install "
-                                            "'splitsched[replay]'") from None
+        from splitsched.replay.torch_models import TORCH_INSTALL_HINT
+
+        raise InputError(None, "--backend", TORCH_INSTALL_HINT) from None
 
 
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:

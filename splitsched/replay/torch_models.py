@@ -16,6 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# What to tell a user without torch (docs/install.md has sizes and what each choice enables).
+# The project is not on PyPI, so the extra is installed from a clone.
+TORCH_INSTALL_HINT = (
+    "PyTorch is not installed. CPU only (about 0.2 GB): pip install torch torchvision "
+    "--index-url https://download.pytorch.org/whl/cpu ; with CUDA (about 2.8 GB): from a "
+    "clone of splitsched, pip install -e \".[replay]\" (see docs/install.md)")
+
 _FACTORIES: dict[str, Callable[[], Any]] = {}
 
 
