@@ -46,8 +46,12 @@ def build_model(name: str, seed: int = 0) -> Any:
         mod, _, attr = name.partition(":")
         model = getattr(importlib.import_module(mod), attr)()
     else:
-        import torchvision
-
+        try:
+            import torchvision
+        except (ImportError, RuntimeError) as exc:  # absent, or built for another torch
+            raise KeyError(f"model {name!r} needs torchvision, which cannot be imported "
+                           f"here ({type(exc).__name__}: {exc}); install torch and "
+                           "torchvision from the same index (docs/install.md)") from None
         try:
             model = torchvision.models.get_model(name, weights=None)
         except ValueError as exc:
