@@ -147,6 +147,23 @@ def compute_warm_start(instance: Instance, time_limit_s: float, seed: int) -> Wa
     return WarmStart(dropped, instance.total_weight, "none")
 
 
+def stamp_schedule(schedule: Schedule, *, instance_sha256: str, status: str,
+                   bound: float | None, runtime_s: float | None, time_limit_s: float,
+                   seed: int, threads: int) -> Schedule:
+    """``schedule`` as written to a file: the instance's hash and the run's facts in ``meta``.
+
+    The one stamp of a solved schedule (``splitsched solve -o`` and every
+    schedule of a ``bench`` run directory): ``meta`` keeps what the schedule
+    already had and sets ``status``, ``bound`` (weighted misses, or None),
+    ``runtime_s`` (seconds, or None when unknown), ``time_limit_s``, ``seed``
+    and ``threads``.
+    """
+    meta = {**dict(schedule.meta), "status": str(status), "bound": bound,
+            "runtime_s": runtime_s, "time_limit_s": time_limit_s, "seed": seed,
+            "threads": threads}
+    return dataclasses.replace(schedule, instance_sha256=instance_sha256, meta=meta)
+
+
 def _error(solver: str, t0: float, stats: dict[str, Any]) -> SolveResult:
     return SolveResult(solver=solver, schedule=None, status=SolveStatus.ERROR,
                        weighted_misses=None, bound=None,

@@ -64,11 +64,11 @@ def test_periodic_rules() -> None:
 
 
 def test_bad_parameters() -> None:
-    with pytest.raises(InputError, match="--models"):
+    with pytest.raises(InputError, match="models"):
         generate_instance(params(models=("nope",)), NETS)
-    with pytest.raises(InputError, match="--load"):
+    with pytest.raises(InputError, match="load"):
         generate_instance(params(load=-1.0), NETS)
-    with pytest.raises(InputError, match="--scenario"):
+    with pytest.raises(InputError, match="scenario"):
         generate_instance(params(scenario="bursty"), NETS)
 
 

@@ -43,7 +43,7 @@ def resolve_set(name_or_dir: str) -> Path:
     if named.is_dir():
         return named
     known = sorted(d.name for d in SETS_DIR.glob("*") if d.is_dir())
-    raise InputError(None, "--set", f"no directory {name_or_dir!r} and no named set of that "
+    raise InputError(None, "set_ref", f"no directory {name_or_dir!r} and no named set of that "
                      f"name (known sets: {', '.join(known) or 'none'})")
 
 
@@ -112,7 +112,7 @@ def load_sets(refs: str) -> list[SetEntry]:
         if ref:
             entries += load_set(resolve_set(ref))
     if not entries:
-        raise InputError(None, "--set", "no set given")
+        raise InputError(None, "set_ref", "no set given")
     _check_unique_ids(entries)
     return entries
 

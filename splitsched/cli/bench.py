@@ -1,4 +1,4 @@
-"""``splitsched bench`` and ``splitsched report``, registered into the main CLI.
+"""Benchmark commands: ``bench`` (the sweep) and ``report`` (tables, plots, report.html).
 
 Bad input (unknown solver or set, negative time limit, a run directory that
 already has results without ``--resume``) raises :class:`InputError` before
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,12 +25,8 @@ from rich.progress import (
 
 from splitsched.bench.machine import usable_cores
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
-
-_err = Console(stderr=True)
-
-
-def _split_names(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in text.split(",") if s.strip())
+from splitsched.cli.console import err
+from splitsched.cli.options import fail, split_names
 
 
 def bench_cmd(
@@ -62,25 +57,25 @@ def bench_cmd(
     from splitsched.bench.sweep import SweepConfig, execute, prepare
 
     if solvers.strip() == "all":
-        from splitsched.solvers.base import solver_names
+        from splitsched.solvers import solver_names
 
         solvers = ",".join(solver_names())
-    cfg = SweepConfig(set_ref=set_ref, solvers=_split_names(solvers), run_dir=output,
+    cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
                       time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
                       mem_limit_mb=mem_limit_mb or None, grace_s=grace, scheduler=scheduler,
                       resume=resume, extra_modules=tuple(solver_module or ()))
     prep = prepare(cfg)
     cores = usable_cores()
     if scheduler is None and workers * threads > cores:
-        _err.print(f"warning: {workers} workers x {threads} threads > {cores} usable cores: "
+        err.print(f"warning: {workers} workers x {threads} threads > {cores} usable cores: "
                    "runs will compete for CPU and runtimes will be noisy", highlight=False)
     if prep.skipped:
-        _err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
+        err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
                    highlight=False)
     statuses: Counter[str] = Counter()
     progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                        TimeRemainingColumn(), console=_err, transient=False)
+                        TimeRemainingColumn(), console=err, transient=False)
     try:
         with progress:
             bar = progress.add_task("", total=len(prep.tasks))
@@ -92,21 +87,21 @@ def bench_cmd(
 
             result = execute(prep, tick)
     except KeyboardInterrupt:
-        _err.print(f"interrupted: {sum(statuses.values())} runs recorded in {output}; "
+        err.print(f"interrupted: {sum(statuses.values())} runs recorded in {output}; "
                    "continue with --resume", highlight=False)
         raise SystemExit(130) from None
     total = Counter(r["status"] for r in result.all_records)
-    _err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
+    err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
                f"{output / 'runs.jsonl'}: "
                + ", ".join(f"{k} {v}" for k, v in sorted(total.items())), highlight=False)
     if result.flags:
-        _err.print(f"[bold red]CONSISTENCY CHECKS FAILED ({len(result.flags)}):[/bold red]")
+        err.print(f"[bold red]CONSISTENCY CHECKS FAILED ({len(result.flags)}):[/bold red]")
         for flag in result.flags:
-            _err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
         # SystemExit, not typer.Exit: the main CLI runs click with standalone_mode=False,
         # where click turns typer.Exit into a return value and the exit status is lost.
         raise SystemExit(1)
-    _err.print(f"consistency checks passed; next: splitsched report {output}", highlight=False)
+    err.print(f"consistency checks passed; next: splitsched report {output}", highlight=False)
 
 
 def report_cmd(
@@ -121,18 +116,16 @@ def report_cmd(
 ) -> None:
     """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html."""
     from splitsched.bench.report import build_report
-    from splitsched.io import InputError
-
     if not shift > 0:
-        raise InputError(None, "--shift", f"must be > 0, got {shift}")
+        fail(None, "--shift", f"must be > 0, got {shift}")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
-                       gantt_solvers=_split_names(gantt_solvers) if gantt_solvers else None)
-    _err.print(f"report written: {rep.html}", highlight=False)
+                       gantt_solvers=split_names(gantt_solvers) if gantt_solvers else None)
+    err.print(f"report written: {rep.html}", highlight=False)
     flags = rep.certification.flags
     if flags:
-        _err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
+        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
         for flag in flags:
-            _err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

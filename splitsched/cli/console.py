@@ -1,7 +1,9 @@
-"""The two rich consoles every command prints through.
+"""The two rich consoles every command prints through: ``out`` (stdout) and ``err`` (stderr).
 
 Output piped to a file or another program gets a wide fixed width, so tables
-are never cut to 80 columns.
+are never cut to 80 columns. Commands that print plain lines pass
+``highlight=False`` (and ``soft_wrap=True`` where a line must never wrap);
+no other console exists in the package.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CLI for instance generation: ``splitsched generate`` and ``splitsched sets``."""
+"""Instance commands: ``generate`` (one instance) and ``sets`` (the named sets)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from splitsched.console import err, out
+from splitsched.cli.console import err, out
 from splitsched.io import InputError
 
 
 def _networks_from(device: str | None, profile: Path | None) -> tuple[str, dict, dict]:
     from splitsched.io import profile_networks, read_profile
-    from splitsched.profiles.store import load_device
+    from splitsched.profiles import load_device
 
     if profile is not None:
         m = read_profile(profile)
@@ -101,5 +101,6 @@ def sets_build(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``generate`` and the ``sets`` sub-app."""
     app.command("generate")(generate_cmd)
     app.add_typer(sets_app, name="sets")

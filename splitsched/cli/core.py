@@ -1,45 +1,21 @@
-"""``splitsched`` command line: assembles the subcommands of every layer.
-
-Core commands (solve, evaluate, solvers, show, generate, sets) live here; each
-larger area registers its own commands from its package (``profiles.cli``,
-``bench.cli``, ``replay.cli``) so that the CLI stays one small file.
-Bad input exits with status 2 and a message naming file, field and reason.
-"""
+"""Core commands: ``solvers``, ``solve``, ``evaluate``, ``show``."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from splitsched.console import err as console
-from splitsched.console import out
-from splitsched.io import InputError
-
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Joint DNN partitioning and GPU-CPU scheduling on phones: "
-                       "generate instances, solve, benchmark, replay.")
+from splitsched.cli.console import out
+from splitsched.cli.options import fail, positive_time
 
 
-def fail(path: str | Path | None, field: str, reason: str) -> None:
-    """Raise the CLI's bad-input error (exit status 2)."""
-    raise InputError(path, field, reason)
-
-
-def _positive_time(value: float, option: str) -> float:
-    if not value > 0:
-        fail(None, option, f"must be > 0, got {value}")
-    return value
-
-
-@app.command("solvers")
 def solvers_cmd() -> None:
     """List the registered solvers, one line each."""
-    from splitsched.solvers.base import get_solver, solver_names
+    from splitsched.solvers import get_solver, solver_names
 
     for name in solver_names():
         info = get_solver(name)
@@ -47,7 +23,6 @@ def solvers_cmd() -> None:
         out.print(f"{name:<22}{info.summary}{tag}", highlight=False, soft_wrap=True)
 
 
-@app.command("solve")
 def solve_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     solver: Annotated[str, typer.Option("--solver", "-s", help="solver name")] = "dp-edf",
@@ -58,13 +33,11 @@ def solve_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
     """Solve one instance with one solver; write the schedule."""
-    from dataclasses import replace
-
     from splitsched.io import instance_sha256, read_instance, write_schedule
-    from splitsched.solve import solve
-    from splitsched.solvers.base import UnknownSolverError, get_solver
+    from splitsched.solve import solve, stamp_schedule
+    from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
 
-    _positive_time(time_limit, "--time-limit")
+    positive_time(time_limit, "--time-limit")
     if threads < 1:
         fail(None, "--threads", f"must be >= 1, got {threads}")
     try:
@@ -74,11 +47,10 @@ def solve_cmd(
     inst = read_instance(instance_file)
     res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
     if output is not None and res.schedule is not None:
-        sched = replace(res.schedule, instance_sha256=instance_sha256(inst),
-                        meta={"status": res.status, "bound": res.bound,
-                              "runtime_s": res.runtime_s, "time_limit_s": time_limit,
-                              "seed": seed, "threads": threads})
-        write_schedule(sched, output)
+        write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),
+                                      status=res.status, bound=res.bound,
+                                      runtime_s=res.runtime_s, time_limit_s=time_limit,
+                                      seed=seed, threads=threads), output)
     summary = res.summary()
     if "error" in res.stats:
         summary["error"] = res.stats["error"]
@@ -94,11 +66,10 @@ def solve_cmd(
         out.print(line, highlight=False)
         if "error" in res.stats:
             out.print(f"error: {res.stats['error']}", highlight=False)
-    if res.status == "error":
+    if res.status is SolveStatus.ERROR:
         raise typer.Exit(1)
 
 
-@app.command("evaluate")
 def evaluate_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
@@ -127,7 +98,6 @@ def evaluate_cmd(
         raise typer.Exit(1)
 
 
-@app.command("show")
 def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")]) -> None:
     """Summarise an instance: jobs, load, models, deadlines."""
     from splitsched.generate import describe
@@ -156,41 +126,9 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
     out.print(table)
 
 
-def _register_areas() -> None:
-    """Let each area add its own subcommands (kept out of this file)."""
-    from splitsched import generate_cli
-    from splitsched.bench import cli as bench_cli
-    from splitsched.profiles import cli as profiles_cli
-    from splitsched.replay import cli as replay_cli
-
-    for area in (generate_cli, profiles_cli, bench_cli, replay_cli):
-        area.register(app)
-
-
-_register_areas()
-
-
-def main() -> None:
-    """Console entry point: bad input becomes a clear message and exit status 2."""
-    try:
-        rc = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)  # plain print: never wrapped
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        console.print("aborted", highlight=False)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
-    sys.exit(rc if isinstance(rc, int) else 0)
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    """Add ``solvers``, ``solve``, ``evaluate`` and ``show``."""
+    app.command("solvers")(solvers_cmd)
+    app.command("solve")(solve_cmd)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("show")(show_cmd)
