@@ -161,16 +161,21 @@ def test_dp_equals_edf_oracle_with_zero_length_stages() -> None:
         assert res.missed == optimum(inst, edf_order=True), inst
 
 
-def test_capacity_bound_never_prunes_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_capacity_bound_never_prunes_the_optimum() -> None:
     """With the capacity bound applied to every label set, dp-edf still equals the oracle."""
-    import splitsched.solvers.dp as dp_module
+    from splitsched.evaluate import evaluate
+    from splitsched.solvers.dp import DpSettings, solve_dp_edf
 
-    monkeypatch.setattr(dp_module, "CAPACITY_MIN_LABELS", 0)
+    always = DpSettings(capacity_min_labels=0)
     rng = random.Random(777)
     for _ in range(200):
         inst = random_tiny_instance(rng, rng.randint(2, 5), max_weight=rng.choice((1, 3)),
                                     zero_layers=rng.random() < 0.3)
-        assert solve(inst, "dp-edf").missed == optimum(inst, edf_order=True), inst
+        out = solve_dp_edf(inst, time_limit_s=60.0, seed=0, threads=1, settings=always)
+        assert out.stats["settings"]["capacity_min_labels"] == 0
+        assert out.schedule is not None
+        ev = evaluate(inst, out.schedule)
+        assert ev.feasible and ev.weighted_misses == optimum(inst, edf_order=True), inst
 
 
 def test_capacity_bound_is_an_upper_bound() -> None:

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from splitsched.problem import Instance, Job, JobPlan, Schedule, StageTable
+from splitsched.problem import Instance, Job, JobPlan, Schedule, StageTable, edf_key
 from splitsched.solvers.base import SolverOutput, register
 
 CutChoice = Callable[[StageTable], list[int]]
-
-
-def _edf_key(job: Job) -> tuple[int, int, str]:
-    return (job.deadline, job.release, job.id)
 
 
 def _fifo_key(job: Job) -> tuple[int, int, str]:
@@ -49,12 +45,12 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
         last = st.num_layers
         best: tuple[int, int, int, int] | None = None  # (finish, cut, gpu_s, cpu_s)
         for k in options[job.id]:
-            # a zero-length stage occupies nothing: it starts when ready (as in timing.py)
-            g = job.release if st.a[k] == 0 else max(gpu_free, job.release)
+            # a stage that occupies nothing (problem.occupies) starts when ready
+            g = max(gpu_free, job.release) if st.gpu_busy[k] else job.release
             g_end = g + int(st.a[k])
             if k < last:
                 ready = job.release if k == 0 else g_end + int(st.h[k])
-                c = ready if st.b[k] == 0 else max(cpu_free, ready)
+                c = max(cpu_free, ready) if st.cpu_busy[k] else ready
                 finish = c + int(st.b[k])
             else:
                 c, finish = -1, g_end
@@ -65,9 +61,9 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
         if drop_late and finish > job.deadline:
             plans[job.id] = JobPlan(job=job.id, cut=None)
             continue
-        if st.a[k] > 0:
+        if st.gpu_busy[k]:
             gpu_free = g + int(st.a[k])
-        if st.b[k] > 0:
+        if st.cpu_busy[k]:
             cpu_free = c + int(st.b[k])
         plans[job.id] = JobPlan(job=job.id, cut=k, gpu_start=g if k > 0 else None,
                                 cpu_start=c if k < last else None)
@@ -113,12 +109,12 @@ _make("fifo-gpu", "every job whole on the GPU in release order, none dropped "
 _make("fifo-cpu", "every job whole on the CPU in release order, none dropped",
       _fifo_key, _cpu_only, False)
 _make("edf-gpu", "every job whole on the GPU, earliest deadline first, late jobs dropped",
-      _edf_key, _gpu_only, True)
+      edf_key, _gpu_only, True)
 _make("edf-cpu", "every job whole on the CPU, earliest deadline first, late jobs dropped",
-      _edf_key, _cpu_only, True)
+      edf_key, _cpu_only, True)
 _make("edf-best-single", "each job whole on its faster processor, EDF, late jobs dropped",
-      _edf_key, _best_single, True)
+      edf_key, _best_single, True)
 _make("edf-greedy-cut", "EDF list scheduling; each job takes the cut that ends it earliest "
-      "given both processors' availability; late jobs dropped", _edf_key, _every_cut, True)
+      "given both processors' availability; late jobs dropped", edf_key, _every_cut, True)
 
 
