@@ -25,6 +25,22 @@ poisson
     Arrivals of a Poisson process at rate ``load / mean(best)``; each job's
     model drawn from the mix; ``d_j = r_j + ceil(slack * best_j)`` (default
     slack 3).
+
+Job weights (priority classes)
+------------------------------
+The objective counts weighted misses, so a weight says how much a job's
+deadline matters. ``GeneratorParams.weights`` maps a network name to an
+integer weight >= 1; every job of that network gets it, every other job
+weight 1. A network stands for an application, so a weight is a priority
+class: in the v2 library's weighted sets an AR pipeline's per-frame network
+(e.g. ``acl-mobilenet`` on huawei_p40) has weight 3 and the background jobs
+(photo classification with the inception and NASNet families) weight 1, so
+missing one AR frame costs as much as missing three background jobs.
+Weights never touch the random stream: the same parameters with and without
+weights give the same releases, deadlines and networks. Unweighted
+parameters record no ``weights`` key and keep the ids and bytes they had
+before weights existed; weighted instances carry ``-w`` at the end of their
+id.
 """
 
 from __future__ import annotations
@@ -52,14 +68,30 @@ class GeneratorParams:
     load: float = 1.0
     slack: float | None = None
     seed: int = 0
+    weights: tuple[tuple[str, int], ...] = ()
+    """(network, weight) pairs, sorted by network; unlisted networks weigh 1."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "device": self.device, "models": list(self.models),
-                "jobs": self.jobs, "load": self.load, "slack": self.slack, "seed": self.seed}
+        out: dict[str, Any] = {"scenario": self.scenario, "device": self.device,
+                               "models": list(self.models), "jobs": self.jobs, "load": self.load,
+                               "slack": self.slack, "seed": self.seed}
+        if self.weights:  # absent when unweighted: v1 instances keep their bytes
+            out["weights"] = dict(self.weights)
+        return out
 
     def instance_id(self) -> str:
         load = f"{self.load:g}".replace(".", "p")
-        return f"{self.scenario}-{self.device}-n{self.jobs}-l{load}-s{self.seed}"
+        tail = "-w" if self.weights else ""
+        return f"{self.scenario}-{self.device}-n{self.jobs}-l{load}-s{self.seed}{tail}"
+
+    def weight_of(self, network: str) -> int:
+        """The weight of a job of ``network`` (1 unless listed in ``weights``)."""
+        return dict(self.weights).get(network, 1)
+
+
+def weight_pairs(weights: dict[str, int] | None) -> tuple[tuple[str, int], ...]:
+    """``{network: weight}`` as the sorted pairs :class:`GeneratorParams` keeps (hashable)."""
+    return tuple(sorted((weights or {}).items()))
 
 
 def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
@@ -79,6 +111,13 @@ def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
         if m not in networks:
             raise InputError(None, "models", f"device {params.device!r} has no network {m!r}; "
                              f"it has: {', '.join(sorted(networks))}")
+    for m, w in params.weights:
+        if m not in params.models:
+            raise InputError(None, "weights", f"network {m!r} is not in the model mix "
+                             f"({', '.join(params.models)})")
+        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+            raise InputError(None, "weights", f"weight of {m!r} must be an integer >= 1, "
+                             f"got {w!r}")
 
 
 def _uunifast(rng: np.random.Generator, n: int, total: float) -> np.ndarray:
@@ -100,12 +139,19 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
     Parameters
     ----------
     params:
-        Scenario, model mix, size, load, slack and seed.
+        Scenario, model mix, size, load, slack, seed and job weights.
     networks:
         The device profile's networks by name.
     provenance:
         Extra facts to record (e.g. the profile's source); generator
         parameters are always recorded.
+
+    Raises
+    ------
+    InputError
+        Unknown scenario, jobs < 1, load <= 0, slack < 1, an empty mix, a
+        network the device lacks, or a weight that is not an integer >= 1 or
+        names a network outside the mix.
     """
     _check(params, networks)
     rng = np.random.Generator(np.random.PCG64(params.seed))
@@ -145,7 +191,8 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
         deadlines = [a[0] + a[3] for a in arrivals]
         chosen = [a[2] for a in arrivals]
     width = len(str(n - 1))
-    jobs = tuple(Job(id=f"j{i:0{width}d}", network=m, release=r, deadline=d)
+    jobs = tuple(Job(id=f"j{i:0{width}d}", network=m, release=r, deadline=d,
+                     weight=params.weight_of(m))
                  for i, (m, r, d) in enumerate(zip(chosen, releases, deadlines, strict=True)))
     used = sorted(set(chosen))
     prov: dict[str, Any] = dict(provenance or {})

@@ -1,21 +1,34 @@
 """Named instance sets: one committed spec file, built with one command.
 
 ``instances/sets.toml`` defines each set as a grid (scenarios x devices x job
-counts x seeds, with a model mix per device). ``build_set`` writes
+counts x loads x seeds, with a model mix per device). ``build_set`` writes
 ``instances/sets/<name>/<instance-id>.json`` and a ``manifest.json`` listing
 file, id, generator parameters and sha256 of each instance. Building is
 resumable: an instance whose file already has the expected hash is kept.
+
+Libraries (versions)
+--------------------
+A set with ``library = "v2"`` belongs to the v2 library: its name must start
+with ``v2/`` (so it is built under ``instances/sets/v2/``), its instance ids
+start with ``v2-`` (never the id of a v1 instance) and its manifest records
+the library. A set's optional ``weights`` table (network -> integer weight)
+gives priority classes (see :mod:`splitsched.generate`); a weighted network
+absent from a device's mix is simply not drawn there, but each weighted
+network must be in some device's mix. Sets without ``library`` are the
+original v1 sets; nothing about them changed, so they rebuild byte for byte.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from splitsched.generate import GeneratorParams, generate_instance
+from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
 from splitsched.io import (
     InputError,
     atomic_write_text,
@@ -32,19 +45,42 @@ SPEC_FILE = INSTANCES_DIR / "sets.toml"
 SETS_DIR = INSTANCES_DIR / "sets"
 
 
+_LIBRARY = re.compile(r"v[0-9]+")
+
+
 @dataclass(frozen=True)
 class SetSpec:
+    """One named set: its grid of generator parameters, and its library (None for v1)."""
+
     name: str
     description: str
     grid: tuple[GeneratorParams, ...]
+    library: str | None = None
+
+    def instance_id(self, params: GeneratorParams) -> str:
+        """The id an instance of this set gets: the generator's, prefixed by the library."""
+        return f"{self.library}-{params.instance_id()}" if self.library else params.instance_id()
 
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _weights(name: str, body: dict[str, Any], path: Path) -> dict[str, int]:
+    raw = body.get("weights", {})
+    if not isinstance(raw, dict):
+        raise InputError(path, f"sets.{name}.weights", "expected a table network = weight")
+    for model, w in raw.items():
+        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+            raise InputError(path, f"sets.{name}.weights.{model}",
+                             f"weight must be an integer >= 1, got {w!r}")
+    return dict(raw)
+
+
 def _grid(name: str, body: dict[str, Any], path: Path) -> tuple[GeneratorParams, ...]:
     models = body.get("models")
+    weights = _weights(name, body, path)
+    used: set[str] = set()
     out = []
     try:
         for scenario in _as_list(body["scenario"]):
@@ -52,15 +88,35 @@ def _grid(name: str, body: dict[str, Any], path: Path) -> tuple[GeneratorParams,
                 mix = models.get(device) if isinstance(models, dict) else models
                 if not mix:
                     raise InputError(path, f"sets.{name}.models", f"no model mix for {device!r}")
+                mine = weight_pairs({m: w for m, w in weights.items() if m in mix})
+                used.update(m for m, _ in mine)
                 for n in _as_list(body["jobs"]):
                     for load in _as_list(body.get("load", 1.0)):
                         for seed in _as_list(body.get("seeds", [0])):
                             out.append(GeneratorParams(
                                 scenario=scenario, device=device, models=tuple(mix), jobs=int(n),
-                                load=float(load), slack=body.get("slack"), seed=int(seed)))
+                                load=float(load), slack=body.get("slack"), seed=int(seed),
+                                weights=mine))
     except KeyError as exc:
         raise InputError(path, f"sets.{name}.{exc.args[0]}", "required field missing") from None
+    unused = sorted(set(weights) - used)
+    if unused:
+        raise InputError(path, f"sets.{name}.weights.{unused[0]}",
+                         "network is in no device's model mix of this set")
     return tuple(out)
+
+
+def _library(name: str, body: dict[str, Any], path: Path) -> str | None:
+    lib = body.get("library")
+    if lib is None:
+        if "/" in name:
+            raise InputError(path, f"sets.{name}", "a name with '/' needs library = \"vN\"")
+        return None
+    if not isinstance(lib, str) or not _LIBRARY.fullmatch(lib):
+        raise InputError(path, f"sets.{name}.library", f"expected 'v' and a number, got {lib!r}")
+    if not name.startswith(f"{lib}/") or "/" in name[len(lib) + 1:] or name == f"{lib}/":
+        raise InputError(path, f"sets.{name}", f"a set of library {lib} is named {lib}/NAME")
+    return lib
 
 
 def load_specs(path: Path = SPEC_FILE) -> dict[str, SetSpec]:
@@ -74,8 +130,16 @@ def load_specs(path: Path = SPEC_FILE) -> dict[str, SetSpec]:
     specs = {}
     for name, body in data.get("sets", {}).items():
         specs[name] = SetSpec(name=name, description=str(body.get("description", "")),
-                              grid=_grid(name, body, path))
+                              grid=_grid(name, body, path), library=_library(name, body, path))
     return specs
+
+
+def library_sets(library: str, specs: dict[str, SetSpec] | None = None) -> list[SetSpec]:
+    """The sets of one library (e.g. ``"v2"``), in spec-file order; ``"v1"`` means the sets
+    without a library key."""
+    specs = load_specs() if specs is None else specs
+    want = None if library == "v1" else library
+    return [s for s in specs.values() if s.library == want]
 
 
 def iter_set_files(directory: Path) -> Iterator[Path]:
@@ -94,6 +158,8 @@ def build_set(spec: SetSpec, out_root: Path = SETS_DIR,
         inst = generate_instance(params, profile.networks,
                                  provenance={"profile": profile.device, "soc": profile.soc,
                                              "set": spec.name})
+        if spec.library:
+            inst = dataclasses.replace(inst, id=spec.instance_id(params))
         data = instance_to_dict(inst)
         digest = sha256_of(data)
         file = target / f"{inst.id}.json"
@@ -103,7 +169,10 @@ def build_set(spec: SetSpec, out_root: Path = SETS_DIR,
                         "sha256": digest, "jobs": inst.num_jobs})
         if progress:
             progress(inst.id)
-    manifest = {"set": spec.name, "description": spec.description, "instances": entries}
+    manifest: dict[str, Any] = {"set": spec.name, "description": spec.description,
+                                "instances": entries}
+    if spec.library:  # v1 manifests keep their bytes
+        manifest["library"] = spec.library
     atomic_write_text(target / "manifest.json", dumps(manifest))
     return target
 

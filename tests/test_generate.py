@@ -93,3 +93,42 @@ def test_rebuilding_a_set_gives_the_same_bytes(tmp_path: Path) -> None:
     build_set(spec, tmp_path)
     for f in (tmp_path / "smoke").glob("*.json"):
         assert f.read_bytes() == (SETS_DIR / "smoke" / f.name).read_bytes(), f.name
+
+
+# --- job weights (priority classes) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", ["batch", "periodic", "poisson"])
+def test_weights_follow_the_network_and_leave_the_draw_alone(scenario: str) -> None:
+    plain = generate_instance(params(scenario=scenario), NETS)
+    weighted = generate_instance(params(scenario=scenario, weights=(("g", 3),)), NETS)
+    assert [(j.network, j.release, j.deadline) for j in weighted.jobs] == \
+        [(j.network, j.release, j.deadline) for j in plain.jobs]
+    assert {j.network for j in weighted.jobs} == {"g", "c"}  # both classes drawn
+    for job in weighted.jobs:
+        assert job.weight == (3 if job.network == "g" else 1)
+    assert all(j.weight == 1 for j in plain.jobs)
+    assert weighted.total_weight == plain.num_jobs + 2 * sum(j.network == "g"
+                                                             for j in plain.jobs)
+    assert weighted.id == plain.id + "-w"
+    assert weighted.provenance["generator"]["weights"] == {"g": 3}
+    assert "weights" not in plain.provenance["generator"]
+
+
+def test_dropping_a_weighted_job_costs_its_weight() -> None:
+    from splitsched.evaluate import evaluate
+    from splitsched.problem import JobPlan, Schedule
+
+    inst = generate_instance(params(scenario="batch", jobs=6, weights=(("g", 3),)), NETS)
+    dropped = tuple(JobPlan(job=j.id, cut=None) for j in inst.jobs)
+    ev = evaluate(inst, Schedule(instance_id=inst.id, solver="none", plans=dropped))
+    assert ev.feasible and ev.misses == 6
+    assert ev.weighted_misses == inst.total_weight == sum(
+        3 if j.network == "g" else 1 for j in inst.jobs)
+
+
+def test_bad_weights() -> None:
+    with pytest.raises(InputError, match=r"weights.*not in the model mix"):
+        generate_instance(params(weights=(("nope", 3),)), NETS)
+    with pytest.raises(InputError, match=r"weights.*integer >= 1"):
+        generate_instance(params(weights=(("g", 0),)), NETS)

@@ -4,6 +4,9 @@ A set directory holds instance JSON files and, optionally, ``manifest.json``
 (per instance: file, id, params, sha256). With a manifest the sweep runs
 exactly its entries, in its order, and takes generator parameters from it;
 without one it runs every ``*.json`` file of the directory, sorted by name.
+A directory with neither, whose subdirectories are sets (a library such as
+``instances/sets/v2``), stands for all of them, in name order: ``--set v2``
+runs the whole v2 library.
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ def resolve_set(name_or_dir: str) -> Path:
     named = SETS_DIR / name_or_dir
     if named.is_dir():
         return named
-    known = sorted(d.name for d in SETS_DIR.glob("*") if d.is_dir())
+    known = sorted(str(m.parent.relative_to(SETS_DIR)) for m in SETS_DIR.rglob(MANIFEST))
+    libraries = sorted({k.split("/", 1)[0] for k in known if "/" in k})
+    whole = f"; whole libraries: {', '.join(libraries)}" if libraries else ""
     raise InputError(None, "set_ref", f"no directory {name_or_dir!r} and no named set of that "
-                     f"name (known sets: {', '.join(known) or 'none'})")
+                     f"name (known sets: {', '.join(known) or 'none'}{whole})")
 
 
 def params_of(instance: Instance) -> dict[str, Any]:
@@ -67,6 +72,12 @@ def load_set(directory: str | Path) -> list[SetEntry]:
     d = Path(directory)
     manifest = d / MANIFEST
     entries: list[SetEntry] = []
+    subsets = sorted(p.parent for p in d.glob(f"*/{MANIFEST}"))
+    if not manifest.exists() and subsets and not any(d.glob("*.json")):
+        for sub in subsets:
+            entries += load_set(sub)
+        _check_unique_ids(entries)
+        return entries
     if manifest.exists():
         data = read_json(manifest)
         items = data.get("instances") if isinstance(data, dict) else data

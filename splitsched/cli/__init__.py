@@ -7,6 +7,7 @@ One module per command group, each calling only the library's public API:
 * :mod:`~splitsched.cli.profiles`: ``profiles [import]``, ``profile``
 * :mod:`~splitsched.cli.bench`: ``bench``, ``report``
 * :mod:`~splitsched.cli.replay`: ``replay``, ``compare``
+* :mod:`~splitsched.cli.online`: ``online``
 
 :mod:`~splitsched.cli.console` holds the two consoles, :mod:`~splitsched.cli.options`
 the shared option checks and the map from library parameter names to flags.
@@ -19,7 +20,7 @@ import sys
 
 import typer
 
-from splitsched.cli import bench, core, generate, profiles, replay
+from splitsched.cli import bench, core, generate, online, profiles, replay
 from splitsched.cli.console import err
 from splitsched.cli.options import as_cli_error
 from splitsched.io import InputError
@@ -35,6 +36,7 @@ profiles.register_profiles(app)
 bench.register(app)
 replay.register(app)
 profiles.register_profile(app)
+online.register(app)
 
 
 def main() -> None:

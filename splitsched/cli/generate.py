@@ -40,22 +40,37 @@ def generate_cmd(
                                         "time)")] = 1.0,
     slack: Annotated[float | None, typer.Option(help="deadline slack factor (>= 1)")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    weights: Annotated[str | None, typer.Option(help="job weights by network, e.g. "
+                                                "acl-mobilenet=3 (others weigh 1)")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="instance JSON to write")] = Path(
         "instance.json"),
 ) -> None:
     """Generate one instance from a device profile (seeded, deterministic)."""
-    from splitsched.generate import GeneratorParams, generate_instance
+    from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
     from splitsched.io import write_instance
 
     dev, nets, prov = _networks_from(device, profile)
     names = models.split(",") if models else sorted(nets)
     mix = tuple(m.strip() for m in names if m.strip())
     params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
-                             slack=slack, seed=seed)
+                             slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
     inst = generate_instance(params, nets, provenance=prov)
     write_instance(inst, output)
     out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
               f"{len(inst.networks)} networks)", highlight=False)
+
+
+def _weights(text: str | None) -> dict[str, int]:
+    """``a=3,b=2`` -> ``{"a": 3, "b": 2}``; refused with the option named when malformed."""
+    out: dict[str, int] = {}
+    for item in (t.strip() for t in (text or "").split(",")):
+        if not item:
+            continue
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip() or not value.strip().isdigit():
+            raise InputError(None, "--weights", f"expected NETWORK=WEIGHT, got {item!r}")
+        out[name.strip()] = int(value)
+    return out
 
 
 sets_app = typer.Typer(help="Named instance sets defined in instances/sets.toml.",

@@ -18,13 +18,16 @@ from splitsched.io import InputError
 FLAG_FOR_PARAMETER: dict[str, str] = {
     # splitsched.generate.generate_instance (GeneratorParams fields)
     "scenario": "--scenario", "jobs": "--jobs", "load": "--load", "slack": "--slack",
-    "models": "--models",
+    "models": "--models", "weights": "--weights",
     # splitsched.solve.solve and the sweep (SweepConfig fields)
     "time_limit_s": "--time-limit", "threads": "--threads", "seeds": "--seeds",
     "workers": "--workers", "mem_limit_mb": "--mem-limit-mb", "grace_s": "--grace",
     "solvers": "--solvers", "set_ref": "--set", "extra_modules": "--solver-module",
     # splitsched.bench.report.build_report
     "gantt_instance": "--gantt-instance", "shift_s": "--shift",
+    # splitsched.online.sweep.OnlineConfig
+    "policies": "--policy", "replan_budget_ms": "--replan-budget-ms", "noise_cv": "--noise-cv",
+    "runs": "--runs", "offline_limit_s": "--offline-limit", "offline_solvers": "--offline",
     # profile importers
     "handoff_us": "--handoff-us", "cpu_threads": "--cpu-threads", "max_cuts": "--max-cuts",
 }

@@ -9,13 +9,13 @@ atomically). Times on the x axes are integer microseconds.
 * :func:`gantt`: one schedule's GPU and CPU lanes as planned (hand-offs,
   late jobs and their deadlines marked);
 * :func:`planned_vs_actual`: a replay run against the plan, four lanes;
-* :func:`performance_profile` and :func:`series_by_solver`: the benchmark
-  report's plots, from plain per-solver data.
+* :func:`performance_profile`, :func:`series_by_solver` and :func:`ecdf`:
+  the benchmark and online reports' plots, from plain per-series data.
 """
 
 from splitsched.plot.gantt import draw_stage_bars, gantt, job_colors, planned_vs_actual
-from splitsched.plot.report import performance_profile, series_by_solver
+from splitsched.plot.report import ecdf, performance_profile, series_by_solver
 from splitsched.plot.save import save_png
 
-__all__ = ["draw_stage_bars", "gantt", "job_colors", "performance_profile",
+__all__ = ["draw_stage_bars", "ecdf", "gantt", "job_colors", "performance_profile",
            "planned_vs_actual", "save_png", "series_by_solver"]

@@ -8,7 +8,7 @@ functions only draw.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -69,9 +69,9 @@ def performance_profile(times: Mapping[Any, Mapping[str, float]], *,
 
 
 def series_by_solver(points: Mapping[str, Mapping[float, Sequence[float]]], *, xlabel: str,
-                     ylabel: str, title: str, logy: bool = False,
-                     ax: Axes | None = None) -> Axes:
-    """One line per solver through the mean y at each x.
+                     ylabel: str, title: str | None = None, logy: bool = False,
+                     dashed: Collection[str] = (), ax: Axes | None = None) -> Axes:
+    """One line per solver (or policy) through the mean y at each x.
 
     Parameters
     ----------
@@ -79,6 +79,8 @@ def series_by_solver(points: Mapping[str, Mapping[float, Sequence[float]]], *, x
         Solver -> x -> the y values observed there (their mean is drawn).
         Solvers keep their position in the mapping for marker choice; one
         with no points draws nothing.
+    dashed:
+        Series drawn with a dashed line (a reference, e.g. the offline schedule).
     """
     ax = axes_or_new(ax, (7, 4.5))
     for i, (s, pts) in enumerate(points.items()):
@@ -87,13 +89,42 @@ def series_by_solver(points: Mapping[str, Mapping[float, Sequence[float]]], *, x
         xs = sorted(pts)
         means = [sum(pts[x]) / len(pts[x]) for x in xs]
         ax.plot(xs, means, marker=MARKERS[i % len(MARKERS)], label=s, linewidth=1.2,
-                markersize=5, alpha=0.9)
+                markersize=5, alpha=0.9, linestyle="--" if s in dashed else "-")
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    if title is not None:
+        ax.set_title(title)
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
+    return ax
+
+
+def ecdf(values: Mapping[str, Sequence[float]], *, xlabel: str, ylabel: str,
+         floor: float = 1.0, marks: Sequence[float] = (), ax: Axes | None = None) -> Axes:
+    """Empirical CDF per series on a log x axis (values floored at ``floor``).
+
+    Parameters
+    ----------
+    values:
+        Series name -> observed values (e.g. decision latencies, us); empty
+        series draw nothing; the legend shows each series' count.
+    marks:
+        x positions of thin grey reference lines (e.g. 1 ms and 10 ms).
+    """
+    ax = axes_or_new(ax, (7, 4.5))
+    for name, vals in values.items():
+        xs = sorted(max(float(v), floor) for v in vals)
+        if xs:
+            ax.step(xs, [(i + 1) / len(xs) for i in range(len(xs))], where="post",
+                    label=f"{name} (n={len(xs)})")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    for x in marks:
+        ax.axvline(x, color="grey", linewidth=0.8, linestyle=":")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return ax

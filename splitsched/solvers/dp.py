@@ -339,6 +339,7 @@ class Run:
 
 def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
            beam: int | None = None, deadline: float = float("inf"),
+           free: tuple[int, int] = (0, 0),
            settings: DpSettings = DEFAULT_DP_SETTINGS) -> Run:
     """Run the label DP over ``jobs`` (already in EDF order).
 
@@ -354,14 +355,19 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     deadline:
         ``time.perf_counter()`` value after which the pass stops; jobs not yet
         processed are dropped and ``complete`` is False.
+    free:
+        Times (us, >= 0) at which the GPU and the CPU become free, the start
+        label ``(0, G, C)``; ``(0, 0)`` is the offline problem. The online
+        re-planner (:mod:`splitsched.online`) passes the busy processors'
+        expected free times.
     settings:
         The capacity bound's tuning (``capacity_*``); ``beam`` is the argument above.
     """
     remaining = sum(j.weight for j in jobs)
     gpu_limit, cpu_limit, weights = _fit_thresholds(instance, jobs)
     capacity = CapacityBound(instance, jobs, settings.capacity_thresholds)
-    zero = np.zeros(1, dtype=np.int64)
-    labels = Labels(zero.copy(), zero.copy(), zero.copy())
+    labels = Labels(np.zeros(1, dtype=np.int64), np.full(1, free[0], dtype=np.int64),
+                    np.full(1, free[1], dtype=np.int64))
     steps: list[Step] = []
     labels_max = labels_total = 1
     for pos, job in enumerate(jobs):

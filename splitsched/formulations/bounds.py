@@ -1,0 +1,333 @@
+"""Upper bounds on the on-time weight: energetic rows over the accepted set.
+
+Every cut k of a pruned job j (see :mod:`splitsched.formulations`) gives its
+two stages fixed windows, however the other jobs are placed:
+
+* GPU stage, length ``a(k)``, inside ``[r, d - h(k) - b(k)]`` (the hand-off
+  and the CPU stage must still fit before the deadline);
+* CPU stage, length ``b(k)``, inside ``[r + a(k) + h(k), d]`` (the GPU stage
+  and the hand-off come first).
+
+A zero-length stage occupies nothing and counts for nothing. For a time
+interval ``[t1, t2)``, a non-preemptive stage with window ``[lo, hi]`` and
+length ``p`` runs at least
+
+    m = max(0, min(p, t2 - t1, lo + p - t1, t2 - hi + p))
+
+inside it (energetic reasoning: shifted as far left, or right, as its window
+allows, this much still overlaps the interval; Baptiste, Le Pape and Nuijten,
+"Constraint-Based Scheduling", 2001, ch. 3). One processor offers at most
+``t2 - t1`` in the interval, so for every accepted set with cuts,
+``sum_j m_gpu(j, k_j) <= t2 - t1`` and the same on the CPU.
+
+The cut is a choice, so a row over the accepted set alone (one 0/1 variable
+``y_j`` per job) takes, for multipliers ``lg, lc >= 0``, the cheapest cut:
+
+    sum_j y_j * min_k (lg * m_gpu(j, k) + lc * m_cpu(j, k)) <= (lg + lc) * (t2 - t1)
+
+which is valid because the weighted sum of the two processors' rows holds for
+every cut choice. ``(1, 0)`` and ``(0, 1)`` are each processor alone, ``(1, 1)``
+both together, and the uneven pairs catch jobs that can shift work between the
+processors only at a price. Intervals run from each release to each later
+deadline; a row is kept only if it can bind (its coefficients sum to more than
+its capacity).
+
+:func:`window_bound` solves the 0/1 knapsack over these rows exactly (CP-SAT)
+and so bounds the on-time weight of every schedule; :func:`aggregate_bound` is
+the classic bound it strengthens: both processors pooled, the cheapest total
+work ``min_k a(k) + b(k)`` of the jobs released at or after ``t1`` with
+deadline at or before ``t2`` must fit in ``2 (t2 - t1)``. All times are
+integer microseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from splitsched.formulations import JobWindow, job_windows
+from splitsched.problem import Instance
+
+# Multipliers (GPU, CPU) of the aggregated rows; see the module docstring.
+MULTIPLIERS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1), (1, 1), (2, 1), (1, 2))
+
+
+@dataclass(frozen=True)
+class StageItems:
+    """The stages of every (job, pruned cut) on one processor, as parallel arrays.
+
+    ``job`` indexes ``instance.jobs``, ``cut`` is k, ``lo``/``hi`` bound the
+    stage's window and ``p`` is its length (> 0 only: zero-length stages are
+    left out). All int64, one entry per stage.
+    """
+
+    job: np.ndarray
+    cut: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    p: np.ndarray
+
+    def mandatory(self, t1: int, t2: np.ndarray) -> np.ndarray:
+        """Energy each stage must spend inside ``[t1, t2)``, shape (len(t2), stages)."""
+        t2c = t2[:, None]
+        m = np.minimum(np.minimum(self.p[None, :], t2c - t1),
+                       np.minimum(self.lo[None, :] + self.p[None, :] - t1,
+                                  t2c - self.hi[None, :] + self.p[None, :]))
+        return np.maximum(m, 0)
+
+
+@dataclass(frozen=True)
+class EnergyRow:
+    """``sum_j coef[j] * y_j <= capacity`` over the accepted-set variables ``y``.
+
+    ``coef`` has one int64 entry per job of the instance (0 for jobs that
+    cannot be on time). ``t1``, ``t2`` and ``multipliers`` say where it comes from.
+    """
+
+    t1: int
+    t2: int
+    multipliers: tuple[int, int]
+    coef: np.ndarray
+    capacity: int
+
+
+def _stage_items(windows: tuple[JobWindow, ...]) -> tuple[StageItems, StageItems]:
+    gpu: list[tuple[int, int, int, int, int]] = []
+    cpu: list[tuple[int, int, int, int, int]] = []
+    for w in windows:
+        for k in w.cuts:
+            a, h, b = w.a(k), w.h(k), w.b(k)
+            if a > 0:
+                gpu.append((w.index, k, w.release, w.deadline - h - b, a))
+            if b > 0:
+                cpu.append((w.index, k, w.release + a + h, w.deadline, b))
+
+    def pack(rows: list[tuple[int, int, int, int, int]]) -> StageItems:
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        return StageItems(*(arr[:, i].copy() for i in range(5)))
+
+    return pack(gpu), pack(cpu)
+
+
+def _cut_index(windows: tuple[JobWindow, ...]) -> dict[tuple[int, int], int]:
+    """Position of each (job, pruned cut) in one flat list."""
+    out: dict[tuple[int, int], int] = {}
+    for w in windows:
+        for k in w.cuts:
+            out[w.index, k] = len(out)
+    return out
+
+
+def energy_rows(instance: Instance, *, multipliers: tuple[tuple[int, int], ...] = MULTIPLIERS,
+                windows: tuple[JobWindow, ...] | None = None) -> list[EnergyRow]:
+    """All binding energetic rows over the accepted set (module docstring).
+
+    Parameters
+    ----------
+    instance:
+        The problem.
+    multipliers:
+        Pairs ``(lg, lc)`` of non-negative integers, not both 0.
+    windows:
+        ``job_windows(instance)`` if already computed.
+
+    Returns
+    -------
+    list[EnergyRow]
+        Rows whose coefficients sum to more than their capacity (the others
+        can never bind), for intervals from each release to each later deadline.
+    """
+    if windows is None:
+        windows = job_windows(instance)
+    n = instance.num_jobs
+    gpu, cpu = _stage_items(windows)
+    flat = _cut_index(windows)
+    n_cuts = len(flat)
+    if n_cuts == 0:
+        return []
+    # stage -> flat (job, cut) position, so that GPU and CPU parts of one cut add up
+    gpu_pos = np.array([flat[int(j), int(k)] for j, k in zip(gpu.job, gpu.cut, strict=True)],
+                       dtype=np.int64)
+    cpu_pos = np.array([flat[int(j), int(k)] for j, k in zip(cpu.job, cpu.cut, strict=True)],
+                       dtype=np.int64)
+    cut_job = np.empty(n_cuts, dtype=np.int64)
+    for (j, _k), pos in flat.items():
+        cut_job[pos] = j
+    has_cut = np.zeros(n, dtype=bool)
+    has_cut[cut_job] = True
+    starts = np.unique([w.release for w in windows if w.cuts])
+    ends = np.unique([w.deadline for w in windows if w.cuts])
+    # order cuts by job so that a per-job minimum is one reduceat
+    order = np.argsort(cut_job, kind="stable")
+    seg_starts = np.flatnonzero(np.r_[True, np.diff(cut_job[order]) != 0])
+    seg_jobs = cut_job[order][seg_starts]
+    rows: list[EnergyRow] = []
+    for t1 in starts:
+        t2 = ends[ends > t1]
+        if len(t2) == 0:
+            continue
+        mg = np.zeros((len(t2), n_cuts), dtype=np.int64)
+        mc = np.zeros((len(t2), n_cuts), dtype=np.int64)
+        if len(gpu_pos):
+            np.add.at(mg.T, gpu_pos, gpu.mandatory(int(t1), t2).T)
+        if len(cpu_pos):
+            np.add.at(mc.T, cpu_pos, cpu.mandatory(int(t1), t2).T)
+        for lg, lc in multipliers:
+            combo = (lg * mg + lc * mc)[:, order]
+            per_job = np.minimum.reduceat(combo, seg_starts, axis=1)  # (len(t2), jobs with cuts)
+            caps = (lg + lc) * (t2 - t1)
+            for r in np.flatnonzero(per_job.sum(axis=1) > caps):
+                coef = np.zeros(n, dtype=np.int64)
+                coef[seg_jobs] = per_job[r]
+                rows.append(EnergyRow(int(t1), int(t2[r]), (lg, lc), coef, int(caps[r])))
+    return _strongest(rows)
+
+
+def _strongest(rows: list[EnergyRow]) -> list[EnergyRow]:
+    """Drop exact duplicates and rows another row dominates (coef >= and capacity <=)."""
+    rows = sorted(rows, key=lambda r: (r.capacity, -int(r.coef.sum())))
+    kept: list[EnergyRow] = []
+    seen: set[tuple[int, bytes]] = set()
+    for row in rows:
+        key = (row.capacity, row.coef.tobytes())
+        if key in seen:
+            continue
+        seen.add(key)
+        # scaled comparison: row' dominates row if coef'/cap' >= coef/cap everywhere
+        if any(np.all(k.coef * row.capacity >= row.coef * k.capacity) for k in kept[-200:]):
+            continue
+        kept.append(row)
+    return kept
+
+
+def aggregate_rows(instance: Instance, windows: tuple[JobWindow, ...] | None = None
+                   ) -> list[EnergyRow]:
+    """The classic pooled energy rows (module docstring): ``sum min_k (a+b) y <= 2 (t2 - t1)``.
+
+    A job counts in the row of ``[t1, t2]`` only if ``t1 <= r`` and ``d <= t2``.
+    """
+    if windows is None:
+        windows = job_windows(instance)
+    n = instance.num_jobs
+    work = np.zeros(n, dtype=np.int64)
+    rel = np.zeros(n, dtype=np.int64)
+    dl = np.zeros(n, dtype=np.int64)
+    live = np.zeros(n, dtype=bool)
+    for w in windows:
+        if w.cuts:
+            live[w.index] = True
+            work[w.index] = min(w.a(k) + w.b(k) for k in w.cuts)
+            rel[w.index], dl[w.index] = w.release, w.deadline
+    rows = []
+    for t1 in np.unique(rel[live]):
+        for t2 in np.unique(dl[live]):
+            if t2 <= t1:
+                continue
+            coef = np.where(live & (rel >= t1) & (dl <= t2), work, 0)
+            cap = 2 * int(t2 - t1)
+            if int(coef.sum()) > cap:
+                rows.append(EnergyRow(int(t1), int(t2), (1, 1), coef, cap))
+    return rows
+
+
+@dataclass(frozen=True)
+class KnapsackResult:
+    """The best accepted set under some rows: its weight, or a bound if unproven."""
+
+    upper_bound: int
+    proven: bool
+    accepted: tuple[int, ...]
+
+
+def solve_rows(instance: Instance, rows: list[EnergyRow], *, time_limit_s: float = 10.0,
+               windows: tuple[JobWindow, ...] | None = None) -> KnapsackResult:
+    """Maximise the accepted weight subject to ``rows`` (CP-SAT, one thread).
+
+    Jobs without a pruned cut are never accepted. ``upper_bound`` is CP-SAT's
+    proven objective bound (the optimum when ``proven``); it bounds the
+    on-time weight of every schedule as long as every row is valid.
+    """
+    if windows is None:
+        windows = job_windows(instance)
+    model = cp_model.CpModel()
+    y = [model.new_bool_var(f"y{j}") for j in range(instance.num_jobs)]
+    for w in windows:
+        if not w.cuts:
+            model.add(y[w.index] == 0)
+    for row in rows:
+        nz = np.flatnonzero(row.coef)
+        model.add(sum(int(row.coef[j]) * y[j] for j in nz) <= row.capacity)
+    model.maximize(sum(job.weight * y[j] for j, job in enumerate(instance.jobs)))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = 1
+    code = solver.solve(model)
+    if code == cp_model.OPTIMAL:
+        acc = tuple(j for j in range(instance.num_jobs) if solver.boolean_value(y[j]))
+        return KnapsackResult(round(solver.objective_value), True, acc)
+    bound = solver.best_objective_bound if code == cp_model.FEASIBLE else instance.total_weight
+    return KnapsackResult(int(np.floor(bound + 1e-6)), False, ())
+
+
+def window_bound(instance: Instance, *, time_limit_s: float = 10.0) -> KnapsackResult:
+    """Upper bound on the on-time weight from :func:`energy_rows` (module docstring)."""
+    windows = job_windows(instance)
+    return solve_rows(instance, energy_rows(instance, windows=windows),
+                      time_limit_s=time_limit_s, windows=windows)
+
+
+def aggregate_bound(instance: Instance, *, time_limit_s: float = 10.0) -> KnapsackResult:
+    """Upper bound on the on-time weight from :func:`aggregate_rows` (the classic one)."""
+    windows = job_windows(instance)
+    return solve_rows(instance, aggregate_rows(instance, windows),
+                      time_limit_s=time_limit_s, windows=windows)
+
+
+@dataclass(frozen=True)
+class CutRow:
+    """``sum coef * x[job, cut] <= capacity`` over the (job, cut) literals of one processor."""
+
+    processor: str
+    t1: int
+    t2: int
+    job: np.ndarray
+    cut: np.ndarray
+    coef: np.ndarray
+    capacity: int
+
+
+def cut_energy_rows(windows: tuple[JobWindow, ...], *, extra_starts: bool = True
+                    ) -> list[CutRow]:
+    """Energetic rows per processor over the (job, cut) choice (module docstring).
+
+    Intervals start at each release (and, with ``extra_starts``, at each
+    distinct earliest CPU start and end at each distinct deadline and latest
+    GPU end of a cut); a row is kept if the jobs' largest coefficients sum to
+    more than its capacity (it could bind when every job is accepted).
+    """
+    gpu, cpu = _stage_items(windows)
+    rows: list[CutRow] = []
+    releases = np.unique([w.release for w in windows if w.cuts])
+    deadlines = np.unique([w.deadline for w in windows if w.cuts])
+    for name, items in (("gpu", gpu), ("cpu", cpu)):
+        if len(items.p) == 0:
+            continue
+        starts, ends = releases, deadlines
+        if extra_starts:
+            starts = np.unique(np.r_[releases, items.lo]) if name == "cpu" else releases
+            ends = np.unique(np.r_[deadlines, items.hi]) if name == "gpu" else deadlines
+        n = int(items.job.max()) + 1
+        for t1 in starts:
+            t2 = ends[ends > t1]
+            if len(t2) == 0:
+                continue
+            mand = items.mandatory(int(t1), t2)
+            per_job = np.zeros((len(t2), n), dtype=np.int64)
+            np.maximum.at(per_job.T, items.job, mand.T)
+            for r in np.flatnonzero(per_job.sum(axis=1) > t2 - t1):
+                nz = np.flatnonzero(mand[r])
+                rows.append(CutRow(name, int(t1), int(t2[r]), items.job[nz], items.cut[nz],
+                                   mand[r, nz], int(t2[r] - t1)))
+    return rows

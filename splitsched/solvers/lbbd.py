@@ -1,0 +1,429 @@
+"""``lbbd``: logic-based Benders decomposition over the accepted set.
+
+The problem splits into *which jobs are on time* (the master) and *can this
+set all be on time* (the subproblem):
+
+* **Master** (CP-SAT, one 0/1 variable ``y_j`` per job): maximise the accepted
+  weight subject to the energetic rows of
+  :mod:`splitsched.formulations.bounds` (valid for every schedule) and to the
+  cuts learnt so far, and to ``sum w_j y_j >= incumbent + 1``. Its optimum is
+  an upper bound on the on-time weight; if it has no solution, the incumbent
+  is optimal.
+* **Subproblem** for the master's set S: first the paper's DP recursion on S
+  with no drop option (EDF order on both processors, Pareto labels of GPU and
+  CPU free times); if a label survives every job, S is feasible, and optimal
+  since the master bounds every set. Otherwise the exact CP-SAT model of
+  :mod:`splitsched.formulations.cp` on the jobs of S alone, every job forced
+  on time, plus per-processor energetic rows over the cut literals
+  (redundant, for CP-SAT's LP). A schedule makes S the optimum. INFEASIBLE is
+  turned into a small subset C of S that is itself proven infeasible: a
+  binary search for the shortest infeasible prefix of S in EDF order, then a
+  deletion filter (drop a job, re-check, keep the drop if still INFEASIBLE).
+* **Cut**: ``sum_{j in C} y_j <= |C| - 1``. It is valid for every schedule
+  because a schedule keeping all of C on time would, with every other job
+  dropped, put all of C on time (dropping a job never delays another). For
+  each job of C, the same cut with that job replaced by a job of the same
+  network that is released no earlier and due no later (no easier to fit) is
+  valid too, and is added.
+
+Only an INFEASIBLE answer of CP-SAT (or a job with no cut that can meet its
+deadline) ever makes a cut. A subproblem that runs
+out of time gives a no-good on exactly S (``sum_{S} y - sum_{not S} y <=
+|S| - 1``), which removes only S itself; such a set's weight is kept aside and
+the reported bound is never below it.
+
+Status ``optimal`` only when the master proves that nothing beats the
+incumbent; the bound (weighted misses) is total weight minus the smallest
+proven master bound (or minus the heaviest unresolved set, if larger).
+Searching the accepted set rather than the schedule is the classic split of
+Hooker and Ottosson ("Logic-based Benders decomposition", Math. Prog. 2003)
+and Hooker ("Planning and scheduling by logic-based Benders decomposition",
+Oper. Res. 2007).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from splitsched.evaluate import evaluate
+from splitsched.formulations import JobWindow, job_windows
+from splitsched.formulations.bounds import EnergyRow, cut_energy_rows, energy_rows
+from splitsched.formulations.cp import build_cp
+from splitsched.problem import Instance, Job, JobPlan, Schedule
+from splitsched.solvers.base import SolverOutput, all_dropped, register
+from splitsched.solvers.cpsat import decode_cp
+from splitsched.solvers.dp import _schedule as dp_schedule
+from splitsched.solvers.dp import edf_key, solve_dp_edf
+
+NAME = "lbbd"
+DP_SHARE = 0.2        # share of the limit the dp-edf incumbent may use
+CORE_SHARE = 0.1      # share of the time left one core-shrinking check may use
+CHECK_LIMIT_S = 2.0   # ... and at most this
+MIN_CHECK_S = 0.02
+LIFT_LIMIT = 40       # lifted copies per core
+
+
+@dataclass
+class _State:
+    instance: Instance
+    windows: tuple[JobWindow, ...]
+    t_end: float
+    seed: int
+    threads: int
+    best_weight: int = 0
+    best_schedule: Schedule | None = None
+    cuts: list[tuple[int, ...]] = field(default_factory=list)
+    cut_keys: set[tuple[int, ...]] = field(default_factory=set)
+    nogoods: list[tuple[int, ...]] = field(default_factory=list)
+    unresolved_weight: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def left(self) -> float:
+        return self.t_end - time.perf_counter()
+
+    def weight(self, jobs: tuple[int, ...]) -> int:
+        return sum(self.instance.jobs[j].weight for j in jobs)
+
+    def bump(self, key: str, by: float = 1) -> None:
+        self.stats[key] = self.stats.get(key, 0) + by
+
+
+# ------------------------------------------------------------------ subproblem
+def _sub_instance(instance: Instance, jobs: tuple[int, ...]) -> Instance:
+    picked = tuple(instance.jobs[j] for j in jobs)
+    nets = {j.network for j in picked}
+    return Instance(id=f"{instance.id}/sub", networks=tuple(n for n in instance.networks
+                                                            if n.name in nets), jobs=picked)
+
+
+def _front(g: np.ndarray, c: np.ndarray, cut: np.ndarray, parent: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The 2-D Pareto front of (GPU free, CPU free), one copy of duplicates."""
+    order = np.lexsort((c, g))
+    g, c, cut, parent = g[order], c[order], cut[order], parent[order]
+    best_before = np.minimum.accumulate(np.r_[np.iinfo(np.int64).max, c[:-1]])
+    keep = c < best_before
+    return g[keep], c[keep], cut[keep], parent[keep]
+
+
+def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
+    """Keep every job of ``jobs`` on time with both processors in EDF order, if possible.
+
+    The dp-edf recursion with no drop option: labels (GPU free, CPU free),
+    Pareto-filtered after each job; a zero-length stage occupies nothing. A
+    schedule if some label survives every job, else None (which proves nothing
+    outside EDF order).
+    """
+    inst = st.instance
+    order = sorted((inst.jobs[j] for j in jobs), key=edf_key)
+    g = np.zeros(1, dtype=np.int64)
+    c = np.zeros(1, dtype=np.int64)
+    steps: list[tuple[np.ndarray, np.ndarray]] = []
+    for job in order:
+        stg = inst.stages_of(job)
+        last = stg.num_layers
+        r, d = job.release, job.deadline
+        cuts = np.flatnonzero(r + stg.isolated <= d)
+        a, h, b = stg.a[cuts][None, :], stg.h[cuts][None, :], stg.b[cuts][None, :]
+        k = cuts[None, :]
+        gpu_busy, cpu_busy = stg.gpu_busy[cuts][None, :], stg.cpu_busy[cuts][None, :]
+        gpu_end = np.where(gpu_busy, np.maximum(g[:, None], r) + a, r)
+        g_new = np.where(gpu_busy, gpu_end, g[:, None])
+        ready = np.where(k == 0, r, gpu_end + h)
+        cpu_end = np.where(cpu_busy, np.maximum(c[:, None], ready) + b, ready)
+        c_new = np.where(cpu_busy, cpu_end, c[:, None])
+        finish = np.where(k == last, gpu_end, cpu_end)
+        par, col = np.nonzero(finish <= d)
+        if len(par) == 0:
+            return None
+        g, c, cut, parent = _front(g_new[par, col], c_new[par, col], cuts[col], par)
+        steps.append((cut, parent))
+    cuts_of: dict[str, int | None] = {j.id: None for j in inst.jobs}
+    idx = 0
+    for job, (cut, parent) in zip(reversed(order), reversed(steps), strict=True):
+        cuts_of[job.id] = int(cut[idx])
+        idx = int(parent[idx])
+    sched = dataclasses.replace(dp_schedule(inst, order, cuts_of), solver=NAME)
+    return sched if _on_time_weight(inst, sched) == st.weight(jobs) else None
+
+
+def _on_time_weight(instance: Instance, schedule: Schedule) -> int:
+    return instance.total_weight - evaluate(instance, schedule).weighted_misses
+
+
+@dataclass(frozen=True)
+class _SubAnswer:
+    status: str                  # "feasible" | "infeasible" | "unknown"
+    schedule: Schedule | None = None
+
+
+def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
+    """Can every job of ``jobs`` be on time? The CP-SAT model with every job forced.
+
+    The model of :func:`splitsched.formulations.cp.build_cp` on these jobs
+    alone, one cut forced per job, plus the per-processor energetic rows of
+    :func:`splitsched.formulations.bounds.cut_energy_rows` (redundant: valid
+    for every schedule, they only give CP-SAT's LP the energy view).
+    """
+    inst = st.instance
+    sub = _sub_instance(inst, jobs)
+    cp = build_cp(sub)
+    model = cp.model
+    model.clear_objective()
+    for w in cp.windows:
+        model.add_exactly_one(cp.x[w.index, k] for k in w.cuts)
+    for row in cut_energy_rows(cp.windows, extra_starts=False):
+        model.add(sum(int(c) * cp.x[int(j), int(k)]
+                      for j, k, c in zip(row.job, row.cut, row.coef, strict=True))
+                  <= row.capacity)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, limit)
+    solver.parameters.num_workers = max(1, st.threads)
+    solver.parameters.random_seed = st.seed
+    code = solver.solve(model)
+    st.bump("sub_cp_solves")
+    st.bump("sub_cp_s", solver.wall_time)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        local = decode_cp(cp, sub, solver)
+        plans = {p.job: p for p in local.plans}
+        full = tuple(plans.get(j.id) or _dropped(j) for j in inst.jobs)
+        sched = Schedule(instance_id=inst.id, solver=NAME, plans=full)
+        if _on_time_weight(inst, sched) == st.weight(jobs):
+            return _SubAnswer("feasible", schedule=sched)
+        return _SubAnswer("unknown")  # never trust a decoded schedule that misses
+    if code == cp_model.INFEASIBLE:
+        return _SubAnswer("infeasible")
+    return _SubAnswer("unknown")
+
+
+def _dropped(job: Job) -> JobPlan:
+    return JobPlan(job=job.id, cut=None)
+
+
+def _check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
+    """EDF-order DP first (cheap, proves feasibility only), then CP-SAT."""
+    if not jobs:
+        return _SubAnswer("feasible")
+    found = _edf_all_on_time(st, jobs)
+    if found is not None:
+        return _SubAnswer("feasible", schedule=found)
+    if any(not st.windows[j].cuts for j in jobs):
+        return _SubAnswer("infeasible")
+    return _cp_check(st, jobs, limit)
+
+
+def _check_limit(st: _State) -> float:
+    return min(CHECK_LIMIT_S, CORE_SHARE * max(st.left(), 0.0))
+
+
+def _core(st: _State, infeasible: tuple[int, ...]) -> tuple[int, ...]:
+    """A small subset of a proven-infeasible set that is itself proven infeasible.
+
+    The jobs in EDF order; a binary search finds the shortest EDF prefix
+    proven infeasible (prefixes nest, so infeasibility is monotone in the
+    length), then a deletion filter drops every other job whose removal keeps
+    the rest proven infeasible. A check that runs out of time counts as
+    "not proven": the job stays, so the answer is always proven infeasible.
+    """
+    inst = st.instance
+    order = sorted(infeasible, key=lambda j: edf_key(inst.jobs[j]))
+    lo, hi = 1, len(order)  # prefix of length hi is proven infeasible
+    while lo < hi:
+        mid = (lo + hi) // 2
+        limit = _check_limit(st)
+        if limit < MIN_CHECK_S:
+            break
+        if _check(st, tuple(sorted(order[:mid])), limit).status == "infeasible":
+            hi = mid
+        else:
+            lo = mid + 1
+    current = order[:hi]
+    last = current[-1]
+    for j in reversed(current[:-1]):
+        limit = _check_limit(st)
+        if limit < MIN_CHECK_S:
+            break
+        trial = tuple(sorted(set(current) - {j}))
+        if _check(st, trial, limit).status == "infeasible":
+            current = [i for i in current if i != j]
+    assert last in current
+    return tuple(sorted(current))
+
+
+def _harder(st: _State, j: int) -> list[int]:
+    """Jobs no easier than j to fit: same network, released no earlier, due no later."""
+    a = st.instance.jobs[j]
+    return [i for i, b in enumerate(st.instance.jobs)
+            if i != j and b.network == a.network and b.release >= a.release
+            and b.deadline <= a.deadline and st.windows[i].cuts]
+
+
+def _add_cut(st: _State, core: tuple[int, ...]) -> None:
+    key = tuple(sorted(core))
+    if key not in st.cut_keys:
+        st.cut_keys.add(key)
+        st.cuts.append(key)
+    lifted = 0
+    for j in core:
+        for i in _harder(st, j):
+            if i in core or lifted >= LIFT_LIMIT:
+                continue
+            alt = tuple(sorted((set(core) - {j}) | {i}))
+            if alt not in st.cut_keys:
+                st.cut_keys.add(alt)
+                st.cuts.append(alt)
+                lifted += 1
+    st.bump("lifted_cuts", lifted)
+
+
+# ---------------------------------------------------------------------- master
+@dataclass(frozen=True)
+class _MasterAnswer:
+    status: str                 # "optimal" | "infeasible" | "unknown"
+    accepted: tuple[int, ...] = ()
+    bound: int | None = None    # proven upper bound on the weight of any allowed set
+
+
+def _solve_master(st: _State, rows: list[EnergyRow], hint: tuple[int, ...]) -> _MasterAnswer:
+    inst = st.instance
+    n = inst.num_jobs
+    model = cp_model.CpModel()
+    y = [model.new_bool_var(f"y{j}") for j in range(n)]
+    for w in st.windows:
+        if not w.cuts:
+            model.add(y[w.index] == 0)
+    for row in rows:
+        nz = np.flatnonzero(row.coef)
+        model.add(sum(int(row.coef[j]) * y[j] for j in nz) <= row.capacity)
+    for cut in st.cuts:
+        model.add(sum(y[j] for j in cut) <= len(cut) - 1)
+    for good in st.nogoods:
+        inside = set(good)
+        model.add(sum(y[j] for j in good) - sum(y[j] for j in range(n) if j not in inside)
+                  <= len(good) - 1)
+    objective = sum(job.weight * y[j] for j, job in enumerate(inst.jobs))
+    model.add(objective >= st.best_weight + 1)
+    model.maximize(objective)
+    hint_set = set(hint)
+    for j in range(n):
+        model.add_hint(y[j], j in hint_set)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, st.left())
+    solver.parameters.num_workers = max(1, st.threads)
+    solver.parameters.random_seed = st.seed
+    code = solver.solve(model)
+    st.bump("master_solves")
+    st.bump("master_s", solver.wall_time)
+    if code == cp_model.INFEASIBLE:
+        return _MasterAnswer("infeasible", bound=st.best_weight)
+    if code == cp_model.OPTIMAL:
+        acc = tuple(j for j in range(n) if solver.boolean_value(y[j]))
+        return _MasterAnswer("optimal", acc, round(solver.objective_value))
+    if code == cp_model.FEASIBLE:
+        return _MasterAnswer("unknown", bound=int(np.floor(solver.best_objective_bound + 1e-6)))
+    return _MasterAnswer("unknown")
+
+
+# ---------------------------------------------------------------------- solver
+def _incumbent(instance: Instance, limit: float, seed: int,
+               warm_start: Schedule | None) -> tuple[int, Schedule]:
+    """The starting incumbent: the harness's warm start (its kept jobs are on time by
+    contract), else dp-edf's schedule computed here (when called outside the harness)."""
+    if warm_start is not None:
+        weight = sum(instance.jobs[instance.job_index[p.job]].weight
+                     for p in warm_start.plans if p.cut is not None)
+        return weight, dataclasses.replace(warm_start, solver=NAME)
+    dp = solve_dp_edf(instance, time_limit_s=max(limit, 1e-3), seed=seed, threads=1)
+    best = dp.schedule
+    assert best is not None
+    weight = _on_time_weight(instance, best) if evaluate(instance, best).feasible else 0
+    if weight == 0:
+        best = all_dropped(instance, NAME)
+    return weight, dataclasses.replace(best, solver=NAME)
+
+
+def _on_time_jobs(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
+    ev = evaluate(instance, schedule)
+    return tuple(i for i, j in enumerate(instance.jobs) if ev.on_time[j.id])
+
+
+@register(NAME, "logic-based Benders: accepted-set master with energetic rows (CP-SAT), "
+          "exact CP-SAT subproblem returning infeasible cores as cuts; warm-start incumbent",
+          exact=True, uses_warm_start=True,
+          start_note="the warm start is the first incumbent and the master's target")
+def solve_lbbd(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+               warm_start: Schedule | None = None) -> SolverOutput:
+    """Solve by logic-based Benders decomposition; see the module docstring.
+
+    Parameters
+    ----------
+    instance:
+        The problem.
+    time_limit_s:
+        Wall-clock limit in seconds for the whole run.
+    seed, threads:
+        CP-SAT's random seed and worker threads (master and subproblems).
+    warm_start:
+        A feasible schedule to start from (the better of it and dp-edf's is used).
+
+    Returns
+    -------
+    SolverOutput
+        ``optimal`` when proven, else ``timeout``; ``bound`` is a proven lower
+        bound on the weighted misses.
+    """
+    t0 = time.perf_counter()
+    t_end = t0 + time_limit_s
+    windows = job_windows(instance)
+    weight, schedule = _incumbent(instance, DP_SHARE * time_limit_s, seed, warm_start)
+    st = _State(instance, windows, t_end, seed, threads, best_weight=weight,
+                best_schedule=schedule)
+    total = instance.total_weight
+    can_fit = sum(w.job.weight for w in windows if w.cuts)
+    upper = can_fit
+    rows: list[EnergyRow] = []
+    if weight < upper:
+        rows = energy_rows(instance, windows=windows)
+    st.stats.update(incumbent_start=weight, rows=len(rows), rows_s=time.perf_counter() - t0)
+    hint = _on_time_jobs(instance, schedule)
+    status = "timeout"
+    while weight < upper:
+        if st.left() <= 0.01:
+            break
+        master = _solve_master(st, rows, hint)
+        if master.bound is not None:
+            upper = min(upper, max(master.bound, st.best_weight, st.unresolved_weight))
+        if master.status == "infeasible":
+            upper = max(st.best_weight, st.unresolved_weight)
+            break
+        if master.status != "optimal":
+            break
+        chosen = master.accepted
+        ans = _check(st, chosen, max(0.01, st.left()))
+        found = ans.schedule
+        if ans.status == "infeasible":
+            core = _core(st, chosen)
+            st.bump("core_size_total", len(core))
+            _add_cut(st, core)
+        elif ans.status == "unknown":
+            st.nogoods.append(chosen)
+            st.unresolved_weight = max(st.unresolved_weight, st.weight(chosen))
+        if found is not None:
+            st.best_weight = weight = _on_time_weight(instance, found)
+            st.best_schedule = schedule = found
+            hint = chosen
+        st.bump("iterations")
+        weight = st.best_weight
+    if weight >= upper:
+        status = "optimal"
+    assert st.best_schedule is not None
+    st.stats.update(cuts=len(st.cuts), nogoods=len(st.nogoods), on_time=weight,
+                    upper_bound=upper)
+    return SolverOutput(schedule=st.best_schedule, status=status,
+                        bound=float(total - upper), stats=st.stats)
