@@ -7,11 +7,11 @@ import math
 from pathlib import Path
 
 import pytest
-from _builders import two_layer
 
 from splitsched.generate import GeneratorParams, describe, generate_instance
 from splitsched.io import InputError, dumps, instance_to_dict, read_json
 from splitsched.sets import SETS_DIR, build_set, load_specs, verify_set
+from tests.helpers.builders import two_layer
 
 NETS = {"g": two_layer("g", gpu=(10, 10), cpu=(40, 40), handoff=3),
         "c": two_layer("c", gpu=(50, 50), cpu=(5, 5), handoff=2)}

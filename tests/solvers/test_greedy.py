@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from _builders import counterexample_edf, two_layer
-
 from splitsched.problem import Instance, Job
 from splitsched.solve import solve
+from tests.helpers.builders import edf_counterexample, two_layer
 
 
 def test_fifo_gpu_runs_everything_in_release_order() -> None:
@@ -55,8 +54,8 @@ def test_edf_greedy_cut_splits() -> None:
 
 
 def test_edf_order_loses_a_job_on_the_counterexample() -> None:
-    res = solve(counterexample_edf(), "edf-greedy-cut")
-    assert res.missed == 1  # A first (deadline 7) leaves B late: the DESIGN fact
+    res = solve(edf_counterexample(), "edf-greedy-cut")
+    assert res.missed == 1  # A first (deadline 7) leaves B late: the docs/design.md fact
 
 
 def test_unknown_solver_is_refused() -> None:
@@ -65,7 +64,7 @@ def test_unknown_solver_is_refused() -> None:
     from splitsched.solvers.base import UnknownSolverError
 
     with pytest.raises(UnknownSolverError, match="unknown solver 'nope'"):
-        solve(counterexample_edf(), "nope")
+        solve(edf_counterexample(), "nope")
 
 
 def test_builtin_module_table_matches_the_registry() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 import time
 
-from oracle import edf_counterexample, optimum, random_tiny_instance
-
 from splitsched.formulations import job_windows
 from splitsched.problem import Instance
 from splitsched.solve import solve
 from splitsched.solvers.lbbd import _core, _State
+from tests.helpers.builders import edf_counterexample, random_tiny_instance
+from tests.helpers.oracle import optimum
 
 
 def _sub(inst: Instance, jobs: tuple[int, ...]) -> Instance:

@@ -23,12 +23,11 @@ release, id) of the accepted jobs, which is what ``dp-edf`` optimises;
 from __future__ import annotations
 
 import itertools
-import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from splitsched.problem import Instance, Job, Network, Schedule
+from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.timing import earliest_schedule
 
 
@@ -53,10 +52,6 @@ class Witness:
 
     def schedule(self, instance: Instance) -> Schedule:
         return earliest_schedule(instance, "oracle", self.cuts, self.gpu_order, self.cpu_order)
-
-
-def _edf_key(job: Job) -> tuple[int, int, str]:
-    return (job.deadline, job.release, job.id)
 
 
 def _options(instance: Instance, job: Job) -> list[_Option]:
@@ -186,7 +181,7 @@ def optimum_witness(instance: Instance, *, edf_order: bool = False,
         raise ValueError("the oracle is for tiny instances (at most 6 jobs)")
     candidates = [j for j in instance.jobs if _options(instance, j)]
     if edf_order:
-        candidates.sort(key=_edf_key)
+        candidates.sort(key=edf_key)
     total = instance.total_weight
     for subset in _subsets_heaviest_first(candidates):
         jobs = [candidates[i] for i in subset]
@@ -216,92 +211,3 @@ def optimum(instance: Instance, *, edf_order: bool = False, same_order: bool = F
     See the module docstring for why the enumeration is exhaustive.
     """
     return optimum_witness(instance, edf_order=edf_order, same_order=same_order).misses
-
-
-def random_tiny_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
-                         with_release: bool = True, with_handoff: bool = True,
-                         max_weight: int = 1, zero_layers: bool = False) -> Instance:
-    """A seeded random tiny instance for brute-force comparisons.
-
-    1-3 distinct networks of 1..``max_layers`` layers with times 1..20 and
-    hand-offs 0..10 on inner cuts; releases 0..20; each deadline leaves a slack
-    around the network's best isolated latency, so that some jobs fit and
-    contention makes others miss. Weights 1..``max_weight``. With
-    ``zero_layers`` about a third of the layer times are 0, so that some
-    stages have zero length (they occupy no processor).
-    """
-
-    def layer_time() -> int:
-        return 0 if zero_layers and rng.random() < 0.35 else rng.randint(1, 20)
-
-    networks = []
-    for n in range(rng.randint(1, 3)):
-        layers = rng.randint(1, max_layers)
-        inner = [rng.randint(0, 10) if with_handoff else 0 for _ in range(layers - 1)]
-        networks.append(Network(
-            name=f"net{n}", layer_names=tuple(f"l{i}" for i in range(layers)),
-            gpu_us=tuple(layer_time() for _ in range(layers)),
-            cpu_us=tuple(layer_time() for _ in range(layers)),
-            handoff_us=(0, *inner, 0)))
-    jobs = []
-    for i in range(n_jobs):
-        net = rng.choice(networks)
-        release = rng.randint(0, 20) if with_release else 0
-        best = net.stages.best_latency
-        slack = max(0, best + rng.randint(-best // 4, 25))
-        jobs.append(Job(id=f"j{i}", network=net.name, release=release,
-                        deadline=release + slack, weight=rng.randint(1, max_weight)))
-    return Instance(id=f"tiny-{rng.random():.8f}", networks=tuple(networks), jobs=tuple(jobs))
-
-
-def chain_network(name: str, gpu: Sequence[int], cpu: Sequence[int],
-                  handoff: Sequence[int] | None = None) -> Network:
-    """A network from per-layer times; ``handoff`` lists the inner cuts' lags."""
-    inner = list(handoff) if handoff is not None else [0] * (len(gpu) - 1)
-    return Network(name=name, layer_names=tuple(f"{name}-{i}" for i in range(len(gpu))),
-                   gpu_us=tuple(gpu), cpu_us=tuple(cpu), handoff_us=(0, *inner, 0))
-
-
-def edf_counterexample() -> Instance:
-    """DESIGN section 1: A (a=5, b=1, d=7), B (a=1, b=5, d=8), both released at 0.
-
-    Each network has two layers; only cut 1 (GPU layer 1, CPU layer 2, no
-    hand-off) can meet the deadline, every other cut takes over 100 us. EDF
-    runs A then B: B's CPU stage ends at 11 > 8. B then A: GPU B [0,1),
-    A [1,6); CPU B [1,6), A [6,7): both on time.
-    """
-    net_a = chain_network("net-a", gpu=(5, 100), cpu=(100, 1))
-    net_b = chain_network("net-b", gpu=(1, 100), cpu=(100, 5))
-    jobs = (Job("A", "net-a", release=0, deadline=7), Job("B", "net-b", release=0, deadline=8))
-    return Instance(id="edf-counterexample", networks=(net_a, net_b), jobs=jobs)
-
-
-def handoff_counterexample() -> Instance:
-    """Different orders on the two processors beat every common order.
-
-    j: a=1, h=10, b=1, d=12; k: a=1, h=0, b=5, d=7; both released at 0 (cut 1
-    of two-layer networks; the other cuts take over 100 us). GPU j [0,1),
-    k [1,2); CPU k [2,7), j [11,12): both on time. Common order j,k: k's CPU
-    stage ends at 17 > 7; k,j: j's CPU stage starts at 12, ends 13 > 12.
-    """
-    net_j = chain_network("net-j", gpu=(1, 100), cpu=(100, 1), handoff=(10,))
-    net_k = chain_network("net-k", gpu=(1, 100), cpu=(100, 5))
-    jobs = (Job("j", "net-j", release=0, deadline=12), Job("k", "net-k", release=0, deadline=7))
-    return Instance(id="handoff-counterexample", networks=(net_j, net_k), jobs=jobs)
-
-
-def random_medium_instance(rng: random.Random, n_jobs: int, *, layers: int = 6) -> Instance:
-    """A larger random instance (too big for the oracle) for time-limit checks."""
-    nets = tuple(
-        chain_network(f"m{i}", gpu=[rng.randint(5, 60) for _ in range(layers)],
-                      cpu=[rng.randint(10, 150) for _ in range(layers)],
-                      handoff=[rng.randint(0, 40) for _ in range(layers - 1)])
-        for i in range(3))
-    jobs = []
-    t = 0
-    for i in range(n_jobs):
-        net = rng.choice(nets)
-        t += rng.randint(0, 60)
-        jobs.append(Job(id=f"j{i:02d}", network=net.name, release=t,
-                        deadline=t + int(rng.uniform(1.0, 3.0) * net.stages.best_latency)))
-    return Instance(id=f"medium-{n_jobs}", networks=nets, jobs=tuple(jobs))

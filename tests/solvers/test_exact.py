@@ -6,20 +6,19 @@ import itertools
 import random
 
 import pytest
-from oracle import (
-    edf_counterexample,
-    handoff_counterexample,
-    optimum,
-    optimum_witness,
-    random_medium_instance,
-    random_tiny_instance,
-)
 
 from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Schedule
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver, solver_names
 from splitsched.solvers.timing import earliest_schedule
+from tests.helpers.builders import (
+    edf_counterexample,
+    handoff_counterexample,
+    random_medium_instance,
+    random_tiny_instance,
+)
+from tests.helpers.oracle import optimum, optimum_witness
 
 # The exact solvers the project promises; any other registered exact solver joins them.
 EXPECTED_EXACT = ("cpsat", "milp-ortools-highs", "milp-ortools-scip", "milp-pulp-cbc",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from _builders import counterexample_edf, two_layer
-from oracle import optimum, random_tiny_instance
 
 from splitsched.problem import Instance, Job, Network
 from splitsched.solve import solve
 from splitsched.solvers import get_solver
+from tests.helpers.builders import edf_counterexample, random_tiny_instance, two_layer
+from tests.helpers.oracle import optimum
 
 EXACT = ["cpsat", "milp-pulp-cbc", "milp-pulp-highs", "milp-ortools-scip",
          "milp-ortools-highs"]
@@ -46,7 +46,7 @@ def test_registered_as_exact(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", EXACT)
-@pytest.mark.parametrize("make", [counterexample_edf, counterexample_orders, zero_length_stage])
+@pytest.mark.parametrize("make", [edf_counterexample, counterexample_orders, zero_length_stage])
 def test_counterexamples_solved_to_zero_misses(name: str, make) -> None:  # type: ignore[no-untyped-def]
     inst = make()
     res = solve(inst, name, time_limit_s=10)
@@ -91,7 +91,7 @@ def test_cbc_binary_missing_is_an_error_status(monkeypatch: pytest.MonkeyPatch) 
         raise pulp.PulpSolverError("cannot execute cbc")
 
     monkeypatch.setattr(pulp, "PULP_CBC_CMD", broken)
-    out = get_solver("milp-pulp-cbc").fn(counterexample_edf(), time_limit_s=5, seed=0, threads=1)
+    out = get_solver("milp-pulp-cbc").fn(edf_counterexample(), time_limit_s=5, seed=0, threads=1)
     assert out.status == "error" and "cannot execute cbc" in out.stats["error"]
 
 
@@ -102,7 +102,7 @@ def test_highs_crash_is_an_error_status(monkeypatch: pytest.MonkeyPatch) -> None
         raise RuntimeError("HiGHS went away")
 
     monkeypatch.setattr(milp_pulp._HighsWarm, "callSolver", crash)
-    out = get_solver("milp-pulp-highs").fn(counterexample_edf(), time_limit_s=5, seed=0,
+    out = get_solver("milp-pulp-highs").fn(edf_counterexample(), time_limit_s=5, seed=0,
                                            threads=1)
     assert out.status == "error" and "HiGHS went away" in out.stats["error"]
 
@@ -114,7 +114,7 @@ def test_ortools_backend_missing_is_an_error_status(name: str,
 
     monkeypatch.setattr(milp_ortools.pywraplp.Solver, "CreateSolver",
                         staticmethod(lambda backend: None))
-    out = get_solver(name).fn(counterexample_edf(), time_limit_s=5, seed=0, threads=1)
+    out = get_solver(name).fn(edf_counterexample(), time_limit_s=5, seed=0, threads=1)
     assert out.status == "error" and "no" in out.stats["error"]
 
 

@@ -6,7 +6,6 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from oracle import edf_counterexample, optimum, random_tiny_instance
 
 import splitsched.evaluate as evaluate_module
 from splitsched.problem import Instance
@@ -19,6 +18,8 @@ from splitsched.solvers.base import (
     unregister,
 )
 from splitsched.solvers.exact import check_claims
+from tests.helpers.builders import edf_counterexample, random_tiny_instance
+from tests.helpers.oracle import optimum
 
 
 def test_false_bound_is_refuted_and_recorded() -> None:
@@ -119,3 +120,29 @@ def test_bad_limits_raise() -> None:
             solve(inst, "dp-edf", time_limit_s=bad)
     with pytest.raises(ValueError, match="threads"):
         solve(inst, "dp-edf", threads=0)
+
+
+def test_settings_are_recorded_in_the_run_stats() -> None:
+    """Each run says how it was tuned: the harness's settings and the solver family's."""
+    from splitsched.solve import DEFAULT_HARNESS_SETTINGS
+    from splitsched.solvers.dp import DEFAULT_DP_SETTINGS
+
+    res = solve(edf_counterexample(), "dp-edf", time_limit_s=5.0)
+    assert res.stats["harness_settings"] == {
+        "warm_start_solvers": list(DEFAULT_HARNESS_SETTINGS.warm_start_solvers),
+        "min_solver_share": DEFAULT_HARNESS_SETTINGS.min_solver_share}
+    assert res.stats["settings"] == {"beam": DEFAULT_DP_SETTINGS.beam,
+                                     "capacity_min_labels": DEFAULT_DP_SETTINGS.capacity_min_labels,
+                                     "capacity_thresholds": DEFAULT_DP_SETTINGS.capacity_thresholds}
+    exact = solve(edf_counterexample(), "cpsat", time_limit_s=5.0)
+    assert exact.stats["settings"] == {"time_limit_slack": 0.95}
+
+
+def test_no_warm_start_solver_means_every_job_dropped() -> None:
+    """With no warm-start solver to try, the start drops every job (and is still feasible)."""
+    from splitsched.solve import compute_warm_start
+
+    inst = edf_counterexample()
+    warm = compute_warm_start(inst, 1.0, 0, solvers=())
+    assert warm.source == "none" and warm.weighted_misses == inst.total_weight
+    assert all(p.cut is None for p in warm.schedule.plans)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from splitsched.cli import app
 from splitsched.evaluate import evaluate
-from splitsched.io import InputError, instance_sha256, read_instance, write_instance, write_schedule
+from splitsched.io import InputError, instance_sha256, write_instance, write_schedule
 from splitsched.problem import CPU, GPU, Instance, Job, JobPlan, Network, Schedule
 from splitsched.replay.compare import compare
 from splitsched.replay.dispatch import lane_programs
@@ -23,8 +23,6 @@ from splitsched.replay.trace import TraceRun, read_trace, write_trace
 from splitsched.solve import solve
 from splitsched.solvers.base import solver_names
 
-SMOKE_DIR = Path(__file__).parents[1] / "instances" / "sets" / "smoke"
-SMOKE = sorted(p for p in SMOKE_DIR.glob("*.json") if p.name != "manifest.json")
 WANTED = ("fifo-gpu", "fifo-cpu", "edf-gpu", "edf-best-single", "edf-greedy-cut", "dp-edf",
           "cpsat")
 
@@ -53,10 +51,9 @@ def _random_instance(seed: int, jobs: int = 7) -> Instance:
     return Instance(f"rand{seed}", tuple(nets), tuple(js))
 
 
-def _instances() -> list[Instance]:
-    if SMOKE:
-        return [read_instance(p) for p in SMOKE[:4]]
-    return [_random_instance(s) for s in range(4)]
+def _instances(smoke: list[Instance]) -> list[Instance]:
+    """The first four instances of the committed smoke set, else four random ones."""
+    return smoke[:4] if smoke else [_random_instance(s) for s in range(4)]
 
 
 def _schedules(inst: Instance) -> list[Schedule]:
@@ -94,8 +91,9 @@ def _check_consistent(inst: Instance, sched: Schedule, run: TraceRun) -> None:
 
 
 @pytest.mark.parametrize("policy", ["order", "time"])
-def test_zero_noise_reproduces_every_solvers_plan(policy: str) -> None:
-    for inst in _instances():
+def test_zero_noise_reproduces_every_solvers_plan(policy: str,
+                                                  smoke_instances: list[Instance]) -> None:
+    for inst in _instances(smoke_instances):
         for sched in _schedules(inst):
             ev = evaluate(inst, sched)
             (run,) = simulate(inst, sched, policy=policy, noise=NoiseModel(cv=0))

@@ -11,8 +11,9 @@ from splitsched.cli import app
 from splitsched.io import profile_networks, read_profile
 from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.tabular import read_table_csv
+from tests.helpers.paths import DATA_DIR
 
-DATA = Path(__file__).parent / "data" / "profiles" / "csv"
+DATA = DATA_DIR / "profiles" / "csv"
 
 
 def test_stage_table_and_layer_table_give_the_same_network() -> None:

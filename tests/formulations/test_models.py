@@ -6,14 +6,14 @@ import math
 import random
 
 import pytest
-from _builders import counterexample_edf, two_layer
-from oracle import optimum_witness, random_tiny_instance
 
 from splitsched.formulations import job_windows
 from splitsched.formulations.cp import build_cp
 from splitsched.formulations.milp import INF, MilpModel, build_milp
 from splitsched.problem import Instance, Job, Network, Schedule
 from splitsched.solvers.milp_solution import decode, start_values
+from tests.helpers.builders import edf_counterexample, random_tiny_instance, two_layer
+from tests.helpers.oracle import optimum_witness
 
 BIG = 1000
 
@@ -82,10 +82,10 @@ def test_handoff_row_only_for_jobs_with_a_split_cut() -> None:
 
 
 def test_pruned_cuts_are_absent() -> None:
-    model = build_milp(counterexample_edf())
+    model = build_milp(edf_counterexample())
     # cuts 0 and 2 take 1000+ us against deadlines 7 and 8
     assert sorted(model.y) == [(0, 1), (1, 1)]
-    cp = build_cp(counterexample_edf())
+    cp = build_cp(edf_counterexample())
     assert sorted(cp.x) == [(0, 1), (1, 1)]
 
 
@@ -97,7 +97,7 @@ def test_job_that_can_never_be_on_time_has_no_columns() -> None:
 
 
 def test_big_m_values_come_from_windows() -> None:
-    model = build_milp(counterexample_edf())
+    model = build_milp(edf_counterexample())
     # A: a=5, h=0, b=1, r=0, d=7 -> latest GPU end 6; B: a=1, b=5, r=0, d=8 -> latest GPU end 3.
     assert model.big_m["gA_0_1"] == 6 - 0
     assert model.big_m["gB_0_1"] == 3 - 0
@@ -168,7 +168,7 @@ def test_counterexample_schedules_satisfy_model() -> None:
     # B's GPU [0,1), A's GPU [1,6); B's CPU [1,6), A's CPU [6,7): both on time.
     sched = Schedule("edf-counterexample", "hand",
                      (JobPlan("A", 1, 1, 6), JobPlan("B", 1, 0, 1)))
-    check_schedule_satisfies_model(counterexample_edf(), sched, 0)
+    check_schedule_satisfies_model(edf_counterexample(), sched, 0)
 
 
 def test_zero_length_stage_is_not_an_interval() -> None:

@@ -22,8 +22,9 @@ from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.hope import import_profiles
 from splitsched.profiles.litert import network_from_litert_files, parse_benchmark_output
 from splitsched.profiles.store import load_device
+from tests.helpers.paths import DATA_DIR, REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 CASES = Path(os.environ.get("SPLITSCHED_PROFILE_CASES",
                             REPO.parent / "shared" / "cases" / "profiles"))
 needs_cases = pytest.mark.skipif(not CASES.is_dir(),
@@ -36,7 +37,7 @@ C03 = CASES / "03-efficientdet-xnnpack-int8"
 C04 = CASES / "04-imx-ssd-partial-delegate"
 C06 = CASES / "06-hope-dfmodel1-npu" / "upstream"
 C09 = CASES / "09-keras-csv-gpu-not-applied"
-TOY = Path(__file__).parent / "data" / "profiles" / "litert"
+TOY = DATA_DIR / "profiles" / "litert"
 
 
 # --------------------------------------------------------------------------- 01

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import random
 
-from oracle import optimum, optimum_witness, random_tiny_instance
-
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import (
     aggregate_bound,
@@ -14,6 +12,8 @@ from splitsched.formulations.bounds import (
     window_bound,
 )
 from splitsched.problem import Instance, Job, Network
+from tests.helpers.builders import random_tiny_instance
+from tests.helpers.oracle import optimum, optimum_witness
 
 
 def _single_layer_gpu(name: str, gpu: int) -> Network:

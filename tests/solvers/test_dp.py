@@ -6,20 +6,20 @@ import random
 
 import numpy as np
 import pytest
-from oracle import (
-    chain_network,
-    edf_counterexample,
-    handoff_counterexample,
-    optimum,
-    random_medium_instance,
-    random_tiny_instance,
-)
 
 from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Job
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import edf_key, pareto_mask, run_dp
+from tests.helpers.builders import (
+    chain_network,
+    edf_counterexample,
+    handoff_counterexample,
+    random_medium_instance,
+    random_tiny_instance,
+)
+from tests.helpers.oracle import optimum
 
 CONTRACT_RUN_STATUSES = ("optimal", "feasible", "timeout")
 

@@ -17,7 +17,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from oracle import optimum, random_tiny_instance
 from typer.testing import CliRunner
 
 from splitsched.cli import app
@@ -43,6 +42,8 @@ from splitsched.replay.noise import NoiseModel
 from splitsched.sets import SETS_DIR, iter_set_files
 from splitsched.solve import solve
 from splitsched.solvers.dp import edf_key, run_dp
+from tests.helpers.builders import random_tiny_instance
+from tests.helpers.oracle import optimum
 
 GREEDY = sorted(GREEDY_RULES)
 OPTIONS = PolicyOptions(replan_budget_ms=10_000)  # generous: tests state facts, not speed

@@ -24,9 +24,10 @@ from splitsched.profiles.litert import (
     parse_benchmark_csv,
     parse_benchmark_output,
 )
+from tests.helpers.paths import DATA_DIR
 
-DATA = Path(__file__).parent / "data" / "litert"
-TOY = Path(__file__).parent / "data" / "profiles" / "litert"
+DATA = DATA_DIR / "litert"
+TOY = DATA_DIR / "profiles" / "litert"
 
 
 def test_parses_only_the_regular_runs_run_order_table() -> None:

@@ -26,6 +26,7 @@ from splitsched.bench.sweep import SweepConfig, run_sweep
 from splitsched.evaluate import evaluate
 from splitsched.io import read_instance, read_schedule, write_instance
 from splitsched.problem import Instance, Job, Network
+from tests.helpers.paths import REPO_ROOT
 
 TEST_SOLVERS = '''
 import os
@@ -286,7 +287,7 @@ def test_dask_local_cluster_matches_local_pool(tmp_path: Path, instance_set: Pat
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(failure_run: Path) -> None:
     build_report(failure_run)
-    script = Path(__file__).resolve().parents[1] / "scripts" / "check_report_render.sh"
+    script = REPO_ROOT / "scripts" / "check_report_render.sh"
     done = subprocess.run(["bash", str(script), str(failure_run)], capture_output=True,
                           text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
