@@ -42,6 +42,7 @@ from splitsched.problem import (
     StageTable,
     edf_key,
 )
+from splitsched.solvers.greedy import earliest_finish_cut
 
 
 @dataclass(frozen=True)
@@ -162,20 +163,7 @@ def list_plan(state: OnlineState, priority: Priority, choices: CutChoice,
             cpu_starts.append((s, seq, job.id))
             continue
         last = st.num_layers
-        best: tuple[int, int, int, int] | None = None
-        for k in opts:
-            g = max(gpu_free, now) if st.gpu_busy[k] else now
-            g_end = g + int(st.a[k])
-            if k < last:
-                rdy = now if k == 0 else g_end + int(st.h[k])
-                c = max(cpu_free, rdy) if st.cpu_busy[k] else rdy
-                finish = c + int(st.b[k])
-            else:
-                c, finish = -1, g_end
-            if best is None or finish < best[0]:
-                best = (finish, k, g, c)
-        assert best is not None
-        finish, k, g, c = best
+        finish, k, g, c = earliest_finish_cut(st, opts, now, gpu_free, cpu_free)
         if drop_late and finish > job.deadline:
             continue
         cuts[job.id] = k

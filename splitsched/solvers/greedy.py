@@ -43,21 +43,8 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
         pending.remove(job)
         st = instance.stages_of(job)
         last = st.num_layers
-        best: tuple[int, int, int, int] | None = None  # (finish, cut, gpu_s, cpu_s)
-        for k in options[job.id]:
-            # a stage that occupies nothing (problem.occupies) starts when ready
-            g = max(gpu_free, job.release) if st.gpu_busy[k] else job.release
-            g_end = g + int(st.a[k])
-            if k < last:
-                ready = job.release if k == 0 else g_end + int(st.h[k])
-                c = max(cpu_free, ready) if st.cpu_busy[k] else ready
-                finish = c + int(st.b[k])
-            else:
-                c, finish = -1, g_end
-            if best is None or finish < best[0]:
-                best = (finish, k, g, c)
-        assert best is not None
-        finish, k, g, c = best
+        finish, k, g, c = earliest_finish_cut(st, options[job.id], job.release, gpu_free,
+                                              cpu_free)
         if drop_late and finish > job.deadline:
             plans[job.id] = JobPlan(job=job.id, cut=None)
             continue
@@ -69,6 +56,35 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
                                 cpu_start=c if k < last else None)
     return Schedule(instance_id=instance.id, solver=solver,
                     plans=tuple(plans[j.id] for j in instance.jobs))
+
+
+def earliest_finish_cut(st: StageTable, options: list[int], ready: int, gpu_free: int,
+                        cpu_free: int) -> tuple[int, int, int, int]:
+    """The cut of ``options`` that ends the job earliest: ``(finish, cut, gpu_s, cpu_s)``.
+
+    The job is ready at ``ready``; the GPU and CPU are free from ``gpu_free``
+    and ``cpu_free`` (us). Each stage starts as early as it can; a stage that
+    occupies nothing (:func:`splitsched.problem.occupies`) starts when ready.
+    ``cpu_s`` is -1 for the GPU-only cut. Ties keep the first option. The one
+    cut rule of list scheduling (the ``edf-*`` / ``fifo-*`` rules, and the
+    online greedy policies).
+    """
+    last = st.num_layers
+    best: tuple[int, int, int, int] | None = None
+    for k in options:
+        g = max(gpu_free, ready) if st.gpu_busy[k] else ready
+        g_end = g + int(st.a[k])
+        if k < last:
+            cpu_ready = ready if k == 0 else g_end + int(st.h[k])
+            c = max(cpu_free, cpu_ready) if st.cpu_busy[k] else cpu_ready
+            finish = c + int(st.b[k])
+        else:
+            c, finish = -1, g_end
+        if best is None or finish < best[0]:
+            best = (finish, k, g, c)
+    if best is None:
+        raise ValueError("no cut to choose from")
+    return best
 
 
 def _first_free(uses: tuple[bool, bool], gpu_free: int, cpu_free: int) -> int:
