@@ -1,6 +1,6 @@
 """``evaluate(instance, schedule)``: the single source of truth.
 
-Checks every rule of the problem (DESIGN section 1) and computes the metrics
+Checks every rule of the problem (``docs/design.md``, "The problem") and computes the metrics
 that results report. No solver's own objective is ever reported without
 passing through here. :func:`job_table` spells the same answer out per job
 (cut, stage starts and ends, hand-off, completion, lateness), for people.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from splitsched.problem import CPU, GPU, Instance, Schedule
+from splitsched.problem import CPU, GPU, Instance, Schedule, occupies
 
 # JobRow.outcome values.
 ON_TIME = "on_time"
@@ -65,7 +65,7 @@ class Evaluation:
 
 
 def _check_overlaps(stages: list[Stage], processor: str, violations: list[str]) -> None:
-    busy = sorted((s for s in stages if s.processor == processor and s.end > s.start),
+    busy = sorted((s for s in stages if s.processor == processor and occupies(s.end - s.start)),
                   key=lambda s: (s.start, s.end))
     for prev, cur in itertools.pairwise(busy):
         if cur.start < prev.end:

@@ -98,26 +98,26 @@ def weight_pairs(weights: dict[str, int] | None) -> tuple[tuple[str, int], ...]:
 def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
     if params.scenario not in SCENARIOS:
         known = ", ".join(SCENARIOS)
-        raise InputError(None, "--scenario",
+        raise InputError(None, "scenario",
                          f"unknown scenario {params.scenario!r}; choose from {known}")
     if params.jobs < 1:
-        raise InputError(None, "--jobs", f"must be >= 1, got {params.jobs}")
+        raise InputError(None, "jobs", f"must be >= 1, got {params.jobs}")
     if not params.load > 0:
-        raise InputError(None, "--load", f"must be > 0, got {params.load}")
+        raise InputError(None, "load", f"must be > 0, got {params.load}")
     if params.slack is not None and not params.slack >= 1:
-        raise InputError(None, "--slack", f"must be >= 1, got {params.slack}")
+        raise InputError(None, "slack", f"must be >= 1, got {params.slack}")
     if not params.models:
-        raise InputError(None, "--models", "needs at least one model")
+        raise InputError(None, "models", "needs at least one model")
     for m in params.models:
         if m not in networks:
-            raise InputError(None, "--models", f"device {params.device!r} has no network {m!r}; "
+            raise InputError(None, "models", f"device {params.device!r} has no network {m!r}; "
                              f"it has: {', '.join(sorted(networks))}")
     for m, w in params.weights:
         if m not in params.models:
-            raise InputError(None, "--weights", f"network {m!r} is not in the model mix "
+            raise InputError(None, "weights", f"network {m!r} is not in the model mix "
                              f"({', '.join(params.models)})")
         if isinstance(w, bool) or not isinstance(w, int) or w < 1:
-            raise InputError(None, "--weights", f"weight of {m!r} must be an integer >= 1, "
+            raise InputError(None, "weights", f"weight of {m!r} must be an integer >= 1, "
                              f"got {w!r}")
 
 

@@ -26,6 +26,19 @@ CPU = "cpu"
 PROCESSORS = (GPU, CPU)
 
 
+def occupies(duration: int) -> bool:
+    """Whether a stage of ``duration`` microseconds occupies its processor.
+
+    The one statement of the rule (``docs/design.md``, "Zero-length stages"):
+    a zero-length stage occupies nothing. It may sit anywhere at or after its
+    ready time, overlaps no other stage and delays none; ``evaluate``,
+    the earliest-start routine, the greedy rules, the DP, the models'
+    ``*_busy_cuts`` and replay's dispatch all read it from here
+    (``StageTable.gpu_busy`` / ``cpu_busy`` for whole tables).
+    """
+    return duration > 0
+
+
 def _frozen_mapping(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(data or {}))
 
@@ -53,6 +66,16 @@ class StageTable:
     def total(self, k: int) -> int:
         """Isolated latency of cut k: a(k) + h(k) + b(k)."""
         return int(self.a[k] + self.h[k] + self.b[k])
+
+    @cached_property
+    def gpu_busy(self) -> np.ndarray:
+        """Per cut: does its GPU stage occupy the GPU (``a(k) > 0``, see :func:`occupies`)?"""
+        return self.a > 0
+
+    @cached_property
+    def cpu_busy(self) -> np.ndarray:
+        """Per cut: does its CPU stage occupy the CPU (``b(k) > 0``, see :func:`occupies`)?"""
+        return self.b > 0
 
     @cached_property
     def isolated(self) -> np.ndarray:
@@ -150,6 +173,14 @@ class Job:
             raise ValueError(f"job {self.id!r}: deadline must be >= release")
         if self.weight <= 0:
             raise ValueError(f"job {self.id!r}: weight must be > 0")
+
+
+def edf_key(job: Job) -> tuple[int, int, str]:
+    """Earliest-deadline-first order with its tie-breaks: deadline, then release, then id.
+
+    The one EDF order of the project (the greedy ``edf-*`` rules, the DP).
+    """
+    return (job.deadline, job.release, job.id)
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,11 @@ from splitsched.io import (
     read_json,
     sha256_of,
 )
-from splitsched.profiles.store import REPO_ROOT, load_device
+from splitsched.paths import INSTANCES_DIR
+from splitsched.profiles.store import load_device
 
-SPEC_FILE = REPO_ROOT / "instances" / "sets.toml"
-SETS_DIR = REPO_ROOT / "instances" / "sets"
+SPEC_FILE = INSTANCES_DIR / "sets.toml"
+SETS_DIR = INSTANCES_DIR / "sets"
 
 
 _LIBRARY = re.compile(r"v[0-9]+")

@@ -6,7 +6,7 @@ calls it (solvers sit below this module; ``docs/design.md`` draws the layers).
 What it does, in order:
 
 1. For a solver registered with ``uses_warm_start`` and no ``warm_start``
-   given, it computes one: the first of :data:`WARM_START_SOLVERS` that
+   given, it computes one: the first of ``HarnessSettings.warm_start_solvers`` that
    returns a feasible schedule, called directly (not through ``solve``), with
    the whole time limit, evaluated once. Jobs it has late are dropped, so the
    solver receives a schedule whose kept jobs are all on time.
@@ -35,12 +35,28 @@ from splitsched.problem import Instance, JobPlan, Schedule
 from splitsched.solvers.base import SolverInfo, SolverOutput, SolveStatus, get_solver
 from splitsched.solvers.exact import check_claims
 
-# Solvers tried, in order, for a warm start (both are fast and never fail on a valid
-# instance; the second is a safety net).
-WARM_START_SOLVERS = ("dp-edf", "edf-greedy-cut")
-# A solver is not started with less than this share of its limit left after the warm
-# start: the warm start is then the answer (status timeout).
-MIN_SOLVER_SHARE = 0.02
+
+@dataclass(frozen=True)
+class HarnessSettings:
+    """Tuning of the harness (recorded in every run's stats as ``harness_settings``).
+
+    Attributes
+    ----------
+    warm_start_solvers:
+        Solvers tried, in order, for a warm start. Default ``("dp-edf",
+        "edf-greedy-cut")``: both are fast and never fail on a valid instance;
+        the second is a safety net.
+    min_solver_share:
+        A solver is not started with less than this share of its limit left
+        after the warm start; the warm start is then the answer (status
+        ``timeout``). Default 0.02.
+    """
+
+    warm_start_solvers: tuple[str, ...] = ("dp-edf", "edf-greedy-cut")
+    min_solver_share: float = 0.02
+
+
+DEFAULT_HARNESS_SETTINGS = HarnessSettings()
 
 
 def time_tolerance_s(time_limit_s: float) -> float:
@@ -124,12 +140,15 @@ def _on_time_only(schedule: Schedule, ev: Evaluation) -> Schedule:
     return dataclasses.replace(schedule, plans=plans)
 
 
-def compute_warm_start(instance: Instance, time_limit_s: float, seed: int) -> WarmStart:
+def compute_warm_start(instance: Instance, time_limit_s: float, seed: int,
+                       solvers: tuple[str, ...] = DEFAULT_HARNESS_SETTINGS.warm_start_solvers
+                       ) -> WarmStart:
     """The warm start the harness gives a solver (see the module docstring).
 
-    Raises nothing: if every warm-start solver fails, every job is dropped.
+    ``solvers`` are tried in order. Raises nothing: if every one fails,
+    every job is dropped.
     """
-    for name in WARM_START_SOLVERS:
+    for name in solvers:
         try:
             out = get_solver(name).fn(instance, time_limit_s=time_limit_s, seed=seed, threads=1)
         except Exception:  # a broken warm start only costs the start
@@ -147,6 +166,23 @@ def compute_warm_start(instance: Instance, time_limit_s: float, seed: int) -> Wa
     return WarmStart(dropped, instance.total_weight, "none")
 
 
+def stamp_schedule(schedule: Schedule, *, instance_sha256: str, status: str,
+                   bound: float | None, runtime_s: float | None, time_limit_s: float,
+                   seed: int, threads: int) -> Schedule:
+    """``schedule`` as written to a file: the instance's hash and the run's facts in ``meta``.
+
+    The one stamp of a solved schedule (``splitsched solve -o`` and every
+    schedule of a ``bench`` run directory): ``meta`` keeps what the schedule
+    already had and sets ``status``, ``bound`` (weighted misses, or None),
+    ``runtime_s`` (seconds, or None when unknown), ``time_limit_s``, ``seed``
+    and ``threads``.
+    """
+    meta = {**dict(schedule.meta), "status": str(status), "bound": bound,
+            "runtime_s": runtime_s, "time_limit_s": time_limit_s, "seed": seed,
+            "threads": threads}
+    return dataclasses.replace(schedule, instance_sha256=instance_sha256, meta=meta)
+
+
 def _error(solver: str, t0: float, stats: dict[str, Any]) -> SolveResult:
     return SolveResult(solver=solver, schedule=None, status=SolveStatus.ERROR,
                        weighted_misses=None, bound=None,
@@ -162,7 +198,8 @@ def _call(info: SolverInfo, instance: Instance, limit: float, seed: int, threads
 
 
 def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: int = 0,
-          threads: int = 1, warm_start: WarmStart | None = None) -> SolveResult:
+          threads: int = 1, warm_start: WarmStart | None = None,
+          settings: HarnessSettings = DEFAULT_HARNESS_SETTINGS) -> SolveResult:
     """Run a registered solver; evaluate and check its answer.
 
     Parameters
@@ -178,6 +215,8 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
     warm_start:
         A ready warm start (e.g. shared by several exact runs); computed when
         the solver uses one and none is given.
+    settings:
+        The harness's tuning (:class:`HarnessSettings`).
 
     Returns
     -------
@@ -198,15 +237,17 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     t0 = time.perf_counter()
-    stats: dict[str, Any] = {}
+    stats: dict[str, Any] = {"harness_settings": {
+        "warm_start_solvers": list(settings.warm_start_solvers),
+        "min_solver_share": settings.min_solver_share}}
     try:
         warm = warm_start
         if info.uses_warm_start and warm is None:
-            warm = compute_warm_start(instance, time_limit_s, seed)
+            warm = compute_warm_start(instance, time_limit_s, seed, settings.warm_start_solvers)
         if warm is not None:
             stats |= {"warm_start": warm.source, "warm_start_misses": warm.weighted_misses}
         left = time_limit_s - (time.perf_counter() - t0)
-        if warm is not None and left < MIN_SOLVER_SHARE * time_limit_s:
+        if warm is not None and left < settings.min_solver_share * time_limit_s:
             out = SolverOutput(schedule=warm.schedule, status=SolveStatus.TIMEOUT,
                                stats={"note": "no time left after the warm start"})
         else:

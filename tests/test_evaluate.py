@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from _builders import counterexample_edf, two_layer
-
 from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Job, JobPlan, Schedule
+from tests.helpers.builders import edf_counterexample, two_layer
 
 
 def sched(inst: Instance, *plans: JobPlan) -> Schedule:
@@ -13,7 +12,7 @@ def sched(inst: Instance, *plans: JobPlan) -> Schedule:
 
 
 def test_counterexample_a_then_b_misses_b() -> None:
-    inst = counterexample_edf()
+    inst = edf_counterexample()
     # A first on both processors: A gpu [0,5), cpu [5,6); B gpu [5,6), cpu [6,11) > 8.
     ev = evaluate(inst, sched(inst, JobPlan("A", 1, 0, 5), JobPlan("B", 1, 5, 6)))
     assert ev.feasible, ev.violations
@@ -24,7 +23,7 @@ def test_counterexample_a_then_b_misses_b() -> None:
 
 
 def test_counterexample_b_then_a_meets_both() -> None:
-    inst = counterexample_edf()
+    inst = edf_counterexample()
     # B gpu [0,1), cpu [1,6) <= 8; A gpu [1,6), cpu [6,7) <= 7.
     ev = evaluate(inst, sched(inst, JobPlan("A", 1, 1, 6), JobPlan("B", 1, 0, 1)))
     assert ev.feasible, ev.violations

@@ -7,11 +7,11 @@ import math
 from pathlib import Path
 
 import pytest
-from _builders import two_layer
 
 from splitsched.generate import GeneratorParams, describe, generate_instance
 from splitsched.io import InputError, dumps, instance_to_dict, read_json
 from splitsched.sets import SETS_DIR, build_set, load_specs, verify_set
+from tests.helpers.builders import two_layer
 
 NETS = {"g": two_layer("g", gpu=(10, 10), cpu=(40, 40), handoff=3),
         "c": two_layer("c", gpu=(50, 50), cpu=(5, 5), handoff=2)}
@@ -64,11 +64,11 @@ def test_periodic_rules() -> None:
 
 
 def test_bad_parameters() -> None:
-    with pytest.raises(InputError, match="--models"):
+    with pytest.raises(InputError, match="models"):
         generate_instance(params(models=("nope",)), NETS)
-    with pytest.raises(InputError, match="--load"):
+    with pytest.raises(InputError, match="load"):
         generate_instance(params(load=-1.0), NETS)
-    with pytest.raises(InputError, match="--scenario"):
+    with pytest.raises(InputError, match="scenario"):
         generate_instance(params(scenario="bursty"), NETS)
 
 
@@ -128,7 +128,7 @@ def test_dropping_a_weighted_job_costs_its_weight() -> None:
 
 
 def test_bad_weights() -> None:
-    with pytest.raises(InputError, match=r"--weights.*not in the model mix"):
+    with pytest.raises(InputError, match=r"weights.*not in the model mix"):
         generate_instance(params(weights=(("nope", 3),)), NETS)
-    with pytest.raises(InputError, match=r"--weights.*integer >= 1"):
+    with pytest.raises(InputError, match=r"weights.*integer >= 1"):
         generate_instance(params(weights=(("g", 0),)), NETS)

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from _builders import counterexample_edf
 
 from splitsched.io import (
     InputError,
@@ -18,10 +17,11 @@ from splitsched.io import (
     write_schedule,
 )
 from splitsched.problem import JobPlan, Schedule
+from tests.helpers.builders import edf_counterexample
 
 
 def test_instance_round_trip(tmp_path: Path) -> None:
-    inst = counterexample_edf()
+    inst = edf_counterexample()
     path = tmp_path / "i.json"
     write_instance(inst, path)
     back = read_instance(path)
@@ -38,7 +38,7 @@ def test_schedule_round_trip(tmp_path: Path) -> None:
 
 
 def _broken(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
-    data = instance_to_dict(counterexample_edf())
+    data = instance_to_dict(edf_counterexample())
     mutate(data)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))

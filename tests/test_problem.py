@@ -1,4 +1,4 @@
-"""Stage tables: the per-cut arithmetic of DESIGN section 1."""
+"""Stage tables: the per-cut arithmetic of docs/design.md "The problem"; rules with one home."""
 
 from __future__ import annotations
 
@@ -52,3 +52,21 @@ def test_job_and_instance_rules() -> None:
         Instance(id="i", networks=(net,), jobs=(Job("j", "m", 0, 5),))
     with pytest.raises(ValueError, match="duplicate job"):
         Instance(id="i", networks=(net,), jobs=(Job("j", "n", 0, 5), Job("j", "n", 0, 5)))
+
+
+def test_zero_length_stages_occupy_nothing() -> None:
+    """problem.occupies is the one statement of the rule; the stage table's masks agree."""
+    from splitsched.problem import occupies
+
+    assert not occupies(0) and occupies(1)
+    net = Network("z", ("l1", "l2"), gpu_us=(0, 4), cpu_us=(3, 0), handoff_us=(0, 2, 0))
+    st = net.stages  # a = [0, 0, 4], b = [3, 0, 0]
+    assert st.gpu_busy.tolist() == [False, False, True]
+    assert st.cpu_busy.tolist() == [True, False, False]
+
+
+def test_edf_key_orders_by_deadline_then_release_then_id() -> None:
+    from splitsched.problem import edf_key
+
+    jobs = [Job("b", "n", 5, 10), Job("a", "n", 5, 10), Job("c", "n", 0, 10), Job("d", "n", 9, 9)]
+    assert [j.id for j in sorted(jobs, key=edf_key)] == ["d", "c", "a", "b"]

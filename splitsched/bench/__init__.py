@@ -4,5 +4,5 @@
 record per finished run to ``RUN_DIR/runs.jsonl``; ``certify`` turns records
 into per-instance best-known values, proven bounds and consistency flags;
 ``tables``, ``plots`` and ``html`` build the report. The CLI commands
-``bench`` and ``report`` live in ``bench.cli``.
+``bench`` and ``report`` live in ``splitsched.cli.bench``.
 """

@@ -29,6 +29,7 @@ from splitsched.io import (
     schedule_to_dict,
 )
 from splitsched.problem import Instance
+from splitsched.solve import stamp_schedule
 
 SCHEDULES_DIR = "schedules"
 INSTANCES_DIR = "instances"
@@ -129,10 +130,10 @@ def build_record(entry: SetEntry, spec: dict[str, Any], raw: dict[str, Any], run
         spath = schedule_path(run_dir, entry.id, solver, seed, limit, threads)
         try:
             sched = schedule_from_dict(sched_dict)
-            sched_dict = {**schedule_to_dict(sched), "instance_sha256": entry.sha256,
-                          "meta": {**dict(sched.meta), "status": status,
-                                   "bound": raw.get("bound"), "seed": seed,
-                                   "time_limit_s": limit, "threads": threads}}
+            sched_dict = schedule_to_dict(stamp_schedule(
+                sched, instance_sha256=entry.sha256, status=status, bound=raw.get("bound"),
+                runtime_s=raw.get("runtime_s"), time_limit_s=limit, seed=seed,
+                threads=threads))
             atomic_write_text(spath, dumps(sched_dict))
             sched = read_schedule(spath)
             check_schedule_matches(instance, sched, spath)

@@ -60,7 +60,7 @@ def _gantt_input(run_dir: Path, cert: Certification, instance_id: str | None,
     if instance_id is not None:
         shas = [c.sha256 for c in cert.instances.values() if c.instance_id == instance_id]
         if not shas:
-            raise InputError(None, "--gantt-instance", f"no runs of instance {instance_id!r}")
+            raise InputError(None, "gantt_instance", f"no runs of instance {instance_id!r}")
         sha: str | None = shas[0]
     else:
         sha = choose_gantt_instance(cert)

@@ -48,7 +48,7 @@ def resolve_set(name_or_dir: str) -> Path:
     known = sorted(str(m.parent.relative_to(SETS_DIR)) for m in SETS_DIR.rglob(MANIFEST))
     libraries = sorted({k.split("/", 1)[0] for k in known if "/" in k})
     whole = f"; whole libraries: {', '.join(libraries)}" if libraries else ""
-    raise InputError(None, "--set", f"no directory {name_or_dir!r} and no named set of that "
+    raise InputError(None, "set_ref", f"no directory {name_or_dir!r} and no named set of that "
                      f"name (known sets: {', '.join(known) or 'none'}{whole})")
 
 
@@ -123,7 +123,7 @@ def load_sets(refs: str) -> list[SetEntry]:
         if ref:
             entries += load_set(resolve_set(ref))
     if not entries:
-        raise InputError(None, "--set", "no set given")
+        raise InputError(None, "set_ref", "no set given")
     _check_unique_ids(entries)
     return entries
 

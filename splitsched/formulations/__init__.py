@@ -33,7 +33,7 @@ class JobWindow:
         and both (0 < k < L, the only ones with a hand-off lag).
     gpu_busy_cuts, cpu_busy_cuts:
         Those with a GPU (CPU) stage of positive length: only such stages can
-        overlap another one (``evaluate`` ignores zero-length stages).
+        overlap another one (:func:`splitsched.problem.occupies`).
     gpu_start_hi:
         Latest GPU start over ``gpu_cuts``: ``max d - a - h - b``.
     gpu_end_hi:
@@ -89,8 +89,8 @@ def job_window(instance: Instance, index: int) -> JobWindow:
     gpu = tuple(k for k in cuts if k > 0)
     cpu = tuple(k for k in cuts if k < last)
     split = tuple(k for k in cuts if 0 < k < last)
-    gpu_busy = tuple(k for k in gpu if st.a[k] > 0)
-    cpu_busy = tuple(k for k in cpu if st.b[k] > 0)
+    gpu_busy = tuple(k for k in gpu if st.gpu_busy[k])  # problem.occupies
+    cpu_busy = tuple(k for k in cpu if st.cpu_busy[k])
 
     def hi(values: list[int]) -> int:
         return max(values, default=r)

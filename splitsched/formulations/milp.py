@@ -198,12 +198,32 @@ def _add_pair(model: MilpModel, side: _Side, p: JobWindow, q: JobWindow) -> None
     model.big_m[f"{side.tag}B_{i}_{j}"] = m_ji
 
 
-ENERGY_ROWS_PER_JOB = 2  # per processor: keep at most this many energy rows per job
-ENERGY_NONZEROS_PER_JOB = 600  # per processor: and at most this many coefficients per job
+@dataclass(frozen=True)
+class MilpSettings:
+    """Tuning of the MILP model (every ``milp-*`` backend reads it; recorded in run stats).
+
+    Attributes
+    ----------
+    settings:
+        Whether and how many energy rows to add (:class:`MilpSettings`). Default True.
+    energy_rows_per_job:
+        Per processor, keep at most this many energy rows per job. Default 2.
+    energy_nonzeros_per_job:
+        Per processor, and at most this many coefficients per job. Default 600
+        (commit 031ada6: the n = 80 model went from 2.9M to 180k nonzeros, its
+        build from 3.3 s to 0.5 s, and CBC began to honour its time limit).
+    """
+
+    energy_rows: bool = True
+    energy_rows_per_job: int = 2
+    energy_nonzeros_per_job: int = 600
+
+
+DEFAULT_MILP_SETTINGS = MilpSettings()
 
 
 def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, int, int]],
-                 lows: set[int], highs: set[int]) -> None:
+                 lows: set[int], highs: set[int], settings: MilpSettings) -> None:
     """Add the most overloaded energy rows over stages ``(job, cut, length, lo, hi)``.
 
     Every stage of (job, cut) lies in [lo, hi]. Candidate intervals pair one
@@ -213,8 +233,8 @@ def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, in
     side fits (never binding) or that hold one job are left out. Of the rest,
     those with the largest overload (the most work declared per unit of
     interval when every inside job takes its longest cut) are kept, within
-    ``ENERGY_ROWS_PER_JOB`` rows and ``ENERGY_NONZEROS_PER_JOB`` coefficients
-    per job: dense rows over long intervals would otherwise make the model
+    ``settings.energy_rows_per_job`` rows and ``settings.energy_nonzeros_per_job``
+    coefficients per job: dense rows over long intervals would otherwise make the model
     cubic in size and slow every backend (any subset of valid rows is valid).
     """
     if not items:
@@ -240,8 +260,8 @@ def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, in
                 candidates[lo_in, hi_in] = max(candidates.get((lo_in, hi_in), 0.0),
                                                float(work[r]) / (hi_in - lo_in))
     ranked = sorted(candidates, key=lambda w: (-candidates[w], w))
-    budget_rows = ENERGY_ROWS_PER_JOB * n_jobs
-    budget_nz = ENERGY_NONZEROS_PER_JOB * n_jobs
+    budget_rows = settings.energy_rows_per_job * n_jobs
+    budget_nz = settings.energy_nonzeros_per_job * n_jobs
     for n, (t1, t2) in enumerate(ranked[:budget_rows]):
         members = np.flatnonzero((lo >= t1) & (hi <= t2))
         if len(members) > budget_nz:
@@ -251,15 +271,16 @@ def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, in
                                       for i in members}, upper=float(t2 - t1))
 
 
-def build_milp(instance: Instance, *, energy_rows: bool = True) -> MilpModel:
+def build_milp(instance: Instance, *,
+               settings: MilpSettings = DEFAULT_MILP_SETTINGS) -> MilpModel:
     """Build the solver-neutral MILP of ``instance``.
 
     Parameters
     ----------
     instance:
         The problem.
-    energy_rows:
-        Add the interval energy inequalities (valid, tightening).
+    settings:
+        Whether and how many energy rows to add (:class:`MilpSettings`).
 
     Returns
     -------
@@ -284,7 +305,7 @@ def build_milp(instance: Instance, *, energy_rows: bool = True) -> MilpModel:
                 _add_pair(model, gpu, p, q)
             if cpu_windows_overlap(p, q):
                 _add_pair(model, cpu, p, q)
-    if energy_rows:
+    if settings.energy_rows:
         gpu_items = [(w.index, k, w.a(k), w.release, w.deadline - w.h(k) - w.b(k))
                      for w in live for k in w.gpu_busy_cuts]
         cpu_items = [(w.index, k, w.b(k), w.release + w.a(k) + w.h(k), w.deadline)
@@ -292,7 +313,7 @@ def build_milp(instance: Instance, *, energy_rows: bool = True) -> MilpModel:
         busy_g = [w for w in live if w.gpu_busy_cuts]
         busy_c = [w for w in live if w.cpu_busy_cuts]
         _energy_rows(model, "g", gpu_items, {w.release for w in busy_g},
-                     {w.gpu_end_hi for w in busy_g})
+                     {w.gpu_end_hi for w in busy_g}, settings)
         _energy_rows(model, "c", cpu_items, {w.cpu_busy_start_lo for w in busy_c},
-                     {w.deadline for w in busy_c})
+                     {w.deadline for w in busy_c}, settings)
     return model

@@ -1,6 +1,6 @@
 """The event-driven online run: jobs revealed at release, decisions as they come.
 
-Rules (the problem's, DESIGN section 1, executed in time order):
+Rules (the problem's, docs/design.md "The problem", executed in time order):
 
 * a job is unknown before its release; at its release it becomes *pending*;
 * events are releases, stage completions, hand-off completions and wake-ups a

@@ -90,7 +90,7 @@ def predict(plan: Plan, state: OnlineState) -> Prediction:
     completion: dict[str, int] = {}
     # zero-length GPU stages end when they start: now
     for jid, k in plan.cuts.items():
-        if jid not in committed and k > 0 and int(state.stages_of(jobs[jid]).a[k]) == 0:
+        if jid not in committed and k > 0 and not state.stages_of(jobs[jid]).gpu_busy[k]:
             gpu_end[jid] = now
     t = state.free_at(GPU)
     for jid in plan.gpu_order:
@@ -111,7 +111,7 @@ def predict(plan: Plan, state: OnlineState) -> Prediction:
 
     for jid, k in plan.cuts.items():  # zero-length CPU stages: done when ready
         st = state.stages_of(jobs[jid])
-        if k < st.num_layers and int(st.b[k]) == 0:
+        if k < st.num_layers and not st.cpu_busy[k]:
             completion[jid] = ready(jid)
     t = state.free_at(CPU)
     for jid in plan.cpu_order:

@@ -32,7 +32,17 @@ from typing import Any
 
 from splitsched.online.plan import Plan, Prediction, dispatch, prune, sync
 from splitsched.online.state import Decision, OnlineState, Policy, Start
-from splitsched.problem import CPU, GPU, Instance, Job, Network, Schedule, StageTable
+from splitsched.problem import (
+    CPU,
+    GPU,
+    Instance,
+    Job,
+    Network,
+    Schedule,
+    StageTable,
+    edf_key,
+)
+from splitsched.solvers.greedy import earliest_finish_cut
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,7 @@ Priority = Callable[[Job], tuple[int, int, str]]
 CutChoice = Callable[[StageTable], list[int]]
 
 
-def _edf(job: Job) -> tuple[int, int, str]:
-    return (job.deadline, job.release, job.id)
+_edf = edf_key  # the one EDF order (problem.edf_key)
 
 
 def _fifo(job: Job) -> tuple[int, int, str]:
@@ -154,20 +163,7 @@ def list_plan(state: OnlineState, priority: Priority, choices: CutChoice,
             cpu_starts.append((s, seq, job.id))
             continue
         last = st.num_layers
-        best: tuple[int, int, int, int] | None = None
-        for k in opts:
-            g = now if st.a[k] == 0 else max(gpu_free, now)
-            g_end = g + int(st.a[k])
-            if k < last:
-                rdy = now if k == 0 else g_end + int(st.h[k])
-                c = rdy if st.b[k] == 0 else max(cpu_free, rdy)
-                finish = c + int(st.b[k])
-            else:
-                c, finish = -1, g_end
-            if best is None or finish < best[0]:
-                best = (finish, k, g, c)
-        assert best is not None
-        finish, k, g, c = best
+        finish, k, g, c = earliest_finish_cut(st, opts, now, gpu_free, cpu_free)
         if drop_late and finish > job.deadline:
             continue
         cuts[job.id] = k
@@ -408,7 +404,7 @@ class ReplanPolicy:
         return plan_from_schedule(out.schedule, kind, state)
 
     def _propose_dp(self, state: OnlineState, lower_bound: int) -> Plan | None:
-        from splitsched.solvers.dp import BEAM, edf_key, run_dp
+        from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, run_dp
 
         sub, kind = self._builder.build(state, blockers=False)
         if not sub.jobs:
@@ -422,7 +418,7 @@ class ReplanPolicy:
         run = run_dp(sub, jobs, lower_bound=lower_bound, deadline=deadline, free=free)
         if not run.complete:
             self.counts["timeouts"] += 1
-            beam = run_dp(sub, jobs, beam=BEAM, free=free)
+            beam = run_dp(sub, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free)
             if beam.accepted_weight > run.accepted_weight:
                 run = beam
         cuts: dict[str, int] = {c.job.id: c.cut for c in state.committed}

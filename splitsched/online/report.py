@@ -15,28 +15,16 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from splitsched.io import atomic_write_text
 from splitsched.online.records import read_records
-
-
-def _save(fig: Figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
+from splitsched.plot import ecdf, save_png, series_by_solver
 
 
 def _fmt(v: Any) -> str:
@@ -104,40 +92,25 @@ def load_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _by_load_plot(rows: list[dict[str, Any]], key: str, ylabel: str, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    pols = sorted({r["policy"] for r in rows})
-    for i, pol in enumerate(pols):
-        pts = [(r["load"], r[key]) for r in rows if r["policy"] == pol and r[key] is not None]
-        if pts:
-            xs, ys = zip(*sorted(pts), strict=True)
-            ax.plot(xs, ys, marker="os^Dv<>px*h"[i % 11], label=pol,
-                    linestyle="--" if pol == "static" else "-")
-    ax.set_xlabel("offered load (generator parameter)")
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    _save(fig, path)
+    points: dict[str, dict[float, list[float]]] = {}
+    for pol in sorted({r["policy"] for r in rows}):
+        points[pol] = {float(r["load"]): [float(r[key])] for r in rows
+                       if r["policy"] == pol and r[key] is not None}
+    fig = Figure(figsize=(7, 4.5))
+    series_by_solver(points, xlabel="offered load (generator parameter)", ylabel=ylabel,
+                     dashed=("static",), ax=fig.add_subplot())
+    save_png(fig, path)
 
 
 def _latency_plot(records: list[dict[str, Any]], path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
     by: dict[str, list[float]] = defaultdict(list)
     for r in records:
         if r.get("kind") == "online" and r.get("status") == "ok":
             by[r["policy"]].extend(r.get("latency_us") or [])
-    for pol in sorted(by):
-        lat = np.sort(np.asarray(by[pol], dtype=float))
-        if lat.size:
-            ax.step(np.maximum(lat, 1.0), np.arange(1, lat.size + 1) / lat.size, where="post",
-                    label=f"{pol} (n={lat.size})")
-    ax.set_xscale("log")
-    ax.set_xlabel("decision latency (us, wall clock)")
-    ax.set_ylabel("share of decisions <= x")
-    ax.axvline(1000, color="grey", linewidth=0.8, linestyle=":")
-    ax.axvline(10000, color="grey", linewidth=0.8, linestyle=":")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    _save(fig, path)
+    fig = Figure(figsize=(7, 4.5))
+    ecdf({pol: by[pol] for pol in sorted(by)}, xlabel="decision latency (us, wall clock)",
+         ylabel="share of decisions <= x", marks=(1000, 10000), ax=fig.add_subplot())
+    save_png(fig, path)
 
 
 POLICY_COLS = ["policy", "runs", "errors", "mean_miss_rate", "mean_regret", "max_regret",

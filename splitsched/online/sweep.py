@@ -93,18 +93,18 @@ class OnlineConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
-        """Refuse bad options (InputError naming the option)."""
+        """Refuse bad settings (InputError naming the parameter; the CLI maps it to its flag)."""
         if not self.policies:
-            raise InputError(None, "--policies", "no policy given")
+            raise InputError(None, "policies", "no policy given")
         if not self.replan_budget_ms > 0:
-            raise InputError(None, "--replan-budget-ms", f"must be > 0, got "
+            raise InputError(None, "replan_budget_ms", f"must be > 0, got "
                                                          f"{self.replan_budget_ms}")
         if not self.noise_cv >= 0:
-            raise InputError(None, "--noise-cv", f"must be >= 0, got {self.noise_cv}")
+            raise InputError(None, "noise_cv", f"must be >= 0, got {self.noise_cv}")
         if self.runs < 1:
-            raise InputError(None, "--runs", f"must be >= 1, got {self.runs}")
+            raise InputError(None, "runs", f"must be >= 1, got {self.runs}")
         if not self.offline_limit_s > 0:
-            raise InputError(None, "--offline-limit", f"must be > 0, got {self.offline_limit_s}")
+            raise InputError(None, "offline_limit_s", f"must be > 0, got {self.offline_limit_s}")
         from splitsched.online.policies import UnknownPolicyError
         from splitsched.solvers.base import UnknownSolverError, get_solver
 
@@ -112,13 +112,13 @@ class OnlineConfig:
             try:
                 make_policy(name, PolicyOptions(self.replan_budget_ms))
             except UnknownPolicyError as exc:
-                raise InputError(None, "--policy", str(exc)) from None
+                raise InputError(None, "policies", str(exc)) from None
         if self.best_known is None:
             for s in self.offline_solvers:
                 try:
                     get_solver(s)
                 except UnknownSolverError as exc:
-                    raise InputError(None, "--offline", str(exc)) from None
+                    raise InputError(None, "offline_solvers", str(exc)) from None
         elif not Path(self.best_known).is_file():
             raise InputError(self.best_known, "(file)", "no such file")
 

@@ -1,4 +1,5 @@
-"""The error every profile importer raises on bad input: file, line, field and reason.
+"""The error every profile importer raises on bad input: file, line, field and reason,
+and the one reading of a time field (:func:`parse_time_us`).
 
 :class:`ProfileImportError` is both an :class:`~splitsched.io.InputError` (so the
 CLI turns it into exit status 2 and writes nothing) and a :class:`ValueError`
@@ -7,6 +8,7 @@ CLI turns it into exit status 2 and writes nothing) and a :class:`ValueError`
 
 from __future__ import annotations
 
+import math
 import os
 
 from splitsched.io import InputError
@@ -37,3 +39,23 @@ class ProfileImportError(InputError, ValueError):
         super().__init__(path, where, reason)
         self.line = line
         self.column = field
+
+
+def parse_time_us(path: str | os.PathLike[str] | None, line: int | None, field: str,
+                  text: str) -> float:
+    """A measured time in microseconds from a text field: finite and >= 0.
+
+    Raises
+    ------
+    ProfileImportError
+        ``not a number: 'x'`` or ``must be a finite time >= 0 (us), got 'x'``,
+        naming ``path``, ``line`` and ``field``.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ProfileImportError(path, line, field, f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ProfileImportError(path, line, field,
+                                 f"must be a finite time >= 0 (us), got {text!r}")
+    return value

@@ -532,7 +532,7 @@ def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *, handoff_us
         are needed; a negative ``handoff_us``.
     """
     if handoff_us < 0:
-        raise ProfileImportError(None, None, "--handoff-us", f"must be >= 0, got {handoff_us}")
+        raise ProfileImportError(None, None, "handoff_us", f"must be >= 0, got {handoff_us}")
     _check_roles(cpu, gpu)
     prov = _base_prov(cpu, gpu, handoff_us)
     if not gpu.accelerator_nodes:

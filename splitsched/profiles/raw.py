@@ -18,9 +18,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from splitsched.profiles.errors import ProfileImportError
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from splitsched.paths import REPO_ROOT
+from splitsched.profiles.errors import ProfileImportError, parse_time_us
 
 SOURCE_REPOSITORY = "summerspringwei/DAG-Scheduler"
 SOURCE_COMMIT = "9acc93f"
@@ -105,13 +104,7 @@ def _rows(path: Path, *widths: int, layout: str = "") -> Iterator[tuple[int, lis
 
 
 def _number(path: Path, lineno: int, text: str, column: str = "time") -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ProfileImportError(path, lineno, column, f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ProfileImportError(path, lineno, column,
-                                 f"time must be finite and >= 0: {text!r}")
+    value = parse_time_us(path, lineno, column, text)
     if value == NOT_SUPPORTED_US:
         raise NotSupportedMarker(path, lineno, column,
                                  f"{text} is HOPE's 'not supported on this processor' marker, "

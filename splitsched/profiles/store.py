@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.io import InputError, profile_networks, read_profile
+from splitsched.paths import INSTANCES_DIR
 from splitsched.problem import Network
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def profiles_dir() -> Path:
     env = os.environ.get("SPLITSCHED_PROFILES")
-    return Path(env) if env else REPO_ROOT / "instances" / "profiles"
+    return Path(env) if env else INSTANCES_DIR / "profiles"
 
 
 @dataclass(frozen=True)

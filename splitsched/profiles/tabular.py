@@ -43,14 +43,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from splitsched.problem import Network
-from splitsched.profiles.errors import ProfileImportError
+from splitsched.profiles.errors import ProfileImportError, parse_time_us
 
 STAGE_COLUMNS = {"cut": "cut", "k": "cut", "a_us": "a", "a": "a", "h_us": "h", "h": "h",
                  "b_us": "b", "b": "b"}
@@ -72,14 +71,7 @@ def _time(path: str, lineno: int, column: str, text: str, *, empty_ok: bool = Fa
         if empty_ok:
             return 0.0
         raise ProfileImportError(path, lineno, column, "missing value")
-    try:
-        value = float(text)
-    except ValueError:
-        raise ProfileImportError(path, lineno, column, f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ProfileImportError(path, lineno, column,
-                                 f"must be a finite time >= 0 (us), got {text!r}")
-    return value
+    return parse_time_us(path, lineno, column, text)
 
 
 def _read(path: Path) -> tuple[str, list[str], list[tuple[int, list[str]]], int]:

@@ -2,8 +2,9 @@
 
 ``dispatch`` holds the two dispatch policies once; ``sim`` and
 ``torch_backend`` only say how a stage is run and timed. ``trace`` is the
-record format, ``compare`` the measured-versus-planned report, ``plots`` the
-timeline picture. torch is imported only inside the torch modules' functions.
+record format, ``compare`` the measured-versus-planned report (the timeline
+picture is :func:`splitsched.plot.planned_vs_actual`). torch is imported only
+inside the torch modules' functions.
 """
 
 from splitsched.replay.compare import compare

@@ -27,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from splitsched.problem import CPU, GPU, Instance, Schedule
+from splitsched.problem import CPU, GPU, Instance, Schedule, occupies
 from splitsched.replay.trace import StageRecord
 
 POLICIES = ("order", "time")
@@ -173,13 +173,13 @@ def run_lane(stages: list[PlannedStage], policy: str, runner: StageRunner,
         if st.follows_gpu:
             hand = exchange.wait(st.job)
             ready = max(ready, hand[1])
-        # a planned zero-length stage occupies no lane (as in evaluate): it runs when ready
-        occupies = st.planned_duration > 0
-        not_before = max(free, ready) if occupies else ready
+        # a planned stage that occupies nothing (problem.occupies) runs when ready
+        busy = occupies(st.planned_duration)
+        not_before = max(free, ready) if busy else ready
         if policy == "time":
             not_before = max(not_before, st.planned_start)
         start, end = runner.run_stage(st, not_before)
-        if occupies:
+        if busy:
             free = end
         record(StageRecord(job=st.job, processor=st.processor, cut=st.cut,
                            planned_start=st.planned_start, planned_end=st.planned_end,

@@ -6,11 +6,14 @@ solver is the harness's job (:func:`splitsched.solve.solve`, one layer up).
 """
 
 from splitsched.solvers.base import (
+    SolverInfo,
     SolverOutput,
     SolveStatus,
+    UnknownSolverError,
     get_solver,
     register,
     solver_names,
 )
 
-__all__ = ["SolveStatus", "SolverOutput", "get_solver", "register", "solver_names"]
+__all__ = ["SolveStatus", "SolverInfo", "SolverOutput", "UnknownSolverError", "get_solver",
+           "register", "solver_names"]

@@ -11,6 +11,7 @@ The harness checks both (:func:`splitsched.solvers.exact.check_claims`).
 from __future__ import annotations
 
 import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -21,7 +22,24 @@ from splitsched.solvers.base import SolverOutput, SolveStatus, register
 from splitsched.solvers.exact import misses_bound, remaining, start_plans
 
 NAME = "cpsat"
-TIME_LIMIT_SLACK = 0.95  # FEASIBLE after this share of the limit counts as a timeout
+
+
+@dataclass(frozen=True)
+class CpSatSettings:
+    """Tuning of ``cpsat`` (recorded in run stats).
+
+    Attributes
+    ----------
+    time_limit_slack:
+        CP-SAT's FEASIBLE after this share of its limit is reported as
+        ``timeout`` (the search was cut by the clock), before it as
+        ``feasible``. Default 0.95.
+    """
+
+    time_limit_slack: float = 0.95
+
+
+DEFAULT_CPSAT_SETTINGS = CpSatSettings()
 
 
 def add_hint(cp: CpModel, schedule: Schedule | None) -> None:
@@ -76,8 +94,10 @@ def decode_cp(cp: CpModel, instance: Instance, solver: cp_model.CpSolver) -> Sch
           "hinted with the warm start", exact=True, uses_warm_start=True,
           start_note="the warm start is a full CP-SAT hint")
 def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
-                warm_start: Schedule | None = None) -> SolverOutput:
+                warm_start: Schedule | None = None,
+                settings: CpSatSettings | None = None) -> SolverOutput:
     """Solve with CP-SAT; see the module docstring for statuses and bound."""
+    settings = settings or DEFAULT_CPSAT_SETTINGS
     t_end = time.perf_counter() + time_limit_s
     cp = build_cp(instance)
     add_hint(cp, warm_start)
@@ -90,6 +110,7 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     stats: dict[str, Any] = {
         "cpsat_status": solver.status_name(code), "cpsat_wall_s": solver.wall_time,
         "branches": solver.num_branches, "conflicts": solver.num_conflicts,
+        "settings": asdict(settings),
     }
     if code == cp_model.MODEL_INVALID:
         return SolverOutput(schedule=None, status=SolveStatus.ERROR,
@@ -106,7 +127,7 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: 
               "bound_on_time": solver.best_objective_bound}
     if code == cp_model.OPTIMAL:
         status = SolveStatus.OPTIMAL
-    elif solver.wall_time >= TIME_LIMIT_SLACK * limit:
+    elif solver.wall_time >= settings.time_limit_slack * limit:
         status = SolveStatus.TIMEOUT
     else:
         status = SolveStatus.FEASIBLE

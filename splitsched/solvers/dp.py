@@ -14,7 +14,7 @@ What this implementation assumes, so that "exact" has a precise meaning:
 
 * Both processors run the accepted jobs' stages in EDF order (deadline, then
   release, then id). Within that order the DP is exact; for the real problem
-  it is a heuristic (DESIGN section 1 gives instances where another order, or
+  it is a heuristic (``docs/design.md``, "The problem", gives instances where another order, or
   different orders on the two processors, saves more jobs). Hence its status
   is ``feasible``, never ``optimal``, and it reports no bound.
 * A cut k runs the GPU prefix (layers 1..k) and then the CPU suffix; the
@@ -32,7 +32,7 @@ The answer is the label with the largest ``m``, then the smallest makespan
 ``max(G, C)``; back-pointers (parent label, cut) per job rebuild its cuts, and
 the schedule itself comes from ``earliest_schedule`` in EDF order.
 
-Speed: a first pass keeps only ``BEAM`` labels per stage; its answer is a real
+Speed: a first pass keeps only ``DpSettings.beam`` labels per stage; its answer is a real
 EDF-order schedule, so its weight is a lower bound, and the exact second pass
 discards every label that cannot reach it even if it accepted every later job
 that may still fit. Neither shortcut changes the exact pass's answer.
@@ -41,22 +41,40 @@ that may still fit. Neither shortcut changes the exact pass's answer.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from splitsched.problem import Instance, Job, Schedule, StageTable
+from splitsched.problem import Instance, Job, Schedule, StageTable, edf_key
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "dp-edf"
 DROP = -1  # back-pointer cut code for a dropped job
-BEAM = 64  # labels per stage in the first (heuristic) pass that yields a lower bound
 
 
-def edf_key(job: Job) -> tuple[int, int, str]:
-    """EDF order with its tie-breaks: deadline, then release, then id."""
-    return (job.deadline, job.release, job.id)
+@dataclass(frozen=True)
+class DpSettings:
+    """Tuning of ``dp-edf``: speed only, never the exact pass's answer (recorded in run stats).
+
+    Attributes
+    ----------
+    beam:
+        Labels per stage kept by the first, heuristic pass, whose answer is
+        the lower bound of the exact pass. Default 64.
+    capacity_min_labels:
+        :class:`CapacityBound` is computed only for label sets larger than
+        this (it costs more than it saves on small ones). Default 256.
+    capacity_thresholds:
+        Threshold jobs :class:`CapacityBound` tries per step. Default 12.
+    """
+
+    beam: int = 64
+    capacity_min_labels: int = 256
+    capacity_thresholds: int = 12
+
+
+DEFAULT_DP_SETTINGS = DpSettings()
 
 
 @dataclass(frozen=True)
@@ -163,13 +181,14 @@ def _expand(labels: Labels, job: Job, st: StageTable) -> tuple[Labels, Step]:
     a, h, b = st.a[cuts][None, :], st.h[cuts][None, :], st.b[cuts][None, :]
     k = cuts[None, :]
     g_old, c_old = labels.g[:, None], labels.c[:, None]
-    # A zero-length stage (always so for k = 0 on the GPU and k = L on the CPU)
-    # occupies nothing: it runs when ready and leaves the free time unchanged.
-    gpu_end = np.where(a == 0, r, np.maximum(g_old, r) + a)
-    g_new = np.where(a == 0, g_old, gpu_end)
+    # A stage that occupies nothing (problem.occupies; always so for k = 0 on the GPU
+    # and k = L on the CPU) runs when ready and leaves the free time unchanged.
+    gpu_busy, cpu_busy = st.gpu_busy[cuts][None, :], st.cpu_busy[cuts][None, :]
+    gpu_end = np.where(gpu_busy, np.maximum(g_old, r) + a, r)
+    g_new = np.where(gpu_busy, gpu_end, g_old)
     ready = np.where(k == 0, r, gpu_end + h)
-    cpu_end = np.where(b == 0, ready, np.maximum(c_old, ready) + b)
-    c_new = np.where(b == 0, c_old, cpu_end)
+    cpu_end = np.where(cpu_busy, np.maximum(c_old, ready) + b, ready)
+    c_new = np.where(cpu_busy, cpu_end, c_old)
     finish = np.where(k == last, gpu_end, cpu_end)
     parent_idx, col = np.nonzero(finish <= d)
     n = len(labels)
@@ -198,22 +217,19 @@ def _fit_thresholds(instance: Instance, jobs: list[Job]
     for i, job in enumerate(jobs):
         st = instance.stages_of(job)
         fits = job.release + st.isolated <= job.deadline
-        busy_gpu = fits & (st.a > 0)
+        busy_gpu = fits & st.gpu_busy
         gpu_limit[i] = (job.deadline - int(st.isolated[busy_gpu].min())
                         if busy_gpu.any() else never)
         # cuts that leave the GPU idle (k = 0, or a zero-length GPU stage) need only the CPU
-        idle_gpu = fits & (st.a == 0)
+        idle_gpu = fits & ~st.gpu_busy
         if not idle_gpu.any():
             cpu_limit[i] = never
-        elif (st.b[idle_gpu] == 0).any():
+        elif (~st.cpu_busy[idle_gpu]).any():
             cpu_limit[i] = always  # a cut that occupies neither processor always fits
         else:
             cpu_limit[i] = job.deadline - int(st.b[idle_gpu].min())
     weights = np.array([j.weight for j in jobs], dtype=np.int64)
     return gpu_limit, cpu_limit, weights
-
-
-CAPACITY_MIN_LABELS = 256
 
 
 class CapacityBound:
@@ -229,9 +245,9 @@ class CapacityBound:
     tried and the smallest is kept.
     """
 
-    THRESHOLDS = 12
-
-    def __init__(self, instance: Instance, jobs: list[Job]) -> None:
+    def __init__(self, instance: Instance, jobs: list[Job],
+                 thresholds: int = DEFAULT_DP_SETTINGS.capacity_thresholds) -> None:
+        self.thresholds = thresholds
         work = []
         for job in jobs:
             st = instance.stages_of(job)
@@ -245,7 +261,7 @@ class CapacityBound:
         """Per label (free times g, c), the most weight jobs ``pos..`` can add."""
         n = len(self.work)
         best = np.full(len(g), int(self.weight[pos:].sum()), dtype=np.int64)
-        for t in np.unique(np.linspace(pos, n - 1, self.THRESHOLDS).round().astype(int)):
+        for t in np.unique(np.linspace(pos, n - 1, self.thresholds).round().astype(int)):
             work, weight = self.work[pos:t + 1], self.weight[pos:t + 1]
             order = np.argsort(work / weight, kind="stable")
             cum_p = np.cumsum(work[order])
@@ -265,7 +281,7 @@ class CapacityBound:
 
 def _drop_hopeless(labels: Labels, steps: list[Step], lower_bound: int, gpu_limit: np.ndarray,
                    cpu_limit: np.ndarray, weights: np.ndarray, capacity: CapacityBound,
-                   pos: int) -> tuple[Labels, list[Step]]:
+                   pos: int, capacity_min_labels: int) -> tuple[Labels, list[Step]]:
     """Discard labels that cannot reach ``lower_bound``, by two upper bounds.
 
     One counts every remaining job that may still fit alone; the other is
@@ -275,7 +291,7 @@ def _drop_hopeless(labels: Labels, steps: list[Step], lower_bound: int, gpu_limi
     may_fit = ((labels.g[:, None] <= gpu_limit[None, :])
                | (labels.c[:, None] <= cpu_limit[None, :]))
     extra = may_fit.astype(np.int64) @ weights
-    if len(labels) > CAPACITY_MIN_LABELS:  # worth its cost only on large label sets
+    if len(labels) > capacity_min_labels:  # worth its cost only on large label sets
         extra = np.minimum(extra, capacity.bound(pos, labels.g, labels.c))
     reach = labels.m + extra
     keep = np.flatnonzero(reach >= lower_bound)
@@ -323,7 +339,8 @@ class Run:
 
 def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
            beam: int | None = None, deadline: float = float("inf"),
-           free: tuple[int, int] = (0, 0)) -> Run:
+           free: tuple[int, int] = (0, 0),
+           settings: DpSettings = DEFAULT_DP_SETTINGS) -> Run:
     """Run the label DP over ``jobs`` (already in EDF order).
 
     Parameters
@@ -343,10 +360,12 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
         label ``(0, G, C)``; ``(0, 0)`` is the offline problem. The online
         re-planner (:mod:`splitsched.online`) passes the busy processors'
         expected free times.
+    settings:
+        The capacity bound's tuning (``capacity_*``); ``beam`` is the argument above.
     """
     remaining = sum(j.weight for j in jobs)
     gpu_limit, cpu_limit, weights = _fit_thresholds(instance, jobs)
-    capacity = CapacityBound(instance, jobs)
+    capacity = CapacityBound(instance, jobs, settings.capacity_thresholds)
     labels = Labels(np.zeros(1, dtype=np.int64), np.full(1, free[0], dtype=np.int64),
                     np.full(1, free[1], dtype=np.int64))
     steps: list[Step] = []
@@ -356,7 +375,8 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
             break
         if lower_bound > 0:
             labels, steps = _drop_hopeless(labels, steps, lower_bound, gpu_limit[pos:],
-                                           cpu_limit[pos:], weights[pos:], capacity, pos)
+                                           cpu_limit[pos:], weights[pos:], capacity, pos,
+                                           settings.capacity_min_labels)
         st = instance.stages_of(job)
         remaining -= job.weight
         expanded, step = _expand(labels, job, st)
@@ -390,29 +410,33 @@ def _schedule(instance: Instance, jobs: list[Job], cuts: dict[str, int | None]) 
 
 @register(NAME, "the paper's DP: EDF order, drop or choose a cut per job, Pareto labels "
                 "(m, GPU free, CPU free); exact only within EDF order")
-def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int,
-                 threads: int) -> SolverOutput:
+def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                 settings: DpSettings | None = None) -> SolverOutput:
     """Run the DP; see the module docstring for what it assumes.
 
-    A first pass keeps only ``BEAM`` labels per stage: its answer is a real
+    A first pass keeps only ``settings.beam`` labels per stage: its answer is a real
     EDF-order schedule, so its weight is a lower bound that lets the exact
     second pass discard hopeless labels. Returns status ``feasible``, or
     ``timeout`` when ``time_limit_s`` ran out before the exact pass finished
     (the best schedule found so far is returned). ``stats`` holds
-    ``labels_max`` and ``labels_total`` of the exact pass.
+    ``labels_max`` and ``labels_total`` of the exact pass, and ``settings``
+    (:class:`DpSettings`, default :data:`DEFAULT_DP_SETTINGS`).
     """
+    settings = settings or DEFAULT_DP_SETTINGS
     deadline = time.perf_counter() + time_limit_s
     jobs = sorted(instance.jobs, key=edf_key)
-    first = run_dp(instance, jobs, beam=BEAM, deadline=deadline)
+    first = run_dp(instance, jobs, beam=settings.beam, deadline=deadline, settings=settings)
     can_fit = sum(j.weight for j in jobs
                   if j.release + instance.stages_of(j).best_latency <= j.deadline)
     if first.complete and first.accepted_weight == can_fit:
         exact = first  # every job that can be on time alone is: nothing left to search
     else:
-        exact = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline)
+        exact = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline,
+                       settings=settings)
     best = exact if exact.complete or exact.accepted_weight > first.accepted_weight else first
     stats = {"labels_max": exact.labels_max, "labels_total": exact.labels_total,
-             "accepted_weight": best.accepted_weight, "beam_weight": first.accepted_weight}
+             "accepted_weight": best.accepted_weight, "beam_weight": first.accepted_weight,
+             "settings": asdict(settings)}
     return SolverOutput(schedule=_schedule(instance, jobs, best.cuts),
                         status="feasible" if exact.complete else "timeout",
                         bound=None, stats=stats)

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from splitsched.problem import Instance, Job, JobPlan, Schedule, StageTable
+from splitsched.problem import Instance, Job, JobPlan, Schedule, StageTable, edf_key
 from splitsched.solvers.base import SolverOutput, register
 
 CutChoice = Callable[[StageTable], list[int]]
-
-
-def _edf_key(job: Job) -> tuple[int, int, str]:
-    return (job.deadline, job.release, job.id)
 
 
 def _fifo_key(job: Job) -> tuple[int, int, str]:
@@ -47,32 +43,48 @@ def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tup
         pending.remove(job)
         st = instance.stages_of(job)
         last = st.num_layers
-        best: tuple[int, int, int, int] | None = None  # (finish, cut, gpu_s, cpu_s)
-        for k in options[job.id]:
-            # a zero-length stage occupies nothing: it starts when ready (as in timing.py)
-            g = job.release if st.a[k] == 0 else max(gpu_free, job.release)
-            g_end = g + int(st.a[k])
-            if k < last:
-                ready = job.release if k == 0 else g_end + int(st.h[k])
-                c = ready if st.b[k] == 0 else max(cpu_free, ready)
-                finish = c + int(st.b[k])
-            else:
-                c, finish = -1, g_end
-            if best is None or finish < best[0]:
-                best = (finish, k, g, c)
-        assert best is not None
-        finish, k, g, c = best
+        finish, k, g, c = earliest_finish_cut(st, options[job.id], job.release, gpu_free,
+                                              cpu_free)
         if drop_late and finish > job.deadline:
             plans[job.id] = JobPlan(job=job.id, cut=None)
             continue
-        if st.a[k] > 0:
+        if st.gpu_busy[k]:
             gpu_free = g + int(st.a[k])
-        if st.b[k] > 0:
+        if st.cpu_busy[k]:
             cpu_free = c + int(st.b[k])
         plans[job.id] = JobPlan(job=job.id, cut=k, gpu_start=g if k > 0 else None,
                                 cpu_start=c if k < last else None)
     return Schedule(instance_id=instance.id, solver=solver,
                     plans=tuple(plans[j.id] for j in instance.jobs))
+
+
+def earliest_finish_cut(st: StageTable, options: list[int], ready: int, gpu_free: int,
+                        cpu_free: int) -> tuple[int, int, int, int]:
+    """The cut of ``options`` that ends the job earliest: ``(finish, cut, gpu_s, cpu_s)``.
+
+    The job is ready at ``ready``; the GPU and CPU are free from ``gpu_free``
+    and ``cpu_free`` (us). Each stage starts as early as it can; a stage that
+    occupies nothing (:func:`splitsched.problem.occupies`) starts when ready.
+    ``cpu_s`` is -1 for the GPU-only cut. Ties keep the first option. The one
+    cut rule of list scheduling (the ``edf-*`` / ``fifo-*`` rules, and the
+    online greedy policies).
+    """
+    last = st.num_layers
+    best: tuple[int, int, int, int] | None = None
+    for k in options:
+        g = max(gpu_free, ready) if st.gpu_busy[k] else ready
+        g_end = g + int(st.a[k])
+        if k < last:
+            cpu_ready = ready if k == 0 else g_end + int(st.h[k])
+            c = max(cpu_free, cpu_ready) if st.cpu_busy[k] else cpu_ready
+            finish = c + int(st.b[k])
+        else:
+            c, finish = -1, g_end
+        if best is None or finish < best[0]:
+            best = (finish, k, g, c)
+    if best is None:
+        raise ValueError("no cut to choose from")
+    return best
 
 
 def _first_free(uses: tuple[bool, bool], gpu_free: int, cpu_free: int) -> int:
@@ -113,12 +125,12 @@ _make("fifo-gpu", "every job whole on the GPU in release order, none dropped "
 _make("fifo-cpu", "every job whole on the CPU in release order, none dropped",
       _fifo_key, _cpu_only, False)
 _make("edf-gpu", "every job whole on the GPU, earliest deadline first, late jobs dropped",
-      _edf_key, _gpu_only, True)
+      edf_key, _gpu_only, True)
 _make("edf-cpu", "every job whole on the CPU, earliest deadline first, late jobs dropped",
-      _edf_key, _cpu_only, True)
+      edf_key, _cpu_only, True)
 _make("edf-best-single", "each job whole on its faster processor, EDF, late jobs dropped",
-      _edf_key, _best_single, True)
+      edf_key, _best_single, True)
 _make("edf-greedy-cut", "EDF list scheduling; each job takes the cut that ends it earliest "
-      "given both processors' availability; late jobs dropped", _edf_key, _every_cut, True)
+      "given both processors' availability; late jobs dropped", edf_key, _every_cut, True)
 
 

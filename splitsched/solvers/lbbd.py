@@ -132,11 +132,12 @@ def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
         cuts = np.flatnonzero(r + stg.isolated <= d)
         a, h, b = stg.a[cuts][None, :], stg.h[cuts][None, :], stg.b[cuts][None, :]
         k = cuts[None, :]
-        gpu_end = np.where(a == 0, r, np.maximum(g[:, None], r) + a)
-        g_new = np.where(a == 0, g[:, None], gpu_end)
+        gpu_busy, cpu_busy = stg.gpu_busy[cuts][None, :], stg.cpu_busy[cuts][None, :]
+        gpu_end = np.where(gpu_busy, np.maximum(g[:, None], r) + a, r)
+        g_new = np.where(gpu_busy, gpu_end, g[:, None])
         ready = np.where(k == 0, r, gpu_end + h)
-        cpu_end = np.where(b == 0, ready, np.maximum(c[:, None], ready) + b)
-        c_new = np.where(b == 0, c[:, None], cpu_end)
+        cpu_end = np.where(cpu_busy, np.maximum(c[:, None], ready) + b, ready)
+        c_new = np.where(cpu_busy, cpu_end, c[:, None])
         finish = np.where(k == last, gpu_end, cpu_end)
         par, col = np.nonzero(finish <= d)
         if len(par) == 0:

@@ -20,9 +20,16 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from dataclasses import asdict
 from typing import Any
 
-from splitsched.formulations.milp import INF, MilpModel, build_milp
+from splitsched.formulations.milp import (
+    DEFAULT_MILP_SETTINGS,
+    INF,
+    MilpModel,
+    MilpSettings,
+    build_milp,
+)
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
 from splitsched.solvers.exact import misses_bound, native_stdout_silenced, remaining
@@ -63,9 +70,11 @@ def _status_name(code: int) -> str:
 
 
 def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s: float,
-                   seed: int, threads: int, warm_start: Schedule | None) -> SolverOutput:
+                   seed: int, threads: int, warm_start: Schedule | None,
+                   settings: MilpSettings | None = None) -> SolverOutput:
     t_end = time.perf_counter() + time_limit_s
-    stats: dict[str, Any] = {}
+    settings = settings or DEFAULT_MILP_SETTINGS
+    stats: dict[str, Any] = {"settings": asdict(settings)}
     try:
         if backend == "HIGHS" and HIGHSPY_LOADED_FIRST:
             raise RuntimeError("highspy was imported before OR-Tools' pywraplp; its HiGHS would "
@@ -74,7 +83,7 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
         if solver is None:
             raise RuntimeError(f"OR-Tools has no {backend} solver in this build")
         solver.SuppressOutput()
-        model = build_milp(instance)
+        model = build_milp(instance, settings=settings)
         stats |= {"columns": len(model.variables), "rows": len(model.rows),
                   "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
         cols = to_pywraplp(model, solver)
@@ -121,10 +130,12 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
           "SCIP, warm start as hint", exact=True, uses_warm_start=True,
           start_note="SetHint with every column")
 def solve_milp_ortools_scip(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
-                            warm_start: Schedule | None = None) -> SolverOutput:
+                            warm_start: Schedule | None = None,
+                            settings: MilpSettings | None = None) -> SolverOutput:
     """Solve the MILP with SCIP through pywraplp; see the module docstring."""
     return _solve_ortools(instance, "SCIP", "milp-ortools-scip", time_limit_s=time_limit_s,
-                          seed=seed, threads=threads, warm_start=warm_start)
+                          seed=seed, threads=threads, warm_start=warm_start,
+                          settings=settings)
 
 
 @register("milp-ortools-highs", "disjunctive MILP (window big-Ms, energy rows) via OR-Tools + "
@@ -132,7 +143,9 @@ def solve_milp_ortools_scip(instance: Instance, *, time_limit_s: float, seed: in
           start_note="not passed to HiGHS (SetHint crashes OR-Tools 9.15's HiGHS 1.12); "
                      "the harness keeps the warm start when HiGHS finds nothing better")
 def solve_milp_ortools_highs(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
-                             warm_start: Schedule | None = None) -> SolverOutput:
+                             warm_start: Schedule | None = None,
+                            settings: MilpSettings | None = None) -> SolverOutput:
     """Solve the MILP with HiGHS through pywraplp; see the module docstring."""
     return _solve_ortools(instance, "HIGHS", "milp-ortools-highs", time_limit_s=time_limit_s,
-                          seed=seed, threads=threads, warm_start=warm_start)
+                          seed=seed, threads=threads, warm_start=warm_start,
+                          settings=settings)

@@ -23,6 +23,7 @@ import re
 import tempfile
 import time
 import warnings
+from dataclasses import asdict
 from typing import Any
 
 # isort: off
@@ -32,7 +33,13 @@ from ortools.linear_solver import pywraplp  # noqa: F401
 import pulp
 # isort: on
 
-from splitsched.formulations.milp import INF, MilpModel, build_milp
+from splitsched.formulations.milp import (
+    DEFAULT_MILP_SETTINGS,
+    INF,
+    MilpModel,
+    MilpSettings,
+    build_milp,
+)
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
 from splitsched.solvers.exact import misses_bound, native_stdout_silenced, remaining
@@ -93,10 +100,12 @@ class _HighsWarm(pulp.HiGHS):
 
 
 def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: float, seed: int,
-                threads: int, warm_start: Schedule | None) -> SolverOutput:
+                threads: int, warm_start: Schedule | None,
+                settings: MilpSettings | None = None) -> SolverOutput:
     t_end = time.perf_counter() + time_limit_s
-    stats: dict[str, Any] = {}
-    model = build_milp(instance)
+    settings = settings or DEFAULT_MILP_SETTINGS
+    stats: dict[str, Any] = {"settings": asdict(settings)}
+    model = build_milp(instance, settings=settings)
     stats |= {"columns": len(model.variables), "rows": len(model.rows),
               "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
     prob, cols = to_pulp(model)
@@ -168,17 +177,20 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
           "warm start", exact=True, uses_warm_start=True,
           start_note="MIP start (initial values of every column)")
 def solve_milp_pulp_cbc(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
-                        warm_start: Schedule | None = None) -> SolverOutput:
+                        warm_start: Schedule | None = None,
+                        settings: MilpSettings | None = None) -> SolverOutput:
     """Solve the MILP with CBC through PuLP; see the module docstring."""
     return _solve_pulp(instance, "cbc", "milp-pulp-cbc", time_limit_s=time_limit_s, seed=seed,
-                       threads=threads, warm_start=warm_start)
+                       threads=threads, warm_start=warm_start, settings=settings)
 
 
 @register("milp-pulp-highs", "disjunctive MILP (window big-Ms, energy rows) via PuLP + HiGHS, "
           "warm start", exact=True, uses_warm_start=True,
           start_note="MIP start (initial values of every column)")
 def solve_milp_pulp_highs(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
-                          warm_start: Schedule | None = None) -> SolverOutput:
+                          warm_start: Schedule | None = None,
+                        settings: MilpSettings | None = None) -> SolverOutput:
     """Solve the MILP with HiGHS (highspy) through PuLP; see the module docstring."""
     return _solve_pulp(instance, "highs", "milp-pulp-highs", time_limit_s=time_limit_s,
-                       seed=seed, threads=threads, warm_start=warm_start)
+                       seed=seed, threads=threads, warm_start=warm_start,
+                          settings=settings)

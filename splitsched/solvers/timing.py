@@ -3,8 +3,8 @@
 Given each job's cut and the order of stages on each processor, the earliest
 feasible schedule is unique: the GPU runs its stages back to back from each
 release, the CPU starts each stage at the latest of its own availability, the
-release and the GPU end plus hand-off. A zero-length stage occupies nothing
-(``evaluate`` lets it sit anywhere), so it starts when ready and blocks no one.
+release and the GPU end plus hand-off. A stage that occupies nothing
+(:func:`splitsched.problem.occupies`) starts when ready and blocks no one.
 Greedy solvers, decoders and the tests' brute-force oracle all use this one
 routine.
 """
@@ -33,19 +33,20 @@ def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | 
     gpu_start: dict[str, int] = {}
     gpu_end: dict[str, int] = {}
     cpu_start: dict[str, int] = {}
-    # A zero-length stage occupies nothing: it starts when ready, whatever the order.
+    # A stage that occupies nothing starts when ready, whatever the order.
     for job in jobs:
         k = cuts.get(job.id)
-        if k is not None and k > 0 and instance.stages_of(job).a[k] == 0:
+        if k is not None and k > 0 and not instance.stages_of(job).gpu_busy[k]:
             gpu_start[job.id] = gpu_end[job.id] = job.release
     t = 0
     for jid in gpu_order:
         job = jobs[idx[jid]]
         k = cuts[jid]
         assert k is not None and k > 0, f"job {jid} has no GPU stage"
-        length = int(instance.stages_of(job).a[k])
-        if length == 0:
+        st = instance.stages_of(job)
+        if not st.gpu_busy[k]:
             continue
+        length = int(st.a[k])
         s = max(t, job.release)
         gpu_start[jid] = s
         t = s + length
@@ -59,7 +60,7 @@ def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | 
     for job in jobs:
         k = cuts.get(job.id)
         if k is not None and k < instance.stages_of(job).num_layers \
-                and instance.stages_of(job).b[k] == 0:
+                and not instance.stages_of(job).cpu_busy[k]:
             cpu_start[job.id] = ready_for_cpu(job, k)
     t = 0
     for jid in cpu_order:
@@ -67,9 +68,9 @@ def earliest_schedule(instance: Instance, solver: str, cuts: Mapping[str, int | 
         k = cuts[jid]
         st = instance.stages_of(job)
         assert k is not None and k < st.num_layers, f"job {jid} has no CPU stage"
-        length = int(st.b[k])
-        if length == 0:
+        if not st.cpu_busy[k]:
             continue
+        length = int(st.b[k])
         s = max(t, ready_for_cpu(job, k))
         cpu_start[jid] = s
         t = s + length

@@ -1,0 +1,134 @@
+"""Benchmark commands: ``bench`` (the sweep) and ``report`` (tables, plots, report.html).
+
+Bad input (unknown solver or set, negative time limit, a run directory that
+already has results without ``--resume``) raises :class:`InputError` before
+anything is written; the main CLI turns it into exit status 2. ``bench``
+exits 1 when a consistency check fails (a false ``optimal`` claim, a bound
+above a feasible schedule).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from splitsched.bench.machine import usable_cores
+from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
+from splitsched.cli.console import err
+from splitsched.cli.options import fail, split_names
+
+
+def bench_cmd(
+    set_ref: Annotated[str, typer.Option("--set", help="named set (instances/sets/NAME) or a "
+                                         "directory of instance JSON files; several separated "
+                                         "by commas")],
+    solvers: Annotated[str, typer.Option("--solvers", help="comma-separated solver names, or "
+                                                 "'all'")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="run directory")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per run")] = 10.0,
+    seeds: Annotated[int, typer.Option("--seeds", help="seeds 0..K-1 per pair")] = 1,
+    threads: Annotated[int, typer.Option("--threads", help="solver threads per run")] = 1,
+    workers: Annotated[int, typer.Option("--workers", help="runs in parallel (local)")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address (e.g. tcp://host:8786)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="skip runs already recorded")] = False,
+    mem_limit_mb: Annotated[int, typer.Option(
+        "--mem-limit-mb", help="address-space limit per run, MiB (0: none)",
+    )] = DEFAULT_MEM_LIMIT_MB,
+    grace: Annotated[float | None, typer.Option(
+        "--grace", help="seconds past the limit before the hard kill "
+                        "(default max(5, limit/2))")] = None,
+    solver_module: Annotated[list[str] | None, typer.Option(
+        "--solver-module", help="extra module (dotted name or .py file) that registers "
+                                "solvers; imported by every worker")] = None,
+) -> None:
+    """Run every (instance, solver, seed) of a set in isolated workers; append records."""
+    from splitsched.bench.sweep import SweepConfig, execute, prepare
+
+    if solvers.strip() == "all":
+        from splitsched.solvers import solver_names
+
+        solvers = ",".join(solver_names())
+    cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
+                      time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
+                      mem_limit_mb=mem_limit_mb or None, grace_s=grace, scheduler=scheduler,
+                      resume=resume, extra_modules=tuple(solver_module or ()))
+    prep = prepare(cfg)
+    cores = usable_cores()
+    if scheduler is None and workers * threads > cores:
+        err.print(f"warning: {workers} workers x {threads} threads > {cores} usable cores: "
+                   "runs will compete for CPU and runtimes will be noisy", highlight=False)
+    if prep.skipped:
+        err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
+                   highlight=False)
+    statuses: Counter[str] = Counter()
+    progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                        TimeRemainingColumn(), console=err, transient=False)
+    try:
+        with progress:
+            bar = progress.add_task("", total=len(prep.tasks))
+
+            def tick(record: dict[str, Any]) -> None:
+                statuses[record["status"]] += 1
+                desc = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
+                progress.update(bar, advance=1, description=desc)
+
+            result = execute(prep, tick)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {sum(statuses.values())} runs recorded in {output}; "
+                   "continue with --resume", highlight=False)
+        raise SystemExit(130) from None
+    total = Counter(r["status"] for r in result.all_records)
+    err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
+               f"{output / 'runs.jsonl'}: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(total.items())), highlight=False)
+    if result.flags:
+        err.print(f"[bold red]CONSISTENCY CHECKS FAILED ({len(result.flags)}):[/bold red]")
+        for flag in result.flags:
+            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+        # SystemExit, not typer.Exit: the main CLI runs click with standalone_mode=False,
+        # where click turns typer.Exit into a return value and the exit status is lost.
+        raise SystemExit(1)
+    err.print(f"consistency checks passed; next: splitsched report {output}", highlight=False)
+
+
+def report_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="run directory written by `splitsched bench`")],
+    shift: Annotated[float, typer.Option("--shift", help="shift (s) of the shifted geometric "
+                                         "mean of runtimes")] = 1.0,
+    gantt_instance: Annotated[str | None, typer.Option(
+        "--gantt-instance", help="instance id for the Gantt chart (default: the one where "
+                                 "solvers differ most)")] = None,
+    gantt_solvers: Annotated[str | None, typer.Option(
+        "--gantt-solvers", help="comma-separated solvers for the Gantt chart")] = None,
+) -> None:
+    """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html."""
+    from splitsched.bench.report import build_report
+    if not shift > 0:
+        fail(None, "--shift", f"must be > 0, got {shift}")
+    rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
+                       gantt_solvers=split_names(gantt_solvers) if gantt_solvers else None)
+    err.print(f"report written: {rep.html}", highlight=False)
+    flags = rep.certification.flags
+    if flags:
+        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
+        for flag in flags:
+            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``bench`` and ``report`` to the main CLI."""
+    app.command("bench")(bench_cmd)
+    app.command("report")(report_cmd)

@@ -1,0 +1,121 @@
+"""Instance commands: ``generate`` (one instance) and ``sets`` (the named sets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from splitsched.cli.console import err, out
+from splitsched.io import InputError
+
+
+def _networks_from(device: str | None, profile: Path | None) -> tuple[str, dict, dict]:
+    from splitsched.io import profile_networks, read_profile
+    from splitsched.profiles import load_device
+
+    if profile is not None:
+        m = read_profile(profile)
+        nets = {n.name: n for n in profile_networks(m)}
+        return m.device, nets, {"profile": str(profile), "soc": m.soc}
+    if device is None:
+        raise InputError(None, "--device", "give --device NAME or --profile FILE.json")
+    p = load_device(device)
+    return p.device, p.networks, {"profile": p.device, "soc": p.soc}
+
+
+def generate_cmd(
+    scenario: Annotated[str, typer.Option(help="batch | periodic | poisson")] = "batch",
+    device: Annotated[str | None, typer.Option(help="device profile name "
+                                               "(see `splitsched profiles`)")] = None,
+    profile: Annotated[Path | None, typer.Option(help="a profile JSON file instead of "
+                                                 "--device")] = None,
+    models: Annotated[str | None, typer.Option(help="comma-separated network names "
+                                               "(default: all of the device)")] = None,
+    jobs: Annotated[int, typer.Option(help="number of jobs")] = 10,
+    load: Annotated[float, typer.Option(help="offered load (best-latency work per unit "
+                                        "time)")] = 1.0,
+    slack: Annotated[float | None, typer.Option(help="deadline slack factor (>= 1)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    weights: Annotated[str | None, typer.Option(help="job weights by network, e.g. "
+                                                "acl-mobilenet=3 (others weigh 1)")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="instance JSON to write")] = Path(
+        "instance.json"),
+) -> None:
+    """Generate one instance from a device profile (seeded, deterministic)."""
+    from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
+    from splitsched.io import write_instance
+
+    dev, nets, prov = _networks_from(device, profile)
+    names = models.split(",") if models else sorted(nets)
+    mix = tuple(m.strip() for m in names if m.strip())
+    params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
+                             slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
+    inst = generate_instance(params, nets, provenance=prov)
+    write_instance(inst, output)
+    out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
+              f"{len(inst.networks)} networks)", highlight=False)
+
+
+def _weights(text: str | None) -> dict[str, int]:
+    """``a=3,b=2`` -> ``{"a": 3, "b": 2}``; refused with the option named when malformed."""
+    out: dict[str, int] = {}
+    for item in (t.strip() for t in (text or "").split(",")):
+        if not item:
+            continue
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip() or not value.strip().isdigit():
+            raise InputError(None, "--weights", f"expected NETWORK=WEIGHT, got {item!r}")
+        out[name.strip()] = int(value)
+    return out
+
+
+sets_app = typer.Typer(help="Named instance sets defined in instances/sets.toml.",
+                       no_args_is_help=True)
+
+
+@sets_app.command("list")
+def sets_list() -> None:
+    """List the named sets, their size and whether they are built."""
+    from splitsched.sets import SETS_DIR, load_specs
+
+    table = Table("set", "instances", "built", "description")
+    for name, spec in load_specs().items():
+        built = (SETS_DIR / name / "manifest.json").exists()
+        table.add_row(name, str(len(spec.grid)), "yes" if built else "no", spec.description)
+    out.print(table)
+
+
+@sets_app.command("build")
+def sets_build(
+    names: Annotated[list[str] | None, typer.Argument(help="sets to build (default: all)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="root folder for the sets "
+                                                 "(default: instances/sets)")] = None,
+) -> None:
+    """Generate the named sets with their manifests (resumable)."""
+    from splitsched.sets import SETS_DIR, build_set, load_specs
+
+    specs = load_specs()
+    chosen = names or list(specs)
+    for name in chosen:
+        if name not in specs:
+            raise InputError(None, "set", f"unknown set {name!r}; known: {', '.join(specs)}")
+    total = sum(len(specs[n].grid) for n in chosen)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("building sets", total=total)
+        for name in chosen:
+            path = build_set(specs[name], out_dir or SETS_DIR,
+                             progress=lambda _id: bar.advance(task))
+            out.print(f"built {name}: {len(specs[name].grid)} instances in {path}",
+                      highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``generate`` and the ``sets`` sub-app."""
+    app.command("generate")(generate_cmd)
+    app.add_typer(sets_app, name="sets")

@@ -1,0 +1,108 @@
+"""Online command: ``online`` parses options and calls :mod:`splitsched.online.sweep`.
+
+One instance (``splitsched online FILE --policy NAME -o REALIZED.json``) or a
+sweep over a set (``splitsched online --set NAME|DIR --policies a,b -o RUN_DIR``).
+Bad input raises InputError (exit status 2 from the main CLI).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from splitsched.cli.console import err, out
+from splitsched.cli.options import split_names
+from splitsched.io import InputError
+
+
+def online_cmd(
+    instance_file: Annotated[Path | None, typer.Argument(help="instance JSON (or use --set)")]
+        = None,
+    policy: Annotated[str, typer.Option("--policy", "--policies",
+                                        help="policy name(s), comma-separated: fifo-gpu, "
+                                             "edf-greedy-cut, replan:dp-edf, ... (see "
+                                             "--list)")] = "replan:dp-edf",
+    set_ref: Annotated[str | None, typer.Option("--set", help="sweep: named set(s) or "
+                                                "directory, as bench --set")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="realized schedule "
+                                                "JSON (one instance) or run directory "
+                                                "(--set)")] = None,
+    replan_budget_ms: Annotated[float, typer.Option(help="per-decision budget of replan:* "
+                                                    "policies, ms")] = 50.0,
+    noise_cv: Annotated[float, typer.Option(help="stage-time noise as replay --backend sim "
+                                            "(lognormal cv; 0 = none)")] = 0.0,
+    measured_sd: Annotated[bool, typer.Option("--measured-sd/--no-measured-sd",
+                                              help="use the profile's per-layer sd where "
+                                                   "present (when cv > 0)")] = True,
+    runs: Annotated[int, typer.Option(help="runs (noise draws) per instance")] = 1,
+    seed: Annotated[int, typer.Option(help="seed of the draws and of the solvers")] = 0,
+    offline: Annotated[str, typer.Option(help="solver(s) giving the offline best for "
+                                         "regret, or 'none'")] = "cpsat",
+    offline_limit: Annotated[float, typer.Option(help="seconds per offline solve")] = 10.0,
+    best_known: Annotated[Path | None, typer.Option(help="a bench runs.jsonl: read the "
+                                                    "offline best from it instead")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="--set: skip recorded runs")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False,
+    list_policies: Annotated[bool, typer.Option("--list", help="list the policies")] = False,
+) -> None:
+    """Run policies online: jobs revealed at release, decided at each event."""
+    from splitsched.online.policies import policy_summaries
+    from splitsched.online.sweep import OnlineConfig, run_file, run_sweep
+
+    if list_policies:
+        for name, line in policy_summaries().items():
+            out.print(f"{name:<18}{line}", highlight=False, soft_wrap=True)
+        return
+    solvers = () if offline.strip() == "none" else split_names(offline)
+    cfg = OnlineConfig(policies=split_names(policy), replan_budget_ms=replan_budget_ms,
+                       noise_cv=noise_cv, use_measured_sd=measured_sd, runs=runs, seed=seed,
+                       offline_solvers=solvers, offline_limit_s=offline_limit,
+                       best_known=best_known)
+    if set_ref is not None:
+        if instance_file is not None:
+            raise InputError(instance_file, "(argument)", "give an instance file or --set, "
+                                                          "not both")
+        if output is None:
+            raise InputError(None, "--output", "a sweep needs a run directory (-o RUN_DIR)")
+        summary = run_sweep(set_ref, cfg, output, resume=resume,
+                            progress=lambda line: err.print(line, highlight=False))
+        err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
+                  f"{summary.errors} errors); report in {output / 'report'}", highlight=False)
+        if summary.errors:
+            raise SystemExit(1)
+        return
+    if instance_file is None:
+        raise InputError(None, "(argument)", "give an instance file or --set NAME|DIR")
+    result = run_file(instance_file, cfg, output)
+    if as_json:
+        print(json.dumps(result))
+        return
+    best = result["offline_best"]
+    out.print(f"{result['instance_id']}: {result['n_jobs']} jobs; offline best "
+              + (f"{best} weighted misses ({result['offline_source']}"
+                 f"{', proven' if result['offline_proven'] else ''})" if best is not None
+                 else "not computed"), highlight=False)
+    for row in result["runs"]:
+        if row["status"] != "ok":
+            out.print(f"  {row['policy']} run {row['run']}: error: {row['error']}",
+                      highlight=False)
+            continue
+        lat = row["latency"]
+        out.print(f"  {row['policy']} run {row['run']}: missed {row['misses']} "
+                  f"(weighted {row['weighted_misses']}, miss rate {row['miss_rate']:.3f})"
+                  + (f", regret {row['regret']}" if row["regret"] is not None else "")
+                  + (f"; decision latency median {lat['median']:.0f} us, p99 "
+                     f"{lat['p99']:.0f} us, max {lat['max']:.0f} us over {lat['count']}"
+                     if lat and lat["count"] else "")
+                  + (f" -> {row['schedule_file']}" if row["schedule_file"] else ""),
+                  highlight=False)
+    if any(row["status"] != "ok" for row in result["runs"]):
+        raise SystemExit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``online``."""
+    app.command("online")(online_cmd)

@@ -1,0 +1,157 @@
+"""Replay commands: ``replay`` (execute a schedule) and ``compare`` (trace against plan).
+
+Bad input (missing file, unknown backend or policy, no accelerator without
+``--gpu-lane cpu``) raises InputError, which the CLI turns into exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from splitsched.cli.console import out
+from splitsched.cli.options import choice, need_torch, resolve_gpu_lane
+from splitsched.io import InputError
+
+BACKENDS = ("sim", "torch")
+
+
+def say(text: str) -> None:
+    """One plain line on stdout (no highlighting, never wrapped)."""
+    out.print(text, highlight=False, soft_wrap=True)
+
+
+def _load(instance_file: Path, schedule_file: Path) -> tuple[Any, Any]:
+    from splitsched.io import check_schedule_matches, read_instance, read_schedule
+
+    inst = read_instance(instance_file)
+    sched = read_schedule(schedule_file)
+    check_schedule_matches(inst, sched, schedule_file)
+    return inst, sched
+
+
+def replay_cmd(
+    instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
+    schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
+    backend: Annotated[str, typer.Option(help="sim | torch")] = "sim",
+    policy: Annotated[str, typer.Option(help="order | time")] = "order",
+    runs: Annotated[int, typer.Option(help="number of replays")] = 1,
+    seed: Annotated[int, typer.Option(help="random seed (noise draws, inputs)")] = 0,
+    trace: Annotated[Path | None, typer.Option(help="write the trace (JSON lines)")] = None,
+    cv: Annotated[float, typer.Option(help="sim: coefficient of variation where no measured "
+                                           "spread exists, and of hand-offs; 0 = no noise "
+                                           "at all")] = 0.05,
+    measured_sd: Annotated[bool, typer.Option(
+        "--measured-sd/--no-measured-sd", help="sim: use the profile's per-layer sd")] = True,
+    gpu_lane: Annotated[str, typer.Option(help="torch: auto | cuda | mps | cpu")] = "auto",
+    cpu_threads: Annotated[int | None, typer.Option(help="torch: CPU threads")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False,
+) -> None:
+    """Replay a schedule: simulated with noise, or for real with PyTorch."""
+    from splitsched.replay.compare import compare
+    from splitsched.replay.dispatch import POLICIES
+    from splitsched.replay.trace import write_trace
+
+    choice(backend, BACKENDS, "--backend")
+    choice(policy, POLICIES, "--policy")
+    if runs < 1:
+        raise InputError(None, "--runs", f"must be >= 1, got {runs}")
+    if not cv >= 0:
+        raise InputError(None, "--cv", f"must be >= 0, got {cv}")
+    if cpu_threads is not None and cpu_threads < 1:
+        raise InputError(None, "--cpu-threads", f"must be >= 1, got {cpu_threads}")
+    inst, sched = _load(instance_file, schedule_file)
+    if backend == "sim":
+        from splitsched.replay.noise import NoiseModel
+        from splitsched.replay.sim import simulate
+
+        result = simulate(inst, sched, policy=policy, runs=runs, seed=seed,
+                          noise=NoiseModel(cv=cv, use_measured=measured_sd))
+    else:
+        need_torch()
+        from splitsched.replay.torch_backend import replay_torch, torch_spec
+
+        device = resolve_gpu_lane(gpu_lane)
+        for net in {j.network for j in inst.jobs}:
+            try:
+                torch_spec(inst, net)
+            except ValueError as exc:
+                raise InputError(instance_file, f"networks.{net}.provenance.torch",
+                                 str(exc)) from None
+        result = replay_torch(inst, sched, gpu_device=device, policy=policy, runs=runs,
+                              seed=seed, cpu_threads=cpu_threads)
+    if trace is not None:
+        write_trace(result, trace)
+    report = compare(inst, sched, result)
+    summary = {k: report[k] for k in ("instance_id", "solver", "backend", "policy", "gpu_lane",
+                                      "notes", "runs", "planned")}
+    summary["measured"] = {k: v for k, v in report["measured"].items() if k != "per_run"}
+    summary["miss_probability"] = {j["job"]: j["miss_probability"] for j in report["jobs"]}
+    summary["trace"] = str(trace) if trace else None
+    if as_json:
+        print(json.dumps(summary))
+        return
+    for note in report["notes"]:
+        say(note)
+    m, p = report["measured"], report["planned"]
+    say(f"replay {inst.id} / {sched.solver}: backend {backend}, policy {policy}, "
+              f"{runs} run(s), GPU lane {report['gpu_lane']}")
+    say(f"planned miss rate {p['miss_rate']:.3f} ({p['misses']} of {inst.num_jobs}); "
+              f"measured miss rate mean {m['miss_rate_mean']:.3f}, p95 {m['miss_rate_p95']:.3f}")
+    risky = [(j["job"], j["miss_probability"]) for j in report["jobs"]
+             if j["miss_probability"] > 0]
+    if risky:
+        say("P(miss) per job: " + ", ".join(f"{j} {q:.2f}" for j, q in risky[:30]))
+    if trace is not None:
+        say(f"trace written to {trace}")
+
+
+def compare_cmd(
+    instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
+    schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
+    trace_file: Annotated[Path, typer.Argument(help="trace JSON lines from replay")],
+    plot: Annotated[Path | None, typer.Option(help="PNG: planned vs actual timelines")] = None,
+    plot_run: Annotated[int, typer.Option(help="which run to plot")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="full report as JSON")] = False,
+) -> None:
+    """Compare a replay trace with the plan: misses, lateness, stage prediction error."""
+    from splitsched.replay.compare import compare, format_report
+    from splitsched.replay.trace import read_trace
+
+    inst, sched = _load(instance_file, schedule_file)
+    runs = read_trace(trace_file)
+    for r in runs:
+        if r.header.instance_id != inst.id:
+            raise InputError(trace_file, "instance_id",
+                             f"trace is for instance {r.header.instance_id!r}, not {inst.id!r}")
+        if r.header.solver != sched.solver:
+            raise InputError(trace_file, "solver", f"trace replays a schedule by "
+                                                   f"{r.header.solver!r}, not {sched.solver!r}")
+    report = compare(inst, sched, runs)
+    if plot is not None:
+        if not 0 <= plot_run < len(runs):
+            raise InputError(None, "--plot-run", f"must be in 0..{len(runs) - 1}")
+        from matplotlib.figure import Figure
+
+        from splitsched.plot import planned_vs_actual, save_png
+
+        fig = Figure(figsize=(12, 3.2))
+        planned_vs_actual(inst, sched, runs[plot_run], ax=fig.add_subplot())
+        fig.tight_layout()
+        save_png(fig, plot, dpi=120)
+    if as_json:
+        print(json.dumps(report))
+        return
+    for line in format_report(report):
+        say(line)
+    if plot is not None:
+        say(f"plot written to {plot}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replay`` and ``compare``."""
+    app.command("replay")(replay_cmd)
+    app.command("compare")(compare_cmd)

@@ -1,0 +1,108 @@
+"""Instances the tests share: hand-made counterexamples, small networks, seeded random ones.
+
+Every test builds its instances from here (or from the committed sets via the
+fixtures in ``tests/conftest.py``); the brute-force optimum is in
+:mod:`tests.helpers.oracle`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from splitsched.problem import Instance, Job, Network
+
+
+def two_layer(name: str, gpu: tuple[int, int], cpu: tuple[int, int], handoff: int = 0) -> Network:
+    """A 2-layer chain: cuts 0 (CPU only), 1 (split), 2 (GPU only)."""
+    return Network(name=name, layer_names=("l1", "l2"), gpu_us=gpu, cpu_us=cpu,
+                   handoff_us=(0, handoff, 0))
+
+
+def random_tiny_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
+                         with_release: bool = True, with_handoff: bool = True,
+                         max_weight: int = 1, zero_layers: bool = False) -> Instance:
+    """A seeded random tiny instance for brute-force comparisons.
+
+    1-3 distinct networks of 1..``max_layers`` layers with times 1..20 and
+    hand-offs 0..10 on inner cuts; releases 0..20; each deadline leaves a slack
+    around the network's best isolated latency, so that some jobs fit and
+    contention makes others miss. Weights 1..``max_weight``. With
+    ``zero_layers`` about a third of the layer times are 0, so that some
+    stages have zero length (they occupy no processor).
+    """
+
+    def layer_time() -> int:
+        return 0 if zero_layers and rng.random() < 0.35 else rng.randint(1, 20)
+
+    networks = []
+    for n in range(rng.randint(1, 3)):
+        layers = rng.randint(1, max_layers)
+        inner = [rng.randint(0, 10) if with_handoff else 0 for _ in range(layers - 1)]
+        networks.append(Network(
+            name=f"net{n}", layer_names=tuple(f"l{i}" for i in range(layers)),
+            gpu_us=tuple(layer_time() for _ in range(layers)),
+            cpu_us=tuple(layer_time() for _ in range(layers)),
+            handoff_us=(0, *inner, 0)))
+    jobs = []
+    for i in range(n_jobs):
+        net = rng.choice(networks)
+        release = rng.randint(0, 20) if with_release else 0
+        best = net.stages.best_latency
+        slack = max(0, best + rng.randint(-best // 4, 25))
+        jobs.append(Job(id=f"j{i}", network=net.name, release=release,
+                        deadline=release + slack, weight=rng.randint(1, max_weight)))
+    return Instance(id=f"tiny-{rng.random():.8f}", networks=tuple(networks), jobs=tuple(jobs))
+
+
+def chain_network(name: str, gpu: Sequence[int], cpu: Sequence[int],
+                  handoff: Sequence[int] | None = None) -> Network:
+    """A network from per-layer times; ``handoff`` lists the inner cuts' lags."""
+    inner = list(handoff) if handoff is not None else [0] * (len(gpu) - 1)
+    return Network(name=name, layer_names=tuple(f"{name}-{i}" for i in range(len(gpu))),
+                   gpu_us=tuple(gpu), cpu_us=tuple(cpu), handoff_us=(0, *inner, 0))
+
+
+def edf_counterexample() -> Instance:
+    """docs/design.md, "The problem": A (a=5, b=1, d=7), B (a=1, b=5, d=8), both released at 0.
+
+    Each network has two layers; only cut 1 (GPU layer 1, CPU layer 2, no
+    hand-off) can meet the deadline, every other cut takes over 100 us. EDF
+    runs A then B: B's CPU stage ends at 11 > 8. B then A: GPU B [0,1),
+    A [1,6); CPU B [1,6), A [6,7): both on time.
+    """
+    net_a = chain_network("net-a", gpu=(5, 100), cpu=(100, 1))
+    net_b = chain_network("net-b", gpu=(1, 100), cpu=(100, 5))
+    jobs = (Job("A", "net-a", release=0, deadline=7), Job("B", "net-b", release=0, deadline=8))
+    return Instance(id="edf-counterexample", networks=(net_a, net_b), jobs=jobs)
+
+
+def handoff_counterexample() -> Instance:
+    """Different orders on the two processors beat every common order.
+
+    j: a=1, h=10, b=1, d=12; k: a=1, h=0, b=5, d=7; both released at 0 (cut 1
+    of two-layer networks; the other cuts take over 100 us). GPU j [0,1),
+    k [1,2); CPU k [2,7), j [11,12): both on time. Common order j,k: k's CPU
+    stage ends at 17 > 7; k,j: j's CPU stage starts at 12, ends 13 > 12.
+    """
+    net_j = chain_network("net-j", gpu=(1, 100), cpu=(100, 1), handoff=(10,))
+    net_k = chain_network("net-k", gpu=(1, 100), cpu=(100, 5))
+    jobs = (Job("j", "net-j", release=0, deadline=12), Job("k", "net-k", release=0, deadline=7))
+    return Instance(id="handoff-counterexample", networks=(net_j, net_k), jobs=jobs)
+
+
+def random_medium_instance(rng: random.Random, n_jobs: int, *, layers: int = 6) -> Instance:
+    """A larger random instance (too big for the oracle) for time-limit checks."""
+    nets = tuple(
+        chain_network(f"m{i}", gpu=[rng.randint(5, 60) for _ in range(layers)],
+                      cpu=[rng.randint(10, 150) for _ in range(layers)],
+                      handoff=[rng.randint(0, 40) for _ in range(layers - 1)])
+        for i in range(3))
+    jobs = []
+    t = 0
+    for i in range(n_jobs):
+        net = rng.choice(nets)
+        t += rng.randint(0, 60)
+        jobs.append(Job(id=f"j{i:02d}", network=net.name, release=t,
+                        deadline=t + int(rng.uniform(1.0, 3.0) * net.stages.best_latency)))
+    return Instance(id=f"medium-{n_jobs}", networks=nets, jobs=tuple(jobs))

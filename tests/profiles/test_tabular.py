@@ -1,0 +1,108 @@
+"""The tool-neutral CSV import (stage table or per-layer table), on hand-made files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from splitsched.cli import app
+from splitsched.io import profile_networks, read_profile
+from splitsched.profiles.errors import ProfileImportError
+from splitsched.profiles.tabular import read_table_csv
+from tests.helpers.paths import DATA_DIR
+
+DATA = DATA_DIR / "profiles" / "csv"
+
+
+def test_stage_table_and_layer_table_give_the_same_network() -> None:
+    (st,) = read_table_csv(DATA / "stages.csv")
+    (ly,) = read_table_csv(DATA / "layers.csv", name="stages")
+    # layer i: GPU a(i) - a(i-1), CPU b(i-1) - b(i): 1200-0, 4000-1200, 5200-4000; 9000-6500, ...
+    assert st.gpu_us == ly.gpu_us == (1200, 2800, 1200)
+    assert st.cpu_us == ly.cpu_us == (2500, 4500, 2000)
+    assert st.handoff_us == ly.handoff_us == (0, 300, 250, 0)
+    assert list(st.stages.a) == [0, 1200, 4000, 5200]
+    assert list(st.stages.b) == [9000, 6500, 2000, 0]
+    assert st.name == "stages" and ly.layer_names[1] == "block2, with residual"
+    assert "stage table" in st.provenance["layout"] and "per-layer" in ly.provenance["layout"]
+
+
+def test_network_column_groups_rows_and_decimals_round_once() -> None:
+    a, b = read_table_csv(DATA / "two_networks_stages.csv")
+    assert (a.name, a.gpu_us, a.cpu_us, a.handoff_us) == ("net-a", (400,), (700,), (0, 0))
+    # a = 0, 100, 600.6 -> 601: layers 100 and 501
+    assert (b.name, b.gpu_us, b.cpu_us, b.handoff_us) == ("net-b", (100, 501), (100, 900),
+                                                          (0, 20, 0))
+
+
+def test_layer_table_with_spread_columns(tmp_path: Path) -> None:
+    f = tmp_path / "sd.csv"
+    f.write_text("Layer,GPU_us,CPU_us,handoff_us,gpu_sd_us,cpu_sd_us\n"
+                 "l1,10,20,5,1.5,2\nl2,30,40,0,0.5,0\n")
+    (net,) = read_table_csv(f)
+    assert net.gpu_sd_us == (1.5, 0.5) and net.cpu_sd_us == (2.0, 0.0)
+
+
+STAGE = "cut,a_us,h_us,b_us\n"
+LAYER = "layer,gpu_us,cpu_us,handoff_us\n"
+
+
+@pytest.mark.parametrize(("text", "line", "field", "why"), [
+    (STAGE + "0,0,0,10\n1,5,0,x\n", 3, "b_us", "not a number: 'x'"),
+    (STAGE + "0,0,0,10\n1,5,0,\n", 3, "b_us", "missing value"),
+    (STAGE + "0,0,0,10\n1,-5,0,0\n", 3, "a_us", "finite time >= 0"),
+    (STAGE + "0,0,0,10\n2,5,0,0\n", 3, "cut", "expected 1, got 2"),
+    (STAGE + "0,0,0,10\n1,8,3,4\n2,6,0,0\n", 4, "a_us", "a must never decrease"),
+    (STAGE + "0,0,0,10\n1,8,3,12\n2,9,0,0\n", 3, "b_us", "b must never increase"),
+    (STAGE + "0,1,0,10\n1,5,0,0\n", 2, "a_us", "a(0) = 0"),
+    (STAGE + "0,0,2,10\n1,5,0,0\n", 2, "h_us", "h(0) = 0"),
+    (STAGE + "0,0,0,10\n1,5,7,0\n", 3, "h_us", "h(L) = 0"),
+    (STAGE + "0,0,0,10\n1,5,0,1\n", 3, "b_us", "b(L) = 0"),
+    (STAGE + "0,0,0,10\n", 2, "cut", "only cut 0"),
+    (STAGE + "0,0,0\n", 2, "(row)", "expected 4 fields"),
+    (LAYER + "l1,10,20,5\nl2,30,40,6\n", 3, "handoff_us", "last layer"),
+    (LAYER + "l1,10,20,5\n,30,40,0\n", 3, "layer", "empty layer name"),
+    ("cut,a_us,h_us,cpu_us\n0,0,0,1\n", 1, "header", "a mix of both layouts"),
+    ("k,a,h,b,extra\n0,0,0,1\n", 1, "header", "unknown column(s) ['extra']"),
+    ("k,a,b\n0,0,1\n", 1, "header", "missing column(s) ['h']"),
+    ("cut,a_us,h_us,b_us,k\n", 1, "header", "given twice: ['cut']"),
+])
+def test_bad_rows_name_file_line_field_reason(tmp_path: Path, text: str, line: int,
+                                              field: str, why: str) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text(text)
+    with pytest.raises(ProfileImportError) as exc:
+        read_table_csv(f)
+    assert (exc.value.path, exc.value.line, exc.value.column) == (str(f), line, field)
+    assert why in exc.value.reason
+    assert isinstance(exc.value, ValueError)
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(ProfileImportError, match="no such file"):
+        read_table_csv(tmp_path / "absent.csv")
+    f = tmp_path / "empty.csv"
+    f.write_text("# only a comment\n\n")
+    with pytest.raises(ProfileImportError, match="empty file"):
+        read_table_csv(f)
+    f.write_text(STAGE)
+    with pytest.raises(ProfileImportError, match="no data rows"):
+        read_table_csv(f)
+
+
+def test_cli_from_csv(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    res = CliRunner().invoke(app, ["profile", "--from-csv", str(DATA / "stages.csv"),
+                                   "--name", "my-phone", "--model-name", "net", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    m = read_profile(out)
+    (net,) = profile_networks(m)
+    assert m.device == "my-phone" and net.name == "net" and net.gpu_us == (1200, 2800, 1200)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(STAGE + "0,0,0,10\n1,5,0,x\n")
+    res = CliRunner().invoke(app, ["profile", "--from-csv", str(bad), "-o",
+                                   str(tmp_path / "q.json")])
+    assert isinstance(res.exception, ProfileImportError)
+    assert not (tmp_path / "q.json").exists()

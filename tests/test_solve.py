@@ -1,0 +1,151 @@
+"""The solve harness: one evaluation per answer, checked claims, never worse than the start."""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from splitsched.problem import Instance
+from splitsched.solve import compute_warm_start, solve
+from splitsched.solvers.base import (
+    SolverOutput,
+    SolveStatus,
+    all_dropped,
+    register,
+    unregister,
+)
+from splitsched.solvers.exact import check_claims
+from tests.helpers.builders import edf_counterexample, random_tiny_instance
+from tests.helpers.oracle import optimum
+
+# The module (the package attribute splitsched.evaluate is the function).
+evaluate_module = importlib.import_module("splitsched.evaluate")
+
+
+def test_false_bound_is_refuted_and_recorded() -> None:
+    c = check_claims(claimed_status=SolveStatus.OPTIMAL, claimed_bound=2.0,
+                     verified=[("warm_start:dp-edf", 1), ("solver", 2)], exact=True)
+    assert c.status is SolveStatus.FEASIBLE and c.bound is None
+    assert c.contradiction == {"claimed_status": "optimal", "claimed_bound": 2.0,
+                               "verified_source": "warm_start:dp-edf", "verified_misses": 1}
+
+
+def test_optimal_needs_a_bound_the_reported_schedule_meets() -> None:
+    c = check_claims(claimed_status=SolveStatus.OPTIMAL, claimed_bound=1.0,
+                     verified=[("solver", 2)], exact=True)
+    assert c.status is SolveStatus.FEASIBLE and c.bound == 1.0 and c.contradiction is None
+    c = check_claims(claimed_status=SolveStatus.OPTIMAL, claimed_bound=None,
+                     verified=[("solver", 2)], exact=True)
+    assert c.status is SolveStatus.FEASIBLE and c.bound is None
+
+
+def test_timeout_whose_schedule_meets_the_bound_is_optimal() -> None:
+    c = check_claims(claimed_status=SolveStatus.TIMEOUT, claimed_bound=1.0,
+                     verified=[("warm_start:dp-edf", 1), ("warm_start:dp-edf", 1)], exact=True)
+    assert c.status is SolveStatus.OPTIMAL and c.bound == 1.0
+
+
+def test_zero_misses_is_optimal_for_an_exact_solver_only() -> None:
+    c = check_claims(claimed_status=SolveStatus.TIMEOUT, claimed_bound=None,
+                     verified=[("solver", 0)], exact=True)
+    assert c.status is SolveStatus.OPTIMAL and c.bound == 0.0
+    c = check_claims(claimed_status=SolveStatus.OPTIMAL, claimed_bound=0.0,
+                     verified=[("solver", 0)], exact=False)
+    assert c.status is SolveStatus.FEASIBLE and c.bound is None
+
+
+def test_non_finite_bound_is_dropped() -> None:
+    c = check_claims(claimed_status=SolveStatus.TIMEOUT, claimed_bound=float("nan"),
+                     verified=[("solver", 1)], exact=True)
+    assert c.bound is None and c.status is SolveStatus.TIMEOUT
+
+
+@pytest.fixture
+def liar() -> Iterator[str]:
+    """An exact solver that drops every job and claims that is optimal (a false proof)."""
+
+    @register("th-liar", "test only", exact=True, uses_warm_start=True)
+    def fn(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+           warm_start: object = None) -> SolverOutput:
+        return SolverOutput(all_dropped(instance, "th-liar"), SolveStatus.OPTIMAL,
+                            bound=float(instance.total_weight))
+
+    yield "th-liar"
+    unregister("th-liar")
+
+
+def test_false_proof_is_caught_and_warm_start_kept(liar: str) -> None:
+    inst = edf_counterexample()  # optimum 0 misses; dp-edf (EDF order) misses 1
+    res = solve(inst, liar, time_limit_s=5)
+    assert res.stats["warm_start"] == "dp-edf" and res.stats["warm_start_misses"] == 1
+    # The liar's bound 2 is refuted by the warm start's 1 miss: no bound, no optimal.
+    assert res.bound is None and res.status is SolveStatus.FEASIBLE
+    assert res.stats["proof_contradiction"]["claimed_bound"] == 2.0
+    assert res.stats["proof_contradiction"]["verified_misses"] == 1
+    # And the reported schedule is the warm start, never worse than it.
+    assert res.weighted_misses == 1 and res.stats["schedule_source"] == "warm_start"
+    assert res.schedule is not None and res.schedule.solver == liar
+
+
+def test_cpsat_solve_evaluates_at_most_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = evaluate_module.Evaluation.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate_module.Evaluation, "__init__", counting)
+    res = solve(random_tiny_instance(random.Random(3), 5), "cpsat", time_limit_s=5)
+    assert res.status is SolveStatus.OPTIMAL
+    assert calls <= 2
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_warm_start_keeps_on_time_jobs_only(seed: int) -> None:
+    inst = random_tiny_instance(random.Random(seed), 5)
+    warm = compute_warm_start(inst, 5.0, 0)
+    assert warm.evaluation is None or warm.evaluation.feasible
+    ev = evaluate_module.evaluate(inst, warm.schedule)
+    assert ev.feasible and ev.weighted_misses == warm.weighted_misses
+    assert all(ev.on_time[p.job] for p in warm.schedule.plans if p.cut is not None)
+    assert warm.weighted_misses >= optimum(inst)
+
+
+def test_bad_limits_raise() -> None:
+    inst = edf_counterexample()
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="time_limit_s"):
+            solve(inst, "dp-edf", time_limit_s=bad)
+    with pytest.raises(ValueError, match="threads"):
+        solve(inst, "dp-edf", threads=0)
+
+
+def test_settings_are_recorded_in_the_run_stats() -> None:
+    """Each run says how it was tuned: the harness's settings and the solver family's."""
+    from splitsched.solve import DEFAULT_HARNESS_SETTINGS
+    from splitsched.solvers.dp import DEFAULT_DP_SETTINGS
+
+    res = solve(edf_counterexample(), "dp-edf", time_limit_s=5.0)
+    assert res.stats["harness_settings"] == {
+        "warm_start_solvers": list(DEFAULT_HARNESS_SETTINGS.warm_start_solvers),
+        "min_solver_share": DEFAULT_HARNESS_SETTINGS.min_solver_share}
+    assert res.stats["settings"] == {"beam": DEFAULT_DP_SETTINGS.beam,
+                                     "capacity_min_labels": DEFAULT_DP_SETTINGS.capacity_min_labels,
+                                     "capacity_thresholds": DEFAULT_DP_SETTINGS.capacity_thresholds}
+    exact = solve(edf_counterexample(), "cpsat", time_limit_s=5.0)
+    assert exact.stats["settings"] == {"time_limit_slack": 0.95}
+
+
+def test_no_warm_start_solver_means_every_job_dropped() -> None:
+    """With no warm-start solver to try, the start drops every job (and is still feasible)."""
+    from splitsched.solve import compute_warm_start
+
+    inst = edf_counterexample()
+    warm = compute_warm_start(inst, 1.0, 0, solvers=())
+    assert warm.source == "none" and warm.weighted_misses == inst.total_weight
+    assert all(p.cut is None for p in warm.schedule.plans)
