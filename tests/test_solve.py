@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import random
 from collections.abc import Iterator
+from dataclasses import asdict
 
 import pytest
 
@@ -134,9 +135,7 @@ def test_settings_are_recorded_in_the_run_stats() -> None:
     assert res.stats["harness_settings"] == {
         "warm_start_solvers": list(DEFAULT_HARNESS_SETTINGS.warm_start_solvers),
         "min_solver_share": DEFAULT_HARNESS_SETTINGS.min_solver_share}
-    assert res.stats["settings"] == {"beam": DEFAULT_DP_SETTINGS.beam,
-                                     "capacity_min_labels": DEFAULT_DP_SETTINGS.capacity_min_labels,
-                                     "capacity_thresholds": DEFAULT_DP_SETTINGS.capacity_thresholds}
+    assert res.stats["settings"] == asdict(DEFAULT_DP_SETTINGS)
     exact = solve(edf_counterexample(), "cpsat", time_limit_s=5.0)
     assert exact.stats["settings"] == {"time_limit_slack": 0.95}
 

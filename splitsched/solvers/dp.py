@@ -14,7 +14,7 @@ What this implementation assumes, so that "exact" has a precise meaning:
 
 * Both processors run the accepted jobs' stages in EDF order (deadline, then
   release, then id). Within that order the DP is exact; for the real problem
-  it is a heuristic (``docs/design.md``, "The problem", gives instances where another order, or
+  it is a heuristic (DESIGN section 1 gives instances where another order, or
   different orders on the two processors, saves more jobs). Hence its status
   is ``feasible``, never ``optimal``, and it reports no bound.
 * A cut k runs the GPU prefix (layers 1..k) and then the CPU suffix; the
@@ -26,16 +26,29 @@ What this implementation assumes, so that "exact" has a precise meaning:
 A label is ``(m, G, C)``: accepted weight, GPU free time, CPU free time. One
 label dominates another if its ``m`` is not smaller and neither ``G`` nor
 ``C`` is larger; the earliest schedule is monotone in ``G`` and ``C``, so a
-dominated label can never lead to a better answer. Label sets live in numpy
-arrays; every cut of a job is tried for every label in one vectorised step.
-The answer is the label with the largest ``m``, then the smallest makespan
-``max(G, C)``; back-pointers (parent label, cut) per job rebuild its cuts, and
-the schedule itself comes from ``earliest_schedule`` in EDF order.
+dominated label can never lead to a better answer. The answer is the label
+with the largest ``m``, then the smallest makespan ``max(G, C)``;
+back-pointers (parent label, cut) per job rebuild its cuts, and the schedule
+itself comes from ``earliest_schedule`` in EDF order.
 
-Speed: a first pass keeps only ``DpSettings.beam`` labels per stage; its answer is a real
-EDF-order schedule, so its weight is a lower bound, and the exact second pass
-discards every label that cannot reach it even if it accepted every later job
-that may still fit. Neither shortcut changes the exact pass's answer.
+Speed (none of these changes the exact pass's weight or makespan):
+
+* The step over one job is compiled (:mod:`splitsched.solvers.dp_kernel`,
+  numba): labels stay sorted by weight then GPU free time, each weight level a
+  staircase, so a level's new labels are a k-way merge of runs that arrive
+  sorted, swept once; no label set is ever sorted as a whole.
+* A first pass keeps only ``settings.beam`` labels per stage; its answer is a real
+  EDF-order schedule, so its weight is a lower bound, and the exact second
+  pass discards every label that cannot reach it. Three upper bounds on what
+  the remaining jobs can add serve: the jobs that still fit alone, a
+  completion table computed backwards on a grid of free times
+  (:func:`completion_bound`, built once the label sets grow), and on very
+  large label sets :class:`CapacityBound`.
+* Of identical labels the first one built is kept (drops before accepts,
+  cuts ascending). The numpy version it replaces chose among identical labels
+  through an unstable sort, so the cuts it returned for equally good
+  schedules varied with numpy's sort kernel; weight and makespan did not, and
+  ``tests/data/dp_edf_reference.json`` pins them for the committed sets.
 """
 
 from __future__ import annotations
@@ -45,8 +58,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from splitsched.problem import Instance, Job, Schedule, StageTable, edf_key
+from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
+from splitsched.solvers.dp_kernel import dp_step, grid_bound_tables, pareto_keep
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "dp-edf"
@@ -62,19 +76,28 @@ class DpSettings:
     beam:
         Labels per stage kept by the first, heuristic pass, whose answer is
         the lower bound of the exact pass. Default 64.
+    grid:
+        Grid points per free-time axis of :func:`completion_bound`; 0 switches
+        it off. Default 48.
+    grid_min_labels:
+        The completion bound is built once a label set is this large (small
+        runs finish faster without it). Default 1000.
     capacity_min_labels:
-        :class:`CapacityBound` is computed only for label sets larger than
-        this (it costs more than it saves on small ones). Default 256.
+        :class:`CapacityBound` is applied only to label sets larger than this
+        (it costs more than it saves on small ones). Default 4000.
     capacity_thresholds:
         Threshold jobs :class:`CapacityBound` tries per step. Default 12.
     """
 
     beam: int = 64
-    capacity_min_labels: int = 256
+    grid: int = 48
+    grid_min_labels: int = 1000
+    capacity_min_labels: int = 4000
     capacity_thresholds: int = 12
 
 
 DEFAULT_DP_SETTINGS = DpSettings()
+BEAM = DEFAULT_DP_SETTINGS.beam  # the first pass's beam (other orders' DPs reuse it)
 
 
 @dataclass(frozen=True)
@@ -97,28 +120,6 @@ class Step:
     cut: np.ndarray
 
 
-def _level_ranks(m: np.ndarray) -> np.ndarray:
-    """Rank of each label's weight level: 0 for the largest ``m``, then 1, ..."""
-    top = int(m.max())
-    if top - int(m.min()) <= 4 * len(m):
-        return top - m  # dense enough: empty levels cost nothing
-    _, inverse = np.unique(-m, return_inverse=True)
-    return inverse.astype(np.int64)
-
-
-def _sort_by(k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> np.ndarray:
-    """Indices sorting by (k1, k2, k3), all non-negative int64.
-
-    One argsort of a packed key when the three ranges fit in 63 bits (always,
-    for microsecond schedules shorter than about a day), else ``lexsort``;
-    the packed sort is several times faster on the DP's label sets.
-    """
-    s2, s3 = int(k2.max()) + 1, int(k3.max()) + 1
-    if (int(k1.max()) + 1) * s2 * s3 < 2**62:
-        return np.argsort((k1 * s2 + k2) * s3 + k3)
-    return np.lexsort((k3, k2, k1))
-
-
 def pareto_mask(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Mark the labels that no other label dominates (one copy of duplicates).
 
@@ -126,78 +127,24 @@ def pareto_mask(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
     ----------
     m, g, c:
         Accepted weight (larger is better), GPU and CPU free times (smaller is
-        better, >= 0), one entry per label.
+        better, >= 0), one entry per label (int64).
 
     Returns
     -------
     numpy.ndarray
-        Boolean mask over the input labels.
+        Boolean mask over the input labels; of identical labels the first is kept.
 
     Notes
     -----
-    Two sweeps. (1) Within each weight level, a 2-D staircase: sorted by
-    ``G`` then ``C``, a label is dominated iff an earlier label of its level
-    has ``C' <= C`` (exact duplicates: the first copy stays). One running
-    minimum serves all levels: ``C`` is shifted down by ``rank * (max C + 1)``
-    so that a level never sees a smaller value from a previous one. (2) Across
-    levels, on the survivors sorted by ``G``, then rank, then ``C``: a label
-    is dominated iff an earlier one has rank ``<=`` its own and ``C' <= C``
-    (every earlier one has ``G' <= G``; a same-level one cannot qualify after
-    sweep 1). A prefix minimum of ``C`` per rank threshold answers that for
-    all labels of a level at once.
+    Compiled (:func:`splitsched.solvers.dp_kernel.pareto_keep`): labels are
+    visited by GPU free time, then weight (heaviest first), then CPU free
+    time, then position; a Fenwick tree of prefix minima over weight levels
+    tells whether a visited label of at least the same weight has a CPU free
+    time no larger. O(N log N).
     """
-    n = len(m)
-    if n <= 1:
-        return np.ones(n, dtype=bool)
-    rank = _level_ranks(m)
-    keep = np.zeros(n, dtype=bool)
-    order = _sort_by(rank, g, c)
-    shift = int(c.max()) + 1
-    shifted = c[order] - rank[order] * shift
-    running = np.minimum.accumulate(shifted)
-    first = np.ones(n, dtype=bool)
-    first[1:] = running[:-1] > shifted[1:]
-    alive = order[first]
-    if int(rank.max()) == 0 or len(alive) <= 1:
-        keep[alive] = True
-        return keep
-    order2 = alive[_sort_by(g[alive], rank[alive], c[alive])]
-    r2, c2 = rank[order2], c[order2]
-    levels = np.arange(int(r2.max()) + 1)
-    big = np.iinfo(np.int64).max
-    masked = np.where(r2[None, :] <= levels[:, None], c2[None, :], big)
-    prefix = np.minimum.accumulate(masked, axis=1)
-    before = np.full(len(order2), big, dtype=np.int64)
-    before[1:] = prefix[r2[1:], np.arange(len(order2) - 1)]
-    keep[order2[before > c2]] = True
-    return keep
-
-
-def _expand(labels: Labels, job: Job, st: StageTable) -> tuple[Labels, Step]:
-    """All successors of every label for one job: drop, or any on-time cut."""
-    last = st.num_layers
-    r, d, w = job.release, job.deadline, job.weight
-    cuts = np.flatnonzero(r + st.isolated <= d)  # the others are late even when idle
-    a, h, b = st.a[cuts][None, :], st.h[cuts][None, :], st.b[cuts][None, :]
-    k = cuts[None, :]
-    g_old, c_old = labels.g[:, None], labels.c[:, None]
-    # A stage that occupies nothing (problem.occupies; always so for k = 0 on the GPU
-    # and k = L on the CPU) runs when ready and leaves the free time unchanged.
-    gpu_busy, cpu_busy = st.gpu_busy[cuts][None, :], st.cpu_busy[cuts][None, :]
-    gpu_end = np.where(gpu_busy, np.maximum(g_old, r) + a, r)
-    g_new = np.where(gpu_busy, gpu_end, g_old)
-    ready = np.where(k == 0, r, gpu_end + h)
-    cpu_end = np.where(cpu_busy, np.maximum(c_old, ready) + b, ready)
-    c_new = np.where(cpu_busy, cpu_end, c_old)
-    finish = np.where(k == last, gpu_end, cpu_end)
-    parent_idx, col = np.nonzero(finish <= d)
-    n = len(labels)
-    m = np.concatenate((labels.m, labels.m[parent_idx] + w))
-    g = np.concatenate((labels.g, g_new[parent_idx, col]))
-    c = np.concatenate((labels.c, c_new[parent_idx, col]))
-    parent = np.concatenate((np.arange(n), parent_idx))
-    cut = np.concatenate((np.full(n, DROP), cuts[col]))
-    return Labels(m, g, c), Step(parent, cut)
+    return np.asarray(pareto_keep(np.ascontiguousarray(m, dtype=np.int64),
+                                  np.ascontiguousarray(g, dtype=np.int64),
+                                  np.ascontiguousarray(c, dtype=np.int64)))
 
 
 def _fit_thresholds(instance: Instance, jobs: list[Job]
@@ -217,14 +164,14 @@ def _fit_thresholds(instance: Instance, jobs: list[Job]
     for i, job in enumerate(jobs):
         st = instance.stages_of(job)
         fits = job.release + st.isolated <= job.deadline
-        busy_gpu = fits & st.gpu_busy
+        busy_gpu = fits & (st.a > 0)
         gpu_limit[i] = (job.deadline - int(st.isolated[busy_gpu].min())
                         if busy_gpu.any() else never)
         # cuts that leave the GPU idle (k = 0, or a zero-length GPU stage) need only the CPU
-        idle_gpu = fits & ~st.gpu_busy
+        idle_gpu = fits & (st.a == 0)
         if not idle_gpu.any():
             cpu_limit[i] = never
-        elif (~st.cpu_busy[idle_gpu]).any():
+        elif (st.b[idle_gpu] == 0).any():
             cpu_limit[i] = always  # a cut that occupies neither processor always fits
         else:
             cpu_limit[i] = job.deadline - int(st.b[idle_gpu].min())
@@ -266,7 +213,7 @@ class CapacityBound:
             order = np.argsort(work / weight, kind="stable")
             cum_p = np.cumsum(work[order])
             cum_w = np.cumsum(weight[order])
-            d = self.deadline[t]
+            d = int(self.deadline[pos:t + 1].max())  # = deadline[t] in EDF order
             cap = np.maximum(d - g, 0) + np.maximum(d - c, 0)
             full = np.searchsorted(cum_p, cap, side="right")  # items that fit whole
             value = np.where(full > 0, cum_w[np.maximum(full - 1, 0)], 0).astype(np.float64)
@@ -279,45 +226,12 @@ class CapacityBound:
         return best
 
 
-def _drop_hopeless(labels: Labels, steps: list[Step], lower_bound: int, gpu_limit: np.ndarray,
-                   cpu_limit: np.ndarray, weights: np.ndarray, capacity: CapacityBound,
-                   pos: int, capacity_min_labels: int) -> tuple[Labels, list[Step]]:
-    """Discard labels that cannot reach ``lower_bound``, by two upper bounds.
-
-    One counts every remaining job that may still fit alone; the other is
-    :class:`CapacityBound`. The kept labels are re-indexed, so the last step's
-    back-pointers are filtered alongside.
-    """
-    may_fit = ((labels.g[:, None] <= gpu_limit[None, :])
-               | (labels.c[:, None] <= cpu_limit[None, :]))
-    extra = may_fit.astype(np.int64) @ weights
-    if len(labels) > capacity_min_labels:  # worth its cost only on large label sets
-        extra = np.minimum(extra, capacity.bound(pos, labels.g, labels.c))
-    reach = labels.m + extra
-    keep = np.flatnonzero(reach >= lower_bound)
-    if len(keep) == len(labels) or len(keep) == 0 or not steps:  # 0: bound was not valid
-        return labels, steps
-    last = steps[-1]
-    steps[-1] = Step(last.parent[keep], last.cut[keep])
-    return Labels(labels.m[keep], labels.g[keep], labels.c[keep]), steps
-
-
-def _prune(labels: Labels, step: Step, reachable: int) -> tuple[Labels, Step]:
-    """Keep the Pareto labels that can still reach an accepted weight ``>= reachable``."""
-    idx = np.flatnonzero(labels.m >= reachable)
-    front = pareto_mask(labels.m[idx], labels.g[idx], labels.c[idx])
-    idx = idx[front]
-    return (Labels(labels.m[idx], labels.g[idx], labels.c[idx]),
-            Step(step.parent[idx], step.cut[idx]))
-
-
-def _thin(labels: Labels, step: Step, beam: int) -> tuple[Labels, Step]:
-    """Keep at most ``beam`` labels: largest weight first, then smallest makespan."""
-    if len(labels) <= beam:
-        return labels, step
-    idx = np.lexsort((np.maximum(labels.g, labels.c), -labels.m))[:beam]
-    return (Labels(labels.m[idx], labels.g[idx], labels.c[idx]),
-            Step(step.parent[idx], step.cut[idx]))
+def _options(instance: Instance, job: Job
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The job's cuts that meet its deadline when it runs alone, with (a, h, b) of each."""
+    st = instance.stages_of(job)
+    ks = np.flatnonzero(job.release + st.isolated <= job.deadline).astype(np.int64)
+    return ks, st.a[ks], st.h[ks], st.b[ks]
 
 
 def _best(labels: Labels) -> int:
@@ -337,32 +251,80 @@ class Run:
     labels_total: int
 
 
+def completion_bound(instance: Instance, jobs: list[Job], grid: int = DEFAULT_DP_SETTINGS.grid
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Grids and tables of upper bounds on what jobs ``pos..`` can still add.
+
+    Position pos's grid runs from the smallest release among jobs ``pos..``
+    (below it every free time gives the same future) to the deadline of job
+    ``pos - 1`` (a label after ``pos`` jobs has both processors free by then),
+    ``grid`` points evenly spaced. See :func:`grid_bound_tables` for why the
+    table bounds the exact future from above.
+
+    Returns
+    -------
+    grids, table:
+        int64 arrays of shape (n + 1, grid) and (n + 1, grid, grid).
+    """
+    n = len(jobs)
+    rel = np.array([j.release for j in jobs], dtype=np.int64)
+    low = np.append(np.minimum.accumulate(rel[::-1])[::-1], 0) if n else np.zeros(1, np.int64)
+    grids = np.empty((n + 1, grid), dtype=np.int64)
+    for pos in range(n + 1):
+        lo = int(low[pos])
+        hi = max(lo, jobs[pos - 1].deadline) if pos > 0 else lo
+        grids[pos] = np.linspace(lo, hi, grid).astype(np.int64)
+    opts = [_options(instance, j) for j in jobs]
+    start = np.zeros(n + 1, dtype=np.int64)
+    start[1:] = np.cumsum([len(o[0]) for o in opts])
+
+    def flat(i: int) -> np.ndarray:
+        return (np.concatenate([o[i] for o in opts]).astype(np.int64) if n
+                else np.zeros(0, np.int64))
+    table = grid_bound_tables(
+        grids, start, flat(0), flat(1), flat(2), flat(3),
+        np.array([instance.stages_of(j).num_layers for j in jobs], dtype=np.int64),
+        rel, np.array([j.deadline for j in jobs], dtype=np.int64),
+        np.array([j.weight for j in jobs], dtype=np.int64))
+    return grids, table
+
+
 def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
            beam: int | None = None, deadline: float = float("inf"),
-           free: tuple[int, int] = (0, 0),
+           grid: int | None = None, free: tuple[int, int] = (0, 0),
            settings: DpSettings = DEFAULT_DP_SETTINGS) -> Run:
-    """Run the label DP over ``jobs`` (already in EDF order).
+    """Run the label DP over ``jobs``: both processors in this order (``dp-edf``: EDF).
+
+    Exact within the given order: no other schedule that runs the accepted
+    jobs' stages in this order on both processors accepts more weight (or the
+    same weight with a smaller makespan).
 
     Parameters
     ----------
     lower_bound:
-        An accepted weight some EDF-order schedule achieves. Labels that
+        An accepted weight some schedule in this order achieves. Labels that
         cannot reach it even by accepting every remaining job are discarded;
-        this never loses the optimum (which is at least ``lower_bound``).
+        this never loses the optimum (which is at least ``lower_bound``). A
+        larger value (a target) may leave no label: ValueError.
     beam:
         Keep at most this many labels per stage (a heuristic pass); None keeps
         the whole Pareto front (exact within EDF order).
     deadline:
         ``time.perf_counter()`` value after which the pass stops; jobs not yet
         processed are dropped and ``complete`` is False.
+    grid:
+        Grid points per axis of :func:`completion_bound`, used with a
+        ``lower_bound``; 0 switches it off; None: ``settings.grid``.
     free:
         Times (us, >= 0) at which the GPU and the CPU become free, the start
-        label ``(0, G, C)``; ``(0, 0)`` is the offline problem. The online
-        re-planner (:mod:`splitsched.online`) passes the busy processors'
-        expected free times.
+        label (default both 0). The online ``replan:dp-edf`` policy starts
+        from the busy processors' expected free times.
     settings:
-        The capacity bound's tuning (``capacity_*``); ``beam`` is the argument above.
+        The bounds' tuning (:class:`DpSettings`); ``beam`` is the argument above.
     """
+    grid = settings.grid if grid is None else grid
+    no_grid = (np.zeros(0, np.int64), np.zeros((1, 1), np.int64))
+    bound = None  # built once the label sets grow (small runs finish faster without it)
     remaining = sum(j.weight for j in jobs)
     gpu_limit, cpu_limit, weights = _fit_thresholds(instance, jobs)
     capacity = CapacityBound(instance, jobs, settings.capacity_thresholds)
@@ -373,18 +335,24 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     for pos, job in enumerate(jobs):
         if time.perf_counter() > deadline:
             break
-        if lower_bound > 0:
-            labels, steps = _drop_hopeless(labels, steps, lower_bound, gpu_limit[pos:],
-                                           cpu_limit[pos:], weights[pos:], capacity, pos,
-                                           settings.capacity_min_labels)
-        st = instance.stages_of(job)
+        if bound is None and lower_bound > 0 and grid > 0 \
+                and len(labels) > settings.grid_min_labels:
+            bound = completion_bound(instance, jobs, grid)
+        ks, a, h, b = _options(instance, job)
         remaining -= job.weight
-        expanded, step = _expand(labels, job, st)
-        reachable = max(lower_bound, int(expanded.m.max())) - remaining
-        labels, step = _prune(expanded, step, reachable)
-        if beam is not None:
-            labels, step = _thin(labels, step, beam)
-        steps.append(step)
+        m, g, c, parent, cut = dp_step(
+            labels.m, labels.g, labels.c, ks, a, h, b, instance.stages_of(job).num_layers,
+            job.release, job.deadline, job.weight, remaining, lower_bound, beam or 0,
+            gpu_limit[pos + 1:], cpu_limit[pos + 1:], weights[pos + 1:],
+            *((bound[0][pos + 1], bound[1][pos + 1]) if bound is not None else no_grid))
+        if len(m) == 0:
+            raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this order")
+        if lower_bound > 0 and len(m) > settings.capacity_min_labels and pos + 1 < len(jobs):
+            keep = np.flatnonzero(m + capacity.bound(pos + 1, g, c) >= lower_bound)
+            if 0 < len(keep) < len(m):
+                m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
+        labels = Labels(m, g, c)
+        steps.append(Step(parent, cut))
         labels_max = max(labels_max, len(labels))
         labels_total += len(labels)
 
@@ -392,9 +360,9 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     idx = _best(labels)
     accepted_weight = int(labels.m[idx])
     for job, step in zip(reversed(jobs[:len(steps)]), reversed(steps), strict=True):
-        cut = int(step.cut[idx])
-        if cut != DROP:
-            cuts[job.id] = cut
+        k = int(step.cut[idx])
+        if k != DROP:
+            cuts[job.id] = k
         idx = int(step.parent[idx])
     return Run(accepted_weight, cuts, len(steps) == len(jobs), labels_max, labels_total)
 
@@ -411,6 +379,7 @@ def _schedule(instance: Instance, jobs: list[Job], cuts: dict[str, int | None]) 
 @register(NAME, "the paper's DP: EDF order, drop or choose a cut per job, Pareto labels "
                 "(m, GPU free, CPU free); exact only within EDF order")
 def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                 warm_start: Schedule | None = None,
                  settings: DpSettings | None = None) -> SolverOutput:
     """Run the DP; see the module docstring for what it assumes.
 
@@ -419,8 +388,10 @@ def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int, threads:
     second pass discard hopeless labels. Returns status ``feasible``, or
     ``timeout`` when ``time_limit_s`` ran out before the exact pass finished
     (the best schedule found so far is returned). ``stats`` holds
-    ``labels_max`` and ``labels_total`` of the exact pass, and ``settings``
-    (:class:`DpSettings`, default :data:`DEFAULT_DP_SETTINGS`).
+    ``labels_max`` and ``labels_total`` of the exact pass. ``warm_start`` is
+    accepted for the solver contract and not used: a schedule in another order
+    says nothing about the best one in EDF order. ``settings`` (:class:`DpSettings`,
+    default :data:`DEFAULT_DP_SETTINGS`) is recorded in ``stats["settings"]``.
     """
     settings = settings or DEFAULT_DP_SETTINGS
     deadline = time.perf_counter() + time_limit_s

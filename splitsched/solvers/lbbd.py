@@ -55,11 +55,11 @@ from splitsched.evaluate import evaluate
 from splitsched.formulations import JobWindow, job_windows
 from splitsched.formulations.bounds import EnergyRow, cut_energy_rows, energy_rows
 from splitsched.formulations.cp import build_cp
-from splitsched.problem import Instance, Job, JobPlan, Schedule
+from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import decode_cp
 from splitsched.solvers.dp import _schedule as dp_schedule
-from splitsched.solvers.dp import edf_key, solve_dp_edf
+from splitsched.solvers.dp import solve_dp_edf
 
 NAME = "lbbd"
 DP_SHARE = 0.2        # share of the limit the dp-edf incumbent may use

@@ -1,0 +1,457 @@
+"""Compiled (numba) inner step of the label DP of :mod:`splitsched.solvers.dp`.
+
+One call processes one job for a whole label set: expand every label by
+"drop" and by every cut, discard labels that cannot reach the target weight,
+keep the Pareto front, optionally thin to a beam, and discard labels whose
+remaining jobs cannot lift them to the lower bound. It implements exactly the
+rules the numpy version of the DP used (see ``dp.py``), with one ordering
+convention made explicit:
+
+* Candidates are numbered as the numpy version built them: first the "drop"
+  successor of every label, in label order, then the "accept" successors in
+  (label, cut) order. Kept labels stay in that order.
+* Of several identical labels (same weight, GPU and CPU free time) the first
+  in that numbering is kept. (The numpy version used an unstable sort there,
+  so which copy it kept depended on numpy's sort kernel; the answer's weight
+  and makespan never depended on it.)
+
+Times are integer microseconds in int64 arrays; weights are int64.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+DROP = -1
+
+
+@nb.njit(cache=True)
+def _floor_index(grid: np.ndarray, x: int) -> int:
+    """Largest i with grid[i] <= x, or 0 when x lies below the grid."""
+    i = int(np.searchsorted(grid, x, side="right")) - 1
+    return i if i > 0 else 0
+
+
+@nb.njit(cache=True)
+def _stable_order(primary: np.ndarray, secondary: np.ndarray) -> np.ndarray:
+    """Indices sorting by (primary, secondary, index); stable merge sorts."""
+    o1 = np.argsort(secondary, kind="mergesort")
+    o2 = np.argsort(primary[o1], kind="mergesort")
+    return o1[o2]
+
+
+@nb.njit(cache=True)
+def pareto_keep(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Mask of labels no other label dominates; of identical ones, the first.
+
+    A label is dominated by one with weight ``>=`` and both free times
+    ``<=``. Labels are visited by (G, weight descending, C, index): every
+    label that can dominate another comes before it. A prefix-minimum tree
+    over weight ranks answers "smallest C among visited labels of weight
+    ``>=`` this one" in O(log levels).
+    """
+    n = len(m)
+    keep = np.zeros(n, dtype=np.bool_)
+    if n == 0:
+        return keep
+    levels = np.unique(m)  # ascending
+    nlev = len(levels)
+    rank = np.empty(n, dtype=np.int64)  # 1 = heaviest level
+    for i in range(n):
+        rank[i] = nlev - np.searchsorted(levels, m[i])
+    key = g * (nlev + 1) + rank  # g < 2**62 / (levels + 1) in any real schedule
+    order = _stable_order(key, c)
+    big = np.iinfo(np.int64).max
+    tree = np.full(nlev + 1, big, dtype=np.int64)  # Fenwick tree of prefix minima
+    for idx in order:
+        r = rank[idx]
+        best = big
+        j = r
+        while j > 0:
+            if tree[j] < best:
+                best = tree[j]
+            j -= j & (-j)
+        if best <= c[idx]:
+            continue
+        keep[idx] = True
+        j = r
+        while j <= nlev:
+            if c[idx] < tree[j]:
+                tree[j] = c[idx]
+            j += j & (-j)
+    return keep
+
+
+@nb.njit(cache=True)
+def _successor(gi: int, ci: int, r: int, k: int, a: int, h: int, b: int, last: int
+               ) -> tuple[int, int, int]:
+    """(GPU free, CPU free, completion) after running the job with cut k from (gi, ci).
+
+    A zero-length stage occupies nothing: it runs when ready and leaves that
+    processor's free time unchanged (as ``evaluate`` and the timing module do).
+    """
+    if a == 0:
+        gpu_end = r
+        g_new = gi
+    else:
+        gpu_end = (gi if gi > r else r) + a
+        g_new = gpu_end
+    ready = r if k == 0 else gpu_end + h
+    if b == 0:
+        cpu_end = ready
+        c_new = ci
+    else:
+        cpu_end = (ci if ci > ready else ready) + b
+        c_new = cpu_end
+    finish = gpu_end if k == last else cpu_end
+    return g_new, c_new, finish
+
+
+@nb.njit(cache=True)
+def _heap_less(hg: np.ndarray, hc: np.ndarray, hs: np.ndarray, x: int, y: int) -> bool:
+    if hg[x] != hg[y]:
+        return hg[x] < hg[y]
+    if hc[x] != hc[y]:
+        return hc[x] < hc[y]
+    return hs[x] < hs[y]
+
+
+@nb.njit(cache=True)
+def _sift_down(hg: np.ndarray, hc: np.ndarray, hs: np.ndarray, hp: np.ndarray, size: int,
+               pos: int) -> None:
+    while True:
+        left = 2 * pos + 1
+        if left >= size:
+            return
+        best = left
+        if left + 1 < size and _heap_less(hg, hc, hs, left + 1, left):
+            best = left + 1
+        if not _heap_less(hg, hc, hs, best, pos):
+            return
+        hg[pos], hg[best] = hg[best], hg[pos]
+        hc[pos], hc[best] = hc[best], hc[pos]
+        hs[pos], hs[best] = hs[best], hs[pos]
+        hp[pos], hp[best] = hp[best], hp[pos]
+        pos = best
+
+
+@nb.njit(cache=True)
+def dp_step(m: np.ndarray, g: np.ndarray, c: np.ndarray,
+            ks: np.ndarray, a: np.ndarray, h: np.ndarray, b: np.ndarray, last: int,
+            r: int, d: int, w: int, remaining: int, lower_bound: int, beam: int,
+            gl: np.ndarray, cl: np.ndarray, wr: np.ndarray, ub_grid: np.ndarray,
+            ub_table: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Process one job; return the new labels (m, g, c) and back-pointers (parent, cut).
+
+    Labels are kept sorted by weight (descending), then GPU free time
+    (ascending); within a weight level they form a staircase (CPU free time
+    strictly descending), so the next level's candidates from one source and
+    one cut arrive already sorted by GPU free time (the successor map is
+    monotone). Each new level is a k-way merge of those sorted runs, swept
+    once: a candidate is kept iff no kept label of its level and no label of
+    a heavier level has GPU and CPU free times both ``<=``. Of identical
+    candidates the first in (drop, then cuts ascending) order is kept.
+
+    Parameters
+    ----------
+    m, g, c:
+        Current labels: accepted weight, GPU free time, CPU free time (us).
+    ks, a, h, b:
+        The job's cuts that meet its deadline when it runs alone, with their
+        GPU stage, hand-off and CPU stage (us); ``last`` is the job's L.
+    r, d, w:
+        Release, deadline (us) and weight of the job.
+    remaining:
+        Total weight of the jobs after this one.
+    lower_bound:
+        A weight some schedule in this order reaches (0: none). Labels that
+        cannot reach it are discarded; the optimum never is.
+    beam:
+        Keep at most this many labels (0: all): largest weight, then smallest
+        makespan, then smallest GPU free time.
+    gl, cl, wr:
+        For the jobs after this one: the latest GPU and CPU free times from
+        which each can still be on time, and their weights.
+    ub_grid, ub_table:
+        Grid and table of :func:`grid_bound_tables` for the jobs after this
+        one (empty grid: not used).
+    """
+    n = len(m)
+    nk = len(ks)
+    # weight levels of the current labels (descending): [lev_start[i], lev_start[i + 1])
+    lev_start = np.empty(n + 1, dtype=np.int64)
+    nlev = 0
+    for i in range(n):
+        if i == 0 or m[i] != m[i - 1]:
+            lev_start[nlev] = i
+            nlev += 1
+    lev_start[nlev] = n
+    # target weights: v (drop from level v) and v + w (accept from level v)
+    tv = np.empty(2 * nlev, dtype=np.int64)
+    for li in range(nlev):
+        tv[2 * li] = m[lev_start[li]]
+        tv[2 * li + 1] = m[lev_start[li]] + w
+    tv = np.unique(tv)[::-1]
+    # the heaviest candidate that exists: an accept needs one on-time successor
+    top = lower_bound
+    for li in range(nlev):
+        v = m[lev_start[li]]
+        if v > top:
+            top = v
+        if v + w > top:
+            found = False
+            for i in range(lev_start[li], lev_start[li + 1]):
+                for q in range(nk):
+                    _, _, fin = _successor(g[i], c[i], r, ks[q], a[q], h[q], b[q], last)
+                    if fin <= d:
+                        found = True
+                        break
+                if found:
+                    break
+            if found:
+                top = v + w
+    reachable = top - remaining
+    cap = n * (nk + 1)
+    om = np.empty(cap, dtype=np.int64)
+    og = np.empty(cap, dtype=np.int64)
+    oc = np.empty(cap, dtype=np.int64)
+    op = np.empty(cap, dtype=np.int64)
+    ok = np.empty(cap, dtype=np.int64)
+    cnt = 0
+    # union staircase of the heavier levels kept so far (g ascending, c descending)
+    ug = np.empty(cap, dtype=np.int64)
+    uc = np.empty(cap, dtype=np.int64)
+    un = 0
+    tg = np.empty(cap, dtype=np.int64)
+    tc = np.empty(cap, dtype=np.int64)
+    hg = np.empty(nk + 1, dtype=np.int64)
+    hc = np.empty(nk + 1, dtype=np.int64)
+    hs = np.empty(nk + 1, dtype=np.int64)
+    hp = np.empty(nk + 1, dtype=np.int64)
+    big = np.iinfo(np.int64).max
+    for v in tv:
+        if v < reachable:
+            break
+        # source levels: drop from weight v, accept from weight v - w
+        drop_lo = drop_hi = acc_lo = acc_hi = 0
+        for li in range(nlev):
+            if m[lev_start[li]] == v:
+                drop_lo, drop_hi = lev_start[li], lev_start[li + 1]
+            if m[lev_start[li]] == v - w:
+                acc_lo, acc_hi = lev_start[li], lev_start[li + 1]
+        size = 0
+        # run 0: drops (already a staircase); runs 1..nk: accepts with cut q
+        if drop_hi > drop_lo:
+            hg[size], hc[size], hs[size], hp[size] = g[drop_lo], c[drop_lo], 0, drop_lo
+            size += 1
+        for q in range(nk):
+            for i in range(acc_lo, acc_hi):
+                gn, cn, fin = _successor(g[i], c[i], r, ks[q], a[q], h[q], b[q], last)
+                if fin <= d:
+                    hg[size], hc[size], hs[size], hp[size] = gn, cn, q + 1, i
+                    size += 1
+                    break
+        for pos in range(size // 2 - 1, -1, -1):
+            _sift_down(hg, hc, hs, hp, size, pos)
+        run_min = big
+        upos = 0  # U points with g <= current candidate's g: [0, upos)
+        start = cnt
+        while size > 0:
+            cg_, cc_, sid, par = hg[0], hc[0], hs[0], hp[0]
+            # advance this run to its next on-time successor
+            nxt = par + 1
+            if sid == 0:
+                if nxt < drop_hi:
+                    hg[0], hc[0], hp[0] = g[nxt], c[nxt], nxt
+                else:
+                    size -= 1
+                    hg[0], hc[0], hs[0], hp[0] = hg[size], hc[size], hs[size], hp[size]
+            else:
+                q = sid - 1
+                found = False
+                while nxt < acc_hi:
+                    gn, cn, fin = _successor(g[nxt], c[nxt], r, ks[q], a[q], h[q], b[q], last)
+                    if fin <= d:
+                        hg[0], hc[0], hp[0] = gn, cn, nxt
+                        found = True
+                        break
+                    nxt += 1
+                if not found:
+                    size -= 1
+                    hg[0], hc[0], hs[0], hp[0] = hg[size], hc[size], hs[size], hp[size]
+            if size > 0:
+                _sift_down(hg, hc, hs, hp, size, 0)
+            # sweep: same level (running minimum of c) and heavier levels (U)
+            if cc_ >= run_min:
+                continue
+            while upos < un and ug[upos] <= cg_:
+                upos += 1
+            if upos > 0 and uc[upos - 1] <= cc_:
+                continue
+            # a run may deliver equal g with falling c: a kept label of equal g is dominated
+            while cnt > start and og[cnt - 1] == cg_:
+                cnt -= 1
+            run_min = cc_
+            om[cnt], og[cnt], oc[cnt], op[cnt] = v, cg_, cc_, par
+            ok[cnt] = -1 if sid == 0 else ks[sid - 1]
+            cnt += 1
+        # U <- staircase of U and this level
+        i, j, tn, tmin = 0, start, 0, big
+        while i < un or j < cnt:
+            if j >= cnt or (i < un and (ug[i] < og[j] or (ug[i] == og[j] and uc[i] <= oc[j]))):
+                x, y = ug[i], uc[i]
+                i += 1
+            else:
+                x, y = og[j], oc[j]
+                j += 1
+            if y < tmin:
+                tg[tn], tc[tn] = x, y
+                tn += 1
+                tmin = y
+        ug[:tn] = tg[:tn]
+        uc[:tn] = tc[:tn]
+        un = tn
+    idx = np.arange(cnt)
+    if beam > 0 and cnt > beam:
+        mk = np.maximum(og[:cnt], oc[:cnt])
+        order = np.argsort((top - om[:cnt]) * (mk.max() + 1) + mk, kind="mergesort")
+        idx = np.sort(order[:beam])  # back to (weight desc, g asc) order
+    if lower_bound > 0 and len(gl) > 0 and len(idx) > 0:
+        nn = len(idx)
+        gs, cs = og[idx], oc[idx]
+        gmin, gmax, cmin, cmax = gs.min(), gs.max(), cs.min(), cs.max()
+        # jobs that fit from every label or from none need no per-label test
+        base = 0
+        open_jobs = np.empty(len(gl), dtype=np.int64)
+        n_open = 0
+        for j in range(len(gl)):
+            if gl[j] >= gmax or cl[j] >= cmax:
+                base += wr[j]
+            elif gl[j] >= gmin or cl[j] >= cmin:
+                open_jobs[n_open] = j
+                n_open += 1
+        keep2 = np.zeros(nn, dtype=np.bool_)
+        any_kept = False
+        for t in range(nn):
+            extra = base
+            for q in range(n_open):
+                j = open_jobs[q]
+                if gs[t] <= gl[j] or cs[t] <= cl[j]:
+                    extra += wr[j]
+            if om[idx[t]] + extra < lower_bound:
+                continue
+            if len(ub_grid) > 0:
+                ub = ub_table[_floor_index(ub_grid, gs[t]), _floor_index(ub_grid, cs[t])]
+                if om[idx[t]] + ub < lower_bound:
+                    continue
+            keep2[t] = True
+            any_kept = True
+        if any_kept:
+            idx = idx[keep2]
+    return om[idx], og[idx], oc[idx], op[idx], ok[idx]
+
+
+@nb.njit(cache=True)
+def grid_bound_tables(grids: np.ndarray, opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray,
+                      h: np.ndarray, b: np.ndarray, last: np.ndarray, r: np.ndarray,
+                      d: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Upper bounds on the weight jobs ``pos..`` can still add, on a grid of free times.
+
+    ``grids[pos]`` (shape (n + 1, K), ascending) are the grid points of
+    position pos, starting at the smallest release among jobs ``pos..``.
+    Returns ``U`` of shape (n + 1, K, K): ``U[pos, i, j] >=`` the largest weight
+    jobs ``pos..`` (in this order) add from GPU free ``grids[pos, i]`` and CPU
+    free ``grids[pos, j]``. The recurrence is the DP's own (drop, or accept
+    with an on-time cut), with every successor rounded *down* to the grid of
+    the next position; the exact value only falls as free times grow, so
+    rounding down can only raise it, and the table stays an upper bound. Free
+    times below a grid's first point (the smallest remaining release) give
+    the same future as that point.
+
+    Job options are flattened: job p's cuts are ``ks[opt_start[p]:opt_start[p + 1]]``.
+    """
+    n = len(r)
+    kk = grids.shape[1]
+    table = np.zeros((n + 1, kk, kk), dtype=np.int64)
+    for pos in range(n - 1, -1, -1):
+        grid = grids[pos]
+        nxt = grids[pos + 1]
+        lo, hi = opt_start[pos], opt_start[pos + 1]
+        nq = hi - lo
+        # per (row i, cut q): GPU successor index, GPU end, CPU-ready time, and the
+        # CPU successor index when the CPU is idle by then
+        gi_idx = np.empty((kk, nq), dtype=np.int64)
+        gpu_end = np.empty((kk, nq), dtype=np.int64)
+        ready = np.empty((kk, nq), dtype=np.int64)
+        rd_idx = np.empty((kk, nq), dtype=np.int64)
+        for i in range(kk):
+            x = grid[i]
+            for q in range(nq):
+                o = lo + q
+                if a[o] == 0:
+                    ge = r[pos]
+                    g_new = x
+                else:
+                    ge = (x if x > r[pos] else r[pos]) + a[o]
+                    g_new = ge
+                gi_idx[i, q] = _floor_index(nxt, g_new)
+                gpu_end[i, q] = ge
+                rd = r[pos] if ks[o] == 0 else ge + h[o]
+                ready[i, q] = rd
+                rd_idx[i, q] = _floor_index(nxt, rd + b[o])
+        # per (column j, cut q): CPU successor index when the CPU is the later one
+        cj_idx = np.empty((kk, nq), dtype=np.int64)
+        for j in range(kk):
+            for q in range(nq):
+                cj_idx[j, q] = _floor_index(nxt, grid[j] + b[lo + q])
+        for i in range(kk):
+            ix = _floor_index(nxt, grid[i])
+            for j in range(kk):
+                y = grid[j]
+                best = table[pos + 1, ix, _floor_index(nxt, y)]
+                for q in range(nq):
+                    o = lo + q
+                    rd = ready[i, q]
+                    if b[o] == 0:
+                        cpu_end = rd
+                        cidx = _floor_index(nxt, y)
+                    elif y >= rd:
+                        cpu_end = y + b[o]
+                        cidx = cj_idx[j, q]
+                    else:
+                        cpu_end = rd + b[o]
+                        cidx = rd_idx[i, q]
+                    finish = gpu_end[i, q] if ks[o] == last[pos] else cpu_end
+                    if finish > d[pos]:
+                        continue
+                    val = w[pos] + table[pos + 1, gi_idx[i, q], cidx]
+                    if val > best:
+                        best = val
+                table[pos, i, j] = best
+    return table
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every kernel on a tiny input.
+
+    Called once when the module is imported, so that no solver's time limit
+    pays for compilation: the first import on a machine compiles for tens of
+    seconds and writes the cache next to this file (or in numba's user cache);
+    later imports load it in well under a second.
+    """
+    one = np.zeros(1, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    pareto_keep(one, one, one)
+    ks = np.array([0, 1], dtype=np.int64)
+    a = np.array([0, 1], dtype=np.int64)
+    hb = np.array([1, 0], dtype=np.int64)
+    dp_step(one, one, one, ks, a, np.zeros(2, np.int64), hb, 1,
+            0, 10, 1, 0, 1, 0, none, none, none, one, np.zeros((1, 1), dtype=np.int64))
+    grids = np.zeros((2, 2), dtype=np.int64)
+    grid_bound_tables(grids, np.array([0, 2], dtype=np.int64), ks, a, np.zeros(2, np.int64),
+                      hb, one, one, np.array([10], dtype=np.int64), np.ones(1, np.int64))
+
+
+warm_up()

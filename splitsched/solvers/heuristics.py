@@ -1,0 +1,356 @@
+"""Heuristics around the paper's DP: other job orders, and local search over the order.
+
+``dp-edf`` is exact only within earliest-deadline order (DESIGN section 1: EDF
+order is not always best). The DP itself (:func:`splitsched.solvers.dp.run_dp`)
+is exact within *any* common order of the two processors, so a better order
+gives a better schedule. Two solvers use that:
+
+``dp-orders``
+    dp-edf's schedule, then the DP over a few other orders (EDF with deadline
+    ties broken by Johnson's rule on each job's stage times; least laxity;
+    release order); the best schedule wins. On two-machine instances with one
+    common deadline, no release times and no hand-off lag, Johnson's order
+    makes the order-restricted DP exact (Johnson 1954: for any set of jobs
+    that order gives the smallest makespan of a two-machine flow shop, so a set
+    fits before the deadline iff it fits in that order).
+``dp-ls``
+    ``dp-orders``, then iterated local search over the order: a move takes
+    one job and re-inserts it up to ``WINDOW`` positions earlier (or a job
+    just before a dropped one later); each neighbour is scored by the DP in
+    that order with a beam of ``LS_BEAM`` labels per job (faster than the
+    exact DP, and on the reference sets it finds more: more neighbours fit in
+    the time), discarding labels that cannot beat the incumbent and
+    restarting from the first position the move changes (the labels before
+    it are kept). A move is taken when the neighbour accepts
+    more weight; at a local optimum ``KICK`` random re-insertions (seeded)
+    perturb the best order and the descent starts again, until time is up
+    or ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing.
+
+Both start from dp-edf's schedule computed under the same time limit, so they
+are never worse than dp-edf; they report ``feasible`` (never a proof) and no
+bound. Time: dp-edf, then the other phases until ``min(time_limit_s,
+BUDGET_S)`` after the start.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from splitsched.evaluate import evaluate
+from splitsched.problem import Instance, Job, Schedule
+from splitsched.solvers.base import SolverOutput, register
+from splitsched.solvers.dp import (
+    DROP,
+    _fit_thresholds,
+    _options,
+    edf_key,
+    run_dp,
+    solve_dp_edf,
+)
+from splitsched.solvers.dp_kernel import dp_step
+from splitsched.solvers.timing import earliest_schedule
+
+BUDGET_S = 1.0  # a phone-speed heuristic: at most this long, whatever the harness allows
+ORDER_BEAM = 256  # labels per job when the DP runs over another order
+LS_BEAM = 48  # labels per job when local search scores a neighbour
+WINDOW = 4  # a job moves at most this many positions
+KICK = 3  # random re-insertions that restart a descent from the best order
+KICK_PATIENCE = 20  # stop after max(this, 2 n) kicks that did not improve the best
+
+
+def _best_cut_times(instance: Instance, job: Job) -> tuple[int, int]:
+    """GPU and CPU stage (us) of the job's cut with the smallest isolated latency."""
+    st = instance.stages_of(job)
+    k = st.best_cut
+    return int(st.a[k]), int(st.b[k])
+
+
+def johnson_key(instance: Instance, job: Job) -> tuple[int, int, int, int, str]:
+    """EDF with deadline ties broken by Johnson's rule on the best cut's (a, b).
+
+    Within one deadline: jobs with ``a < b`` first by ascending ``a``, then the
+    others by descending ``b`` (Johnson 1954, two-machine flow shop).
+    """
+    a, b = _best_cut_times(instance, job)
+    if a < b:
+        return (job.deadline, 0, a, job.release, job.id)
+    return (job.deadline, 1, -b, job.release, job.id)
+
+
+def laxity_key(instance: Instance, job: Job) -> tuple[int, int, str]:
+    """Least laxity first: latest start ``d - best isolated latency``, then EDF."""
+    return (job.deadline - instance.stages_of(job).best_latency, job.deadline, job.id)
+
+
+def release_key(instance: Instance, job: Job) -> tuple[int, int, str]:
+    """Release order (FIFO), deadline ties."""
+    return (job.release, job.deadline, job.id)
+
+
+ORDERS: dict[str, Callable[[Instance, Job], tuple[int | str, ...]]] = {
+    "edf-johnson": johnson_key, "least-laxity": laxity_key, "release": release_key,
+}
+
+
+def can_fit(instance: Instance) -> int:
+    """Weight of the jobs that meet their deadline at least when run alone (a ceiling)."""
+    return sum(j.weight for j in instance.jobs
+               if j.release + instance.stages_of(j).best_latency <= j.deadline)
+
+
+def order_schedule(instance: Instance, solver: str, jobs: Sequence[Job],
+                   cuts: dict[str, int | None]) -> Schedule:
+    """Earliest schedule of the chosen cuts with both processors in the order ``jobs``."""
+    accepted = [j for j in jobs if cuts.get(j.id) is not None]
+    gpu = [j.id for j in accepted if (cuts[j.id] or 0) > 0]
+    cpu = [j.id for j in accepted
+           if (k := cuts[j.id]) is not None and k < instance.stages_of(j).num_layers]
+    return earliest_schedule(instance, solver, cuts, gpu, cpu)
+
+
+@dataclass
+class Candidate:
+    """A schedule with the order it came from and its evaluated on-time weight."""
+
+    order: list[Job]
+    schedule: Schedule
+    weight: int
+    makespan: int
+
+    def better_than(self, other: Candidate) -> bool:
+        return (self.weight, -self.makespan) > (other.weight, -other.makespan)
+
+
+def _candidate(instance: Instance, solver: str, order: list[Job],
+               cuts: dict[str, int | None]) -> Candidate:
+    schedule = order_schedule(instance, solver, order, cuts)
+    ev = evaluate(instance, schedule)
+    if not ev.feasible:  # the DP's schedules are feasible by construction
+        raise AssertionError(f"{solver}: infeasible schedule: {ev.violations[:3]}")
+    return Candidate(order, schedule, instance.total_weight - ev.weighted_misses, ev.makespan)
+
+
+def _start(instance: Instance, solver: str, time_limit_s: float
+           ) -> tuple[Candidate, float, dict[str, object]]:
+    """dp-edf's schedule under the same time limit, relabelled; and when to stop.
+
+    dp-edf gets the whole ``time_limit_s``, so the result is never worse than
+    dp-edf's under that limit; the other phases run until ``BUDGET_S`` after
+    the start (nothing is left for them when dp-edf alone takes longer).
+    """
+    t0 = time.perf_counter()
+    out = solve_dp_edf(instance, time_limit_s=time_limit_s, seed=0, threads=1)
+    assert out.schedule is not None
+    edf = sorted(instance.jobs, key=edf_key)
+    cuts = {p.job: p.cut for p in out.schedule.plans}
+    start = _candidate(instance, solver, edf, cuts)
+    t_end = t0 + min(time_limit_s, BUDGET_S)
+    return start, t_end, {"dp_edf_status": out.status, "dp_edf_weight": start.weight,
+                          "dp_edf_seconds": round(time.perf_counter() - t0, 4)}
+
+
+def _orders(instance: Instance, solver: str, best: Candidate, t_end: float,
+            stats: dict[str, object]) -> Candidate:
+    """Try the DP over every order of :data:`ORDERS`; keep the best schedule."""
+    tried = []
+    ceiling = can_fit(instance)
+    for name, key in ORDERS.items():
+        if time.perf_counter() > t_end or best.weight >= ceiling:
+            break
+        keys = {j.id: key(instance, j) for j in instance.jobs}
+        order = sorted(instance.jobs, key=lambda j: keys[j.id])
+        run = run_dp(instance, order, beam=ORDER_BEAM, deadline=t_end, grid=0)
+        if not run.complete:
+            break
+        cand = _candidate(instance, solver, order, run.cuts)
+        tried.append(name)
+        if cand.better_than(best):
+            best = cand
+            stats["best_order"] = name
+    stats["orders_tried"] = tried
+    return best
+
+
+State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class PrefixDP:
+    """The beam DP over one order, with the labels after every job kept.
+
+    ``score(order, first)`` reruns only jobs ``first..`` of a new order whose
+    jobs before ``first`` are those of the stored order.
+    """
+
+    def __init__(self, instance: Instance, beam: int) -> None:
+        self.instance = instance
+        self.beam = beam
+        self.options = {j.id: _options(instance, j) for j in instance.jobs}
+        self.layers = {j.id: instance.stages_of(j).num_layers for j in instance.jobs}
+        self.order: list[Job] = []
+        self.states: list[State] = []
+        self.deadline = float("inf")
+
+    def run(self, order: list[Job], first: int, target: int) -> tuple[int, list[State]] | None:
+        """Labels of every step from ``first`` on.
+
+        None when no label can reach ``target`` or ``self.deadline`` passes.
+        """
+        gl, cl, wts = _fit_thresholds(self.instance, order)
+        remaining = int(wts[first:].sum())
+        if first == 0:
+            zero = np.zeros(1, dtype=np.int64)
+            m, g, c = zero, zero, zero
+        else:
+            m, g, c = self.states[first - 1][:3]
+        states: list[State] = []
+        no_grid = np.zeros(0, np.int64), np.zeros((1, 1), np.int64)
+        for pos in range(first, len(order)):
+            if time.perf_counter() > self.deadline:
+                return None
+            job = order[pos]
+            ks, a, h, b = self.options[job.id]
+            remaining -= job.weight
+            m, g, c, parent, cut = dp_step(
+                m, g, c, ks, a, h, b, self.layers[job.id], job.release, job.deadline,
+                job.weight, remaining, target, self.beam, gl[pos + 1:], cl[pos + 1:],
+                wts[pos + 1:], *no_grid)
+            if len(m) == 0:
+                return None
+            states.append((m, g, c, parent, cut))
+        return int(m.max()), states
+
+    def adopt(self, order: list[Job], first: int, states: list[State]) -> None:
+        self.order = order
+        self.states = self.states[:first] + states
+
+    def cuts(self) -> dict[str, int | None]:
+        """Cuts of the heaviest final label (smallest makespan among those)."""
+        m, g, c = self.states[-1][:3]
+        idx = int(np.lexsort((np.maximum(g, c), -m))[0])
+        out: dict[str, int | None] = {j.id: None for j in self.order}
+        for job, state in zip(reversed(self.order), reversed(self.states), strict=True):
+            k = int(state[4][idx])
+            if k != DROP:
+                out[job.id] = k
+            idx = int(state[3][idx])
+        return out
+
+
+def _moves(order: list[Job], dropped: set[str]) -> list[tuple[int, int]]:
+    """(from, to) re-insertions: dropped jobs earlier first, then every job earlier."""
+    n = len(order)
+    out = []
+    for i in range(n):
+        if order[i].id in dropped:
+            out += [(i, i - s) for s in range(1, WINDOW + 1) if i - s >= 0]
+            out += [(i - s, i) for s in range(1, WINDOW + 1) if i - s >= 0]
+    for i in range(n):
+        if order[i].id not in dropped:
+            out += [(i, i - s) for s in range(1, WINDOW + 1) if i - s >= 0]
+    return list(dict.fromkeys(out))  # first occurrence of each move, in order
+
+
+def _descend(dp: PrefixDP, order: list[Job], current: int, t_end: float,
+             counts: dict[str, int]) -> tuple[list[Job], int]:
+    """First-improvement descent from ``order`` (already run by ``dp``)."""
+    while time.perf_counter() < t_end:
+        dropped = {jid for jid, k in dp.cuts().items() if k is None}
+        for src, dst in _moves(order, dropped):
+            if time.perf_counter() >= t_end:
+                return order, current
+            new = list(order)
+            new.insert(dst, new.pop(src))
+            lo = min(src, dst)
+            counts["evaluated"] += 1
+            res = dp.run(new, lo, current + 1)
+            if res is None or res[0] <= current:
+                continue
+            dp.adopt(new, lo, res[1])
+            order, current = new, res[0]
+            counts["improved"] += 1
+            break
+        else:
+            return order, current
+    return order, current
+
+
+def _local_search(instance: Instance, solver: str, best: Candidate, t_end: float,
+                  stats: dict[str, object], seed: int) -> Candidate:
+    """Iterated local search over the order (module docstring).
+
+    Descent by re-insertion moves; at a local optimum, the best order so far
+    is perturbed by ``KICK`` random re-insertions (seeded) and descent starts
+    again, until the time is up, every job that can fit alone is on time, or
+    ``max(KICK_PATIENCE, 2 n)`` kicks in a row found nothing better.
+    """
+    rng = random.Random(seed)
+    dp = PrefixDP(instance, LS_BEAM)
+    dp.deadline = t_end
+    counts = {"evaluated": 0, "improved": 0, "kicks": 0}
+    order = list(best.order)
+    ceiling = can_fit(instance)
+    patience = max(KICK_PATIENCE, 2 * instance.num_jobs)
+    stale = 0
+    while time.perf_counter() < t_end and best.weight < ceiling and stale <= patience:
+        first = dp.run(order, 0, 0)
+        if first is None:  # out of time
+            break
+        dp.adopt(order, 0, first[1])
+        order, _ = _descend(dp, order, first[0], t_end, counts)
+        cand = _candidate(instance, solver, order, dp.cuts())
+        stale += 1
+        if cand.better_than(best):
+            best, stale = cand, 0
+        n = len(best.order)
+        if n < 2:
+            break
+        order = list(best.order)
+        for _ in range(KICK):
+            src = rng.randrange(n)
+            dst = min(n - 1, max(0, src + rng.randint(-2 * WINDOW, 2 * WINDOW)))
+            order.insert(dst, order.pop(src))
+        counts["kicks"] += 1
+    stats.update({f"ls_{k}": v for k, v in counts.items()})
+    return best
+
+
+def _output(best: Candidate, stats: dict[str, object], t0: float) -> SolverOutput:
+    stats = dict(stats, accepted_weight=best.weight, seconds=round(time.perf_counter() - t0, 4))
+    return SolverOutput(schedule=best.schedule, status="feasible", bound=None, stats=stats)
+
+
+@register("dp-orders", "dp-edf, then the DP over other job orders (EDF with Johnson ties, "
+                       "least laxity, release order); best schedule; heuristic")
+def solve_dp_orders(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                    warm_start: Schedule | None = None) -> SolverOutput:
+    """dp-edf's schedule, improved by the DP over other orders (module docstring).
+
+    Runs dp-edf, then other orders until ``min(time_limit_s, BUDGET_S)`` after
+    the start; status ``feasible``; no bound. ``warm_start`` is not used
+    (dp-edf's schedule is the start).
+    """
+    t0 = time.perf_counter()
+    best, t_end, stats = _start(instance, "dp-orders", time_limit_s)
+    best = _orders(instance, "dp-orders", best, t_end, stats)
+    return _output(best, stats, t0)
+
+
+@register("dp-ls", "dp-orders, then local search over the job order with a beam DP as "
+                   "inner step (re-insert a job up to 4 places earlier); heuristic")
+def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
+                warm_start: Schedule | None = None) -> SolverOutput:
+    """``dp-orders``, then local search over the order (module docstring).
+
+    Runs dp-edf, then the rest until ``min(time_limit_s, BUDGET_S)`` after the
+    start; status ``feasible``; no bound. ``warm_start`` is not used.
+    """
+    t0 = time.perf_counter()
+    best, t_end, stats = _start(instance, "dp-ls", time_limit_s)
+    best = _orders(instance, "dp-ls", best, t_end, stats)
+    best = _local_search(instance, "dp-ls", best, t_end, stats, seed)
+    return _output(best, stats, t0)
