@@ -112,6 +112,9 @@ def to_pulp(model: MilpModel, name: str = "splitsched", *, minimise: bool = True
 _CBC_BOUND = re.compile(r"^(Upper|Lower) bound:\s*(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
+_CBC_START = re.compile(r"MIPStart provided solution with cost\s*(-?[0-9.eE+-]+)")
+
+
 def _cbc_bound(log_text: str) -> float | None:
     """Best bound on the on-time weight from CBC's final summary, or None.
 
@@ -218,8 +221,14 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
         bound: float | None = None
         if backend == "cbc" and log_path is not None:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
-                bound = _cbc_bound(fh.read())
+                log_text = fh.read()
+            bound = _cbc_bound(log_text)
+            start = _CBC_START.search(log_text)
+            if start is not None:  # CBC's first incumbent: the MIP start it accepted
+                stats["start_on_time"] = -float(start.group(1)) if CBC_MINIMISE \
+                    else float(start.group(1))
         elif backend == "highs":
+            stats["start_accepted"] = solver.start_accepted
             info = prob.solverModel.getInfo()
             bound = -float(info.mip_dual_bound)  # the model minimises -on_time
             stats["nodes"] = int(info.mip_node_count)
