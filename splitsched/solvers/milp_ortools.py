@@ -5,6 +5,8 @@ loaded into ``pywraplp.Solver.CreateSolver("SCIP" | "HIGHS")``. The bound is
 ``Objective().BestBound()`` when the backend holds a solution (pywraplp gives
 no bound without one); the relative MIP gap is set to 0 so that OPTIMAL is a
 proof, and HiGHS' integrality tolerance is tightened (:data:`SPECIFIC_PARAMS`).
+HiGHS gets the model without its energy rows (:data:`ENERGY_ROWS`: with them
+OR-Tools' HiGHS 1.12 claimed false proofs).
 The time limit covers building and loading the model.
 
 Warm start: ``SetHint`` with the dp-edf schedule for SCIP. With the HiGHS
@@ -47,14 +49,21 @@ HINT_SUPPORTED = {"SCIP": True, "HIGHS": False}
 
 # Backend-specific parameters. HiGHS' integrality tolerance goes from 1e-6 to 1e-9: with
 # big-Ms of a few million microseconds, 1e-6 lets a "binary" at 0.9999995 relax a
-# disjunction by about 1 us. On ortools-highs-false-bound.json (optimum 1 miss) HiGHS
-# 1.12 then claimed "Optimal" with bound 2, and on ortools-highs-unproven-tiny.json
-# (optimum 0) it returned a point whose decoded schedule missed a job; with 1e-9 both
-# are right with the energy rows kept. The energy rows were suspected first: without
-# them the false bound also vanishes, but the unproven point does not, and with the
-# tolerance both are right with the rows, which keep the LP bound useful. So the rows
-# stay; scripts/false_proof_check.py measures the result.
+# disjunction by about 1 us, and on ortools-highs-unproven-tiny.json (optimum 0) HiGHS
+# returned such a point, whose decoded schedule missed a job (with or without the
+# energy rows; right with 1e-9).
 SPECIFIC_PARAMS = {"SCIP": "", "HIGHS": "mip_feasibility_tolerance=1e-9\n"}
+
+# The energy rows are not sent to OR-Tools' HiGHS (1.12). With them it claimed false
+# proofs at microsecond scale (coefficients up to about 2.5e6): "Optimal" with bound 2
+# where 1 miss is optimal on ortools-highs-false-bound.json (default tolerance), and
+# bound 3 where 1 is optimal on a random 4-job instance of scripts/false_proof_check.py
+# (seed 1, instance 1397) with the 1e-9 tolerance, also with 1e-7 and with a 1e-9
+# primal tolerance. Without the rows both are right at every tolerance tried; with
+# presolve off too, but that slows every solve. SCIP and highspy's HiGHS 1.16
+# (milp-pulp-highs) are right on the same model with the rows, which they keep (the
+# rows are valid; they only tighten the LP bound).
+ENERGY_ROWS = {"SCIP": True, "HIGHS": False}
 
 # The backend is not started with less than this many seconds left after building.
 MIN_BACKEND_S = 0.05
@@ -108,7 +117,7 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
             raise RuntimeError(f"OR-Tools has no {backend} solver in this build")
         solver.SuppressOutput()
         try:
-            model = build_milp(instance, deadline=t_build)
+            model = build_milp(instance, energy_rows=ENERGY_ROWS[backend], deadline=t_build)
             stats |= {"columns": len(model.variables), "rows": len(model.rows),
                       "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
             cols = to_pywraplp(model, solver, deadline=t_build)
@@ -176,8 +185,8 @@ def solve_milp_ortools_scip(instance: Instance, *, time_limit_s: float, seed: in
                           seed=seed, threads=threads, warm_start=warm_start)
 
 
-@register("milp-ortools-highs", "disjunctive MILP (window big-Ms, energy rows) via OR-Tools + "
-          "HiGHS", exact=True, uses_warm_start=True,
+@register("milp-ortools-highs", "disjunctive MILP (window big-Ms, no energy rows) via OR-Tools "
+          "+ HiGHS", exact=True, uses_warm_start=True,
           start_note="not passed to HiGHS: pywraplp's SetHint crashes OR-Tools 9.15's "
                      "HiGHS 1.12 and there is no other start API; the harness reports the "
                      "warm start when HiGHS finds nothing better")
