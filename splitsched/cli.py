@@ -44,7 +44,10 @@ def solvers_cmd() -> None:
     for name in solver_names():
         info = get_solver(name)
         tag = " [exact]" if info.exact else ""
-        out.print(f"{name:<22}{info.summary}{tag}", highlight=False, soft_wrap=True)
+        out.print(f"{name:<22}{info.summary}{tag}", highlight=False, soft_wrap=True, markup=False)
+        if info.start_note:
+            out.print(f"{'':<22}warm start: {info.start_note}", highlight=False, soft_wrap=True,
+                      markup=False)
 
 
 @app.command("solve")

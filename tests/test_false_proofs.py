@@ -106,8 +106,16 @@ def test_backend_starts_from_the_warm_start(name: str) -> None:
 
 
 def test_start_notes_say_how_the_start_is_used() -> None:
+    from typer.testing import CliRunner
+
+    from splitsched.cli import app
+
+    listing = CliRunner().invoke(app, ["solvers"], terminal_width=400)
+    assert listing.exit_code == 0
     for name in EXACT:
-        assert get_solver(name).uses_warm_start and get_solver(name).start_note, name
+        info = get_solver(name)
+        assert info.uses_warm_start and info.start_note, name
+        assert f"{name} " in listing.stdout and info.start_note in listing.stdout, name
     assert get_solver("milp-ortools-highs").start_note.startswith("not passed")
 
 
