@@ -51,6 +51,7 @@ the proof of the primary).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,6 +65,33 @@ from splitsched.formulations import (
 from splitsched.problem import Instance
 
 INF = float("inf")
+
+
+class BuildTimeout(TimeoutError):
+    """Model building passed its deadline (the solve's time limit covers building).
+
+    The pair rows are quadratic in the number of jobs whose windows overlap:
+    a 1000-job single-machine instance has about 500,000 order binaries and
+    takes minutes to build, so a backend would overrun its limit before it
+    starts. Backends catch this and report the warm start as a timeout.
+    """
+
+
+def build_deadline(t_end: float, time_limit_s: float) -> float:
+    """The deadline for building a model whose solve must end by ``t_end``.
+
+    ``t_end`` less 2 % of the limit, at most 0.5 s: the time to free a
+    half-built model (0.4 s for the 3 million rows built in 10 s of a
+    1000-job instance), so that a run stopped while building still ends
+    within the harness's tolerance (``splitsched.solve.time_tolerance_s``).
+    """
+    return t_end - min(0.5, 0.02 * time_limit_s)
+
+
+def check_deadline(deadline: float | None, what: str) -> None:
+    """Raise :class:`BuildTimeout` if ``time.perf_counter()`` is past ``deadline``."""
+    if deadline is not None and time.perf_counter() > deadline:
+        raise BuildTimeout(f"time limit reached while {what}")
 
 
 @dataclass(frozen=True)
@@ -223,7 +251,8 @@ DEFAULT_MILP_SETTINGS = MilpSettings()
 
 
 def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, int, int]],
-                 lows: set[int], highs: set[int], settings: MilpSettings) -> None:
+                 lows: set[int], highs: set[int], settings: MilpSettings,
+                 deadline: float | None = None) -> None:
     """Add the most overloaded energy rows over stages ``(job, cut, length, lo, hi)``.
 
     Every stage of (job, cut) lies in [lo, hi]. Candidate intervals pair one
@@ -249,6 +278,7 @@ def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, in
     t2s = np.array(sorted(highs), dtype=np.int64)
     candidates: dict[tuple[int, int], float] = {}
     for t1 in sorted(lows):
+        check_deadline(deadline, "scanning the MILP's energy rows")
         inside = (lo[None, :] >= t1) & (hi[None, :] <= t2s[:, None])  # (t2, item)
         inside_len = np.where(inside, length[None, :], 0)[:, by_job]
         longest = np.maximum.reduceat(inside_len, firsts, axis=1)  # (t2, job)
@@ -271,8 +301,8 @@ def _energy_rows(model: MilpModel, tag: str, items: list[tuple[int, int, int, in
                                       for i in members}, upper=float(t2 - t1))
 
 
-def build_milp(instance: Instance, *,
-               settings: MilpSettings = DEFAULT_MILP_SETTINGS) -> MilpModel:
+def build_milp(instance: Instance, *, settings: MilpSettings = DEFAULT_MILP_SETTINGS,
+               deadline: float | None = None) -> MilpModel:
     """Build the solver-neutral MILP of ``instance``.
 
     Parameters
@@ -281,12 +311,20 @@ def build_milp(instance: Instance, *,
         The problem.
     settings:
         Whether and how many energy rows to add (:class:`MilpSettings`).
+    deadline:
+        A ``time.perf_counter()`` value; building stops with
+        :class:`BuildTimeout` once it is passed (checked once per job).
 
     Returns
     -------
     MilpModel
         Columns, rows, objective (maximise on-time weight) and the maps from
         (job index, cut) and job index to columns that the decoder reads.
+
+    Raises
+    ------
+    BuildTimeout
+        When ``deadline`` passes during building.
     """
     windows = job_windows(instance)
     model = MilpModel(total_weight=instance.total_weight, windows=windows)
@@ -300,12 +338,15 @@ def build_milp(instance: Instance, *,
                 reach={w.index: w.deadline for w in live},
                 earliest={w.index: w.cpu_start_lo for w in live})
     for x, p in enumerate(live):
-        for q in live[x + 1:]:
+        for y, q in enumerate(live[x + 1:]):
+            if y % 128 == 0:
+                check_deadline(deadline, "building the MILP's pair rows")
             if gpu_windows_overlap(p, q):
                 _add_pair(model, gpu, p, q)
             if cpu_windows_overlap(p, q):
                 _add_pair(model, cpu, p, q)
     if settings.energy_rows:
+        check_deadline(deadline, "building the MILP's energy rows")
         gpu_items = [(w.index, k, w.a(k), w.release, w.deadline - w.h(k) - w.b(k))
                      for w in live for k in w.gpu_busy_cuts]
         cpu_items = [(w.index, k, w.b(k), w.release + w.a(k) + w.h(k), w.deadline)
@@ -313,7 +354,7 @@ def build_milp(instance: Instance, *,
         busy_g = [w for w in live if w.gpu_busy_cuts]
         busy_c = [w for w in live if w.cpu_busy_cuts]
         _energy_rows(model, "g", gpu_items, {w.release for w in busy_g},
-                     {w.gpu_end_hi for w in busy_g}, settings)
+                     {w.gpu_end_hi for w in busy_g}, settings, deadline)
         _energy_rows(model, "c", cpu_items, {w.cpu_busy_start_lo for w in busy_c},
-                     {w.deadline for w in busy_c}, settings)
+                     {w.deadline for w in busy_c}, settings, deadline)
     return model

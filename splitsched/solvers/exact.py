@@ -4,7 +4,7 @@ Every exact backend (CP-SAT, the MILP through PuLP or OR-Tools, and the
 project's own exact methods) reports a *claim*: a status and a lower bound on
 the weighted misses. Backends have been caught claiming false proofs (CBC
 with a MIP start, OR-Tools' bundled HiGHS 1.12 on badly scaled rows; see
-``tests/solvers/test_false_proofs.py``), so no claim is reported as it came.
+``tests/test_false_proofs.py``), so no claim is reported as it came.
 :func:`check_claims` holds it against every verified schedule of the run (the
 warm start and the returned schedule, both evaluated by the harness) and is
 the one place that decides what the suite reports as ``optimal`` and as a

@@ -2,8 +2,12 @@
 
 The same model as the PuLP backends (:mod:`splitsched.formulations.milp`),
 loaded into ``pywraplp.Solver.CreateSolver("SCIP" | "HIGHS")``. The bound is
-``Objective().BestBound()``; the relative MIP gap is set to 0 so that
-OPTIMAL is a proof.
+``Objective().BestBound()`` when the backend holds a solution (pywraplp gives
+no bound without one); the relative MIP gap is set to 0 so that OPTIMAL is a
+proof, and HiGHS' integrality tolerance is tightened (:data:`SPECIFIC_PARAMS`).
+HiGHS runs without presolve (with it OR-Tools' HiGHS 1.12 claimed false
+proofs at microsecond scale).
+The time limit covers building and loading the model.
 
 Warm start: ``SetHint`` with the dp-edf schedule for SCIP. With the HiGHS
 interface of the installed OR-Tools (9.15, HiGHS 1.12) ``SetHint`` followed
@@ -26,13 +30,16 @@ from typing import Any
 from splitsched.formulations.milp import (
     DEFAULT_MILP_SETTINGS,
     INF,
+    BuildTimeout,
     MilpModel,
     MilpSettings,
+    build_deadline,
     build_milp,
+    check_deadline,
 )
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
-from splitsched.solvers.exact import misses_bound, native_stdout_silenced, remaining
+from splitsched.solvers.exact import misses_bound, native_stdout_silenced
 from splitsched.solvers.milp_solution import decode, start_values
 
 # OR-Tools bundles its own HiGHS (1.12); if highspy's newer HiGHS was loaded into the
@@ -43,13 +50,38 @@ pywraplp: Any = importlib.import_module("ortools.linear_solver.pywraplp")
 
 HINT_SUPPORTED = {"SCIP": True, "HIGHS": False}
 
+# Backend-specific parameters for OR-Tools' HiGHS (1.12), both measured on the issue's
+# case files and on the false claims scripts/false_proof_check.py found (seed 1):
+# * mip_feasibility_tolerance 1e-9 (default 1e-6): with big-Ms of a few million
+#   microseconds, 1e-6 lets a "binary" at 0.9999995 relax a disjunction by about 1 us;
+#   on ortools-highs-unproven-tiny.json (optimum 0) HiGHS returned such a point, whose
+#   decoded schedule missed a job.
+# * presolve off: with presolve HiGHS 1.12 claimed false proofs at microsecond scale.
+#   "Optimal" with bound 2 where 1 miss is optimal on ortools-highs-false-bound.json
+#   (default tolerance, energy rows); with the 1e-9 tolerance, bound 3 where 1 is
+#   optimal on check instance 1397 (energy rows; also at 1e-7) and bound 4 where 3 is
+#   optimal on instance 1366 (without energy rows). Dropping the energy rows only moved
+#   the failure; with presolve off and the 1e-9 tolerance all of these are right, with
+#   and without the rows. SCIP and highspy's HiGHS 1.16 (milp-pulp-highs) are right on
+#   the same models with presolve. The cost is speed on large instances.
+SPECIFIC_PARAMS = {"SCIP": "", "HIGHS": "mip_feasibility_tolerance=1e-9\npresolve=off\n"}
 
-def to_pywraplp(model: MilpModel, solver: Any) -> list[Any]:
-    """Load the solver-neutral model into ``solver`` (maximise); returns its variables."""
+# The backend is not started with less than this many seconds left after building.
+MIN_BACKEND_S = 0.05
+
+
+def to_pywraplp(model: MilpModel, solver: Any, *, deadline: float | None = None) -> list[Any]:
+    """Load the solver-neutral model into ``solver`` (maximise); returns its variables.
+
+    Raises :class:`~splitsched.formulations.milp.BuildTimeout` once ``deadline``
+    (a ``time.perf_counter()`` value) passes.
+    """
     inf = solver.infinity()
     cols = [solver.IntVar(v.lower, v.upper, v.name) if v.integer
             else solver.NumVar(v.lower, v.upper, v.name) for v in model.variables]
-    for row in model.rows:
+    for n, row in enumerate(model.rows):
+        if n % 1000 == 0:
+            check_deadline(deadline, "loading the MILP into OR-Tools")
         ct = solver.Constraint(-inf if row.lower == -INF else row.lower,
                                inf if row.upper == INF else row.upper, row.name)
         for i, c in zip(row.cols, row.coeffs, strict=True):
@@ -72,7 +104,11 @@ def _status_name(code: int) -> str:
 def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s: float,
                    seed: int, threads: int, warm_start: Schedule | None,
                    settings: MilpSettings | None = None) -> SolverOutput:
-    t_end = time.perf_counter() + time_limit_s
+    # The limit covers building and loading the model: both stop at the deadline
+    # (BuildTimeout, then the warm start is the answer) and the backend gets the rest.
+    t_start = time.perf_counter()
+    t_end = t_start + time_limit_s
+    t_build = build_deadline(t_end, time_limit_s)
     settings = settings or DEFAULT_MILP_SETTINGS
     stats: dict[str, Any] = {"settings": asdict(settings)}
     try:
@@ -83,18 +119,30 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
         if solver is None:
             raise RuntimeError(f"OR-Tools has no {backend} solver in this build")
         solver.SuppressOutput()
-        model = build_milp(instance, settings=settings)
-        stats |= {"columns": len(model.variables), "rows": len(model.rows),
-                  "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
-        cols = to_pywraplp(model, solver)
+        try:
+            model = build_milp(instance, settings=settings, deadline=t_build)
+            stats |= {"columns": len(model.variables), "rows": len(model.rows),
+                      "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
+            cols = to_pywraplp(model, solver, deadline=t_build)
+        except BuildTimeout as exc:
+            return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
+                                stats=stats | {"note": str(exc)})
         if HINT_SUPPORTED[backend] and warm_start is not None:
             values = start_values(model, warm_start)
             solver.SetHint(cols, [values[v.name] for v in model.variables])
+        specific = SPECIFIC_PARAMS[backend]
         if backend == "SCIP":
-            solver.SetSolverSpecificParametersAsString(
-                f"randomization/randomseedshift = {seed}\n")
+            specific += f"randomization/randomseedshift = {seed}\n"
+        if specific:
+            solver.SetSolverSpecificParametersAsString(specific)
         solver.SetNumThreads(max(1, threads))
-        solver.SetTimeLimit(max(1, int(remaining(t_end) * 1000)))
+        stats["build_s"] = round(time.perf_counter() - t_start, 6)
+        left = t_end - time.perf_counter()
+        if left < MIN_BACKEND_S:
+            return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
+                                stats=stats | {"note": "no time left for the backend after "
+                                                       "building"})
+        solver.SetTimeLimit(max(1, int(left * 1000)))
         params = pywraplp.MPSolverParameters()
         params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
         t0 = time.perf_counter()
@@ -113,6 +161,10 @@ def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s:
         bound = solver.Objective().BestBound()
         if code == pywraplp.Solver.OPTIMAL:
             bound = max(bound, stats["objective_on_time"])
+    # Otherwise no bound: pywraplp answers BestBound() only when the backend holds a
+    # solution. Without one (HiGHS' code 99 at the time limit, NOT_SOLVED) it logs "No
+    # solution exists" and returns 0, which read as "at most 0 on time" would be a false
+    # bound. HiGHS' own dual bound is not reachable through pywraplp.
     stats["bound_on_time"] = bound
     if code == pywraplp.Solver.OPTIMAL:
         status = SolveStatus.OPTIMAL
@@ -139,9 +191,10 @@ def solve_milp_ortools_scip(instance: Instance, *, time_limit_s: float, seed: in
 
 
 @register("milp-ortools-highs", "disjunctive MILP (window big-Ms, energy rows) via OR-Tools + "
-          "HiGHS", exact=True, uses_warm_start=True,
-          start_note="not passed to HiGHS (SetHint crashes OR-Tools 9.15's HiGHS 1.12); "
-                     "the harness keeps the warm start when HiGHS finds nothing better")
+          "HiGHS (presolve off)", exact=True, uses_warm_start=True,
+          start_note="not passed to HiGHS: pywraplp's SetHint crashes OR-Tools 9.15's "
+                     "HiGHS 1.12 and there is no other start API; the harness reports the "
+                     "warm start when HiGHS finds nothing better")
 def solve_milp_ortools_highs(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                              warm_start: Schedule | None = None,
                             settings: MilpSettings | None = None) -> SolverOutput:

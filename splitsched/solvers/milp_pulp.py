@@ -1,19 +1,24 @@
 """``milp-pulp-cbc`` and ``milp-pulp-highs``: the MILP through PuLP.
 
 The model of :mod:`splitsched.formulations.milp` is copied column by column
-and row by row into a ``pulp.LpProblem``; the backend only differs in the
+and row by row into a ``pulp.LpProblem`` that *minimises* the negated on-time
+weight (see :data:`CBC_MINIMISE` for why); the backend only differs in the
 PuLP solver object:
 
-* CBC (``PULP_CBC_CMD``, the bundled binary): warm start from dp-edf through
-  PuLP's ``warmStart`` (initial values). PuLP does not expose CBC's best
-  bound, so it is read from CBC's log (``Upper bound:`` of the final summary
-  after an early stop, in on-time weight); None when the log lacks it.
-* HiGHS (``pulp.HiGHS``, the highspy API): the bound is HiGHS'
-  ``mip_dual_bound``; the warm start is passed with ``Highs.setSolution``
-  just before the run (PuLP's HiGHS class has no warm-start option).
+* CBC (``PULP_CBC_CMD``, the bundled binary 2.10.3): the warm start is a MIP
+  start (PuLP's ``warmStart``: initial values of every column). PuLP does not
+  expose CBC's best bound, so it is read from CBC's log (``Lower bound:`` of
+  the final summary after an early stop); None when the log lacks it.
+* HiGHS (``pulp.HiGHS``, the highspy API): the warm start is passed with
+  ``Highs.setSolution`` just before the run (PuLP's HiGHS class has no
+  warm-start option); the bound is HiGHS' ``mip_dual_bound``; the
+  integrality tolerance is tightened (:data:`HIGHS_OPTIONS`).
 
 Both stop at an absolute gap below one: weights are integers, so a gap
-under 1 proves the incumbent optimal.
+under 1 proves the incumbent optimal. The time limit covers building and
+translating the model (:class:`~splitsched.formulations.milp.BuildTimeout`);
+the backend gets what is left. Every status and bound is a claim that the
+harness checks (:func:`splitsched.solvers.exact.check_claims`).
 """
 
 from __future__ import annotations
@@ -36,27 +41,65 @@ import pulp
 from splitsched.formulations.milp import (
     DEFAULT_MILP_SETTINGS,
     INF,
+    BuildTimeout,
     MilpModel,
     MilpSettings,
+    build_deadline,
     build_milp,
+    check_deadline,
 )
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
-from splitsched.solvers.exact import misses_bound, native_stdout_silenced, remaining
+from splitsched.solvers.exact import misses_bound, native_stdout_silenced
 from splitsched.solvers.milp_solution import decode, start_values
 
 ABS_GAP = 0.999
 
+# CBC is given the model as a minimisation (of the negated on-time weight). On a
+# maximisation PuLP runs CBC 2.10.3 with ``-max``, and ``-max`` together with a MIP start
+# gives false proofs: on ../shared/cases/solver-claims/cbc-*.json CBC reported
+# "Optimal" with 1 and 2 misses where 0 and 2 are optimal, and bounds of 3 where 2 is
+# optimal. Its log shows why: "MIPStart provided solution with cost 2" for a start of
+# on-time weight 2, i.e. the start's cost taken with the wrong sign, after which the
+# root cuts "changed objective from -3 to -2", cutting off the optimum. Without the
+# start, or as a minimisation with the same start, the answers are right (the cost
+# is then printed as -2). The minimisation keeps the MIP start, so CBC still starts
+# from the warm start (log: "MIPStart provided solution"), and scripts/
+# false_proof_check.py measures the result (README, reliability).
+CBC_MINIMISE = True
 
-def to_pulp(model: MilpModel, name: str = "splitsched") -> tuple[pulp.LpProblem,
-                                                                   list[pulp.LpVariable]]:
-    """Translate the solver-neutral model into a PuLP problem (maximise)."""
-    prob = pulp.LpProblem(name, pulp.LpMaximize)
+# HiGHS' integrality tolerance (mip_feasibility_tolerance, default 1e-6) times a big-M
+# of a few million microseconds lets a "binary" at 0.9999995 relax a disjunction by
+# about 1 us: HiGHS then returns a point that is feasible only within tolerance (two
+# stages overlapping by 1 us), which no integer schedule with the same cuts and orders
+# reaches, and the decoded schedule loses a job (pulp-highs-unproven-tiny.json: 2
+# misses, optimum 0). At 1e-9 the play is below 0.01 us for big-Ms up to 1e7 us, so the
+# decoder's earliest schedule meets every deadline the backend's point meets.
+HIGHS_OPTIONS: dict[str, Any] = {"mip_feasibility_tolerance": 1e-9}
+
+# The backend is not started with less than this many seconds left after building.
+MIN_BACKEND_S = 0.05
+
+
+def to_pulp(model: MilpModel, name: str = "splitsched", *, minimise: bool = True,
+            deadline: float | None = None) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """Translate the solver-neutral model into a PuLP problem.
+
+    With ``minimise`` (the default) the objective is the negated on-time weight,
+    minimised; otherwise the on-time weight, maximised. The backends are given
+    the minimisation: see :data:`CBC_MINIMISE`. Raises
+    :class:`~splitsched.formulations.milp.BuildTimeout` once ``deadline`` (a
+    ``time.perf_counter()`` value) passes.
+    """
+    prob = pulp.LpProblem(name, pulp.LpMinimize if minimise else pulp.LpMaximize)
     cols = [prob.add_variable(v.name, lowBound=v.lower, upBound=v.upper,
                               cat=pulp.LpInteger if v.integer else pulp.LpContinuous)
             for v in model.variables]
-    prob += pulp.lpSum(c * cols[i] for i, c in model.objective.items())
-    for row in model.rows:
+    sign = -1.0 if minimise else 1.0
+    prob += pulp.lpSum(sign * c * cols[i] for i, c in model.objective.items())
+    for n, row in enumerate(model.rows):
+        if n % 1000 == 0:
+            check_deadline(deadline, "loading the MILP into PuLP")
         expr = pulp.LpAffineExpression([(cols[i], c) for i, c in zip(row.cols, row.coeffs,
                                                                     strict=True)])
         if row.lower == row.upper:
@@ -69,51 +112,97 @@ def to_pulp(model: MilpModel, name: str = "splitsched") -> tuple[pulp.LpProblem,
     return prob, cols
 
 
-_CBC_BOUND = re.compile(r"^Upper bound:\s*(-?[0-9.eE+-]+)", re.MULTILINE)
+_CBC_BOUND = re.compile(r"^(Upper|Lower) bound:\s*(-?[0-9.eE+-]+)", re.MULTILINE)
+
+
+_CBC_START = re.compile(r"MIPStart provided solution with cost\s*(-?[0-9.eE+-]+)")
 
 
 def _cbc_bound(log_text: str) -> float | None:
-    """Best bound on the on-time weight from CBC's final summary.
+    """Best bound on the on-time weight from CBC's final summary, or None.
 
-    For a maximisation CBC prints ``Upper bound:`` in the problem's own sense
-    when it stops early (and nothing when it proves optimality).
+    CBC prints the bound in the problem's own sense when it stops early (and
+    nothing when it proves optimality): ``Lower bound:`` on the negated
+    on-time weight for the minimisation the backend is given (see
+    :data:`CBC_MINIMISE`), ``Upper bound:`` on the on-time weight for a
+    maximisation.
     """
     m = _CBC_BOUND.search(log_text)
-    return float(m.group(1)) if m else None
+    if m is None:
+        return None
+    value = float(m.group(2))
+    return -value if m.group(1) == "Lower" else value
+
+
+def _on_time(prob: pulp.LpProblem) -> float | None:
+    """The on-time weight of the backend's solution (the objective in the right sign)."""
+    value = pulp.value(prob.objective)
+    if value is None:
+        return None
+    return -float(value) if prob.sense == pulp.LpMinimize else float(value)
 
 
 class _HighsWarm(pulp.HiGHS):
-    """PuLP's HiGHS API solver that hands the variables' initial values to HiGHS."""
+    """PuLP's HiGHS API solver that hands the variables' initial values to HiGHS.
+
+    The values are put in a list first and assigned to ``col_value`` once:
+    highspy returns a *copy* of the vector on each attribute read, so item
+    assignment (``sol.col_value[i] = x``) is silently lost and HiGHS was given
+    the all-zero point (every job dropped) instead of the warm start. Whether
+    HiGHS took the start is recorded in ``start_accepted`` (``setSolution``'s
+    status) and checked by the tests through the first incumbent.
+    """
+
+    start_accepted: bool | None = None
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         import highspy
 
         variables = lp.variables()
         if all(v.varValue is not None for v in variables):
-            sol = highspy.HighsSolution()
-            sol.col_value = [0.0] * len(variables)
+            values = [0.0] * len(variables)
             for v in variables:
-                sol.col_value[v.index] = float(v.varValue)
+                values[v.index] = float(v.varValue)
+            sol = highspy.HighsSolution()
+            sol.col_value = values
             sol.value_valid = True
-            lp.solverModel.setSolution(sol)
+            status = lp.solverModel.setSolution(sol)
+            self.start_accepted = status == highspy.HighsStatus.kOk
         lp.solverModel.run()
+
+
+def _timeout(warm_start: Schedule | None, stats: dict[str, Any], note: str) -> SolverOutput:
+    """The answer when the limit ends the run before the backend could search."""
+    return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
+                        stats=stats | {"note": note})
 
 
 def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: float, seed: int,
                 threads: int, warm_start: Schedule | None,
                 settings: MilpSettings | None = None) -> SolverOutput:
-    t_end = time.perf_counter() + time_limit_s
+    # The limit covers building and translating the model: both stop at the deadline
+    # (BuildTimeout) and the backend gets what is left.
+    t_start = time.perf_counter()
+    t_end = t_start + time_limit_s
+    t_build = build_deadline(t_end, time_limit_s)
     settings = settings or DEFAULT_MILP_SETTINGS
     stats: dict[str, Any] = {"settings": asdict(settings)}
-    model = build_milp(instance, settings=settings)
-    stats |= {"columns": len(model.variables), "rows": len(model.rows),
-              "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
-    prob, cols = to_pulp(model)
+    try:
+        model = build_milp(instance, settings=settings, deadline=t_build)
+        stats |= {"columns": len(model.variables), "rows": len(model.rows),
+                  "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
+        prob, cols = to_pulp(model, minimise=CBC_MINIMISE if backend == "cbc" else True,
+                             deadline=t_build)
+    except BuildTimeout as exc:
+        return _timeout(warm_start, stats, str(exc))
     if warm_start is not None:
         values = start_values(model, warm_start)
         for var in cols:
             var.setInitialValue(values[var.name])
-    limit = remaining(t_end)
+    stats["build_s"] = round(time.perf_counter() - t_start, 6)
+    limit = t_end - time.perf_counter()
+    if limit < MIN_BACKEND_S:
+        return _timeout(warm_start, stats, "no time left for the backend after building")
     log_path = None
     try:
         with warnings.catch_warnings():
@@ -128,7 +217,8 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
                     options=[f"randomCbcSeed {seed + 1}"])
             else:
                 solver = _HighsWarm(msg=False, timeLimit=limit, threads=threads,
-                                    gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed)
+                                    gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed,
+                                    **HIGHS_OPTIONS)
             t0 = time.perf_counter()
             with native_stdout_silenced():
                 prob.solve(solver)
@@ -136,10 +226,16 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
         bound: float | None = None
         if backend == "cbc" and log_path is not None:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
-                bound = _cbc_bound(fh.read())
+                log_text = fh.read()
+            bound = _cbc_bound(log_text)
+            start = _CBC_START.search(log_text)
+            if start is not None:  # CBC's first incumbent: the MIP start it accepted
+                stats["start_on_time"] = -float(start.group(1)) if CBC_MINIMISE \
+                    else float(start.group(1))
         elif backend == "highs":
+            stats["start_accepted"] = solver.start_accepted
             info = prob.solverModel.getInfo()
-            bound = -float(info.mip_dual_bound)  # HiGHS minimises -on_time
+            bound = -float(info.mip_dual_bound)  # the model minimises -on_time
             stats["nodes"] = int(info.mip_node_count)
     except Exception as exc:  # a missing binary or a crash is a result, not an exception
         message = f"{backend}: {type(exc).__name__}: {exc}"
@@ -156,12 +252,12 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
     sol_status = prob.sol_status
     stats |= {"pulp_status": pulp.LpStatus[prob.status],
               "pulp_solution": pulp.LpSolution.get(sol_status, str(sol_status)),
-              "objective": pulp.value(prob.objective), "bound_on_time": bound}
+              "objective_on_time": _on_time(prob), "bound_on_time": bound}
     found: Schedule | None = warm_start
     if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         found = decode(instance, model, {v.name: v.varValue for v in cols}, name)
     if sol_status == pulp.LpSolutionOptimal:
-        obj = pulp.value(prob.objective) or 0.0
+        obj = _on_time(prob) or 0.0
         bound = float(max(obj, bound)) if bound is not None else float(obj)
         status = SolveStatus.OPTIMAL
     elif sol_status in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionNoSolutionFound):
@@ -175,7 +271,8 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
 
 @register("milp-pulp-cbc", "disjunctive MILP (window big-Ms, energy rows) via PuLP + CBC, "
           "warm start", exact=True, uses_warm_start=True,
-          start_note="MIP start (initial values of every column)")
+          start_note="MIP start (initial values of every column; the model is a "
+                     "minimisation, as CBC's -max with a MIP start gave false proofs)")
 def solve_milp_pulp_cbc(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                         warm_start: Schedule | None = None,
                         settings: MilpSettings | None = None) -> SolverOutput:
@@ -186,7 +283,7 @@ def solve_milp_pulp_cbc(instance: Instance, *, time_limit_s: float, seed: int, t
 
 @register("milp-pulp-highs", "disjunctive MILP (window big-Ms, energy rows) via PuLP + HiGHS, "
           "warm start", exact=True, uses_warm_start=True,
-          start_note="MIP start (initial values of every column)")
+          start_note="MIP start (Highs.setSolution with every column)")
 def solve_milp_pulp_highs(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                           warm_start: Schedule | None = None,
                         settings: MilpSettings | None = None) -> SolverOutput:

@@ -106,3 +106,60 @@ def random_medium_instance(rng: random.Random, n_jobs: int, *, layers: int = 6) 
         jobs.append(Job(id=f"j{i:02d}", network=net.name, release=t,
                         deadline=t + int(rng.uniform(1.0, 3.0) * net.stages.best_latency)))
     return Instance(id=f"medium-{n_jobs}", networks=nets, jobs=tuple(jobs))
+
+
+# Scale factors of random_us_instance: from ms-scale to about a second per base unit.
+US_SCALES = (997, 10007, 100003, 250000, 1000003)
+
+
+def random_us_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
+                       max_weight: int = 3, zero_layers: bool = True,
+                       scale: int | None = None) -> Instance:
+    """A tiny instance at microsecond scale on which 1 us decides whether a job is on time.
+
+    The shape is :func:`random_tiny_instance`'s (1-3 networks of 1..``max_layers``
+    layers, hand-off lags on inner cuts, releases, weights 1..``max_weight``, with
+    ``zero_layers`` about a third of the layer times 0), with every time multiplied by
+    ``scale`` (drawn from :data:`US_SCALES` when None) and moved by a few
+    microseconds, as measured profiles are. Each deadline is then either the
+    scaled one or, for about half of the jobs, exactly ``release + best isolated
+    latency + delta`` with ``delta`` in -1..1 us, so that a job fits alone by 0 or 1 us
+    or misses by 1 us. Zero-length stages stay 0.
+
+    This is where MILP backends have been caught claiming false proofs: big-M
+    rows with coefficients of millions and a feasibility tolerance of about
+    1e-6 relative leave about 1 us of play (``../shared/cases/solver-claims``).
+    Sizes: ``n_jobs`` <= 6 keeps :func:`optimum` fast.
+    """
+    factor = scale if scale is not None else rng.choice(US_SCALES)
+    jitter = max(1, min(3, factor // 300))
+
+    def us(base: int) -> int:
+        """A base time in microseconds at this scale; 0 stays 0 (a zero-length stage)."""
+        return 0 if base == 0 else max(1, base * factor + rng.randint(-jitter, jitter))
+
+    def layer_time() -> int:
+        return 0 if zero_layers and rng.random() < 0.35 else us(rng.randint(1, 20))
+
+    networks = []
+    for n in range(rng.randint(1, 3)):
+        layers = rng.randint(1, max_layers)
+        inner = [us(rng.randint(0, 10)) for _ in range(layers - 1)]
+        networks.append(Network(
+            name=f"net{n}", layer_names=tuple(f"l{i}" for i in range(layers)),
+            gpu_us=tuple(layer_time() for _ in range(layers)),
+            cpu_us=tuple(layer_time() for _ in range(layers)),
+            handoff_us=(0, *inner, 0)))
+    jobs = []
+    for i in range(n_jobs):
+        net = rng.choice(networks)
+        release = us(rng.randint(0, 20))
+        best = int(net.stages.best_latency)
+        if rng.random() < 0.5:
+            slack = max(0, best + rng.randint(-1, 1))
+        else:
+            slack = max(0, best + us(rng.randint(0, 25)) - rng.randint(0, best // 4))
+        jobs.append(Job(id=f"j{i}", network=net.name, release=release,
+                        deadline=release + slack, weight=rng.randint(1, max_weight)))
+    return Instance(id=f"us-{factor}-{rng.random():.8f}", networks=tuple(networks),
+                    jobs=tuple(jobs))

@@ -2,10 +2,14 @@
 
 * every schedule passes ``evaluate`` (``solve`` turns a broken one into ``error``);
 * a reported bound never exceeds the misses of any solver's schedule;
-* no solver beats a run that claims ``optimal``.
+* no solver beats a run that claims ``optimal``;
+* at microsecond scale (1 us decides on-time), no exact solver reports a
+  false ``optimal`` or a bound above the brute-force optimum (issue 8).
 """
 
 from __future__ import annotations
+
+import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +17,8 @@ from hypothesis import strategies as st
 from splitsched.problem import Instance, Job, Network
 from splitsched.solve import SolveResult, solve
 from splitsched.solvers.base import BUILTIN_MODULES, get_solver
+from tests.helpers.builders import random_us_instance
+from tests.helpers.oracle import optimum
 
 # The built-in solvers (other test modules register throw-away ones in this process).
 BUILTIN = sorted(BUILTIN_MODULES)
@@ -72,3 +78,26 @@ def test_heuristic_solvers_give_valid_schedules(inst: Instance) -> None:
 @given(tiny_instances())
 def test_all_solvers_bounds_and_optimal_claims_are_consistent(inst: Instance) -> None:
     _check(inst, _run_all(inst, BUILTIN))
+
+
+@st.composite
+def us_instances(draw: st.DrawFn) -> Instance:
+    """``oracle.random_us_instance``: 2-5 jobs, times scaled to up to seconds with a few
+    microseconds of jitter, weights 1..3, hand-off lags, releases, zero-length stages."""
+    rng: random.Random = draw(st.randoms(use_true_random=False))
+    return random_us_instance(rng, draw(st.integers(2, 5)), max_weight=3,
+                              zero_layers=draw(st.booleans()))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(us_instances())
+def test_exact_solvers_make_no_false_proof_at_microsecond_scale(inst: Instance) -> None:
+    opt = optimum(inst)
+    for name in [n for n in BUILTIN if get_solver(n).exact]:
+        res = solve(inst, name, time_limit_s=20, seed=0, threads=1)
+        assert res.status in RUN_STATUSES, (name, res.status, res.stats)
+        assert "proof_contradiction" not in res.stats, (name, res.stats)
+        if res.status == "optimal":
+            assert res.missed == opt, (name, res.missed, opt)
+        if res.bound is not None:
+            assert res.bound <= opt + 1e-6, (name, res.bound, opt)
