@@ -232,8 +232,8 @@ class MilpSettings:
 
     Attributes
     ----------
-    settings:
-        Whether and how many energy rows to add (:class:`MilpSettings`). Default True.
+    energy_rows:
+        Whether to add the interval energy rows (valid, tightening). Default True.
     energy_rows_per_job:
         Per processor, keep at most this many energy rows per job. Default 2.
     energy_nonzeros_per_job:

@@ -50,6 +50,7 @@ from splitsched.formulations.milp import (
 )
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
+from splitsched.solvers.confirm import CONFIRM_SHARE, confirm_bound
 from splitsched.solvers.exact import misses_bound, native_stdout_silenced
 from splitsched.solvers.milp_solution import decode, start_values
 
@@ -200,7 +201,8 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
         for var in cols:
             var.setInitialValue(values[var.name])
     stats["build_s"] = round(time.perf_counter() - t_start, 6)
-    limit = t_end - time.perf_counter()
+    # The backend gets all but CONFIRM_SHARE of what is left: the rest re-checks its bound.
+    limit = (t_end - time.perf_counter()) * (1 - CONFIRM_SHARE)
     if limit < MIN_BACKEND_S:
         return _timeout(warm_start, stats, "no time left for the backend after building")
     log_path = None
@@ -265,8 +267,10 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
     else:
         return SolverOutput(schedule=found, status=SolveStatus.ERROR, bound=None,
                             stats=stats | {"error": f"{backend}: {stats['pulp_solution']}"})
-    return SolverOutput(schedule=found, status=status,
-                        bound=misses_bound(instance.total_weight, bound), stats=stats)
+    claim = SolverOutput(schedule=found, status=status,
+                         bound=misses_bound(instance.total_weight, bound),
+                         stats=stats | {"confirm_share": CONFIRM_SHARE})
+    return confirm_bound(instance, claim, deadline=t_end, seed=seed, threads=threads)
 
 
 @register("milp-pulp-cbc", "disjunctive MILP (window big-Ms, energy rows) via PuLP + CBC, "
