@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from splitsched.bench.certify import Certification, RunMetrics, is_solved
 from splitsched.bench.tables import stats_runtime
-from splitsched.plot import gantt, performance_profile, save_png, series_by_solver
+from splitsched.plot import performance_profile, plot_schedule, save_png, series_by_solver
 from splitsched.problem import Instance, Schedule
 
 TIME_FLOOR_S = 1e-4
@@ -130,7 +130,7 @@ def gantt_png(instance: Instance, schedules: Sequence[Schedule], path: Path,
     fig = _figure((11, 1.9 * n + 0.8))
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)
     for idx, sched in enumerate(schedules):
-        gantt(instance, sched, ax=axes[idx][0], title=titles[idx] if titles else None)
+        plot_schedule(instance, sched, ax=axes[idx][0], title=titles[idx] if titles else None)
     right = max(ax.get_xlim()[1] for row in axes for ax in row)  # the latest of all schedules
     axes[-1][0].set_xlim(0, right)
     axes[-1][0].set_xlabel("time (us); arrows: hand-off GPU->CPU; red hatched: late; "
