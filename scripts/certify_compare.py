@@ -2,9 +2,10 @@
 
 Usage (from the repository root)::
 
-    python scripts/certify_compare.py instances/sets/demo --time-limit 5 --threads 1
-    python scripts/certify_compare.py instances/sets/batch-n20 instances/sets/poisson-n20 \\
-        --solvers lbbd,cpsat --time-limit 60 --threads 2 --markdown out.md --csv out.csv
+    python scripts/certify_compare.py splitsched/data/sets/demo --time-limit 5 --threads 1
+    python scripts/certify_compare.py splitsched/data/sets/batch-n20 \\
+        splitsched/data/sets/poisson-n20 --solvers lbbd,cpsat --time-limit 60 --threads 2 \\
+        --markdown out.md --csv out.csv
 
 Each (instance, solver) runs once, in this process, one after another, through
 :func:`splitsched.solvers.base.solve` (so every answer is re-evaluated and its

@@ -8,6 +8,7 @@ through them. All times are integer microseconds (us). A short tour::
     inst = ss.generate("huawei_p40", scenario="batch", jobs=8, load=1.5, seed=0)
     res = ss.solve(inst, "dp-edf", time_limit_s=10)        # -> SolveResult
     ev = ss.evaluate(inst, res.schedule)                     # -> Evaluation
+    ss.write_schedule_plot(inst, res.schedule, "gantt.png")  # or ss.plot_schedule(inst, s, ax)
     rows = ss.job_table(inst, res.schedule, ev)              # -> list[JobRow]
     ss.write_schedule(res.schedule, "schedule.json")
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the real names, for type checkers and IDEs; at run time see
         write_instance,
         write_schedule,
     )
+    from splitsched.plot import plot_schedule, write_schedule_plot
     from splitsched.problem import Instance, Job, JobPlan, Network, Schedule, StageTable
     from splitsched.profiles.store import DeviceProfile, list_devices, load_device
     from splitsched.replay.sim import simulate
@@ -94,6 +96,9 @@ _PUBLIC: dict[str, str] = {
     "Evaluation": "splitsched.evaluate",
     "job_table": "splitsched.evaluate",
     "JobRow": "splitsched.evaluate",
+    # pictures (splitsched.plot): a schedule's Gantt chart on a matplotlib Axes, or to a file
+    "plot_schedule": "splitsched.plot",
+    "write_schedule_plot": "splitsched.plot",
     # replay on the simulator
     "simulate": "splitsched.replay.sim",
     # file formats
@@ -134,6 +139,7 @@ __all__ = [
     "json_schema",
     "list_devices",
     "load_device",
+    "plot_schedule",
     "read_instance",
     "read_schedule",
     "register",
@@ -142,6 +148,7 @@ __all__ = [
     "solver_names",
     "write_instance",
     "write_schedule",
+    "write_schedule_plot",
 ]
 
 

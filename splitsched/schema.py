@@ -198,7 +198,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "_": "All networks measured on one device (one CPU setting).",
         "format": "Always \"splitsched-profile\".",
         "version": "Format version, 1.",
-        "device": "Device name (file stem under instances/profiles).",
+        "device": "Device name (file stem under splitsched/data/profiles).",
         "soc": "System-on-chip name, e.g. Kirin 990.",
         "networks": "The device's networks, as in an instance.",
         "provenance": "Source data, importer and reduction of the profile.",

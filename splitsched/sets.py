@@ -1,15 +1,18 @@
 """Named instance sets: one committed spec file, built with one command.
 
-``instances/sets.toml`` defines each set as a grid (scenarios x devices x job
-counts x loads x seeds, with a model mix per device). ``build_set`` writes
-``instances/sets/<name>/<instance-id>.json`` and a ``manifest.json`` listing
-file, id, generator parameters and sha256 of each instance. Building is
-resumable: an instance whose file already has the expected hash is kept.
+``sets.toml`` (package data: ``splitsched/data/sets.toml``, shipped in the
+wheel) defines each set as a grid (scenarios x devices x job counts x loads x
+seeds, with a model mix per device). ``build_set`` writes
+``<root>/<name>/<instance-id>.json`` and a ``manifest.json`` listing file, id,
+generator parameters and sha256 of each instance. The built sets ship too
+(:data:`SETS_DIR`, ``splitsched/data/sets``); :func:`default_build_root`
+writes there only from a source checkout. Building is resumable: an instance
+whose file already has the expected hash is kept.
 
 Libraries (versions)
 --------------------
 A set with ``library = "v2"`` belongs to the v2 library: its name must start
-with ``v2/`` (so it is built under ``instances/sets/v2/``), its instance ids
+with ``v2/`` (so it is built under ``sets/v2/``), its instance ids
 start with ``v2-`` (never the id of a v1 instance) and its manifest records
 the library. A set's optional ``weights`` table (network -> integer weight)
 gives priority classes (see :mod:`splitsched.generate`); a weighted network
@@ -38,11 +41,30 @@ from splitsched.io import (
     read_json,
     sha256_of,
 )
-from splitsched.paths import INSTANCES_DIR
+from splitsched.paths import DATA_DIR, source_checkout
 from splitsched.profiles.store import load_device
 
-SPEC_FILE = INSTANCES_DIR / "sets.toml"
-SETS_DIR = INSTANCES_DIR / "sets"
+SPEC_FILE = DATA_DIR / "sets.toml"
+"""The shipped set spec (package data)."""
+SETS_DIR = DATA_DIR / "sets"
+"""The shipped built sets (package data): ``--set NAME`` reads ``SETS_DIR / NAME``."""
+
+
+def default_build_root() -> Path:
+    """Where ``splitsched sets build`` writes without ``--out``: :data:`SETS_DIR`, the source
+    tree's ``splitsched/data/sets``, when running from a checkout.
+
+    Raises
+    ------
+    InputError
+        (field ``out_root``) when the package is installed: nothing is written into
+        ``site-packages``; the caller must name a folder.
+    """
+    if source_checkout() is None:
+        raise InputError(None, "out_root", "splitsched is installed, not run from a source "
+                         f"checkout, so sets are not written into the package ({SETS_DIR}); "
+                         "name an output folder")
+    return SETS_DIR
 
 
 _LIBRARY = re.compile(r"v[0-9]+")

@@ -18,7 +18,7 @@ import pytest
 
 from splitsched.bench.sets import load_set, load_sets
 from splitsched.io import InputError, read_instance, read_json
-from splitsched.paths import REPO_ROOT
+from splitsched.paths import DATA_DIR, REPO_ROOT
 from splitsched.sets import SETS_DIR, build_set, library_sets, load_specs, verify_set
 
 # sha256 of the committed v1 manifest files' bytes, as they were before the library was
@@ -39,10 +39,10 @@ V1_MANIFEST_SHA256 = {
     "smoke": "278795962aaad7f46abefd636023df0deb31035e2f95e957f5391f9cf4c98d86",
 }
 
-# The v2 design (instances/sets.toml, measured with scripts/hard_region.py).
+# The v2 design (splitsched/data/sets.toml, measured with scripts/hard_region.py).
 V2_JOBS = {10, 20, 40, 80}
 V2_LOADS = (2.0, 4.0)  # every v2 load lies in the measured hard region [2, 4]
-DEVICES = sorted(p.stem for p in (REPO_ROOT / "instances" / "profiles").glob("*.json"))
+DEVICES = sorted(p.stem for p in (DATA_DIR / "profiles").glob("*.json"))
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -288,3 +288,21 @@ def test_library_table(tmp_path: Path) -> None:
     lt.write_table(run, tmp_path / "out", "v2")
     assert (target / "instances.md").read_text() == first  # same input, same bytes
     assert lt.main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+
+
+def test_installed_package_is_never_written_into(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a source checkout, building sets or importing profiles needs an output folder."""
+    import splitsched.profiles.store as store
+    import splitsched.sets as sets_mod
+    from splitsched.io import InputError
+
+    assert sets_mod.default_build_root() == SETS_DIR  # the tests run from a checkout
+    monkeypatch.setattr(sets_mod, "source_checkout", lambda: None)
+    monkeypatch.setattr(store, "source_checkout", lambda: None)
+    monkeypatch.delenv("SPLITSCHED_PROFILES", raising=False)
+    with pytest.raises(InputError, match="out_root"):
+        sets_mod.default_build_root()
+    with pytest.raises(InputError, match="out_dir"):
+        store.writable_profiles_dir()
+    # reading the shipped data needs no checkout
+    assert "smoke" in load_specs() and store.list_devices()

@@ -25,6 +25,7 @@ th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}
 .flags{background:#ffe5e5;border:2px solid #c00000;padding:8px 14px;color:#800}
 .ok{background:#e9f7e9;border:1px solid #3a3;padding:6px 14px}
 .note{color:#555;font-size:13px}img{max-width:100%;border:1px solid #eee;margin:6px 0}
+figure{margin:0 0 18px}figcaption{color:#333;font-size:13px;max-width:70em}
 """
 
 
@@ -45,8 +46,10 @@ def image_html(path: Path, alt: str) -> str:
 
 
 def render(title: str, facts: Sequence[str], tables: Mapping[str, pd.DataFrame],
-           plots: Mapping[str, Path], definitions: Sequence[str]) -> str:
-    """The whole page as a string."""
+           plots: Mapping[str, Path], definitions: Sequence[str],
+           captions: Mapping[str, str] | None = None) -> str:
+    """The whole page as a string; ``captions`` (plot name -> what it shows) go under the
+    plots."""
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
@@ -61,15 +64,18 @@ def render(title: str, facts: Sequence[str], tables: Mapping[str, pd.DataFrame],
     parts.append("<h2>Per solver</h2>" + table_html(tables["solvers"]))
     parts.append("<h2>Definitions</h2><ul class='note'>"
                  + "".join(f"<li>{html.escape(d)}</li>" for d in definitions) + "</ul>")
-    captions = {"performance_profile": "Performance profile of runtime",
+    headings = {"performance_profile": "Performance profile of runtime",
                 "miss_rate_vs_load": "Miss rate against load",
                 "gap_vs_jobs": "Gap to best known against number of jobs",
                 "runtime_vs_jobs": "Runtime against number of jobs",
                 "gantt": "Gantt chart: one instance under several solvers"}
     parts.append("<h2>Plots</h2>")
     for name, path in plots.items():
-        parts.append(f"<h3>{html.escape(captions.get(name, name))}</h3>"
-                     + image_html(path, captions.get(name, name)))
+        heading = headings.get(name, name)
+        caption = (captions or {}).get(name)
+        parts.append(f"<figure><h3>{html.escape(heading)}</h3>" + image_html(path, heading)
+                     + (f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "")
+                     + "</figure>")
     parts.append("<h2>Per instance</h2>" + table_html(tables["instances"]))
     parts.append("</body></html>\n")
     return "\n".join(parts)

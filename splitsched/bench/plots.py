@@ -5,10 +5,15 @@
   instance's best known misses, otherwise its time is infinite; runtimes are
   floored at :data:`TIME_FLOOR_S` so that microsecond timer noise does not
   dominate the ratios;
-* miss rate against load, gap against number of jobs, runtime against number
-  of jobs (log scale), per solver;
+* miss rate against load (against the number of jobs when the sweep has a
+  single load), gap against number of jobs: medians with the interquartile
+  range; runtime against number of jobs (log scale): the shifted geometric
+  mean as in the table, with the interquartile range and the time limit;
 * a Gantt chart of one instance under several solvers
-  (:func:`splitsched.plot.gantt`, one subplot each).
+  (:func:`splitsched.plot.plot_schedule`, one subplot each).
+
+Each drawing function returns its caption (what the plot shows, in words),
+which the report prints under it.
 
 Figures are built as bare :class:`matplotlib.figure.Figure` objects (no
 pyplot, so no backend is chosen or switched) and written with
@@ -25,9 +30,20 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from splitsched.bench.certify import Certification, RunMetrics, is_solved
-from splitsched.bench.tables import stats_runtime
-from splitsched.plot import gantt, performance_profile, save_png, series_by_solver
+from splitsched.bench.certify import (
+    Certification,
+    RunMetrics,
+    is_solved,
+    shifted_geometric_mean,
+)
+from splitsched.bench.tables import DEFAULT_SHIFT_S, stats_runtime
+from splitsched.plot import (
+    performance_profile,
+    plot_schedule,
+    save_png,
+    schedule_figsize,
+    series_by_solver,
+)
 from splitsched.problem import Instance, Schedule
 
 TIME_FLOOR_S = 1e-4
@@ -71,43 +87,89 @@ def _figure(figsize: tuple[float, float]) -> Figure:
     return Figure(figsize=figsize)
 
 
+def _distinct(cert: Certification, key: str) -> list[float]:
+    return sorted({float(m.record[key]) for m in cert.runs if m.record.get(key) is not None})
+
+
 def _save_series(cert: Certification, path: Path, x_of: Callable[[RunMetrics], Any],
-                 y_of: Callable[[RunMetrics], Any], xlabel: str, ylabel: str, title: str,
-                 logy: bool = False, solved_only: bool = True) -> None:
-    fig = _figure((7, 4.5))
-    series_by_solver(points_by_solver(cert, x_of, y_of, solved_only), xlabel=xlabel,
-                     ylabel=ylabel, title=title, logy=logy, ax=fig.add_subplot())
+                 y_of: Callable[[RunMetrics], Any], solved_only: bool = True,
+                 **kwargs: Any) -> None:
+    fig = _figure((8.5, 4.5))
+    series_by_solver(points_by_solver(cert, x_of, y_of, solved_only), ax=fig.add_subplot(),
+                     **kwargs)
     save_png(fig, path)
 
 
-def miss_rate_vs_load(cert: Certification, path: Path) -> None:
-    """Mean miss rate of solved runs against instance load, per solver."""
-    _save_series(cert, path, lambda m: m.record.get("load"),
-                 lambda m: m.record.get("miss_rate"), "load (from generator parameters, "
-                 "else best-cut work / horizon)", "miss rate (mean over solved runs)",
-                 "Miss rate against load")
+def miss_rate_vs_load(cert: Certification, path: Path) -> str:
+    """Median miss rate of solved runs (with IQR) against instance load, per solver; returns
+    the caption.
 
-
-def gap_vs_jobs(cert: Certification, path: Path) -> None:
-    """Mean gap to the best known misses against the number of jobs, per solver."""
-    _save_series(cert, path, lambda m: m.record.get("n_jobs"), lambda m: m.gap_best,
-                 "number of jobs", "gap to best known (weighted misses, mean)",
-                 "Gap against number of jobs")
-
-
-def runtime_vs_jobs(cert: Certification, path: Path) -> None:
-    """Mean runtime (failed runs at their time limit) against number of jobs, log scale."""
+    When every instance has the same load (one column), the x axis is the number
+    of jobs instead, and the caption says so.
+    """
+    loads = _distinct(cert, "load")
+    ylabel = "miss rate (median over solved runs; bars: IQR)"
+    if len(loads) >= 2:
+        _save_series(cert, path, lambda m: m.record.get("load"),
+                     lambda m: m.record.get("miss_rate"),
+                     xlabel="load (generator's offered load, else best-cut work / horizon)",
+                     ylabel=ylabel, title="Miss rate against load")
+        return ("Miss rate (misses / jobs) of each solver's solved runs against the instances' "
+                "load: the median over the runs at each load, the bar from the 25th to the "
+                "75th percentile.")
+    one = f"{loads[0]:g}" if loads else "unknown"
     _save_series(cert, path, lambda m: m.record.get("n_jobs"),
-                 lambda m: max(stats_runtime(m.record), TIME_FLOOR_S),
-                 "number of jobs", "runtime (s, mean; failed runs at the time limit)",
-                 "Runtime against number of jobs", logy=True, solved_only=False)
+                 lambda m: m.record.get("miss_rate"), xlabel="number of jobs", ylabel=ylabel,
+                 title=f"Miss rate against number of jobs (one load in this set: {one})",
+                 integer_x=True, logx="auto")
+    return (f"Every instance of this sweep has the same load ({one}), so a plot against load "
+            "would be a single column: the miss rate (misses / jobs) of each solver's solved "
+            "runs is drawn against the number of jobs instead; median, bar from the 25th to "
+            "the 75th percentile.")
 
 
-def performance_profile_png(cert: Certification, path: Path) -> None:
-    """The performance profile of runtime (see the module docstring), as a PNG."""
-    fig = _figure((7, 4.5))
+def gap_vs_jobs(cert: Certification, path: Path) -> str:
+    """Median gap to the best known misses (with IQR) against the number of jobs; returns
+    the caption."""
+    _save_series(cert, path, lambda m: m.record.get("n_jobs"), lambda m: m.gap_best,
+                 xlabel="number of jobs",
+                 ylabel="gap to best known (weighted misses; median, bars: IQR)",
+                 title="Gap against number of jobs", integer_x=True, logx="auto")
+    return ("Gap of each solved run (its weighted misses minus the best known of the "
+            "instance, 0 = matches the best) against the number of jobs: median per solver, "
+            "bar from the 25th to the 75th percentile.")
+
+
+def runtime_vs_jobs(cert: Certification, path: Path, shift_s: float = DEFAULT_SHIFT_S) -> str:
+    """Runtime against number of jobs, log scale: the shifted geometric mean (as the table's
+    ``sgm_runtime_s``) with the IQR, failed runs at their time limit, the limit drawn;
+    returns the caption."""
+    limits = _distinct(cert, "time_limit_s")
+    _save_series(cert, path, lambda m: m.record.get("n_jobs"),
+                 lambda m: max(stats_runtime(m.record), TIME_FLOOR_S), solved_only=False,
+                 xlabel="number of jobs",
+                 ylabel=f"runtime (s; shifted geometric mean, shift {shift_s:g} s; bars: IQR)",
+                 title="Runtime against number of jobs", logy=True, integer_x=True,
+                 logx="auto", center=lambda v: shifted_geometric_mean(v, shift_s),
+                 hlines=[(t, f"time limit {t:g} s") for t in limits])
+    return (f"Runtime of every run against the number of jobs, log scale: the shifted "
+            f"geometric mean (shift {shift_s:g} s, as sgm_runtime_s in the table) per solver, "
+            f"bar from the 25th to the 75th percentile; runs that ended abnormally count at "
+            f"their time limit (dashed line); runtimes below {TIME_FLOOR_S * 1000:g} ms are "
+            f"drawn at {TIME_FLOOR_S * 1000:g} ms.")
+
+
+def performance_profile_png(cert: Certification, path: Path) -> str:
+    """The performance profile of runtime (see the module docstring), as a PNG; returns the
+    caption."""
+    fig = _figure((8.5, 4.5))
     performance_profile(profile_times(cert), solvers=_solvers(cert), ax=fig.add_subplot())
     save_png(fig, path)
+    return ("Performance profile (Dolan and More 2002): for each solver, the fraction of "
+            "(instance, seed) problems it solved, i.e. reached the best known misses, within "
+            "tau times the fastest such run's time (runtimes floored at "
+            f"{TIME_FLOOR_S * 1000:g} ms). Higher and further left is better; the value at "
+            "tau = 1 is the share where it was fastest.")
 
 
 def choose_gantt_instance(cert: Certification, max_jobs: int = 40) -> str | None:
@@ -125,33 +187,60 @@ def choose_gantt_instance(cert: Certification, max_jobs: int = 40) -> str | None
 
 def gantt_png(instance: Instance, schedules: Sequence[Schedule], path: Path,
               titles: Sequence[str] | None = None) -> None:
-    """One Gantt subplot per schedule (shared time axis), as a PNG."""
+    """One Gantt subplot per schedule (:func:`splitsched.plot.plot_schedule`, shared time
+    axis in ms, the symbol legend beside the first), as a PNG."""
     n = max(len(schedules), 1)
-    fig = _figure((11, 1.9 * n + 0.8))
+    per = min(schedule_figsize(instance.num_jobs)[1], 6.0)
+    fig = Figure(figsize=(11, per * n), layout="constrained")
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)
     for idx, sched in enumerate(schedules):
-        gantt(instance, sched, ax=axes[idx][0], title=titles[idx] if titles else None)
-    right = max(ax.get_xlim()[1] for row in axes for ax in row)  # the latest of all schedules
-    axes[-1][0].set_xlim(0, right)
-    axes[-1][0].set_xlabel("time (us); arrows: hand-off GPU->CPU; red hatched: late; "
-                           "dotted red: its deadline")
+        plot_schedule(instance, sched, ax=axes[idx][0], title=titles[idx] if titles else None,
+                      legend=idx == 0)
+    lefts = [ax.get_xlim()[0] for row in axes for ax in row]
+    rights = [ax.get_xlim()[1] for row in axes for ax in row]  # the latest of all schedules
+    axes[-1][0].set_xlim(min(lefts), max(rights))
+    for row in axes[:-1]:
+        row[0].set_xlabel("")
     fig.suptitle(f"Instance {instance.id}", fontsize=11)
     save_png(fig, path)
 
 
-def all_plots(cert: Certification, report_dir: Path,
-              gantt_input: tuple[Instance, Sequence[Schedule]] | None) -> Mapping[str, Path]:
-    """Draw every plot into ``report_dir``; returns name -> PNG path."""
+def gantt_caption(instance: Instance, schedules: Sequence[Schedule],
+                  note: str | None = None) -> str:
+    """What the report's Gantt shows, and why dp-edf is not in it when it is not."""
+    solvers = ", ".join(s.solver for s in schedules)
+    text = (f"Schedules of instance {instance.id} ({instance.num_jobs} jobs) by {solvers}, "
+            "one panel each on a shared time axis (ms). In each panel: GPU and CPU lanes "
+            "with a bar per stage (job colour), arrows for the GPU-to-CPU hand-offs, a row "
+            "per job from release (>) to deadline (|) with its completion (dot: on time, "
+            "red X: late; 'dropped' when dropped); late jobs' stages are hatched red.")
+    return f"{text} {note}" if note else text
+
+
+def draw_plots(cert: Certification, report_dir: Path,
+               gantt_input: tuple[Instance, Sequence[Schedule]] | None, *,
+               shift_s: float = DEFAULT_SHIFT_S,
+               gantt_note: str | None = None) -> tuple[dict[str, Path], dict[str, str]]:
+    """Draw every plot into ``report_dir``; returns (name -> PNG path, name -> caption)."""
     out = {"performance_profile": report_dir / "performance_profile.png",
            "miss_rate_vs_load": report_dir / "miss_rate_vs_load.png",
            "gap_vs_jobs": report_dir / "gap_vs_jobs.png",
            "runtime_vs_jobs": report_dir / "runtime_vs_jobs.png"}
-    performance_profile_png(cert, out["performance_profile"])
-    miss_rate_vs_load(cert, out["miss_rate_vs_load"])
-    gap_vs_jobs(cert, out["gap_vs_jobs"])
-    runtime_vs_jobs(cert, out["runtime_vs_jobs"])
+    captions = {
+        "performance_profile": performance_profile_png(cert, out["performance_profile"]),
+        "miss_rate_vs_load": miss_rate_vs_load(cert, out["miss_rate_vs_load"]),
+        "gap_vs_jobs": gap_vs_jobs(cert, out["gap_vs_jobs"]),
+        "runtime_vs_jobs": runtime_vs_jobs(cert, out["runtime_vs_jobs"], shift_s),
+    }
     if gantt_input is not None:
         path = report_dir / "gantt.png"
         gantt_png(gantt_input[0], gantt_input[1], path)
-        out = {**out, "gantt": path}
-    return out
+        out["gantt"] = path
+        captions["gantt"] = gantt_caption(gantt_input[0], gantt_input[1], gantt_note)
+    return out, captions
+
+
+def all_plots(cert: Certification, report_dir: Path,
+              gantt_input: tuple[Instance, Sequence[Schedule]] | None) -> Mapping[str, Path]:
+    """Draw every plot into ``report_dir``; returns name -> PNG path (see :func:`draw_plots`)."""
+    return draw_plots(cert, report_dir, gantt_input)[0]

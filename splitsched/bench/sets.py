@@ -1,11 +1,11 @@
-"""Instance sets: ``--set NAME`` (``instances/sets/NAME``) or ``--set DIR``.
+"""Instance sets: ``--set NAME`` (the shipped ``splitsched/data/sets/NAME``) or ``--set DIR``.
 
 A set directory holds instance JSON files and, optionally, ``manifest.json``
 (per instance: file, id, params, sha256). With a manifest the sweep runs
 exactly its entries, in its order, and takes generator parameters from it;
 without one it runs every ``*.json`` file of the directory, sorted by name.
 A directory with neither, whose subdirectories are sets (a library such as
-``instances/sets/v2``), stands for all of them, in name order: ``--set v2``
+``splitsched/data/sets/v2``), stands for all of them, in name order: ``--set v2``
 runs the whole v2 library.
 """
 

@@ -2,7 +2,7 @@
 
 One module per command group, each calling only the library's public API:
 
-* :mod:`~splitsched.cli.core`: ``solvers``, ``solve``, ``evaluate``, ``show``
+* :mod:`~splitsched.cli.core`: ``solvers``, ``solve``, ``evaluate``, ``plot``, ``show``, ``schema``
 * :mod:`~splitsched.cli.generate`: ``generate``, ``sets list|build``
 * :mod:`~splitsched.cli.profiles`: ``profiles [import]``, ``profile``
 * :mod:`~splitsched.cli.bench`: ``bench``, ``report``

@@ -30,9 +30,9 @@ from splitsched.cli.options import fail, split_names
 
 
 def bench_cmd(
-    set_ref: Annotated[str, typer.Option("--set", help="named set (instances/sets/NAME) or a "
-                                         "directory of instance JSON files; several separated "
-                                         "by commas")],
+    set_ref: Annotated[str, typer.Option("--set", help="named set (shipped with the package: "
+                                         "splitsched/data/sets/NAME) or a directory of "
+                                         "instance JSON files; several separated by commas")],
     solvers: Annotated[str, typer.Option("--solvers", help="comma-separated solver names, or "
                                                  "'all'")],
     output: Annotated[Path, typer.Option("--output", "-o", help="run directory")],

@@ -1,4 +1,4 @@
-"""Core commands: ``solvers``, ``solve``, ``evaluate``, ``show``."""
+"""Core commands: ``solvers``, ``solve``, ``evaluate``, ``plot``, ``show``, ``schema``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from splitsched.cli.console import out
+from splitsched.cli.console import err, out
 from splitsched.cli.options import fail, positive_time
 
 if TYPE_CHECKING:
@@ -39,13 +39,18 @@ def solve_cmd(
     threads: Annotated[int, typer.Option(help="solver threads")] = 1,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="also draw the schedule: "
+                                              "FILE.png, .svg or .html (see `splitsched plot`)")
+                    ] = None,
 ) -> None:
-    """Solve one instance with one solver; write the schedule."""
+    """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
     from splitsched.io import instance_sha256, read_instance, write_schedule
     from splitsched.solve import solve, stamp_schedule
     from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
 
     positive_time(time_limit, "--time-limit")
+    if plot is not None:
+        _plot_suffix(plot, "--plot")
     if threads < 1:
         fail(None, "--threads", f"must be >= 1, got {threads}")
     try:
@@ -59,6 +64,10 @@ def solve_cmd(
                                       status=res.status, bound=res.bound,
                                       runtime_s=res.runtime_s, time_limit_s=time_limit,
                                       seed=seed, threads=threads), output)
+    if plot is not None and res.schedule is not None:
+        from splitsched.plot import write_schedule_plot
+
+        write_schedule_plot(inst, res.schedule, plot)
     summary = res.summary()
     if "error" in res.stats:
         summary["error"] = res.stats["error"]
@@ -74,6 +83,8 @@ def solve_cmd(
         out.print(line, highlight=False)
         if "error" in res.stats:
             out.print(f"error: {res.stats['error']}", highlight=False)
+        if plot is not None and res.schedule is not None:
+            out.print(f"wrote {plot}", highlight=False)
     if res.status is SolveStatus.ERROR:
         raise typer.Exit(1)
 
@@ -132,6 +143,44 @@ def _job_table(rows: list[JobRow]) -> Table:
     return table
 
 
+def _plot_suffix(path: Path, option: str) -> None:
+    """Refuse (exit 2) a plot file whose suffix is not .png, .svg or .html, before any work."""
+    from splitsched.plot import SCHEDULE_SUFFIXES
+
+    if path.suffix.lower() not in SCHEDULE_SUFFIXES:
+        fail(path, option, f"unknown picture format {path.suffix or '(no suffix)'!r}; use "
+                           f"{', '.join(SCHEDULE_SUFFIXES)}")
+
+
+def plot_cmd(
+    instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
+    schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="gantt.png, .svg or .html "
+                                         "(self-contained page with a per-job table)")
+                      ] = Path("gantt.png"),
+    title: Annotated[str | None, typer.Option(help="title (default: the solver)")] = None,
+) -> None:
+    """Draw a schedule: GPU and CPU lanes, hand-offs, every job's release, deadline and
+    completion, misses marked; time in ms. Exits 1 (after drawing) if the schedule is
+    infeasible, 2 on bad input."""
+    from splitsched.evaluate import evaluate
+    from splitsched.io import check_schedule_matches, read_instance, read_schedule
+    from splitsched.plot import write_schedule_plot
+
+    _plot_suffix(output, "--output")
+    inst = read_instance(instance_file)
+    sched = read_schedule(schedule_file)
+    check_schedule_matches(inst, sched, schedule_file)
+    write_schedule_plot(inst, sched, output, title=title)
+    ev = evaluate(inst, sched)
+    out.print(f"wrote {output}: {sched.solver} on {inst.id}, {ev.weighted_misses} weighted "
+              f"misses ({ev.misses} of {inst.num_jobs} jobs)", highlight=False)
+    if not ev.feasible:
+        for v in ev.violations:
+            err.print(f"  violation: {v}", highlight=False, markup=False)
+        raise typer.Exit(1)
+
+
 def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")]) -> None:
     """Summarise an instance: jobs, load, models, deadlines."""
     from splitsched.generate import describe
@@ -173,9 +222,10 @@ def schema_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``solvers``, ``solve``, ``evaluate``, ``show`` and ``schema``."""
+    """Add ``solvers``, ``solve``, ``evaluate``, ``plot``, ``show`` and ``schema``."""
     app.command("solvers")(solvers_cmd)
     app.command("solve")(solve_cmd)
     app.command("evaluate")(evaluate_cmd)
+    app.command("plot")(plot_cmd)
     app.command("show")(show_cmd)
     app.command("schema")(schema_cmd)

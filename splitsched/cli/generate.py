@@ -73,13 +73,14 @@ def _weights(text: str | None) -> dict[str, int]:
     return out
 
 
-sets_app = typer.Typer(help="Named instance sets defined in instances/sets.toml.",
+sets_app = typer.Typer(help="Named instance sets defined in the shipped sets.toml "
+                            "(splitsched/data/sets.toml).",
                        no_args_is_help=True)
 
 
 @sets_app.command("list")
 def sets_list() -> None:
-    """List the named sets, their size and whether they are built."""
+    """List the named sets, their size and whether they are built (shipped with the package)."""
     from splitsched.sets import SETS_DIR, load_specs
 
     table = Table("set", "instances", "built", "description")
@@ -92,13 +93,20 @@ def sets_list() -> None:
 @sets_app.command("build")
 def sets_build(
     names: Annotated[list[str] | None, typer.Argument(help="sets to build (default: all)")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="root folder for the sets "
-                                                 "(default: instances/sets)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="root folder for the sets "
+                                                 "(default, from a source checkout only: "
+                                                 "splitsched/data/sets; an installed package "
+                                                 "needs --out)")] = None,
 ) -> None:
-    """Generate the named sets with their manifests (resumable)."""
-    from splitsched.sets import SETS_DIR, build_set, load_specs
+    """Generate the named sets with their manifests (resumable).
+
+    From a source checkout they go to splitsched/data/sets (the shipped sets);
+    an installed package is never written into, so there --out DIR is required.
+    """
+    from splitsched.sets import build_set, default_build_root, load_specs
 
     specs = load_specs()
+    root = out_dir if out_dir is not None else default_build_root()
     chosen = names or list(specs)
     for name in chosen:
         if name not in specs:
@@ -109,7 +117,7 @@ def sets_build(
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("building sets", total=total)
         for name in chosen:
-            path = build_set(specs[name], out_dir or SETS_DIR,
+            path = build_set(specs[name], root,
                              progress=lambda _id: bar.advance(task))
             out.print(f"built {name}: {len(specs[name].grid)} instances in {path}",
                       highlight=False)

@@ -30,6 +30,8 @@ FLAG_FOR_PARAMETER: dict[str, str] = {
     "runs": "--runs", "offline_limit_s": "--offline-limit", "offline_solvers": "--offline",
     # profile importers
     "handoff_us": "--handoff-us", "cpu_threads": "--cpu-threads", "max_cuts": "--max-cuts",
+    # where `sets build` and `profiles import` write (refused into an installed package)
+    "out_root": "--out", "out_dir": "--out",
 }
 
 

@@ -158,7 +158,10 @@ def register_profiles(app: typer.Typer) -> None:
     @sub.command("import")
     def import_cmd(
         raw: Annotated[Path | None, typer.Option("--raw", help="phone-profiles folder")] = None,
-        out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+        out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default: "
+                                                     "$SPLITSCHED_PROFILES, else the shipped "
+                                                     "profiles, from a source checkout only)")
+                           ] = None,
         cpu_threads: Annotated[int, typer.Option("--cpu-threads",
                                                  help="big-core threads: 1, 2 or 4")] = 4,
         max_cuts: Annotated[int, typer.Option("--max-cuts",

@@ -1,9 +1,10 @@
 """Gantt charts: stage bars on processor lanes, drawn by one function.
 
-:func:`draw_stage_bars` is the one drawer of stage bars; :func:`gantt` (a
-schedule as planned, checked by :func:`splitsched.evaluate.evaluate`) and
+:func:`draw_stage_bars` is the one drawer of stage bars; :func:`plot_schedule`
+(a schedule as planned, checked by :func:`splitsched.evaluate.evaluate`) and
 :func:`planned_vs_actual` (a replay run against its plan) only say which bar
-goes on which lane.
+goes on which lane. Data are integer microseconds; the time axes are
+labelled in milliseconds (:func:`~splitsched.plot._axes.ms_time_axis`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,26 @@ from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from splitsched.evaluate import evaluate
-from splitsched.plot._axes import axes_or_new
+from splitsched.evaluate import evaluate, job_table
+from splitsched.plot._axes import axes_or_new, legend_outside, ms_time_axis
 from splitsched.problem import CPU, GPU, Instance, Schedule
 from splitsched.replay.compare import run_misses
 from splitsched.replay.trace import TraceRun
 
 LATE_FILL = "#f4a6a6"
 LATE_EDGE = "#c00000"
+THIN_FRACTION = 1 / 400
+"""A stage shorter than this fraction of the visible time span is drawn as a thin marker
+(a vertical tick in its job's colour; dotted when the stage has zero length)."""
+
+# Vertical layout of plot_schedule (data units; the y axis is inverted so the GPU is on top).
+LANE_Y = {GPU: 0.0, CPU: 1.0}
+LANE_HEIGHT = 0.6
+WINDOW_TOP = 1.75
+WINDOW_PITCH = 0.42
 
 
 @dataclass(frozen=True)
@@ -44,64 +56,187 @@ def job_colors(instance: Instance) -> dict[str, Any]:
 
 def draw_stage_bars(ax: Axes, bars: Iterable[Bar], colors: Mapping[str, Any], *,
                     height: float = 0.6, label_min_us: float = 0.0,
-                    late_hatched: bool = True) -> Axes:
+                    thin_us: float = 0.0, late_hatched: bool = True) -> Axes:
     """Draw stage bars on ``ax``; returns it.
 
-    A bar's job id is written inside it when it is longer than
-    ``label_min_us``. A late bar is hatched red (``late_hatched``) or only
-    edged red. Zero-length bars are drawn one microsecond wide so they stay
-    visible.
+    Parameters
+    ----------
+    bars:
+        The stages (times in us).
+    colors:
+        Job id -> fill colour.
+    height:
+        Bar height in y data units.
+    label_min_us:
+        A bar's job id is written inside it when it is longer than this.
+    thin_us:
+        A stage shorter than this (us) would be an invisible sliver or, with its
+        edge, a black bar: it is drawn as a thin vertical marker in its job's
+        colour instead (red when late), dotted when its length is zero.
+    late_hatched:
+        A late bar is hatched red (True) or only edged red (False).
     """
     for b in bars:
+        length = b.end - b.start
+        if length < thin_us or length <= 0:
+            x = b.start + length / 2
+            color = LATE_EDGE if b.late else colors[b.job]
+            ax.vlines(x, b.y - height / 2, b.y + height / 2, colors=color,
+                      linewidth=2.2 if length > 0 else 1.6,
+                      linestyles="solid" if length > 0 else "dotted")
+            if length <= 0:  # a diamond on the lane's edge, so that a dotted tick is found
+                ax.plot([x], [b.y - height / 2], marker="D", markersize=3.5,
+                        markerfacecolor=color, markeredgecolor="#222222",
+                        markeredgewidth=0.6, linestyle="none")
+            continue
         hatched = b.late and late_hatched
-        ax.broken_barh([(b.start, max(b.end - b.start, 1))], (b.y - height / 2, height),
+        ax.broken_barh([(b.start, length)], (b.y - height / 2, height),
                        facecolors=LATE_FILL if hatched else colors[b.job],
-                       edgecolors=LATE_EDGE if b.late else "black",
-                       hatch="///" if hatched else None, linewidth=0.6)
-        if b.end - b.start > max(label_min_us, 0):
-            ax.text((b.start + b.end) / 2, b.y, b.job, ha="center", va="center", fontsize=6,
+                       edgecolors=LATE_EDGE if b.late else "#333333",
+                       hatch="///" if hatched else None, linewidth=0.5)
+        if length > max(label_min_us, 0):
+            ax.text(b.start + length / 2, b.y, b.job, ha="center", va="center", fontsize=6,
                     clip_on=True)
     return ax
 
 
-def gantt(instance: Instance, schedule: Schedule, *, ax: Axes | None = None,
-          title: str | None = None) -> Axes:
-    """A schedule's GPU and CPU lanes as planned; returns the Axes.
+def schedule_figsize(num_jobs: int) -> tuple[float, float]:
+    """A good (width, height) in inches for :func:`plot_schedule` of ``num_jobs`` jobs."""
+    rows = WINDOW_TOP + WINDOW_PITCH * max(num_jobs, 1) + 0.6
+    return 11.0, min(2.2 + 0.36 * rows, 14.0)
 
-    Hand-offs are arrows from the GPU stage's end to the CPU stage's start;
-    a late job's stages are hatched red and its deadline is a dotted red
-    line; dropped jobs are listed in the title, which starts with ``title``
-    (default: the schedule's solver) and the weighted misses.
+
+def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None, *,
+                  title: str | None = None, legend: bool = True) -> Axes:
+    """Draw one schedule as planned: a Gantt chart with one lane per processor; returns the Axes.
+
+    What is drawn (data in integer microseconds, the time axis in ms):
+
+    * a **GPU** and a **CPU** lane; each stage is a bar in its job's colour with
+      the job id inside when there is room; a stage shorter than 1/400 of the
+      time span (e.g. 2 us) is a thin tick, a zero-length one a dotted tick;
+    * **hand-offs**: a grey arrow from the GPU stage's end to the CPU stage's
+      start of a split job (the hand-off lag ``h(k)`` is the gap it spans,
+      or less when the CPU stage waits for the CPU);
+    * below the lanes, one **window row per job**, in the instance's order:
+      a line in the job's colour from its release (``>``) to its deadline
+      (``|``), and its completion: a dot when on time, a red ``X`` when late
+      (with a red segment from the deadline to it), ``dropped`` written in red
+      when the schedule drops it;
+    * **misses**: a late job's stages are hatched red and its deadline is a
+      dotted red line across the lanes;
+    * the title: ``title`` (default the schedule's solver), the weighted
+      misses and how many of the jobs missed.
+
+    Parameters
+    ----------
+    instance, schedule:
+        The problem and a schedule for it (any schedule: it is evaluated with
+        :func:`splitsched.evaluate.evaluate`; a job whose plan breaks a rule
+        is drawn as not on time).
+    ax:
+        Where to draw; None: a new pyplot figure sized by :func:`schedule_figsize`.
+    title:
+        Start of the title (default: ``schedule.solver``).
+    legend:
+        Draw the symbol legend to the right of the Axes.
+
+    Returns
+    -------
+    Axes
+        ``ax``; its y tick labels are ``GPU``, ``CPU`` and the job ids.
     """
-    ax = axes_or_new(ax, (11, 2.7))
+    ax = axes_or_new(ax, schedule_figsize(instance.num_jobs))
     ev = evaluate(instance, schedule)
-    lanes = {GPU: 1.0, CPU: 0.0}
-    height = 0.6
-    deadline = {j.id: j.deadline for j in instance.jobs}
-    horizon = max((j.deadline for j in instance.jobs), default=1)
-    bars = [Bar(st.job, lanes[st.processor], st.start, st.end,
+    rows = job_table(instance, schedule, ev)
+    colors = job_colors(instance)
+    ends = [st.end for st in ev.stages]
+    left = min([0, *(r.release for r in rows)])
+    right = max([1, *(r.deadline for r in rows), *ends])
+    span = right - left
+    thin = span * THIN_FRACTION
+    bars = [Bar(st.job, LANE_Y[st.processor], st.start, st.end,
                 late=not ev.on_time.get(st.job, False)) for st in ev.stages]
-    draw_stage_bars(ax, bars, job_colors(instance), height=height, label_min_us=horizon / 40)
-    spans: dict[str, dict[str, tuple[int, int]]] = {}
-    for st in ev.stages:
-        spans.setdefault(st.job, {})[st.processor] = (st.start, st.end)
-    for job, procs in spans.items():
-        if GPU in procs and CPU in procs:
-            ax.annotate("", xy=(procs[CPU][0], lanes[CPU] + height / 2),
-                        xytext=(procs[GPU][1], lanes[GPU] - height / 2),
-                        arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.7})
-        if not ev.on_time.get(job, False):
-            ax.axvline(deadline[job], color=LATE_EDGE, linestyle=":", linewidth=0.8)
-    dropped = [p.job for p in schedule.plans if p.dropped]
-    drop_txt = (f"; dropped: {', '.join(dropped[:12])}{' ...' if len(dropped) > 12 else ''}"
-                if dropped else "")
-    ax.set_title(f"{title or schedule.solver}: {ev.weighted_misses} missed of "
-                 f"{instance.num_jobs}{drop_txt}", fontsize=9, loc="left")
-    ax.set_yticks([lanes[CPU], lanes[GPU]], ["CPU", "GPU"])
-    ax.set_ylim(-0.6, 1.6)
+    draw_stage_bars(ax, bars, colors, height=LANE_HEIGHT, label_min_us=span / 45, thin_us=thin)
+    half = LANE_HEIGHT / 2
+    for r in rows:
+        if r.gpu_end is not None and r.cpu_start is not None:
+            ax.annotate("", xy=(r.cpu_start, LANE_Y[CPU] - half),
+                        xytext=(r.gpu_end, LANE_Y[GPU] + half),
+                        arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.7,
+                                    "shrinkA": 0, "shrinkB": 0})
+        if r.outcome == "late":  # its deadline across the lanes
+            ax.vlines(r.deadline, LANE_Y[GPU] - half - 0.2, LANE_Y[CPU] + half + 0.2,
+                      colors=LATE_EDGE, linestyles="dotted", linewidth=0.8)
+    window_y = {r.job: WINDOW_TOP + WINDOW_PITCH * (i + 0.5) for i, r in enumerate(rows)}
+    for r in rows:
+        y = window_y[r.job]
+        done = r.completion
+        ax.hlines(y, r.release, r.deadline, colors=colors[r.job], linewidth=2.4,
+                  linestyles="dashed" if done is None else "solid")
+        ax.plot([r.release], [y], marker=">", color="#222222", markersize=4, linestyle="none")
+        ax.plot([r.deadline], [y], marker="|", color="#222222", markersize=8,
+                markeredgewidth=1.6, linestyle="none")
+        if done is None:
+            ax.text((r.release + r.deadline) / 2, y, "dropped", color=LATE_EDGE, fontsize=6,
+                    ha="center", va="center", clip_on=True,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+        elif r.on_time:
+            ax.plot([done], [y], marker="o", markerfacecolor=colors[r.job],
+                    markeredgecolor="#222222", markersize=4.5, linestyle="none")
+        else:
+            if done > r.deadline:
+                ax.hlines(y, r.deadline, done, colors=LATE_EDGE, linewidth=1.0)
+            ax.plot([done], [y], marker="X", color=LATE_EDGE, markersize=6,
+                    linestyle="none")
+    bottom = WINDOW_TOP + WINDOW_PITCH * len(rows)
+    ax.axhline((LANE_Y[CPU] + half + WINDOW_TOP) / 2, color="#999999", linewidth=0.6)
+    ticks = [LANE_Y[GPU], LANE_Y[CPU], *window_y.values()]
+    ax.set_yticks(ticks, ["GPU", "CPU", *window_y])
+    for label in ax.get_yticklabels()[2:]:
+        label.set_fontsize(6 if len(rows) > 30 else 7)
+    ax.set_ylim(bottom + 0.1, LANE_Y[GPU] - half - 0.25)  # inverted: GPU on top
+    ax.set_xlim(left, left + span * 1.03)
     ax.grid(True, axis="x", alpha=0.3)
-    ax.set_xlim(0, max([horizon, *(st.end for st in ev.stages)]) * 1.02)
+    ms_time_axis(ax)
+    ax.set_ylabel("lanes; job windows")
+    missed = sum(1 for r in rows if not r.on_time)
+    ax.set_title(f"{title or schedule.solver}: {ev.weighted_misses} weighted misses "
+                 f"({missed} of {instance.num_jobs} jobs missed)"
+                 + ("" if ev.feasible else f"; INFEASIBLE: {len(ev.violations)} violations"),
+                 fontsize=9, loc="left")
+    if legend:
+        legend_outside(ax, handles=schedule_legend_handles(thin))
     return ax
+
+
+def schedule_legend_handles(thin_us: float) -> list[Any]:
+    """The symbol legend of :func:`plot_schedule` (labels are what the tests look for)."""
+    return [
+        Patch(facecolor="#c6dbef", edgecolor="#333333", linewidth=0.5,
+              label="stage (colour: job)"),
+        Patch(facecolor=LATE_FILL, edgecolor=LATE_EDGE, hatch="///", label="stage of a late job"),
+        Line2D([], [], color="#1f77b4", linewidth=2.2,
+               label=f"stage < {max(thin_us, 1) / 1000:.3g} ms (thin tick)"),
+        Line2D([], [], color="#1f77b4", linewidth=1.6, linestyle="dotted", marker="D",
+               markersize=3.5, markeredgecolor="#222222", markeredgewidth=0.6,
+               label="zero-length stage"),
+        Line2D([], [], marker=r"$\rightarrow$", color="#555555", linestyle="none",
+               markersize=12, label="hand-off GPU -> CPU"),
+        Line2D([], [], color="#888888", linewidth=2.4, label="job window"),
+        Line2D([], [], marker=">", color="#222222", linestyle="none", markersize=4,
+               label="release"),
+        Line2D([], [], marker="|", color="#222222", linestyle="none", markersize=8,
+               markeredgewidth=1.6, label="deadline"),
+        Line2D([], [], marker="o", markerfacecolor="#c6dbef", markeredgecolor="#222222",
+               linestyle="none", markersize=4.5, label="completion (on time)"),
+        Line2D([], [], marker="X", color=LATE_EDGE, linestyle="none", markersize=6,
+               label="completion (late)"),
+        Line2D([], [], color="#888888", linewidth=2.4, linestyle="dashed",
+               label="dropped job's window"),
+        Line2D([], [], color=LATE_EDGE, linestyle=":", linewidth=0.8,
+               label="deadline of a late job"),
+    ]
 
 
 def planned_vs_actual(instance: Instance, schedule: Schedule, run: TraceRun, *,
@@ -110,7 +245,7 @@ def planned_vs_actual(instance: Instance, schedule: Schedule, run: TraceRun, *,
 
     Each stage is a bar labelled with its job; a red edge marks a job that
     missed its deadline in the run shown; every job's deadline is a thin
-    dotted line in its colour.
+    dotted line in its colour. The time axis is in ms.
     """
     ax = axes_or_new(ax, (12, 3.2))
     missed = run_misses(instance, schedule, run)
@@ -122,12 +257,15 @@ def planned_vs_actual(instance: Instance, schedule: Schedule, run: TraceRun, *,
             for s in run.stages
             for kind, start, end in (("planned", s.planned_start, s.planned_end),
                                      ("actual", s.actual_start, s.actual_end))]
-    draw_stage_bars(ax, bars, colors, height=0.7, late_hatched=False)
+    times = [t for b in bars for t in (b.start, b.end)] + [j.deadline for j in instance.jobs]
+    span = (max(times) - min(times)) if times else 1
+    draw_stage_bars(ax, bars, colors, height=0.7, late_hatched=False,
+                    thin_us=span * THIN_FRACTION)
     for job in instance.jobs:
         ax.axvline(job.deadline, color=colors[job.id], linewidth=0.4, linestyle=":")
     ax.set_yticks(range(len(lanes)))
     ax.set_yticklabels([f"{p.upper()} {k}" for p, k in reversed(lanes)])
-    ax.set_xlabel("time (us)")
+    ms_time_axis(ax)
     h = run.header
     title = (f"{h.instance_id} / {h.solver}: backend {h.backend}, policy {h.policy}, "
              f"run {h.run}")

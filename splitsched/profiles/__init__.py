@@ -1,6 +1,6 @@
 """Device profiles: measured per-layer GPU/CPU times and hand-off costs.
 
-``store`` reads the committed derived profiles (``instances/profiles``);
+``store`` reads the committed derived profiles (package data, ``splitsched/data/profiles``);
 the importers turn third-party raw measurements into those files.
 """
 

@@ -443,7 +443,8 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
     raw_dir:
         The ``phone-profiles`` folder (default ``<repo>/../shared/data/phone-profiles``).
     out_dir:
-        Where to write (default: the profile store's directory).
+        Where to write (default: :func:`~splitsched.profiles.store.writable_profiles_dir`;
+        an installed package needs it given).
     cpu_threads:
         Big-core CPU thread count whose times are used: 1, 2 or 4.
     max_cuts:
@@ -462,10 +463,10 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
         See :func:`collect_report`; nothing is written then.
     """
     from splitsched.profiles.raw import default_raw_dir
-    from splitsched.profiles.store import profiles_dir
+    from splitsched.profiles.store import writable_profiles_dir
 
     raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
-    out = Path(out_dir) if out_dir is not None else profiles_dir()
+    out = Path(out_dir) if out_dir is not None else writable_profiles_dir()
     report = collect_report(raw, cpu_threads=cpu_threads, max_cuts=max_cuts, progress=progress)
     for device, bundle in report.bundles.items():
         if not bundle.networks:

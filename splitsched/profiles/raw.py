@@ -28,7 +28,8 @@ INFO_PATH = "mnn/models/<model>/<model>-info.txt"
 
 
 def default_raw_dir() -> Path:
-    """``$SPLITSCHED_PHONE_PROFILES`` if set, else ``<repo>/../shared/data/phone-profiles``."""
+    """``$SPLITSCHED_PHONE_PROFILES`` if set, else ``<repo>/../shared/data/phone-profiles``
+    (``<repo>`` is the source checkout; an installed package has none, so give the folder)."""
     env = os.environ.get("SPLITSCHED_PHONE_PROFILES")
     return Path(env) if env else REPO_ROOT.parent / "shared" / "data" / "phone-profiles"
 

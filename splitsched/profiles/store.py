@@ -1,7 +1,8 @@
-"""Find and load derived device profiles (``instances/profiles/<device>.json``).
+"""Find and load derived device profiles (``<device>.json``).
 
-The directory is ``$SPLITSCHED_PROFILES`` if set, else ``instances/profiles``
-of the source checkout this package lives in.
+The directory is ``$SPLITSCHED_PROFILES`` if set, else the shipped package
+data ``splitsched/data/profiles`` (in the wheel, so an installed package has
+them).
 """
 
 from __future__ import annotations
@@ -13,13 +14,31 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.io import InputError, profile_networks, read_profile
-from splitsched.paths import INSTANCES_DIR
+from splitsched.paths import DATA_DIR, source_checkout
 from splitsched.problem import Network
 
 
 def profiles_dir() -> Path:
+    """``$SPLITSCHED_PROFILES`` if set, else the shipped ``splitsched/data/profiles``."""
     env = os.environ.get("SPLITSCHED_PROFILES")
-    return Path(env) if env else INSTANCES_DIR / "profiles"
+    return Path(env) if env else DATA_DIR / "profiles"
+
+
+def writable_profiles_dir() -> Path:
+    """Where ``profiles import`` writes by default: ``$SPLITSCHED_PROFILES`` if set, else the
+    shipped folder when running from a source checkout.
+
+    Raises
+    ------
+    InputError
+        (field ``out_dir``) when the package is installed and no ``$SPLITSCHED_PROFILES``
+        is set: nothing is written into ``site-packages``.
+    """
+    if os.environ.get("SPLITSCHED_PROFILES") or source_checkout() is not None:
+        return profiles_dir()
+    raise InputError(None, "out_dir", "splitsched is installed, not run from a source "
+                     f"checkout, so profiles are not written into the package "
+                     f"({DATA_DIR / 'profiles'}); name an output folder")
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,13 @@ def test_report_renders_in_headless_chromium(failure_run: Path) -> None:
     done = subprocess.run(["bash", str(script), str(failure_run)], capture_output=True,
                           text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_report_plots_have_captions_and_say_why_dp_edf_is_absent(failure_run: Path) -> None:
+    """Each plot has a caption under it; this sweep ran no dp-edf, and the Gantt's caption
+    says so instead of leaving the paper's method out silently."""
+    build_report(failure_run)
+    page = (failure_run / "report" / "report.html").read_text()
+    assert page.count("<figcaption>") == 5
+    assert "dp-edf (the paper&#x27;s method) was not run in this sweep." in page
+    assert "median" in page and "shifted geometric mean" in page

@@ -148,3 +148,47 @@ def test_solvers_option_restricts_solver_parametrized_tests() -> None:
     ids = [line for line in res.stdout.splitlines() if "test_json_stdout" in line]
     assert ids and all("[dp-edf]" in i for i in ids), ids
     assert "test_solve_then_evaluate" in res.stdout  # not solver-parametrized: kept
+
+
+def test_plot_and_solve_plot_write_pictures(tmp_path: Path, instance_file: Path) -> None:
+    """``plot`` draws a schedule file; ``solve --plot`` draws the answer; both exit 0."""
+    sched = tmp_path / "s.json"
+    res = run("solve", str(instance_file), "--solver", "dp-edf", "-o", str(sched),
+              "--plot", str(tmp_path / "solve.svg"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "solve.svg").read_text().count("<svg") == 1
+    for name in ("g.png", "g.html"):
+        res = run("plot", str(instance_file), str(sched), "-o", str(tmp_path / name))
+        assert res.returncode == 0, res.stderr
+        assert (tmp_path / name).stat().st_size > 0
+        assert "1 weighted misses" in res.stdout  # dp-edf misses B on the EDF counterexample
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["plot", "{inst}", "{sched}", "-o", "{tmp}/g.jpg"], "--output: unknown picture format"),
+    (["plot", "{inst}", "{tmp}/absent.json", "-o", "{tmp}/g.png"], "absent.json: (file)"),
+    (["plot", "{inst}", "{other}", "-o", "{tmp}/g.png"], "instance_id"),
+    (["solve", "{inst}", "--plot", "{tmp}/g.pdf"], "--plot: unknown picture format"),
+])
+def test_plot_bad_input_exits_2(tmp_path: Path, instance_file: Path, args: list[str],
+                                needle: str) -> None:
+    sched = tmp_path / "s.json"
+    data = solved_schedule(instance_file, sched)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data | {"instance_id": "other"}))
+    filled = [a.format(inst=instance_file, sched=sched, other=other, tmp=tmp_path) for a in args]
+    res = run(*filled)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert needle in res.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("g.")]
+
+
+def test_plot_of_an_infeasible_schedule_draws_it_and_exits_1(tmp_path: Path,
+                                                              instance_file: Path) -> None:
+    sched = tmp_path / "s.json"
+    data = solved_schedule(instance_file, sched)
+    data["plans"][1]["gpu_start"] = data["plans"][0]["gpu_start"]  # two GPU stages at once
+    sched.write_text(json.dumps(data))
+    res = run("plot", str(instance_file), str(sched), "-o", str(tmp_path / "g.png"))
+    assert res.returncode == 1 and "overlap on gpu" in res.stderr
+    assert (tmp_path / "g.png").stat().st_size > 0

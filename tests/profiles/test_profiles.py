@@ -23,7 +23,7 @@ from splitsched.profiles.hope import build_profiles, import_profiles, network_na
 from splitsched.profiles.raw import TransferRow, default_raw_dir, read_info, read_layerwise
 from splitsched.profiles.reduce import OperatorProfile, choose_cuts, reduce_profile
 from splitsched.profiles.store import load_device
-from tests.helpers.paths import INSTANCES_DIR
+from tests.helpers.paths import SHIPPED_DIR
 
 # --------------------------------------------------------------------------- tiny DAG
 # a -> b, a -> c, (b, c) -> d: cutting after b sends a's output (c still needs it)
@@ -230,7 +230,7 @@ RAW = default_raw_dir()
 needs_raw = pytest.mark.skipif(not (RAW / "hope-mnn").is_dir(),
                                reason=f"raw phone-profiles data not found at {RAW} "
                                       "(third-party data, not part of the repository)")
-COMMITTED = INSTANCES_DIR / "profiles"
+COMMITTED = SHIPPED_DIR / "profiles"
 HOPE_DEVICES = ("huawei_mate_20", "huawei_p40", "lenovo_k5", "mi9", "oneplus3", "oneplus5t",
                 "redmi", "snapdragon_855", "vivo_z3")
 

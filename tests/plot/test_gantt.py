@@ -1,0 +1,95 @@
+"""The schedule picture: what plot_schedule draws, checked on a hand-made schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.text import Annotation
+
+from splitsched.io import InputError
+from splitsched.plot import (
+    job_colors,
+    plot_schedule,
+    series_styles,
+    write_schedule_plot,
+)
+from splitsched.problem import Instance, Job, JobPlan, Schedule
+from tests.helpers.builders import two_layer
+
+
+def hand_made() -> tuple[Instance, Schedule]:
+    """Four jobs, by hand (us):
+
+    * A (net n, cut 1): GPU 0..3000, hand-off 500, CPU 3500..7500, deadline 10000: on time;
+    * B (net z, cut 1): a zero-length GPU stage at 3000 (a(1) = 0), CPU 7500..8500: on time;
+    * C (net n, cut 2, weight 2): GPU 3000..6000, deadline 5000: late;
+    * D (weight 3): dropped.
+
+    Weighted misses 2 + 3 = 5; misses 2 of 4; two split jobs, so two hand-off arrows.
+    """
+    n = two_layer("n", gpu=(3000, 0), cpu=(5000, 4000), handoff=500)
+    z = two_layer("z", gpu=(0, 2000), cpu=(1000, 1000))
+    jobs = (Job("A", "n", 0, 10_000), Job("B", "z", 0, 20_000),
+            Job("C", "n", 1000, 5000, weight=2), Job("D", "n", 0, 30_000, weight=3))
+    inst = Instance(id="hand", networks=(n, z), jobs=jobs)
+    plans = (JobPlan("A", 1, 0, 3500), JobPlan("B", 1, 3000, 7500), JobPlan("C", 2, 3000, None),
+             JobPlan("D", None, None, None))
+    return inst, Schedule(instance_id="hand", solver="by-hand", plans=plans)
+
+
+def test_plot_schedule_draws_lanes_windows_handoffs_and_misses() -> None:
+    inst, sched = hand_made()
+    fig = Figure(figsize=(9, 4))
+    ax = plot_schedule(inst, sched, ax=fig.add_subplot())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["GPU", "CPU", "A", "B", "C", "D"]
+    assert ax.get_xlabel() == "time (ms)"
+    assert ax.xaxis.get_major_formatter()(15_000, 0) == "15"  # us data, ms labels, no offset
+    assert "5 weighted misses (2 of 4 jobs missed)" in ax.get_title(loc="left")
+    arrows = [c for c in ax.get_children() if isinstance(c, Annotation)]
+    assert len(arrows) == 2  # A and B are split; C is GPU-only
+    # Four stages longer than 1/400 of the 30 ms span are bars; B's zero-length stage is not.
+    bars = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bars) == 4
+    ticks = [c for c in ax.collections if isinstance(c, LineCollection)
+             and any(abs(seg[0][0] - 3000) < 1e-9 and abs(seg[1][0] - 3000) < 1e-9
+                     and seg[0][1] < 0.5 for seg in c.get_segments())
+             and tuple(c.get_colors()[0]) == tuple(job_colors(inst)["B"])]
+    assert len(ticks) == 1 and ticks[0].get_linestyle()[0][1] is not None  # dotted
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    for needed in ("release", "deadline", "hand-off GPU -> CPU", "completion (on time)",
+                   "completion (late)", "stage of a late job", "zero-length stage",
+                   "dropped job's window"):
+        assert needed in labels, needed
+    texts = [t.get_text() for t in ax.texts]
+    assert "dropped" in texts and "A" in texts  # D is dropped; A's bar is labelled
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".html"])
+def test_write_schedule_plot_formats(tmp_path: Path, suffix: str) -> None:
+    inst, sched = hand_made()
+    path = write_schedule_plot(inst, sched, tmp_path / f"g{suffix}")
+    assert path.stat().st_size > 0
+    if suffix == ".png":
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if suffix == ".html":
+        page = path.read_text()
+        assert "<svg" in page and "<script" not in page and 'src="http' not in page
+        assert page.count("<tr class='miss'>") == 2  # C late, D dropped
+        assert "5 weighted misses, 2 of 4 jobs missed" in page
+
+
+def test_write_schedule_plot_refuses_unknown_suffix(tmp_path: Path) -> None:
+    inst, sched = hand_made()
+    with pytest.raises(InputError, match="suffix"):
+        write_schedule_plot(inst, sched, tmp_path / "g.jpg")
+    assert not (tmp_path / "g.jpg").exists()
+
+
+def test_series_styles_never_repeat_a_pair() -> None:
+    names = [f"s{i}" for i in range(30)]
+    styles = series_styles(names)
+    assert len(set(styles.values())) == 30
+    assert len({c for c, _ in list(styles.values())[:8]}) == 8  # first 8: all colours
