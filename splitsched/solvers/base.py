@@ -132,7 +132,7 @@ BUILTIN_MODULES = {
     "edf-best-single": "greedy", "edf-greedy-cut": "greedy",
     "dp-edf": "dp",
     "cpsat": "cpsat",
-    "lbbd": "lbbd",
+    "lbbd": "lbbd", "hybrid": "hybrid",
     "milp-pulp-cbc": "milp_pulp", "milp-pulp-highs": "milp_pulp",
     "milp-ortools-scip": "milp_ortools", "milp-ortools-highs": "milp_ortools",
 }
