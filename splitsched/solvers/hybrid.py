@@ -32,6 +32,7 @@ import math
 import time
 from typing import Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
@@ -59,10 +60,9 @@ def select_rows(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
     divided by the capacity (a row below 1 could never bind).
     """
     def overload(row: CutRow) -> float:
-        per_job: dict[int, int] = {}
-        for j, c in zip(row.job.tolist(), row.coef.tolist(), strict=True):
-            per_job[j] = max(per_job.get(j, 0), c)
-        return sum(per_job.values()) / max(row.capacity, 1)
+        # a row's items come job by job (cut_energy_rows keeps them in job order)
+        starts = np.flatnonzero(np.r_[True, np.diff(row.job) != 0])
+        return float(np.maximum.reduceat(row.coef, starts).sum()) / max(row.capacity, 1)
 
     picked: list[CutRow] = []
     used = 0
