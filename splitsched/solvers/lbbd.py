@@ -197,7 +197,7 @@ def _order_search(st: _State, jobs: tuple[int, ...], tries: int) -> Schedule | N
                   for q in range(reached - 1, lo - 1, -1)]
         for cand in cands:
             key = tuple(j.id for j in cand)
-            if key in seen or runs >= tries:
+            if key in seen or runs >= tries or st.left() < MIN_CHECK_S:
                 continue
             seen.add(key)
             runs += 1
