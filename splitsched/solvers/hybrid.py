@@ -46,8 +46,8 @@ from splitsched.solvers.exact import EPS
 from splitsched.solvers.lbbd import run_lbbd
 
 NAME = "hybrid"
-LBBD_SHARE = 0.3        # share of the limit the Benders phase may use
-ROWS_SHARE = 0.1        # share of the limit for building the Benders master rows
+LBBD_SHARE = 0.1        # share of the limit the Benders phase may use
+ROWS_SHARE = 0.05       # share of the limit for building the Benders master rows
 CUT_ROWS_SHARE = 0.15   # share of the limit for computing the per-cut energetic rows
 NNZ_BUDGET = 200_000    # nonzeros of per-cut energetic rows added to the model
 MIN_CP_S = 0.05
