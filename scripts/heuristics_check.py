@@ -25,7 +25,7 @@ from pathlib import Path
 
 from splitsched.io import read_instance
 from splitsched.sets import SETS_DIR, iter_set_files
-from splitsched.solvers.base import solve
+from splitsched.solve import solve
 
 REFERENCE_SETS = ("batch-n5", "batch-n10", "batch-n20", "batch-n40", "batch-n80",
                   "poisson-n5", "poisson-n10", "poisson-n20", "poisson-n40", "poisson-n80",

@@ -42,6 +42,7 @@ integer microseconds.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,7 +122,8 @@ def _cut_index(windows: tuple[JobWindow, ...]) -> dict[tuple[int, int], int]:
 
 
 def energy_rows(instance: Instance, *, multipliers: tuple[tuple[int, int], ...] = MULTIPLIERS,
-                windows: tuple[JobWindow, ...] | None = None) -> list[EnergyRow]:
+                windows: tuple[JobWindow, ...] | None = None,
+                deadline: float | None = None) -> list[EnergyRow]:
     """All binding energetic rows over the accepted set (module docstring).
 
     Parameters
@@ -132,6 +134,10 @@ def energy_rows(instance: Instance, *, multipliers: tuple[tuple[int, int], ...] 
         Pairs ``(lg, lc)`` of non-negative integers, not both 0.
     windows:
         ``job_windows(instance)`` if already computed.
+    deadline:
+        A ``time.perf_counter()`` value: past it, no further interval start is
+        tried and the dominance filter is skipped (every row returned is
+        still valid; there are only fewer of them).
 
     Returns
     -------
@@ -165,6 +171,8 @@ def energy_rows(instance: Instance, *, multipliers: tuple[tuple[int, int], ...] 
     seg_jobs = cut_job[order][seg_starts]
     rows: list[EnergyRow] = []
     for t1 in starts:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         t2 = ends[ends > t1]
         if len(t2) == 0:
             continue
@@ -182,22 +190,42 @@ def energy_rows(instance: Instance, *, multipliers: tuple[tuple[int, int], ...] 
                 coef = np.zeros(n, dtype=np.int64)
                 coef[seg_jobs] = per_job[r]
                 rows.append(EnergyRow(int(t1), int(t2[r]), (lg, lc), coef, int(caps[r])))
-    return _strongest(rows)
+    return _strongest(rows, deadline)
 
 
-def _strongest(rows: list[EnergyRow]) -> list[EnergyRow]:
-    """Drop exact duplicates and rows another row dominates (coef >= and capacity <=)."""
+DOMINANCE_WINDOW = 200  # a row is compared with this many kept rows before it
+
+
+def _strongest(rows: list[EnergyRow], deadline: float | None = None) -> list[EnergyRow]:
+    """Drop exact duplicates and rows another row dominates (coef >= and capacity <=).
+
+    Row' dominates row if ``coef'/cap' >= coef/cap`` everywhere (compared
+    scaled, in integers; float64 holds the products of the microsecond values
+    exactly below 2^53). Past ``deadline`` only duplicates are dropped.
+    """
     rows = sorted(rows, key=lambda r: (r.capacity, -int(r.coef.sum())))
     kept: list[EnergyRow] = []
     seen: set[tuple[int, bytes]] = set()
+    if not rows:
+        return kept
+    n = len(rows[0].coef)
+    window = np.zeros((DOMINANCE_WINDOW, n), dtype=np.float64)
+    caps = np.zeros(DOMINANCE_WINDOW, dtype=np.float64)
+    filled = 0
     for row in rows:
         key = (row.capacity, row.coef.tobytes())
         if key in seen:
             continue
         seen.add(key)
-        # scaled comparison: row' dominates row if coef'/cap' >= coef/cap everywhere
-        if any(np.all(k.coef * row.capacity >= row.coef * k.capacity) for k in kept[-200:]):
-            continue
+        if deadline is None or time.perf_counter() <= deadline:
+            m = min(filled, DOMINANCE_WINDOW)
+            if m and np.any(np.all(window[:m] * float(row.capacity)
+                                   >= row.coef[None, :] * caps[:m, None], axis=1)):
+                continue
+        slot = filled % DOMINANCE_WINDOW
+        window[slot] = row.coef
+        caps[slot] = row.capacity
+        filled += 1
         kept.append(row)
     return kept
 
@@ -298,14 +326,16 @@ class CutRow:
     capacity: int
 
 
-def cut_energy_rows(windows: tuple[JobWindow, ...], *, extra_starts: bool = True
-                    ) -> list[CutRow]:
+def cut_energy_rows(windows: tuple[JobWindow, ...], *, extra_starts: bool = True,
+                    deadline: float | None = None) -> list[CutRow]:
     """Energetic rows per processor over the (job, cut) choice (module docstring).
 
     Intervals start at each release (and, with ``extra_starts``, at each
     distinct earliest CPU start and end at each distinct deadline and latest
     GPU end of a cut); a row is kept if the jobs' largest coefficients sum to
-    more than its capacity (it could bind when every job is accepted).
+    more than its capacity (it could bind when every job is accepted). Past
+    ``deadline`` (a ``time.perf_counter()`` value) no further interval start is
+    tried: the rows returned are valid, only fewer.
     """
     gpu, cpu = _stage_items(windows)
     rows: list[CutRow] = []
@@ -320,6 +350,8 @@ def cut_energy_rows(windows: tuple[JobWindow, ...], *, extra_starts: bool = True
             ends = np.unique(np.r_[deadlines, items.hi]) if name == "gpu" else deadlines
         n = int(items.job.max()) + 1
         for t1 in starts:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             t2 = ends[ends > t1]
             if len(t2) == 0:
                 continue

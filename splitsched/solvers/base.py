@@ -133,7 +133,7 @@ BUILTIN_MODULES = {
     "dp-edf": "dp",
     "dp-orders": "heuristics", "dp-ls": "heuristics",
     "cpsat": "cpsat",
-    "lbbd": "lbbd",
+    "lbbd": "lbbd", "hybrid": "hybrid",
     "milp-pulp-cbc": "milp_pulp", "milp-pulp-highs": "milp_pulp",
     "milp-ortools-scip": "milp_ortools", "milp-ortools-highs": "milp_ortools",
 }

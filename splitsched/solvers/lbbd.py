@@ -9,16 +9,21 @@ set all be on time* (the subproblem):
   cuts learnt so far, and to ``sum w_j y_j >= incumbent + 1``. Its optimum is
   an upper bound on the on-time weight; if it has no solution, the incumbent
   is optimal.
-* **Subproblem** for the master's set S: first the paper's DP recursion on S
-  with no drop option (EDF order on both processors, Pareto labels of GPU and
-  CPU free times); if a label survives every job, S is feasible, and optimal
-  since the master bounds every set. Otherwise the exact CP-SAT model of
-  :mod:`splitsched.formulations.cp` on the jobs of S alone, every job forced
-  on time, plus per-processor energetic rows over the cut literals
-  (redundant, for CP-SAT's LP). A schedule makes S the optimum. INFEASIBLE is
-  turned into a small subset C of S that is itself proven infeasible: a
-  binary search for the shortest infeasible prefix of S in EDF order, then a
-  deletion filter (drop a job, re-check, keep the drop if still INFEASIBLE).
+* **Subproblem** for the master's set S, split into *blocks* where no job
+  window ``[r, d]`` crosses (the blocks share no processor time and are
+  checked alone, smallest first). Per block: first the paper's DP recursion
+  with no drop option in EDF order on both processors (Pareto labels of GPU
+  and CPU free times), then an order search that moves the job where the DP
+  fails a few places up (or an earlier job after it); a surviving label is a
+  schedule. Otherwise the exact CP-SAT model of
+  :mod:`splitsched.formulations.cp` on the block alone, every job forced on
+  time, plus per-processor energetic rows over the cut literals (redundant,
+  for CP-SAT's LP) and symmetry rows (interchangeable jobs, same network and
+  release, complete in deadline order). A schedule for every block makes S
+  the optimum. An INFEASIBLE block is turned into a small subset C that is
+  itself proven infeasible: a binary search for the shortest infeasible
+  prefix in EDF order, then a deletion filter (drop a job, re-check, keep
+  the drop if still INFEASIBLE); a proof on a smaller block replaces the set.
 * **Cut**: ``sum_{j in C} y_j <= |C| - 1``. It is valid for every schedule
   because a schedule keeping all of C on time would, with every other job
   dropped, put all of C on time (dropping a job never delays another). For
@@ -44,6 +49,7 @@ Oper. Res. 2007).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,9 +63,9 @@ from splitsched.formulations.bounds import EnergyRow, cut_energy_rows, energy_ro
 from splitsched.formulations.cp import build_cp
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
-from splitsched.solvers.cpsat import decode_cp
-from splitsched.solvers.dp import _schedule as dp_schedule
+from splitsched.solvers.cpsat import add_hint, decode_cp
 from splitsched.solvers.dp import solve_dp_edf
+from splitsched.solvers.timing import earliest_schedule
 
 NAME = "lbbd"
 DP_SHARE = 0.2        # share of the limit the dp-edf incumbent may use
@@ -67,6 +73,10 @@ CORE_SHARE = 0.1      # share of the time left one core-shrinking check may use
 CHECK_LIMIT_S = 2.0   # ... and at most this
 MIN_CHECK_S = 0.02
 LIFT_LIMIT = 40       # lifted copies per core
+HINT_SUB = False      # hinting the subproblem with the incumbent slowed its proofs
+ORDER_TRIES = 60      # DP runs of the order search before CP-SAT
+MOVE_SPAN = 6         # places a failing job may move up in the order search
+ROWS_SHARE = 0.25     # share of the limit that building master rows may use
 
 
 @dataclass
@@ -112,20 +122,20 @@ def _front(g: np.ndarray, c: np.ndarray, cut: np.ndarray, parent: np.ndarray
     return g[keep], c[keep], cut[keep], parent[keep]
 
 
-def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
-    """Keep every job of ``jobs`` on time with both processors in EDF order, if possible.
+def _order_all_on_time(st: _State, order: list[Job]) -> tuple[Schedule | None, int]:
+    """Keep every job of ``order`` on time with both processors in this order, if possible.
 
     The dp-edf recursion with no drop option: labels (GPU free, CPU free),
-    Pareto-filtered after each job; a zero-length stage occupies nothing. A
-    schedule if some label survives every job, else None (which proves nothing
-    outside EDF order).
+    Pareto-filtered after each job; a zero-length stage occupies nothing.
+    Returns a schedule if some label survives every job, else None and the
+    position of the first job no label could keep on time (None proves
+    nothing outside this order).
     """
     inst = st.instance
-    order = sorted((inst.jobs[j] for j in jobs), key=edf_key)
     g = np.zeros(1, dtype=np.int64)
     c = np.zeros(1, dtype=np.int64)
     steps: list[tuple[np.ndarray, np.ndarray]] = []
-    for job in order:
+    for pos, job in enumerate(order):
         stg = inst.stages_of(job)
         last = stg.num_layers
         r, d = job.release, job.deadline
@@ -141,7 +151,7 @@ def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
         finish = np.where(k == last, gpu_end, cpu_end)
         par, col = np.nonzero(finish <= d)
         if len(par) == 0:
-            return None
+            return None, pos
         g, c, cut, parent = _front(g_new[par, col], c_new[par, col], cuts[col], par)
         steps.append((cut, parent))
     cuts_of: dict[str, int | None] = {j.id: None for j in inst.jobs}
@@ -149,8 +159,59 @@ def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
     for job, (cut, parent) in zip(reversed(order), reversed(steps), strict=True):
         cuts_of[job.id] = int(cut[idx])
         idx = int(parent[idx])
-    sched = dataclasses.replace(dp_schedule(inst, order, cuts_of), solver=NAME)
-    return sched if _on_time_weight(inst, sched) == st.weight(jobs) else None
+    chosen = {j.id: int(cuts_of[j.id] or 0) for j in order}
+    gpu_order = [j.id for j in order if chosen[j.id] > 0]
+    cpu_order = [j.id for j in order if chosen[j.id] < inst.stages_of(j).num_layers]
+    sched = earliest_schedule(inst, NAME, cuts_of, gpu_order, cpu_order)
+    ok = _on_time_weight(inst, sched) == sum(j.weight for j in order)
+    return (sched, len(order)) if ok else (None, 0)
+
+
+def _edf_all_on_time(st: _State, jobs: tuple[int, ...]) -> Schedule | None:
+    """:func:`_order_all_on_time` in EDF order (deadline, release, id)."""
+    order = sorted((st.instance.jobs[j] for j in jobs), key=edf_key)
+    return _order_all_on_time(st, order)[0]
+
+
+def _order_search(st: _State, jobs: tuple[int, ...], tries: int) -> Schedule | None:
+    """Look for one common order on both processors that keeps every job on time.
+
+    A heuristic (finds schedules, proves nothing): start from EDF order; when
+    the order's DP (:func:`_order_all_on_time`) first fails at a job, move that
+    job up to ``MOVE_SPAN`` places earlier, or one of the ``MOVE_SPAN`` jobs
+    before it to just after it, and keep the move that gets the DP furthest
+    (ties: the first tried); at most ``tries`` DP runs.
+    """
+    inst = st.instance
+    order = sorted((inst.jobs[j] for j in jobs), key=edf_key)
+    found, reached = _order_all_on_time(st, order)
+    runs = 1
+    seen = {tuple(j.id for j in order)}
+    while found is None and runs < tries:
+        best: tuple[int, list[Job]] | None = None
+        job = order[reached]
+        lo = max(0, reached - MOVE_SPAN)
+        # the failing job moved up, or an earlier job moved just after it
+        cands = [[*order[:q], job, *order[q:reached], *order[reached + 1:]]
+                 for q in range(reached - 1, lo - 1, -1)]
+        cands += [[*order[:q], *order[q + 1:reached + 1], order[q], *order[reached + 1:]]
+                  for q in range(reached - 1, lo - 1, -1)]
+        for cand in cands:
+            key = tuple(j.id for j in cand)
+            if key in seen or runs >= tries or st.left() < MIN_CHECK_S:
+                continue
+            seen.add(key)
+            runs += 1
+            sched, got = _order_all_on_time(st, cand)
+            if sched is not None:
+                st.bump("order_search_found")
+                return sched
+            if got > reached and (best is None or got > best[0]):
+                best = (got, cand)
+        if best is None:
+            break
+        reached, order = best
+    return found
 
 
 def _on_time_weight(instance: Instance, schedule: Schedule) -> int:
@@ -161,6 +222,46 @@ def _on_time_weight(instance: Instance, schedule: Schedule) -> int:
 class _SubAnswer:
     status: str                  # "feasible" | "infeasible" | "unknown"
     schedule: Schedule | None = None
+    subset: tuple[int, ...] = ()  # "infeasible": a subset of the checked jobs proven infeasible
+
+
+def _symmetry_rows(cp: Any, sub: Instance) -> int:
+    """Order the completions of interchangeable jobs by deadline; returns the rows added.
+
+    Two jobs of one network released together can swap their whole plans (cut
+    and start times): every rule sees only the stage table and the release.
+    Given a schedule where all of them are on time, handing their plans out by
+    completion, earliest to the job due first, keeps every one on time (the
+    k-th earliest completion is at most the k-th earliest deadline). So
+    requiring ``completion_i <= completion_j`` for ``d_i <= d_j`` (ties by
+    index) removes no answer to "can all be on time". Completion is the CPU
+    stage's end for a cut with a CPU stage, else the GPU stage's end.
+    """
+    model = cp.model
+    groups: dict[tuple[str, int], list[int]] = {}
+    for w in cp.windows:
+        if w.cuts:
+            groups.setdefault((w.job.network, w.release), []).append(w.index)
+    added = 0
+    comp: dict[int, Any] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda j: (sub.jobs[j].deadline, j))
+        for j in members:
+            w = cp.windows[j]
+            var = model.new_int_var(w.release, w.deadline, f"comp_{j}")
+            last = w.stages.num_layers
+            for k in w.cuts:
+                if k < last:
+                    model.add(var == cp.cpu_start[j] + w.b(k)).only_enforce_if(cp.x[j, k])
+                else:
+                    model.add(var == cp.gpu_start[j] + w.a(k)).only_enforce_if(cp.x[j, k])
+            comp[j] = var
+        for i, j in itertools.pairwise(members):
+            model.add(comp[i] <= comp[j])
+            added += 1
+    return added
 
 
 def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
@@ -169,7 +270,8 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     The model of :func:`splitsched.formulations.cp.build_cp` on these jobs
     alone, one cut forced per job, plus the per-processor energetic rows of
     :func:`splitsched.formulations.bounds.cut_energy_rows` (redundant: valid
-    for every schedule, they only give CP-SAT's LP the energy view).
+    for every schedule, they only give CP-SAT's LP the energy view) and the
+    symmetry rows of :func:`_symmetry_rows`.
     """
     inst = st.instance
     sub = _sub_instance(inst, jobs)
@@ -182,8 +284,14 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
         model.add(sum(int(c) * cp.x[int(j), int(k)]
                       for j, k, c in zip(row.job, row.cut, row.coef, strict=True))
                   <= row.capacity)
+    st.bump("symmetry_rows", _symmetry_rows(cp, sub))
+    if HINT_SUB and st.best_schedule is not None:
+        add_hint(cp, st.best_schedule)
+    limit = min(limit, st.left())
+    if limit < MIN_CHECK_S:
+        return _SubAnswer("unknown")
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, limit)
+    solver.parameters.max_time_in_seconds = limit
     solver.parameters.num_workers = max(1, st.threads)
     solver.parameters.random_seed = st.seed
     code = solver.solve(model)
@@ -198,7 +306,7 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
             return _SubAnswer("feasible", schedule=sched)
         return _SubAnswer("unknown")  # never trust a decoded schedule that misses
     if code == cp_model.INFEASIBLE:
-        return _SubAnswer("infeasible")
+        return _SubAnswer("infeasible", subset=jobs)
     return _SubAnswer("unknown")
 
 
@@ -206,16 +314,67 @@ def _dropped(job: Job) -> JobPlan:
     return JobPlan(job=job.id, cut=None)
 
 
-def _check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
-    """EDF-order DP first (cheap, proves feasibility only), then CP-SAT."""
-    if not jobs:
-        return _SubAnswer("feasible")
-    found = _edf_all_on_time(st, jobs)
+def _blocks(st: _State, jobs: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Split ``jobs`` where no window ``[r, d]`` crosses: the parts never interact.
+
+    Every stage of a job on time lies inside ``[r, d]``, so if every job of one
+    part is due by the time every job of the next part is released, the parts
+    share no processor time and each can be checked alone.
+    """
+    inst = st.instance
+    order = sorted(jobs, key=lambda j: (inst.jobs[j].release, inst.jobs[j].deadline))
+    blocks: list[list[int]] = []
+    reach = None
+    for j in order:
+        job = inst.jobs[j]
+        if reach is None or job.release >= reach:
+            blocks.append([])
+            reach = job.deadline
+        blocks[-1].append(j)
+        reach = max(reach, job.deadline)
+    return [tuple(sorted(b)) for b in blocks]
+
+
+def _check_block(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
+    """One block: EDF-order DP first (cheap, proves feasibility only), then CP-SAT."""
+    if any(not st.windows[j].cuts for j in jobs):
+        bad = next(j for j in jobs if not st.windows[j].cuts)
+        return _SubAnswer("infeasible", subset=(bad,))
+    found = _order_search(st, jobs, ORDER_TRIES)
     if found is not None:
         return _SubAnswer("feasible", schedule=found)
-    if any(not st.windows[j].cuts for j in jobs):
-        return _SubAnswer("infeasible")
     return _cp_check(st, jobs, limit)
+
+
+def _check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
+    """Can every job of ``jobs`` be on time? Block by block (:func:`_blocks`).
+
+    Blocks are checked smallest first; an infeasible block is the answer (its
+    jobs are the proven subset), an unknown block makes the answer unknown
+    unless a later block is proven infeasible.
+    """
+    if not jobs:
+        return _SubAnswer("feasible")
+    t_end = time.perf_counter() + limit
+    plans: dict[str, JobPlan] = {}
+    unknown = False
+    for block in sorted(_blocks(st, jobs), key=len):
+        ans = _check_block(st, block, t_end - time.perf_counter())
+        if ans.status == "infeasible":
+            return ans
+        if ans.status == "unknown" or ans.schedule is None:
+            unknown = True
+            continue
+        ids = {st.instance.jobs[j].id for j in block}
+        plans.update((p.job, p) for p in ans.schedule.plans if p.job in ids)
+    if unknown:
+        return _SubAnswer("unknown")
+    inst = st.instance
+    sched = Schedule(instance_id=inst.id, solver=NAME,
+                     plans=tuple(plans.get(j.id) or _dropped(j) for j in inst.jobs))
+    if _on_time_weight(inst, sched) != st.weight(jobs):
+        return _SubAnswer("unknown")
+    return _SubAnswer("feasible", schedule=sched)
 
 
 def _check_limit(st: _State) -> float:
@@ -227,32 +386,39 @@ def _core(st: _State, infeasible: tuple[int, ...]) -> tuple[int, ...]:
 
     The jobs in EDF order; a binary search finds the shortest EDF prefix
     proven infeasible (prefixes nest, so infeasibility is monotone in the
-    length), then a deletion filter drops every other job whose removal keeps
-    the rest proven infeasible. A check that runs out of time counts as
-    "not proven": the job stays, so the answer is always proven infeasible.
+    length), then a deletion filter drops every job whose removal keeps the
+    rest proven infeasible. Each proof may name a smaller infeasible subset
+    (one block, :func:`_check`), which then replaces the current set. A check
+    that runs out of time counts as "not proven": the job stays, so the
+    answer is always proven infeasible.
     """
     inst = st.instance
     order = sorted(infeasible, key=lambda j: edf_key(inst.jobs[j]))
+    current = list(order)
     lo, hi = 1, len(order)  # prefix of length hi is proven infeasible
     while lo < hi:
         mid = (lo + hi) // 2
         limit = _check_limit(st)
         if limit < MIN_CHECK_S:
             break
-        if _check(st, tuple(sorted(order[:mid])), limit).status == "infeasible":
+        ans = _check(st, tuple(sorted(order[:mid])), limit)
+        if ans.status == "infeasible":
             hi = mid
+            current = [j for j in order if j in set(ans.subset)]
         else:
             lo = mid + 1
-    current = order[:hi]
-    last = current[-1]
-    for j in reversed(current[:-1]):
+    if len(current) > hi:
+        current = order[:hi]
+    for j in list(reversed(current)):
+        if j not in current or len(current) == 1:
+            continue
         limit = _check_limit(st)
         if limit < MIN_CHECK_S:
             break
-        trial = tuple(sorted(set(current) - {j}))
-        if _check(st, trial, limit).status == "infeasible":
-            current = [i for i in current if i != j]
-    assert last in current
+        ans = _check(st, tuple(sorted(set(current) - {j})), limit)
+        if ans.status == "infeasible":
+            keep = set(ans.subset)
+            current = [i for i in current if i in keep]
     return tuple(sorted(current))
 
 
@@ -353,6 +519,61 @@ def _on_time_jobs(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
     return tuple(i for i, j in enumerate(instance.jobs) if ev.on_time[j.id])
 
 
+def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
+             warm_start: Schedule | None, rows_until: float,
+             windows: tuple[JobWindow, ...] | None = None) -> tuple[_State, int]:
+    """The Benders loop until proven or ``t_end`` (a ``time.perf_counter()`` value).
+
+    Returns the state (incumbent, learnt cores in ``cuts``, stats) and a
+    proven upper bound on the on-time weight of every schedule (equal to
+    the incumbent's weight when optimality is proven). Master rows are built
+    until ``rows_until`` at the latest.
+    """
+    t0 = time.perf_counter()
+    if windows is None:
+        windows = job_windows(instance)
+    weight, schedule = _incumbent(instance, DP_SHARE * max(t_end - t0, 0.0), seed, warm_start)
+    st = _State(instance, windows, t_end, seed, threads, best_weight=weight,
+                best_schedule=schedule)
+    upper = sum(w.job.weight for w in windows if w.cuts)
+    rows: list[EnergyRow] = []
+    if weight < upper:
+        rows = energy_rows(instance, windows=windows, deadline=min(rows_until, t_end))
+    st.stats.update(incumbent_start=weight, rows=len(rows), rows_s=time.perf_counter() - t0)
+    hint = _on_time_jobs(instance, schedule)
+    while weight < upper:
+        if st.left() <= MIN_CHECK_S:
+            break
+        master = _solve_master(st, rows, hint)
+        if master.bound is not None:
+            upper = min(upper, max(master.bound, st.best_weight, st.unresolved_weight))
+        if master.status == "infeasible":
+            upper = max(st.best_weight, st.unresolved_weight)
+            break
+        if master.status != "optimal":
+            break
+        chosen = master.accepted
+        ans = _check(st, chosen, st.left())
+        found = ans.schedule
+        if ans.status == "infeasible":
+            core = _core(st, ans.subset or chosen)
+            st.bump("core_size_total", len(core))
+            _add_cut(st, core)
+        elif ans.status == "unknown":
+            st.nogoods.append(chosen)
+            st.unresolved_weight = max(st.unresolved_weight, st.weight(chosen))
+        if found is not None:
+            st.best_weight = weight = _on_time_weight(instance, found)
+            st.best_schedule = schedule = found
+            hint = chosen
+        st.bump("iterations")
+        weight = st.best_weight
+    upper = max(upper, st.best_weight)
+    st.stats.update(cuts=len(st.cuts), nogoods=len(st.nogoods), on_time=st.best_weight,
+                    upper_bound=upper)
+    return st, upper
+
+
 @register(NAME, "logic-based Benders: accepted-set master with energetic rows (CP-SAT), "
           "exact CP-SAT subproblem returning infeasible cores as cuts; warm-start incumbent",
           exact=True, uses_warm_start=True,
@@ -370,7 +591,8 @@ def solve_lbbd(instance: Instance, *, time_limit_s: float, seed: int, threads: i
     seed, threads:
         CP-SAT's random seed and worker threads (master and subproblems).
     warm_start:
-        A feasible schedule to start from (the better of it and dp-edf's is used).
+        A feasible schedule whose kept jobs are on time: the first incumbent
+        (dp-edf's schedule is computed here when it is None).
 
     Returns
     -------
@@ -379,51 +601,9 @@ def solve_lbbd(instance: Instance, *, time_limit_s: float, seed: int, threads: i
         bound on the weighted misses.
     """
     t0 = time.perf_counter()
-    t_end = t0 + time_limit_s
-    windows = job_windows(instance)
-    weight, schedule = _incumbent(instance, DP_SHARE * time_limit_s, seed, warm_start)
-    st = _State(instance, windows, t_end, seed, threads, best_weight=weight,
-                best_schedule=schedule)
-    total = instance.total_weight
-    can_fit = sum(w.job.weight for w in windows if w.cuts)
-    upper = can_fit
-    rows: list[EnergyRow] = []
-    if weight < upper:
-        rows = energy_rows(instance, windows=windows)
-    st.stats.update(incumbent_start=weight, rows=len(rows), rows_s=time.perf_counter() - t0)
-    hint = _on_time_jobs(instance, schedule)
-    status = "timeout"
-    while weight < upper:
-        if st.left() <= 0.01:
-            break
-        master = _solve_master(st, rows, hint)
-        if master.bound is not None:
-            upper = min(upper, max(master.bound, st.best_weight, st.unresolved_weight))
-        if master.status == "infeasible":
-            upper = max(st.best_weight, st.unresolved_weight)
-            break
-        if master.status != "optimal":
-            break
-        chosen = master.accepted
-        ans = _check(st, chosen, max(0.01, st.left()))
-        found = ans.schedule
-        if ans.status == "infeasible":
-            core = _core(st, chosen)
-            st.bump("core_size_total", len(core))
-            _add_cut(st, core)
-        elif ans.status == "unknown":
-            st.nogoods.append(chosen)
-            st.unresolved_weight = max(st.unresolved_weight, st.weight(chosen))
-        if found is not None:
-            st.best_weight = weight = _on_time_weight(instance, found)
-            st.best_schedule = schedule = found
-            hint = chosen
-        st.bump("iterations")
-        weight = st.best_weight
-    if weight >= upper:
-        status = "optimal"
+    st, upper = run_lbbd(instance, t_end=t0 + time_limit_s, seed=seed, threads=threads,
+                         warm_start=warm_start, rows_until=t0 + ROWS_SHARE * time_limit_s)
     assert st.best_schedule is not None
-    st.stats.update(cuts=len(st.cuts), nogoods=len(st.nogoods), on_time=weight,
-                    upper_bound=upper)
+    status = "optimal" if st.best_weight >= upper else "timeout"
     return SolverOutput(schedule=st.best_schedule, status=status,
-                        bound=float(total - upper), stats=st.stats)
+                        bound=float(instance.total_weight - upper), stats=st.stats)

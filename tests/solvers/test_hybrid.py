@@ -1,0 +1,58 @@
+"""``hybrid`` (Benders phase, then CP-SAT with energetic rows and cores) against the oracle."""
+
+from __future__ import annotations
+
+import random
+
+from splitsched.formulations import job_windows
+from splitsched.formulations.bounds import cut_energy_rows
+from splitsched.solve import solve
+from splitsched.solvers.hybrid import select_rows
+from tests.helpers.builders import (
+    edf_counterexample,
+    handoff_counterexample,
+    random_tiny_instance,
+)
+from tests.helpers.oracle import optimum
+
+
+def test_hybrid_matches_the_oracle_on_tiny_instances() -> None:
+    rng = random.Random(61)
+    for i in range(60):
+        inst = random_tiny_instance(rng, rng.randint(1, 5), max_weight=3,
+                                    with_release=i % 4 != 0, zero_layers=i % 3 == 0)
+        opt = optimum(inst)
+        res = solve(inst, "hybrid", time_limit_s=20, seed=0, threads=1)
+        assert res.status == "optimal", (res.status, res.stats, inst)
+        assert res.missed == opt, inst
+        assert res.bound is not None and res.bound == opt, inst
+
+
+def test_hybrid_bound_is_never_above_the_optimum_under_a_short_limit() -> None:
+    rng = random.Random(62)
+    for _ in range(30):
+        inst = random_tiny_instance(rng, 5, max_weight=3)
+        opt = optimum(inst)
+        res = solve(inst, "hybrid", time_limit_s=0.05, seed=1, threads=1)
+        assert res.missed is not None and res.missed >= opt
+        if res.status == "optimal":
+            assert res.missed == opt
+        assert res.bound is None or res.bound <= opt, (res.bound, opt, inst)
+
+
+def test_hybrid_leaves_common_orders_when_it_must() -> None:
+    for inst in (edf_counterexample(), handoff_counterexample()):
+        res = solve(inst, "hybrid", time_limit_s=10)
+        assert res.status == "optimal" and res.missed == 0, inst.id
+
+
+def test_row_selection_respects_the_budget_and_prefers_overloaded_rows() -> None:
+    rng = random.Random(63)
+    inst = random_tiny_instance(rng, 5, with_release=False)
+    rows = cut_energy_rows(job_windows(inst))
+    assert rows
+    picked = select_rows(rows, nnz_budget=10**9)
+    assert len(picked) == len(rows)
+    small = select_rows(rows, nnz_budget=max(len(r.coef) for r in rows))
+    assert sum(len(r.coef) for r in small) <= max(len(r.coef) for r in rows)
+    assert select_rows(rows, nnz_budget=0) == []
