@@ -20,9 +20,7 @@ from splitsched.console import err as console
 from splitsched.console import out
 from splitsched.io import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Joint DNN partitioning and GPU-CPU scheduling on phones: "
-                       "generate instances, solve, benchmark, replay.")
+app = typer.Typer(add_completion=False, no_args_is_help=True)
 
 
 def fail(path: str | Path | None, field: str, reason: str) -> None:
@@ -71,6 +69,16 @@ def solve_cmd(
         get_solver(solver)
     except UnknownSolverError as exc:
         fail(None, "--solver", str(exc))
+    # reliability (issue 13): parameters and the output are checked before the solve
+    from splitsched.io import check_output_path
+    from splitsched.solve import check_solve_parameters
+
+    try:
+        check_solve_parameters(time_limit_s=time_limit, seed=seed, threads=threads)
+    except InputError as exc:
+        fail(None, f"--{exc.field.replace('_s', '').replace('_', '-')}", exc.reason)
+    if output is not None:
+        check_output_path(output, "--output")
     inst = read_instance(instance_file)
     res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
     if output is not None and res.schedule is not None:
@@ -83,7 +91,7 @@ def solve_cmd(
     if "error" in res.stats:
         summary["error"] = res.stats["error"]
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
     else:
         ev = res.evaluation
         line = (f"{solver}: status={res.status} missed={res.missed} "
@@ -115,7 +123,8 @@ def evaluate_cmd(
     if as_json:
         d = ev.as_dict()
         print(json.dumps({k: d[k] for k in ("feasible", "violations", "misses",
-                                             "weighted_misses", "miss_rate", "makespan")}))
+                                             "weighted_misses", "miss_rate", "makespan")},
+                         allow_nan=False))
     else:
         out.print(f"feasible: {ev.feasible}", highlight=False)
         for v in ev.violations:
@@ -170,25 +179,94 @@ def _register_areas() -> None:
 _register_areas()
 
 
-def main() -> None:
-    """Console entry point: bad input becomes a clear message and exit status 2."""
+def _click_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(usage-error classes, abort classes) of the click typer runs on.
+
+    typer >= 0.29 vendors click as ``typer._click`` (its exceptions are not
+    ``click``'s); older typer uses ``click`` itself. Both are detected, so the
+    check holds whichever is installed.
+    """
+    usage: list[type[BaseException]] = []
+    abort: list[type[BaseException]] = [typer.Abort]
     try:
-        rc = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
-    except InputError as exc:
+        from typer._click import exceptions as vendored
+
+        usage.append(vendored.ClickException)
+        if hasattr(vendored, "Abort"):
+            abort.append(vendored.Abort)
+    except ImportError:
+        pass
+    try:
+        import click
+
+        usage.append(click.ClickException)
+        abort.append(click.exceptions.Abort)
+    except ImportError:
+        pass
+    return tuple(usage), tuple(abort)
+
+
+def _flags_as_flags(command: object) -> None:
+    """Show boolean flags as flags in help (typer 0.29 prints ``--json <bool>``)."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _flags_as_flags(sub)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from splitsched import __version__
+
+        print(f"splitsched {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version_callback,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Joint DNN partitioning and GPU-CPU scheduling on phones: generate instances, solve,
+    benchmark, replay."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point.
+
+    Exit status: 0 success; 1 a negative answer (infeasible schedule, failed
+    consistency check, solver error); 2 bad input or usage (one line on
+    stderr: ``error: FILE: FIELD: REASON`` or the usage problem); 3 work
+    left undone by an infrastructure failure (``bench``); 130 interrupted.
+    """
+    from splitsched.problem import InvariantError
+
+    usage_errors, aborts = _click_types()
+    command = typer.main.get_command(app)
+    _flags_as_flags(command)
+    try:
+        rc = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="splitsched",
+                          standalone_mode=False)
+    except (InputError, InvariantError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain print: never wrapped
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except aborts:
         console.print("aborted", highlight=False)
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except usage_errors as exc:
+        name = type(exc).__name__
+        if name == "NoArgsIsHelpError":  # bare `splitsched` or group: the help, as click does
+            exc.show()  # type: ignore[attr-defined]
             sys.exit(2)
-        raise
+        ctx = getattr(exc, "ctx", None)
+        where = f"{ctx.command_path}: " if ctx is not None else ""
+        message = exc.format_message()  # type: ignore[attr-defined]
+        print(f"error: {where}{message}".replace("\n", " "), file=sys.stderr)
+        code = getattr(exc, "exit_code", 2)
+        sys.exit(code if isinstance(code, int) and code != 1 else 2)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 
