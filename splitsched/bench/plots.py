@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from splitsched.bench.certify import Certification, is_solved
+from splitsched.bench.records import RunRecord
 from splitsched.bench.tables import stats_runtime
 from splitsched.evaluate import evaluate
 from splitsched.problem import CPU, GPU, Instance, Schedule
@@ -45,8 +46,13 @@ def save_figure(fig: Figure, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _missed(r: RunRecord) -> int:
+    assert r.missed is not None
+    return r.missed
+
+
 def _solvers(cert: Certification) -> list[str]:
-    return sorted({m.record["solver"] for m in cert.runs})
+    return sorted({m.record.solver for m in cert.runs})
 
 
 def performance_profile(cert: Certification, path: Path) -> None:
@@ -54,9 +60,9 @@ def performance_profile(cert: Certification, path: Path) -> None:
     times: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for m in cert.runs:
         r = m.record
-        key = (r["instance_sha256"], int(r["seed"]))
+        key = (r.instance_sha256, int(r.seed))
         t = max(stats_runtime(r), TIME_FLOOR_S) if m.best_found else math.inf
-        times[key][r["solver"]] = min(t, times[key].get(r["solver"], math.inf))
+        times[key][r.solver] = min(t, times[key].get(r.solver, math.inf))
     solvers = _solvers(cert)
     ratios: dict[str, list[float]] = {s: [] for s in solvers}
     for per in times.values():
@@ -93,7 +99,7 @@ def _scatter_by_solver(cert: Certification, path: Path, x_of: Any, y_of: Any, xl
         pts: dict[float, list[float]] = defaultdict(list)
         for m in cert.runs:
             r = m.record
-            if r["solver"] != s or (solved_only and not is_solved(r)):
+            if r.solver != s or (solved_only and not is_solved(r)):
                 continue
             x, y = x_of(m), y_of(m)
             if x is None or y is None or not math.isfinite(float(x)):
@@ -118,22 +124,22 @@ def _scatter_by_solver(cert: Certification, path: Path, x_of: Any, y_of: Any, xl
 
 def miss_rate_vs_load(cert: Certification, path: Path) -> None:
     """Mean miss rate of solved runs against instance load, per solver."""
-    _scatter_by_solver(cert, path, lambda m: m.record.get("load"),
-                       lambda m: m.record.get("miss_rate"), "load (from generator parameters, "
+    _scatter_by_solver(cert, path, lambda m: m.record.load,
+                       lambda m: m.record.miss_rate, "load (from generator parameters, "
                        "else best-cut work / horizon)", "miss rate (mean over solved runs)",
                        "Miss rate against load")
 
 
 def gap_vs_jobs(cert: Certification, path: Path) -> None:
     """Mean gap to the best known misses against the number of jobs, per solver."""
-    _scatter_by_solver(cert, path, lambda m: m.record.get("n_jobs"), lambda m: m.gap_best,
+    _scatter_by_solver(cert, path, lambda m: m.record.n_jobs, lambda m: m.gap_best,
                        "number of jobs", "gap to best known (weighted misses, mean)",
                        "Gap against number of jobs")
 
 
 def runtime_vs_jobs(cert: Certification, path: Path) -> None:
     """Mean runtime (failed runs at their time limit) against number of jobs, log scale."""
-    _scatter_by_solver(cert, path, lambda m: m.record.get("n_jobs"),
+    _scatter_by_solver(cert, path, lambda m: m.record.n_jobs,
                        lambda m: max(stats_runtime(m.record), TIME_FLOOR_S),
                        "number of jobs", "runtime (s, mean; failed runs at the time limit)",
                        "Runtime against number of jobs", logy=True, solved_only=False)
@@ -143,8 +149,8 @@ def choose_gantt_instance(cert: Certification, max_jobs: int = 40) -> str | None
     """The instance whose solvers disagree most (smaller first on ties): the telling one."""
     spread: dict[str, tuple[int, int]] = {}
     for sha, c in cert.instances.items():
-        vals = [int(m.record["missed"]) for m in cert.runs
-                if m.record["instance_sha256"] == sha and is_solved(m.record)]
+        vals = [_missed(m.record) for m in cert.runs
+                if m.record.instance_sha256 == sha and is_solved(m.record)]
         if not vals:
             continue
         penalty = 0 if c.n_jobs <= max_jobs else 1
