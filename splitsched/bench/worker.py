@@ -131,25 +131,39 @@ class OutputCap:
         self.head = bytearray()
         self.tail = bytearray()
         self.total = 0
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._drain, name="splitsched-output",
                                         daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            while chunk := self._stream.read1(65536):  # type: ignore[attr-defined]
-                self.total += len(chunk)
-                room = self._head_cap - len(self.head)
-                if room > 0:
-                    self.head += chunk[:room]
-                    chunk = chunk[room:]
-                if chunk:
-                    self.tail += chunk
-                    if len(self.tail) > self._tail_cap:
-                        del self.tail[:len(self.tail) - self._tail_cap]
+        fd = self._stream.fileno()
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if not ready:
+                    continue
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.total += len(chunk)
+            room = self._head_cap - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+                chunk = chunk[room:]
+            if chunk:
+                self.tail += chunk
+                if len(self.tail) > self._tail_cap:
+                    del self.tail[:len(self.tail) - self._tail_cap]
 
     def join(self, timeout: float) -> None:
+        """Wait for end of output (at most ``timeout`` s: a process that escaped the
+        run may hold the pipe open), then stop reading and close the pipe."""
         self._thread.join(timeout)
+        self._stop.set()
+        self._thread.join()
         with contextlib.suppress(OSError):
             self._stream.close()
 
