@@ -14,6 +14,7 @@ never replaced); nothing is half-written.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -300,6 +301,98 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)") -> No
         raise InputError(p, field, f"directory {probe} is not writable")
 
 
+class AtomicWriter:
+    """Write a text file piece by piece, atomically (see :func:`atomic_write_text`).
+
+    ``with AtomicWriter(path) as out: out.write(...)``: the pieces go to a
+    temporary file next to the target (a symlink's target), which replaces it
+    only when the block ends without an exception; on an exception the target
+    is untouched. An existing device or FIFO receives the content when the
+    block ends (written through, never replaced). A directory is refused at
+    once.
+
+    Raises
+    ------
+    InputError
+        The path is a directory, or a write failed (``ENOSPC``, permission).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self._st: os.stat_result | None = os.stat(self.path)  # follows links
+        except FileNotFoundError:
+            self._st = None
+        except OSError as exc:
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+        if self._st is not None and stat.S_ISDIR(self._st.st_mode):
+            raise InputError(self.path, "(file)", "is a directory; give a file name")
+        self._through = self._st is not None and not stat.S_ISREG(self._st.st_mode)
+        self._target = Path(os.path.realpath(self.path))
+        self._tmp: str | None = None
+        self._fh: Any = None
+
+    def __enter__(self) -> AtomicWriter:
+        try:
+            directory = self._target.parent if not self._through else Path(tempfile.gettempdir())
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self._target.name}.", suffix=".tmp",
+                                             dir=directory)
+            self._fh = os.fdopen(fd, "w+b" if self._through else "wb")
+        except OSError as exc:
+            self._cleanup()
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+        return self
+
+    def write(self, text: str) -> None:
+        try:
+            self._fh.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            self._cleanup()
+
+    def _commit(self) -> None:
+        assert self._tmp is not None
+        try:
+            self._fh.flush()
+            if self._through:
+                assert self._st is not None
+                self._fh.seek(0)
+                _write_through(self.path, self._fh.read(), self._st)
+                return
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            if self._st is not None:
+                mode = stat.S_IMODE(self._st.st_mode)
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask  # mkstemp makes 0600; give the usual file mode
+            os.chmod(self._tmp, mode)
+            os.replace(self._tmp, self._target)
+            self._tmp = None
+        except OSError as exc:
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+
+    def _cleanup(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+        if self._tmp is not None:
+            Path(self._tmp).unlink(missing_ok=True)
+            self._tmp = None
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write a file so that readers see either the old or the whole new content.
 
@@ -315,41 +408,15 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         the old content is then untouched.
     """
     p = Path(path)
-    data = text.encode("utf-8")
     try:
-        st: os.stat_result | None = os.stat(p)  # follows links
-    except FileNotFoundError:
+        st: os.stat_result | None = os.stat(p)
+    except OSError:
         st = None
-    except OSError as exc:
-        raise InputError(p, "(file)", f"cannot write: {exc.strerror or exc}") from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise InputError(p, "(file)", "is a directory; give a file name")
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        _write_through(p, data, st)
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        _write_through(p, text.encode("utf-8"), st)  # no temporary copy needed
         return
-    target = Path(os.path.realpath(p))
-    tmp: str | None = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if st is not None:
-            mode = stat.S_IMODE(st.st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask  # mkstemp makes 0600; give the usual file mode
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise InputError(p, "(file)", f"cannot write: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    with AtomicWriter(p) as out:
+        out.write(text)
 
 
 def _nonfinite_at(data: Any, prefix: str = "") -> str | None:

@@ -77,25 +77,36 @@ def replay_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False,
 ) -> None:
     """Replay a schedule: simulated with noise, or for real with PyTorch."""
-    from splitsched.replay.compare import compare
     from splitsched.replay.dispatch import POLICIES
-    from splitsched.replay.trace import write_trace
 
     _choice(backend, BACKENDS, "--backend")
     _choice(policy, POLICIES, "--policy")
+    # reliability (issue 13): every parameter and the output checked before any work
+    from splitsched.io import check_output_path
+    from splitsched.replay.compare import replay_and_compare
+    from splitsched.replay.dispatch import require_replayable
+    from splitsched.replay.sim import check_replay_parameters
+
     if runs < 1:
         raise InputError(None, "--runs", f"must be >= 1, got {runs}")
-    if not cv >= 0:
-        raise InputError(None, "--cv", f"must be >= 0, got {cv}")
+    try:
+        check_replay_parameters(runs=runs, seed=seed)
+    except InputError as exc:
+        raise InputError(None, f"--{exc.field}", exc.reason) from None
+    if not 0 <= cv < float("inf"):
+        raise InputError(None, "--cv", f"must be a finite number >= 0, got {cv}")
     if cpu_threads is not None and cpu_threads < 1:
         raise InputError(None, "--cpu-threads", f"must be >= 1, got {cpu_threads}")
+    if trace is not None:
+        check_output_path(trace, "--trace")
     inst, sched = _load(instance_file, schedule_file)
+    require_replayable(inst, sched, schedule_file)
     if backend == "sim":
         from splitsched.replay.noise import NoiseModel
-        from splitsched.replay.sim import simulate
+        from splitsched.replay.sim import iter_simulate
 
-        result = simulate(inst, sched, policy=policy, runs=runs, seed=seed,
-                          noise=NoiseModel(cv=cv, use_measured=measured_sd))
+        stream = iter_simulate(inst, sched, policy=policy, runs=runs, seed=seed,
+                               noise=NoiseModel(cv=cv, use_measured=measured_sd))
     else:
         _need_torch()
         from splitsched.replay.torch_backend import replay_torch, torch_spec
@@ -107,18 +118,24 @@ def replay_cmd(
             except ValueError as exc:
                 raise InputError(instance_file, f"networks.{net}.provenance.torch",
                                  str(exc)) from None
-        result = replay_torch(inst, sched, gpu_device=device, policy=policy, runs=runs,
-                              seed=seed, cpu_threads=cpu_threads)
-    if trace is not None:
-        write_trace(result, trace)
-    report = compare(inst, sched, result)
+        stream = iter(replay_torch(inst, sched, gpu_device=device, policy=policy, runs=runs,
+                                   seed=seed, cpu_threads=cpu_threads))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from splitsched.console import err as err_console
+
+    with Progress("replay", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err_console, transient=True, disable=runs < 2) as bar:
+        task = bar.add_task("replay", total=runs)
+        report = replay_and_compare(inst, sched, stream, total_runs=runs, trace_path=trace,
+                                    on_run=lambda done: bar.update(task, completed=done))
     summary = {k: report[k] for k in ("instance_id", "solver", "backend", "policy", "gpu_lane",
                                       "notes", "runs", "planned")}
     summary["measured"] = {k: v for k, v in report["measured"].items() if k != "per_run"}
     summary["miss_probability"] = {j["job"]: j["miss_probability"] for j in report["jobs"]}
     summary["trace"] = str(trace) if trace else None
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
         return
     for note in report["notes"]:
         out.print(note)
@@ -144,18 +161,20 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="full report as JSON")] = False,
 ) -> None:
     """Compare a replay trace with the plan: misses, lateness, stage prediction error."""
-    from splitsched.replay.compare import compare, format_report
-    from splitsched.replay.trace import read_trace
+    from splitsched.replay.compare import check_trace, compare, format_report
+    from splitsched.replay.dispatch import require_replayable
+    from splitsched.replay.trace import read_trace_file
 
+    # reliability (issue 13): the plot path, the schedule and the trace are checked first
+    if plot is not None:
+        from splitsched.io import check_output_path
+
+        check_output_path(plot, "--plot")
     inst, sched = _load(instance_file, schedule_file)
-    runs = read_trace(trace_file)
-    for r in runs:
-        if r.header.instance_id != inst.id:
-            raise InputError(trace_file, "instance_id",
-                             f"trace is for instance {r.header.instance_id!r}, not {inst.id!r}")
-        if r.header.solver != sched.solver:
-            raise InputError(trace_file, "solver", f"trace replays a schedule by "
-                                                   f"{r.header.solver!r}, not {sched.solver!r}")
+    require_replayable(inst, sched, schedule_file)
+    trace_data = read_trace_file(trace_file)
+    check_trace(trace_data, inst, sched, trace_file)
+    runs = trace_data.runs
     report = compare(inst, sched, runs)
     if plot is not None:
         if not 0 <= plot_run < len(runs):
@@ -164,7 +183,7 @@ def compare_cmd(
 
         plot_timelines(inst, sched, runs[plot_run], plot)
     if as_json:
-        print(json.dumps(report))
+        print(json.dumps(report, allow_nan=False))
         return
     for line in format_report(report):
         out.print(line)
