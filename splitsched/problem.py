@@ -312,6 +312,8 @@ class JobPlan:
     cpu_start: int | None = None
 
     def __post_init__(self) -> None:
+        if self.cut is None and self.gpu_start is None and self.cpu_start is None:
+            return  # a dropped job: nothing to check
         subject = f"plan of job {self.job!r}"
         if self.cut is not None:
             object.__setattr__(self, "cut", check_int(self.cut, subject, "cut", 0, 2**31 - 1))
