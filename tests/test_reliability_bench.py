@@ -207,7 +207,7 @@ def test_infrastructure_failure_is_not_a_run_and_resume_reruns_it(
         tmp_path: Path, the_set: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = worker_mod.run_isolated
 
-    def flaky(spec: Any) -> dict[str, Any]:
+    def flaky(spec: Any) -> Any:
         if spec.solver == "fifo-gpu":
             raise OSError("connection to the scheduler lost")  # the executor, not the solver
         return real(spec)
@@ -226,7 +226,7 @@ def test_infrastructure_failure_is_not_a_run_and_resume_reruns_it(
 
 def test_bench_exits_3_on_infrastructure_failure(tmp_path: Path, the_set: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(spec: Any) -> dict[str, Any]:
+    def broken(spec: Any) -> Any:
         raise OSError("no space for the run's temporary directory")
 
     monkeypatch.setattr(sweep_mod, "run_isolated", broken)
@@ -241,7 +241,7 @@ def test_result_of_a_lost_future_is_infra() -> None:
             raise RuntimeError("scheduler connection closed")
 
     raw = sweep_mod._result_or_infra(Lost())
-    assert raw["status"] == HarnessStatus.INFRA.value
+    assert raw.status == HarnessStatus.INFRA.value
 
 
 # ----------------------------------------------------------------- kind 8: one writer
@@ -311,7 +311,7 @@ def test_captured_output_is_capped(tmp_path: Path, the_set: Path, module_file: s
     assert rec.status is SolveStatus.FEASIBLE and rec.log_tail == ""  # kept only on failure
     raw = worker_mod.run_isolated(prepare(cfg(the_set, tmp_path / "r2", ("rb-chatty",),
                                               module_file)).tasks[0].spec)
-    tail = raw["log_tail"]
+    tail = raw.log_tail
     assert len(tail) < HEAD_BYTES + TAIL_BYTES + 100
     assert "bytes of output dropped" in tail and tail.rstrip().endswith("THE-END")
 

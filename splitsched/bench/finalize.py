@@ -21,6 +21,7 @@ from splitsched.bench.records import (
     RecordStatus,
     RunRecord,
     RunSpec,
+    WorkerResult,
     parse_status,
 )
 from splitsched.bench.sets import SetEntry
@@ -109,14 +110,14 @@ def _finite_json(value: Any) -> Any:
     return value
 
 
-def _status_of(raw: dict[str, Any]) -> RecordStatus:
+def _status_of(raw: WorkerResult) -> RecordStatus:
     try:
-        return parse_status(raw.get("status") or HarnessStatus.CRASH.value)
+        return parse_status(raw.status or HarnessStatus.CRASH.value)
     except ValueError:
         return SolveStatus.ERROR
 
 
-def build_record(entry: SetEntry, spec: RunSpec, raw: dict[str, Any], run_dir: Path,
+def build_record(entry: SetEntry, spec: RunSpec, raw: WorkerResult, run_dir: Path,
                  set_name: str) -> RunRecord:
     """Make the stored record of one run.
 
@@ -146,20 +147,20 @@ def build_record(entry: SetEntry, spec: RunSpec, raw: dict[str, Any], run_dir: P
     limit, threads = spec.time_limit_s, spec.threads
     load, load_source = load_value(entry)
     status = _status_of(raw)
-    error = raw.get("error") if isinstance(raw.get("error"), str) else None
-    stats = _finite_json(raw.get("stats") or {})
+    error = raw.error if isinstance(raw.error, str) else None
+    stats = _finite_json(raw.stats or {})
     if not isinstance(stats, dict):
         stats = {"value": stats}
-    bound = _finite_or_none(raw.get("bound"))
-    if raw.get("bound") is not None and bound is None:
-        stats["dropped_bound"] = repr(raw.get("bound"))
-    runtime = _finite_or_none(raw.get("runtime_s"))
+    bound = _finite_or_none(raw.bound)
+    if raw.bound is not None and bound is None:
+        stats["dropped_bound"] = repr(raw.bound)
+    runtime = _finite_or_none(raw.runtime_s)
     if runtime is not None and runtime > limit + time_tolerance_s(limit) and status in (
             SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         stats["over_time_limit_s"] = round(runtime - limit, 6)
         status = SolveStatus.TIMEOUT
-    env = raw.get("environment") or {}
-    claimed = raw.get("claimed_status", status.value)
+    env = raw.environment or {}
+    claimed = raw.claimed_status or status.value
     record = RunRecord(
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         set=set_name, instance_id=entry.id, instance_sha256=entry.sha256,
@@ -170,13 +171,13 @@ def build_record(entry: SetEntry, spec: RunSpec, raw: dict[str, Any], run_dir: P
         solver=solver, solver_exact=_is_exact(solver), seed=seed,
         time_limit_s=limit, threads=threads, mem_limit_mb=spec.mem_limit_mb,
         grace_s=spec.grace_s, claimed_status=claimed if isinstance(claimed, str) else None,
-        bound=bound, runtime_s=runtime, wall_s=_finite_or_none(raw.get("wall_s")),
-        peak_rss_mb=_finite_or_none(raw.get("peak_rss_mb")), exit_code=raw.get("exit_code"),
-        worker_missed=raw.get("worker_missed"), stats=stats,
-        log_tail=str(raw.get("log_tail", "")) if status in ABNORMAL_END else "",
+        bound=bound, runtime_s=runtime, wall_s=_finite_or_none(raw.wall_s),
+        peak_rss_mb=_finite_or_none(raw.peak_rss_mb), exit_code=raw.exit_code,
+        worker_missed=raw.worker_missed, stats=stats,
+        log_tail=str(raw.log_tail or "") if status in ABNORMAL_END else "",
         versions=dict(env.get("versions") or {}), machine=dict(env.get("machine") or {}),
         status=status, error=error)
-    sched_dict = raw.get("schedule")
+    sched_dict = raw.schedule
     if sched_dict is None:
         return record
     spath = schedule_path(run_dir, entry.id, entry.sha256, solver, seed, limit, threads)
@@ -199,7 +200,7 @@ def build_record(entry: SetEntry, spec: RunSpec, raw: dict[str, Any], run_dir: P
     if not ev.feasible:
         record = record.replace(status=SolveStatus.ERROR, error="infeasible schedule: "
                                 + "; ".join(ev.violations[:5]))
-    worker = raw.get("worker_missed")
+    worker = raw.worker_missed
     if worker is not None and worker != ev.weighted_misses:
         record = record.replace(worker_claim_mismatch=True)
     return record

@@ -130,6 +130,42 @@ class RunSpec:
                    startup_timeout_s=data.get("startup_timeout_s"))
 
 
+@dataclass
+class WorkerResult:
+    """What a worker reports about one run, before the submitting side checks it.
+
+    ``status`` is a :data:`RecordStatus` value (``infra`` when the executor
+    failed); ``schedule`` the schedule's JSON data; ``runtime_s`` measured
+    inside the child around the solve; ``log_tail`` the capped output;
+    ``environment`` versions and machine facts. Plain data: it travels back
+    from a Dask task, and from the child process as JSON
+    (:meth:`to_dict` / :meth:`from_dict`; unknown keys are ignored, missing
+    ones take their defaults).
+    """
+
+    status: str = HarnessStatus.CRASH.value
+    schedule: dict[str, Any] | None = None
+    bound: float | None = None
+    runtime_s: float | None = None
+    worker_missed: int | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    claimed_status: str | None = None
+    peak_rss_mb: float | None = None
+    exit_code: int | None = None
+    log_tail: str = ""
+    wall_s: float | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WorkerResult:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
 # --------------------------------------------------------------------------- run record
 _STR, _INT, _NUM, _BOOL, _DICT, _LIST = "string", "integer", "number", "boolean", "object", \
     "array"

@@ -52,6 +52,7 @@ from splitsched.bench.records import (
     RunDirLock,
     RunRecord,
     RunSpec,
+    WorkerResult,
     append_json_line,
     append_record,
     finished_keys,
@@ -281,13 +282,13 @@ def _write_run_dir(prep: Prepared) -> None:
     atomic_write_text(cfg.run_dir / SWEEP_FILE, dumps(meta))
 
 
-RawStream = Generator[tuple[Task, dict[str, Any]], None, None]
+RawStream = Generator[tuple[Task, WorkerResult], None, None]
 
 
 def _local_results(tasks: Sequence[Task], workers: int) -> RawStream:
     """Yield (task, raw result) as runs finish, W at a time."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="splitsched-run")
-    pending: dict[Future[dict[str, Any]], Task] = {}
+    pending: dict[Future[WorkerResult], Task] = {}
     queue = list(reversed(tasks))
     try:
         while queue or pending:
@@ -332,17 +333,17 @@ def _dask_results(tasks: Sequence[Task], client: Any) -> RawStream:
             client.cancel(list(futures))
 
 
-def _result_or_infra(fut: Any) -> dict[str, Any]:
+def _result_or_infra(fut: Any) -> WorkerResult:
     """A failure of the executor itself (worker or scheduler lost, pickling, no temp
     space) is an infrastructure failure: status ``infra``, never a solver's crash."""
     try:
-        result: dict[str, Any] = fut.result()
+        result: WorkerResult = fut.result()
         return result
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        return {"status": HarnessStatus.INFRA.value,
-                "error": f"executor failed: {type(exc).__name__}: {exc}"}
+        return WorkerResult(status=HarnessStatus.INFRA.value,
+                            error=f"executor failed: {type(exc).__name__}: {exc}")
 
 
 ProgressHook = Callable[[RunRecord], None]
@@ -393,9 +394,9 @@ def _execute_locked(prep: Prepared, client: Any, on_record: ProgressHook | None)
               else _local_results(tasks, cfg.workers))
     with contextlib.closing(stream):
         for task, raw in stream:
-            if raw.get("status") == HarnessStatus.INFRA.value:
+            if raw.status == HarnessStatus.INFRA.value:
                 failure = InfraFailure(task.entry.id, task.spec.solver, task.spec.seed,
-                                       str(raw.get("error")))
+                                       str(raw.error))
                 result.infra_failures.append(failure)
                 append_json_line(cfg.run_dir / INFRA_FILE, {
                     "instance_id": failure.instance_id, "instance_sha256": task.entry.sha256,

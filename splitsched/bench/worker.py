@@ -61,7 +61,7 @@ from types import ModuleType
 from typing import IO, Any
 
 from splitsched.bench.machine import environment
-from splitsched.bench.records import HarnessStatus, RunSpec
+from splitsched.bench.records import HarnessStatus, RunSpec, WorkerResult
 from splitsched.solvers.base import SolveStatus
 
 DEFAULT_MEM_LIMIT_MB = 4096
@@ -265,7 +265,7 @@ def _child_env(token: str) -> dict[str, str]:
     return env
 
 
-def run_isolated(spec: RunSpec) -> dict[str, Any]:
+def run_isolated(spec: RunSpec) -> WorkerResult:
     """Run one spec in a fresh child process; never raises for solver failures.
 
     Parameters
@@ -275,14 +275,12 @@ def run_isolated(spec: RunSpec) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        ``status`` (a solver status, or ``killed`` / ``crash`` / ``memout``),
-        ``schedule`` (schedule JSON dict or None), ``bound``, ``runtime_s``
-        (inside the child; for a killed run the time from start to kill),
-        ``worker_missed`` (the child's own count, for cross-checking only),
-        ``stats``, ``peak_rss_mb``, ``exit_code``, ``error``, ``log_tail``
-        (capped: first and last bytes of the output), ``wall_s`` and
-        ``environment`` (versions and machine facts).
+    WorkerResult
+        ``status`` a solver status, or ``killed`` / ``crash`` / ``memout``;
+        ``runtime_s`` inside the child (for a killed run the time from start
+        to kill); ``worker_missed`` the child's own count (for
+        cross-checking only); ``log_tail`` capped (first and last bytes of
+        the output).
 
     Raises
     ------
@@ -328,30 +326,32 @@ def run_isolated(spec: RunSpec) -> dict[str, Any]:
         result = _read_result(result_path)
         tail = output.text()
     wall = time.monotonic() - t_spawn
-    out: dict[str, Any] = {
-        "status": HarnessStatus.CRASH.value, "schedule": None, "bound": None,
-        "runtime_s": None, "worker_missed": None, "stats": {}, "error": None,
-        "peak_rss_mb": round(rusage_maxrss_kb / 1024.0, 1), "exit_code": exit_code,
-        "log_tail": tail, "wall_s": round(wall, 3), "environment": environment(),
-    }
+    out = WorkerResult(peak_rss_mb=round(rusage_maxrss_kb / 1024.0, 1), exit_code=exit_code,
+                       log_tail=tail, wall_s=round(wall, 3), environment=environment())
     if killed:
-        out["status"] = HarnessStatus.KILLED.value
-        out["error"] = reason
+        out.status = HarnessStatus.KILLED.value
+        out.error = reason
         if started_at is not None:
-            out["runtime_s"] = round(time.monotonic() - started_at, 6)
+            out.runtime_s = round(time.monotonic() - started_at, 6)
         return out
     if result is not None:
-        out.update({k: v for k, v in result.items() if k in out or k == "claimed_status"})
+        child = WorkerResult.from_dict(result)
+        out.status, out.schedule, out.bound = child.status, child.schedule, child.bound
+        out.runtime_s, out.worker_missed, out.stats = child.runtime_s, child.worker_missed, \
+            child.stats
+        out.error, out.claimed_status = child.error, child.claimed_status
+        if child.peak_rss_mb is not None:
+            out.peak_rss_mb = child.peak_rss_mb
         return out
     if exit_code is not None and exit_code < 0:
         sig = -exit_code
-        out["error"] = f"worker died from signal {sig} ({signal.Signals(sig).name})"
+        out.error = f"worker died from signal {sig} ({signal.Signals(sig).name})"
         if sig == signal.SIGKILL:
-            out["error"] += " not sent by the harness (possibly the kernel's OOM killer)"
+            out.error += " not sent by the harness (possibly the kernel's OOM killer)"
     else:
-        out["error"] = f"worker exited with status {exit_code} without a result"
+        out.error = f"worker exited with status {exit_code} without a result"
     if any(marker in tail for marker in _MEMORY_MARKERS):
-        out["status"] = HarnessStatus.MEMOUT.value
+        out.status = HarnessStatus.MEMOUT.value
     return out
 
 
@@ -468,10 +468,11 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
-def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
+def _write_result(path: str, result: WorkerResult) -> None:
     from splitsched.io import atomic_write_text
 
-    atomic_write_text(path, json.dumps(_no_nan(data), default=str, allow_nan=False))
+    atomic_write_text(path, json.dumps(_no_nan(result.to_dict()), default=str,
+                                       allow_nan=False))
 
 
 def child_main(argv: list[str]) -> int:
@@ -480,8 +481,6 @@ def child_main(argv: list[str]) -> int:
     start_fd = int(fd_text)
     _die_with_parent(int(parent_text))
     spec = RunSpec.from_dict(json.loads(Path(spec_path).read_text(encoding="utf-8")))
-    base: dict[str, Any] = {"schedule": None, "bound": None, "runtime_s": None,
-                            "worker_missed": None, "stats": {}, "error": None}
     try:
         from splitsched.io import instance_from_dict, schedule_to_dict
         from splitsched.solve import solve
@@ -493,9 +492,9 @@ def child_main(argv: list[str]) -> int:
         get_solver(spec.solver)
     except Exception as exc:  # the run cannot start: an error record, not a crash
         os.close(start_fd)
-        _write_json_atomic(result_path, {**base, "status": SolveStatus.ERROR.value,
-                                         "error": f"{type(exc).__name__}: {exc}",
-                                         "peak_rss_mb": _peak_rss_mb()})
+        _write_result(result_path, WorkerResult(status=SolveStatus.ERROR.value,
+                                                error=f"{type(exc).__name__}: {exc}",
+                                                peak_rss_mb=_peak_rss_mb()))
         return 0
     _set_memory_limit(spec.mem_limit_mb)
     os.write(start_fd, b"S")
@@ -505,9 +504,9 @@ def child_main(argv: list[str]) -> int:
                     threads=spec.threads)
     except MemoryError:
         _lift_memory_limit()
-        _write_json_atomic(result_path, {**base, "status": HarnessStatus.MEMOUT.value,
-                                         "error": "MemoryError outside the solver call",
-                                         "peak_rss_mb": _peak_rss_mb()})
+        _write_result(result_path, WorkerResult(status=HarnessStatus.MEMOUT.value,
+                                                error="MemoryError outside the solver call",
+                                                peak_rss_mb=_peak_rss_mb()))
         return 0
     _lift_memory_limit()
     stats = _json_safe(res.stats)
@@ -515,14 +514,14 @@ def child_main(argv: list[str]) -> int:
     error = stats.get("error") if isinstance(stats, dict) else None
     if status == SolveStatus.ERROR and isinstance(error, str) and error.startswith("MemoryError"):
         status = HarnessStatus.MEMOUT.value
-    out = {**base, "status": status,
-           "schedule": schedule_to_dict(res.schedule) if res.schedule is not None else None,
-           "bound": _no_nan(res.bound), "runtime_s": round(res.runtime_s, 6),
-           "worker_missed": res.missed, "stats": stats, "error": error,
-           "peak_rss_mb": _peak_rss_mb()}
-    if isinstance(stats, dict) and "claimed_status" in stats:
-        out["claimed_status"] = stats["claimed_status"]
-    _write_json_atomic(result_path, out)
+    claimed = stats.get("claimed_status") if isinstance(stats, dict) else None
+    _write_result(result_path, WorkerResult(
+        status=status,
+        schedule=schedule_to_dict(res.schedule) if res.schedule is not None else None,
+        bound=_no_nan(res.bound), runtime_s=round(res.runtime_s, 6),
+        worker_missed=res.missed, stats=stats, error=error if isinstance(error, str) else None,
+        claimed_status=claimed if isinstance(claimed, str) else None,
+        peak_rss_mb=_peak_rss_mb()))
     return 0
 
 
