@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.bench.certify import certify, is_solved
-from splitsched.bench.records import RUNS_FILE, read_runs
+from splitsched.bench.records import RUNS_FILE, RunRecord, read_runs
 from splitsched.io import InputError, atomic_write_text, read_json
 
 DP = "dp-edf"
@@ -78,7 +78,7 @@ def _set_of(run_dir: Path, record: Mapping[str, Any]) -> str:
     return ""
 
 
-def build_rows(run_dir: Path, records: Sequence[Mapping[str, Any]],
+def build_rows(run_dir: Path, runs: Sequence[RunRecord],
                library: str | None) -> tuple[str, list[Row]]:
     """The library's rows, in the order the run first met each instance.
 
@@ -88,15 +88,16 @@ def build_rows(run_dir: Path, records: Sequence[Mapping[str, Any]],
         No records, no instance of the library, or (``library`` None) the
         run mixes libraries.
     """
-    if not records:
+    if not runs:
         raise InputError(run_dir / RUNS_FILE, "(file)", "no run records")
-    cert = certify(records)
+    cert = certify(runs)
     first: dict[str, Mapping[str, Any]] = {}
     dp: dict[str, int] = {}
-    for r in records:
+    for run in runs:
+        r = run.to_dict()
         sha = r["instance_sha256"]
         first.setdefault(sha, r)
-        if r["solver"] == DP and is_solved(r):
+        if r["solver"] == DP and is_solved(run):
             dp[sha] = min(dp.get(sha, int(r["missed"])), int(r["missed"]))
     sets = {sha: _set_of(run_dir, r) for sha, r in first.items()}
     libraries = sorted({library_of(s) for s in sets.values()})
@@ -214,8 +215,9 @@ def to_csv(rows: Sequence[Row]) -> str:
 
 def write_table(run_dir: Path, out_root: Path, library: str | None = None) -> Path:
     """Write ``out_root/<library>/instances.{md,csv}``; returns that folder."""
-    records = read_runs(run_dir / RUNS_FILE).records
-    lib, rows = build_rows(run_dir, records, library)
+    runs = read_runs(run_dir / RUNS_FILE).records
+    records = [r.to_dict() for r in runs]
+    lib, rows = build_rows(run_dir, runs, library)
     target = out_root / lib
     target.mkdir(parents=True, exist_ok=True)
     md = header(run_dir, records, lib) + summary(rows) + to_markdown(rows)

@@ -102,10 +102,13 @@ def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
                          f"unknown scenario {params.scenario!r}; choose from {known}")
     if params.jobs < 1:
         raise InputError(None, "jobs", f"must be >= 1, got {params.jobs}")
-    if not params.load > 0:
-        raise InputError(None, "load", f"must be > 0, got {params.load}")
-    if params.slack is not None and not params.slack >= 1:
-        raise InputError(None, "slack", f"must be >= 1, got {params.slack}")
+    if not 0 < params.load < math.inf:
+        raise InputError(None, "load", f"must be a finite number > 0, got {params.load}")
+    if params.slack is not None and not 1 <= params.slack < math.inf:
+        raise InputError(None, "slack", f"must be a finite number >= 1, got {params.slack}")
+    if not 0 <= params.seed <= 2**32 - 1:
+        raise InputError(None, "seed", f"must be an integer in 0..{2**32 - 1}, "
+                                       f"got {params.seed}")
     if not params.models:
         raise InputError(None, "models", "needs at least one model")
     for m in params.models:

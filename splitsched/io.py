@@ -1,22 +1,34 @@
 """JSON files: instances, schedules and device profiles, validated on read.
 
-Every read goes through a pydantic model, so a malformed file is refused with
-:class:`InputError` naming the file, the field path and the reason. Every
-write is atomic (temporary file, fsync, rename): nothing is half-written.
+Every read goes through a pydantic model in strict mode (``"628008"`` or
+``true`` is not an integer, NaN and infinities are refused), then through the
+constructors of :mod:`splitsched.problem`, which hold the instance invariants
+and bounds once; a malformed file is refused with :class:`InputError` naming
+the file, the field path and the reason. Reads refuse what is not a regular
+file and files above :data:`MAX_INPUT_BYTES`; JSON nested deeper than
+:data:`MAX_JSON_DEPTH` is refused. Every write is strict JSON and atomic
+(temporary file, fsync, rename; a symlink is followed and keeps pointing at
+the new content; a device or FIFO such as ``/dev/null`` is written through,
+never replaced); nothing is half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
+import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from splitsched.problem import Instance, Job, JobPlan, Network, Schedule
+from splitsched.problem import Instance, InvariantError, Job, JobPlan, Network, Schedule
 
 INSTANCE_FORMAT = "splitsched-instance"
 SCHEDULE_FORMAT = "splitsched-schedule"
@@ -24,8 +36,18 @@ PROFILE_FORMAT = "splitsched-profile"
 FORMAT_VERSION = 1
 
 
-class InputError(Exception):
-    """Bad input: which file, which field, and why. The CLI exits with status 2."""
+# Largest file any reader accepts (bytes); SPLITSCHED_MAX_INPUT_BYTES overrides it.
+MAX_INPUT_BYTES = int(os.environ.get("SPLITSCHED_MAX_INPUT_BYTES", str(1 << 30)))
+# Deepest nesting of arrays and objects accepted in a JSON file (the formats need 5).
+MAX_JSON_DEPTH = 64
+
+
+class InputError(ValueError):
+    """Bad input: which file, which field, and why. The CLI exits with status 2.
+
+    ``path`` is "" for a command-line option or function parameter (``field``
+    then names the parameter).
+    """
 
     def __init__(self, path: str | os.PathLike[str] | None, field: str, reason: str) -> None:
         self.path = str(path) if path is not None else ""  # "" for a command-line option
@@ -36,16 +58,19 @@ class InputError(Exception):
 
 
 # --------------------------------------------------------------------------- models
+# The models check types and structure only (strictly: no "2" or true for an int, no
+# NaN); the rules of the problem (bounds, windows, references) live in
+# splitsched.problem and are mapped to file fields by _build below.
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class LayerModel(_Strict):
     name: str
-    gpu_us: int = Field(ge=0)
-    cpu_us: int = Field(ge=0)
-    gpu_sd_us: float | None = Field(default=None, ge=0)
-    cpu_sd_us: float | None = Field(default=None, ge=0)
+    gpu_us: int
+    cpu_us: int
+    gpu_sd_us: float | None = None
+    cpu_sd_us: float | None = None
 
 
 class NetworkModel(_Strict):
@@ -54,31 +79,13 @@ class NetworkModel(_Strict):
     handoff_us: list[int]
     provenance: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _check_handoff(self) -> NetworkModel:
-        n = len(self.layers)
-        if len(self.handoff_us) != n + 1:
-            raise ValueError(f"handoff_us needs L+1 = {n + 1} entries (one per cut), "
-                             f"got {len(self.handoff_us)}")
-        if any(v < 0 for v in self.handoff_us):
-            raise ValueError("handoff_us entries must be >= 0")
-        if self.handoff_us[0] != 0 or self.handoff_us[-1] != 0:
-            raise ValueError("handoff_us[0] and handoff_us[L] must be 0 (no hand-off at k=0, L)")
-        return self
-
 
 class JobModel(_Strict):
     id: str = Field(min_length=1)
     network: str
-    release: int = Field(ge=0)
-    deadline: int = Field(ge=0)
-    weight: int = Field(default=1, gt=0)
-
-    @model_validator(mode="after")
-    def _check_window(self) -> JobModel:
-        if self.deadline < self.release:
-            raise ValueError(f"deadline {self.deadline} is before release {self.release}")
-        return self
+    release: int
+    deadline: int
+    weight: int = 1
 
 
 class InstanceModel(_Strict):
@@ -89,25 +96,12 @@ class InstanceModel(_Strict):
     jobs: list[JobModel]
     provenance: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _check_refs(self) -> InstanceModel:
-        names = [n.name for n in self.networks]
-        if len(set(names)) != len(names):
-            raise ValueError("network names must be unique")
-        ids = [j.id for j in self.jobs]
-        if len(set(ids)) != len(ids):
-            raise ValueError("job ids must be unique")
-        for i, job in enumerate(self.jobs):
-            if job.network not in names:
-                raise ValueError(f"jobs[{i}].network: unknown network {job.network!r}")
-        return self
-
 
 class PlanModel(_Strict):
     job: str
-    cut: int | None = Field(default=None, ge=0)
-    gpu_start: int | None = Field(default=None, ge=0)
-    cpu_start: int | None = Field(default=None, ge=0)
+    cut: int | None = None
+    gpu_start: int | None = None
+    cpu_start: int | None = None
 
 
 class ScheduleModel(_Strict):
@@ -140,6 +134,12 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out or "(root)"
 
 
+def _join(prefix: str, field: str) -> str:
+    if not prefix:
+        return field
+    return prefix + field if field.startswith("[") else f"{prefix}.{field}"
+
+
 def _validate(model: type[BaseModel], data: Any, path: str | os.PathLike[str] | None) -> Any:
     try:
         return model.model_validate(data)
@@ -149,50 +149,328 @@ def _validate(model: type[BaseModel], data: Any, path: str | os.PathLike[str] | 
         raise InputError(path, _field_path(tuple(err["loc"])), err["msg"] + more) from None
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file; a missing or unparsable file is an InputError."""
+def read_regular_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file, refusing what could hang or exhaust memory.
+
+    Raises
+    ------
+    InputError
+        No such file, a directory, not a regular file (FIFO, device, socket:
+        reading one may never end), unreadable, or larger than ``max_bytes``
+        (default :data:`MAX_INPUT_BYTES`).
+    """
     p = Path(path)
-    if not p.exists():
-        raise InputError(p, "(file)", "no such file")
-    if p.is_dir():
-        raise InputError(p, "(file)", "is a directory, expected a JSON file")
+    cap = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise InputError(p, "(file)", "no such file") from None
+    except OSError as exc:
+        raise InputError(p, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(p, "(file)", "is a directory, expected a JSON file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(p, "(file)", "not a regular file (a FIFO, device or socket is "
+                                      "refused: reading it may never end)")
+    if st.st_size > cap:
+        raise InputError(p, "(file)", f"is {st.st_size} bytes, more than the limit of {cap} "
+                                      "bytes (SPLITSCHED_MAX_INPUT_BYTES)")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(cap + 1)
+    except OSError as exc:
+        raise InputError(p, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > cap:
+        raise InputError(p, "(file)", f"grew past the limit of {cap} bytes while read")
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (non-finite numbers are refused)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a double")
+    return value
+
+
+def json_depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than ``limit`` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
+
+
+def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
+                    where: str = "") -> Any:
+    """Strict JSON: NaN/Infinity and out-of-range numbers refused, depth capped.
+
+    ``where`` names the line for a JSON-lines file (``line 7``). Raises InputError.
+    """
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise InputError(p, f"line {exc.lineno} column {exc.colno}",
-                         f"not valid JSON: {exc.msg}") from None
+        field = where or f"line {exc.lineno} column {exc.colno}"
+        raise InputError(path, field, f"not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
-        raise InputError(p, "(file)", "not UTF-8 text") from None
+        raise InputError(path, where or "(file)", "not UTF-8 text") from None
+    except RecursionError:
+        raise InputError(path, where or "(file)",
+                         f"JSON nested too deeply (limit {MAX_JSON_DEPTH})") from None
+    except ValueError as exc:
+        raise InputError(path, where or "(file)", f"not valid JSON: {exc}") from None
+    if json_depth_exceeds(data, MAX_JSON_DEPTH):
+        raise InputError(path, where or "(file)",
+                         f"JSON nested too deeply (limit {MAX_JSON_DEPTH})")
+    return data
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file strictly (see :func:`read_regular_bytes`, :func:`parse_json_text`)."""
+    return parse_json_text(read_regular_bytes(path), path)
+
+
+def _write_through(p: Path, data: bytes, st: os.stat_result) -> None:
+    """Write to an existing non-regular file (device, FIFO) in place; never replace it."""
+    flags = os.O_WRONLY
+    if stat.S_ISFIFO(st.st_mode):
+        flags |= os.O_NONBLOCK  # fail at once instead of waiting for a reader
+    try:
+        fd = os.open(p, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise InputError(p, "(file)", "a FIFO with no reader") from None
+        raise InputError(p, "(file)", f"cannot write: {exc.strerror or exc}") from None
+    try:
+        if flags & os.O_NONBLOCK:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise InputError(p, "(file)", f"cannot write: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def check_output_path(path: str | os.PathLike[str], field: str = "(file)") -> None:
+    """Refuse, before any work, an output that :func:`atomic_write_text` could not write.
+
+    Checks: not a directory; for an existing regular file (or a link to one)
+    or a new file, the directory that will hold it exists or can be created
+    and is writable; an existing device or FIFO is writable.
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and ``field`` (e.g. the option that gave the path).
+    """
+    p = Path(path)
+    try:
+        st: os.stat_result | None = os.stat(p)
+    except FileNotFoundError:
+        st = None
+    except NotADirectoryError:
+        raise InputError(p, field, "a part of the path is not a directory") from None
+    except OSError as exc:
+        raise InputError(p, field, f"cannot write here: {exc.strerror or exc}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise InputError(p, field, "is a directory; give a file name")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if not os.access(p, os.W_OK):
+            raise InputError(p, field, "not writable")
+        return
+    parent = Path(os.path.realpath(p)).parent
+    probe = parent
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(p, field, f"{probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(p, field, f"directory {probe} is not writable")
+
+
+class AtomicWriter:
+    """Write a text file piece by piece, atomically (see :func:`atomic_write_text`).
+
+    ``with AtomicWriter(path) as out: out.write(...)``: the pieces go to a
+    temporary file next to the target (a symlink's target), which replaces it
+    only when the block ends without an exception; on an exception the target
+    is untouched. An existing device or FIFO receives the content when the
+    block ends (written through, never replaced). A directory is refused at
+    once.
+
+    Raises
+    ------
+    InputError
+        The path is a directory, or a write failed (``ENOSPC``, permission).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self._st: os.stat_result | None = os.stat(self.path)  # follows links
+        except FileNotFoundError:
+            self._st = None
+        except OSError as exc:
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+        if self._st is not None and stat.S_ISDIR(self._st.st_mode):
+            raise InputError(self.path, "(file)", "is a directory; give a file name")
+        self._through = self._st is not None and not stat.S_ISREG(self._st.st_mode)
+        self._target = Path(os.path.realpath(self.path))
+        self._tmp: str | None = None
+        self._fh: Any = None
+
+    def __enter__(self) -> AtomicWriter:
+        try:
+            directory = self._target.parent if not self._through else Path(tempfile.gettempdir())
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self._target.name}.", suffix=".tmp",
+                                             dir=directory)
+            self._fh = os.fdopen(fd, "w+b" if self._through else "wb")
+        except OSError as exc:
+            self._cleanup()
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+        return self
+
+    def write(self, text: str) -> None:
+        try:
+            self._fh.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            self._cleanup()
+
+    def _commit(self) -> None:
+        assert self._tmp is not None
+        try:
+            self._fh.flush()
+            if self._through:
+                assert self._st is not None
+                self._fh.seek(0)
+                _write_through(self.path, self._fh.read(), self._st)
+                return
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            if self._st is not None:
+                mode = stat.S_IMODE(self._st.st_mode)
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask  # mkstemp makes 0600; give the usual file mode
+            os.chmod(self._tmp, mode)
+            os.replace(self._tmp, self._target)
+            self._tmp = None
+        except OSError as exc:
+            raise InputError(self.path, "(file)", f"cannot write: {exc.strerror or exc}") \
+                from None
+
+    def _cleanup(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+        if self._tmp is not None:
+            Path(self._tmp).unlink(missing_ok=True)
+            self._tmp = None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write a file so that readers see either the old or the whole new content."""
+    """Write a file so that readers see either the old or the whole new content.
+
+    A symlink is followed (the link stays and points at the new content); an
+    existing device or FIFO (``/dev/null``, ``/dev/stdout``) is written
+    through, never replaced; a directory is refused. Keeps the mode of a file
+    it replaces.
+
+    Raises
+    ------
+    InputError
+        The path is a directory, or the write failed (``ENOSPC``, permission):
+        the old content is then untouched.
+    """
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        st: os.stat_result | None = os.stat(p)
+    except OSError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        _write_through(p, text.encode("utf-8"), st)  # no temporary copy needed
+        return
+    with AtomicWriter(p) as out:
+        out.write(text)
+
+
+def _nonfinite_at(data: Any, prefix: str = "") -> str | None:
+    stack: list[tuple[Any, str]] = [(data, prefix)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return where or "(root)"
+        if isinstance(node, dict):
+            stack.extend((v, _join(where, str(k))) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+    return None
+
+
+class NonFiniteError(ValueError):
+    """Data to be written holds NaN or an infinity (strict JSON has neither)."""
+
+
+def strict_json(data: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that refuses NaN and infinities, naming where one is.
+
+    Raises
+    ------
+    NonFiniteError
+        With the field path of the first non-finite number.
+    """
+    try:
+        return json.dumps(data, allow_nan=False, **kwargs)
+    except ValueError:
+        where = _nonfinite_at(data)
+        if where is None:
+            raise
+        raise NonFiniteError(f"{where}: non-finite number; strict JSON has no NaN or "
+                             "Infinity") from None
 
 
 def dumps(data: Any) -> str:
-    """Canonical JSON text: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    """Canonical strict JSON text: sorted keys, two-space indent, trailing newline."""
+    return strict_json(data, indent=2, sort_keys=True) + "\n"
 
 
 def sha256_of(data: Any) -> str:
     """Hash of the canonical compact JSON of ``data``."""
-    compact = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    compact = strict_json(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(compact.encode("utf-8")).hexdigest()
+
+
+def _build(path: str | os.PathLike[str] | None, prefix: str, make: Any) -> Any:
+    """Call a constructor of splitsched.problem; its InvariantError becomes an InputError."""
+    try:
+        return make()
+    except InvariantError as exc:
+        raise InputError(path, _join(prefix, exc.field), exc.reason) from None
 
 
 # --------------------------------------------------------------------------- networks
@@ -211,19 +489,32 @@ def network_to_dict(net: Network) -> dict[str, Any]:
             "provenance": dict(net.provenance)}
 
 
-def network_from_model(m: NetworkModel) -> Network:
-    has_gpu_sd = all(layer.gpu_sd_us is not None for layer in m.layers)
-    has_cpu_sd = all(layer.cpu_sd_us is not None for layer in m.layers)
-    return Network(
+def _spread(m: NetworkModel, label: str) -> tuple[float, ...]:
+    """A per-layer spread given on every layer, or on none (partial is an error)."""
+    values = [getattr(layer, label) for layer in m.layers]
+    given = [v is not None for v in values]
+    if any(given) and not all(given):
+        j = given.index(False)
+        first = given.index(True)
+        raise InvariantError(f"network {m.name!r}", f"layers[{j}].{label}",
+                             f"missing, while layers[{first}] gives it: give {label} on "
+                             "every layer of the network or on none")
+    return tuple(float(v) for v in values) if all(given) else ()
+
+
+def network_from_model(m: NetworkModel, path: str | os.PathLike[str] | None = None,
+                       prefix: str = "") -> Network:
+    """A validated :class:`Network`; InputError names ``prefix`` + the field."""
+    return _build(path, prefix, lambda: Network(
         name=m.name,
         layer_names=tuple(layer.name for layer in m.layers),
         gpu_us=tuple(layer.gpu_us for layer in m.layers),
         cpu_us=tuple(layer.cpu_us for layer in m.layers),
         handoff_us=tuple(m.handoff_us),
-        gpu_sd_us=tuple(float(layer.gpu_sd_us or 0.0) for layer in m.layers) if has_gpu_sd else (),
-        cpu_sd_us=tuple(float(layer.cpu_sd_us or 0.0) for layer in m.layers) if has_cpu_sd else (),
+        gpu_sd_us=_spread(m, "gpu_sd_us"),
+        cpu_sd_us=_spread(m, "cpu_sd_us"),
         provenance=m.provenance,
-    )
+    ))
 
 
 # --------------------------------------------------------------------------- instances
@@ -240,14 +531,15 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
 
 
 def instance_from_dict(data: Any, path: str | os.PathLike[str] | None = None) -> Instance:
+    """Build a validated :class:`Instance` from its JSON data (InputError names the field)."""
     m: InstanceModel = _validate(InstanceModel, data, path)
-    return Instance(
-        id=m.id,
-        networks=tuple(network_from_model(n) for n in m.networks),
-        jobs=tuple(Job(id=j.id, network=j.network, release=j.release, deadline=j.deadline,
-                       weight=j.weight) for j in m.jobs),
-        provenance=m.provenance,
-    )
+    networks = tuple(network_from_model(n, path, f"networks[{i}]")
+                     for i, n in enumerate(m.networks))
+    jobs = tuple(_build(path, f"jobs[{i}]", lambda j=j: Job(
+        id=j.id, network=j.network, release=j.release, deadline=j.deadline, weight=j.weight))
+        for i, j in enumerate(m.jobs))
+    return _build(path, "", lambda: Instance(id=m.id, networks=networks, jobs=jobs,
+                                             provenance=m.provenance))
 
 
 def instance_sha256(inst: Instance) -> str:
@@ -284,15 +576,13 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
 
 
 def schedule_from_dict(data: Any, path: str | os.PathLike[str] | None = None) -> Schedule:
+    """Build a :class:`Schedule` from its JSON data (InputError names the field)."""
     m: ScheduleModel = _validate(ScheduleModel, data, path)
-    return Schedule(
-        instance_id=m.instance_id,
-        solver=m.solver,
-        plans=tuple(JobPlan(job=p.job, cut=p.cut, gpu_start=p.gpu_start, cpu_start=p.cpu_start)
-                    for p in m.plans),
-        instance_sha256=m.instance_sha256,
-        meta=m.meta,
-    )
+    plans = tuple(_build(path, f"plans[{i}]", lambda p=p: JobPlan(
+        job=p.job, cut=p.cut, gpu_start=p.gpu_start, cpu_start=p.cpu_start))
+        for i, p in enumerate(m.plans))
+    return Schedule(instance_id=m.instance_id, solver=m.solver, plans=plans,
+                    instance_sha256=m.instance_sha256, meta=m.meta)
 
 
 def read_schedule(path: str | os.PathLike[str]) -> Schedule:
@@ -308,6 +598,12 @@ def read_schedule(path: str | os.PathLike[str]) -> Schedule:
 def write_schedule(s: Schedule, path: str | os.PathLike[str]) -> None:
     """Write a schedule as canonical JSON, atomically (parent folders are created)."""
     atomic_write_text(path, dumps(schedule_to_dict(s)))
+
+
+def schedule_sha256(s: Schedule) -> str:
+    """Hash of what a schedule decides (instance id, solver, plans; not its meta)."""
+    d = schedule_to_dict(s)
+    return sha256_of({k: d[k] for k in ("instance_id", "solver", "plans")})
 
 
 def check_schedule_matches(inst: Instance, s: Schedule, path: str | os.PathLike[str]) -> None:
@@ -333,5 +629,7 @@ def read_profile(path: str | os.PathLike[str]) -> ProfileModel:
     return m
 
 
-def profile_networks(m: ProfileModel) -> list[Network]:
-    return [network_from_model(n) for n in m.networks]
+def profile_networks(m: ProfileModel, path: str | os.PathLike[str] | None = None
+                     ) -> list[Network]:
+    """The validated networks of a profile (InputError names ``networks[i]....``)."""
+    return [network_from_model(n, path, f"networks[{i}]") for i, n in enumerate(m.networks)]

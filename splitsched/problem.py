@@ -13,9 +13,11 @@ through it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from numbers import Integral, Real
 from types import MappingProxyType
 from typing import Any
 
@@ -24,6 +26,62 @@ import numpy as np
 GPU = "gpu"
 CPU = "cpu"
 PROCESSORS = (GPU, CPU)
+
+# Stated bounds (docs/reliability.md, "Limits"). Every time is an integer number of
+# microseconds in [0, MAX_TIME_US] (2**40 us, about 12.7 days): a layer's time, a
+# hand-off, a release, a deadline, and also a network's whole GPU chain and whole CPU
+# chain. An instance's latest deadline plus the longest chain of every job stays
+# within MAX_INSTANCE_SUM_US (2**62), so every start and end time a schedule can have
+# fits a signed 64-bit integer with a factor of two to spare (numpy, OR-Tools, the
+# MILP backends all compute in int64 or double). Weights are integers in
+# [1, MAX_WEIGHT]; an instance's total weight is at most MAX_TOTAL_WEIGHT (2**53) so
+# that it is exact in a double.
+MAX_TIME_US = 2**40
+MAX_INSTANCE_SUM_US = 2**62
+MAX_WEIGHT = 2**31 - 1
+MAX_TOTAL_WEIGHT = 2**53
+
+
+class InvariantError(ValueError):
+    """An object breaks a rule of the problem: which object, which field, why.
+
+    ``field`` is the path inside the object as the file formats spell it
+    (``layers[2].gpu_us``, ``handoff_us``, ``deadline``, ``jobs[3].network``);
+    :mod:`splitsched.io` prefixes it with the object's place in the file.
+    """
+
+    def __init__(self, subject: str, field: str, reason: str) -> None:
+        self.subject = subject
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{subject}: {field}: {reason}")
+
+
+def check_int(value: Any, subject: str, field: str, low: int, high: int) -> int:
+    """``value`` as an int in [low, high]; bools and non-integral numbers refused.
+
+    Accepts Python and numpy integers and integral floats (profile readers
+    compute in floats). Raises :class:`InvariantError`.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InvariantError(subject, field, f"must be an integer, got {value!r}")
+    if not isinstance(value, Integral) and (not math.isfinite(value)
+                                            or not float(value).is_integer()):
+        raise InvariantError(subject, field, f"must be an integer, got {value!r}")
+    v = int(value)  # type: ignore[call-overload]
+    if not low <= v <= high:
+        raise InvariantError(subject, field, f"must be an integer >= {low} and <= {high}, "
+                                             f"got {v}")
+    return v
+
+
+def check_real(value: Any, subject: str, field: str, low: float = 0.0) -> float:
+    """``value`` as a finite float >= low (NaN, infinities and bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise InvariantError(subject, field, f"must be a finite number, got {value!r}")
+    if value < low:
+        raise InvariantError(subject, field, f"must be >= {low:g}, got {value!r}")
+    return float(value)
 
 
 def occupies(duration: int) -> bool:
@@ -121,23 +179,44 @@ class Network:
     provenance: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        subject = f"network {self.name!r}"
         n = len(self.layer_names)
         if n == 0:
-            raise ValueError(f"network {self.name!r}: no layers")
+            raise InvariantError(subject, "layers", "no layers")
         if len(self.gpu_us) != n or len(self.cpu_us) != n:
-            raise ValueError(f"network {self.name!r}: gpu_us/cpu_us must have one entry per layer")
+            raise InvariantError(subject, "layers", "gpu_us/cpu_us must have one entry per layer")
         if len(self.handoff_us) != n + 1:
-            raise ValueError(f"network {self.name!r}: handoff_us must have L+1 = {n + 1} entries")
-        if self.handoff_us[0] != 0 or self.handoff_us[-1] != 0:
-            raise ValueError(f"network {self.name!r}: handoff_us[0] and handoff_us[L] must be 0")
-        for label, seq in (("gpu_us", self.gpu_us), ("cpu_us", self.cpu_us),
-                           ("handoff_us", self.handoff_us)):
-            if any(int(v) != v or v < 0 for v in seq):
-                raise ValueError(f"network {self.name!r}: {label} must be integers >= 0")
+            raise InvariantError(subject, "handoff_us", f"needs L+1 = {n + 1} entries (one per "
+                                                        f"cut), got {len(self.handoff_us)}")
+        gpu = tuple(check_int(v, subject, f"layers[{i}].gpu_us", 0, MAX_TIME_US)
+                    for i, v in enumerate(self.gpu_us))
+        cpu = tuple(check_int(v, subject, f"layers[{i}].cpu_us", 0, MAX_TIME_US)
+                    for i, v in enumerate(self.cpu_us))
+        hand = tuple(check_int(v, subject, f"handoff_us[{i}]", 0, MAX_TIME_US)
+                     for i, v in enumerate(self.handoff_us))
+        if hand[0] != 0 or hand[-1] != 0:
+            raise InvariantError(subject, "handoff_us", "handoff_us[0] and handoff_us[L] must be "
+                                                        "0 (no hand-off at k=0, L)")
+        for label, total in (("gpu_us", sum(gpu)), ("cpu_us", sum(cpu))):
+            if total > MAX_TIME_US:
+                raise InvariantError(subject, f"layers[*].{label}",
+                                     f"the whole chain takes {total} us, more than the "
+                                     f"bound {MAX_TIME_US} us")
         for label, sds in (("gpu_sd_us", self.gpu_sd_us), ("cpu_sd_us", self.cpu_sd_us)):
-            if sds and (len(sds) != n or any(v < 0 for v in sds)):
-                raise ValueError(f"network {self.name!r}: {label} must be empty or L values >= 0")
+            if sds and len(sds) != n:
+                raise InvariantError(subject, label, "must be empty or L values >= 0")
+            object.__setattr__(self, label, tuple(check_real(v, subject, f"layers[{i}].{label}")
+                                                  for i, v in enumerate(sds)))
+        object.__setattr__(self, "gpu_us", gpu)
+        object.__setattr__(self, "cpu_us", cpu)
+        object.__setattr__(self, "handoff_us", hand)
         object.__setattr__(self, "provenance", _frozen_mapping(self.provenance))
+
+    @property
+    def chain_bound_us(self) -> int:
+        """An upper bound on the isolated latency of any cut: all layers plus the
+        largest hand-off (used for the instance-wide sum bound)."""
+        return sum(self.gpu_us) + sum(self.cpu_us) + max(self.handoff_us)
 
     @property
     def num_layers(self) -> int:
@@ -167,12 +246,16 @@ class Job:
     weight: int = 1
 
     def __post_init__(self) -> None:
-        if self.release < 0:
-            raise ValueError(f"job {self.id!r}: release must be >= 0")
-        if self.deadline < self.release:
-            raise ValueError(f"job {self.id!r}: deadline must be >= release")
-        if self.weight <= 0:
-            raise ValueError(f"job {self.id!r}: weight must be > 0")
+        subject = f"job {self.id!r}"
+        release = check_int(self.release, subject, "release", 0, MAX_TIME_US)
+        deadline = check_int(self.deadline, subject, "deadline", 0, MAX_TIME_US)
+        if deadline < release:
+            raise InvariantError(subject, "deadline", f"deadline {deadline} is before release "
+                                                      f"{release} (deadline must be >= release)")
+        weight = check_int(self.weight, subject, "weight", 1, MAX_WEIGHT)
+        object.__setattr__(self, "release", release)
+        object.__setattr__(self, "deadline", deadline)
+        object.__setattr__(self, "weight", weight)
 
 
 def edf_key(job: Job) -> tuple[int, int, str]:
@@ -193,16 +276,37 @@ class Instance:
     provenance: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        names = [n.name for n in self.networks]
-        if len(set(names)) != len(names):
-            raise ValueError(f"instance {self.id!r}: duplicate network names")
-        ids = [j.id for j in self.jobs]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"instance {self.id!r}: duplicate job ids")
-        known = set(names)
-        for job in self.jobs:
-            if job.network not in known:
-                raise ValueError(f"job {job.id!r}: unknown network {job.network!r}")
+        subject = f"instance {self.id!r}"
+        seen: dict[str, int] = {}
+        for i, net in enumerate(self.networks):
+            if net.name in seen:
+                raise InvariantError(subject, f"networks[{i}].name",
+                                     f"duplicate network name {net.name!r} (also "
+                                     f"networks[{seen[net.name]}])")
+            seen[net.name] = i
+        ids: dict[str, int] = {}
+        chains = {n.name: n.chain_bound_us for n in self.networks}
+        work = 0
+        weight = 0
+        latest = 0
+        for i, job in enumerate(self.jobs):
+            if job.id in ids:
+                raise InvariantError(subject, f"jobs[{i}].id", f"duplicate job id {job.id!r} "
+                                                               f"(also jobs[{ids[job.id]}])")
+            ids[job.id] = i
+            if job.network not in chains:
+                raise InvariantError(subject, f"jobs[{i}].network",
+                                     f"unknown network {job.network!r}")
+            work += chains[job.network]
+            weight += job.weight
+            latest = max(latest, job.deadline)
+        if latest + work > MAX_INSTANCE_SUM_US:
+            raise InvariantError(subject, "jobs", f"latest deadline plus every job's longest "
+                                                  f"chain is {latest + work} us, more than the "
+                                                  f"bound {MAX_INSTANCE_SUM_US} us")
+        if weight > MAX_TOTAL_WEIGHT:
+            raise InvariantError(subject, "jobs", f"total weight {weight} exceeds "
+                                                  f"{MAX_TOTAL_WEIGHT}")
         object.__setattr__(self, "provenance", _frozen_mapping(self.provenance))
 
     @cached_property
@@ -237,6 +341,18 @@ class JobPlan:
     cut: int | None
     gpu_start: int | None = None
     cpu_start: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.cut is None and self.gpu_start is None and self.cpu_start is None:
+            return  # a dropped job: nothing to check
+        subject = f"plan of job {self.job!r}"
+        if self.cut is not None:
+            object.__setattr__(self, "cut", check_int(self.cut, subject, "cut", 0, 2**31 - 1))
+        for label in ("gpu_start", "cpu_start"):
+            value = getattr(self, label)
+            if value is not None:
+                object.__setattr__(self, label, check_int(value, subject, label, 0,
+                                                          MAX_INSTANCE_SUM_US))
 
     @property
     def dropped(self) -> bool:

@@ -49,8 +49,12 @@ class TraceHeaderLine(_Model):
 
     kind: Literal["header"]
     format: Literal["splitsched-trace"]
-    version: Literal[1]
+    version: Literal[2]
     instance_id: str
+    instance_sha256: str
+    schedule_sha256: str
+    runs: int = Field(ge=1)
+    stages: int = Field(ge=0)
     solver: str
     backend: str
     policy: str
@@ -207,8 +211,12 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "_": "Header line of one replay run; the stage lines that follow belong to it.",
         "kind": "Always \"header\".",
         "format": "Always \"splitsched-trace\".",
-        "version": "Format version, 1.",
+        "version": "Format version, 2 (version 1 traces carried no hashes and are refused).",
         "instance_id": "Instance replayed.",
+        "instance_sha256": "sha256 of the replayed instance file's canonical JSON.",
+        "schedule_sha256": "sha256 of the replayed schedule's canonical JSON.",
+        "runs": "Number of runs in the whole file (a truncated file is refused).",
+        "stages": "Number of stage lines that follow this header.",
         "solver": "Solver of the replayed schedule.",
         "backend": "\"sim\" (simulated with noise) or \"torch\" (real processors).",
         "policy": "Dispatch policy: \"order\" or \"time\".",

@@ -69,6 +69,29 @@ def time_tolerance_s(time_limit_s: float) -> float:
     return max(0.5, 0.05 * time_limit_s)
 
 
+MAX_SEED = 2**32 - 1
+
+
+def check_solve_parameters(*, time_limit_s: float, seed: int, threads: int) -> None:
+    """Refuse parameters no solve can take (callers check them before any work).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) naming the parameter: ``time_limit_s`` not a finite
+        number > 0, ``seed`` not an integer in [0, 2**32 - 1] (numpy's seed
+        range), ``threads`` not an integer >= 1.
+    """
+    from splitsched.io import InputError
+
+    if isinstance(time_limit_s, bool) or not (0 < time_limit_s < float("inf")):
+        raise InputError(None, "time_limit_s", f"must be a finite number > 0, got {time_limit_s}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InputError(None, "seed", f"must be an integer in 0..{MAX_SEED}, got {seed!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise InputError(None, "threads", f"must be an integer >= 1, got {threads!r}")
+
+
 @dataclass(frozen=True)
 class SolveResult:
     """A solver run, as every report sees it.
@@ -232,10 +255,7 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
         For a non-positive or non-finite ``time_limit_s``, or ``threads < 1``.
     """
     info = get_solver(solver)
-    if not (time_limit_s > 0 and time_limit_s < float("inf")):
-        raise ValueError(f"time_limit_s must be a finite number > 0, got {time_limit_s}")
-    if threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    check_solve_parameters(time_limit_s=time_limit_s, seed=seed, threads=threads)
     t0 = time.perf_counter()
     stats: dict[str, Any] = {"harness_settings": {
         "warm_start_solvers": list(settings.warm_start_solvers),

@@ -46,16 +46,17 @@ def _broken(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("mutate, field, reason", [
-    (lambda d: d["jobs"][0].__setitem__("release", -5), "jobs[0].release", "greater than or equal"),
+    (lambda d: d["jobs"][0].__setitem__("release", -5), "jobs[0].release", "integer >= 0"),
     (lambda d: d["jobs"][1].__setitem__("deadline", None), "jobs[1].deadline", "integer"),
     (lambda d: d["jobs"][0].pop("network"), "jobs[0].network", "required"),
-    (lambda d: d["networks"][0].__setitem__("handoff_us", [0, 0]), "networks[0]", "L+1"),
+    (lambda d: d["networks"][0].__setitem__("handoff_us", [0, 0]), "networks[0].handoff_us",
+     "L+1"),
     (lambda d: d["networks"][1]["layers"][0].__setitem__("gpu_us", -1),
-     "networks[1].layers[0].gpu_us", "greater than or equal"),
+     "networks[1].layers[0].gpu_us", "integer >= 0"),
     (lambda d: d.__setitem__("format", "other"), "format", "splitsched-instance"),
-    (lambda d: d["jobs"][0].__setitem__("network", "nope"), "(root)", "unknown network"),
+    (lambda d: d["jobs"][0].__setitem__("network", "nope"), "jobs[0].network", "unknown network"),
     (lambda d: d["jobs"][0].__setitem__("deadline", 0) or d["jobs"][0].__setitem__("release", 3),
-     "jobs[0]", "before release"),
+     "jobs[0].deadline", "before release"),
 ])
 def test_refusals_name_the_field(tmp_path: Path, mutate, field: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     path = _broken(tmp_path, mutate)

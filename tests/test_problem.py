@@ -32,7 +32,7 @@ def test_monotone() -> None:
 @pytest.mark.parametrize("kwargs, message", [
     ({"handoff_us": (0, 1)}, r"L\+1"),
     ({"handoff_us": (5, 1, 0)}, "must be 0"),
-    ({"gpu_us": (1, -1)}, "integers >= 0"),
+    ({"gpu_us": (1, -1)}, "integer >= 0"),
     ({"cpu_us": (1,)}, "one entry per layer"),
 ])
 def test_network_rejects(kwargs: dict, message: str) -> None:

@@ -113,7 +113,7 @@ def test_written_instance_schedule_and_trace_validate(tmp_path: Path,
     res = solve(INST, "edf-greedy-cut", time_limit_s=5)
     assert res.schedule is not None and evaluate(INST, res.schedule).feasible
     trace = tmp_path / "trace.jsonl"
-    write_trace(simulate(INST, res.schedule, runs=2, seed=1), trace)
+    write_trace(simulate(INST, res.schedule, runs=2, seed=1), trace, INST, res.schedule)
     lines = [json.loads(line) for line in trace.read_text().splitlines()]
     assert [line["kind"] for line in lines].count("header") == 2
     assert [line["kind"] for line in lines].count("stage") >= 2
@@ -132,9 +132,9 @@ def test_bench_records_validate(tmp_path: Path) -> None:
                           run_dir=run_dir, time_limit_s=2.0, workers=1,
                           extra_modules=(str(module),)))
     records = read_runs(run_dir / "runs.jsonl").records
-    assert sorted(r["status"] for r in records) == ["crash", "feasible"]
+    assert sorted(r.status.value for r in records) == ["crash", "feasible"]
     for record in records:
-        _check("record", record)
+        _check("record", record.to_dict())
 
 
 @pytest.mark.parametrize("name, data, field", [

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-# Runs whose bound is believed: the solver ended normally.
-_BOUND_STATUSES = ("optimal", "feasible", "timeout", "no_solution")
+from splitsched.bench.records import NORMAL_END, RunRecord
+from splitsched.solvers.base import SolveStatus
+
 _EPS = 1e-6
 
 
@@ -70,7 +70,7 @@ class Flag:
 class RunMetrics:
     """Per-run view against its instance: gaps and whether it reached the best."""
 
-    record: Mapping[str, Any]
+    record: RunRecord
     gap_best: int | None
     gap_bound: int | None
     best_found: bool
@@ -86,20 +86,23 @@ class Certification:
     flags: list[Flag] = field(default_factory=list)
 
 
-def is_solved(record: Mapping[str, Any]) -> bool:
+def is_solved(record: RunRecord) -> bool:
     """A run is *solved* when it has a schedule that passed evaluation."""
-    return bool(record.get("feasible")) and record.get("missed") is not None
+    return record.solved
 
 
-def effective_bound(record: Mapping[str, Any]) -> float | None:
-    """The lower bound a run proves, or None (see module docstring)."""
-    if record.get("status") not in _BOUND_STATUSES:
+def effective_bound(record: RunRecord) -> float | None:
+    """The lower bound a run proves, or None (see module docstring).
+
+    Only runs that ended normally (:data:`~splitsched.bench.records.NORMAL_END`)
+    are believed.
+    """
+    if record.status not in NORMAL_END:
         return None
-    bound = record.get("bound")
-    if bound is not None:
-        return float(bound)
-    if record.get("status") == "optimal" and is_solved(record):
-        return float(record["missed"])
+    if record.bound is not None:
+        return float(record.bound)
+    if record.status is SolveStatus.OPTIMAL and record.missed is not None and record.solved:
+        return float(record.missed)
     return None
 
 
@@ -108,58 +111,63 @@ def proven(bound: float) -> int:
     return math.ceil(bound - _EPS)
 
 
-def instance_certificates(records: Sequence[Mapping[str, Any]]) -> dict[str, InstanceCert]:
+def _missed(r: RunRecord) -> int:
+    assert r.missed is not None
+    return r.missed
+
+
+def instance_certificates(records: Sequence[RunRecord]) -> dict[str, InstanceCert]:
     """Best known, best bound and certification per instance sha256."""
-    by_inst: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    by_inst: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
-        by_inst[r["instance_sha256"]].append(r)
+        by_inst[r.instance_sha256].append(r)
     out: dict[str, InstanceCert] = {}
     for sha, runs in by_inst.items():
-        solved = [int(r["missed"]) for r in runs if is_solved(r)]
+        solved = [_missed(r) for r in runs if r.solved]
         bounds = [proven(b) for r in runs if (b := effective_bound(r)) is not None]
         best = min(solved) if solved else None
         # 0 misses is a bound no solver needs to prove: it certifies a zero-miss schedule.
         bound = max([0, *bounds])
-        found_by = sorted({r["solver"] for r in runs if is_solved(r) and r["missed"] == best})
+        found_by = sorted({r.solver for r in runs if r.solved and r.missed == best})
         first = runs[0]
         out[sha] = InstanceCert(
-            sha256=sha, instance_id=first["instance_id"], n_jobs=int(first.get("n_jobs") or 0),
-            load=first.get("load"), best_known=best, best_bound=bound,
+            sha256=sha, instance_id=first.instance_id, n_jobs=int(first.n_jobs or 0),
+            load=first.load, best_known=best, best_bound=bound,
             certified=best is not None and bound is not None and bound >= best,
             found_by=tuple(found_by), runs=len(runs))
     return out
 
 
-def consistency_flags(records: Sequence[Mapping[str, Any]]) -> list[Flag]:
+def consistency_flags(records: Sequence[RunRecord]) -> list[Flag]:
     """Every failed consistency check (see module docstring), in record order."""
     best: dict[str, int] = {}
     for r in records:
-        if is_solved(r):
-            sha = r["instance_sha256"]
-            best[sha] = min(best.get(sha, int(r["missed"])), int(r["missed"]))
+        if r.solved:
+            sha = r.instance_sha256
+            best[sha] = min(best.get(sha, _missed(r)), _missed(r))
     flags: list[Flag] = []
     for r in records:
-        sha, name, seed = r["instance_sha256"], r["solver"], int(r.get("seed", 0))
-        inst = r["instance_id"]
+        sha, name, seed = r.instance_sha256, r.solver, r.seed
+        inst = r.instance_id
         known = best.get(sha)
-        if r.get("status") == "optimal" and is_solved(r) and known is not None \
-                and int(r["missed"]) > known:
+        if r.status is SolveStatus.OPTIMAL and r.solved and known is not None \
+                and _missed(r) > known:
             flags.append(Flag("false_optimal", inst, name, seed,
-                              f"{name} (seed {seed}) claims optimal with {r['missed']} missed, "
+                              f"{name} (seed {seed}) claims optimal with {r.missed} missed, "
                               f"but another run on {inst} found {known}"))
         bound = effective_bound(r)
         if bound is not None and known is not None and proven(bound) > known:
             flags.append(Flag("bound_above_feasible", inst, name, seed,
                               f"{name} (seed {seed}) reports bound {bound:g} on {inst}, above "
                               f"a feasible schedule with {known} missed"))
-        if r.get("status") == "error" and r.get("claimed_status") in ("optimal", "feasible") \
-                and r.get("schedule_file") and not r.get("feasible"):
+        if r.status is SolveStatus.ERROR and r.claimed_status in (
+                SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) and r.schedule_file \
+                and not r.feasible:
             flags.append(Flag("infeasible_claim", inst, name, seed,
-                              f"{name} (seed {seed}) claimed {r['claimed_status']} on {inst} "
-                              f"with a schedule that evaluation rejects: {r.get('error')}"))
-        stats = r.get("stats")
-        refuted = stats.get("proof_contradiction") if isinstance(stats, Mapping) else None
-        if isinstance(refuted, Mapping):
+                              f"{name} (seed {seed}) claimed {r.claimed_status} on {inst} "
+                              f"with a schedule that evaluation rejects: {r.error}"))
+        refuted = r.stats.get("proof_contradiction")
+        if isinstance(refuted, dict):
             flags.append(Flag("proof_contradiction", inst, name, seed,
                               f"{name} (seed {seed}) on {inst}: the backend claimed "
                               f"{refuted.get('claimed_status')} with bound "
@@ -167,21 +175,20 @@ def consistency_flags(records: Sequence[Mapping[str, Any]]) -> list[Flag]:
                               f"({refuted.get('verified_source')}) has "
                               f"{refuted.get('verified_misses')} weighted misses; the run "
                               f"reports neither"))
-        if r.get("worker_claim_mismatch"):
+        if r.worker_claim_mismatch:
             flags.append(Flag("worker_mismatch", inst, name, seed,
                               f"{name} (seed {seed}) on {inst}: worker counted "
-                              f"{r.get('worker_missed')} missed, re-evaluation {r.get('missed')}"))
+                              f"{r.worker_missed} missed, re-evaluation {r.missed}"))
     return flags
 
 
-def run_metrics(records: Sequence[Mapping[str, Any]],
-                certs: Mapping[str, InstanceCert]) -> list[RunMetrics]:
+def run_metrics(records: Sequence[RunRecord],
+                certs: dict[str, InstanceCert]) -> list[RunMetrics]:
     """Gap to best known and to best bound, per run (None when not solved)."""
     out: list[RunMetrics] = []
     for r in records:
-        c = certs[r["instance_sha256"]]
-        solved = is_solved(r)
-        missed = int(r["missed"]) if solved else None
+        c = certs[r.instance_sha256]
+        missed = _missed(r) if r.solved else None
         gap_best = missed - c.best_known if missed is not None and c.best_known is not None \
             else None
         gap_bound = missed - c.best_bound if missed is not None and c.best_bound is not None \
@@ -192,7 +199,7 @@ def run_metrics(records: Sequence[Mapping[str, Any]],
     return out
 
 
-def certify(records: Iterable[Mapping[str, Any]]) -> Certification:
+def certify(records: Iterable[RunRecord]) -> Certification:
     """Per-instance certificates, per-run metrics and consistency flags."""
     recs = list(records)
     certs = instance_certificates(recs)

@@ -9,12 +9,22 @@ to flag a disagreement.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from splitsched.bench.records import RECORD_SCHEMA, RECORD_VERSION
+from splitsched.bench.records import (
+    ABNORMAL_END,
+    HarnessStatus,
+    RecordStatus,
+    RunRecord,
+    RunSpec,
+    WorkerResult,
+    parse_status,
+)
 from splitsched.bench.sets import SetEntry
 from splitsched.evaluate import evaluate
 from splitsched.generate import horizon_load
@@ -29,7 +39,8 @@ from splitsched.io import (
     schedule_to_dict,
 )
 from splitsched.problem import Instance
-from splitsched.solve import stamp_schedule
+from splitsched.solve import stamp_schedule, time_tolerance_s
+from splitsched.solvers.base import SolveStatus
 
 SCHEDULES_DIR = "schedules"
 INSTANCES_DIR = "instances"
@@ -46,11 +57,16 @@ def instance_copy_path(run_dir: Path, entry: SetEntry) -> Path:
     return run_dir / INSTANCES_DIR / f"{_safe(entry.id)}__{entry.sha256[:12]}.json"
 
 
-def schedule_path(run_dir: Path, instance_id: str, solver: str, seed: int,
-                  time_limit_s: float, threads: int) -> Path:
-    """``schedules/<instance>__<solver>__s<seed>__tl<limit>__th<threads>.json``."""
-    name = (f"{_safe(instance_id)}__{_safe(solver)}__s{seed}__tl{_safe(f'{time_limit_s:g}')}"
-            f"__th{threads}.json")
+def schedule_path(run_dir: Path, instance_id: str, instance_sha256: str, solver: str,
+                  seed: int, time_limit_s: float, threads: int) -> Path:
+    """``schedules/<instance>__<sha12>__<solver>__s<seed>__tl<limit>__th<threads>.json``.
+
+    The instance's hash is part of the name: two ids that sanitise alike
+    (``coll/x``, ``coll_x``) or an edited instance under the same id never
+    share a schedule file.
+    """
+    name = (f"{_safe(instance_id)}__{instance_sha256[:12]}__{_safe(solver)}__s{seed}"
+            f"__tl{_safe(f'{time_limit_s:g}')}__th{threads}.json")
     return run_dir / SCHEDULES_DIR / name
 
 
@@ -79,9 +95,33 @@ def load_value(entry: SetEntry) -> tuple[float, str]:
     return horizon_load(entry.instance), "computed"
 
 
-def build_record(entry: SetEntry, spec: dict[str, Any], raw: dict[str, Any], run_dir: Path,
-                 set_name: str) -> dict[str, Any]:
-    """Make the stored record of one run (see ``records`` for the format).
+def _finite_or_none(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _finite_json(value: Any) -> Any:
+    """Non-finite floats (a solver's NaN gap) become None: every file stays strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    return value
+
+
+def _status_of(raw: WorkerResult) -> RecordStatus:
+    try:
+        return parse_status(raw.status or HarnessStatus.CRASH.value)
+    except ValueError:
+        return SolveStatus.ERROR
+
+
+def build_record(entry: SetEntry, spec: RunSpec, raw: WorkerResult, run_dir: Path,
+                 set_name: str) -> RunRecord:
+    """Make the stored record of one run.
 
     Parameters
     ----------
@@ -95,63 +135,73 @@ def build_record(entry: SetEntry, spec: dict[str, Any], raw: dict[str, Any], run
         The run directory (holds ``instances/`` and ``schedules/``).
     set_name:
         The ``--set`` argument, for provenance.
+
+    Nothing the worker says is trusted: the schedule is re-evaluated here, a
+    non-finite bound is dropped (noted in ``stats``), and a run that took
+    longer than its limit plus :func:`splitsched.solve.time_tolerance_s`
+    while claiming ``optimal`` or ``feasible`` is recorded as ``timeout``
+    (its schedule kept).
     """
+
     instance = _run_dir_instance(instance_copy_path(run_dir, entry))
-    solver, seed = spec["solver"], int(spec["seed"])
-    limit, threads = float(spec["time_limit_s"]), int(spec["threads"])
+    solver, seed = spec.solver, spec.seed
+    limit, threads = spec.time_limit_s, spec.threads
     load, load_source = load_value(entry)
-    status = raw.get("status") or "crash"
-    error = raw.get("error")
-    record: dict[str, Any] = {
-        "schema": RECORD_SCHEMA, "version": RECORD_VERSION,
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "set": set_name, "instance_id": entry.id, "instance_sha256": entry.sha256,
-        "instance_file": entry.file.name,
-        "instance_copy": str(instance_copy_path(run_dir, entry).relative_to(run_dir)),
-        "instance_params": entry.params, "n_jobs": instance.num_jobs,
-        "total_weight": instance.total_weight, "load": load, "load_source": load_source,
-        "solver": solver, "solver_exact": _is_exact(solver), "seed": seed,
-        "time_limit_s": limit, "threads": threads,
-        "mem_limit_mb": spec.get("mem_limit_mb"), "grace_s": spec.get("grace_s"),
-        "claimed_status": raw.get("claimed_status", status),
-        "feasible": False, "missed": None, "misses": None, "miss_rate": None,
-        "weighted_miss_rate": None, "makespan": None,
-        "bound": raw.get("bound"), "runtime_s": raw.get("runtime_s"),
-        "wall_s": raw.get("wall_s"), "peak_rss_mb": raw.get("peak_rss_mb"),
-        "exit_code": raw.get("exit_code"), "worker_missed": raw.get("worker_missed"),
-        "worker_claim_mismatch": False, "schedule_file": None, "violations": [],
-        "stats": raw.get("stats") or {},
-        "log_tail": raw.get("log_tail", "") if status in ("crash", "memout", "killed",
-                                                          "error") else "",
-        **(raw.get("environment") or {}),
-    }
-    sched_dict = raw.get("schedule")
-    if sched_dict is not None:
-        spath = schedule_path(run_dir, entry.id, solver, seed, limit, threads)
-        try:
-            sched = schedule_from_dict(sched_dict)
-            sched_dict = schedule_to_dict(stamp_schedule(
-                sched, instance_sha256=entry.sha256, status=status, bound=raw.get("bound"),
-                runtime_s=raw.get("runtime_s"), time_limit_s=limit, seed=seed,
-                threads=threads))
-            atomic_write_text(spath, dumps(sched_dict))
-            sched = read_schedule(spath)
-            check_schedule_matches(instance, sched, spath)
-        except InputError as exc:
-            record.update(status="error", error=f"unusable schedule: {exc}")
-            record["claimed_status"] = raw.get("claimed_status", status)
-            return record
-        ev = evaluate(instance, sched)
-        record["schedule_file"] = str(spath.relative_to(run_dir))
-        record.update(missed=ev.weighted_misses, misses=ev.misses, miss_rate=ev.miss_rate,
-                      weighted_miss_rate=ev.weighted_miss_rate, makespan=ev.makespan,
-                      feasible=ev.feasible, violations=list(ev.violations[:20]))
-        if not ev.feasible:
-            status = "error"
-            error = "infeasible schedule: " + "; ".join(ev.violations[:5])
-        worker = raw.get("worker_missed")
-        if worker is not None and worker != ev.weighted_misses:
-            record["worker_claim_mismatch"] = True
-    record["status"] = status
-    record["error"] = error
+    status = _status_of(raw)
+    error = raw.error if isinstance(raw.error, str) else None
+    stats = _finite_json(raw.stats or {})
+    if not isinstance(stats, dict):
+        stats = {"value": stats}
+    bound = _finite_or_none(raw.bound)
+    if raw.bound is not None and bound is None:
+        stats["dropped_bound"] = repr(raw.bound)
+    runtime = _finite_or_none(raw.runtime_s)
+    if runtime is not None and runtime > limit + time_tolerance_s(limit) and status in (
+            SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        stats["over_time_limit_s"] = round(runtime - limit, 6)
+        status = SolveStatus.TIMEOUT
+    env = raw.environment or {}
+    claimed = raw.claimed_status or status.value
+    record = RunRecord(
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        set=set_name, instance_id=entry.id, instance_sha256=entry.sha256,
+        instance_file=entry.file.name,
+        instance_copy=str(instance_copy_path(run_dir, entry).relative_to(run_dir)),
+        instance_params=_finite_json(entry.params), n_jobs=instance.num_jobs,
+        total_weight=instance.total_weight, load=_finite_or_none(load), load_source=load_source,
+        solver=solver, solver_exact=_is_exact(solver), seed=seed,
+        time_limit_s=limit, threads=threads, mem_limit_mb=spec.mem_limit_mb,
+        grace_s=spec.grace_s, claimed_status=claimed if isinstance(claimed, str) else None,
+        bound=bound, runtime_s=runtime, wall_s=_finite_or_none(raw.wall_s),
+        peak_rss_mb=_finite_or_none(raw.peak_rss_mb), exit_code=raw.exit_code,
+        worker_missed=raw.worker_missed, stats=stats,
+        log_tail=str(raw.log_tail or "") if status in ABNORMAL_END else "",
+        versions=dict(env.get("versions") or {}), machine=dict(env.get("machine") or {}),
+        status=status, error=error)
+    sched_dict = raw.schedule
+    if sched_dict is None:
+        return record
+    spath = schedule_path(run_dir, entry.id, entry.sha256, solver, seed, limit, threads)
+    try:
+        sched = schedule_from_dict(sched_dict)
+        sched = dataclasses.replace(sched, meta=_finite_json(dict(sched.meta)))
+        sched_dict = schedule_to_dict(stamp_schedule(
+            sched, instance_sha256=entry.sha256, status=status.value, bound=bound,
+            runtime_s=runtime, time_limit_s=limit, seed=seed, threads=threads))
+        atomic_write_text(spath, dumps(sched_dict))
+        sched = read_schedule(spath)
+        check_schedule_matches(instance, sched, spath)
+    except InputError as exc:
+        return record.replace(status=SolveStatus.ERROR, error=f"unusable schedule: {exc}")
+    ev = evaluate(instance, sched)
+    record = record.replace(
+        schedule_file=str(spath.relative_to(run_dir)), missed=ev.weighted_misses,
+        misses=ev.misses, miss_rate=ev.miss_rate, weighted_miss_rate=ev.weighted_miss_rate,
+        makespan=ev.makespan, feasible=ev.feasible, violations=list(ev.violations[:20]))
+    if not ev.feasible:
+        record = record.replace(status=SolveStatus.ERROR, error="infeasible schedule: "
+                                + "; ".join(ev.violations[:5]))
+    worker = raw.worker_missed
+    if worker is not None and worker != ev.weighted_misses:
+        record = record.replace(worker_claim_mismatch=True)
     return record

@@ -50,7 +50,7 @@ TIME_FLOOR_S = 1e-4
 
 
 def _solvers(cert: Certification) -> list[str]:
-    return sorted({m.record["solver"] for m in cert.runs})
+    return sorted({m.record.solver for m in cert.runs})
 
 
 def profile_times(cert: Certification) -> dict[tuple[str, int], dict[str, float]]:
@@ -58,9 +58,9 @@ def profile_times(cert: Certification) -> dict[tuple[str, int], dict[str, float]
     times: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for m in cert.runs:
         r = m.record
-        key = (r["instance_sha256"], int(r["seed"]))
+        key = (r.instance_sha256, int(r.seed))
         t = max(stats_runtime(r), TIME_FLOOR_S) if m.best_found else math.inf
-        times[key][r["solver"]] = min(t, times[key].get(r["solver"], math.inf))
+        times[key][r.solver] = min(t, times[key].get(r.solver, math.inf))
     return times
 
 
@@ -73,7 +73,7 @@ def points_by_solver(cert: Certification, x_of: Callable[[RunMetrics], Any],
         pts: dict[float, list[float]] = defaultdict(list)
         for m in cert.runs:
             r = m.record
-            if r["solver"] != s or (solved_only and not is_solved(r)):
+            if r.solver != s or (solved_only and not is_solved(r)):
                 continue
             x, y = x_of(m), y_of(m)
             if x is None or y is None or not math.isfinite(float(x)):
@@ -88,7 +88,8 @@ def _figure(figsize: tuple[float, float]) -> Figure:
 
 
 def _distinct(cert: Certification, key: str) -> list[float]:
-    return sorted({float(m.record[key]) for m in cert.runs if m.record.get(key) is not None})
+    return sorted({float(getattr(m.record, key)) for m in cert.runs
+                   if getattr(m.record, key) is not None})
 
 
 def _save_series(cert: Certification, path: Path, x_of: Callable[[RunMetrics], Any],
@@ -110,16 +111,16 @@ def miss_rate_vs_load(cert: Certification, path: Path) -> str:
     loads = _distinct(cert, "load")
     ylabel = "miss rate (median over solved runs; bars: IQR)"
     if len(loads) >= 2:
-        _save_series(cert, path, lambda m: m.record.get("load"),
-                     lambda m: m.record.get("miss_rate"),
+        _save_series(cert, path, lambda m: m.record.load,
+                     lambda m: m.record.miss_rate,
                      xlabel="load (generator's offered load, else best-cut work / horizon)",
                      ylabel=ylabel, title="Miss rate against load")
         return ("Miss rate (misses / jobs) of each solver's solved runs against the instances' "
                 "load: the median over the runs at each load, the bar from the 25th to the "
                 "75th percentile.")
     one = f"{loads[0]:g}" if loads else "unknown"
-    _save_series(cert, path, lambda m: m.record.get("n_jobs"),
-                 lambda m: m.record.get("miss_rate"), xlabel="number of jobs", ylabel=ylabel,
+    _save_series(cert, path, lambda m: m.record.n_jobs,
+                 lambda m: m.record.miss_rate, xlabel="number of jobs", ylabel=ylabel,
                  title=f"Miss rate against number of jobs (one load in this set: {one})",
                  integer_x=True, logx="auto")
     return (f"Every instance of this sweep has the same load ({one}), so a plot against load "
@@ -131,7 +132,7 @@ def miss_rate_vs_load(cert: Certification, path: Path) -> str:
 def gap_vs_jobs(cert: Certification, path: Path) -> str:
     """Median gap to the best known misses (with IQR) against the number of jobs; returns
     the caption."""
-    _save_series(cert, path, lambda m: m.record.get("n_jobs"), lambda m: m.gap_best,
+    _save_series(cert, path, lambda m: m.record.n_jobs, lambda m: m.gap_best,
                  xlabel="number of jobs",
                  ylabel="gap to best known (weighted misses; median, bars: IQR)",
                  title="Gap against number of jobs", integer_x=True, logx="auto")
@@ -145,7 +146,7 @@ def runtime_vs_jobs(cert: Certification, path: Path, shift_s: float = DEFAULT_SH
     ``sgm_runtime_s``) with the IQR, failed runs at their time limit, the limit drawn;
     returns the caption."""
     limits = _distinct(cert, "time_limit_s")
-    _save_series(cert, path, lambda m: m.record.get("n_jobs"),
+    _save_series(cert, path, lambda m: m.record.n_jobs,
                  lambda m: max(stats_runtime(m.record), TIME_FLOOR_S), solved_only=False,
                  xlabel="number of jobs",
                  ylabel=f"runtime (s; shifted geometric mean, shift {shift_s:g} s; bars: IQR)",
@@ -176,8 +177,9 @@ def choose_gantt_instance(cert: Certification, max_jobs: int = 40) -> str | None
     """The instance whose solvers disagree most (smaller first on ties): the telling one."""
     spread: dict[str, tuple[int, int]] = {}
     for sha, c in cert.instances.items():
-        vals = [int(m.record["missed"]) for m in cert.runs
-                if m.record["instance_sha256"] == sha and is_solved(m.record)]
+        vals = [int(m.record.missed) for m in cert.runs
+                if m.record.instance_sha256 == sha and is_solved(m.record)
+                and m.record.missed is not None]
         if not vals:
             continue
         penalty = 0 if c.n_jobs <= max_jobs else 1

@@ -1,31 +1,85 @@
-"""The run record: one JSON line per finished run, appended durably.
+"""The bench's typed boundaries: run spec, run record, statuses, the runs file and its lock.
+
+* :class:`RunSpec` is what a worker receives (the instance inline, so a
+  remote Dask worker needs no shared file system); :meth:`RunSpec.to_dict` /
+  :meth:`RunSpec.from_dict` are its only wire format.
+* :class:`RunRecord` is one finished run as stored in ``runs.jsonl``;
+  :meth:`RunRecord.to_dict` is the one writer and :meth:`RunRecord.from_dict`
+  the one reader (every field's type checked; a missing or mistyped field is
+  an :class:`InputError` naming the file, the line and the field).
+* A record's status is a :class:`~splitsched.solvers.base.SolveStatus` (the
+  solver contract's words) or a :class:`HarnessStatus` (the harness's own):
+  every status word is spelled once, in those two enums.
 
 A sweep must survive Ctrl-C, ``kill -9`` and power loss losing at most the
 runs in flight, so every record is written as one line, flushed and fsynced
 before the next run's result is handled. A crash in the middle of a write
 leaves a *torn* last line (no trailing newline or unparsable JSON); readers
-ignore it and ``--resume`` truncates it away before appending.
+ignore it and ``--resume`` truncates it away before appending. One writer at
+a time: :class:`RunDirLock` (an ``flock`` the kernel drops when its holder
+dies, so a killed sweep never leaves a stale lock).
 """
 
 from __future__ import annotations
 
-import json
+import copy
+import dataclasses
+import fcntl
+import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from splitsched.io import InputError
+from splitsched.io import InputError, parse_json_text, read_regular_bytes, strict_json
+from splitsched.solvers.base import SolveStatus
 
 RECORD_SCHEMA = "splitsched-run"
 RECORD_VERSION = 1
 RUNS_FILE = "runs.jsonl"
+INFRA_FILE = "infra.jsonl"
+LOCK_FILE = ".lock"
 
-# Statuses a record may carry: the solver contract's, plus the harness's own.
-SOLVER_STATUSES = ("optimal", "feasible", "no_solution", "timeout", "error")
-HARNESS_STATUSES = ("killed", "crash", "memout")
-RECORD_STATUSES = SOLVER_STATUSES + HARNESS_STATUSES
+
+class HarnessStatus(StrEnum):
+    """How a run ended when the harness, not the solver, decided.
+
+    ``KILLED``: past its hard wall-clock limit (or never started solving).
+    ``CRASH``: the worker process died without a result (segfault, exit).
+    ``MEMOUT``: the address-space limit was hit. ``INFRA``: the
+    infrastructure failed (Dask scheduler or worker lost, executor error):
+    not a run at all, never written to ``runs.jsonl``, rerun by ``--resume``.
+    """
+
+    KILLED = "killed"
+    CRASH = "crash"
+    MEMOUT = "memout"
+    INFRA = "infra"
+
+
+RecordStatus = SolveStatus | HarnessStatus
+
+# Runs that ended under the solver's control (its answer and bound count).
+NORMAL_END: tuple[SolveStatus, ...] = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE,
+                                       SolveStatus.TIMEOUT, SolveStatus.NO_SOLUTION)
+# Runs that ended abnormally (count at their time limit in runtime summaries).
+ABNORMAL_END: tuple[RecordStatus, ...] = (SolveStatus.ERROR, HarnessStatus.KILLED,
+                                          HarnessStatus.CRASH, HarnessStatus.MEMOUT)
+
+
+def parse_status(word: Any) -> RecordStatus:
+    """The status named by ``word``; ValueError for an unknown word."""
+    for enum in (SolveStatus, HarnessStatus):
+        try:
+            return enum(word)
+        except ValueError:
+            continue
+    known = [s.value for s in SolveStatus] + [s.value for s in HarnessStatus]
+    raise ValueError(f"unknown status {word!r}; known: {', '.join(known)}")
+
 
 RunKey = tuple[str, str, int, float, int]
 
@@ -35,12 +89,241 @@ def run_key(sha256: str, solver: str, seed: int, time_limit_s: float, threads: i
     return (sha256, solver, int(seed), float(time_limit_s), int(threads))
 
 
-def record_key(record: Mapping[str, Any]) -> RunKey:
+def record_key(record: RunRecord) -> RunKey:
     """The :func:`run_key` of a stored record."""
-    return run_key(record["instance_sha256"], record["solver"], record["seed"],
-                   record["time_limit_s"], record["threads"])
+    return record.key
 
 
+# --------------------------------------------------------------------------- run spec
+@dataclass(frozen=True)
+class RunSpec:
+    """One planned run, as a worker receives it.
+
+    ``instance`` is the instance's JSON data; ``mem_limit_mb`` None means no
+    address-space limit; ``grace_s`` is the time past the limit before the
+    hard kill; ``extra_modules`` are module names or absolute ``.py`` paths
+    that register solvers.
+    """
+
+    instance: dict[str, Any]
+    solver: str
+    seed: int
+    time_limit_s: float
+    threads: int
+    mem_limit_mb: int | None
+    grace_s: float
+    extra_modules: tuple[str, ...] = ()
+    startup_timeout_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["extra_modules"] = list(self.extra_modules)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        return cls(instance=dict(data["instance"]), solver=str(data["solver"]),
+                   seed=int(data["seed"]), time_limit_s=float(data["time_limit_s"]),
+                   threads=int(data["threads"]), mem_limit_mb=data.get("mem_limit_mb"),
+                   grace_s=float(data["grace_s"]),
+                   extra_modules=tuple(data.get("extra_modules") or ()),
+                   startup_timeout_s=data.get("startup_timeout_s"))
+
+
+@dataclass
+class WorkerResult:
+    """What a worker reports about one run, before the submitting side checks it.
+
+    ``status`` is a :data:`RecordStatus` value (``infra`` when the executor
+    failed); ``schedule`` the schedule's JSON data; ``runtime_s`` measured
+    inside the child around the solve; ``log_tail`` the capped output;
+    ``environment`` versions and machine facts. Plain data: it travels back
+    from a Dask task, and from the child process as JSON
+    (:meth:`to_dict` / :meth:`from_dict`; unknown keys are ignored, missing
+    ones take their defaults).
+    """
+
+    status: str = HarnessStatus.CRASH.value
+    schedule: dict[str, Any] | None = None
+    bound: float | None = None
+    runtime_s: float | None = None
+    worker_missed: int | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    claimed_status: str | None = None
+    peak_rss_mb: float | None = None
+    exit_code: int | None = None
+    log_tail: str = ""
+    wall_s: float | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WorkerResult:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# --------------------------------------------------------------------------- run record
+_STR, _INT, _NUM, _BOOL, _DICT, _LIST = "string", "integer", "number", "boolean", "object", \
+    "array"
+
+
+def _kind_ok(value: Any, kind: str) -> bool:
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _NUM:
+        return isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _DICT:
+        return isinstance(value, dict)
+    return isinstance(value, list)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One finished run (one line of ``runs.jsonl``).
+
+    Identity: ``instance_sha256``, ``solver``, ``seed``, ``time_limit_s``,
+    ``threads`` (:meth:`key`). Quality (``missed`` = weighted misses,
+    ``misses``, rates, ``makespan``, ``feasible``, ``violations``) is always
+    the submitting side's own evaluation of ``schedule_file``; ``status`` is
+    a :data:`RecordStatus`; ``claimed_status`` is what the solver said before
+    the checks. Times in seconds, memory in MiB, ``makespan`` in us.
+    ``extra`` keeps unknown keys of a record read from a newer writer.
+    """
+
+    instance_id: str
+    instance_sha256: str
+    solver: str
+    seed: int
+    time_limit_s: float
+    threads: int
+    status: RecordStatus
+    schema: str = RECORD_SCHEMA
+    version: int = RECORD_VERSION
+    finished_at: str | None = None
+    set: str | None = None
+    instance_file: str | None = None
+    instance_copy: str | None = None
+    instance_params: dict[str, Any] = field(default_factory=dict)
+    n_jobs: int | None = None
+    total_weight: int | None = None
+    load: float | None = None
+    load_source: str | None = None
+    solver_exact: bool | None = None
+    mem_limit_mb: int | None = None
+    grace_s: float | None = None
+    claimed_status: str | None = None
+    feasible: bool = False
+    missed: int | None = None
+    misses: int | None = None
+    miss_rate: float | None = None
+    weighted_miss_rate: float | None = None
+    makespan: int | None = None
+    bound: float | None = None
+    runtime_s: float | None = None
+    wall_s: float | None = None
+    peak_rss_mb: float | None = None
+    exit_code: int | None = None
+    worker_missed: int | None = None
+    worker_claim_mismatch: bool = False
+    schedule_file: str | None = None
+    violations: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    log_tail: str = ""
+    error: str | None = None
+    versions: dict[str, Any] = field(default_factory=dict)
+    machine: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> RunKey:
+        return run_key(self.instance_sha256, self.solver, self.seed, self.time_limit_s,
+                       self.threads)
+
+    @property
+    def solved(self) -> bool:
+        """The run has a schedule that passed evaluation."""
+        return self.feasible and self.missed is not None
+
+    def replace(self, **changes: Any) -> RunRecord:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (flat JSON object; ``extra`` merged back in)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+             if f.name != "extra"}
+        d["status"] = self.status.value
+        return {**self.extra, **d}
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str | os.PathLike[str] | None = None,
+                  where: str = "") -> RunRecord:
+        """Read a stored record, checking every field.
+
+        Raises
+        ------
+        InputError
+            Not an object of this schema, a required field missing, a field
+            of the wrong type (NaN included), or an unknown status.
+        """
+        prefix = f"{where}." if where else ""
+        if not isinstance(data, dict) or data.get("schema") != RECORD_SCHEMA:
+            raise InputError(path, where or "(record)", f"not a {RECORD_SCHEMA} record")
+        values: dict[str, Any] = {}
+        for name, (kind, required) in _RECORD_FIELDS.items():
+            if name not in data:
+                if required:
+                    raise InputError(path, prefix + name, "required field missing")
+                continue
+            value = data[name]
+            if value is None and not required:
+                values[name] = copy.copy(_NOT_NULL.get(name))
+                continue
+            if not _kind_ok(value, kind):
+                raise InputError(path, prefix + name, f"expected a finite {kind}, got {value!r}"
+                                 if kind == _NUM else f"expected {kind}, got {value!r}")
+            values[name] = value
+        try:
+            values["status"] = parse_status(values["status"])
+        except ValueError as exc:
+            raise InputError(path, prefix + "status", str(exc)) from None
+        extra = {k: v for k, v in data.items() if k not in _RECORD_FIELDS}
+        return cls(**values, extra=extra)
+
+
+_REQUIRED = ("schema", "instance_id", "instance_sha256", "solver", "seed", "time_limit_s",
+             "threads", "status")
+_KINDS = {"schema": _STR, "version": _INT, "finished_at": _STR, "set": _STR,
+          "instance_id": _STR, "instance_sha256": _STR, "instance_file": _STR,
+          "instance_copy": _STR, "instance_params": _DICT, "n_jobs": _INT,
+          "total_weight": _INT, "load": _NUM, "load_source": _STR, "solver": _STR,
+          "solver_exact": _BOOL, "seed": _INT, "time_limit_s": _NUM, "threads": _INT,
+          "mem_limit_mb": _INT, "grace_s": _NUM, "claimed_status": _STR, "feasible": _BOOL,
+          "missed": _INT, "misses": _INT, "miss_rate": _NUM, "weighted_miss_rate": _NUM,
+          "makespan": _INT, "bound": _NUM, "runtime_s": _NUM, "wall_s": _NUM,
+          "peak_rss_mb": _NUM, "exit_code": _INT, "worker_missed": _INT,
+          "worker_claim_mismatch": _BOOL, "schedule_file": _STR, "violations": _LIST,
+          "stats": _DICT, "log_tail": _STR, "error": _STR, "versions": _DICT,
+          "machine": _DICT, "status": _STR}
+_RECORD_FIELDS = {name: (kind, name in _REQUIRED) for name, kind in _KINDS.items()}
+# Fields whose stored null reads as their empty default.
+_NOT_NULL: dict[str, Any] = {"feasible": False, "worker_claim_mismatch": False,
+                             "log_tail": "", "version": RECORD_VERSION}
+for _name in ("instance_params", "stats", "versions", "machine"):
+    _NOT_NULL[_name] = {}
+_NOT_NULL["violations"] = []
+assert {f.name for f in dataclasses.fields(RunRecord)} - {"extra"} == set(_KINDS)
+
+
+# --------------------------------------------------------------------------- runs file
 @dataclass(frozen=True)
 class LoadedRuns:
     """Records read from a runs file, and where its intact part ends.
@@ -49,7 +332,7 @@ class LoadedRuns:
     ``records``); ``good_bytes`` is the length of the intact prefix.
     """
 
-    records: list[dict[str, Any]]
+    records: list[RunRecord]
     torn: bool
     good_bytes: int
 
@@ -65,14 +348,15 @@ def read_runs(path: str | os.PathLike[str]) -> LoadedRuns:
     Raises
     ------
     InputError
-        A line other than the last is not a JSON object (the file was edited
-        or corrupted: silently dropping a run would bias every table).
+        A line other than the last is not a valid record (the file was
+        edited or corrupted: silently dropping a run would bias every
+        table), or the file is not a regular file or too large.
     """
     p = Path(path)
     if not p.exists():
         return LoadedRuns([], False, 0)
-    data = p.read_bytes()
-    records: list[dict[str, Any]] = []
+    data = read_regular_bytes(p)
+    records: list[RunRecord] = []
     offset = 0
     lines = data.split(b"\n")
     # After the final "\n" split() yields b"" (complete file) or a partial line (torn).
@@ -82,19 +366,16 @@ def read_runs(path: str | os.PathLike[str]) -> LoadedRuns:
             if raw.strip():
                 return LoadedRuns(records, True, offset)
             break
-        try:
-            rec = json.loads(raw.decode("utf-8")) if raw.strip() else None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            if lineno == len(lines) - 1 and not lines[-1]:
-                # A complete-looking last line that does not parse: a torn write
-                # of the newline-terminated kind is impossible, but be lenient
-                # only for the very last record.
-                return LoadedRuns(records, True, offset)
-            raise InputError(p, f"line {lineno}", f"not a JSON record: {exc}") from None
-        if rec is not None:
-            if not isinstance(rec, dict) or rec.get("schema") != RECORD_SCHEMA:
-                raise InputError(p, f"line {lineno}", f"not a {RECORD_SCHEMA} record")
-            records.append(rec)
+        where = f"line {lineno}"
+        if raw.strip():
+            try:
+                rec = parse_json_text(raw, p, where)
+            except InputError:
+                if lineno == len(lines) - 1 and not lines[-1]:
+                    # the very last, newline-terminated record does not parse: torn
+                    return LoadedRuns(records, True, offset)
+                raise
+            records.append(RunRecord.from_dict(rec, p, where))
         offset += len(raw) + 1
     return LoadedRuns(records, False, offset)
 
@@ -110,9 +391,9 @@ def repair_runs(path: str | os.PathLike[str]) -> LoadedRuns:
     return loaded
 
 
-def append_record(path: str | os.PathLike[str], record: Mapping[str, Any]) -> None:
-    """Append one record as a single line, flushed and fsynced before returning."""
-    line = json.dumps(record, sort_keys=True, separators=(",", ":"), default=_json_default)
+def append_json_line(path: str | os.PathLike[str], data: Mapping[str, Any]) -> None:
+    """Append one strict-JSON object as a single line, flushed and fsynced."""
+    line = strict_json(dict(data), sort_keys=True, separators=(",", ":"), default=_json_default)
     if "\n" in line:
         raise ValueError("a record must serialise to one line")
     with open(path, "a", encoding="utf-8") as fh:
@@ -121,9 +402,33 @@ def append_record(path: str | os.PathLike[str], record: Mapping[str, Any]) -> No
         os.fsync(fh.fileno())
 
 
-def finished_keys(records: Iterable[Mapping[str, Any]]) -> set[RunKey]:
+def append_record(path: str | os.PathLike[str], record: RunRecord) -> None:
+    """Append one record as a single line, flushed and fsynced before returning."""
+    append_json_line(path, record.to_dict())
+
+
+def finished_keys(records: Iterable[RunRecord]) -> set[RunKey]:
     """Keys of every recorded run (any status: a killed run is finished too)."""
-    return {record_key(r) for r in records}
+    return {r.key for r in records}
+
+
+def unique_records(records: Iterable[RunRecord]) -> tuple[list[RunRecord], int]:
+    """The first record of each run key, and how many later duplicates were dropped.
+
+    Two writers on one run directory are refused by :class:`RunDirLock`; a
+    directory written before the lock existed (or merged by hand) may still
+    hold a run twice, and counting it twice would bias every table.
+    """
+    seen: set[RunKey] = set()
+    out: list[RunRecord] = []
+    dropped = 0
+    for r in records:
+        if r.key in seen:
+            dropped += 1
+            continue
+        seen.add(r.key)
+        out.append(r)
+    return out, dropped
 
 
 def _json_default(value: Any) -> Any:
@@ -135,3 +440,42 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     return str(value)
+
+
+# --------------------------------------------------------------------------- lock
+class RunDirLock:
+    """An exclusive, non-blocking lock on a run directory (one writer at a time).
+
+    ``with RunDirLock(run_dir):`` creates the directory if needed and takes
+    ``flock(LOCK_EX | LOCK_NB)`` on ``RUN_DIR/.lock``; the file records the
+    holder's pid. The kernel releases the lock when the holder exits, however
+    it dies. Raises :class:`InputError` (exit 2 at the CLI) when another
+    process holds it.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunDirLock:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise InputError(self.run_dir, "(lock)", f"another splitsched process (pid "
+                             f"{holder}) is writing this run directory; wait for it to end "
+                             "or choose another directory") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None

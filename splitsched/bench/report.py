@@ -6,17 +6,16 @@ a report can be rebuilt anywhere the directory is copied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from splitsched.bench.certify import Certification, certify, is_solved
 from splitsched.bench.html import render
 from splitsched.bench.plots import choose_gantt_instance, draw_plots
-from splitsched.bench.records import RUNS_FILE, read_runs
+from splitsched.bench.records import RUNS_FILE, RunRecord, read_runs, unique_records
 from splitsched.bench.tables import DEFAULT_SHIFT_S, write_tables
 from splitsched.io import InputError, atomic_write_text, read_instance, read_schedule
 from splitsched.problem import Instance, Schedule
@@ -33,6 +32,7 @@ class Report:
     tables: dict[str, pd.DataFrame]
     plots: dict[str, Path]
     certification: Certification
+    duplicates: int = 0
 
 
 def definitions(shift_s: float) -> list[str]:
@@ -72,30 +72,30 @@ def _gantt_input(run_dir: Path, cert: Certification, instance_id: str | None,
     if sha is None:
         return None, None
     runs = [m.record for m in cert.runs
-            if m.record["instance_sha256"] == sha and is_solved(m.record)
-            and m.record.get("schedule_file")]
-    runs.sort(key=lambda r: (int(r["seed"]), r["solver"]))
-    chosen: dict[str, Mapping[str, Any]] = {}
+            if m.record.instance_sha256 == sha and is_solved(m.record)
+            and m.record.schedule_file]
+    runs.sort(key=lambda r: (int(r.seed), r.solver))
+    chosen: dict[str, RunRecord] = {}
     for r in runs:
-        if (solvers is None or r["solver"] in solvers) and r["solver"] not in chosen:
-            chosen[r["solver"]] = r
+        if (solvers is None or r.solver in solvers) and r.solver not in chosen:
+            chosen[r.solver] = r
     picked = list(chosen.values())
     if solvers is None:  # show contrast: one solver per distinct outcome first, then the rest
-        picked.sort(key=lambda r: (int(r["missed"]), r["solver"]))
-        firsts: dict[int, Mapping[str, Any]] = {}
+        picked.sort(key=lambda r: ((r.missed or 0), r.solver))
+        firsts: dict[int, RunRecord] = {}
         for r in picked:
-            firsts.setdefault(int(r["missed"]), r)
+            firsts.setdefault((r.missed or 0), r)
         rest = [r for r in picked if r not in firsts.values()]
         ordered = [*firsts.values(), *rest]
         paper = chosen.get(PAPER_METHOD)
         if paper is not None and paper not in ordered[:max_solvers]:  # the paper's method
             ordered = [*ordered[:max_solvers - 1], paper]
-        picked = sorted(ordered[:max_solvers], key=lambda r: (int(r["missed"]), r["solver"]))
+        picked = sorted(ordered[:max_solvers], key=lambda r: ((r.missed or 0), r.solver))
     if not picked:
         return None, None
     note = None
     if PAPER_METHOD not in chosen:
-        ran = any(m.record["solver"] == PAPER_METHOD for m in cert.runs)
+        ran = any(m.record.solver == PAPER_METHOD for m in cert.runs)
         if solvers is not None and PAPER_METHOD not in solvers:
             note = f"{PAPER_METHOD} (the paper's method) is not among --gantt-solvers."
         elif not ran:
@@ -103,8 +103,8 @@ def _gantt_input(run_dir: Path, cert: Certification, instance_id: str | None,
         else:
             note = (f"{PAPER_METHOD} (the paper's method) has no solved run with a schedule "
                     "on this instance.")
-    instance = read_instance(run_dir / picked[0]["instance_copy"])
-    return (instance, [read_schedule(run_dir / r["schedule_file"]) for r in picked]), note
+    instance = read_instance(run_dir / str(picked[0].instance_copy))
+    return (instance, [read_schedule(run_dir / str(r.schedule_file)) for r in picked]), note
 
 
 def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
@@ -120,7 +120,7 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
     runs_path = run_dir / RUNS_FILE
     if not run_dir.is_dir():
         raise InputError(run_dir, "RUN_DIR", "no such directory")
-    records = read_runs(runs_path).records
+    records, duplicates = unique_records(read_runs(runs_path).records)
     if not records:
         raise InputError(runs_path, "(file)", "no run records (run `splitsched bench` first)")
     cert = certify(records)
@@ -129,18 +129,21 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
     gantt_input, gantt_note = _gantt_input(run_dir, cert, gantt_instance, gantt_solvers)
     plots, captions = draw_plots(cert, out, gantt_input, shift_s=shift_s, gantt_note=gantt_note)
     first = records[0]
-    machine = first.get("machine") or {}
-    versions = first.get("versions") or {}
+    machine = first.machine or {}
+    versions = first.versions or {}
     facts = [
         f"{len(records)} runs, {len(cert.instances)} instances, "
-        f"{tables['solvers'].shape[0]} solvers; set {first.get('set')}",
+        f"{tables['solvers'].shape[0]} solvers; set {first.set}",
         f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, {machine.get('os')}",
         "versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
         f"certified optimal instances: {sum(c.certified for c in cert.instances.values())} "
         f"of {len(cert.instances)}",
     ]
+    if duplicates:
+        facts.append(f"{duplicates} duplicate records of runs already counted were ignored "
+                     "(first record of each run kept)")
     page = render(f"splitsched benchmark report: {run_dir.name}", facts, tables, plots,
                   definitions(shift_s), captions=captions)
     html_path = out / "report.html"
     atomic_write_text(html_path, page)
-    return Report(out, html_path, tables, plots, cert)
+    return Report(out, html_path, tables, plots, cert, duplicates)

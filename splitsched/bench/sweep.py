@@ -9,6 +9,20 @@ Results come back to the submitting process, which re-evaluates the schedule
 therefore loses at most the runs in flight, and ``--resume`` skips every run
 whose key (instance sha256, solver, seed, time limit, threads) is recorded.
 
+Guarantees (``docs/reliability.md``):
+
+* one writer per run directory (:class:`~splitsched.bench.records.RunDirLock`,
+  taken before anything is written; a second sweep is refused);
+* ``--resume`` continues the same sweep only: the settings that define the
+  runs (set, solvers, seeds, time limit, threads, memory limit, grace, solver
+  modules) must equal those in ``sweep.json``, or it is refused with the
+  differences listed;
+* with ``--scheduler`` the scheduler is reached before the run directory is
+  created;
+* an infrastructure failure (scheduler or Dask worker lost, executor error)
+  is not a run: it is appended to ``infra.jsonl``, not to ``runs.jsonl``,
+  the sweep reports it (``bench`` exits 3) and ``--resume`` runs it again.
+
 The local executor is a pool of W threads, each of which waits on one child
 process at a time: W runs in parallel, each in a process of its own that is
 started for that run and never reused (the equivalent of a process pool with
@@ -18,10 +32,13 @@ started for that run and never reused (the equivalent of a process pool with
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import uuid
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +46,14 @@ from splitsched.bench.certify import Flag, consistency_flags
 from splitsched.bench.finalize import build_record, instance_copy_path
 from splitsched.bench.machine import environment
 from splitsched.bench.records import (
+    INFRA_FILE,
     RUNS_FILE,
+    HarnessStatus,
+    RunDirLock,
+    RunRecord,
+    RunSpec,
+    WorkerResult,
+    append_json_line,
     append_record,
     finished_keys,
     read_runs,
@@ -39,12 +63,19 @@ from splitsched.bench.records import (
 from splitsched.bench.sets import SetEntry, instance_payload, load_sets
 from splitsched.bench.worker import (
     DEFAULT_MEM_LIMIT_MB,
+    clean_stale_run_dirs,
     default_grace_s,
     kill_all_live,
     load_extra_module,
     run_isolated,
 )
-from splitsched.io import InputError, atomic_write_text, dumps, instance_to_dict
+from splitsched.io import InputError, atomic_write_text, dumps, instance_to_dict, read_json
+
+SWEEP_FILE = "sweep.json"
+# sweep.json keys that define which runs a sweep makes and how: --resume must match them.
+RESUME_KEYS = ("set", "solvers", "time_limit_s", "seeds", "threads", "mem_limit_mb", "grace_s",
+               "extra_modules")
+DASK_CONNECT_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -71,17 +102,29 @@ class Task:
     """One planned run: the set entry and the spec a worker receives."""
 
     entry: SetEntry
-    spec: dict[str, Any]
+    spec: RunSpec
+
+
+@dataclass(frozen=True)
+class InfraFailure:
+    """A run the infrastructure failed to carry out (not recorded as a run)."""
+
+    instance_id: str
+    solver: str
+    seed: int
+    error: str
 
 
 @dataclass
 class SweepResult:
-    """What a sweep did: records written now, all records, consistency flags."""
+    """What a sweep did: records written now, all records, consistency flags, and the runs
+    lost to infrastructure failures (rerun them with ``--resume``)."""
 
-    new_records: list[dict[str, Any]] = field(default_factory=list)
-    all_records: list[dict[str, Any]] = field(default_factory=list)
+    new_records: list[RunRecord] = field(default_factory=list)
+    all_records: list[RunRecord] = field(default_factory=list)
     skipped: int = 0
     flags: list[Flag] = field(default_factory=list)
+    infra_failures: list[InfraFailure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,23 +134,25 @@ class Prepared:
     config: SweepConfig
     entries: list[SetEntry]
     tasks: list[Task]
-    existing: list[dict[str, Any]]
+    existing: list[RunRecord]
     skipped: int
 
 
 def _check_config(cfg: SweepConfig) -> None:
-    if not cfg.time_limit_s > 0:
-        raise InputError(None, "--time-limit", f"must be > 0, got {cfg.time_limit_s}")
+    if not 0 < cfg.time_limit_s < math.inf:
+        raise InputError(None, "--time-limit", f"must be a finite number > 0, "
+                                               f"got {cfg.time_limit_s}")
     if cfg.seeds < 1:
         raise InputError(None, "--seeds", f"must be >= 1, got {cfg.seeds}")
     if cfg.threads < 1:
         raise InputError(None, "--threads", f"must be >= 1, got {cfg.threads}")
     if cfg.workers < 1:
         raise InputError(None, "--workers", f"must be >= 1, got {cfg.workers}")
-    if cfg.mem_limit_mb is not None and cfg.mem_limit_mb < 0:
-        raise InputError(None, "--mem-limit-mb", f"must be >= 0, got {cfg.mem_limit_mb}")
-    if cfg.grace_s is not None and cfg.grace_s < 0:
-        raise InputError(None, "--grace", f"must be >= 0, got {cfg.grace_s}")
+    if cfg.mem_limit_mb is not None and cfg.mem_limit_mb < 1:
+        raise InputError(None, "--mem-limit-mb", f"must be >= 1 (MiB), got {cfg.mem_limit_mb}; "
+                                                 "0 is not 'no limit'")
+    if cfg.grace_s is not None and not 0 <= cfg.grace_s < math.inf:
+        raise InputError(None, "--grace", f"must be a finite number >= 0, got {cfg.grace_s}")
     if not cfg.solvers:
         raise InputError(None, "--solvers", "name at least one solver")
     if len(set(cfg.solvers)) != len(cfg.solvers):
@@ -120,13 +165,53 @@ def _check_solvers(cfg: SweepConfig) -> None:
     for ref in cfg.extra_modules:
         try:
             load_extra_module(ref)
-        except (ImportError, OSError) as exc:
-            raise InputError(ref, "--solver-module", f"cannot import: {exc}") from None
+        except Exception as exc:  # any failure of the user's module is bad input
+            raise InputError(ref, "--solver-module",
+                             f"cannot import: {type(exc).__name__}: {exc}") from None
     for name in cfg.solvers:
         try:
             get_solver(name)
         except UnknownSolverError as exc:
             raise InputError(None, "--solvers", str(exc)) from None
+
+
+def sweep_settings(cfg: SweepConfig) -> dict[str, Any]:
+    """What ``sweep.json`` records about a sweep (the :data:`RESUME_KEYS` and the rest)."""
+    return {"set": cfg.set_ref, "solvers": list(cfg.solvers), "time_limit_s": cfg.time_limit_s,
+            "seeds": cfg.seeds, "threads": cfg.threads, "workers": cfg.workers,
+            "mem_limit_mb": cfg.mem_limit_mb, "grace_s": cfg.grace_s,
+            "scheduler": cfg.scheduler, "extra_modules": list(cfg.extra_modules)}
+
+
+def check_resume_settings(cfg: SweepConfig) -> None:
+    """Refuse ``--resume`` with settings other than the recorded sweep's.
+
+    Raises
+    ------
+    InputError
+        Listing every difference (``name: recorded -> now``).
+    """
+    path = cfg.run_dir / SWEEP_FILE
+    if not path.exists():
+        return
+    recorded = read_json(path)
+    if not isinstance(recorded, dict):
+        raise InputError(path, "(root)", "expected a JSON object")
+    now = sweep_settings(cfg)
+    diffs = [f"{k}: {recorded.get(k)!r} -> {now[k]!r}" for k in RESUME_KEYS
+             if k in recorded and _norm(recorded.get(k)) != _norm(now[k])]
+    if diffs:
+        raise InputError(path, "--resume", "this run directory holds another sweep; "
+                         "resume it with the same settings or choose a new directory ("
+                         + "; ".join(diffs) + ")")
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_norm(v) for v in value]
+    return value
 
 
 def prepare(cfg: SweepConfig) -> Prepared:
@@ -135,8 +220,9 @@ def prepare(cfg: SweepConfig) -> Prepared:
     Raises
     ------
     InputError
-        Bad option, unknown solver or set, malformed instance, or an existing
-        non-empty ``runs.jsonl`` without ``resume``.
+        Bad option, unknown solver or set, malformed instance, an existing
+        non-empty ``runs.jsonl`` without ``resume``, or ``resume`` with
+        settings other than the recorded sweep's.
     """
     _check_config(cfg)
     _check_solvers(cfg)
@@ -144,13 +230,22 @@ def prepare(cfg: SweepConfig) -> Prepared:
     runs_path = cfg.run_dir / RUNS_FILE
     if cfg.run_dir.exists() and not cfg.run_dir.is_dir():
         raise InputError(cfg.run_dir, "-o", "exists and is not a directory")
-    existing: list[dict[str, Any]] = []
+    if cfg.run_dir.exists() and not os.access(cfg.run_dir, os.W_OK | os.X_OK):
+        raise InputError(cfg.run_dir, "-o", "directory is not writable")
+    existing: list[RunRecord] = []
     if runs_path.exists() and runs_path.stat().st_size > 0:
         if not cfg.resume:
             raise InputError(runs_path, "(file)", "this run directory already has results; "
                              "use --resume to continue it, or choose a new directory")
         existing = read_runs(runs_path).records
-    done = finished_keys(existing)
+    if cfg.resume:
+        check_resume_settings(cfg)
+    tasks, skipped = _plan(cfg, entries, finished_keys(existing))
+    return Prepared(cfg, entries, tasks, existing, skipped)
+
+
+def _plan(cfg: SweepConfig, entries: Sequence[SetEntry],
+          done: set[Any]) -> tuple[list[Task], int]:
     grace = cfg.grace_s if cfg.grace_s is not None else default_grace_s(cfg.time_limit_s)
     tasks: list[Task] = []
     skipped = 0
@@ -161,13 +256,13 @@ def prepare(cfg: SweepConfig) -> Prepared:
                 if run_key(entry.sha256, solver, seed, cfg.time_limit_s, cfg.threads) in done:
                     skipped += 1
                     continue
-                spec = {"instance": payload, "solver": solver, "seed": seed,
-                        "time_limit_s": float(cfg.time_limit_s), "threads": cfg.threads,
-                        "mem_limit_mb": cfg.mem_limit_mb or None, "grace_s": grace,
-                        "extra_modules": [_portable_ref(m) for m in cfg.extra_modules],
-                        "startup_timeout_s": cfg.startup_timeout_s}
+                spec = RunSpec(instance=payload, solver=solver, seed=seed,
+                               time_limit_s=float(cfg.time_limit_s), threads=cfg.threads,
+                               mem_limit_mb=cfg.mem_limit_mb, grace_s=grace,
+                               extra_modules=tuple(_portable_ref(m) for m in cfg.extra_modules),
+                               startup_timeout_s=cfg.startup_timeout_s)
                 tasks.append(Task(entry, spec))
-    return Prepared(cfg, entries, tasks, existing, skipped)
+    return tasks, skipped
 
 
 def _portable_ref(ref: str) -> str:
@@ -178,27 +273,22 @@ def _portable_ref(ref: str) -> str:
 
 def _write_run_dir(prep: Prepared) -> None:
     cfg = prep.config
-    cfg.run_dir.mkdir(parents=True, exist_ok=True)
     repair_runs(cfg.run_dir / RUNS_FILE)  # cut a torn last line before appending
     for entry in prep.entries:
         path = instance_copy_path(cfg.run_dir, entry)
         if not path.exists():
             atomic_write_text(path, dumps(instance_to_dict(entry.instance)))
-    meta = {"set": cfg.set_ref, "solvers": list(cfg.solvers), "time_limit_s": cfg.time_limit_s,
-            "seeds": cfg.seeds, "threads": cfg.threads, "workers": cfg.workers,
-            "mem_limit_mb": cfg.mem_limit_mb, "grace_s": cfg.grace_s,
-            "scheduler": cfg.scheduler, "extra_modules": list(cfg.extra_modules),
-            "submitted_from": environment()}
-    atomic_write_text(cfg.run_dir / "sweep.json", dumps(meta))
+    meta = {**sweep_settings(cfg), "submitted_from": environment()}
+    atomic_write_text(cfg.run_dir / SWEEP_FILE, dumps(meta))
 
 
-RawStream = Generator[tuple[Task, dict[str, Any]], None, None]
+RawStream = Generator[tuple[Task, WorkerResult], None, None]
 
 
 def _local_results(tasks: Sequence[Task], workers: int) -> RawStream:
     """Yield (task, raw result) as runs finish, W at a time."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="splitsched-run")
-    pending: dict[Future[dict[str, Any]], Task] = {}
+    pending: dict[Future[WorkerResult], Task] = {}
     queue = list(reversed(tasks))
     try:
         while queue or pending:
@@ -208,42 +298,63 @@ def _local_results(tasks: Sequence[Task], workers: int) -> RawStream:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 task = pending.pop(fut)
-                yield task, _result_or_crash(fut)
+                yield task, _result_or_infra(fut)
     finally:
         if pending:
             kill_all_live()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask_results(tasks: Sequence[Task], address: str) -> RawStream:
-    """Yield (task, raw result) from a Dask cluster; each task still isolates its run."""
-    from distributed import Client, as_completed
+def connect_scheduler(address: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> Any:
+    """A ``distributed.Client`` for ``address``, or InputError if it cannot be reached."""
+    try:
+        from distributed import Client
+    except ModuleNotFoundError:
+        raise InputError(None, "--scheduler", "Dask is not installed: pip install "
+                                              "'splitsched[dask]'") from None
+    try:
+        return Client(address, timeout=timeout_s)
+    except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
+        raise InputError(None, "--scheduler", f"cannot reach {address!r} within "
+                         f"{timeout_s:g} s: {type(exc).__name__}: {exc}") from None
 
-    with Client(address) as client:
-        futures = {client.submit(run_isolated, t.spec, pure=False,
-                                 key=f"splitsched-run-{uuid.uuid4().hex}"): t for t in tasks}
-        try:
-            for fut in as_completed(list(futures)):
-                yield futures[fut], _result_or_crash(fut)
-        finally:
+
+def _dask_results(tasks: Sequence[Task], client: Any) -> RawStream:
+    """Yield (task, raw result) from a Dask cluster; each task still isolates its run."""
+    from distributed import as_completed
+
+    futures = {client.submit(run_isolated, t.spec, pure=False,
+                             key=f"splitsched-run-{uuid.uuid4().hex}"): t for t in tasks}
+    try:
+        for fut in as_completed(list(futures)):
+            yield futures[fut], _result_or_infra(fut)
+    finally:
+        with contextlib.suppress(Exception):  # the scheduler may be gone
             client.cancel(list(futures))
 
 
-def _result_or_crash(fut: Any) -> dict[str, Any]:
-    """A harness failure (worker lost, pickling) becomes a crash record, not an abort."""
+def _result_or_infra(fut: Any) -> WorkerResult:
+    """A failure of the executor itself (worker or scheduler lost, pickling, no temp
+    space) is an infrastructure failure: status ``infra``, never a solver's crash."""
     try:
-        result: dict[str, Any] = fut.result()
+        result: WorkerResult = fut.result()
         return result
-    except Exception as exc:
-        return {"status": "crash", "error": f"executor failed: {type(exc).__name__}: {exc}",
-                "environment": environment()}
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return WorkerResult(status=HarnessStatus.INFRA.value,
+                            error=f"executor failed: {type(exc).__name__}: {exc}")
 
 
-ProgressHook = Callable[[dict[str, Any]], None]
+ProgressHook = Callable[[RunRecord], None]
 
 
 def execute(prep: Prepared, on_record: ProgressHook | None = None) -> SweepResult:
     """Run the planned tasks, appending one record per finished run.
+
+    Order: reach the scheduler (if any), lock the run directory, re-read its
+    records under the lock (runs recorded meanwhile are skipped), write the
+    instance copies and ``sweep.json``, then run.
 
     Parameters
     ----------
@@ -251,15 +362,47 @@ def execute(prep: Prepared, on_record: ProgressHook | None = None) -> SweepResul
         From :func:`prepare`.
     on_record:
         Called after each record is durably written (progress display).
+
+    Raises
+    ------
+    InputError
+        The scheduler cannot be reached, or another process holds the run
+        directory's lock; nothing is written then.
     """
     cfg = prep.config
-    _write_run_dir(prep)
+    clean_stale_run_dirs()
+    client = connect_scheduler(cfg.scheduler) if cfg.scheduler else None
+    try:
+        with RunDirLock(cfg.run_dir):
+            return _execute_locked(prep, client, on_record)
+    finally:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+
+
+def _execute_locked(prep: Prepared, client: Any, on_record: ProgressHook | None) -> SweepResult:
+    cfg = prep.config
     runs_path = cfg.run_dir / RUNS_FILE
-    result = SweepResult(skipped=prep.skipped)
-    stream = (_dask_results(prep.tasks, cfg.scheduler) if cfg.scheduler
-              else _local_results(prep.tasks, cfg.workers))
+    done = finished_keys(read_runs(runs_path).records)
+    tasks = [t for t in prep.tasks
+             if run_key(t.entry.sha256, t.spec.solver, t.spec.seed, t.spec.time_limit_s,
+                        t.spec.threads) not in done]
+    _write_run_dir(prep)
+    result = SweepResult(skipped=prep.skipped + len(prep.tasks) - len(tasks))
+    stream = (_dask_results(tasks, client) if client is not None
+              else _local_results(tasks, cfg.workers))
     with contextlib.closing(stream):
         for task, raw in stream:
+            if raw.status == HarnessStatus.INFRA.value:
+                failure = InfraFailure(task.entry.id, task.spec.solver, task.spec.seed,
+                                       str(raw.error))
+                result.infra_failures.append(failure)
+                append_json_line(cfg.run_dir / INFRA_FILE, {
+                    "instance_id": failure.instance_id, "instance_sha256": task.entry.sha256,
+                    "solver": failure.solver, "seed": failure.seed, "error": failure.error,
+                    "at": datetime.now(UTC).isoformat(timespec="seconds")})
+                continue
             record = build_record(task.entry, task.spec, raw, cfg.run_dir, cfg.set_ref)
             append_record(runs_path, record)
             result.new_records.append(record)

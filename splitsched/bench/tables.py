@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from splitsched.bench.certify import Certification, is_solved, shifted_geometric_mean
+from splitsched.bench.records import NORMAL_END, RunRecord
 from splitsched.io import atomic_write_text
 
 DEFAULT_SHIFT_S = 1.0
-NORMAL_END = ("optimal", "feasible", "timeout", "no_solution")
 
 RUN_COLUMNS = ("instance_id", "instance_sha256", "n_jobs", "load", "solver", "seed",
                "time_limit_s", "threads", "status", "claimed_status", "feasible", "missed",
@@ -35,12 +35,12 @@ RUN_COLUMNS = ("instance_id", "instance_sha256", "n_jobs", "load", "solver", "se
                "peak_rss_mb", "makespan", "schedule_file", "error")
 
 
-def stats_runtime(record: Mapping[str, Any]) -> float:
+def stats_runtime(record: RunRecord) -> float:
     """The runtime a run counts with in summaries (its time limit if it failed)."""
-    runtime = record.get("runtime_s")
-    if record.get("status") in NORMAL_END and runtime is not None:
+    runtime = record.runtime_s
+    if record.status in NORMAL_END and runtime is not None:
         return float(runtime)
-    return float(record["time_limit_s"])
+    return float(record.time_limit_s)
 
 
 def runs_frame(cert: Certification) -> pd.DataFrame:
@@ -48,11 +48,12 @@ def runs_frame(cert: Certification) -> pd.DataFrame:
     rows = []
     for m in cert.runs:
         r = m.record
-        row = {c: r.get(c) for c in RUN_COLUMNS}
+        stored = r.to_dict()
+        row = {c: stored.get(c) for c in RUN_COLUMNS}
         row.update(gap_best=m.gap_best, gap_bound=m.gap_bound, best_found=m.best_found,
                    certified_optimal=m.certified_optimal, stats_runtime_s=stats_runtime(r),
-                   cpu_model=(r.get("machine") or {}).get("cpu_model"),
-                   splitsched_version=(r.get("versions") or {}).get("splitsched"))
+                   cpu_model=(r.machine or {}).get("cpu_model"),
+                   splitsched_version=(r.versions or {}).get("splitsched"))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -65,23 +66,23 @@ def solver_table(cert: Certification, shift_s: float = DEFAULT_SHIFT_S) -> pd.Da
     """Per solver: runs, instances, solved, certified optimal, best found, quality, runtime."""
     by_solver: dict[str, list[Any]] = {}
     for m in cert.runs:
-        by_solver.setdefault(m.record["solver"], []).append(m)
+        by_solver.setdefault(m.record.solver, []).append(m)
     rows = []
     for solver in sorted(by_solver):
         ms = by_solver[solver]
         solved = [m for m in ms if is_solved(m.record)]
         gaps = [m.gap_best for m in solved if m.gap_best is not None]
         times = [stats_runtime(m.record) for m in ms]
-        statuses = [m.record.get("status") for m in ms]
+        statuses = [m.record.status for m in ms]
         rows.append({
             "solver": solver,
             "runs": len(ms),
-            "instances": len({m.record["instance_sha256"] for m in ms}),
+            "instances": len({m.record.instance_sha256 for m in ms}),
             "solved": len(solved),
             "certified_optimal": sum(m.certified_optimal for m in ms),
             "best_found": sum(m.best_found for m in ms),
             "failed": sum(s not in NORMAL_END for s in statuses),
-            "mean_miss_rate": _mean([float(m.record["miss_rate"]) for m in solved]),
+            "mean_miss_rate": _mean([float(m.record.miss_rate or 0.0) for m in solved]),
             "mean_gap": _mean([float(g) for g in gaps]),
             "max_gap": max(gaps) if gaps else None,
             "sgm_runtime_s": shifted_geometric_mean(times, shift_s),

@@ -17,6 +17,17 @@ The runtime reported is measured inside the child around the solve call
 count. The hard-kill clock starts when the child says it is about to solve
 (one byte on a pipe), not at spawn, for the same reason.
 
+Nothing a run starts outlives it: the child and everything it starts carry
+an environment tag (``SPLITSCHED_RUN_TOKEN``); after the run, every process
+with the tag is SIGKILLed, found through ``/proc``, so a solver's ``setsid``
+or double-forked child dies with its run (a process that scrubs its own
+environment is the only escape; it still loses its process group and
+session). The child's stdout and stderr go through a pipe of which only the
+first :data:`HEAD_BYTES` and last :data:`TAIL_BYTES` are kept, whatever the
+solver prints. Each run's temporary directory is named after the owning
+process (pid and start time); directories of dead owners (a SIGKILLed bench
+or Dask worker) are removed when the next run starts in any process.
+
 The child is ``python -m splitsched.bench.worker SPEC RESULT FD PARENT_PID``:
 it reads the spec (instance inline, so a remote Dask worker needs no shared
 file system), imports extra solver modules, sets an address-space limit,
@@ -33,24 +44,34 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import os
+import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from splitsched.bench.machine import environment
+from splitsched.bench.records import HarnessStatus, RunSpec, WorkerResult
+from splitsched.solvers.base import SolveStatus
 
 DEFAULT_MEM_LIMIT_MB = 4096
 DEFAULT_STARTUP_TIMEOUT_S = 120.0
 _POLL_S = 0.02
-_TAIL_CHARS = 4000
+HEAD_BYTES = 2000  # of a run's output, the first bytes kept ...
+TAIL_BYTES = 4000  # ... and the last; everything between is counted and dropped
+RUN_TOKEN_ENV = "SPLITSCHED_RUN_TOKEN"
+RUN_DIR_PREFIX = "splitsched-run-"
+_RUN_DIR_RE = re.compile(r"^splitsched-run-(\d+)\.(\d+)-")
 _MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 _live_lock = threading.Lock()
@@ -96,17 +117,147 @@ def kill_all_live() -> None:
             os.killpg(pid, signal.SIGKILL)
 
 
-def _tail(path: Path) -> str:
+class OutputCap:
+    """Drain a pipe on a thread, keeping its first and last bytes only.
+
+    Memory is bounded by ``head + tail`` bytes whatever the writer prints;
+    ``total`` counts every byte. :meth:`text` gives the kept output with a
+    note of how much was dropped.
+    """
+
+    def __init__(self, stream: IO[bytes], head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> None:
+        self._stream = stream
+        self._head_cap, self._tail_cap = head, tail
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drain, name="splitsched-output",
+                                        daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        fd = self._stream.fileno()
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if not ready:
+                    continue
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.total += len(chunk)
+            room = self._head_cap - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+                chunk = chunk[room:]
+            if chunk:
+                self.tail += chunk
+                if len(self.tail) > self._tail_cap:
+                    del self.tail[:len(self.tail) - self._tail_cap]
+
+    def join(self, timeout: float) -> None:
+        """Wait for end of output (at most ``timeout`` s: a process that escaped the
+        run may hold the pipe open), then stop reading and close the pipe."""
+        self._thread.join(timeout)
+        self._stop.set()
+        self._thread.join()
+        with contextlib.suppress(OSError):
+            self._stream.close()
+
+    def text(self) -> str:
+        dropped = self.total - len(self.head) - len(self.tail)
+        middle = f"\n[... {dropped} bytes of output dropped ...]\n" if dropped > 0 else ""
+        return (bytes(self.head).decode("utf-8", errors="replace") + middle
+                + bytes(self.tail).decode("utf-8", errors="replace"))
+
+
+def _proc_start_time(pid: int) -> int | None:
+    """The start time (clock ticks since boot) of a live process, or None."""
     try:
-        data = path.read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return ""
-    return data[-_TAIL_CHARS:].decode("utf-8", errors="replace")
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
 
 
-def _child_env() -> dict[str, str]:
+def kill_tagged(token: str, rounds: int = 50) -> int:
+    """SIGKILL every process whose environment carries ``RUN_TOKEN_ENV=token``.
+
+    Repeats until a scan finds none (a process may fork while being killed).
+    Returns how many were killed. Linux ``/proc`` only; a no-op elsewhere.
+    """
+    needle = f"{RUN_TOKEN_ENV}={token}".encode()
+    killed = 0
+    me = os.getpid()
+    for _ in range(rounds):
+        found = 0
+        try:
+            pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+        except OSError:
+            return killed
+        for pid in pids:
+            if pid == me:
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as fh:
+                    env = fh.read()
+            except OSError:
+                continue
+            if needle in env.split(b"\0"):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+                    found += 1
+        killed += found
+        if not found:
+            break
+        time.sleep(0.01)
+    return killed
+
+
+_cleaned = False
+
+
+def clean_stale_run_dirs(root: str | None = None) -> list[Path]:
+    """Remove run temp directories whose owning process is gone.
+
+    A directory is ``splitsched-run-<pid>.<start time>-*``; it is stale when
+    no process has that pid and start time (the owner was SIGKILLed). Only
+    directories of this user are touched. Returns the removed paths.
+    """
+    base = Path(root or tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(base.iterdir())
+    except OSError:
+        return removed
+    uid = os.getuid()
+    for d in entries:
+        m = _RUN_DIR_RE.match(d.name)
+        if m is None:
+            continue
+        try:
+            if d.lstat().st_uid != uid or not d.is_dir():
+                continue
+        except OSError:
+            continue
+        if _proc_start_time(int(m.group(1))) == int(m.group(2)):
+            continue  # the owner is alive
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def _run_dir_prefix() -> str:
+    return f"{RUN_DIR_PREFIX}{os.getpid()}.{_proc_start_time(os.getpid()) or 0}-"
+
+
+def _child_env(token: str) -> dict[str, str]:
     """The parent's environment, with its sys.path visible to the child's imports."""
     env = dict(os.environ)
+    env[RUN_TOKEN_ENV] = token
     paths = [p for p in sys.path if p and os.path.isdir(p)]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
@@ -114,82 +265,93 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_isolated(spec: dict[str, Any]) -> dict[str, Any]:
+def run_isolated(spec: RunSpec) -> WorkerResult:
     """Run one spec in a fresh child process; never raises for solver failures.
 
     Parameters
     ----------
     spec:
-        ``instance`` (instance JSON dict), ``solver``, ``seed``, ``time_limit_s``,
-        ``threads``; optional ``mem_limit_mb`` (None: no limit), ``grace_s``,
-        ``extra_modules`` (list of module names or ``.py`` paths),
-        ``startup_timeout_s``.
+        The run (see :class:`~splitsched.bench.records.RunSpec`).
 
     Returns
     -------
-    dict
-        ``status`` (a solver status, or ``killed`` / ``crash`` / ``memout``),
-        ``schedule`` (schedule JSON dict or None), ``bound``, ``runtime_s``
-        (inside the child; for a killed run the time from start to kill),
-        ``worker_missed`` (the child's own count, for cross-checking only),
-        ``stats``, ``peak_rss_mb``, ``exit_code``, ``error``, ``log_tail``,
-        ``wall_s`` and ``environment`` (versions and machine facts).
+    WorkerResult
+        ``status`` a solver status, or ``killed`` / ``crash`` / ``memout``;
+        ``runtime_s`` inside the child (for a killed run the time from start
+        to kill); ``worker_missed`` the child's own count (for
+        cross-checking only); ``log_tail`` capped (first and last bytes of
+        the output).
+
+    Raises
+    ------
+    OSError
+        Only for a failure of this machine (no temp space, no fork): the
+        sweep records it as an infrastructure failure, not a run.
     """
-    limit = float(spec["time_limit_s"])
-    grace = float(spec.get("grace_s") or default_grace_s(limit))
-    startup_timeout = float(spec.get("startup_timeout_s") or DEFAULT_STARTUP_TIMEOUT_S)
+    global _cleaned
+    if not _cleaned:
+        _cleaned = True
+        clean_stale_run_dirs()
+    limit = spec.time_limit_s
+    grace = spec.grace_s or default_grace_s(limit)
+    startup_timeout = spec.startup_timeout_s or DEFAULT_STARTUP_TIMEOUT_S
+    token = uuid.uuid4().hex
     t_spawn = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="splitsched-run-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=_run_dir_prefix()) as tmp:
         tmpdir = Path(tmp)
-        spec_path, result_path, log_path = (tmpdir / "spec.json", tmpdir / "result.json",
-                                            tmpdir / "log.txt")
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        spec_path, result_path = tmpdir / "spec.json", tmpdir / "result.json"
+        spec_path.write_text(json.dumps(spec.to_dict(), allow_nan=False), encoding="utf-8")
         r_fd, w_fd = os.pipe()
-        with open(log_path, "wb") as log:
-            try:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "splitsched.bench.worker", str(spec_path),
-                     str(result_path), str(w_fd), str(os.getpid())],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    pass_fds=(w_fd,), start_new_session=True, env=_child_env())
-            finally:
-                os.close(w_fd)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "splitsched.bench.worker", str(spec_path),
+                 str(result_path), str(w_fd), str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(w_fd,), start_new_session=True, env=_child_env(token))
+        finally:
+            os.close(w_fd)
+        assert proc.stdout is not None
+        output = OutputCap(proc.stdout)
         with _live_lock:
             _live_pids.add(proc.pid)
         try:
             outcome = _watch(proc, r_fd, limit + grace, startup_timeout)
         finally:
             os.close(r_fd)
+            kill_tagged(token)  # whatever the run started, wherever it went
             with _live_lock:
                 _live_pids.discard(proc.pid)
+            output.join(5.0)
         exit_code, rusage_maxrss_kb, killed, started_at, reason = outcome
         result = _read_result(result_path)
-        tail = _tail(log_path)
+        tail = output.text()
     wall = time.monotonic() - t_spawn
-    out: dict[str, Any] = {
-        "status": "crash", "schedule": None, "bound": None, "runtime_s": None,
-        "worker_missed": None, "stats": {}, "error": None,
-        "peak_rss_mb": round(rusage_maxrss_kb / 1024.0, 1), "exit_code": exit_code,
-        "log_tail": tail, "wall_s": round(wall, 3), "environment": environment(),
-    }
+    out = WorkerResult(peak_rss_mb=round(rusage_maxrss_kb / 1024.0, 1), exit_code=exit_code,
+                       log_tail=tail, wall_s=round(wall, 3), environment=environment())
     if killed:
-        out["status"] = "killed"
-        out["error"] = reason
+        out.status = HarnessStatus.KILLED.value
+        out.error = reason
         if started_at is not None:
-            out["runtime_s"] = round(time.monotonic() - started_at, 6)
+            out.runtime_s = round(time.monotonic() - started_at, 6)
         return out
     if result is not None:
-        out.update({k: v for k, v in result.items() if k in out or k == "claimed_status"})
+        child = WorkerResult.from_dict(result)
+        out.status, out.schedule, out.bound = child.status, child.schedule, child.bound
+        out.runtime_s, out.worker_missed, out.stats = child.runtime_s, child.worker_missed, \
+            child.stats
+        out.error, out.claimed_status = child.error, child.claimed_status
+        if child.peak_rss_mb is not None:
+            out.peak_rss_mb = child.peak_rss_mb
         return out
     if exit_code is not None and exit_code < 0:
         sig = -exit_code
-        out["error"] = f"worker died from signal {sig} ({signal.Signals(sig).name})"
+        out.error = f"worker died from signal {sig} ({signal.Signals(sig).name})"
         if sig == signal.SIGKILL:
-            out["error"] += " not sent by the harness (possibly the kernel's OOM killer)"
+            out.error += " not sent by the harness (possibly the kernel's OOM killer)"
     else:
-        out["error"] = f"worker exited with status {exit_code} without a result"
+        out.error = f"worker exited with status {exit_code} without a result"
     if any(marker in tail for marker in _MEMORY_MARKERS):
-        out["status"] = "memout"
+        out.status = HarnessStatus.MEMOUT.value
     return out
 
 
@@ -289,15 +451,28 @@ def _peak_rss_mb() -> float:
 
 
 def _json_safe(value: Any) -> Any:
-    """Solver stats may hold numpy scalars or odd objects: keep what JSON can carry."""
-    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item")
-                                 else str(v)))
+    """Solver stats may hold numpy scalars, odd objects or NaN: keep what strict JSON can
+    carry (a non-finite number becomes None)."""
+    plain = json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item")
+                                  else str(v)))
+    return _no_nan(plain)
 
 
-def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+def _write_result(path: str, result: WorkerResult) -> None:
     from splitsched.io import atomic_write_text
 
-    atomic_write_text(path, json.dumps(data, default=str))
+    atomic_write_text(path, json.dumps(_no_nan(result.to_dict()), default=str,
+                                       allow_nan=False))
 
 
 def child_main(argv: list[str]) -> int:
@@ -305,50 +480,48 @@ def child_main(argv: list[str]) -> int:
     spec_path, result_path, fd_text, parent_text = argv
     start_fd = int(fd_text)
     _die_with_parent(int(parent_text))
-    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    base: dict[str, Any] = {"schedule": None, "bound": None, "runtime_s": None,
-                            "worker_missed": None, "stats": {}, "error": None}
+    spec = RunSpec.from_dict(json.loads(Path(spec_path).read_text(encoding="utf-8")))
     try:
         from splitsched.io import instance_from_dict, schedule_to_dict
         from splitsched.solve import solve
         from splitsched.solvers.base import get_solver
 
-        for ref in spec.get("extra_modules") or []:
+        for ref in spec.extra_modules:
             load_extra_module(ref)
-        instance = instance_from_dict(spec["instance"])
-        get_solver(spec["solver"])
+        instance = instance_from_dict(spec.instance)
+        get_solver(spec.solver)
     except Exception as exc:  # the run cannot start: an error record, not a crash
         os.close(start_fd)
-        _write_json_atomic(result_path, {**base, "status": "error",
-                                         "error": f"{type(exc).__name__}: {exc}",
-                                         "peak_rss_mb": _peak_rss_mb()})
+        _write_result(result_path, WorkerResult(status=SolveStatus.ERROR.value,
+                                                error=f"{type(exc).__name__}: {exc}",
+                                                peak_rss_mb=_peak_rss_mb()))
         return 0
-    _set_memory_limit(spec.get("mem_limit_mb"))
+    _set_memory_limit(spec.mem_limit_mb)
     os.write(start_fd, b"S")
     os.close(start_fd)
     try:
-        res = solve(instance, spec["solver"], time_limit_s=float(spec["time_limit_s"]),
-                    seed=int(spec["seed"]), threads=int(spec["threads"]))
+        res = solve(instance, spec.solver, time_limit_s=spec.time_limit_s, seed=spec.seed,
+                    threads=spec.threads)
     except MemoryError:
         _lift_memory_limit()
-        _write_json_atomic(result_path, {**base, "status": "memout",
-                                         "error": "MemoryError outside the solver call",
-                                         "peak_rss_mb": _peak_rss_mb()})
+        _write_result(result_path, WorkerResult(status=HarnessStatus.MEMOUT.value,
+                                                error="MemoryError outside the solver call",
+                                                peak_rss_mb=_peak_rss_mb()))
         return 0
     _lift_memory_limit()
     stats = _json_safe(res.stats)
     status: str = res.status.value
     error = stats.get("error") if isinstance(stats, dict) else None
-    if status == "error" and isinstance(error, str) and error.startswith("MemoryError"):
-        status = "memout"
-    out = {**base, "status": status,
-           "schedule": schedule_to_dict(res.schedule) if res.schedule is not None else None,
-           "bound": res.bound, "runtime_s": round(res.runtime_s, 6),
-           "worker_missed": res.missed, "stats": stats, "error": error,
-           "peak_rss_mb": _peak_rss_mb()}
-    if isinstance(stats, dict) and "claimed_status" in stats:
-        out["claimed_status"] = stats["claimed_status"]
-    _write_json_atomic(result_path, out)
+    if status == SolveStatus.ERROR and isinstance(error, str) and error.startswith("MemoryError"):
+        status = HarnessStatus.MEMOUT.value
+    claimed = stats.get("claimed_status") if isinstance(stats, dict) else None
+    _write_result(result_path, WorkerResult(
+        status=status,
+        schedule=schedule_to_dict(res.schedule) if res.schedule is not None else None,
+        bound=_no_nan(res.bound), runtime_s=round(res.runtime_s, 6),
+        worker_missed=res.missed, stats=stats, error=error if isinstance(error, str) else None,
+        claimed_status=claimed if isinstance(claimed, str) else None,
+        peak_rss_mb=_peak_rss_mb()))
     return 0
 
 

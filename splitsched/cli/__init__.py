@@ -17,6 +17,7 @@ Bad input exits with status 2 and a message naming file, field (or flag) and rea
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -25,9 +26,7 @@ from splitsched.cli.console import err
 from splitsched.cli.options import as_cli_error
 from splitsched.io import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Joint DNN partitioning and GPU-CPU scheduling on phones: "
-                       "generate instances, solve, benchmark, replay.")
+app = typer.Typer(add_completion=False, no_args_is_help=True)
 
 # Registration order is the order of ``splitsched --help`` (commands, then sub-apps).
 core.register(app)
@@ -39,25 +38,96 @@ profiles.register_profile(app)
 online.register(app)
 
 
-def main() -> None:
-    """Console entry point: bad input becomes a clear message and exit status 2."""
+def _click_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(usage-error classes, abort classes) of the click typer runs on.
+
+    typer >= 0.29 vendors click as ``typer._click`` (its exceptions are not
+    ``click``'s); older typer uses ``click`` itself. Both are detected, so the
+    check holds whichever is installed.
+    """
+    usage: list[type[BaseException]] = []
+    abort: list[type[BaseException]] = [typer.Abort]
     try:
-        rc = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
+        from typer._click import exceptions as vendored
+
+        usage.append(vendored.ClickException)
+        if hasattr(vendored, "Abort"):
+            abort.append(vendored.Abort)
+    except ImportError:
+        pass
+    try:
+        import click
+
+        usage.append(click.ClickException)
+        abort.append(click.exceptions.Abort)
+    except ImportError:
+        pass
+    return tuple(usage), tuple(abort)
+
+
+def _flags_as_flags(command: object) -> None:
+    """Show boolean flags as flags in help (typer 0.29 prints ``--json <bool>``)."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _flags_as_flags(sub)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from splitsched import __version__
+
+        print(f"splitsched {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version_callback,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Joint DNN partitioning and GPU-CPU scheduling on phones: generate instances, solve,
+    benchmark, replay."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point.
+
+    Exit status: 0 success; 1 a negative answer (infeasible schedule, failed
+    consistency check, solver error); 2 bad input or usage (one line on
+    stderr: ``error: FILE: FIELD: REASON`` or the usage problem); 3 work
+    left undone by an infrastructure failure (``bench``); 130 interrupted.
+    """
+    from splitsched.problem import InvariantError
+
+    usage_errors, aborts = _click_types()
+    command = typer.main.get_command(app)
+    _flags_as_flags(command)
+    try:
+        rc = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="splitsched",
+                          standalone_mode=False)
     except InputError as exc:
         print(f"error: {as_cli_error(exc)}", file=sys.stderr)  # plain print: never wrapped
         sys.exit(2)
+    except InvariantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except aborts:
         err.print("aborted", highlight=False)
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except usage_errors as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `splitsched` or group: the help
+            exc.show()  # type: ignore[attr-defined]
             sys.exit(2)
-        raise
+        ctx = getattr(exc, "ctx", None)
+        where = f"{ctx.command_path}: " if ctx is not None else ""
+        message = exc.format_message()  # type: ignore[attr-defined]
+        print(f"error: {where}{message}".replace("\n", " "), file=sys.stderr)
+        code = getattr(exc, "exit_code", 2)
+        sys.exit(code if isinstance(code, int) and code != 1 else 2)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -24,6 +24,7 @@ from rich.progress import (
 )
 
 from splitsched.bench.machine import usable_cores
+from splitsched.bench.records import RunRecord
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import err
 from splitsched.cli.options import fail, split_names
@@ -44,7 +45,7 @@ def bench_cmd(
         "--scheduler", help="Dask scheduler address (e.g. tcp://host:8786)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="skip runs already recorded")] = False,
     mem_limit_mb: Annotated[int, typer.Option(
-        "--mem-limit-mb", help="address-space limit per run, MiB (0: none)",
+        "--mem-limit-mb", help="address-space limit per run, MiB (>= 1)",
     )] = DEFAULT_MEM_LIMIT_MB,
     grace: Annotated[float | None, typer.Option(
         "--grace", help="seconds past the limit before the hard kill "
@@ -62,7 +63,7 @@ def bench_cmd(
         solvers = ",".join(solver_names())
     cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
                       time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
-                      mem_limit_mb=mem_limit_mb or None, grace_s=grace, scheduler=scheduler,
+                      mem_limit_mb=mem_limit_mb, grace_s=grace, scheduler=scheduler,
                       resume=resume, extra_modules=tuple(solver_module or ()))
     prep = prepare(cfg)
     cores = usable_cores()
@@ -80,8 +81,8 @@ def bench_cmd(
         with progress:
             bar = progress.add_task("", total=len(prep.tasks))
 
-            def tick(record: dict[str, Any]) -> None:
-                statuses[record["status"]] += 1
+            def tick(record: RunRecord) -> None:
+                statuses[record.status.value] += 1
                 desc = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
                 progress.update(bar, advance=1, description=desc)
 
@@ -90,10 +91,15 @@ def bench_cmd(
         err.print(f"interrupted: {sum(statuses.values())} runs recorded in {output}; "
                    "continue with --resume", highlight=False)
         raise SystemExit(130) from None
-    total = Counter(r["status"] for r in result.all_records)
+    total = Counter(r.status.value for r in result.all_records)
     err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
-               f"{output / 'runs.jsonl'}: "
+              f"{output / 'runs.jsonl'}: "
                + ", ".join(f"{k} {v}" for k, v in sorted(total.items())), highlight=False)
+    if result.infra_failures:  # reliability (issue 13, kind 7): not runs; exit 3
+        err.print(f"[bold red]{len(result.infra_failures)} runs not done: infrastructure "
+                   f"failure ({result.infra_failures[0].error}); they are not recorded as "
+                   f"runs; continue with --resume[/bold red]", highlight=False)
+        raise SystemExit(3)
     if result.flags:
         err.print(f"[bold red]CONSISTENCY CHECKS FAILED ({len(result.flags)}):[/bold red]")
         for flag in result.flags:

@@ -44,8 +44,8 @@ def solve_cmd(
                     ] = None,
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
-    from splitsched.io import instance_sha256, read_instance, write_schedule
-    from splitsched.solve import solve, stamp_schedule
+    from splitsched.io import check_output_path, instance_sha256, read_instance, write_schedule
+    from splitsched.solve import check_solve_parameters, solve, stamp_schedule
     from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
 
     positive_time(time_limit, "--time-limit")
@@ -57,6 +57,10 @@ def solve_cmd(
         get_solver(solver)
     except UnknownSolverError as exc:
         fail(None, "--solver", str(exc))
+    # Parameters and the output path are checked before the solve (nothing is lost after).
+    check_solve_parameters(time_limit_s=time_limit, seed=seed, threads=threads)
+    if output is not None:
+        check_output_path(output, "--output")
     inst = read_instance(instance_file)
     res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
     if output is not None and res.schedule is not None:
@@ -72,7 +76,7 @@ def solve_cmd(
     if "error" in res.stats:
         summary["error"] = res.stats["error"]
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
     else:
         ev = res.evaluation
         line = (f"{solver}: status={res.status} missed={res.missed} "
@@ -111,7 +115,7 @@ def evaluate_cmd(
                                      "miss_rate", "weighted_miss_rate", "makespan")}
         if jobs:
             summary["jobs"] = [r.as_dict() for r in rows]
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
     else:
         if jobs:
             out.print(_job_table(rows))

@@ -78,7 +78,7 @@ def online_cmd(
         raise InputError(None, "(argument)", "give an instance file or --set NAME|DIR")
     result = run_file(instance_file, cfg, output)
     if as_json:
-        print(json.dumps(result))
+        print(json.dumps(result, allow_nan=False))
         return
     best = result["offline_best"]
     out.print(f"{result['instance_id']}: {result['n_jobs']} jobs; offline best "

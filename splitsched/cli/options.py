@@ -20,7 +20,7 @@ FLAG_FOR_PARAMETER: dict[str, str] = {
     "scenario": "--scenario", "jobs": "--jobs", "load": "--load", "slack": "--slack",
     "models": "--models", "weights": "--weights",
     # splitsched.solve.solve and the sweep (SweepConfig fields)
-    "time_limit_s": "--time-limit", "threads": "--threads", "seeds": "--seeds",
+    "time_limit_s": "--time-limit", "threads": "--threads", "seed": "--seed", "seeds": "--seeds",
     "workers": "--workers", "mem_limit_mb": "--mem-limit-mb", "grace_s": "--grace",
     "solvers": "--solvers", "set_ref": "--set", "extra_modules": "--solver-module",
     # splitsched.bench.report.build_report

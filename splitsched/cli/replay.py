@@ -7,12 +7,13 @@ Bad input (missing file, unknown backend or policy, no accelerator without
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from splitsched.cli.console import out
+from splitsched.cli.console import err, out
 from splitsched.cli.options import choice, need_torch, resolve_gpu_lane
 from splitsched.io import InputError
 
@@ -51,25 +52,32 @@ def replay_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False,
 ) -> None:
     """Replay a schedule: simulated with noise, or for real with PyTorch."""
-    from splitsched.replay.compare import compare
-    from splitsched.replay.dispatch import POLICIES
-    from splitsched.replay.trace import write_trace
+    from splitsched.io import check_output_path
+    from splitsched.replay.compare import replay_and_compare
+    from splitsched.replay.dispatch import POLICIES, require_replayable
+    from splitsched.replay.sim import check_replay_parameters
 
     choice(backend, BACKENDS, "--backend")
     choice(policy, POLICIES, "--policy")
+    # Every parameter and the output are checked before any work.
     if runs < 1:
         raise InputError(None, "--runs", f"must be >= 1, got {runs}")
-    if not cv >= 0:
-        raise InputError(None, "--cv", f"must be >= 0, got {cv}")
+    check_replay_parameters(runs=runs, seed=seed)
+    if not 0 <= cv < float("inf"):
+        raise InputError(None, "--cv", f"must be a finite number >= 0, got {cv}")
     if cpu_threads is not None and cpu_threads < 1:
         raise InputError(None, "--cpu-threads", f"must be >= 1, got {cpu_threads}")
+    if trace is not None:
+        check_output_path(trace, "--trace")
     inst, sched = _load(instance_file, schedule_file)
+    require_replayable(inst, sched, schedule_file)
+    stream: Iterator[Any]
     if backend == "sim":
         from splitsched.replay.noise import NoiseModel
-        from splitsched.replay.sim import simulate
+        from splitsched.replay.sim import iter_simulate
 
-        result = simulate(inst, sched, policy=policy, runs=runs, seed=seed,
-                          noise=NoiseModel(cv=cv, use_measured=measured_sd))
+        stream = iter_simulate(inst, sched, policy=policy, runs=runs, seed=seed,
+                               noise=NoiseModel(cv=cv, use_measured=measured_sd))
     else:
         need_torch()
         from splitsched.replay.torch_backend import replay_torch, torch_spec
@@ -81,18 +89,22 @@ def replay_cmd(
             except ValueError as exc:
                 raise InputError(instance_file, f"networks.{net}.provenance.torch",
                                  str(exc)) from None
-        result = replay_torch(inst, sched, gpu_device=device, policy=policy, runs=runs,
-                              seed=seed, cpu_threads=cpu_threads)
-    if trace is not None:
-        write_trace(result, trace)
-    report = compare(inst, sched, result)
+        stream = iter(replay_torch(inst, sched, gpu_device=device, policy=policy, runs=runs,
+                                   seed=seed, cpu_threads=cpu_threads))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("replay", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=runs < 2) as bar:
+        task = bar.add_task("replay", total=runs)
+        report = replay_and_compare(inst, sched, stream, total_runs=runs, trace_path=trace,
+                                    on_run=lambda done: bar.update(task, completed=done))
     summary = {k: report[k] for k in ("instance_id", "solver", "backend", "policy", "gpu_lane",
                                       "notes", "runs", "planned")}
     summary["measured"] = {k: v for k, v in report["measured"].items() if k != "per_run"}
     summary["miss_probability"] = {j["job"]: j["miss_probability"] for j in report["jobs"]}
     summary["trace"] = str(trace) if trace else None
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
         return
     for note in report["notes"]:
         say(note)
@@ -118,18 +130,19 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="full report as JSON")] = False,
 ) -> None:
     """Compare a replay trace with the plan: misses, lateness, stage prediction error."""
-    from splitsched.replay.compare import compare, format_report
-    from splitsched.replay.trace import read_trace
+    from splitsched.io import check_output_path
+    from splitsched.replay.compare import check_trace, compare, format_report
+    from splitsched.replay.dispatch import require_replayable
+    from splitsched.replay.trace import read_trace_file
 
+    # The plot path, the schedule and the trace are checked first.
+    if plot is not None:
+        check_output_path(plot, "--plot")
     inst, sched = _load(instance_file, schedule_file)
-    runs = read_trace(trace_file)
-    for r in runs:
-        if r.header.instance_id != inst.id:
-            raise InputError(trace_file, "instance_id",
-                             f"trace is for instance {r.header.instance_id!r}, not {inst.id!r}")
-        if r.header.solver != sched.solver:
-            raise InputError(trace_file, "solver", f"trace replays a schedule by "
-                                                   f"{r.header.solver!r}, not {sched.solver!r}")
+    require_replayable(inst, sched, schedule_file)
+    trace_data = read_trace_file(trace_file)
+    check_trace(trace_data, inst, sched, trace_file)
+    runs = trace_data.runs
     report = compare(inst, sched, runs)
     if plot is not None:
         if not 0 <= plot_run < len(runs):
@@ -143,7 +156,7 @@ def compare_cmd(
         fig.tight_layout()
         save_png(fig, plot, dpi=120)
     if as_json:
-        print(json.dumps(report))
+        print(json.dumps(report, allow_nan=False))
         return
     for line in format_report(report):
         say(line)

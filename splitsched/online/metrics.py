@@ -103,16 +103,13 @@ def best_known_from_runs(path: str | Path) -> dict[str, OfflineBest]:
     bound: dict[str, float] = {}
     who: dict[str, str] = {}
     for rec in read_runs(path).records:
-        sha = rec.get("instance_sha256")
-        if not sha:
-            continue
-        if rec.get("bound") is not None:
-            bound[sha] = max(bound.get(sha, -math.inf), float(rec["bound"]))
-        usable = rec.get("status") in ("optimal", "feasible", "timeout") \
-            and rec.get("feasible") and rec.get("missed") is not None
-        if usable and (sha not in best or rec["missed"] < best[sha]):
-            best[sha] = int(rec["missed"])
-            who[sha] = str(rec.get("solver"))
+        sha = rec.instance_sha256
+        if rec.bound is not None:
+            bound[sha] = max(bound.get(sha, -math.inf), float(rec.bound))
+        if rec.status.value in ("optimal", "feasible", "timeout") and rec.solved \
+                and rec.missed is not None and (sha not in best or rec.missed < best[sha]):
+            best[sha] = int(rec.missed)
+            who[sha] = rec.solver
     return {sha: OfflineBest(v, math.ceil(bound.get(sha, -math.inf) - 1e-9) >= v,
                              f"best known in {path} ({who[sha]})")
             for sha, v in best.items()}

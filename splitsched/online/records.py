@@ -1,6 +1,6 @@
 """Reading an online sweep's ``runs.jsonl`` (schema ``splitsched-online-run``).
 
-Writing uses the bench's :func:`~splitsched.bench.records.append_record` (one
+Writing uses the bench's :func:`~splitsched.bench.records.append_json_line` (one
 line, flushed and fsynced). A crash mid-write leaves a torn last line:
 :func:`read_records` ignores it and :func:`repair_records` cuts it off before
 appending, as the bench does for its own records.

@@ -8,7 +8,7 @@ policy runs online on it, and the offline best schedule is replayed on it
 
 Records (``RUN_DIR/runs.jsonl``, schema ``splitsched-online-run``) are one JSON
 line per finished run, appended, flushed and fsynced at once (the bench's
-:func:`~splitsched.bench.records.append_record`); ``resume`` skips every run
+:func:`~splitsched.bench.records.append_json_line`); ``resume`` skips every run
 whose key (instance sha256, policy, budget, noise, seed, run) is recorded and
 reuses the recorded offline best and its schedule file. Kinds: ``offline``
 (one per instance: the comparator), ``online`` (a policy's run), ``static``
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.bench.machine import environment
-from splitsched.bench.records import append_record
+from splitsched.bench.records import append_json_line
 from splitsched.bench.sets import SetEntry, load_sets
 from splitsched.io import (
     InputError,
@@ -287,10 +287,10 @@ def _best_from_file(cfg: OnlineConfig, entry: SetEntry,
         return None
     bench_dir = Path(cfg.best_known).parent
     for rec in read_runs(cfg.best_known).records:
-        if rec.get("instance_sha256") == entry.sha256 and rec.get("feasible") \
-                and rec.get("missed") == best.weighted_misses and rec.get("schedule_file") \
-                and (bench_dir / rec["schedule_file"]).exists():
-            sched = read_schedule(bench_dir / rec["schedule_file"])
+        if rec.instance_sha256 == entry.sha256 and rec.feasible \
+                and rec.missed == best.weighted_misses and rec.schedule_file \
+                and (bench_dir / rec.schedule_file).exists():
+            sched = read_schedule(bench_dir / rec.schedule_file)
             return OfflineBest(best.weighted_misses, best.proven, best.source, sched)
     return best
 
@@ -345,7 +345,7 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
 
     def write(rec: dict[str, Any], run: OnlineRun | None) -> None:
         nonlocal new, errors
-        append_record(runs_file, rec)
+        append_json_line(runs_file, rec)
         new += 1
         errors += rec.get("status") == "error"
         if progress:
@@ -370,7 +370,7 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
                 path = _offline_file(run_dir, entry)
                 write_schedule(best.schedule, path)
                 rec["schedule_file"] = str(path.relative_to(run_dir))
-            append_record(runs_file, rec)
+            append_json_line(runs_file, rec)
             if best is not None:
                 offline[entry.sha256] = best
         run_instance(entry.instance, cfg, best=best, base=base, skip=done, on_record=write)

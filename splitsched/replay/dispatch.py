@@ -21,12 +21,15 @@ backend runs the two lanes in two threads on the wall clock.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from splitsched.evaluate import evaluate
+from splitsched.io import InputError
 from splitsched.problem import CPU, GPU, Instance, Schedule, occupies
 from splitsched.replay.trace import StageRecord
 
@@ -53,14 +56,34 @@ class PlannedStage:
         return self.planned_end - self.planned_start
 
 
+def require_replayable(instance: Instance, schedule: Schedule,
+                       path: str | os.PathLike[str] | None = None) -> None:
+    """Refuse a schedule that breaks a rule of the problem (a cut out of range,
+    overlapping stages, a missing start, ...): replaying it would measure
+    something no solver may plan.
+
+    Raises
+    ------
+    InputError
+        ``field`` ``plans``, the first violations as the reason; ``path``
+        names the schedule file when given.
+    """
+    ev = evaluate(instance, schedule)
+    if not ev.feasible:
+        more = f" (and {len(ev.violations) - 3} more)" if len(ev.violations) > 3 else ""
+        raise InputError(path, "plans", "infeasible schedule, not replayed: "
+                         + "; ".join(ev.violations[:3]) + more)
+
+
 def lane_programs(instance: Instance, schedule: Schedule) -> dict[str, list[PlannedStage]]:
     """Each lane's stages in planned order (start time, then job order).
 
     Raises
     ------
-    ValueError
-        If a scheduled job lacks a start time for a stage its cut needs.
+    InputError
+        If the schedule is infeasible (:func:`require_replayable`).
     """
+    require_replayable(instance, schedule)
     lanes: dict[str, list[PlannedStage]] = {GPU: [], CPU: []}
     plans = schedule.plan_by_job
     for job in instance.jobs:

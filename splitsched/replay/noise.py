@@ -9,10 +9,12 @@ noise off (measured spreads included), so a zero-noise replay is exact.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from splitsched.io import InputError
 from splitsched.problem import GPU, Network
 
 
@@ -47,8 +49,8 @@ class NoiseModel:
     use_measured: bool = True
 
     def __post_init__(self) -> None:
-        if not self.cv >= 0:
-            raise ValueError(f"cv must be >= 0, got {self.cv}")
+        if isinstance(self.cv, bool) or not 0 <= self.cv < math.inf:
+            raise InputError(None, "cv", f"must be a finite number >= 0, got {self.cv}")
 
     @property
     def silent(self) -> bool:

@@ -3,21 +3,38 @@
 A trace file holds one or more *runs*. Each run is a ``header`` line (instance,
 solver, backend, policy, run index, seed, what the GPU lane ran on) followed by
 one ``stage`` line per executed stage with its planned and actual times (us).
+Every header also says what the trace belongs to and how long it is:
+``instance_sha256`` and ``schedule_sha256``
+(:func:`splitsched.io.schedule_sha256`), ``runs`` (runs in the file) and
+``stages`` (stage lines of this run), so that a truncated trace, a trace of
+another schedule or an edited one is refused by :func:`read_trace` and
+:func:`splitsched.replay.compare.check_trace` instead of being counted.
 Readers and writers live here so that ``replay`` and ``compare`` agree on the
-format; writes are atomic.
+format; writes are atomic and streamed (:class:`TraceWriter`), so a long
+replay never holds its trace in memory.
 """
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from splitsched.io import InputError, atomic_write_text
+from splitsched.io import (
+    AtomicWriter,
+    InputError,
+    instance_sha256,
+    parse_json_text,
+    read_regular_bytes,
+    schedule_sha256,
+    strict_json,
+)
+from splitsched.problem import PROCESSORS, Instance, Schedule
 
 TRACE_FORMAT = "splitsched-trace"
-TRACE_VERSION = 1
+TRACE_VERSION = 2  # 2: headers carry instance/schedule hashes, run and stage counts
 
 
 @dataclass(frozen=True)
@@ -79,76 +96,202 @@ class TraceRun:
         return out
 
 
-def trace_to_text(runs: list[TraceRun]) -> str:
+@dataclass(frozen=True)
+class TraceStamp:
+    """What a trace file belongs to: hashes of the instance and schedule, run count."""
+
+    instance_sha256: str
+    schedule_sha256: str
+    runs: int
+
+    @classmethod
+    def of(cls, instance: Instance, schedule: Schedule, runs: int) -> TraceStamp:
+        return cls(instance_sha256(instance), schedule_sha256(schedule), runs)
+
+
+def _run_lines(run: TraceRun, stamp: TraceStamp) -> list[str]:
+    head = {"kind": "header", "format": TRACE_FORMAT, "version": TRACE_VERSION,
+            **asdict(run.header), "instance_sha256": stamp.instance_sha256,
+            "schedule_sha256": stamp.schedule_sha256, "runs": stamp.runs,
+            "stages": len(run.stages)}
+    lines = [strict_json(head, sort_keys=True)]
+    lines += [strict_json({"kind": "stage", **asdict(s)}, sort_keys=True) for s in run.stages]
+    return lines
+
+
+def trace_to_text(runs: list[TraceRun], stamp: TraceStamp) -> str:
     """Serialise runs as JSON lines (header line, then its stage lines)."""
-    lines: list[str] = []
-    for r in runs:
-        head = {"kind": "header", "format": TRACE_FORMAT, "version": TRACE_VERSION}
-        head.update(asdict(r.header))
-        lines.append(json.dumps(head, sort_keys=True))
-        for s in r.stages:
-            rec = {"kind": "stage", **asdict(s)}
-            lines.append(json.dumps(rec, sort_keys=True))
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for r in runs for line in _run_lines(r, stamp))
 
 
-def write_trace(runs: list[TraceRun], path: str | os.PathLike[str]) -> None:
-    """Write a trace file atomically."""
-    atomic_write_text(path, trace_to_text(runs))
+class TraceWriter:
+    """Stream runs into a trace file; the file appears only when all runs are in.
+
+    ``with TraceWriter(path, stamp) as w: w.add(run)``. Raises InputError if
+    the number of runs added differs from ``stamp.runs`` (the file is then
+    not written) or the write fails.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], stamp: TraceStamp) -> None:
+        self.path = Path(path)
+        self.stamp = stamp
+        self.count = 0
+        self._out = AtomicWriter(self.path)
+
+    def __enter__(self) -> TraceWriter:
+        self._out.__enter__()
+        return self
+
+    def add(self, run: TraceRun) -> None:
+        self._out.write("".join(line + "\n" for line in _run_lines(run, self.stamp)))
+        self.count += 1
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None and self.count != self.stamp.runs:
+            self._out.__exit__(ValueError, None, None)  # discard
+            raise InputError(self.path, "runs", f"{self.count} runs written, the header "
+                                                f"promised {self.stamp.runs}")
+        self._out.__exit__(exc_type, exc, tb)
 
 
-_HEADER_FIELDS = {f for f in TraceHeader.__dataclass_fields__}
-_STAGE_FIELDS = {f for f in StageRecord.__dataclass_fields__}
-_REQUIRED_STAGE = {"job", "processor", "cut", "planned_start", "planned_end", "actual_start",
-                   "actual_end", "ready"}
-_REQUIRED_HEADER = {"instance_id", "solver", "backend", "policy", "run", "seed", "gpu_lane"}
+def write_trace(runs: Iterable[TraceRun], path: str | os.PathLike[str], instance: Instance,
+                schedule: Schedule) -> None:
+    """Write a trace file atomically, stamped with what it belongs to."""
+    runs = list(runs)
+    with TraceWriter(path, TraceStamp.of(instance, schedule, len(runs))) as w:
+        for run in runs:
+            w.add(run)
 
 
-def _parse_line(text: str, lineno: int, path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        rec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"line {lineno}", f"not valid JSON: {exc.msg}") from None
-    if not isinstance(rec, dict) or rec.get("kind") not in ("header", "stage"):
-        raise InputError(path, f"line {lineno}", "expected an object with kind header or stage")
-    return rec
+_HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "instance_id": str, "solver": str, "backend": str, "policy": str, "run": int, "seed": int,
+    "gpu_lane": str, "gpu_lane_note": str, "info": dict, "instance_sha256": str,
+    "schedule_sha256": str, "runs": int, "stages": int}
+_REQUIRED_HEADER = {"instance_id", "solver", "backend", "policy", "run", "seed", "gpu_lane",
+                    "instance_sha256", "schedule_sha256", "runs", "stages"}
+_STAGE_INTS = ("cut", "planned_start", "planned_end", "actual_start", "actual_end", "ready")
+_STAGE_OPTIONAL_INTS = ("handoff_start", "handoff_end")
+_HEADER_FIELDS = set(TraceHeader.__dataclass_fields__)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_types(rec: dict[str, Any], types: dict[str, Any], path: Path, where: str) -> None:
+    for name, kind in types.items():
+        if name not in rec:
+            continue
+        value = rec[name]
+        ok = _is_int(value) if kind is int else isinstance(value, kind)
+        if not ok:
+            raise InputError(path, f"{where}.{name}", f"expected {getattr(kind, '__name__', kind)}"
+                                                      f", got {value!r}")
+
+
+def _stage(rec: dict[str, Any], path: Path, where: str) -> StageRecord:
+    missing = {"job", "processor", *_STAGE_INTS} - rec.keys()
+    if missing:
+        raise InputError(path, where, f"stage lacks {sorted(missing)}")
+    unknown = rec.keys() - {"kind", "job", "processor", *_STAGE_INTS, *_STAGE_OPTIONAL_INTS}
+    if unknown:
+        raise InputError(path, where, f"unknown stage fields {sorted(unknown)}")
+    if not isinstance(rec["job"], str):
+        raise InputError(path, f"{where}.job", f"expected a job id, got {rec['job']!r}")
+    if rec["processor"] not in PROCESSORS:
+        raise InputError(path, f"{where}.processor", f"unknown processor {rec['processor']!r}; "
+                                                     f"known: {', '.join(PROCESSORS)}")
+    for name in _STAGE_INTS:
+        if not _is_int(rec[name]) or rec[name] < 0:
+            raise InputError(path, f"{where}.{name}", f"expected an integer >= 0 (us), "
+                                                      f"got {rec[name]!r}")
+    for name in _STAGE_OPTIONAL_INTS:
+        value = rec.get(name)
+        if value is not None and (not _is_int(value) or value < 0):
+            raise InputError(path, f"{where}.{name}", f"expected an integer >= 0 (us) or null, "
+                                                      f"got {value!r}")
+    if rec["actual_end"] < rec["actual_start"] or rec["planned_end"] < rec["planned_start"]:
+        raise InputError(path, where, "a stage ends before it starts")
+    return StageRecord(**{k: v for k, v in rec.items() if k != "kind"})
+
+
+@dataclass(frozen=True)
+class TraceFile:
+    """A trace as read: its runs and its stamp."""
+
+    runs: list[TraceRun]
+    stamp: TraceStamp
+
+
+def read_trace_file(path: str | os.PathLike[str]) -> TraceFile:
+    """Read and check a trace file.
+
+    Raises
+    ------
+    InputError
+        Naming the line and field: not JSON (NaN included), an unknown
+        kind, format or version, a missing or mistyped field, an unknown
+        processor, a run whose stage count differs from its header
+        (truncated), a run count that differs from the headers', runs not
+        numbered 0..n-1, or headers that disagree on what they belong to.
+    """
+    p = Path(path)
+    text = read_regular_bytes(p)
+    runs: list[TraceRun] = []
+    stamp: TraceStamp | None = None
+    header: TraceHeader | None = None
+    promised = 0
+    stages: list[StageRecord] = []
+    header_line = 0
+
+    def close_run() -> None:
+        if header is not None:
+            if len(stages) != promised:
+                raise InputError(p, f"line {header_line}.stages",
+                                 f"run {header.run} promises {promised} stages, the file has "
+                                 f"{len(stages)} (truncated or edited trace)")
+            runs.append(TraceRun(header, tuple(stages)))
+
+    for lineno, raw in enumerate(text.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        where = f"line {lineno}"
+        rec = parse_json_text(raw, p, where)
+        if not isinstance(rec, dict) or rec.get("kind") not in ("header", "stage"):
+            raise InputError(p, where, "expected an object with kind header or stage")
+        if rec["kind"] == "header":
+            if rec.get("format") != TRACE_FORMAT or rec.get("version") != TRACE_VERSION:
+                raise InputError(p, f"{where}.format",
+                                 f"expected {TRACE_FORMAT} version {TRACE_VERSION} (a trace "
+                                 "from an older splitsched: replay again)")
+            missing = _REQUIRED_HEADER - rec.keys()
+            if missing:
+                raise InputError(p, where, f"header lacks {sorted(missing)}")
+            _check_types(rec, _HEADER_TYPES, p, where)
+            this = TraceStamp(rec["instance_sha256"], rec["schedule_sha256"], rec["runs"])
+            if stamp is not None and this != stamp:
+                raise InputError(p, where, "headers disagree on the instance, schedule or run "
+                                           "count: runs from different traces were mixed")
+            stamp = this
+            close_run()
+            header = TraceHeader(**{k: v for k, v in rec.items() if k in _HEADER_FIELDS})
+            promised, stages, header_line = rec["stages"], [], lineno
+        else:
+            if header is None:
+                raise InputError(p, where, "stage line before any header line")
+            stages.append(_stage(rec, p, where))
+    if header is None or stamp is None:
+        raise InputError(p, "(file)", "no header line: not a trace")
+    close_run()
+    if len(runs) != stamp.runs:
+        raise InputError(p, "runs", f"the headers promise {stamp.runs} runs, the file has "
+                                    f"{len(runs)} (truncated trace)")
+    if sorted(r.header.run for r in runs) != list(range(len(runs))):
+        raise InputError(p, "run", "runs are not numbered 0..n-1 exactly once")
+    return TraceFile(runs, stamp)
 
 
 def read_trace(path: str | os.PathLike[str]) -> list[TraceRun]:
-    """Read a trace file; a malformed line is an InputError naming the line."""
-    if not os.path.exists(path):
-        raise InputError(path, "(file)", "no such file")
-    runs: list[TraceRun] = []
-    header: TraceHeader | None = None
-    stages: list[StageRecord] = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            rec = _parse_line(raw, lineno, path)
-            if rec["kind"] == "header":
-                if rec.get("format") != TRACE_FORMAT or rec.get("version") != TRACE_VERSION:
-                    raise InputError(path, f"line {lineno}.format",
-                                     f"expected {TRACE_FORMAT} version {TRACE_VERSION}")
-                missing = _REQUIRED_HEADER - rec.keys()
-                if missing:
-                    raise InputError(path, f"line {lineno}", f"header lacks {sorted(missing)}")
-                if header is not None:
-                    runs.append(TraceRun(header, tuple(stages)))
-                header = TraceHeader(**{k: v for k, v in rec.items() if k in _HEADER_FIELDS})
-                stages = []
-            else:
-                if header is None:
-                    raise InputError(path, f"line {lineno}", "stage line before any header line")
-                missing = _REQUIRED_STAGE - rec.keys()
-                if missing:
-                    raise InputError(path, f"line {lineno}", f"stage lacks {sorted(missing)}")
-                try:
-                    stages.append(StageRecord(**{k: v for k, v in rec.items()
-                                                 if k in _STAGE_FIELDS}))
-                except TypeError as exc:
-                    raise InputError(path, f"line {lineno}", str(exc)) from None
-    if header is None:
-        raise InputError(path, "(file)", "no header line: not a trace")
-    runs.append(TraceRun(header, tuple(stages)))
-    return runs
+    """The runs of a trace file, checked (see :func:`read_trace_file`)."""
+    return read_trace_file(path).runs
+

@@ -8,6 +8,8 @@ dispatch, a job that can no longer meet its deadline.
 
 from __future__ import annotations
 
+import heapq
+import time
 from collections.abc import Callable
 
 from splitsched.problem import Instance, Job, JobPlan, Schedule, StageTable, edf_key
@@ -20,27 +22,78 @@ def _fifo_key(job: Job) -> tuple[int, int, str]:
     return (job.release, 0, job.id)
 
 
+class OutOfTime(Exception):
+    """The list scheduler passed its deadline; ``schedule`` drops every job not yet placed."""
+
+    def __init__(self, schedule: Schedule, placed: int) -> None:
+        super().__init__(f"time limit reached after placing {placed} jobs")
+        self.schedule = schedule
+        self.placed = placed
+
+
+_CLOCK_EVERY = 256  # jobs between two looks at the clock
+
+
 def list_schedule(instance: Instance, solver: str, priority: Callable[[Job], tuple[int, int, str]],
-                  choices: CutChoice, drop_late: bool) -> Schedule:
+                  choices: CutChoice, drop_late: bool,
+                  deadline: float | None = None) -> Schedule:
     """Dispatch released jobs by priority; each takes its earliest-ending cut.
 
     The dispatch time is the earliest moment at which some pending job could
     start on a processor its cut options use (non-idling); among the jobs
     released by then the one with the smallest priority key goes next.
+    O(n log n) with heaps: pending jobs are grouped by the processors their
+    options use (a job of group u can start at max(release, free_u)), and the
+    released ones wait in a heap by priority.
+
+    ``deadline`` (a ``time.perf_counter()`` value): the clock is read every
+    few hundred jobs, and past it :class:`OutOfTime` is raised carrying the
+    schedule so far with every remaining job dropped.
     """
-    pending = sorted(instance.jobs, key=priority)
-    options = {j.id: choices(instance.stages_of(j)) for j in instance.jobs}
-    # which processors each job's options may use: (uses GPU, uses CPU)
-    uses = {j.id: (any(k > 0 for k in options[j.id]),
-                   any(k < instance.stages_of(j).num_layers for k in options[j.id]))
-            for j in instance.jobs}
+    # cut options and the processors they may use (uses GPU, uses CPU), per network
+    by_net = {n.name: choices(n.stages) for n in instance.networks}
+    net_uses = {name: (any(k > 0 for k in ks),
+                       any(k < instance.network_by_name[name].stages.num_layers for k in ks))
+                for name, ks in by_net.items()}
+    options = {j.id: by_net[j.network] for j in instance.jobs}
+    jobs = list(instance.jobs)
+    keys = [priority(j) for j in jobs]
+    groups: dict[tuple[bool, bool], list[tuple[int, int]]] = {}
+    for i, j in enumerate(jobs):
+        groups.setdefault(net_uses[j.network], []).append((j.release, i))
+    for heap in groups.values():
+        heapq.heapify(heap)
+    by_release = sorted(range(len(jobs)), key=lambda i: (jobs[i].release, i))
+    next_release = 0
+    released: list[tuple[tuple[int, int, str], int]] = []
+    done = [False] * len(jobs)
     gpu_free = cpu_free = 0
     plans: dict[str, JobPlan] = {}
-    while pending:
+    for placed in range(len(jobs)):
+        if deadline is not None and placed % _CLOCK_EVERY == 0 and placed \
+                and time.perf_counter() > deadline:
+            raise OutOfTime(Schedule(instance_id=instance.id, solver=solver,
+                                     plans=tuple(plans.get(j.id) or JobPlan(job=j.id, cut=None)
+                                                 for j in instance.jobs)), placed)
         # non-idling dispatch: the earliest moment some pending job could start
-        now = min(max(j.release, _first_free(uses[j.id], gpu_free, cpu_free)) for j in pending)
-        job = next(j for j in pending if j.release <= now)  # pending is sorted by priority
-        pending.remove(job)
+        now: int | None = None
+        for group, heap in groups.items():
+            while heap and done[heap[0][1]]:
+                heapq.heappop(heap)
+            if heap:
+                t = max(heap[0][0], _first_free(group, gpu_free, cpu_free))
+                now = t if now is None else min(now, t)
+        assert now is not None
+        while next_release < len(by_release) and jobs[by_release[next_release]].release <= now:
+            i = by_release[next_release]
+            heapq.heappush(released, (keys[i], i))
+            next_release += 1
+        while True:  # the released job of smallest priority that is still pending
+            _, i = heapq.heappop(released)
+            if not done[i]:
+                break
+        done[i] = True
+        job = jobs[i]
         st = instance.stages_of(job)
         last = st.num_layers
         finish, k, g, c = earliest_finish_cut(st, options[job.id], job.release, gpu_free,
@@ -113,8 +166,13 @@ def _every_cut(st: StageTable) -> list[int]:
 def _make(name: str, summary: str, priority: Callable[[Job], tuple[int, int, str]],
           choices: CutChoice, drop_late: bool) -> None:
     def run(instance: Instance, *, time_limit_s: float, seed: int, threads: int) -> SolverOutput:
-        return SolverOutput(schedule=list_schedule(instance, name, priority, choices, drop_late),
-                            status="feasible")
+        try:
+            schedule = list_schedule(instance, name, priority, choices, drop_late,
+                                     deadline=time.perf_counter() + time_limit_s)
+        except OutOfTime as stop:
+            return SolverOutput(schedule=stop.schedule, status="timeout",
+                                stats={"placed_before_limit": stop.placed})
+        return SolverOutput(schedule=schedule, status="feasible")
 
     run.__name__ = f"solve_{name.replace('-', '_')}"
     register(name, summary)(run)

@@ -13,14 +13,15 @@ from splitsched.bench.certify import (
     proven,
     shifted_geometric_mean,
 )
+from splitsched.bench.records import RunRecord, parse_status
 
 
 def rec(inst: str, solver: str, status: str, missed: int | None, bound: float | None = None,
-        seed: int = 0, **extra: Any) -> dict[str, Any]:
-    return {"instance_id": inst, "instance_sha256": "sha-" + inst, "solver": solver,
-            "seed": seed, "status": status, "missed": missed, "bound": bound,
-            "feasible": missed is not None, "n_jobs": 5, "load": 1.0, "time_limit_s": 10.0,
-            "runtime_s": 1.0, **extra}
+        seed: int = 0, **extra: Any) -> RunRecord:
+    fields: dict[str, Any] = {"feasible": missed is not None, **extra}
+    return RunRecord(instance_id=inst, instance_sha256="sha-" + inst, solver=solver, seed=seed,
+                     status=parse_status(status), missed=missed, bound=bound, n_jobs=5,
+                     load=1.0, time_limit_s=10.0, threads=1, runtime_s=1.0, **fields)
 
 
 def test_best_known_bound_and_certified() -> None:
@@ -44,7 +45,7 @@ def test_gaps_per_run() -> None:
     records = [rec("A", "heur", "feasible", 2), rec("A", "exact", "optimal", 2, bound=2),
                rec("A", "bad", "feasible", 5), rec("A", "dead", "killed", None)]
     cert = certify(records)
-    by_solver = {m.record["solver"]: m for m in cert.runs}
+    by_solver = {m.record.solver: m for m in cert.runs}
     assert (by_solver["bad"].gap_best, by_solver["bad"].gap_bound) == (3, 3)
     assert by_solver["heur"].best_found and by_solver["heur"].certified_optimal
     assert by_solver["dead"].gap_best is None and not by_solver["dead"].best_found
@@ -83,7 +84,7 @@ def test_untrusted_runs_give_no_bound() -> None:
 def test_infeasible_claim_and_worker_mismatch_are_flagged() -> None:
     bad = rec("A", "buggy", "error", None, claimed_status="optimal",
               schedule_file="schedules/x.json")
-    bad["feasible"] = False
+    assert not bad.feasible
     mism = rec("A", "odd", "feasible", 2, worker_claim_mismatch=True, worker_missed=1)
     kinds = {f.kind for f in consistency_flags([bad, mism])}
     assert kinds == {"infeasible_claim", "worker_mismatch"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from splitsched.bench.records import (
-    RECORD_SCHEMA,
+    RunRecord,
     append_record,
     finished_keys,
     read_runs,
@@ -16,11 +16,12 @@ from splitsched.bench.records import (
     run_key,
 )
 from splitsched.io import InputError
+from splitsched.solvers.base import SolveStatus
 
 
-def _rec(i: int) -> dict[str, object]:
-    return {"schema": RECORD_SCHEMA, "instance_sha256": f"h{i}", "solver": "s", "seed": i,
-            "time_limit_s": 1, "threads": 1, "status": "feasible"}
+def _rec(i: int) -> RunRecord:
+    return RunRecord(instance_id=f"i{i}", instance_sha256=f"h{i}", solver="s", seed=i,
+                     time_limit_s=1, threads=1, status=SolveStatus.FEASIBLE)
 
 
 def test_append_and_read_back(tmp_path: Path) -> None:
@@ -28,7 +29,7 @@ def test_append_and_read_back(tmp_path: Path) -> None:
     for i in range(3):
         append_record(path, _rec(i))
     loaded = read_runs(path)
-    assert [r["seed"] for r in loaded.records] == [0, 1, 2] and not loaded.torn
+    assert [r.seed for r in loaded.records] == [0, 1, 2] and not loaded.torn
     assert loaded.good_bytes == path.stat().st_size
     assert read_runs(tmp_path / "missing.jsonl").records == []
 
@@ -46,7 +47,7 @@ def test_torn_last_line_is_ignored_then_truncated(tmp_path: Path) -> None:
     assert path.stat().st_size == intact
     append_record(path, _rec(2))
     again = read_runs(path)
-    assert [r["seed"] for r in again.records] == [0, 1, 2] and not again.torn
+    assert [r.seed for r in again.records] == [0, 1, 2] and not again.torn
 
 
 def test_corrupt_middle_line_is_refused(tmp_path: Path) -> None:

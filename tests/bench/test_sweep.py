@@ -116,7 +116,7 @@ def failure_run(tmp_path_factory: pytest.TempPathFactory, instance_set: Path,
 
 
 def _by_key(records: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[str, Any]]:
-    return {(r["instance_id"], r["solver"], r["seed"]): r for r in records}
+    return {(r.instance_id, r.solver, r.seed): r for r in records}
 
 
 def test_failures_become_records_and_the_sweep_goes_on(failure_run: Path) -> None:
@@ -125,23 +125,23 @@ def test_failures_become_records_and_the_sweep_goes_on(failure_run: Path) -> Non
     assert len({record_key(r) for r in records}) == 10
     runs = _by_key(records)
     for inst in ("pair", "single"):
-        assert runs[(inst, "tb-hang", 0)]["status"] == "killed"
-        assert runs[(inst, "tb-crash", 0)]["status"] == "crash"
-        assert runs[(inst, "tb-memout", 0)]["status"] == "memout"
+        assert runs[(inst, "tb-hang", 0)].status == "killed"
+        assert runs[(inst, "tb-crash", 0)].status == "crash"
+        assert runs[(inst, "tb-memout", 0)].status == "memout"
         for solver in ("fifo-gpu", "edf-greedy-cut"):
             r = runs[(inst, solver, 0)]
-            assert r["status"] == "feasible" and r["feasible"]
-            assert r["missed"] == EXPECTED_MISSED[(inst, solver)]
+            assert r.status == "feasible" and r.feasible
+            assert r.missed == EXPECTED_MISSED[(inst, solver)]
             # The stored schedule re-evaluates to the recorded numbers.
-            ev = evaluate(read_instance(failure_run / r["instance_copy"]),
-                          read_schedule(failure_run / r["schedule_file"]))
-            assert ev.feasible and ev.weighted_misses == r["missed"]
-            assert r["versions"]["python"] and r["machine"]["cores"] >= 1
-            assert r["peak_rss_mb"] > 0 and 0 <= r["runtime_s"] < 0.5
+            ev = evaluate(read_instance(failure_run / r.instance_copy),
+                          read_schedule(failure_run / r.schedule_file))
+            assert ev.feasible and ev.weighted_misses == r.missed
+            assert r.versions["python"] and r.machine["cores"] >= 1
+            assert r.peak_rss_mb > 0 and 0 <= r.runtime_s < 0.5
     hang = runs[("pair", "tb-hang", 0)]
-    assert hang["runtime_s"] >= 1.0  # killed only after limit + grace
-    assert runs[("pair", "fifo-gpu", 0)]["instance_params"] == {"load": 0.8}
-    assert runs[("pair", "fifo-gpu", 0)]["load"] == 0.8
+    assert hang.runtime_s >= 1.0  # killed only after limit + grace
+    assert runs[("pair", "fifo-gpu", 0)].instance_params == {"load": 0.8}
+    assert runs[("pair", "fifo-gpu", 0)].load == 0.8
 
 
 def _cli(*args: str) -> list[str]:
@@ -174,7 +174,7 @@ def test_kill_midway_then_resume_runs_everything_once(tmp_path: Path, instance_s
     assert done.returncode == 0, done.stderr
     final = read_runs(runs)
     assert not final.torn
-    keys = [(r["instance_id"], r["solver"], r["seed"]) for r in final.records]
+    keys = [(r.instance_id, r.solver, r.seed) for r in final.records]
     assert Counter(keys) == Counter((i, s, seed) for i in ("pair", "single")
                                     for s in ("tb-slow", "edf-greedy-cut") for seed in (0, 1))
     assert [record_key(r) for r in final.records[:len(first)]] == \
@@ -234,13 +234,13 @@ def test_report_files_and_numbers(failure_run: Path) -> None:
     records = read_runs(failure_run / "runs.jsonl").records
     solvers = pd.read_csv(out / "solvers.csv").set_index("solver")
     for solver in ("edf-greedy-cut", "fifo-gpu", "tb-hang", "tb-crash", "tb-memout"):
-        mine = [r for r in records if r["solver"] == solver]
-        solved = [r for r in mine if r["feasible"]]
+        mine = [r for r in records if r.solver == solver]
+        solved = [r for r in mine if r.feasible]
         row = solvers.loc[solver]
         assert row["runs"] == len(mine) == 2
         assert row["solved"] == len(solved)
-        assert row["failed"] == sum(r["status"] in ("killed", "crash", "memout") for r in mine)
-        times = [r["runtime_s"] if r["feasible"] else r["time_limit_s"] for r in mine]
+        assert row["failed"] == sum(r.status in ("killed", "crash", "memout") for r in mine)
+        times = [r.runtime_s if r.feasible else r.time_limit_s for r in mine]
         sgm = math.exp(sum(math.log(t + 1.0) for t in times) / len(times)) - 1.0
         assert math.isclose(row["sgm_runtime_s"], sgm, rel_tol=1e-9)
     # Hand-computed: best known on "pair" is 0 (edf-greedy-cut), fifo-gpu is 1 away.
@@ -272,12 +272,12 @@ def test_dask_local_cluster_matches_local_pool(tmp_path: Path, instance_set: Pat
                           scheduler=cluster.scheduler_address)
         result = run_sweep(cfg)
     local = {record_key(r): r for r in read_runs(failure_run / "runs.jsonl").records
-             if r["solver"] in solvers}
+             if r.solver in solvers}
     remote = {record_key(r): r for r in result.all_records}
     assert set(remote) == set(local) and len(remote) == 8
     for key, r in remote.items():
-        assert (r["status"], r["missed"], r["misses"]) == \
-            (local[key]["status"], local[key]["missed"], local[key]["misses"]), key
+        assert (r.status, r.missed, r.misses) == \
+            (local[key].status, local[key].missed, local[key].misses), key
 
 
 @pytest.mark.skipif(not any(os.access(os.path.join(d, b), os.X_OK)

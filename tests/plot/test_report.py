@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 
 from splitsched.bench.certify import certify, shifted_geometric_mean
 from splitsched.bench.plots import miss_rate_vs_load, runtime_vs_jobs
+from splitsched.bench.records import RunRecord, parse_status
 from splitsched.plot import performance_profile, series_by_solver
 
 
@@ -75,11 +76,11 @@ def test_performance_profile_marks_every_curve_beyond_its_start() -> None:
 
 
 def rec(inst: str, solver: str, n: int, load: float, missed: int, runtime: float,
-        status: str = "feasible") -> dict[str, Any]:
-    return {"instance_id": inst, "instance_sha256": "sha-" + inst, "solver": solver,
-            "seed": 0, "status": status, "missed": missed, "bound": None,
-            "feasible": status == "feasible", "n_jobs": n, "load": load, "time_limit_s": 2.0,
-            "runtime_s": runtime, "miss_rate": missed / n}
+        status: str = "feasible") -> RunRecord:
+    return RunRecord(instance_id=inst, instance_sha256="sha-" + inst, solver=solver, seed=0,
+                     threads=1, status=parse_status(status), missed=missed, bound=None,
+                     feasible=status == "feasible", n_jobs=n, load=load, time_limit_s=2.0,
+                     runtime_s=runtime, miss_rate=missed / n)
 
 
 def test_one_load_is_plotted_against_jobs_and_the_caption_says_so(tmp_path: Path) -> None:

@@ -202,7 +202,7 @@ def test_trace_round_trip_and_bad_traces(tmp_path: Path) -> None:
     assert sched is not None
     runs = simulate(inst, sched, runs=2, seed=1)
     path = tmp_path / "t.jsonl"
-    write_trace(runs, path)
+    write_trace(runs, path, inst, sched)
     assert read_trace(path) == runs
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"kind": "stage", "job": "a"}\n')
