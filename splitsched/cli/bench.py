@@ -94,7 +94,8 @@ def bench_cmd(
     total = Counter(r.status.value for r in result.all_records)
     err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
               f"{output / 'runs.jsonl'}: "
-               + ", ".join(f"{k} {v}" for k, v in sorted(total.items())), highlight=False)
+               + ", ".join(f"{k} {v}" + (" (schedule kept)" if k == "timeout" else "")
+                          for k, v in sorted(total.items())), highlight=False)
     if result.infra_failures:  # reliability (issue 13, kind 7): not runs; exit 3
         err.print(f"[bold red]{len(result.infra_failures)} runs not done: infrastructure "
                    f"failure ({result.infra_failures[0].error}); they are not recorded as "
@@ -107,7 +108,8 @@ def bench_cmd(
         # SystemExit, not typer.Exit: the main CLI runs click with standalone_mode=False,
         # where click turns typer.Exit into a return value and the exit status is lost.
         raise SystemExit(1)
-    err.print(f"consistency checks passed; next: splitsched report {output}", highlight=False)
+    err.print(f"consistency checks passed (tables and plots: splitsched report {output})",
+              highlight=False)
 
 
 def report_cmd(

@@ -79,9 +79,10 @@ def solve_cmd(
         print(json.dumps(summary, allow_nan=False))
     else:
         ev = res.evaluation
-        line = (f"{solver}: status={res.status} missed={res.missed} "
-                f"of {inst.num_jobs} jobs"
-                + (f" (miss rate {ev.miss_rate:.3f}, makespan {ev.makespan} us)" if ev else "")
+        line = (f"{solver}: status={res.status}"
+                + (f" misses={ev.misses} of {inst.num_jobs} jobs (weighted {ev.weighted_misses}; "
+                   f"miss rate {ev.miss_rate:.3f}, makespan {ev.makespan} us)" if ev
+                   else " no schedule")
                 + (f" bound={res.bound:g}" if res.bound is not None else "")
                 + f" time={res.runtime_s:.3f}s")
         out.print(line, highlight=False)

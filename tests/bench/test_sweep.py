@@ -248,7 +248,7 @@ def test_report_files_and_numbers(failure_run: Path) -> None:
     assert solvers.loc["fifo-gpu", "best_found"] == 1
     assert solvers.loc["fifo-gpu", "max_gap"] == 1
     assert math.isclose(solvers.loc["fifo-gpu", "mean_miss_rate"], (0.5 + 0.0) / 2)
-    assert solvers.loc["edf-greedy-cut", "certified_optimal"] == 2  # 0 misses is optimal
+    assert solvers.loc["edf-greedy-cut", "at_certified_optimum"] == 2  # 0 misses is optimal
     instances = pd.read_csv(out / "instances.csv").set_index("instance_id")
     assert instances.loc["pair", "best_known"] == 0 and bool(instances.loc["pair", "certified"])
     assert instances.loc["pair", "found_by"] == "edf-greedy-cut"
