@@ -161,6 +161,10 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
     rng = np.random.Generator(np.random.PCG64(params.seed))
     models = list(params.models)
     best = {m: networks[m].stages.best_latency for m in models}
+    idle = sorted(m for m, b in best.items() if b <= 0)
+    if idle:  # a job of no work has no load, period or deadline to speak of
+        raise InputError(None, "models", f"network(s) {', '.join(idle)} take 0 us at every "
+                         "cut: no workload can be generated from them")
     n = params.jobs
     releases: list[int]
     deadlines: list[int]

@@ -171,7 +171,15 @@ def iter_set_files(directory: Path) -> Iterator[Path]:
 
 def build_set(spec: SetSpec, out_root: Path = SETS_DIR,
               progress: Callable[[str], None] | None = None) -> Path:
-    """Generate every instance of a set and write its manifest; returns the set directory."""
+    """Generate every instance of a set and write its manifest; returns the set directory.
+
+    Raises
+    ------
+    InputError
+        (field ``out_root``) when ``out_root`` exists and is not a directory.
+    """
+    if out_root.exists() and not out_root.is_dir():
+        raise InputError(out_root, "out_root", "not a directory")
     target = out_root / spec.name
     target.mkdir(parents=True, exist_ok=True)
     entries = []

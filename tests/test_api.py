@@ -123,3 +123,12 @@ def test_generate_matches_the_cli(tmp_path: Path) -> None:
 def test_generate_refuses_an_unknown_device() -> None:
     with pytest.raises(splitsched.InputError, match="unknown device 'nokia'"):
         splitsched.generate("nokia")
+
+
+def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's "From Python" block runs as written and prints what it says."""
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_doc_code(ROOT / "README.md"), "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "dp-edf" in printed and (tmp_path / "gantt.png").stat().st_size > 0

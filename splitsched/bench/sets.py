@@ -111,8 +111,10 @@ def load_set(directory: str | Path) -> list[SetEntry]:
 def _check_unique_ids(entries: list[SetEntry]) -> None:
     seen: dict[str, Path] = {}
     for e in entries:
-        if e.id in seen and seen[e.id] != e.file:
-            raise InputError(e.file, "id", f"instance id {e.id!r} also used by {seen[e.id]}")
+        if e.id in seen:  # the same file twice (a set named twice) would run every run twice
+            other = "this file again" if seen[e.id] == e.file else str(seen[e.id])
+            raise InputError(e.file, "id", f"instance id {e.id!r} also used by {other} "
+                             "(is a set named twice in --set?)")
         seen[e.id] = e.file
 
 

@@ -226,6 +226,8 @@ def prepare(cfg: SweepConfig) -> Prepared:
     """
     _check_config(cfg)
     _check_solvers(cfg)
+    if str(cfg.run_dir) in ("", "."):
+        raise InputError(None, "-o", "name a run directory (not the current folder)")
     entries = load_sets(cfg.set_ref)
     runs_path = cfg.run_dir / RUNS_FILE
     if cfg.run_dir.exists() and not cfg.run_dir.is_dir():

@@ -31,7 +31,7 @@ FLAG_FOR_PARAMETER: dict[str, str] = {
     # profile importers
     "handoff_us": "--handoff-us", "cpu_threads": "--cpu-threads", "max_cuts": "--max-cuts",
     # where `sets build` and `profiles import` write (refused into an installed package)
-    "out_root": "--out", "out_dir": "--out",
+    "out_root": "--out", "out_dir": "--out", "run_dir": "--output", "best_known": "--best-known",
 }
 
 

@@ -316,6 +316,11 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
         ``resume`` with a different configuration than the recorded one.
     """
     cfg.check()
+    if cfg.best_known is None and not cfg.offline_solvers:
+        raise InputError(None, "offline_solvers", "a sweep measures regret against the offline "
+                         "best: name an offline solver or a bench runs.jsonl (best_known)")
+    if str(run_dir) in ("", "."):
+        raise InputError(None, "run_dir", "name a run directory (not the current folder)")
     entries = load_sets(set_ref)
     run_dir = Path(run_dir)
     runs_file = run_dir / RUNS_FILE

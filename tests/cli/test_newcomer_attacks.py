@@ -1,0 +1,60 @@
+"""Bad inputs a newcomer tried on the CLI: each is refused with one line and exit 2.
+
+(The second round of hostile testing: a file as ``sets build --out``, an online sweep
+without an offline best, a profile of no work, an empty run directory, a set named twice.)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "splitsched", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def _refused(res: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert "Traceback" not in res.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_sets_build_into_a_file(tmp_path: Path) -> None:
+    (tmp_path / "f.json").write_text("{}")
+    _refused(_run("sets", "build", "smoke", "--out", "f.json", cwd=tmp_path), "not a directory")
+
+
+def test_online_sweep_without_an_offline_best(tmp_path: Path) -> None:
+    _refused(_run("online", "--set", "smoke", "--policies", "edf-gpu", "--offline", "none",
+                  "-o", "on", cwd=tmp_path), "--offline")
+    assert not (tmp_path / "on").exists()
+
+
+def test_a_profile_of_no_work_generates_nothing(tmp_path: Path) -> None:
+    (tmp_path / "z.csv").write_text("layer,gpu_us,cpu_us,handoff_us\nconv1,0,0,0\n")
+    assert _run("profile", "--from-csv", "z.csv", "-o", "z.json", cwd=tmp_path).returncode == 0
+    for scenario in ("periodic", "batch", "poisson"):
+        _refused(_run("generate", "--scenario", scenario, "--profile", "z.json", "--jobs", "4",
+                      "--seed", "1", "-o", "o.json", cwd=tmp_path), "0 us")
+    assert not (tmp_path / "o.json").exists()
+
+
+@pytest.mark.parametrize("out", ["", "."])
+def test_bench_never_writes_into_the_current_folder(tmp_path: Path, out: str) -> None:
+    _refused(_run("bench", "--set", "smoke", "--solvers", "edf-gpu", "-o", out, cwd=tmp_path),
+             "-o")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_set_named_twice_is_refused(tmp_path: Path) -> None:
+    _refused(_run("bench", "--set", "smoke,smoke", "--solvers", "edf-gpu", "-o", "b",
+                  cwd=tmp_path), "named twice")
+    assert not (tmp_path / "b").exists()
