@@ -3,7 +3,7 @@
 # the paper's DP, the new heuristics, three greedy baselines and the exact solvers cpsat,
 # lbbd and hybrid, 10 s per run, one thread per run, two runs at a time; then the report and
 # the per-instance table results/reference/v2/instances.{md,csv}.
-# About 40 minutes on 2 cores. RESUME=1 continues an interrupted sweep.
+# About 30 minutes on 2 cores (28 min 49 s here). RESUME=1 continues an interrupted sweep.
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
 # of this script (commit 4c84b5e) and is kept as it was.
 set -euo pipefail
