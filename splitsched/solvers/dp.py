@@ -14,8 +14,9 @@ What this implementation assumes, so that "exact" has a precise meaning:
 
 * Both processors run the accepted jobs' stages in EDF order (deadline, then
   release, then id). Within that order the DP is exact; for the real problem
-  it is a heuristic (DESIGN section 1 gives instances where another order, or
-  different orders on the two processors, saves more jobs). Hence its status
+  it is a heuristic (`docs/design.md`, "The problem", gives instances where
+  another order, or different orders on the two processors, saves more
+  jobs). Hence its status
   is ``feasible``, never ``optimal``, and it reports no bound.
 * A cut k runs the GPU prefix (layers 1..k) and then the CPU suffix; the
   hand-off ``h(k)`` is a time lag occupying neither processor; stages are

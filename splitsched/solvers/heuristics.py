@@ -1,6 +1,6 @@
 """Heuristics around the paper's DP: other job orders, and local search over the order.
 
-``dp-edf`` is exact only within earliest-deadline order (DESIGN section 1: EDF
+``dp-edf`` is exact only within earliest-deadline order (`docs/design.md`, "The problem": EDF
 order is not always best). The DP itself (:func:`splitsched.solvers.dp.run_dp`)
 is exact within *any* common order of the two processors, so a better order
 gives a better schedule. Two solvers use that:
