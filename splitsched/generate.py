@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from splitsched.io import InputError
-from splitsched.problem import Instance, Job, Network
+from splitsched.problem import Instance, InvariantError, Job, Network
 
 SCENARIOS = ("batch", "periodic", "poisson")
 
@@ -136,7 +136,7 @@ def _uunifast(rng: np.random.Generator, n: int, total: float) -> np.ndarray:
     return shares
 
 
-def generate_instance(params: GeneratorParams, networks: dict[str, Network],
+def _generate_instance(params: GeneratorParams, networks: dict[str, Network],
                       provenance: dict[str, Any] | None = None) -> Instance:
     """Build one instance from a device's networks.
 
@@ -210,6 +210,25 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
     prov["seed"] = params.seed
     return Instance(id=params.instance_id(), networks=tuple(networks[m] for m in used),
                     jobs=jobs, provenance=prov)
+
+
+
+def generate_instance(params: GeneratorParams, networks: dict[str, Network],
+                      provenance: dict[str, Any] | None = None) -> Instance:
+    """One seeded instance of ``params`` over ``networks`` (see :func:`_generate_instance`).
+
+    Raises
+    ------
+    InputError
+        A bad parameter, or parameters whose instance would break a stated
+        bound of :mod:`splitsched.problem` (e.g. ``load`` 1e-300 spreads the
+        releases beyond 2**40 us); the error names ``load``, never a job.
+    """
+    try:
+        return _generate_instance(params, networks, provenance)
+    except InvariantError as exc:
+        raise InputError(None, "load", "with these jobs, load and slack the instance breaks "
+                         f"a stated bound ({str(exc)[:120]}...)") from None
 
 
 def generate(device: str, *, scenario: str = "batch", jobs: int = 10, load: float = 1.0,

@@ -58,3 +58,11 @@ def test_a_set_named_twice_is_refused(tmp_path: Path) -> None:
     _refused(_run("bench", "--set", "smoke,smoke", "--solvers", "edf-gpu", "-o", "b",
                   cwd=tmp_path), "named twice")
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("option", [["--load", "1e-300"], ["--slack", "1e300"]])
+def test_parameters_that_break_the_bounds_name_the_flag(tmp_path: Path,
+                                                        option: list[str]) -> None:
+    _refused(_run("generate", "--device", "mi9", *option, "-o", "g.json", cwd=tmp_path),
+             "--load", "stated bound")
+    assert not (tmp_path / "g.json").exists()
