@@ -39,7 +39,7 @@ from splitsched.io import (
     schedule_to_dict,
 )
 from splitsched.problem import Instance
-from splitsched.solve import stamp_schedule, time_tolerance_s
+from splitsched.solve import stamp_schedule, within_time_limit
 from splitsched.solvers.base import SolveStatus
 
 SCHEDULES_DIR = "schedules"
@@ -139,6 +139,7 @@ def build_record(entry: SetEntry, spec: RunSpec, raw: WorkerResult, run_dir: Pat
     Nothing the worker says is trusted: the schedule is re-evaluated here, a
     non-finite bound is dropped (noted in ``stats``), and a run that took
     longer than its limit plus :func:`splitsched.solve.time_tolerance_s`
+    (:func:`splitsched.solve.within_time_limit`)
     while claiming ``optimal`` or ``feasible`` is recorded as ``timeout``
     (its schedule kept).
     """
@@ -156,10 +157,7 @@ def build_record(entry: SetEntry, spec: RunSpec, raw: WorkerResult, run_dir: Pat
     if raw.bound is not None and bound is None:
         stats["dropped_bound"] = repr(raw.bound)
     runtime = _finite_or_none(raw.runtime_s)
-    if runtime is not None and runtime > limit + time_tolerance_s(limit) and status in (
-            SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-        stats["over_time_limit_s"] = round(runtime - limit, 6)
-        status = SolveStatus.TIMEOUT
+    status = within_time_limit(status, runtime, limit, stats)
     env = raw.environment or {}
     claimed = raw.claimed_status or status.value
     record = RunRecord(
