@@ -67,9 +67,10 @@ def sync(plan: Plan, state: OnlineState) -> Plan:
                  if jid in cuts and (jid in pending or jid in committed)]
     listed = set(cpu_order)
     for jid, c in committed.items():
-        if jid not in listed and c.cut < state.stages_of(c.job).num_layers \
-                and int(state.stages_of(c.job).b[c.cut]) > 0:
-            cpu_order.append(jid)
+        if jid not in listed:
+            t = state.table_of(c.job)
+            if c.cut < t.num_layers and t.b[c.cut] > 0:
+                cpu_order.append(jid)
     return Plan(cuts, gpu_order, cpu_order)
 
 
@@ -86,37 +87,37 @@ def predict(plan: Plan, state: OnlineState) -> Prediction:
     now = state.now
     jobs = _jobs(state)
     committed = {c.job.id: c for c in state.committed}
+    tab = {jid: state.table_of(job) for jid, job in jobs.items()}
+    cuts = plan.cuts
     gpu_end: dict[str, int] = {}
     completion: dict[str, int] = {}
     # zero-length GPU stages end when they start: now
-    for jid, k in plan.cuts.items():
-        if jid not in committed and k > 0 and not state.stages_of(jobs[jid]).gpu_busy[k]:
+    for jid, k in cuts.items():
+        if jid not in committed and k > 0 and not tab[jid].gpu_busy[k]:
             gpu_end[jid] = now
     t = state.free_at(GPU)
     for jid in plan.gpu_order:
-        job = jobs[jid]
-        t = max(t, now) + int(state.stages_of(job).a[plan.cuts[jid]])
+        t = max(t, now) + tab[jid].a[cuts[jid]]
         gpu_end[jid] = t
     for jid, end in gpu_end.items():
-        if plan.cuts[jid] == state.stages_of(jobs[jid]).num_layers:
+        if cuts[jid] == tab[jid].num_layers:
             completion[jid] = end
 
     def ready(jid: str) -> int:
         if jid in committed:
             return max(now, committed[jid].expected_ready)
-        k = plan.cuts[jid]
+        k = cuts[jid]
         if k == 0:
             return now
-        return gpu_end[jid] + int(state.stages_of(jobs[jid]).h[k])
+        return gpu_end[jid] + tab[jid].h[k]
 
-    for jid, k in plan.cuts.items():  # zero-length CPU stages: done when ready
-        st = state.stages_of(jobs[jid])
+    for jid, k in cuts.items():  # zero-length CPU stages: done when ready
+        st = tab[jid]
         if k < st.num_layers and not st.cpu_busy[k]:
             completion[jid] = ready(jid)
     t = state.free_at(CPU)
     for jid in plan.cpu_order:
-        job = jobs[jid]
-        t = max(t, ready(jid)) + int(state.stages_of(job).b[plan.cuts[jid]])
+        t = max(t, ready(jid)) + tab[jid].b[cuts[jid]]
         completion[jid] = t
     weight = 0
     late: list[str] = []
@@ -160,13 +161,13 @@ def dispatch(plan: Plan, state: OnlineState) -> Decision:
     starts: list[Start] = []
     for jid, k in plan.cuts.items():
         if jid in pending:
-            st = state.stages_of(pending[jid])
-            if (k > 0 and int(st.a[k]) == 0) or (k == 0 and int(st.b[0]) == 0):
+            st = state.table_of(pending[jid])
+            if (k > 0 and st.a[k] == 0) or (k == 0 and st.b[0] == 0):
                 starts.append(Start(jid, GPU if k > 0 else CPU, k))
         elif jid in committed:
             c = committed[jid]
             if c.ready is not None and c.ready <= state.now \
-                    and int(state.stages_of(c.job).b[c.cut]) == 0:
+                    and state.table_of(c.job).b[c.cut] == 0:
                 starts.append(Start(jid, CPU, c.cut))
     if state.idle(GPU) and plan.gpu_order:
         jid = plan.gpu_order[0]

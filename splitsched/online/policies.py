@@ -220,7 +220,7 @@ def _one_layer(name: str, gpu: int, cpu: int) -> Network:
 
 def fits_alone(state: OnlineState, job: Job) -> bool:
     """Whether ``job`` could still end on time if it started now on idle processors."""
-    return state.now + int(state.stages_of(job).isolated.min()) <= job.deadline
+    return state.now + state.table_of(job).min_isolated <= job.deadline
 
 
 class SubInstanceBuilder:
@@ -321,7 +321,7 @@ def weight_ceiling(state: OnlineState) -> int:
     whose CPU stage could still end on time if started when ready."""
     total = sum(j.weight for j in state.pending if fits_alone(state, j))
     for c in state.committed:
-        b = int(state.stages_of(c.job).b[c.cut])
+        b = state.table_of(c.job).b[c.cut]
         if max(state.now, c.expected_ready) + b <= c.job.deadline:
             total += c.job.weight
     return total

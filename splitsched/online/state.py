@@ -27,6 +27,53 @@ from typing import Protocol
 from splitsched.problem import CPU, GPU, Job, Network, StageTable
 
 
+@dataclass(frozen=True)
+class NetTable:
+    """A network's stage table as Python lists, for the per-event code of the policies.
+
+    The same numbers as :attr:`splitsched.problem.Network.stages` (``a``, ``h``,
+    ``b`` per cut, integer microseconds, length L+1), as Python ints: indexing
+    a numpy array and converting the scalar costs far more than a list look-up
+    in the event loop. ``gpu_busy`` / ``cpu_busy`` come from
+    :attr:`StageTable.gpu_busy` / ``cpu_busy`` (the rule's home,
+    :func:`splitsched.problem.occupies`); ``min_isolated`` is the smallest
+    isolated latency over the cuts.
+    """
+
+    stages: StageTable
+    a: list[int]
+    h: list[int]
+    b: list[int]
+    gpu_busy: list[bool]
+    cpu_busy: list[bool]
+    num_layers: int
+    min_isolated: int
+
+    @classmethod
+    def of(cls, stages: StageTable) -> NetTable:
+        return cls(stages, stages.a.tolist(), stages.h.tolist(), stages.b.tolist(),
+                   stages.gpu_busy.tolist(), stages.cpu_busy.tolist(), stages.num_layers,
+                   int(stages.isolated.min()))
+
+
+# Network object id -> (network, table). Networks are immutable and few (one per model
+# and profile); the entry holds the network, so its id cannot be reused while cached.
+_TABLES: dict[int, tuple[Network, NetTable]] = {}
+_TABLES_MAX = 4096
+
+
+def net_table(network: Network) -> NetTable:
+    """The :class:`NetTable` of ``network``, computed once per network object."""
+    hit = _TABLES.get(id(network))
+    if hit is not None and hit[0] is network:
+        return hit[1]
+    if len(_TABLES) >= _TABLES_MAX:
+        _TABLES.clear()
+    table = NetTable.of(network.stages)
+    _TABLES[id(network)] = (network, table)
+    return table
+
+
 class PolicyError(RuntimeError):
     """A policy asked for something the rules forbid (a bug in the policy)."""
 
@@ -125,6 +172,10 @@ class OnlineState:
     def stages_of(self, job: Job) -> StageTable:
         """The job's profiled stage table."""
         return self.networks[job.network].stages
+
+    def table_of(self, job: Job) -> NetTable:
+        """The job's profiled stage table as Python lists (:class:`NetTable`)."""
+        return net_table(self.networks[job.network])
 
     def idle(self, processor: str) -> bool:
         return self.running[processor] is None
