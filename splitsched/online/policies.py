@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from splitsched.online.plan import Plan, Prediction, dispatch, prune, sync
 from splitsched.online.state import Decision, OnlineState, Policy, Start
@@ -43,6 +43,9 @@ from splitsched.problem import (
     edf_key,
 )
 from splitsched.solvers.greedy import earliest_finish_cut
+
+if TYPE_CHECKING:
+    from splitsched.solvers.dp import Run
 
 
 @dataclass(frozen=True)
@@ -342,9 +345,15 @@ class ReplanPolicy:
         Per-decision budget: the solver's ``time_limit_s`` (``dp-edf``: the
         exact pass's deadline; when it runs out, the 64-label beam pass's
         answer is used if better).
+    fast:
+        ``dp-edf`` only: build the DP's sub-problem from trusted data
+        (:mod:`splitsched.online.dpinput`: cached stage tables, no
+        re-validation of jobs and instance), the default; False builds it
+        through the validated :class:`SubInstanceBuilder` (the reference path;
+        both give the same decisions).
     """
 
-    def __init__(self, solver: str, budget_ms: float) -> None:
+    def __init__(self, solver: str, budget_ms: float, *, fast: bool = True) -> None:
         from splitsched.solvers.base import get_solver
 
         self.solver = solver
@@ -353,6 +362,7 @@ class ReplanPolicy:
         self.budget_s = budget_ms / 1000.0
         self._builder = SubInstanceBuilder()
         self._accepts_warm = self.info.uses_warm_start
+        self.fast = fast
         self.reset(0)
 
     def reset(self, seed: int) -> None:
@@ -404,23 +414,25 @@ class ReplanPolicy:
         return plan_from_schedule(out.schedule, kind, state)
 
     def _propose_dp(self, state: OnlineState, lower_bound: int) -> Plan | None:
-        from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, run_dp
+        """The DP's plan from ``state`` (the fast path, :mod:`~splitsched.online.dpinput`)."""
+        if not self.fast:
+            return self._propose_dp_reference(state, lower_bound)
+        # imported here: the DP loads numba, which greedy-only runs do not need
+        from splitsched.online.dpinput import dp_subproblem, plan_from_cuts
 
+        sub, jobs, committed = dp_subproblem(state, self._builder.committed_network)
+        if not jobs:
+            return None
+        run = self._run_dp(sub, jobs, state, lower_bound)
+        return plan_from_cuts(run.cuts, jobs, committed, state)
+
+    def _propose_dp_reference(self, state: OnlineState, lower_bound: int) -> Plan | None:
+        """The same plan through the validated :class:`SubInstanceBuilder` and numpy tables."""
         sub, kind = self._builder.build(state, blockers=False)
         if not sub.jobs:
             return None
-        now = state.now
-        free = (state.free_at(GPU) - now, state.free_at(CPU) - now)
         jobs = sorted(sub.jobs, key=edf_key)
-        # The current plan's on-time weight is a valid pruning bound for our use: if the
-        # EDF-order optimum reaches it, pruning keeps it; if not, the current plan stays.
-        deadline = time.perf_counter() + self.budget_s
-        run = run_dp(sub, jobs, lower_bound=lower_bound, deadline=deadline, free=free)
-        if not run.complete:
-            self.counts["timeouts"] += 1
-            beam = run_dp(sub, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free)
-            if beam.accepted_weight > run.accepted_weight:
-                run = beam
+        run = self._run_dp(sub, jobs, state, lower_bound)
         cuts: dict[str, int] = {c.job.id: c.cut for c in state.committed}
         gpu_order: list[str] = []
         cpu_order: list[str] = []
@@ -438,6 +450,30 @@ class ReplanPolicy:
             if k < st.num_layers and int(st.b[k]) > 0:
                 cpu_order.append(job.id)
         return Plan(cuts, gpu_order, cpu_order)
+
+    def _run_dp(self, sub: Instance, jobs: list[Job], state: OnlineState,
+                lower_bound: int) -> Run:
+        """The exact EDF-order DP from the processors' expected free times; when the
+        budget runs out, the beam pass's answer if better. The fast path runs it
+        with cached inputs (:func:`splitsched.online.dpinput.run_dp_cached`), the
+        reference path with :func:`splitsched.solvers.dp.run_dp`."""
+        from splitsched.online.dpinput import run_dp_cached
+        from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, run_dp
+
+        dp = run_dp_cached if self.fast else run_dp
+
+        now = state.now
+        free = (state.free_at(GPU) - now, state.free_at(CPU) - now)
+        # The current plan's on-time weight is a valid pruning bound for our use: if the
+        # EDF-order optimum reaches it, pruning keeps it; if not, the current plan stays.
+        deadline = time.perf_counter() + self.budget_s
+        run = dp(sub, jobs, lower_bound=lower_bound, deadline=deadline, free=free)
+        if not run.complete:
+            self.counts["timeouts"] += 1
+            beam = dp(sub, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free)
+            if beam.accepted_weight > run.accepted_weight:
+                run = beam
+        return run
 
 
 # ------------------------------------------------------------------ a fixed plan

@@ -1,0 +1,185 @@
+"""The fast path of ``replan:dp-edf`` gives the reference path's answers.
+
+``ReplanPolicy(fast=True)`` (the default) builds the DP's sub-problem from
+cached stage tables and unvalidated jobs (:mod:`splitsched.online.dpinput`);
+``fast=False`` builds it through the validated ``SubInstanceBuilder``. Facts
+checked: the sub-problems are equal (same jobs, same networks, same EDF order),
+and over whole runs (set instances, with and without noise; random tiny
+instances with zero-length stages and weights) both paths propose the same
+plan at every event and so make the same decisions and the same schedule;
+``run_dp_cached`` returns ``run_dp``'s answer (weight, cuts, label counts) with
+and without bounds, beam and start label.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from splitsched.io import read_instance
+from splitsched.online import OnlineState, realized_instance, run_online
+from splitsched.online.dpinput import (
+    dp_subproblem,
+    run_dp_cached,
+    trusted_instance,
+    trusted_job,
+)
+from splitsched.online.plan import Plan, Prediction
+from splitsched.online.policies import ReplanPolicy, SubInstanceBuilder
+from splitsched.online.state import Committed, Running, net_table
+from splitsched.problem import CPU, GPU, Instance, Job, edf_key
+from splitsched.replay.noise import NoiseModel
+from splitsched.sets import SETS_DIR, iter_set_files
+from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, DpSettings, run_dp
+from tests.helpers.builders import random_tiny_instance
+
+BUDGET_MS = 60_000.0  # no decision may run out of budget (answers would depend on timing)
+
+
+def _set(name: str, count: int) -> list[Instance]:
+    return [read_instance(p) for p in list(iter_set_files(SETS_DIR / name))[:count]]
+
+
+class _Recording(ReplanPolicy):
+    """ReplanPolicy that logs each proposal (event time, plan) it makes."""
+
+    def __init__(self, fast: bool) -> None:
+        super().__init__("dp-edf", BUDGET_MS, fast=fast)
+        self.log: list[tuple[int, Plan | None]] = []
+
+    def propose(self, state: OnlineState, current: Prediction) -> Plan | None:
+        plan = super().propose(state, current)
+        self.log.append((state.now, plan))
+        return plan
+
+
+def _both(inst: Instance, real: Instance | None = None, seed: int = 0
+          ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    out = []
+    for fast in (True, False):
+        policy = _Recording(fast)
+        run = run_online(inst, policy, realized=real, seed=seed)
+        assert run.policy_stats["timeouts"] == 0
+        out.append((policy.log, [(d.time, d.starts, d.drops) for d in run.decisions],
+                    run.schedule.plans, run.policy_stats))
+    return tuple(out[0]), tuple(out[1])
+
+
+@pytest.mark.parametrize("name", ["poisson-n20", "periodic-n20", "poisson-n40"])
+def test_fast_and_reference_paths_decide_alike_on_sets(name: str) -> None:
+    solves = 0
+    for inst in _set(name, 2):
+        for real in (None, realized_instance(inst, NoiseModel(cv=0.2), seed=5, run=0)):
+            fast, ref = _both(inst, real)
+            assert fast == ref
+            solves += fast[3]["solves"]
+    assert solves > 0  # the DP did run, so the comparison covers its path
+
+
+def test_fast_and_reference_paths_decide_alike_on_tiny_instances() -> None:
+    """Zero-length stages, hand-offs, weights, releases: the branches of the plan code."""
+    rng = random.Random(11)
+    solves = 0
+    for _ in range(40):
+        inst = random_tiny_instance(rng, rng.randint(2, 7), max_layers=4,
+                                    max_weight=rng.choice((1, 4)),
+                                    zero_layers=rng.random() < 0.5)
+        fast, ref = _both(inst, seed=rng.randint(0, 99))
+        assert fast == ref
+        solves += fast[3]["solves"]
+    assert solves > 20
+
+
+def _busy_state(inst: Instance, now: int) -> OnlineState:
+    """Jobs released by ``now`` pending (but the first two), the first one running on
+    the GPU with a CPU stage to come, the second one on the CPU."""
+    jobs = sorted(inst.jobs, key=lambda j: (j.release, j.id))
+    first, second, rest = jobs[0], jobs[1], [j for j in jobs[2:] if j.release <= now]
+    st = inst.stages_of(first)
+    k = max(1, st.num_layers // 2)
+    ready = now + int(st.a[k]) + int(st.h[k])
+    return OnlineState(
+        now=now, networks=inst.network_by_name, pending=tuple(rest),
+        committed=(Committed(first, k, now, None, ready),),
+        running={GPU: Running(first.id, k, now, now + int(st.a[k])),
+                 CPU: Running(second.id, 0, now, now + int(inst.stages_of(second).b[0]))})
+
+
+def test_dp_subproblem_equals_the_validated_sub_instance() -> None:
+    inst = _set("poisson-n40", 1)[0]
+    for now in (0, inst.jobs[10].release, inst.jobs[25].release):
+        state = _busy_state(inst, now)
+        builder = SubInstanceBuilder()
+        sub, kind = builder.build(state, blockers=False)
+        fast, jobs, committed = dp_subproblem(state, SubInstanceBuilder().committed_network)
+        assert fast.jobs == sub.jobs
+        assert fast.networks == sub.networks
+        assert jobs == sorted(sub.jobs, key=edf_key)
+        assert committed == {j for j, what in kind.items() if what == "committed"} != set()
+        for j in jobs:
+            for arr in ("a", "h", "b"):
+                assert getattr(fast.stages_of(j), arr).tolist() == \
+                    getattr(sub.stages_of(j), arr).tolist()
+
+
+def test_trusted_objects_equal_validated_ones() -> None:
+    inst = _set("poisson-n20", 1)[0]
+    job = inst.jobs[3]
+    assert trusted_job(job.id, job.network, job.release, job.deadline, job.weight) == job
+    assert trusted_job("x", "n", 0, 5, 2) == Job("x", "n", 0, 5, 2)
+    copy = trusted_instance(inst.id, inst.networks, inst.jobs)
+    assert copy == inst
+    assert copy.stages_of(job) is inst.stages_of(job)
+
+
+def test_net_table_holds_the_stage_table() -> None:
+    inst = _set("poisson-n20", 1)[0]
+    for net in inst.networks:
+        t = net_table(net)
+        st = net.stages
+        assert (t.a, t.h, t.b) == (st.a.tolist(), st.h.tolist(), st.b.tolist())
+        assert t.gpu_busy == [x > 0 for x in t.a] and t.cpu_busy == [x > 0 for x in t.b]
+        assert t.num_layers == net.num_layers
+        assert t.min_isolated == min(x + y + z for x, y, z in zip(t.a, t.h, t.b, strict=True))
+        assert net_table(net) is t
+
+
+def test_run_dp_cached_equals_run_dp() -> None:
+    """Same Run (weight, cuts, completeness, label counts) on random tiny instances
+    (zero-length stages, releases, weights) and on set instances, from various start
+    labels, with and without a lower bound and a beam, and with the completion and
+    capacity bounds switched on from the first step."""
+    eager = DpSettings(grid_min_labels=0, capacity_min_labels=0, grid=8)
+    rng = random.Random(5)
+    cases: list[tuple[Instance, tuple[int, int]]] = []
+    for _ in range(150):
+        inst = random_tiny_instance(rng, rng.randint(1, 7), max_layers=4,
+                                    max_weight=rng.choice((1, 5)),
+                                    zero_layers=rng.random() < 0.5)
+        cases.append((inst, (rng.randint(0, 8), rng.randint(0, 8))))
+    for inst in _set("poisson-n20", 2) + _set("periodic-n20", 1):
+        cases.append((inst, (0, 0)))
+        cases.append((inst, (3000, 500)))
+    bounded = 0
+    for inst, free in cases:
+        jobs = sorted(inst.jobs, key=edf_key)
+        best = run_dp(inst, jobs, free=free)
+        assert run_dp_cached(inst, jobs, free=free) == best
+        assert run_dp_cached(inst, jobs, free=free, beam=4) == \
+            run_dp(inst, jobs, free=free, beam=4)
+        for lb in {best.accepted_weight, best.accepted_weight // 2}:
+            for settings in (DEFAULT_DP_SETTINGS, eager):
+                ref = run_dp(inst, jobs, free=free, lower_bound=lb, settings=settings)
+                assert run_dp_cached(inst, jobs, free=free, lower_bound=lb,
+                                     settings=settings) == ref
+                bounded += lb > 0
+    assert bounded > 100
+    inst, free = cases[-1]
+    jobs = sorted(inst.jobs, key=edf_key)
+    too_high = inst.total_weight + 1
+    with pytest.raises(ValueError, match="exceeds every schedule"):
+        run_dp(inst, jobs, lower_bound=too_high)
+    with pytest.raises(ValueError, match="exceeds every schedule"):
+        run_dp_cached(inst, jobs, lower_bound=too_high)
