@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from splitsched.online.state import Decision, OnlineState, Start
-from splitsched.problem import CPU, GPU, Job
+from splitsched.problem import CPU, GPU
 
 
 @dataclass
@@ -57,8 +57,8 @@ def sync(plan: Plan, state: OnlineState) -> Plan:
     dropped) leave the plan; committed jobs missing from it (or whose cut
     differs) are added with their cut, their CPU stage last.
     """
-    pending = {j.id for j in state.pending}
-    committed = {c.job.id: c for c in state.committed}
+    pending = state.pending_by_id
+    committed = state.committed_by_id
     cuts = {jid: k for jid, k in plan.cuts.items() if jid in pending}
     for jid, c in committed.items():
         cuts[jid] = c.cut
@@ -74,20 +74,13 @@ def sync(plan: Plan, state: OnlineState) -> Plan:
     return Plan(cuts, gpu_order, cpu_order)
 
 
-def _jobs(state: OnlineState) -> dict[str, Job]:
-    out = {j.id: j for j in state.pending}
-    for c in state.committed:
-        out[c.job.id] = c.job
-    return out
-
-
 def predict(plan: Plan, state: OnlineState) -> Prediction:
     """Time ``plan`` from ``state`` with profiled durations (earliest starts in
     plan order); ``plan`` must be synced with ``state``."""
     now = state.now
-    jobs = _jobs(state)
-    committed = {c.job.id: c for c in state.committed}
-    tab = {jid: state.table_of(job) for jid, job in jobs.items()}
+    jobs = state.job_by_id
+    committed = state.committed_by_id
+    tab = state.table_by_id
     cuts = plan.cuts
     gpu_end: dict[str, int] = {}
     completion: dict[str, int] = {}
@@ -156,18 +149,18 @@ def dispatch(plan: Plan, state: OnlineState) -> Decision:
 
     Zero-length stages of planned jobs start as soon as they are ready.
     """
-    pending = {j.id: j for j in state.pending}
-    committed = {c.job.id: c for c in state.committed}
+    pending = state.pending_by_id
+    committed = state.committed_by_id
     starts: list[Start] = []
     for jid, k in plan.cuts.items():
         if jid in pending:
-            st = state.table_of(pending[jid])
+            st = state.table_by_id[jid]
             if (k > 0 and st.a[k] == 0) or (k == 0 and st.b[0] == 0):
                 starts.append(Start(jid, GPU if k > 0 else CPU, k))
         elif jid in committed:
             c = committed[jid]
             if c.ready is not None and c.ready <= state.now \
-                    and state.table_of(c.job).b[c.cut] == 0:
+                    and state.table_by_id[jid].b[c.cut] == 0:
                 starts.append(Start(jid, CPU, c.cut))
     if state.idle(GPU) and plan.gpu_order:
         jid = plan.gpu_order[0]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from splitsched.problem import CPU, GPU, Job, Network, StageTable
@@ -176,6 +177,31 @@ class OnlineState:
     def table_of(self, job: Job) -> NetTable:
         """The job's profiled stage table as Python lists (:class:`NetTable`)."""
         return net_table(self.networks[job.network])
+
+    # Indexes of the snapshot, built once per state (a policy reads them several
+    # times per decision: current plan, proposal, dispatch).
+    @cached_property
+    def pending_by_id(self) -> Mapping[str, Job]:
+        """Pending job id -> job."""
+        return {j.id: j for j in self.pending}
+
+    @cached_property
+    def committed_by_id(self) -> Mapping[str, Committed]:
+        """Committed job id -> its :class:`Committed` record."""
+        return {c.job.id: c for c in self.committed}
+
+    @cached_property
+    def job_by_id(self) -> Mapping[str, Job]:
+        """Id -> job, for the pending and the committed jobs."""
+        out = dict(self.pending_by_id)
+        for c in self.committed:
+            out[c.job.id] = c.job
+        return out
+
+    @cached_property
+    def table_by_id(self) -> Mapping[str, NetTable]:
+        """Id -> :class:`NetTable`, for the pending and the committed jobs."""
+        return {jid: self.table_of(job) for jid, job in self.job_by_id.items()}
 
     def idle(self, processor: str) -> bool:
         return self.running[processor] is None
