@@ -15,9 +15,11 @@ Names (``splitsched online --policy NAME``):
   plan replaces the current one only if it is predicted better (more on-time
   weight, then a smaller makespan); only the stages the plan starts now are
   committed. ``replan:dp-edf`` calls the DP of :mod:`splitsched.solvers.dp`
-  in process with the processors' expected free times as its start label;
-  other solvers get a sub-instance in which busy processors and committed CPU
-  stages are jobs of their own (see :func:`sub_instance`).
+  in process with the processors' expected free times as its start label,
+  its inputs built from trusted data and cached per network
+  (:mod:`splitsched.online.dpinput`); other solvers get a sub-instance in
+  which busy processors and committed CPU stages are jobs of their own (see
+  :class:`SubInstanceBuilder`).
 
 A user policy: implement :class:`~splitsched.online.state.Policy` and call
 :func:`register_policy` with a factory ``(argument, options) -> Policy``.
