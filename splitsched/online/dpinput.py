@@ -17,6 +17,14 @@ small decision). Stage tables come from :func:`splitsched.online.state.net_table
 (computed once per network). The sub-problem, and so the DP's answer, is the
 same as the one the validated path builds (``tests/online/test_policies_fast.py``
 compares the two paths' decisions event by event).
+
+:func:`run_dp_cached` runs :func:`splitsched.solvers.dp.run_dp`'s passes with
+the per-job inputs (cut options, fit thresholds) taken from :class:`DpNet`,
+computed once per network; it calls the same compiled step
+(:func:`splitsched.solvers.dp_kernel.dp_step`) with the same arrays. It repeats
+``run_dp``'s driver loop, so a change of ``run_dp``'s rules or of ``dp_step``'s
+arguments must be made here too; ``test_run_dp_cached_equals_run_dp`` fails
+until it is.
 """
 
 from __future__ import annotations
