@@ -214,15 +214,16 @@ class InstanceResult:
 
 
 def record_base(entry: SetEntry, cfg: OnlineConfig, *, set_name: str = "",
-                run_dir: Path | None = None) -> RecordBase:
+                run_dir: Path | None = None, env: dict[str, Any] | None = None) -> RecordBase:
     """The provenance and settings shared by every record of ``entry`` in this sweep.
 
     ``run_dir`` given: ``instance_copy`` names the run directory's copy of the
-    instance (written by :func:`run_sweep`).
+    instance (written by :func:`run_sweep`). ``env``: versions and machine
+    facts (:func:`splitsched.bench.machine.environment`; computed when None).
     """
     load, source = load_value(entry)
     inst = entry.instance
-    env = environment()
+    env = environment() if env is None else env
     copy = (str(instance_copy_path(run_dir, entry).relative_to(run_dir))
             if run_dir is not None else None)
     return RecordBase(set=set_name, instance_id=entry.id, instance_sha256=entry.sha256,
@@ -499,7 +500,8 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
     existing = read_online_runs(run_dir).records
     done = {r.key for r in existing}
     offline = _recorded_offline(existing, run_dir)
-    atomic_write_text(run_dir / CONFIG_FILE, dumps({**settings, **environment()}))
+    env = environment()
+    atomic_write_text(run_dir / CONFIG_FILE, dumps({**settings, **env}))
     for entry in entries:
         path = instance_copy_path(run_dir, entry)
         if not path.exists():
@@ -530,7 +532,7 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
 
     for entry in entries:
         sha = entry.sha256
-        base = record_base(entry, cfg, set_name=set_ref, run_dir=run_dir)
+        base = record_base(entry, cfg, set_name=set_ref, run_dir=run_dir, env=env)
         if sha in offline:
             best = offline[sha]
         else:

@@ -118,6 +118,12 @@ def test_sweep_records_resume_and_report(tmp_path: Path) -> None:
     assert (out / "online.json").exists() and not (out / "infra.jsonl").exists()
     for r in records:
         assert r.instance_copy is not None and (out / r.instance_copy).is_file()
+    # `splitsched report` rebuilds the same tables from the records alone
+    table = (out / "report" / "policies.csv").read_text()
+    shutil.rmtree(out / "report")
+    assert _main("report", str(out)) == 0
+    assert (out / "report" / "policies.csv").read_text() == table
+    assert (out / "report" / "report.md").exists() and not (out / "report" / "report.html").exists()
 
 
 def test_resume_refuses_other_settings(tmp_path: Path) -> None:
