@@ -145,7 +145,7 @@ def build_report(run_dir: Path) -> Path:
         (:func:`splitsched.online.records.read_online_runs`).
     """
     run_dir = Path(run_dir)
-    records, _dropped = unique_records(read_online_runs(run_dir).records)
+    records, dropped = unique_records(read_online_runs(run_dir).records)
     out = run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     prow = policy_rows(records)
@@ -171,7 +171,9 @@ def build_report(run_dir: Path) -> Path:
         "drawn times as the online policies (it knows every job in advance: a comparator, "
         "not an online policy). Latency: wall clock (`latency_*`) and thread CPU time "
         "(`cpu_*`) of each decision, microseconds, on the machine named in online.json "
-        "(on a shared machine the wall clock includes waiting for a core).", "",
+        "(on a shared machine the wall clock includes waiting for a core)."
+        + (f" {dropped} duplicate record(s) of a run already counted were ignored."
+           if dropped else ""), "",
         "## Per policy", "", pmd, "## Per policy and load", "", lmd,
         "![miss rate vs load](miss_rate_vs_load.png)", "", "![regret](regret.png)", "",
         "![latency](latency.png)", "",

@@ -160,3 +160,24 @@ def test_bench_records_are_not_an_online_run_directory(tmp_path: Path) -> None:
     append_record(tmp_path / "runs.jsonl", rec)
     with pytest.raises(InputError, match="bench run directory"):
         read_online_runs(tmp_path)
+
+
+def test_best_known_reads_bench_and_offline_records_only(tmp_path: Path) -> None:
+    """A policy's run is not a clairvoyant schedule: only bench runs and an online
+    sweep's ``offline`` records give the best known value (and a file without any
+    bound, which used to overflow, reads as not proven)."""
+    from splitsched.online.metrics import best_known_from_runs
+
+    def rec(missed: int, **online: object) -> RunRecord:
+        return RunRecord(instance_id="i", instance_sha256="s", solver="x", seed=0,
+                         time_limit_s=1.0, threads=1, status=SolveStatus.FEASIBLE,
+                         feasible=True, missed=missed, **online)  # type: ignore[arg-type]
+
+    path = tmp_path / "runs.jsonl"
+    append_record(path, rec(3))
+    append_record(path, rec(1, kind="online", policy="p", run=0))
+    append_record(path, rec(0, kind="static", policy="static", run=0))
+    best = best_known_from_runs(path)["s"]
+    assert best.weighted_misses == 3 and not best.proven  # no bound anywhere: not proven
+    append_record(path, rec(2, kind="offline"))
+    assert best_known_from_runs(path)["s"].weighted_misses == 2
