@@ -13,8 +13,9 @@ Five formats (``docs/formats.md`` explains every field):
     :class:`TraceStageLine`, told apart by ``kind``); written by
     :func:`splitsched.replay.trace.write_trace`.
 ``record``
-    One line of a bench run's ``runs.jsonl`` (:class:`RunRecord`); written by
-    :func:`splitsched.bench.finalize.build_record`.
+    One line of a bench or online sweep's ``runs.jsonl`` (:class:`RunRecord`);
+    written by :func:`splitsched.bench.finalize.build_record` and
+    :mod:`splitsched.online.records`.
 
 The instance, schedule and profile schemas come from the very pydantic
 models that :mod:`splitsched.io` reads those files with. The trace and
@@ -100,7 +101,7 @@ RecordStatus = Literal["optimal", "feasible", "no_solution", "timeout", "error",
 
 
 class RunRecord(_Model):
-    """One finished bench run: a line of ``runs.jsonl``."""
+    """One finished run of a bench or online sweep: a line of ``runs.jsonl``."""
 
     schema_: Literal["splitsched-run"] = Field(alias="schema")
     version: Literal[1]
@@ -144,6 +145,24 @@ class RunRecord(_Model):
     log_tail: str
     versions: dict[str, str | None] | None = None
     machine: MachineFacts | None = None
+    # online sweep records only (splitsched.bench.records.ONLINE_FIELDS)
+    kind: Literal["offline", "online", "static"] | None = None
+    policy: str | None = None
+    run: int | None = Field(default=None, ge=0)
+    replan_budget_ms: float | None = None
+    noise_cv: float | None = Field(default=None, ge=0)
+    use_measured_sd: bool | None = None
+    offline_best: int | None = Field(default=None, ge=0)
+    offline_proven: bool | None = None
+    offline_source: str | None = None
+    regret: int | None = None
+    decisions: int | None = Field(default=None, ge=0)
+    max_pending: int | None = Field(default=None, ge=0)
+    latency_median_us: float | None = None
+    latency_p99_us: float | None = None
+    latency_max_us: float | None = None
+    latency_us: list[float] | None = None
+    cpu_latency_us: list[float] | None = None
 
 
 # --------------------------------------------------------------------------- field docs
@@ -292,6 +311,25 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "log_tail": "Last lines of the worker's output, for failed runs.",
         "versions": "Package versions: splitsched, solver back-ends, numpy, python.",
         "machine": "Machine facts of the worker.",
+        "kind": "Online sweeps only: \"offline\" (the instance's clairvoyant best), "
+                "\"online\" (a policy's run) or \"static\" (the offline schedule replayed "
+                "under the run's drawn times). Absent in bench records.",
+        "policy": "Online: the policy (also in solver); \"static\" for the replay.",
+        "run": "Online: the noise draw r (durations from default_rng([seed, r])).",
+        "replan_budget_ms": "Online: per-decision budget of replan:* policies, ms.",
+        "noise_cv": "Online: stage-time noise (lognormal cv; 0 = none).",
+        "use_measured_sd": "Online: whether the profile's per-layer sd was used.",
+        "offline_best": "Online: fewest weighted misses of a clairvoyant schedule.",
+        "offline_proven": "Online: whether offline_best is a proven optimum.",
+        "offline_source": "Online: where offline_best comes from, in words.",
+        "regret": "Online: missed minus offline_best (weighted misses).",
+        "decisions": "Online: number of policy calls in the run.",
+        "max_pending": "Online: most jobs pending at one decision.",
+        "latency_median_us": "Online: median decision latency, wall clock, us.",
+        "latency_p99_us": "Online: 99th percentile decision latency (linear), us.",
+        "latency_max_us": "Online: largest decision latency, us.",
+        "latency_us": "Online: every decision's wall-clock latency, us.",
+        "cpu_latency_us": "Online: every decision's thread CPU time, us.",
     },
 }
 

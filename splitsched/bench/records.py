@@ -39,6 +39,8 @@ from splitsched.solvers.base import SolveStatus
 
 RECORD_SCHEMA = "splitsched-run"
 RECORD_VERSION = 1
+# The record schema of online sweeps before they shared this one (issue 11).
+OLD_ONLINE_SCHEMA = "splitsched-online-run"
 RUNS_FILE = "runs.jsonl"
 INFRA_FILE = "infra.jsonl"
 LOCK_FILE = ".lock"
@@ -81,12 +83,26 @@ def parse_status(word: Any) -> RecordStatus:
     raise ValueError(f"unknown status {word!r}; known: {', '.join(known)}")
 
 
-RunKey = tuple[str, str, int, float, int]
+RunKey = tuple[str | int | float, ...]
 
 
 def run_key(sha256: str, solver: str, seed: int, time_limit_s: float, threads: int) -> RunKey:
-    """The identity of a run: what ``--resume`` uses to skip finished work."""
+    """The identity of a bench run: what ``--resume`` uses to skip finished work."""
     return (sha256, solver, int(seed), float(time_limit_s), int(threads))
+
+
+def online_run_key(kind: str, sha256: str, policy: str | None, seed: int,
+                   run: int | None) -> RunKey:
+    """The identity of an online sweep's record: ``(kind, instance, policy, seed, run)``.
+
+    ``kind`` is ``offline`` (one per instance: policy and run do not count),
+    ``online`` or ``static``. The settings that are the same for a whole
+    sweep (budget, noise) are not part of it: ``--resume`` refuses other
+    settings (:mod:`splitsched.online.sweep`).
+    """
+    if kind == "offline":
+        return ("offline", sha256)
+    return (kind, sha256, str(policy), int(seed), -1 if run is None else int(run))
 
 
 def record_key(record: RunRecord) -> RunKey:
@@ -197,6 +213,22 @@ class RunRecord:
     a :data:`RecordStatus`; ``claimed_status`` is what the solver said before
     the checks. Times in seconds, memory in MiB, ``makespan`` in us.
     ``extra`` keeps unknown keys of a record read from a newer writer.
+
+    Online sweep records (``kind`` set) reuse the fields: ``solver`` = the
+    policy (``static`` for the replayed offline schedule, the offline
+    solver(s) for ``kind == "offline"``), ``seed`` = the sweep's seed,
+    ``time_limit_s`` = the per-decision budget of ``replan:*`` policies (the
+    offline solve's limit for ``kind == "offline"``), ``missed`` = weighted
+    misses of the realized schedule against the realized instance; and add
+    :data:`ONLINE_FIELDS`: ``run`` (noise draw ``r``: durations from
+    ``default_rng([seed, r])``), ``noise_cv``, ``use_measured_sd``,
+    ``replan_budget_ms``, ``offline_best`` / ``offline_proven`` /
+    ``offline_source`` (the clairvoyant comparator), ``regret`` (``missed``
+    minus ``offline_best``), ``decisions``, ``max_pending``, decision latency
+    ``latency_median_us`` / ``latency_p99_us`` / ``latency_max_us`` (wall
+    clock, microseconds; p99 with numpy's linear interpolation) and every
+    decision's wall-clock and thread-CPU latency (``latency_us``,
+    ``cpu_latency_us``, microseconds).
     """
 
     instance_id: str
@@ -241,10 +273,31 @@ class RunRecord:
     error: str | None = None
     versions: dict[str, Any] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
+    # online sweep records only (ONLINE_FIELDS; None in a bench record)
+    kind: str | None = None
+    policy: str | None = None
+    run: int | None = None
+    replan_budget_ms: float | None = None
+    noise_cv: float | None = None
+    use_measured_sd: bool | None = None
+    offline_best: int | None = None
+    offline_proven: bool | None = None
+    offline_source: str | None = None
+    regret: int | None = None
+    decisions: int | None = None
+    max_pending: int | None = None
+    latency_median_us: float | None = None
+    latency_p99_us: float | None = None
+    latency_max_us: float | None = None
+    latency_us: list[float] | None = None
+    cpu_latency_us: list[float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> RunKey:
+        if self.kind is not None:
+            return online_run_key(self.kind, self.instance_sha256, self.policy, self.seed,
+                                  self.run)
         return run_key(self.instance_sha256, self.solver, self.seed, self.time_limit_s,
                        self.threads)
 
@@ -259,7 +312,8 @@ class RunRecord:
     def to_dict(self) -> dict[str, Any]:
         """The stored form (flat JSON object; ``extra`` merged back in)."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-             if f.name != "extra"}
+             if f.name != "extra"
+             and not (f.name in ONLINE_FIELDS and getattr(self, f.name) is None)}
         d["status"] = self.status.value
         return {**self.extra, **d}
 
@@ -275,6 +329,11 @@ class RunRecord:
             of the wrong type (NaN included), or an unknown status.
         """
         prefix = f"{where}." if where else ""
+        if isinstance(data, dict) and data.get("schema") == OLD_ONLINE_SCHEMA:
+            raise InputError(path, where or "(record)", f"an online sweep record of the old "
+                             f"format ({OLD_ONLINE_SCHEMA}), which this version no longer "
+                             "reads; run the sweep again into a new run directory (or delete "
+                             "this one)")
         if not isinstance(data, dict) or data.get("schema") != RECORD_SCHEMA:
             raise InputError(path, where or "(record)", f"not a {RECORD_SCHEMA} record")
         values: dict[str, Any] = {}
@@ -295,6 +354,12 @@ class RunRecord:
             values["status"] = parse_status(values["status"])
         except ValueError as exc:
             raise InputError(path, prefix + "status", str(exc)) from None
+        if values.get("kind") is not None and values["kind"] not in ONLINE_KINDS:
+            raise InputError(path, prefix + "kind", f"expected one of {', '.join(ONLINE_KINDS)},"
+                             f" got {values['kind']!r}")
+        for name in ("latency_us", "cpu_latency_us"):
+            if any(not _kind_ok(v, _NUM) for v in values.get(name) or ()):
+                raise InputError(path, prefix + name, "expected an array of finite numbers")
         extra = {k: v for k, v in data.items() if k not in _RECORD_FIELDS}
         return cls(**values, extra=extra)
 
@@ -313,6 +378,15 @@ _KINDS = {"schema": _STR, "version": _INT, "finished_at": _STR, "set": _STR,
           "worker_claim_mismatch": _BOOL, "schedule_file": _STR, "violations": _LIST,
           "stats": _DICT, "log_tail": _STR, "error": _STR, "versions": _DICT,
           "machine": _DICT, "status": _STR}
+# The online sweep's own fields (splitsched.online.sweep), absent from bench records.
+ONLINE_FIELDS: dict[str, str] = {
+    "kind": _STR, "policy": _STR, "run": _INT, "replan_budget_ms": _NUM, "noise_cv": _NUM,
+    "use_measured_sd": _BOOL, "offline_best": _INT, "offline_proven": _BOOL,
+    "offline_source": _STR, "regret": _INT, "decisions": _INT, "max_pending": _INT,
+    "latency_median_us": _NUM, "latency_p99_us": _NUM, "latency_max_us": _NUM,
+    "latency_us": _LIST, "cpu_latency_us": _LIST}
+ONLINE_KINDS = ("offline", "online", "static")
+_KINDS.update(ONLINE_FIELDS)
 _RECORD_FIELDS = {name: (kind, name in _REQUIRED) for name, kind in _KINDS.items()}
 # Fields whose stored null reads as their empty default.
 _NOT_NULL: dict[str, Any] = {"feasible": False, "worker_claim_mismatch": False,

@@ -72,6 +72,7 @@ from splitsched.bench.worker import (
 from splitsched.io import InputError, atomic_write_text, dumps, instance_to_dict, read_json
 
 SWEEP_FILE = "sweep.json"
+ONLINE_SWEEP_FILE = "online.json"  # splitsched.online.sweep.CONFIG_FILE (not bench's to write)
 # sweep.json keys that define which runs a sweep makes and how: --resume must match them.
 RESUME_KEYS = ("set", "solvers", "time_limit_s", "seeds", "threads", "mem_limit_mb", "grace_s",
                "extra_modules")
@@ -232,6 +233,9 @@ def prepare(cfg: SweepConfig) -> Prepared:
     runs_path = cfg.run_dir / RUNS_FILE
     if cfg.run_dir.exists() and not cfg.run_dir.is_dir():
         raise InputError(cfg.run_dir, "-o", "exists and is not a directory")
+    if (cfg.run_dir / ONLINE_SWEEP_FILE).exists():
+        raise InputError(cfg.run_dir / ONLINE_SWEEP_FILE, "(file)", "this is an online "
+                         "sweep's run directory (splitsched online --set); give bench another -o")
     if cfg.run_dir.exists() and not os.access(cfg.run_dir, os.W_OK | os.X_OK):
         raise InputError(cfg.run_dir, "-o", "directory is not writable")
     existing: list[RunRecord] = []

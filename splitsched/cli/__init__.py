@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     Exit status: 0 success; 1 a negative answer (infeasible schedule, failed
     consistency check, solver error); 2 bad input or usage (one line on
     stderr: ``error: FILE: FIELD: REASON`` or the usage problem); 3 work
-    left undone by an infrastructure failure (``bench``); 130 interrupted.
+    left undone by an infrastructure failure (``bench``,
+    ``online --set``); 130 interrupted.
     """
     from splitsched.problem import InvariantError
 

@@ -122,8 +122,20 @@ def report_cmd(
     gantt_solvers: Annotated[str | None, typer.Option(
         "--gantt-solvers", help="comma-separated solvers for the Gantt chart")] = None,
 ) -> None:
-    """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html."""
+    """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html
+    (an online sweep's directory: its report, RUN_DIR/report/report.md)."""
     from splitsched.bench.report import build_report
+    from splitsched.online.sweep import CONFIG_FILE
+
+    if (run_dir / CONFIG_FILE).exists():  # written by `splitsched online --set`
+        from splitsched.online.report import build_report as build_online_report
+
+        if gantt_instance or gantt_solvers:
+            fail(None, "--gantt-instance" if gantt_instance else "--gantt-solvers",
+                 f"{run_dir} is an online sweep's run directory: its report has no Gantt chart")
+        out = build_online_report(run_dir)
+        err.print(f"report written: {out / 'report.md'}", highlight=False)
+        return
     if not shift > 0:
         fail(None, "--shift", f"must be > 0, got {shift}")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,

@@ -2,7 +2,10 @@
 
 One instance (``splitsched online FILE --policy NAME -o REALIZED.json``) or a
 sweep over a set (``splitsched online --set NAME|DIR --policies a,b -o RUN_DIR``).
-Bad input raises InputError (exit status 2 from the main CLI).
+Bad input raises InputError (exit status 2 from the main CLI). Exit 1: a
+policy raised (its runs are recorded as errors); 3: runs left undone by an
+infrastructure failure (``infra.jsonl``; rerun them with ``--resume``); 130:
+interrupted (the records written so far are kept; continue with ``--resume``).
 """
 
 from __future__ import annotations
@@ -67,10 +70,21 @@ def online_cmd(
                                                           "not both")
         if output is None:
             raise InputError(None, "--output", "a sweep needs a run directory (-o RUN_DIR)")
-        summary = run_sweep(set_ref, cfg, output, resume=resume,
-                            progress=lambda line: err.print(line, highlight=False))
+        try:
+            summary = run_sweep(set_ref, cfg, output, resume=resume,
+                                progress=lambda line: err.print(line, highlight=False))
+        except KeyboardInterrupt:
+            err.print(f"interrupted: the runs recorded so far are in {output / 'runs.jsonl'}; "
+                      "continue with --resume", highlight=False)
+            raise SystemExit(130) from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
                   f"{summary.errors} errors); report in {output / 'report'}", highlight=False)
+        if summary.infra_failures:
+            err.print(f"[bold red]{len(summary.infra_failures)} runs not done: infrastructure "
+                      f"failure ({summary.infra_failures[0].error}); they are not recorded as "
+                      f"runs (see {output / 'infra.jsonl'}); continue with --resume[/bold red]",
+                      highlight=False)
+            raise SystemExit(3)
         if summary.errors:
             raise SystemExit(1)
         return
@@ -79,6 +93,8 @@ def online_cmd(
     result = run_file(instance_file, cfg, output)
     if as_json:
         print(json.dumps(result, allow_nan=False))
+        if result["infra_failures"]:
+            raise SystemExit(3)
         return
     best = result["offline_best"]
     out.print(f"{result['instance_id']}: {result['n_jobs']} jobs; offline best "
@@ -99,6 +115,11 @@ def online_cmd(
                      if lat and lat["count"] else "")
                   + (f" -> {row['schedule_file']}" if row["schedule_file"] else ""),
                   highlight=False)
+    for failure in result["infra_failures"]:
+        err.print(f"  {failure['policy']} run {failure['run']}: not done, infrastructure "
+                  f"failure: {failure['error']}", highlight=False)
+    if result["infra_failures"]:
+        raise SystemExit(3)
     if any(row["status"] != "ok" for row in result["runs"]):
         raise SystemExit(1)
 

@@ -90,7 +90,9 @@ def best_known_from_runs(path: str | Path) -> dict[str, OfflineBest]:
 
     A run counts when its status is optimal, feasible or timeout and its
     schedule was evaluated feasible; ``proven`` when the largest reported
-    bound (ceil) reaches the best value.
+    bound (ceil) reaches the best value. Of an online sweep's records only
+    the ``offline`` ones count (a policy's run is not a clairvoyant schedule,
+    and under noise not even one of this instance).
 
     Raises
     ------
@@ -103,6 +105,8 @@ def best_known_from_runs(path: str | Path) -> dict[str, OfflineBest]:
     bound: dict[str, float] = {}
     who: dict[str, str] = {}
     for rec in read_runs(path).records:
+        if rec.kind not in (None, "offline"):
+            continue
         sha = rec.instance_sha256
         if rec.bound is not None:
             bound[sha] = max(bound.get(sha, -math.inf), float(rec.bound))
@@ -110,7 +114,7 @@ def best_known_from_runs(path: str | Path) -> dict[str, OfflineBest]:
                 and rec.missed is not None and (sha not in best or rec.missed < best[sha]):
             best[sha] = int(rec.missed)
             who[sha] = rec.solver
-    return {sha: OfflineBest(v, math.ceil(bound.get(sha, -math.inf) - 1e-9) >= v,
+    return {sha: OfflineBest(v, sha in bound and math.ceil(bound[sha] - 1e-9) >= v,
                              f"best known in {path} ({who[sha]})")
             for sha, v in best.items()}
 

@@ -11,6 +11,13 @@
 * ``latency.png``: the distribution (empirical CDF, log scale) of decision
   latency per policy;
 * ``report.md``: the above with the definitions.
+
+Everything is computed from the run directory's records alone
+(:func:`splitsched.online.records.read_online_runs`: bench
+:class:`~splitsched.bench.records.RunRecord` lines), one record per key
+(:func:`~splitsched.bench.records.unique_records`: a run recorded twice in a
+hand-merged file counts once). Error records count as runs and errors but
+not in the means.
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from splitsched.bench.records import RunRecord, unique_records
 from splitsched.io import atomic_write_text
-from splitsched.online.records import read_records
+from splitsched.online.records import OFFLINE, ONLINE, STATIC, read_online_runs
 from splitsched.plot import ecdf, save_png, series_by_solver
+from splitsched.solvers.base import SolveStatus
 
 
 def _fmt(v: Any) -> str:
@@ -44,22 +53,30 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> tuple[str, str]:
     return "\n".join(md) + "\n", "\n".join(csv) + "\n"
 
 
-def policy_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ok(r: RunRecord) -> bool:
+    return r.status != SolveStatus.ERROR and r.miss_rate is not None
+
+
+def _regrets(recs: list[RunRecord]) -> list[int]:
+    return [r.regret for r in recs if r.regret is not None]
+
+
+def policy_rows(records: list[RunRecord]) -> list[dict[str, Any]]:
     """One summary row per policy (see the module docstring)."""
-    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
-        if r.get("kind") in ("online", "static"):
-            by[r["policy"]].append(r)
+        if r.kind in (ONLINE, STATIC):
+            by[str(r.policy)].append(r)
     rows = []
     for pol in sorted(by):
         recs = by[pol]
-        ok = [r for r in recs if r.get("status") == "ok"]
-        regrets = [r["regret"] for r in ok if r.get("regret") is not None]
-        lat = np.array([v for r in ok for v in r.get("latency_us") or []], dtype=float)
-        cpu = np.array([v for r in ok for v in r.get("cpu_latency_us") or []], dtype=float)
+        ok = [r for r in recs if _ok(r)]
+        regrets = _regrets(ok)
+        lat = np.array([v for r in ok for v in r.latency_us or []], dtype=float)
+        cpu = np.array([v for r in ok for v in r.cpu_latency_us or []], dtype=float)
         rows.append({
             "policy": pol, "runs": len(recs), "errors": len(recs) - len(ok),
-            "mean_miss_rate": float(np.mean([r["miss_rate"] for r in ok])) if ok else None,
+            "mean_miss_rate": float(np.mean([r.miss_rate for r in ok])) if ok else None,
             "mean_regret": float(np.mean(regrets)) if regrets else None,
             "max_regret": max(regrets) if regrets else None,
             "no_regret_share": (sum(1 for g in regrets if g <= 0) / len(regrets)
@@ -75,18 +92,17 @@ def policy_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def load_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def load_rows(records: list[RunRecord]) -> list[dict[str, Any]]:
     """Mean miss rate and regret per (policy, load)."""
-    acc: dict[tuple[str, float], list[dict[str, Any]]] = defaultdict(list)
+    acc: dict[tuple[str, float], list[RunRecord]] = defaultdict(list)
     for r in records:
-        if r.get("kind") in ("online", "static") and r.get("status") == "ok" \
-                and r.get("load") is not None:
-            acc[(r["policy"], float(r["load"]))].append(r)
+        if r.kind in (ONLINE, STATIC) and _ok(r) and r.load is not None:
+            acc[(str(r.policy), float(r.load))].append(r)
     rows = []
     for (pol, load), recs in sorted(acc.items()):
-        regrets = [r["regret"] for r in recs if r.get("regret") is not None]
+        regrets = _regrets(recs)
         rows.append({"policy": pol, "load": load, "runs": len(recs),
-                     "mean_miss_rate": float(np.mean([r["miss_rate"] for r in recs])),
+                     "mean_miss_rate": float(np.mean([r.miss_rate for r in recs])),
                      "mean_regret": float(np.mean(regrets)) if regrets else None})
     return rows
 
@@ -102,11 +118,11 @@ def _by_load_plot(rows: list[dict[str, Any]], key: str, ylabel: str, path: Path)
     save_png(fig, path)
 
 
-def _latency_plot(records: list[dict[str, Any]], path: Path) -> None:
+def _latency_plot(records: list[RunRecord], path: Path) -> None:
     by: dict[str, list[float]] = defaultdict(list)
     for r in records:
-        if r.get("kind") == "online" and r.get("status") == "ok":
-            by[r["policy"]].extend(r.get("latency_us") or [])
+        if r.kind == ONLINE and _ok(r):
+            by[str(r.policy)].extend(r.latency_us or [])
     fig = Figure(figsize=(7, 4.5))
     ecdf({pol: by[pol] for pol in sorted(by)}, xlabel="decision latency (us, wall clock)",
          ylabel="share of decisions <= x", marks=(1000, 10000), ax=fig.add_subplot())
@@ -120,9 +136,16 @@ LOAD_COLS = ["policy", "load", "runs", "mean_miss_rate", "mean_regret"]
 
 
 def build_report(run_dir: Path) -> Path:
-    """Write ``run_dir/report/`` from ``run_dir/runs.jsonl``; returns the report folder."""
+    """Write ``run_dir/report/`` from ``run_dir/runs.jsonl``; returns the report folder.
+
+    Raises
+    ------
+    InputError
+        The runs file is malformed, of the old online format, or a bench one
+        (:func:`splitsched.online.records.read_online_runs`).
+    """
     run_dir = Path(run_dir)
-    records = read_records(run_dir / "runs.jsonl")
+    records, dropped = unique_records(read_online_runs(run_dir).records)
     out = run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     prow = policy_rows(records)
@@ -137,8 +160,8 @@ def build_report(run_dir: Path) -> Path:
         _by_load_plot(lrow, "mean_regret", "mean regret (weighted misses - offline best)",
                       out / "regret.png")
     _latency_plot(records, out / "latency.png")
-    offline = [r for r in records if r.get("kind") == "offline"]
-    proven = sum(1 for r in offline if r.get("offline_proven"))
+    offline = [r for r in records if r.kind == OFFLINE]
+    proven = sum(1 for r in offline if r.offline_proven)
     text = [
         f"# Online sweep: {run_dir.name}", "",
         f"{len(offline)} instance(s); offline best proven optimal on {proven}. "
@@ -148,7 +171,9 @@ def build_report(run_dir: Path) -> Path:
         "drawn times as the online policies (it knows every job in advance: a comparator, "
         "not an online policy). Latency: wall clock (`latency_*`) and thread CPU time "
         "(`cpu_*`) of each decision, microseconds, on the machine named in online.json "
-        "(on a shared machine the wall clock includes waiting for a core).", "",
+        "(on a shared machine the wall clock includes waiting for a core)."
+        + (f" {dropped} duplicate record(s) of a run already counted were ignored."
+           if dropped else ""), "",
         "## Per policy", "", pmd, "## Per policy and load", "", lmd,
         "![miss rate vs load](miss_rate_vs_load.png)", "", "![regret](regret.png)", "",
         "![latency](latency.png)", "",

@@ -1,38 +1,70 @@
-"""Online policies over instances: one instance (:func:`run_instance`) or a set
-(:func:`run_sweep`), with durable records and resume.
+"""Online policies over instances: one instance (:func:`run_file`) or a set
+(:func:`run_sweep`), with the bench's records, lock, resume and infrastructure rule.
 
 For every instance the offline best (clairvoyant) is found once; then, for
 each run ``r`` of ``runs``, one realized instance is drawn (seed, r) and every
 policy runs online on it, and the offline best schedule is replayed on it
 (``static``): all of them see the same actual durations.
 
-Records (``RUN_DIR/runs.jsonl``, schema ``splitsched-online-run``) are one JSON
-line per finished run, appended, flushed and fsynced at once (the bench's
-:func:`~splitsched.bench.records.append_json_line`); ``resume`` skips every run
-whose key (instance sha256, policy, budget, noise, seed, run) is recorded and
-reuses the recorded offline best and its schedule file. Kinds: ``offline``
-(one per instance: the comparator), ``online`` (a policy's run), ``static``
-(the offline schedule replayed under the run's draws). A policy that raises
-becomes a record with ``status: error`` and the sweep goes on.
+A sweep's run directory follows the bench's rules (``docs/reliability.md``):
+
+* ``runs.jsonl`` holds bench :class:`~splitsched.bench.records.RunRecord` lines
+  (:mod:`splitsched.online.records`: kinds ``offline``, ``online``,
+  ``static``), each appended, flushed and fsynced when its run ends: a crash
+  or ``kill -9`` loses at most the run in progress, and a torn last line is
+  cut off before appending again;
+* one writer at a time (:class:`~splitsched.bench.records.RunDirLock`, taken
+  before anything is written; a second sweep on the directory is refused);
+* ``online.json`` records the settings; without ``resume`` a directory that
+  has records is refused; ``resume`` continues the same sweep only (every
+  :data:`RESUME_KEYS` setting equal, else refused listing the differences),
+  skips every recorded key (:func:`~splitsched.bench.records.online_run_key`:
+  kind, instance, policy, seed, run) and reuses the recorded offline best and
+  its schedule file: after an interruption every (instance, policy, run) ends
+  up recorded exactly once;
+* a policy that raises is a run: a record with status ``error`` (exit 1 at
+  the CLI) and the sweep goes on;
+* an infrastructure failure (:data:`INFRA_ERRORS`: the operating system or
+  memory failed the run, not the policy) is not a run: it goes to
+  ``infra.jsonl``, not ``runs.jsonl``, the sweep reports it (exit 3) and
+  ``resume`` runs it again.
+
+An old-format run directory (schema ``splitsched-online-run``) or a bench
+run directory is refused with the file named (exit 2).
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from splitsched.bench.finalize import instance_copy_path, load_value
 from splitsched.bench.machine import environment
-from splitsched.bench.records import append_json_line
-from splitsched.bench.sets import SetEntry, load_sets
+from splitsched.bench.records import (
+    INFRA_FILE,
+    RUNS_FILE,
+    RunDirLock,
+    RunKey,
+    RunRecord,
+    append_json_line,
+    append_record,
+    online_run_key,
+    repair_runs,
+)
+from splitsched.bench.sets import SetEntry, load_sets, params_of
+from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
     InputError,
     atomic_write_text,
     dumps,
     instance_sha256,
+    instance_to_dict,
+    read_json,
     read_schedule,
     write_schedule,
 )
@@ -41,20 +73,32 @@ from splitsched.online.engine import OnlineRun, run_online
 from splitsched.online.metrics import (
     OfflineBest,
     best_known_from_runs,
-    latency_summary,
     offline_best,
     replay_static,
-    run_summary,
 )
 from splitsched.online.policies import PolicyOptions, make_policy
-from splitsched.online.records import SCHEMA, repair_records
+from splitsched.online.records import (
+    OFFLINE,
+    ONLINE,
+    STATIC,
+    RecordBase,
+    error_record,
+    offline_record,
+    online_run_record,
+    read_online_runs,
+    static_record,
+)
 from splitsched.problem import Instance
 from splitsched.replay.noise import NoiseModel
+from splitsched.solvers.base import SolveStatus
 
-VERSION = 1
-RUNS_FILE = "runs.jsonl"
-STATIC = "static"  # the policy name of the replayed offline best schedule
 CONFIG_FILE = "online.json"
+BENCH_SWEEP_FILE = "sweep.json"  # splitsched.bench.sweep.SWEEP_FILE (a bench run directory)
+# online.json keys that define which runs a sweep makes and how: --resume must match them.
+RESUME_KEYS = ("set", "policies", "replan_budget_ms", "noise_cv", "use_measured_sd", "runs",
+               "seed", "offline_solvers", "offline_limit_s", "best_known", "static")
+# Failures of the environment, not of a policy: not a run, rerun by --resume.
+INFRA_ERRORS: tuple[type[BaseException], ...] = (OSError, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -96,6 +140,8 @@ class OnlineConfig:
         """Refuse bad settings (InputError naming the parameter; the CLI maps it to its flag)."""
         if not self.policies:
             raise InputError(None, "policies", "no policy given")
+        if len(set(self.policies)) != len(self.policies):
+            raise InputError(None, "policies", "a policy is named twice")
         if not self.replan_budget_ms > 0:
             raise InputError(None, "replan_budget_ms", f"must be > 0, got "
                                                          f"{self.replan_budget_ms}")
@@ -136,64 +182,68 @@ class OnlineConfig:
                 "static": self.static}
 
 
-RunKey = tuple[str, str, float, float, bool, int, int]
+@dataclass(frozen=True)
+class InfraFailure:
+    """A run the infrastructure failed to carry out (in ``infra.jsonl``, not a record).
+
+    ``policy`` is ``offline`` when the offline best could not be computed
+    (then none of the instance's policies ran).
+    """
+
+    instance_id: str
+    instance_sha256: str
+    policy: str
+    run: int | None
+    error: str
 
 
-def run_key(sha: str, policy: str, budget_ms: float, cv: float, measured: bool, seed: int,
-            run: int) -> RunKey:
-    """The identity of one run: what resume skips."""
-    return (sha, policy, float(budget_ms), float(cv), bool(measured), int(seed), int(run))
-
-
-def record_key(rec: dict[str, Any]) -> RunKey:
-    return run_key(rec["instance_sha256"], rec["policy"], rec["replan_budget_ms"],
-                   rec["noise_cv"], rec["use_measured_sd"], rec["seed"], rec["run"])
-
-
-def online_record(run: OnlineRun, best: OfflineBest | None) -> dict[str, Any]:
-    """The measured part of a record for one online run."""
-    lat = [round(v, 1) for v in run.latencies_us]
-    return {"status": "ok", "kind": "online", **run_summary(run.evaluation, best),
-            "violations": list(run.evaluation.violations[:5]),
-            "latency": latency_summary(run.latencies_us), "latency_us": lat,
-            "cpu_latency": latency_summary(run.cpu_latencies_us),
-            "cpu_latency_us": [round(v, 1) for v in run.cpu_latencies_us],
-            "decisions": len(run.decisions),
-            "max_pending": max((d.pending for d in run.decisions), default=0),
-            "policy_stats": run.policy_stats}
+RecordHook = Callable[[RunRecord, OnlineRun | None], None]
+InfraHook = Callable[[InfraFailure], None]
 
 
 @dataclass
 class InstanceResult:
-    """Everything run on one instance (for the CLI's single-instance mode)."""
+    """Everything run on one instance: its records (and OnlineRuns), and infrastructure
+    failures."""
 
     instance: Instance
     best: OfflineBest | None
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[RunRecord] = field(default_factory=list)
     runs: list[OnlineRun] = field(default_factory=list)
+    infra: list[InfraFailure] = field(default_factory=list)
 
 
-def _base(entry_id: str, sha: str, inst: Instance, params: dict[str, Any],
-          cfg: OnlineConfig, set_name: str) -> dict[str, Any]:
-    load = params.get("load")
-    return {"schema": SCHEMA, "version": VERSION, "set": set_name, "instance_id": entry_id,
-            "instance_sha256": sha, "instance_params": params,
-            "load": float(load) if isinstance(load, int | float) else None,
-            "n_jobs": inst.num_jobs, "total_weight": inst.total_weight,
-            "replan_budget_ms": cfg.replan_budget_ms, "noise_cv": cfg.noise_cv,
-            "use_measured_sd": cfg.use_measured_sd, "seed": cfg.seed}
+def record_base(entry: SetEntry, cfg: OnlineConfig, *, set_name: str = "",
+                run_dir: Path | None = None, env: dict[str, Any] | None = None) -> RecordBase:
+    """The provenance and settings shared by every record of ``entry`` in this sweep.
+
+    ``run_dir`` given: ``instance_copy`` names the run directory's copy of the
+    instance (written by :func:`run_sweep`). ``env``: versions and machine
+    facts (:func:`splitsched.bench.machine.environment`; computed when None).
+    """
+    load, source = load_value(entry)
+    inst = entry.instance
+    env = environment() if env is None else env
+    copy = (str(instance_copy_path(run_dir, entry).relative_to(run_dir))
+            if run_dir is not None else None)
+    return RecordBase(set=set_name, instance_id=entry.id, instance_sha256=entry.sha256,
+                      instance_file=entry.file.name, instance_copy=copy,
+                      instance_params=dict(entry.params), n_jobs=inst.num_jobs,
+                      total_weight=inst.total_weight,
+                      load=float(load) if math.isfinite(load) else None, load_source=source,
+                      seed=cfg.seed, replan_budget_ms=float(cfg.replan_budget_ms),
+                      noise_cv=float(cfg.noise_cv), use_measured_sd=cfg.use_measured_sd,
+                      versions=dict(env.get("versions") or {}),
+                      machine=dict(env.get("machine") or {}))
 
 
-def _best_fields(best: OfflineBest | None) -> dict[str, Any]:
-    if best is None:
-        return {"offline_best": None, "offline_proven": None, "offline_source": None}
-    return {"offline_best": best.weighted_misses, "offline_proven": best.proven,
-            "offline_source": best.source}
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def run_instance(instance: Instance, cfg: OnlineConfig, *, best: OfflineBest | None,
-                 base: dict[str, Any] | None = None, skip: set[RunKey] | None = None,
-                 on_record: Callable[[dict[str, Any], OnlineRun | None], None] | None = None,
+                 base: RecordBase, skip: set[RunKey] | None = None,
+                 on_record: RecordHook | None = None, on_infra: InfraHook | None = None,
                  ) -> InstanceResult:
     """Run every policy (and the static replay) ``cfg.runs`` times on one instance.
 
@@ -202,53 +252,66 @@ def run_instance(instance: Instance, cfg: OnlineConfig, *, best: OfflineBest | N
     best:
         The offline comparator (None: no regret, no static replay).
     base:
-        Fields copied into every record (instance provenance).
+        Provenance and settings copied into every record (:func:`record_base`).
     skip:
         Keys of runs already recorded (resume).
     on_record:
-        Called with each new record (and its OnlineRun, None for static).
+        Called with each new record (and its OnlineRun, None for static and
+        error records) as soon as it exists.
+    on_infra:
+        Called with each infrastructure failure (no record is made for it).
     """
-    sha = instance_sha256(instance)
-    base = base or _base(instance.id, sha, instance, {}, cfg, "")
     skip = skip or set()
     out = InstanceResult(instance, best)
-    noise = cfg.noise
     options = PolicyOptions(cfg.replan_budget_ms)
     names: list[str] = list(cfg.policies)
-    static_name = None
-    if cfg.static and best is not None and best.schedule is not None:
-        static_name = STATIC
+    static_best = best if (cfg.static and best is not None and best.schedule is not None) \
+        else None
+    if static_best is not None:
+        names.append(STATIC)
+
+    def infra(name: str, r: int, exc: BaseException) -> None:
+        failure = InfraFailure(base.instance_id, base.instance_sha256, name, r,
+                               _error_text(exc))
+        out.infra.append(failure)
+        if on_infra:
+            on_infra(failure)
+
     for r in range(cfg.runs):
-        todo = [n for n in names + ([static_name] if static_name else [])
-                if run_key(sha, n, cfg.replan_budget_ms, cfg.noise_cv, cfg.use_measured_sd,
-                           cfg.seed, r) not in skip]
+        todo = [n for n in names if online_run_key(STATIC if n == STATIC else ONLINE,
+                                                   base.instance_sha256, n, cfg.seed, r)
+                not in skip]
         if not todo:
             continue
-        realized = realized_instance(instance, noise, cfg.seed, r)
+        try:
+            realized = realized_instance(instance, cfg.noise, cfg.seed, r)
+        except INFRA_ERRORS as exc:
+            for name in todo:
+                infra(name, r, exc)
+            continue
         for name in todo:
-            rec = {**base, **_best_fields(best), "policy": name, "run": r,
-                   "realized_instance_id": realized.id}
             t0 = time.perf_counter()
             run: OnlineRun | None = None
-            if name == static_name:
-                assert best is not None and best.schedule is not None
-                _executed, ev = replay_static(instance, best.schedule, realized)
-                rec.update({"status": "ok", "kind": "static", **run_summary(ev, best),
-                            "static_schedule_solver": best.schedule.solver,
-                            "violations": list(ev.violations[:5]), "latency": None,
-                            "latency_us": [], "decisions": 0, "policy_stats": {}})
-            else:
-                try:
+            try:
+                if name == STATIC:
+                    assert static_best is not None and static_best.schedule is not None
+                    _executed, ev = replay_static(instance, static_best.schedule, realized)
+                    rec = static_record(base, r, ev, static_best, realized.id,
+                                        time.perf_counter() - t0)
+                else:
                     run = run_online(instance, make_policy(name, options), realized=realized,
                                      seed=cfg.seed + r)
-                    rec.update(online_record(run, best))
-                    out.runs.append(run)
-                except Exception as exc:  # a policy bug is a record, not the end of a sweep
-                    rec.update({"status": "error", "kind": "online",
-                                "error": f"{type(exc).__name__}: {exc}"})
-            rec["wall_s"] = round(time.perf_counter() - t0, 6)
-            rec["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+                    rec = online_run_record(base, name, r, run, best, time.perf_counter() - t0)
+            except INFRA_ERRORS as exc:
+                infra(name, r, exc)
+                continue
+            except Exception as exc:  # a policy bug is a record, not the end of a sweep
+                run = None
+                rec = error_record(base, STATIC if name == STATIC else ONLINE, name, r, best,
+                                   _error_text(exc), time.perf_counter() - t0)
             out.records.append(rec)
+            if run is not None:
+                out.runs.append(run)
             if on_record:
                 on_record(rec, run)
     return out
@@ -259,20 +322,22 @@ def _offline_file(run_dir: Path, entry: SetEntry) -> Path:
     return run_dir / "offline" / f"{safe}__{entry.sha256[:12]}.json"
 
 
-def _load_offline(records: Sequence[dict[str, Any]], run_dir: Path,
-                  ) -> dict[str, OfflineBest]:
-    out: dict[str, OfflineBest] = {}
+def _recorded_offline(records: list[RunRecord], run_dir: Path) -> dict[str, OfflineBest | None]:
+    """Per instance sha256, the offline best a previous pass recorded (None: it found none)."""
+    out: dict[str, OfflineBest | None] = {}
     for rec in records:
-        if rec.get("kind") != "offline" or rec.get("status") != "ok":
+        if rec.kind != OFFLINE:
+            continue
+        if rec.offline_best is None:
+            out[rec.instance_sha256] = None
             continue
         sched = None
-        if rec.get("schedule_file"):
-            path = run_dir / rec["schedule_file"]
+        if rec.schedule_file:
+            path = run_dir / rec.schedule_file
             if path.exists():
                 sched = read_schedule(path)
-        out[rec["instance_sha256"]] = OfflineBest(int(rec["offline_best"]),
-                                                  bool(rec["offline_proven"]),
-                                                  str(rec["offline_source"]), sched)
+        out[rec.instance_sha256] = OfflineBest(rec.offline_best, bool(rec.offline_proven),
+                                               str(rec.offline_source), sched)
     return out
 
 
@@ -295,12 +360,104 @@ def _best_from_file(cfg: OnlineConfig, entry: SetEntry,
     return best
 
 
+def _find_offline(cfg: OnlineConfig, entry: SetEntry, known: dict[str, OfflineBest],
+                  run_dir: Path, base: RecordBase) -> tuple[OfflineBest | None, RunRecord]:
+    """Compute (or look up) the offline best of ``entry``; its record.
+
+    Raises the :data:`INFRA_ERRORS` it meets (the caller makes them infrastructure
+    failures); a solver that finds no schedule, or an instance missing from
+    ``best_known``, gives a ``no_solution`` record.
+    """
+    error: str | None = None
+    best: OfflineBest | None
+    if cfg.best_known is not None:
+        best = _best_from_file(cfg, entry, known)
+        if best is None:
+            error = f"instance not in {cfg.best_known}"
+        solvers = f"best-known:{cfg.best_known}"
+    else:
+        solvers = ",".join(cfg.offline_solvers)
+        try:
+            best = offline_best(entry.instance, cfg.offline_solvers, cfg.offline_limit_s,
+                                cfg.seed)
+        except RuntimeError as exc:  # no solver gave a schedule
+            best, error = None, str(exc)
+    ev: Evaluation | None = None
+    sched_file: str | None = None
+    if best is not None and best.schedule is not None:
+        path = _offline_file(run_dir, entry)
+        write_schedule(best.schedule, path)
+        sched_file = str(path.relative_to(run_dir))
+        ev = evaluate(entry.instance, best.schedule)
+    limit = cfg.offline_limit_s if cfg.best_known is None else 0.0
+    return best, offline_record(base, solvers, limit, best, ev, sched_file, error)
+
+
 @dataclass(frozen=True)
 class SweepSummary:
+    """What a sweep did: records written now, recorded before (skipped), error records
+    among the new ones, runs lost to infrastructure failures (rerun them with
+    ``resume``), and the report folder."""
+
     run_dir: Path
     new_records: int
     skipped: int
     errors: int
+    infra_failures: list[InfraFailure] = field(default_factory=list)
+    report: Path | None = None
+
+
+def sweep_settings(set_ref: str, cfg: OnlineConfig) -> dict[str, Any]:
+    """What ``online.json`` records about a sweep (the :data:`RESUME_KEYS`)."""
+    return {"set": set_ref, **cfg.as_dict()}
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_norm(v) for v in value]
+    return value
+
+
+def check_resume_settings(run_dir: Path, now: dict[str, Any]) -> None:
+    """Refuse ``resume`` with settings other than the recorded sweep's.
+
+    Raises
+    ------
+    InputError
+        Naming ``online.json`` and listing every difference (``name: recorded
+        -> now``); or ``online.json`` is not a JSON object.
+    """
+    path = run_dir / CONFIG_FILE
+    if not path.exists():
+        return
+    recorded = read_json(path)
+    if not isinstance(recorded, dict):
+        raise InputError(path, "(root)", "expected a JSON object")
+    diffs = [f"{k}: {recorded.get(k)!r} -> {now[k]!r}" for k in RESUME_KEYS
+             if _norm(recorded.get(k)) != _norm(now[k])]
+    if diffs:
+        raise InputError(path, "--resume", "this run directory holds another sweep; "
+                         "resume it with the same settings or choose a new directory ("
+                         + "; ".join(diffs) + ")")
+
+
+def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> None:
+    """Refuse a run directory this sweep must not write (nothing is written here)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(run_dir, "-o", "exists and is not a directory")
+    if (run_dir / BENCH_SWEEP_FILE).exists():
+        raise InputError(run_dir / BENCH_SWEEP_FILE, "(file)", "this is a bench run "
+                         "directory; give the online sweep another -o")
+    runs_path = run_dir / RUNS_FILE
+    if runs_path.exists() and runs_path.stat().st_size > 0:
+        read_online_runs(run_dir)  # an old-format or bench file is refused by name here
+        if not resume:
+            raise InputError(runs_path, "(file)", "this run directory already has results; "
+                             "use --resume to continue it, or choose a new directory")
+    if resume:
+        check_resume_settings(run_dir, settings)
 
 
 def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = False,
@@ -309,11 +466,16 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
     ``bench --set``), appending records to ``run_dir/runs.jsonl``; then write
     the report (:func:`splitsched.online.report.build_report`).
 
+    Order: check everything (settings, set, run directory, ``resume``), lock
+    the run directory, re-read its records under the lock and cut a torn
+    last line, write ``online.json`` and the instance copies, then run.
+
     Raises
     ------
     InputError
         Bad options or set; ``run_dir`` has records and ``resume`` is False;
-        ``resume`` with a different configuration than the recorded one.
+        ``resume`` with other settings than the recorded ones; an old-format
+        or bench run directory; another process holds the lock.
     """
     cfg.check()
     if cfg.best_known is None and not cfg.offline_solvers:
@@ -323,71 +485,90 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
         raise InputError(None, "run_dir", "name a run directory (not the current folder)")
     entries = load_sets(set_ref)
     run_dir = Path(run_dir)
-    runs_file = run_dir / RUNS_FILE
-    cfg_file = run_dir / CONFIG_FILE
-    if runs_file.exists() and not resume:
-        raise InputError(run_dir, "(run directory)", "already holds runs.jsonl; pass --resume "
-                                                     "to continue it or choose another -o")
-    cfg_data = {"set": set_ref, **cfg.as_dict()}
-    if resume and cfg_file.exists():
-        from splitsched.io import read_json
-
-        old = read_json(cfg_file)
-        keys = ("replan_budget_ms", "noise_cv", "use_measured_sd", "seed", "offline_solvers",
-                "offline_limit_s", "best_known")
-        diff = [k for k in keys if old.get(k) != cfg_data.get(k)]
-        if diff:
-            raise InputError(cfg_file, diff[0], f"differs from this sweep ({old.get(diff[0])!r} "
-                                                f"recorded, {cfg_data.get(diff[0])!r} now); "
-                                                "use another run directory")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(cfg_file, dumps({**cfg_data, **environment()}))
-    loaded = repair_records(runs_file)
-    done = {record_key(r) for r in loaded if r.get("kind") != "offline"}
-    offline = _load_offline(loaded, run_dir)
+    settings = sweep_settings(set_ref, cfg)
+    _check_run_dir(run_dir, resume, settings)
     known = best_known_from_runs(cfg.best_known) if cfg.best_known else {}
-    new = errors = 0
+    with RunDirLock(run_dir):
+        return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
 
-    def write(rec: dict[str, Any], run: OnlineRun | None) -> None:
+
+def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_dir: Path,
+                  settings: dict[str, Any], known: dict[str, OfflineBest],
+                  progress: Callable[[str], None] | None) -> SweepSummary:
+    runs_path = run_dir / RUNS_FILE
+    repair_runs(runs_path)  # cut a torn last line before appending
+    existing = read_online_runs(run_dir).records
+    done = {r.key for r in existing}
+    offline = _recorded_offline(existing, run_dir)
+    env = environment()
+    atomic_write_text(run_dir / CONFIG_FILE, dumps({**settings, **env}))
+    for entry in entries:
+        path = instance_copy_path(run_dir, entry)
+        if not path.exists():
+            atomic_write_text(path, dumps(instance_to_dict(entry.instance)))
+    new = errors = 0
+    infra: list[InfraFailure] = []
+
+    def write(rec: RunRecord, run: OnlineRun | None) -> None:
         nonlocal new, errors
-        append_json_line(runs_file, rec)
+        append_record(runs_path, rec)
         new += 1
-        errors += rec.get("status") == "error"
+        errors += rec.status == SolveStatus.ERROR
         if progress:
-            progress(f"{rec['instance_id']} {rec['policy']} run {rec['run']}: "
-                     + (f"weighted misses {rec.get('weighted_misses')}, regret {rec.get('regret')}"
-                        if rec.get("status") == "ok" else rec.get("error", "error")))
+            progress(f"{rec.instance_id} {rec.policy} run {rec.run}: "
+                     + (f"weighted misses {rec.missed}, regret {rec.regret}"
+                        if rec.status != SolveStatus.ERROR else str(rec.error)))
+
+    def lost(failure: InfraFailure) -> None:
+        infra.append(failure)
+        append_json_line(run_dir / INFRA_FILE, {
+            "instance_id": failure.instance_id, "instance_sha256": failure.instance_sha256,
+            "solver": failure.policy, "policy": failure.policy, "seed": cfg.seed,
+            "run": failure.run, "error": failure.error,
+            "at": datetime.now(UTC).isoformat(timespec="seconds")})
+        if progress:
+            progress(f"{failure.instance_id} {failure.policy} run {failure.run}: "
+                     f"infrastructure failure, not recorded: {failure.error}")
 
     for entry in entries:
-        base = _base(entry.id, entry.sha256, entry.instance, entry.params, cfg, set_ref)
-        best = offline.get(entry.sha256)
-        if best is None:
-            best = (_best_from_file(cfg, entry, known) if cfg.best_known
-                    else offline_best(entry.instance, cfg.offline_solvers, cfg.offline_limit_s,
-                                      cfg.seed))
-            rec = {**base, **_best_fields(best), "kind": "offline", "status": "ok",
-                   "policy": "offline", "run": -1, "schedule_file": None,
-                   "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}
-            if best is None:
-                rec["status"] = "error"
-                rec["error"] = f"instance not in {cfg.best_known}"
-            elif best.schedule is not None:
-                path = _offline_file(run_dir, entry)
-                write_schedule(best.schedule, path)
-                rec["schedule_file"] = str(path.relative_to(run_dir))
-            append_json_line(runs_file, rec)
-            if best is not None:
-                offline[entry.sha256] = best
-        run_instance(entry.instance, cfg, best=best, base=base, skip=done, on_record=write)
+        sha = entry.sha256
+        base = record_base(entry, cfg, set_name=set_ref, run_dir=run_dir, env=env)
+        if sha in offline:
+            best = offline[sha]
+        else:
+            try:
+                best, rec = _find_offline(cfg, entry, known, run_dir, base)
+            except INFRA_ERRORS as exc:
+                lost(InfraFailure(entry.id, sha, OFFLINE, None, _error_text(exc)))
+                continue
+            append_record(runs_path, rec)
+            errors += best is None
+            offline[sha] = best
+        run_instance(entry.instance, cfg, best=best, base=base, skip=done, on_record=write,
+                     on_infra=lost)
     from splitsched.online.report import build_report
 
-    build_report(run_dir)
-    return SweepSummary(run_dir, new, sum(1 for r in loaded if r.get("kind") != "offline"),
-                        errors)
+    report = build_report(run_dir)
+    return SweepSummary(run_dir, new, sum(1 for r in existing if r.kind != OFFLINE), errors,
+                        infra, report)
 
 
 def _safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+def _row(rec: RunRecord) -> dict[str, Any]:
+    """One run of :func:`run_file`'s summary (status ``ok`` or ``error``)."""
+    lat = None
+    if rec.kind == ONLINE and rec.latency_us is not None:
+        from splitsched.online.metrics import latency_summary
+
+        lat = latency_summary(rec.latency_us)
+    ok = rec.status != SolveStatus.ERROR
+    return {"policy": rec.policy, "run": rec.run, "status": "ok" if ok else "error",
+            "misses": rec.misses, "weighted_misses": rec.missed, "miss_rate": rec.miss_rate,
+            "regret": rec.regret, "latency": lat, "decisions": rec.decisions,
+            "policy_stats": rec.stats.get("policy", {}), "error": rec.error}
 
 
 def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dict[str, Any]:
@@ -410,37 +591,44 @@ def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dic
 
     cfg.check()
     inst = read_instance(instance_file)
+    sha = instance_sha256(inst)
     best: OfflineBest | None = None
     if cfg.best_known is not None:
-        best = best_known_from_runs(cfg.best_known).get(instance_sha256(inst))
+        best = best_known_from_runs(cfg.best_known).get(sha)
     elif cfg.offline_solvers:
         best = offline_best(inst, cfg.offline_solvers, cfg.offline_limit_s, cfg.seed)
     single = len(cfg.policies) == 1 and cfg.runs == 1
     written: dict[tuple[str, int], str] = {}
     realized_files: dict[int, str] = {}
 
-    def save(rec: dict[str, Any], run: OnlineRun | None) -> None:
-        if output is None or run is None:
+    def save(rec: RunRecord, run: OnlineRun | None) -> None:
+        if output is None or run is None or rec.policy is None or rec.run is None:
             return
         if single:
             path = output
         else:
-            path = output.with_name(f"{output.stem}.{_safe_name(rec['policy'])}.r{rec['run']}"
+            path = output.with_name(f"{output.stem}.{_safe_name(rec.policy)}.r{rec.run}"
                                     f"{output.suffix or '.json'}")
         write_schedule(run.schedule, path)
-        written[(rec["policy"], rec["run"])] = str(path)
-        if run.realized is not inst and rec["run"] not in realized_files:
-            ipath = output.with_name(f"{output.stem}.r{rec['run']}.instance.json")
+        written[(rec.policy, rec.run)] = str(path)
+        if run.realized is not inst and rec.run not in realized_files:
+            ipath = output.with_name(f"{output.stem}.r{rec.run}.instance.json")
             write_instance(run.realized, ipath)
-            realized_files[rec["run"]] = str(ipath)
+            realized_files[rec.run] = str(ipath)
 
-    res = run_instance(inst, cfg, best=best, on_record=save)
+    entry = SetEntry(file=Path(instance_file), instance=inst, sha256=sha,
+                     params=params_of(inst))
+    res = run_instance(inst, cfg, best=best, base=record_base(entry, cfg), on_record=save)
     rows = []
     for rec in res.records:
-        rows.append({k: rec.get(k) for k in ("policy", "run", "status", "misses",
-                                             "weighted_misses", "miss_rate", "regret",
-                                             "latency", "decisions", "policy_stats", "error")}
-                    | {"schedule_file": written.get((rec["policy"], rec["run"])),
-                       "realized_instance_file": realized_files.get(rec["run"])})
+        key = (str(rec.policy), int(rec.run if rec.run is not None else -1))
+        rows.append(_row(rec) | {"schedule_file": written.get(key),
+                                 "realized_instance_file": realized_files.get(key[1])})
+    best_fields = ({"offline_best": None, "offline_proven": None, "offline_source": None}
+                   if best is None else
+                   {"offline_best": best.weighted_misses, "offline_proven": best.proven,
+                    "offline_source": best.source})
     return {"instance_id": inst.id, "n_jobs": inst.num_jobs, "total_weight": inst.total_weight,
-            **_best_fields(best), "noise_cv": cfg.noise_cv, "seed": cfg.seed, "runs": rows}
+            **best_fields, "noise_cv": cfg.noise_cv, "seed": cfg.seed, "runs": rows,
+            "infra_failures": [{"policy": f.policy, "run": f.run, "error": f.error}
+                               for f in res.infra]}

@@ -6,14 +6,14 @@ online policy misses a job that the clairvoyant schedule saves; committed
 stages are never moved; runs are deterministic for a seed; a fixed plan
 executed by the engine equals the replay's execution under the same draws;
 the DP's start-label extension equals the EDF-order optimum with the busy
-processors as jobs.
+processors as jobs. (The sweep's records, resume and report: test_sweep.py,
+test_records.py, test_report.py.)
 """
 
 from __future__ import annotations
 
 import json
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from splitsched.cli import app
 from splitsched.evaluate import evaluate
-from splitsched.io import InputError, read_instance, read_schedule, write_instance
+from splitsched.io import read_instance, read_schedule, write_instance
 from splitsched.online import (
     Decision,
     FixedPlanPolicy,
@@ -36,7 +36,6 @@ from splitsched.online import (
 )
 from splitsched.online.metrics import replay_static
 from splitsched.online.policies import GREEDY_RULES
-from splitsched.online.sweep import OnlineConfig, run_sweep
 from splitsched.problem import CPU, GPU, Instance, Job, Network
 from splitsched.replay.noise import NoiseModel
 from splitsched.sets import SETS_DIR, iter_set_files
@@ -296,43 +295,6 @@ def test_unknown_policy_names() -> None:
 
 
 # ----------------------------------------------------------------- sweep and CLI
-def _tiny_set(tmp_path: Path) -> Path:
-    d = tmp_path / "set"
-    d.mkdir()
-    for p in list(iter_set_files(SETS_DIR / "poisson-n5"))[:2]:
-        shutil.copy(p, d / p.name)
-    return d
-
-
-def test_sweep_records_resume_and_report(tmp_path: Path) -> None:
-    d = _tiny_set(tmp_path)
-    cfg = OnlineConfig(policies=("fifo-gpu", "replan:dp-edf"), replan_budget_ms=200,
-                       noise_cv=0.1, runs=2, seed=1, offline_solvers=("cpsat",),
-                       offline_limit_s=10)
-    out = tmp_path / "run"
-    first = run_sweep(str(d), cfg, out)
-    lines = (out / "runs.jsonl").read_text().splitlines()
-    recs = [json.loads(x) for x in lines]
-    assert first.new_records == 2 * 2 * 3 and first.errors == 0
-    assert sum(r["kind"] == "offline" for r in recs) == 2
-    assert {r["policy"] for r in recs if r["kind"] == "static"} == {"static"}
-    for r in recs:
-        if r["kind"] != "offline":
-            assert r["regret"] == r["weighted_misses"] - r["offline_best"]
-    again = run_sweep(str(d), cfg, out, resume=True)
-    assert again.new_records == 0
-    assert (out / "runs.jsonl").read_text().splitlines() == lines
-    with pytest.raises(InputError, match="--resume"):
-        run_sweep(str(d), cfg, out)
-    for f in ("policies.md", "by_load.csv", "miss_rate_vs_load.png", "latency.png",
-              "regret.png", "report.md"):
-        assert (out / "report" / f).exists(), f
-    # a torn last line (crash mid-write) is cut away and that run redone
-    with open(out / "runs.jsonl", "a") as fh:
-        fh.write('{"schema": "splitsched-run", "trunc')
-    assert run_sweep(str(d), cfg, out, resume=True).new_records == 0
-
-
 def test_cli_online_one_instance_and_bad_input(tmp_path: Path) -> None:
     inst = _set("poisson-n5", 1)[0]
     f = tmp_path / "inst.json"

@@ -1,0 +1,303 @@
+"""The online sweep keeps the bench's promises about its run directory.
+
+Facts: records are bench RunRecords, one per (instance, policy, seed, run)
+plus one offline record per instance; ``--resume`` after an interruption (an
+exception mid-sweep, a torn last line, ``kill -9`` of the CLI) ends with
+exactly that set of records, each once, and the same results as an
+uninterrupted sweep; ``--resume`` with other settings is refused listing
+them; an infrastructure failure is not a run (``infra.jsonl``, exit 3,
+rerun by ``--resume``); a policy that raises is a run (status error, exit
+1); an old-format online directory, a bench directory and a locked directory
+are refused (exit 2) naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import splitsched.online.sweep as sweep_mod
+from splitsched.bench.records import (
+    OLD_ONLINE_SCHEMA,
+    RunDirLock,
+    RunKey,
+    online_run_key,
+    read_runs,
+)
+from splitsched.cli import app, main
+from splitsched.io import InputError, instance_sha256, read_instance
+from splitsched.online.sweep import OnlineConfig, run_sweep
+from splitsched.sets import SETS_DIR, iter_set_files
+from splitsched.solvers.base import SolveStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ("fifo-gpu", "edf-greedy-cut", "replan:dp-edf")
+# generous budget: replan:dp-edf is never cut short, so results repeat exactly
+CFG = OnlineConfig(policies=POLICIES, replan_budget_ms=10_000, noise_cv=0.1, runs=2, seed=1,
+                   offline_solvers=("dp-edf",), offline_limit_s=10)
+
+
+def _tiny_set(tmp_path: Path, count: int = 2) -> Path:
+    d = tmp_path / "set"
+    d.mkdir()
+    for p in list(iter_set_files(SETS_DIR / "poisson-n5"))[:count]:
+        shutil.copy(p, d / p.name)
+    return d
+
+
+def _expected_keys(set_dir: Path, cfg: OnlineConfig) -> set[RunKey]:
+    keys: set[RunKey] = set()
+    for p in iter_set_files(set_dir):
+        sha = instance_sha256(read_instance(p))
+        keys.add(online_run_key("offline", sha, None, cfg.seed, None))
+        for r in range(cfg.runs):
+            keys.add(online_run_key("static", sha, "static", cfg.seed, r))
+            for pol in cfg.policies:
+                keys.add(online_run_key("online", sha, pol, cfg.seed, r))
+    return keys
+
+
+def _results(run_dir: Path) -> dict[RunKey, Any]:
+    """Each key's result; fails if a key is recorded twice."""
+    records = read_runs(run_dir / "runs.jsonl").records
+    counts = Counter(r.key for r in records)
+    assert max(counts.values()) == 1, [k for k, c in counts.items() if c > 1]
+    return {r.key: (r.status.value, r.missed, r.regret) for r in records}
+
+
+def _patched_run_online(monkeypatch: pytest.MonkeyPatch,
+                        fail: Callable[[int, str], BaseException | None]) -> None:
+    """Make ``run_online`` raise ``fail(call_number, policy_name)`` when that is not None."""
+    real = sweep_mod.run_online
+    calls = [0]
+
+    def wrapper(instance: Any, policy: Any, **kw: Any) -> Any:
+        calls[0] += 1
+        exc = fail(calls[0], getattr(policy, "name", str(policy)))
+        if exc is not None:
+            raise exc
+        return real(instance, policy, **kw)
+
+    monkeypatch.setattr(sweep_mod, "run_online", wrapper)
+
+
+def test_sweep_records_resume_and_report(tmp_path: Path) -> None:
+    d = _tiny_set(tmp_path)
+    out = tmp_path / "run"
+    first = run_sweep(str(d), CFG, out)
+    lines = (out / "runs.jsonl").read_text().splitlines()
+    records = read_runs(out / "runs.jsonl").records
+    assert first.new_records == 2 * 2 * (len(POLICIES) + 1) and first.errors == 0
+    assert {r.key for r in records} == _expected_keys(d, CFG) and len(records) == len(lines)
+    for r in records:
+        if r.kind != "offline":
+            assert r.missed is not None and r.offline_best is not None
+            assert r.regret == r.missed - r.offline_best
+    assert all(r.feasible and r.status == SolveStatus.FEASIBLE for r in records
+               if r.kind != "offline")
+    again = run_sweep(str(d), CFG, out, resume=True)
+    assert (again.new_records, again.skipped) == (0, first.new_records)
+    assert (out / "runs.jsonl").read_text().splitlines() == lines
+    with pytest.raises(InputError, match="--resume"):
+        run_sweep(str(d), CFG, out)
+    for f in ("policies.md", "by_load.csv", "miss_rate_vs_load.png", "latency.png",
+              "regret.png", "report.md"):
+        assert (out / "report" / f).exists(), f
+    assert (out / "online.json").exists() and not (out / "infra.jsonl").exists()
+    for r in records:
+        assert r.instance_copy is not None and (out / r.instance_copy).is_file()
+    # `splitsched report` rebuilds the same tables from the records alone
+    table = (out / "report" / "policies.csv").read_text()
+    shutil.rmtree(out / "report")
+    assert _main("report", str(out)) == 0
+    assert (out / "report" / "policies.csv").read_text() == table
+    assert (out / "report" / "report.md").exists() and not (out / "report" / "report.html").exists()
+
+
+def test_resume_refuses_other_settings(tmp_path: Path) -> None:
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    cfg = OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",))
+    run_sweep(str(d), cfg, out)
+    before = (out / "runs.jsonl").read_bytes()
+    other = OnlineConfig(policies=("fifo-gpu", "edf-gpu"), noise_cv=0.2,
+                         offline_solvers=("dp-edf",))
+    with pytest.raises(InputError) as exc:
+        run_sweep(str(d), other, out, resume=True)
+    assert exc.value.path is not None and Path(exc.value.path).name == "online.json"
+    assert "policies: ['fifo-gpu'] -> ['fifo-gpu', 'edf-gpu']" in exc.value.reason
+    assert "noise_cv: 0.0 -> 0.2" in exc.value.reason
+    assert (out / "runs.jsonl").read_bytes() == before
+
+
+def test_interrupted_sweep_resumes_to_exactly_one_record_per_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _tiny_set(tmp_path)
+    whole = tmp_path / "whole"
+    run_sweep(str(d), CFG, whole)
+    expected = _results(whole)
+
+    out = tmp_path / "run"
+    _patched_run_online(monkeypatch, lambda n, _p: KeyboardInterrupt() if n == 8 else None)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(str(d), CFG, out)
+    partial = read_runs(out / "runs.jsonl").records
+    assert 0 < len(partial) < len(expected)
+    with open(out / "runs.jsonl", "a") as fh:  # and a write cut short by the crash
+        fh.write('{"schema": "splitsched-run", "instance_id": "pois')
+    monkeypatch.undo()
+    with RunDirLock(out):  # the interrupted sweep left no lock behind
+        pass
+    resumed = run_sweep(str(d), CFG, out, resume=True)
+    assert resumed.skipped == len(partial) - 2  # minus the 2 offline records
+    assert resumed.new_records == len(expected) - len(partial)
+    assert _results(out) == expected
+    assert read_runs(out / "runs.jsonl").torn is False
+
+
+def test_killed_cli_sweep_resumes_to_exactly_one_record_per_run(tmp_path: Path) -> None:
+    d = _tiny_set(tmp_path)
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "splitsched", "online", "--set", str(d), "--policies",
+            ",".join(POLICIES), "--replan-budget-ms", "10000", "--noise-cv", "0.1", "--runs",
+            "2", "--seed", "1", "--offline", "dp-edf", "-o", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    runs = out / "runs.jsonl"
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and time.monotonic() < deadline:
+        if runs.exists() and runs.read_bytes().count(b"\n") >= 3:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait(timeout=60)
+    # killed as soon as 3 records were there (a fast machine may finish first: then the
+    # resume below has nothing to do, and the facts still hold)
+    killed = proc.returncode == -signal.SIGKILL
+    before = len(read_runs(runs).records)
+    res = subprocess.run([*args, "--resume"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    expected = _expected_keys(d, CFG)
+    assert set(_results(out)) == expected
+    assert not killed or before < len(expected)
+
+
+def test_infrastructure_failure_is_not_a_run(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    cfg = OnlineConfig(policies=("fifo-gpu", "edf-greedy-cut"), noise_cv=0.1, runs=2,
+                       offline_solvers=("dp-edf",))
+    seen = Counter[str]()
+
+    def fail(_n: int, policy: str) -> BaseException | None:
+        seen[policy] += 1
+        if policy == "edf-greedy-cut" and seen[policy] == 2:  # its run 1
+            return OSError(28, "No space left on device")
+        return None
+
+    _patched_run_online(monkeypatch, fail)
+    res = CliRunner().invoke(app, ["online", "--set", str(d), "--policies",
+                                   "fifo-gpu,edf-greedy-cut", "--noise-cv", "0.1", "--runs", "2",
+                                   "--offline", "dp-edf", "-o", str(out)])
+    assert res.exit_code == 3, res.output
+    assert "infrastructure failure" in res.output and "--resume" in res.output
+    infra = [json.loads(x) for x in (out / "infra.jsonl").read_text().splitlines()]
+    assert len(infra) == 1
+    assert (infra[0]["policy"], infra[0]["run"]) == ("edf-greedy-cut", 1)
+    assert "No space left" in infra[0]["error"]
+    keys = set(_results(out))
+    sha = instance_sha256(read_instance(next(iter(iter_set_files(d)))))
+    lost = online_run_key("online", sha, "edf-greedy-cut", 0, 1)
+    assert lost not in keys and len(keys) == len(_expected_keys(d, cfg)) - 1
+    monkeypatch.undo()
+    again = run_sweep(str(d), cfg, out, resume=True)
+    assert again.new_records == 1 and not again.infra_failures
+    assert set(_results(out)) == _expected_keys(d, cfg)
+
+
+def test_a_policy_that_raises_is_a_recorded_error(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    _patched_run_online(monkeypatch, lambda _n, p: ValueError("boom") if p == "fifo-gpu"
+                        else None)
+    res = CliRunner().invoke(app, ["online", "--set", str(d), "--policies",
+                                   "fifo-gpu,edf-greedy-cut", "--offline", "dp-edf", "-o",
+                                   str(out)])
+    assert res.exit_code == 1, res.output
+    records = read_runs(out / "runs.jsonl").records
+    bad = [r for r in records if r.status == SolveStatus.ERROR]
+    assert [(r.policy, r.error) for r in bad] == [("fifo-gpu", "ValueError: boom")]
+    assert any(r.policy == "edf-greedy-cut" and r.status == SolveStatus.FEASIBLE
+               for r in records)
+    monkeypatch.undo()
+    assert run_sweep(str(d), OnlineConfig(policies=("fifo-gpu", "edf-greedy-cut"),
+                                          offline_solvers=("dp-edf",)),
+                     out, resume=True).new_records == 0  # an error is a finished run
+
+
+def _main(*args: str) -> int:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    return int(exc.value.code or 0)
+
+
+@pytest.mark.parametrize("resume", [[], ["--resume"]])
+def test_old_format_run_directory_is_refused(tmp_path: Path, resume: list[str],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "old"
+    out.mkdir()
+    old = {"schema": OLD_ONLINE_SCHEMA, "version": 1, "kind": "offline", "status": "ok",
+           "policy": "offline", "run": -1}
+    (out / "runs.jsonl").write_text(json.dumps(old) + "\n")
+    (out / "online.json").write_text("{}")
+    before = sorted(p.name for p in out.iterdir())
+    assert _main("online", "--set", str(d), "--policies", "fifo-gpu", "--offline", "dp-edf",
+                 "-o", str(out), *resume) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert str(out / "runs.jsonl") in err and "old format" in err
+    assert "new run directory" in err
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_bench_and_online_directories_are_not_mixed(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    d = _tiny_set(tmp_path, 1)
+    bench_dir = tmp_path / "bench"
+    assert _main("bench", "--set", str(d), "--solvers", "edf-gpu", "-o", str(bench_dir)) == 0
+    capsys.readouterr()
+    assert _main("online", "--set", str(d), "--policies", "fifo-gpu", "--offline", "dp-edf",
+                 "-o", str(bench_dir), "--resume") == 2
+    assert "bench run directory" in capsys.readouterr().err
+    online_dir = tmp_path / "online"
+    run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)),
+              online_dir)
+    assert _main("bench", "--set", str(d), "--solvers", "edf-gpu", "-o", str(online_dir),
+                 "--resume") == 2
+    assert "online sweep's run directory" in capsys.readouterr().err
+
+
+def test_a_locked_run_directory_is_refused(tmp_path: Path) -> None:
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    with RunDirLock(out), pytest.raises(InputError, match="another splitsched process"):
+        run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)),
+                  out)
+    assert not (out / "runs.jsonl").exists()
