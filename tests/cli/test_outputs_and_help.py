@@ -58,10 +58,13 @@ CASES = [
     (["compare", "{inst}", "{sched}", "{trace}", "--plot", "{new}/c.png"], "c.png", "--plot"),
     (["bench", "--set", "{set}", "--solvers", "edf-gpu", "--time-limit", "5", "-o",
       "{new}/run"], "run/runs.jsonl", "--output"),
+    # Folders as outputs: the folder named is created with the folders above it.
+    (["sets", "build", "smoke", "--out", "{new}"], "smoke/manifest.json", "--out"),
+    (["profiles", "import", "--out", "{new}"], "mi9.json", "--out"),
 ]
 
 
-@pytest.mark.parametrize("args, written, flag", CASES, ids=[" ".join([*c[0][:1], c[2]])
+@pytest.mark.parametrize("args, written, flag", CASES, ids=[" ".join([*c[0][:2], c[2]])
                                                            for c in CASES])
 def test_missing_folders_are_created_and_named(
         args: list[str], written: str, flag: str, made: dict[str, Path], tmp_path: Path,
