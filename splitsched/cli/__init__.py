@@ -11,7 +11,10 @@ One module per command group, each calling only the library's public API:
 
 :mod:`~splitsched.cli.console` holds the two consoles, :mod:`~splitsched.cli.options`
 the shared option checks and the map from library parameter names to flags.
-Bad input exits with status 2 and a message naming file, field (or flag) and reason.
+Bad input exits with status 2 and a message naming file, field (or flag) and reason;
+every numeric flag has a stated range (:mod:`~splitsched.cli.options`). A folder
+missing above an output is created and named on stderr
+(:func:`~splitsched.cli.options.created_folders`).
 """
 
 from __future__ import annotations
@@ -66,10 +69,20 @@ def _click_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
 
 
 def _flags_as_flags(command: object) -> None:
-    """Show boolean flags as flags in help (typer 0.29 prints ``--json <bool>``)."""
+    """Show boolean flags as flags in help (typer 0.29 prints ``--json <bool>``).
+
+    Covers every command's own flags and its ``--help``, which click builds
+    apart from ``params`` (and caches) when help is first asked for.
+    """
     for param in getattr(command, "params", ()):
         if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
             param.metavar = ""
+    get_help_option = getattr(command, "get_help_option", None)
+    context_class = getattr(command, "context_class", None)
+    if get_help_option is not None and context_class is not None:
+        help_option = get_help_option(context_class(command))
+        if help_option is not None and getattr(help_option, "metavar", None) is None:
+            help_option.metavar = ""
     for sub in getattr(command, "commands", {}).values():
         _flags_as_flags(sub)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -27,7 +27,21 @@ from splitsched.bench.machine import usable_cores
 from splitsched.bench.records import RunRecord
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import err
-from splitsched.cli.options import fail, split_names
+
+if TYPE_CHECKING:
+    from splitsched.bench.sweep import SweepConfig
+from splitsched.cli.options import (
+    MAX_MEM_LIMIT_MB,
+    MAX_SECONDS,
+    MAX_SEEDS,
+    MAX_THREADS,
+    created_folders,
+    fail,
+    int_in,
+    number_in,
+    positive_time,
+    split_names,
+)
 
 
 def bench_cmd(
@@ -39,7 +53,8 @@ def bench_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="run directory")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per run")] = 10.0,
     seeds: Annotated[int, typer.Option("--seeds", help="seeds 0..K-1 per pair")] = 1,
-    threads: Annotated[int, typer.Option("--threads", help="solver threads per run")] = 1,
+    threads: Annotated[int, typer.Option("--threads", help=f"solver threads per run "
+                                                          f"(1..{MAX_THREADS})")] = 1,
     workers: Annotated[int, typer.Option("--workers", help="runs in parallel (local)")] = 1,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address (e.g. tcp://host:8786)")] = None,
@@ -51,12 +66,21 @@ def bench_cmd(
         "--grace", help="seconds past the limit before the hard kill "
                         "(default max(5, limit/2))")] = None,
     solver_module: Annotated[list[str] | None, typer.Option(
-        "--solver-module", help="extra module (dotted name or .py file) that registers "
-                                "solvers; imported by every worker")] = None,
+        "--solver-module", metavar="<str>",
+        help="extra module (dotted name or .py file) that registers solvers; imported by "
+             "every worker; repeat the flag for several")] = None,
 ) -> None:
     """Run every (instance, solver, seed) of a set in isolated workers; append records."""
-    from splitsched.bench.sweep import SweepConfig, execute, prepare
+    from splitsched.bench.sweep import SweepConfig
 
+    positive_time(time_limit, "--time-limit")
+    int_in(seeds, "--seeds", 1, MAX_SEEDS)
+    int_in(threads, "--threads", 1, MAX_THREADS)
+    int_in(workers, "--workers", 1, MAX_THREADS)
+    if mem_limit_mb > MAX_MEM_LIMIT_MB:  # below 1: the sweep's check says why 0 is refused
+        int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)
+    if grace is not None:
+        number_in(grace, "--grace", 0, MAX_SECONDS)
     if solvers.strip() == "all":
         from splitsched.solvers import solver_names
 
@@ -65,6 +89,15 @@ def bench_cmd(
                       time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
                       mem_limit_mb=mem_limit_mb, grace_s=grace, scheduler=scheduler,
                       resume=resume, extra_modules=tuple(solver_module or ()))
+    with created_folders((output, "--output")):
+        _sweep(cfg, output)
+
+
+def _sweep(cfg: SweepConfig, output: Path) -> None:
+    """Run a checked sweep with a progress bar; exit 1 on a failed check, 3 on lost runs."""
+    from splitsched.bench.sweep import execute, prepare
+
+    scheduler, workers, threads = cfg.scheduler, cfg.workers, cfg.threads
     prep = prepare(cfg)
     cores = usable_cores()
     if scheduler is None and workers * threads > cores:
@@ -136,8 +169,7 @@ def report_cmd(
         out = build_online_report(run_dir)
         err.print(f"report written: {out / 'report.md'}", highlight=False)
         return
-    if not shift > 0:
-        fail(None, "--shift", f"must be > 0, got {shift}")
+    positive_time(shift, "--shift")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
                        gantt_solvers=split_names(gantt_solvers) if gantt_solvers else None)
     err.print(f"report written: {rep.html}", highlight=False)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import fail, positive_time
+from splitsched.cli.options import MAX_THREADS, created_folders, fail, int_in, positive_time
 
 if TYPE_CHECKING:
     from splitsched.evaluate import JobRow
@@ -36,7 +36,7 @@ def solve_cmd(
     solver: Annotated[str, typer.Option("--solver", "-s", help="solver name")] = "dp-edf",
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    threads: Annotated[int, typer.Option(help="solver threads")] = 1,
+    threads: Annotated[int, typer.Option(help=f"solver threads (1..{MAX_THREADS})")] = 1,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="also draw the schedule: "
@@ -51,8 +51,7 @@ def solve_cmd(
     positive_time(time_limit, "--time-limit")
     if plot is not None:
         _plot_suffix(plot, "--plot")
-    if threads < 1:
-        fail(None, "--threads", f"must be >= 1, got {threads}")
+    int_in(threads, "--threads", 1, MAX_THREADS)
     try:
         get_solver(solver)
     except UnknownSolverError as exc:
@@ -63,15 +62,16 @@ def solve_cmd(
         check_output_path(output, "--output")
     inst = read_instance(instance_file)
     res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
-    if output is not None and res.schedule is not None:
-        write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),
-                                      status=res.status, bound=res.bound,
-                                      runtime_s=res.runtime_s, time_limit_s=time_limit,
-                                      seed=seed, threads=threads), output)
-    if plot is not None and res.schedule is not None:
-        from splitsched.plot import write_schedule_plot
+    with created_folders((output, "--output"), (plot, "--plot")):
+        if output is not None and res.schedule is not None:
+            write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),
+                                          status=res.status, bound=res.bound,
+                                          runtime_s=res.runtime_s, time_limit_s=time_limit,
+                                          seed=seed, threads=threads), output)
+        if plot is not None and res.schedule is not None:
+            from splitsched.plot import write_schedule_plot
 
-        write_schedule_plot(inst, res.schedule, plot)
+            write_schedule_plot(inst, res.schedule, plot)
     summary = res.summary()
     if "error" in res.stats:
         summary["error"] = res.stats["error"]
@@ -176,7 +176,8 @@ def plot_cmd(
     inst = read_instance(instance_file)
     sched = read_schedule(schedule_file)
     check_schedule_matches(inst, sched, schedule_file)
-    write_schedule_plot(inst, sched, output, title=title)
+    with created_folders((output, "--output")):
+        write_schedule_plot(inst, sched, output, title=title)
     ev = evaluate(inst, sched)
     out.print(f"wrote {output}: {sched.solver} on {inst.id}, {ev.weighted_misses} weighted "
               f"misses ({ev.misses} of {inst.num_jobs} jobs)", highlight=False)

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from splitsched.cli.console import err, out
+from splitsched.cli.options import MAX_JOBS, created_folders, int_in
 from splitsched.io import InputError
 
 
@@ -49,13 +50,15 @@ def generate_cmd(
     from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
     from splitsched.io import write_instance
 
+    int_in(jobs, "--jobs", 1, MAX_JOBS)
     dev, nets, prov = _networks_from(device, profile)
     names = models.split(",") if models else sorted(nets)
     mix = tuple(m.strip() for m in names if m.strip())
     params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
                              slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
     inst = generate_instance(params, nets, provenance=prov)
-    write_instance(inst, output)
+    with created_folders((output, "--output")):
+        write_instance(inst, output)
     out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
               f"{len(inst.networks)} networks)", highlight=False)
 
@@ -114,7 +117,8 @@ def sets_build(
     total = sum(len(specs[n].grid) for n in chosen)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with created_folders((root / "_", "--out")), \
+            Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("building sets", total=total)
         for name in chosen:
             path = build_set(specs[name], root,

@@ -5,13 +5,48 @@ Library functions name their *parameters* in errors (``time_limit_s``,
 to the other, and :func:`as_cli_error` rewrites a library
 :class:`~splitsched.io.InputError` about a parameter into one about the flag
 before :func:`splitsched.cli.main` prints it (exit status 2).
+
+Numeric flags are checked here before any work, against the bounds below
+(docs/reliability.md, "Limits"): each is far above any sensible run and
+catches a typo (``--threads 100000``) or an overflow before it reaches a
+solver, a thread pool or a timer. NaN and infinities are refused too
+(tests/cli/test_numeric_flags.py tries every numeric flag of every command
+but ``online``, whose checks live in :mod:`splitsched.online.sweep`).
+
+Output paths (:func:`created_folders`): a folder missing above an output
+file or run directory is created, as the library's writers do, and the CLI
+says so with one line on stderr, ``note: FLAG: created folder PATH``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from splitsched.io import InputError
+
+# Upper bounds of numeric flags (docs/reliability.md, "Limits").
+MAX_THREADS = 1024
+"""``--threads``, ``--cpu-threads`` and ``bench --workers``: a fixed bound, not this
+machine's core count (``bench --scheduler`` runs elsewhere; more threads than cores only
+add contention, and ``bench`` warns about that)."""
+MAX_SECONDS = 7 * 24 * 3600
+"""``--time-limit``, ``--grace`` and ``report --shift``: one week, in seconds."""
+MAX_REPLAY_RUNS = 100_000
+"""``replay --runs``: replays of one schedule (each run is kept in the trace file)."""
+MAX_SEEDS = 1000
+"""``bench --seeds``: seeds 0..K-1 per (instance, solver) pair."""
+MAX_JOBS = 1_000_000
+"""``generate --jobs``: jobs in one instance."""
+MAX_REPEATS = 10_000
+"""``profile --repeats`` and ``--warmup``: calls per measured segment."""
+MAX_CV = 10.0
+"""``replay --cv``: a lognormal with cv 10 has its median at 1 % of its mean; beyond that
+it is no model of timing noise."""
+MAX_MEM_LIMIT_MB = 1 << 30
+"""``bench --mem-limit-mb``: 1 PiB, in MiB (setrlimit takes bytes in a 64-bit integer)."""
 
 # Library parameter name -> command-line flag. Only errors that name no file (a
 # parameter, not a field of a file) are rewritten, and only for names listed here.
@@ -49,10 +84,65 @@ def fail(path: str | Path | None, field: str, reason: str) -> None:
 
 
 def positive_time(value: float, option: str) -> float:
-    """``value`` if it is > 0, else a bad-input error naming ``option``."""
+    """``value`` if it is a number of seconds in (0, :data:`MAX_SECONDS`], else a bad-input
+    error naming ``option``."""
     if not value > 0:
         fail(None, option, f"must be > 0, got {value}")
+    return number_in(value, option, 0, MAX_SECONDS)
+
+
+def number_in(value: float, option: str, low: float, high: float) -> float:
+    """``value`` if it is finite and in [``low``, ``high``], else a bad-input error naming
+    ``option``."""
+    if not (math.isfinite(value) and low <= value <= high):
+        fail(None, option, f"must be a finite number in {low:g}..{high:g}, got {value}")
     return value
+
+
+def int_in(value: int | None, option: str, low: int, high: int) -> int | None:
+    """``value`` (None passes) if it is in ``low..high``, else a bad-input error naming
+    ``option`` (``must be >= LOW`` below the range, ``must be <= HIGH`` above it)."""
+    if value is None:
+        return None
+    if value < low:
+        fail(None, option, f"must be >= {low}, got {value}")
+    if value > high:
+        fail(None, option, f"must be <= {high}, got {value}")
+    return value
+
+
+def missing_folders(path: Path | None) -> list[Path]:
+    """The folders above ``path`` that do not exist, outermost first."""
+    missing: list[Path] = []
+    if path is None:
+        return missing
+    folder = Path(path).parent
+    while folder != folder.parent and not folder.exists():
+        missing.insert(0, folder)
+        folder = folder.parent
+    return missing
+
+
+@contextmanager
+def created_folders(*outputs: tuple[Path | None, str]) -> Iterator[None]:
+    """Name on stderr the folders that the body created above each ``(path, flag)``.
+
+    The rule for every output of the CLI (a file or a run directory): a
+    missing folder above it is created by the writer, never refused, and one
+    line ``note: FLAG: created folder PATH`` (the innermost) says so, after
+    the body, whether it succeeded or not.
+    """
+    from splitsched.cli.console import err
+
+    before = [(flag, missing_folders(path)) for path, flag in outputs]
+    try:
+        yield
+    finally:
+        for flag, folders in before:
+            made = [f for f in folders if f.is_dir()]
+            if made:
+                err.print(f"note: {flag}: created folder {made[-1]}", highlight=False,
+                          markup=False, soft_wrap=True)
 
 
 def split_names(text: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ and ``profile`` (measure one: PyTorch here, LiteRT op-profiling logs, or a plain
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,8 +11,17 @@ import typer
 from rich.table import Table
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import choice, need_torch, resolve_gpu_lane
+from splitsched.cli.options import (
+    MAX_REPEATS,
+    MAX_THREADS,
+    choice,
+    created_folders,
+    int_in,
+    need_torch,
+    resolve_gpu_lane,
+)
 from splitsched.io import InputError
+from splitsched.problem import MAX_TIME_US
 
 
 def say(text: str, **kwargs: Any) -> None:
@@ -56,7 +66,8 @@ def profile_cmd(
         "1,3,224,224",
     name: Annotated[str | None, typer.Option(help="device name in the profile")] = None,
     from_litert: Annotated[tuple[Path, Path] | None, typer.Option(
-        "--from-litert", help="FILE_CPU FILE_GPU: benchmark_model op-profiling output "
+        "--from-litert", metavar="<path> <path>",
+        help="FILE_CPU FILE_GPU: benchmark_model op-profiling output "
                               "(text log or CSV mode)")] = None,
     model_name: Annotated[str | None, typer.Option(help="LiteRT / CSV: network name "
                                                         "(default: file stem)")] = None,
@@ -73,10 +84,27 @@ def profile_cmd(
                            "table (layer,gpu_us,cpu_us,handoff_us)")] = None,
 ) -> None:
     """Measure a device profile: real networks with PyTorch, LiteRT logs, or a plain CSV."""
-    from splitsched.io import atomic_write_text, dumps, profile_to_dict
-
     if from_csv is not None and from_litert is not None:
         raise InputError(None, "--from-csv", "give --from-csv or --from-litert, not both")
+    # Numbers first, before any file is read or PyTorch is looked for.
+    int_in(handoff_us, "--handoff-us", 0, MAX_TIME_US)
+    int_in(threads, "--threads", 1, MAX_THREADS)
+    int_in(repeats, "--repeats", 1, MAX_REPEATS)
+    int_in(warmup, "--warmup", 0, MAX_REPEATS)
+    int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
+    with created_folders((output, "--output")):
+        _profile(output, backend, device, models, threads, repeats, warmup, max_cuts,
+                 input_shape, name, from_litert, model_name, handoff_us, allow_no_delegate,
+                 allow_cpu_fallback, from_csv)
+
+
+def _profile(output: Path, backend: str, device: str, models: str, threads: int | None,
+             repeats: int, warmup: int, max_cuts: int, input_shape: str, name: str | None,
+             from_litert: tuple[Path, Path] | None, model_name: str | None, handoff_us: int,
+             allow_no_delegate: bool, allow_cpu_fallback: bool, from_csv: Path | None) -> None:
+    """``profile`` after its numbers are checked: CSV, LiteRT or a PyTorch measurement."""
+    from splitsched.io import atomic_write_text, dumps, profile_to_dict
+
     if from_csv is not None:
         from splitsched.profiles.tabular import read_table_csv
 
@@ -115,12 +143,6 @@ def profile_cmd(
     if device not in ("cpu", "cuda", "mps"):
         raise InputError(None, "--device", f"unknown device {device!r}; choose cpu, cuda or mps")
     dev = resolve_gpu_lane(device)
-    for opt, val, low in (("--repeats", repeats, 1), ("--warmup", warmup, 0),
-                          ("--max-cuts", max_cuts, 1)):
-        if val < low:
-            raise InputError(None, opt, f"must be >= {low}, got {val}")
-    if threads is not None and threads < 1:
-        raise InputError(None, "--threads", f"must be >= 1, got {threads}")
     try:
         shape = tuple(int(v) for v in input_shape.split(","))
     except ValueError:
@@ -173,8 +195,7 @@ def register_profiles(app: typer.Typer) -> None:
 
         if cpu_threads not in (1, 2, 4):
             raise InputError(None, "--cpu-threads", f"must be 1, 2 or 4, got {cpu_threads}")
-        if max_cuts < 1:
-            raise InputError(None, "--max-cuts", f"must be >= 1, got {max_cuts}")
+        int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
         raw_dir = raw if raw is not None else default_raw_dir()
         if not raw_dir.is_dir():
             raise InputError(raw_dir, "--raw", "no such folder (the raw phone-profiles data)")
@@ -184,8 +205,9 @@ def register_profiles(app: typer.Typer) -> None:
                 if label.startswith("wrote "):
                     err.print(label, highlight=False)
 
-            report = import_profiles(raw_dir, out_dir, cpu_threads=cpu_threads,
-                                     max_cuts=max_cuts, progress=progress)
+            with created_folders((None if out_dir is None else out_dir / "_", "--out")):
+                report = import_profiles(raw_dir, out_dir, cpu_threads=cpu_threads,
+                                         max_cuts=max_cuts, progress=progress)
         for s in report.skipped():
             err.print(f"skipped {s['source']}/{s['model']}/{s['device']}: {s['reason']}",
                       highlight=False, markup=False, soft_wrap=True)

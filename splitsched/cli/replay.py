@@ -14,7 +14,17 @@ from typing import Annotated, Any
 import typer
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import choice, need_torch, resolve_gpu_lane
+from splitsched.cli.options import (
+    MAX_CV,
+    MAX_REPLAY_RUNS,
+    MAX_THREADS,
+    choice,
+    created_folders,
+    int_in,
+    need_torch,
+    number_in,
+    resolve_gpu_lane,
+)
 from splitsched.io import InputError
 
 BACKENDS = ("sim", "torch")
@@ -39,7 +49,8 @@ def replay_cmd(
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     backend: Annotated[str, typer.Option(help="sim | torch")] = "sim",
     policy: Annotated[str, typer.Option(help="order | time")] = "order",
-    runs: Annotated[int, typer.Option(help="number of replays")] = 1,
+    runs: Annotated[int, typer.Option(help=f"number of replays (at most {MAX_REPLAY_RUNS})")
+                    ] = 1,
     seed: Annotated[int, typer.Option(help="random seed (noise draws, inputs)")] = 0,
     trace: Annotated[Path | None, typer.Option(help="write the trace (JSON lines)")] = None,
     cv: Annotated[float, typer.Option(help="sim: coefficient of variation where no measured "
@@ -60,13 +71,10 @@ def replay_cmd(
     choice(backend, BACKENDS, "--backend")
     choice(policy, POLICIES, "--policy")
     # Every parameter and the output are checked before any work.
-    if runs < 1:
-        raise InputError(None, "--runs", f"must be >= 1, got {runs}")
+    int_in(runs, "--runs", 1, MAX_REPLAY_RUNS)
     check_replay_parameters(runs=runs, seed=seed)
-    if not 0 <= cv < float("inf"):
-        raise InputError(None, "--cv", f"must be a finite number >= 0, got {cv}")
-    if cpu_threads is not None and cpu_threads < 1:
-        raise InputError(None, "--cpu-threads", f"must be >= 1, got {cpu_threads}")
+    number_in(cv, "--cv", 0, MAX_CV)
+    int_in(cpu_threads, "--cpu-threads", 1, MAX_THREADS)
     if trace is not None:
         check_output_path(trace, "--trace")
     inst, sched = _load(instance_file, schedule_file)
@@ -93,8 +101,9 @@ def replay_cmd(
                                    seed=seed, cpu_threads=cpu_threads))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("replay", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, transient=True, disable=runs < 2) as bar:
+    with created_folders((trace, "--trace")), \
+            Progress("replay", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                     console=err, transient=True, disable=runs < 2) as bar:
         task = bar.add_task("replay", total=runs)
         report = replay_and_compare(inst, sched, stream, total_runs=runs, trace_path=trace,
                                     on_run=lambda done: bar.update(task, completed=done))
@@ -154,7 +163,8 @@ def compare_cmd(
         fig = Figure(figsize=(12, 3.2))
         planned_vs_actual(inst, sched, runs[plot_run], ax=fig.add_subplot())
         fig.tight_layout()
-        save_png(fig, plot, dpi=120)
+        with created_folders((plot, "--plot")):
+            save_png(fig, plot, dpi=120)
     if as_json:
         print(json.dumps(report, allow_nan=False))
         return

@@ -7,7 +7,9 @@ no bound without one); the relative MIP gap is set to 0 so that OPTIMAL is a
 proof, and HiGHS' integrality tolerance is tightened (:data:`SPECIFIC_PARAMS`).
 HiGHS runs without presolve (with it OR-Tools' HiGHS 1.12 claimed false
 proofs at microsecond scale).
-The time limit covers building and loading the model.
+The time limit covers building and loading the model; the budget and the
+CP-SAT re-check of the bound are
+:func:`splitsched.solvers.milp_solution.drive_milp`'s.
 
 Warm start: ``SetHint`` with the dp-edf schedule for SCIP. With the HiGHS
 interface of the installed OR-Tools (9.15, HiGHS 1.12) ``SetHint`` followed
@@ -24,24 +26,17 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from dataclasses import asdict
 from typing import Any
 
-from splitsched.formulations.milp import (
-    DEFAULT_MILP_SETTINGS,
-    INF,
-    BuildTimeout,
-    MilpModel,
-    MilpSettings,
-    build_deadline,
-    build_milp,
-    check_deadline,
-)
+from splitsched.formulations.milp import INF, MilpModel, MilpSettings, check_deadline
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
-from splitsched.solvers.confirm import CONFIRM_SHARE, confirm_bound
-from splitsched.solvers.exact import misses_bound, native_stdout_silenced
-from splitsched.solvers.milp_solution import decode, start_values
+from splitsched.solvers.exact import native_stdout_silenced
+from splitsched.solvers.milp_solution import (
+    BackendAnswer,
+    drive_milp,
+    start_values,
+)
 
 # OR-Tools bundles its own HiGHS (1.12); if highspy's newer HiGHS was loaded into the
 # process first, pywraplp's HiGHS crashes (segmentation fault) in Solve. Record it here.
@@ -66,10 +61,6 @@ HINT_SUPPORTED = {"SCIP": True, "HIGHS": False}
 #   and without the rows. SCIP and highspy's HiGHS 1.16 (milp-pulp-highs) are right on
 #   the same models with presolve. The cost is speed on large instances.
 SPECIFIC_PARAMS = {"SCIP": "", "HIGHS": "mip_feasibility_tolerance=1e-9\npresolve=off\n"}
-
-# The backend is not started with less than this many seconds left after building.
-MIN_BACKEND_S = 0.05
-
 
 def to_pywraplp(model: MilpModel, solver: Any, *, deadline: float | None = None) -> list[Any]:
     """Load the solver-neutral model into ``solver`` (maximise); returns its variables.
@@ -102,84 +93,87 @@ def _status_name(code: int) -> str:
     return names.get(code, str(code))
 
 
-def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s: float,
-                   seed: int, threads: int, warm_start: Schedule | None,
-                   settings: MilpSettings | None = None) -> SolverOutput:
-    # The limit covers building and loading the model: both stop at the deadline
-    # (BuildTimeout, then the warm start is the answer) and the backend gets the rest.
-    t_start = time.perf_counter()
-    t_end = t_start + time_limit_s
-    t_build = build_deadline(t_end, time_limit_s)
-    settings = settings or DEFAULT_MILP_SETTINGS
-    stats: dict[str, Any] = {"settings": asdict(settings)}
-    try:
-        if backend == "HIGHS" and HIGHSPY_LOADED_FIRST:
+class _OrtoolsBackend:
+    """One pywraplp run, as :func:`~splitsched.solvers.milp_solution.drive_milp` drives it.
+
+    Any exception (a missing backend, a crash) is a result: status ``error``.
+    """
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.solver: Any = None
+        self.cols: list[Any] = []
+
+    def open(self) -> None:
+        if self.backend == "HIGHS" and HIGHSPY_LOADED_FIRST:
             raise RuntimeError("highspy was imported before OR-Tools' pywraplp; its HiGHS would "
                                "crash this process (import splitsched.solvers first)")
-        solver = pywraplp.Solver.CreateSolver(backend)
-        if solver is None:
-            raise RuntimeError(f"OR-Tools has no {backend} solver in this build")
-        solver.SuppressOutput()
-        try:
-            model = build_milp(instance, settings=settings, deadline=t_build)
-            stats |= {"columns": len(model.variables), "rows": len(model.rows),
-                      "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
-            cols = to_pywraplp(model, solver, deadline=t_build)
-        except BuildTimeout as exc:
-            return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
-                                stats=stats | {"note": str(exc)})
-        if HINT_SUPPORTED[backend] and warm_start is not None:
+        self.solver = pywraplp.Solver.CreateSolver(self.backend)
+        if self.solver is None:
+            raise RuntimeError(f"OR-Tools has no {self.backend} solver in this build")
+        self.solver.SuppressOutput()
+
+    def load(self, model: MilpModel, *, deadline: float) -> None:
+        self.cols = to_pywraplp(model, self.solver, deadline=deadline)
+
+    def start(self, model: MilpModel, warm_start: Schedule | None, *, seed: int,
+              threads: int) -> None:
+        solver = self.solver
+        if HINT_SUPPORTED[self.backend] and warm_start is not None:
             values = start_values(model, warm_start)
-            solver.SetHint(cols, [values[v.name] for v in model.variables])
-        specific = SPECIFIC_PARAMS[backend]
-        if backend == "SCIP":
+            solver.SetHint(self.cols, [values[v.name] for v in model.variables])
+        specific = SPECIFIC_PARAMS[self.backend]
+        if self.backend == "SCIP":
             specific += f"randomization/randomseedshift = {seed}\n"
         if specific:
             solver.SetSolverSpecificParametersAsString(specific)
         solver.SetNumThreads(max(1, threads))
-        stats["build_s"] = round(time.perf_counter() - t_start, 6)
-        # The backend gets all but CONFIRM_SHARE of what is left: the rest re-checks its bound.
-        left = (t_end - time.perf_counter()) * (1 - CONFIRM_SHARE)
-        if left < MIN_BACKEND_S:
-            return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
-                                stats=stats | {"note": "no time left for the backend after "
-                                                       "building"})
-        solver.SetTimeLimit(max(1, int(left * 1000)))
+
+    def run(self, limit_s: float, *, seed: int, threads: int, warm: bool,
+            stats: dict[str, Any]) -> BackendAnswer:
+        solver = self.solver
+        solver.SetTimeLimit(max(1, int(limit_s * 1000)))
         params = pywraplp.MPSolverParameters()
         params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
         t0 = time.perf_counter()
         with native_stdout_silenced():
             code = solver.Solve(params)
         stats["backend_wall_s"] = time.perf_counter() - t0
-    except Exception as exc:  # a missing backend or a crash is a result, not an exception
+        stats |= {"backend_status": _status_name(code), "nodes": solver.nodes()}
+        values: list[float] | None = None
+        bound: float | None = None
+        if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            values = [v.solution_value() for v in self.cols]
+            stats["objective_on_time"] = solver.Objective().Value()
+            bound = solver.Objective().BestBound()
+            if code == pywraplp.Solver.OPTIMAL:
+                bound = max(bound, stats["objective_on_time"])
+        # Otherwise no bound: pywraplp answers BestBound() only when the backend holds a
+        # solution. Without one (HiGHS' code 99 at the time limit, NOT_SOLVED) it logs "No
+        # solution exists" and returns 0, which read as "at most 0 on time" would be a false
+        # bound. HiGHS' own dual bound is not reachable through pywraplp.
+        stats["bound_on_time"] = bound
+        if code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.UNBOUNDED,
+                    pywraplp.Solver.ABNORMAL, pywraplp.Solver.MODEL_INVALID):
+            return BackendAnswer(values, error=f"{self.backend}: {_status_name(code)}")
+        # FEASIBLE, NOT_SOLVED, or HiGHS' unnamed "no solution yet" code at the time limit:
+        # a timeout.
+        status = SolveStatus.OPTIMAL if code == pywraplp.Solver.OPTIMAL else SolveStatus.TIMEOUT
+        return BackendAnswer(values, status, bound)
+
+    def failed(self, exc: Exception, *, in_run: bool, t_end: float,
+               warm_start: Schedule | None, stats: dict[str, Any]) -> SolverOutput:
+        # A missing backend or a crash is a result, not an exception.
         return SolverOutput(schedule=None, status=SolveStatus.ERROR,
-                            stats=stats | {"error": f"{backend}: {type(exc).__name__}: {exc}"})
-    stats |= {"backend_status": _status_name(code), "nodes": solver.nodes()}
-    found: Schedule | None = warm_start
-    bound: float | None = None
-    if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        found = decode(instance, model, [v.solution_value() for v in cols], name)
-        stats["objective_on_time"] = solver.Objective().Value()
-        bound = solver.Objective().BestBound()
-        if code == pywraplp.Solver.OPTIMAL:
-            bound = max(bound, stats["objective_on_time"])
-    # Otherwise no bound: pywraplp answers BestBound() only when the backend holds a
-    # solution. Without one (HiGHS' code 99 at the time limit, NOT_SOLVED) it logs "No
-    # solution exists" and returns 0, which read as "at most 0 on time" would be a false
-    # bound. HiGHS' own dual bound is not reachable through pywraplp.
-    stats["bound_on_time"] = bound
-    if code == pywraplp.Solver.OPTIMAL:
-        status = SolveStatus.OPTIMAL
-    elif code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.UNBOUNDED,
-                  pywraplp.Solver.ABNORMAL, pywraplp.Solver.MODEL_INVALID):
-        return SolverOutput(schedule=found, status=SolveStatus.ERROR,
-                            stats=stats | {"error": f"{backend}: {_status_name(code)}"})
-    else:  # FEASIBLE, NOT_SOLVED, or HiGHS' unnamed "no solution yet" code at the time limit
-        status = SolveStatus.TIMEOUT
-    claim = SolverOutput(schedule=found, status=status,
-                         bound=misses_bound(instance.total_weight, bound),
-                         stats=stats | {"confirm_share": CONFIRM_SHARE})
-    return confirm_bound(instance, claim, deadline=t_end, seed=seed, threads=threads)
+                            stats=stats | {"error": f"{self.backend}: "
+                                                    f"{type(exc).__name__}: {exc}"})
+
+
+def _solve_ortools(instance: Instance, backend: str, name: str, *, time_limit_s: float,
+                   seed: int, threads: int, warm_start: Schedule | None,
+                   settings: MilpSettings | None = None) -> SolverOutput:
+    return drive_milp(instance, _OrtoolsBackend(backend), name, time_limit_s=time_limit_s,
+                      seed=seed, threads=threads, warm_start=warm_start, settings=settings)
 
 
 @register("milp-ortools-scip", "disjunctive MILP (window big-Ms, energy rows) via OR-Tools + "

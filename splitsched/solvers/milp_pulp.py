@@ -17,8 +17,11 @@ PuLP solver object:
 Both stop at an absolute gap below one: weights are integers, so a gap
 under 1 proves the incumbent optimal. The time limit covers building and
 translating the model (:class:`~splitsched.formulations.milp.BuildTimeout`);
-the backend gets what is left. Every status and bound is a claim that the
-harness checks (:func:`splitsched.solvers.exact.check_claims`).
+the backend gets what is left, less the share for the CP-SAT re-check of its
+bound (the budget and the re-check are
+:func:`splitsched.solvers.milp_solution.drive_milp`'s). Every status and
+bound is a claim that the harness checks
+(:func:`splitsched.solvers.exact.check_claims`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import re
 import tempfile
 import time
 import warnings
-from dataclasses import asdict
 from typing import Any
 
 # isort: off
@@ -38,21 +40,11 @@ from ortools.linear_solver import pywraplp  # noqa: F401
 import pulp
 # isort: on
 
-from splitsched.formulations.milp import (
-    DEFAULT_MILP_SETTINGS,
-    INF,
-    BuildTimeout,
-    MilpModel,
-    MilpSettings,
-    build_deadline,
-    build_milp,
-    check_deadline,
-)
+from splitsched.formulations.milp import INF, MilpModel, MilpSettings, check_deadline
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
-from splitsched.solvers.confirm import CONFIRM_SHARE, confirm_bound
-from splitsched.solvers.exact import misses_bound, native_stdout_silenced
-from splitsched.solvers.milp_solution import decode, start_values
+from splitsched.solvers.exact import native_stdout_silenced
+from splitsched.solvers.milp_solution import BackendAnswer, drive_milp, start_values
 
 ABS_GAP = 0.999
 
@@ -77,10 +69,6 @@ CBC_MINIMISE = True
 # misses, optimum 0). At 1e-9 the play is below 0.01 us for big-Ms up to 1e7 us, so the
 # decoder's earliest schedule meets every deadline the backend's point meets.
 HIGHS_OPTIONS: dict[str, Any] = {"mip_feasibility_tolerance": 1e-9}
-
-# The backend is not started with less than this many seconds left after building.
-MIN_BACKEND_S = 0.05
-
 
 def to_pulp(model: MilpModel, name: str = "splitsched", *, minimise: bool = True,
             deadline: float | None = None) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
@@ -172,75 +160,94 @@ class _HighsWarm(pulp.HiGHS):
         lp.solverModel.run()
 
 
-def _timeout(warm_start: Schedule | None, stats: dict[str, Any], note: str) -> SolverOutput:
-    """The answer when the limit ends the run before the backend could search."""
-    return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT,
-                        stats=stats | {"note": note})
+class _PulpBackend:
+    """One PuLP run, as :func:`~splitsched.solvers.milp_solution.drive_milp` drives it.
 
+    An exception while building or translating the model is re-raised (the
+    harness records it); one from the backend's run is a result: status
+    ``error``, or ``timeout`` with the warm start when the limit had passed
+    (CBC killed by its own time limit before writing a solution file).
+    """
 
-def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: float, seed: int,
-                threads: int, warm_start: Schedule | None,
-                settings: MilpSettings | None = None) -> SolverOutput:
-    # The limit covers building and translating the model: both stop at the deadline
-    # (BuildTimeout) and the backend gets what is left.
-    t_start = time.perf_counter()
-    t_end = t_start + time_limit_s
-    t_build = build_deadline(t_end, time_limit_s)
-    settings = settings or DEFAULT_MILP_SETTINGS
-    stats: dict[str, Any] = {"settings": asdict(settings)}
-    try:
-        model = build_milp(instance, settings=settings, deadline=t_build)
-        stats |= {"columns": len(model.variables), "rows": len(model.rows),
-                  "order_binaries": len(model.gpu_order) + len(model.cpu_order)}
-        prob, cols = to_pulp(model, minimise=CBC_MINIMISE if backend == "cbc" else True,
-                             deadline=t_build)
-    except BuildTimeout as exc:
-        return _timeout(warm_start, stats, str(exc))
-    if warm_start is not None:
-        values = start_values(model, warm_start)
-        for var in cols:
-            var.setInitialValue(values[var.name])
-    stats["build_s"] = round(time.perf_counter() - t_start, 6)
-    # The backend gets all but CONFIRM_SHARE of what is left: the rest re-checks its bound.
-    limit = (t_end - time.perf_counter()) * (1 - CONFIRM_SHARE)
-    if limit < MIN_BACKEND_S:
-        return _timeout(warm_start, stats, "no time left for the backend after building")
-    log_path = None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if backend == "cbc":
-                fd, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
-                os.close(fd)
-                solver: Any = pulp.PULP_CBC_CMD(
-                    msg=False, timeLimit=limit, threads=threads,
-                    warmStart=warm_start is not None,
-                    gapAbs=ABS_GAP, gapRel=0.0, logPath=log_path,
-                    options=[f"randomCbcSeed {seed + 1}"])
-            else:
-                solver = _HighsWarm(msg=False, timeLimit=limit, threads=threads,
-                                    gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed,
-                                    **HIGHS_OPTIONS)
-            t0 = time.perf_counter()
-            with native_stdout_silenced():
-                prob.solve(solver)
-            stats["backend_wall_s"] = time.perf_counter() - t0
-        bound: float | None = None
-        if backend == "cbc" and log_path is not None:
-            with open(log_path, encoding="utf-8", errors="replace") as fh:
-                log_text = fh.read()
-            bound = _cbc_bound(log_text)
-            start = _CBC_START.search(log_text)
-            if start is not None:  # CBC's first incumbent: the MIP start it accepted
-                stats["start_on_time"] = -float(start.group(1)) if CBC_MINIMISE \
-                    else float(start.group(1))
-        elif backend == "highs":
-            stats["start_accepted"] = solver.start_accepted
-            info = prob.solverModel.getInfo()
-            bound = -float(info.mip_dual_bound)  # the model minimises -on_time
-            stats["nodes"] = int(info.mip_node_count)
-    except Exception as exc:  # a missing binary or a crash is a result, not an exception
-        message = f"{backend}: {type(exc).__name__}: {exc}"
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.prob: Any = None
+        self.cols: list[pulp.LpVariable] = []
+
+    def open(self) -> None:
+        pass
+
+    def load(self, model: MilpModel, *, deadline: float) -> None:
+        self.prob, self.cols = to_pulp(
+            model, minimise=CBC_MINIMISE if self.backend == "cbc" else True, deadline=deadline)
+
+    def start(self, model: MilpModel, warm_start: Schedule | None, *, seed: int,
+              threads: int) -> None:
+        if warm_start is not None:
+            values = start_values(model, warm_start)
+            for var in self.cols:
+                var.setInitialValue(values[var.name])
+
+    def run(self, limit_s: float, *, seed: int, threads: int, warm: bool,
+            stats: dict[str, Any]) -> BackendAnswer:
+        backend, prob = self.backend, self.prob
+        log_path = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if backend == "cbc":
+                    fd, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
+                    os.close(fd)
+                    solver: Any = pulp.PULP_CBC_CMD(
+                        msg=False, timeLimit=limit_s, threads=threads, warmStart=warm,
+                        gapAbs=ABS_GAP, gapRel=0.0, logPath=log_path,
+                        options=[f"randomCbcSeed {seed + 1}"])
+                else:
+                    solver = _HighsWarm(msg=False, timeLimit=limit_s, threads=threads,
+                                        gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed,
+                                        **HIGHS_OPTIONS)
+                t0 = time.perf_counter()
+                with native_stdout_silenced():
+                    prob.solve(solver)
+                stats["backend_wall_s"] = time.perf_counter() - t0
+            bound: float | None = None
+            if backend == "cbc" and log_path is not None:
+                with open(log_path, encoding="utf-8", errors="replace") as fh:
+                    log_text = fh.read()
+                bound = _cbc_bound(log_text)
+                start = _CBC_START.search(log_text)
+                if start is not None:  # CBC's first incumbent: the MIP start it accepted
+                    stats["start_on_time"] = -float(start.group(1)) if CBC_MINIMISE \
+                        else float(start.group(1))
+            elif backend == "highs":
+                stats["start_accepted"] = solver.start_accepted
+                info = prob.solverModel.getInfo()
+                bound = -float(info.mip_dual_bound)  # the model minimises -on_time
+                stats["nodes"] = int(info.mip_node_count)
+        finally:
+            if log_path is not None and os.path.exists(log_path):
+                os.unlink(log_path)
+        sol_status = prob.sol_status
+        stats |= {"pulp_status": pulp.LpStatus[prob.status],
+                  "pulp_solution": pulp.LpSolution.get(sol_status, str(sol_status)),
+                  "objective_on_time": _on_time(prob), "bound_on_time": bound}
+        values = None
+        if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+            values = {v.name: v.varValue for v in self.cols}
+        if sol_status == pulp.LpSolutionOptimal:
+            obj = _on_time(prob) or 0.0
+            bound = float(max(obj, bound)) if bound is not None else float(obj)
+            return BackendAnswer(values, SolveStatus.OPTIMAL, bound)
+        if sol_status in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionNoSolutionFound):
+            return BackendAnswer(values, SolveStatus.TIMEOUT, bound)
+        return BackendAnswer(values, error=f"{backend}: {stats['pulp_solution']}")
+
+    def failed(self, exc: Exception, *, in_run: bool, t_end: float,
+               warm_start: Schedule | None, stats: dict[str, Any]) -> SolverOutput:
+        if not in_run:
+            raise exc
+        # A missing binary or a crash is a result, not an exception.
+        message = f"{self.backend}: {type(exc).__name__}: {exc}"
         if time.perf_counter() >= t_end:
             # CBC killed by its own time limit before writing a solution file: a timeout
             # with the warm start, not a backend failure.
@@ -248,29 +255,13 @@ def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: fl
                                 stats=stats | {"backend_error": message})
         return SolverOutput(schedule=None, status=SolveStatus.ERROR,
                             stats=stats | {"error": message})
-    finally:
-        if log_path is not None and os.path.exists(log_path):
-            os.unlink(log_path)
-    sol_status = prob.sol_status
-    stats |= {"pulp_status": pulp.LpStatus[prob.status],
-              "pulp_solution": pulp.LpSolution.get(sol_status, str(sol_status)),
-              "objective_on_time": _on_time(prob), "bound_on_time": bound}
-    found: Schedule | None = warm_start
-    if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        found = decode(instance, model, {v.name: v.varValue for v in cols}, name)
-    if sol_status == pulp.LpSolutionOptimal:
-        obj = _on_time(prob) or 0.0
-        bound = float(max(obj, bound)) if bound is not None else float(obj)
-        status = SolveStatus.OPTIMAL
-    elif sol_status in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionNoSolutionFound):
-        status = SolveStatus.TIMEOUT
-    else:
-        return SolverOutput(schedule=found, status=SolveStatus.ERROR, bound=None,
-                            stats=stats | {"error": f"{backend}: {stats['pulp_solution']}"})
-    claim = SolverOutput(schedule=found, status=status,
-                         bound=misses_bound(instance.total_weight, bound),
-                         stats=stats | {"confirm_share": CONFIRM_SHARE})
-    return confirm_bound(instance, claim, deadline=t_end, seed=seed, threads=threads)
+
+
+def _solve_pulp(instance: Instance, backend: str, name: str, *, time_limit_s: float, seed: int,
+                threads: int, warm_start: Schedule | None,
+                settings: MilpSettings | None = None) -> SolverOutput:
+    return drive_milp(instance, _PulpBackend(backend), name, time_limit_s=time_limit_s,
+                      seed=seed, threads=threads, warm_start=warm_start, settings=settings)
 
 
 @register("milp-pulp-cbc", "disjunctive MILP (window big-Ms, energy rows) via PuLP + CBC, "
