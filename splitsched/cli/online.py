@@ -17,8 +17,19 @@ from typing import Annotated
 import typer
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import split_names
+from splitsched.cli.options import (
+    MAX_CV,
+    MAX_REPLAY_RUNS,
+    MAX_SECONDS,
+    created_folders,
+    fail,
+    int_in,
+    number_in,
+    positive_time,
+    split_names,
+)
 from splitsched.io import InputError
+from splitsched.solve import MAX_SEED
 
 
 def online_cmd(
@@ -59,6 +70,14 @@ def online_cmd(
         for name, line in policy_summaries().items():
             out.print(f"{name:<18}{line}", highlight=False, soft_wrap=True)
         return
+    # The same bounds as replay's and solve's flags (docs/reliability.md, "Limits").
+    if not replan_budget_ms > 0:
+        fail(None, "--replan-budget-ms", f"must be > 0, got {replan_budget_ms}")
+    number_in(replan_budget_ms, "--replan-budget-ms", 0, MAX_SECONDS * 1000)
+    number_in(noise_cv, "--noise-cv", 0, MAX_CV)
+    int_in(runs, "--runs", 1, MAX_REPLAY_RUNS)
+    int_in(seed, "--seed", 0, MAX_SEED)
+    positive_time(offline_limit, "--offline-limit")
     solvers = () if offline.strip() == "none" else split_names(offline)
     cfg = OnlineConfig(policies=split_names(policy), replan_budget_ms=replan_budget_ms,
                        noise_cv=noise_cv, use_measured_sd=measured_sd, runs=runs, seed=seed,
@@ -71,8 +90,9 @@ def online_cmd(
         if output is None:
             raise InputError(None, "--output", "a sweep needs a run directory (-o RUN_DIR)")
         try:
-            summary = run_sweep(set_ref, cfg, output, resume=resume,
-                                progress=lambda line: err.print(line, highlight=False))
+            with created_folders((output, "--output")):
+                summary = run_sweep(set_ref, cfg, output, resume=resume,
+                                    progress=lambda line: err.print(line, highlight=False))
         except KeyboardInterrupt:
             err.print(f"interrupted: the runs recorded so far are in {output / 'runs.jsonl'}; "
                       "continue with --resume", highlight=False)
@@ -90,7 +110,8 @@ def online_cmd(
         return
     if instance_file is None:
         raise InputError(None, "(argument)", "give an instance file or --set NAME|DIR")
-    result = run_file(instance_file, cfg, output)
+    with created_folders((output, "--output")):
+        result = run_file(instance_file, cfg, output)
     if as_json:
         print(json.dumps(result, allow_nan=False))
         if result["infra_failures"]:

@@ -142,15 +142,17 @@ class OnlineConfig:
             raise InputError(None, "policies", "no policy given")
         if len(set(self.policies)) != len(self.policies):
             raise InputError(None, "policies", "a policy is named twice")
-        if not self.replan_budget_ms > 0:
-            raise InputError(None, "replan_budget_ms", f"must be > 0, got "
+        if not 0 < self.replan_budget_ms < math.inf:
+            raise InputError(None, "replan_budget_ms", f"must be a finite number > 0, got "
                                                          f"{self.replan_budget_ms}")
-        if not self.noise_cv >= 0:
-            raise InputError(None, "noise_cv", f"must be >= 0, got {self.noise_cv}")
+        if not 0 <= self.noise_cv < math.inf:
+            raise InputError(None, "noise_cv", f"must be a finite number >= 0, got "
+                                                 f"{self.noise_cv}")
         if self.runs < 1:
             raise InputError(None, "runs", f"must be >= 1, got {self.runs}")
-        if not self.offline_limit_s > 0:
-            raise InputError(None, "offline_limit_s", f"must be > 0, got {self.offline_limit_s}")
+        if not 0 < self.offline_limit_s < math.inf:
+            raise InputError(None, "offline_limit_s", f"must be a finite number > 0, got "
+                                                        f"{self.offline_limit_s}")
         from splitsched.online.policies import UnknownPolicyError
         from splitsched.solvers.base import UnknownSolverError, get_solver
 

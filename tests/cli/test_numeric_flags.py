@@ -4,7 +4,7 @@ A value outside a flag's range is refused before any work with exit status 2 and
 line ``error: ...`` naming the flag; nothing is written. The bounds are the ones stated
 in ``splitsched.cli.options`` and docs/reliability.md ("Limits"). Values a flag accepts
 (a seed of 0, no noise, no warm-up, a load at which every job arrives at once) run to
-exit status 0. (``online`` has its own module and its own checks.)
+exit status 0.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ BASE = {
     "report": ["report", "{out}/run"],
     "replay": ["replay", "{inst}", "{sched}", "--trace", "{out}/t.jsonl"],
     "compare": ["compare", "{inst}", "{sched}", "{trace}", "--plot", "{out}/c.png"],
+    "online": ["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none",
+               "-o", "{out}/o.json"],
 }
 
 NEG, ZERO, NAN, INF = "-1", "0", "nan", "inf"
@@ -109,6 +111,14 @@ REFUSED: list[tuple[str, str, str]] = [
     *[("replay", "--cv", v) for v in (NEG, str(MAX_CV * 2), "1e30", NAN, INF)],
     *[("replay", "--cpu-threads", v) for v in (NEG, ZERO, str(MAX_THREADS + 1), *INT_BAD)],
     *[("compare", "--plot-run", v) for v in (NEG, "2", HUGE_INT, *INT_BAD)],
+    *[("online", "--replan-budget-ms", v) for v in (NEG, ZERO, str(MAX_SECONDS * 1000 + 1),
+                                                   "1e30", NAN, INF)],
+    *[("online", "--noise-cv", v) for v in (NEG, str(MAX_CV * 2), "1e30", NAN, INF)],
+    *[("online", "--runs", v) for v in (NEG, ZERO, str(MAX_REPLAY_RUNS + 1), HUGE_INT,
+                                       *INT_BAD)],
+    *[("online", "--seed", v) for v in (NEG, str(2**32), HUGE_INT, *INT_BAD)],
+    *[("online", "--offline-limit", v) for v in (NEG, ZERO, str(MAX_SECONDS + 1), "1e30",
+                                                NAN, INF)],
 ]
 # The flag the message names where it is not the flag given.
 NAMED = {("generate", "--slack", "1e30"): "slack"}
@@ -147,6 +157,9 @@ ACCEPTED: list[tuple[str, str, str]] = [
     ("replay", "--cv", str(MAX_CV)),
     ("replay", "--runs", "3"),
     ("compare", "--plot-run", ZERO),
+    ("online", "--seed", ZERO),
+    ("online", "--noise-cv", ZERO),
+    ("online", "--runs", "2"),
 ]
 
 

@@ -58,6 +58,10 @@ CASES = [
     (["compare", "{inst}", "{sched}", "{trace}", "--plot", "{new}/c.png"], "c.png", "--plot"),
     (["bench", "--set", "{set}", "--solvers", "edf-gpu", "--time-limit", "5", "-o",
       "{new}/run"], "run/runs.jsonl", "--output"),
+    (["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none", "-o", "{new}/o.json"],
+     "o.json", "--output"),
+    (["online", "--set", "{set}", "--policies", "fifo-gpu", "--offline", "dp-edf", "-o",
+      "{new}/orun"], "orun/runs.jsonl", "--output"),
     # Folders as outputs: the folder named is created with the folders above it.
     (["sets", "build", "smoke", "--out", "{new}"], "smoke/manifest.json", "--out"),
     (["profiles", "import", "--out", "{new}"], "mi9.json", "--out"),
