@@ -23,13 +23,19 @@ gives a better schedule. Two solvers use that:
     restarting from the first position the move changes (the labels before
     it are kept). A move is taken when the neighbour accepts
     more weight; at a local optimum ``KICK`` random re-insertions (seeded)
-    perturb the best order and the descent starts again, until time is up
-    or ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing.
+    perturb the best order and the descent starts again, until
+    ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing, the search
+    has built ``LS_WORK`` labels in all (a work limit: the answer does not
+    depend on the machine's load), or the wall-clock cap below is reached.
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
 bound. Time: dp-edf, then the other phases until ``min(time_limit_s,
-BUDGET_S)`` after the start.
+BUDGET_S)`` after the start at the latest (a wall-clock cap; the other orders
+are bounded work, n x ``ORDER_BEAM`` labels each, and the local search stops
+at ``LS_WORK``). On a loaded machine the cap can cut the search short, and
+then the answer depends on the load; dp-edf itself runs under a wall-clock
+limit too (its exact pass may time out).
 """
 
 from __future__ import annotations
