@@ -28,11 +28,13 @@ heuristics.BUDGET_S)`` after the start; only that stop depends on the
 machine's load). Before it, dp-ls's phases run under their own work limit
 (:data:`splitsched.solvers.heuristics.LS_WORK`), so without the wall-clock
 cap the answer is a function of the instance and the seed. CP-SAT's
-deterministic time is not CPU time: on the shared 2-core development machine
-0.1 deterministic seconds took about 0.8 to 1.1 CPU seconds on n = 40 to 80.
+deterministic time is not CPU time: on the shared, loaded 2-core development machine
+0.1 deterministic seconds took about 0.9 to 1.5 CPU seconds on n = 40 to 80, so
+there the 1 s wall-clock cap, not the work limit, usually ends the search.
 
-Status ``feasible``, no bound; never worse than ``dp-edf`` (it starts from
-dp-edf's schedule through dp-ls).
+Status ``feasible``, no bound; never worse than ``dp-edf`` under the same
+time limit (it starts from dp-edf's schedule through dp-ls; when dp-edf's
+exact pass does not finish within the limit, neither does the one run here).
 """
 
 from __future__ import annotations
