@@ -131,7 +131,7 @@ BUILTIN_MODULES = {
     "fifo-gpu": "greedy", "fifo-cpu": "greedy", "edf-gpu": "greedy", "edf-cpu": "greedy",
     "edf-best-single": "greedy", "edf-greedy-cut": "greedy",
     "dp-edf": "dp",
-    "dp-orders": "heuristics", "dp-ls": "heuristics",
+    "dp-orders": "heuristics", "dp-ls": "heuristics", "lns-cpsat": "lns",
     "cpsat": "cpsat",
     "lbbd": "lbbd", "hybrid": "hybrid",
     "milp-pulp-cbc": "milp_pulp", "milp-pulp-highs": "milp_pulp",

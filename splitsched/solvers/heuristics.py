@@ -23,13 +23,19 @@ gives a better schedule. Two solvers use that:
     restarting from the first position the move changes (the labels before
     it are kept). A move is taken when the neighbour accepts
     more weight; at a local optimum ``KICK`` random re-insertions (seeded)
-    perturb the best order and the descent starts again, until time is up
-    or ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing.
+    perturb the best order and the descent starts again, until
+    ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing, the search
+    has built ``LS_WORK`` labels in all (a work limit: the answer does not
+    depend on the machine's load), or the wall-clock cap below is reached.
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
 bound. Time: dp-edf, then the other phases until ``min(time_limit_s,
-BUDGET_S)`` after the start.
+BUDGET_S)`` after the start at the latest (a wall-clock cap; the other orders
+are bounded work, n x ``ORDER_BEAM`` labels each, and the local search stops
+at ``LS_WORK``). On a loaded machine the cap can cut the search short, and
+then the answer depends on the load; dp-edf itself runs under a wall-clock
+limit too (its exact pass may time out).
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ LS_BEAM = 48  # labels per job when local search scores a neighbour
 WINDOW = 4  # a job moves at most this many positions
 KICK = 3  # random re-insertions that restart a descent from the best order
 KICK_PATIENCE = 20  # stop after max(this, 2 n) kicks that did not improve the best
+LS_WORK = 250_000  # labels the local search may build (a work limit: same answer at any load)
 
 
 def _best_cut_times(instance: Instance, job: Job) -> tuple[int, int]:
@@ -191,16 +198,23 @@ class PrefixDP:
         self.beam = beam
         self.options = {j.id: _options(instance, j) for j in instance.jobs}
         self.layers = {j.id: instance.stages_of(j).num_layers for j in instance.jobs}
+        # per-job fit thresholds do not depend on the order: computed once, indexed per run
+        self.index = {j.id: i for i, j in enumerate(instance.jobs)}
+        self.limits = _fit_thresholds(instance, list(instance.jobs))
         self.order: list[Job] = []
         self.states: list[State] = []
         self.deadline = float("inf")
+        self.work = float("inf")  # labels the search may build in all
+        self.used = 0
 
     def run(self, order: list[Job], first: int, target: int) -> tuple[int, list[State]] | None:
         """Labels of every step from ``first`` on.
 
-        None when no label can reach ``target`` or ``self.deadline`` passes.
+        None when no label can reach ``target``, ``self.deadline`` passes or
+        ``self.work`` (labels built, counted in ``self.used``) runs out.
         """
-        gl, cl, wts = _fit_thresholds(self.instance, order)
+        at = np.fromiter((self.index[j.id] for j in order), dtype=np.int64, count=len(order))
+        gl, cl, wts = (x[at] for x in self.limits)
         remaining = int(wts[first:].sum())
         if first == 0:
             zero = np.zeros(1, dtype=np.int64)
@@ -210,7 +224,7 @@ class PrefixDP:
         states: list[State] = []
         no_grid = np.zeros(0, np.int64), np.zeros((1, 1), np.int64)
         for pos in range(first, len(order)):
-            if time.perf_counter() > self.deadline:
+            if time.perf_counter() > self.deadline or self.used > self.work:
                 return None
             job = order[pos]
             ks, a, h, b = self.options[job.id]
@@ -219,6 +233,7 @@ class PrefixDP:
                 m, g, c, ks, a, h, b, self.layers[job.id], job.release, job.deadline,
                 job.weight, remaining, target, self.beam, gl[pos + 1:], cl[pos + 1:],
                 wts[pos + 1:], *no_grid)
+            self.used += len(m) + 1
             if len(m) == 0:
                 return None
             states.append((m, g, c, parent, cut))
@@ -258,10 +273,10 @@ def _moves(order: list[Job], dropped: set[str]) -> list[tuple[int, int]]:
 def _descend(dp: PrefixDP, order: list[Job], current: int, t_end: float,
              counts: dict[str, int]) -> tuple[list[Job], int]:
     """First-improvement descent from ``order`` (already run by ``dp``)."""
-    while time.perf_counter() < t_end:
+    while time.perf_counter() < t_end and dp.used <= dp.work:
         dropped = {jid for jid, k in dp.cuts().items() if k is None}
         for src, dst in _moves(order, dropped):
-            if time.perf_counter() >= t_end:
+            if time.perf_counter() >= t_end or dp.used > dp.work:
                 return order, current
             new = list(order)
             new.insert(dst, new.pop(src))
@@ -280,7 +295,7 @@ def _descend(dp: PrefixDP, order: list[Job], current: int, t_end: float,
 
 
 def _local_search(instance: Instance, solver: str, best: Candidate, t_end: float,
-                  stats: dict[str, object], seed: int) -> Candidate:
+                  stats: dict[str, object], seed: int, work: float = LS_WORK) -> Candidate:
     """Iterated local search over the order (module docstring).
 
     Descent by re-insertion moves; at a local optimum, the best order so far
@@ -291,12 +306,14 @@ def _local_search(instance: Instance, solver: str, best: Candidate, t_end: float
     rng = random.Random(seed)
     dp = PrefixDP(instance, LS_BEAM)
     dp.deadline = t_end
+    dp.work = work
     counts = {"evaluated": 0, "improved": 0, "kicks": 0}
     order = list(best.order)
     ceiling = can_fit(instance)
     patience = max(KICK_PATIENCE, 2 * instance.num_jobs)
     stale = 0
-    while time.perf_counter() < t_end and best.weight < ceiling and stale <= patience:
+    while time.perf_counter() < t_end and dp.used <= work and best.weight < ceiling \
+            and stale <= patience:
         first = dp.run(order, 0, 0)
         if first is None:  # out of time
             break
@@ -315,11 +332,11 @@ def _local_search(instance: Instance, solver: str, best: Candidate, t_end: float
             dst = min(n - 1, max(0, src + rng.randint(-2 * WINDOW, 2 * WINDOW)))
             order.insert(dst, order.pop(src))
         counts["kicks"] += 1
-    stats.update({f"ls_{k}": v for k, v in counts.items()})
+    stats.update({f"ls_{k}": v for k, v in counts.items()}, ls_labels=dp.used)
     return best
 
 
-def _output(best: Candidate, stats: dict[str, object], t0: float) -> SolverOutput:
+def output(best: Candidate, stats: dict[str, object], t0: float) -> SolverOutput:
     stats = dict(stats, accepted_weight=best.weight, seconds=round(time.perf_counter() - t0, 4))
     return SolverOutput(schedule=best.schedule, status="feasible", bound=None, stats=stats)
 
@@ -337,7 +354,7 @@ def solve_dp_orders(instance: Instance, *, time_limit_s: float, seed: int, threa
     t0 = time.perf_counter()
     best, t_end, stats = _start(instance, "dp-orders", time_limit_s)
     best = _orders(instance, "dp-orders", best, t_end, stats)
-    return _output(best, stats, t0)
+    return output(best, stats, t0)
 
 
 @register("dp-ls", "dp-orders, then local search over the job order with a beam DP as "
@@ -350,7 +367,18 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     start; status ``feasible``; no bound. ``warm_start`` is not used.
     """
     t0 = time.perf_counter()
-    best, t_end, stats = _start(instance, "dp-ls", time_limit_s)
-    best = _orders(instance, "dp-ls", best, t_end, stats)
-    best = _local_search(instance, "dp-ls", best, t_end, stats, seed)
-    return _output(best, stats, t0)
+    best, _, stats = dp_ls_phases(instance, "dp-ls", time_limit_s, seed)
+    return output(best, stats, t0)
+
+
+def dp_ls_phases(instance: Instance, solver: str, time_limit_s: float, seed: int,
+                 work: float = LS_WORK) -> tuple[Candidate, float, dict[str, object]]:
+    """dp-edf, the other orders and the local search (``work`` labels at most).
+
+    Returns the best candidate, the wall-clock end of the heuristic's budget
+    (``time.perf_counter()`` value) and the run's stats so far.
+    """
+    best, t_end, stats = _start(instance, solver, time_limit_s)
+    best = _orders(instance, solver, best, t_end, stats)
+    best = _local_search(instance, solver, best, t_end, stats, seed, work)
+    return best, t_end, stats

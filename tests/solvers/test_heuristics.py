@@ -1,4 +1,5 @@
-"""dp-orders and dp-ls: never better than the optimum, never worse than dp-edf; Johnson ties."""
+"""dp-orders, dp-ls, lns-cpsat: never better than the optimum, never worse than dp-edf;
+Johnson ties; the window search leaves the common order."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from splitsched.problem import Instance, Job, edf_key
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
-from splitsched.solvers.heuristics import johnson_key
-from tests.helpers.builders import chain_network, edf_counterexample, random_tiny_instance
+from splitsched.solvers.heuristics import PrefixDP, dp_ls_phases, johnson_key
+from splitsched.solvers.lns import lns
+from tests.helpers.builders import (
+    chain_network,
+    edf_counterexample,
+    handoff_counterexample,
+    random_medium_instance,
+    random_tiny_instance,
+)
 from tests.helpers.oracle import optimum
 
-HEURISTICS = ("dp-orders", "dp-ls")
+HEURISTICS = ("dp-orders", "dp-ls", "lns-cpsat")
+SEEDS = {"dp-orders": 41, "dp-ls": 42, "lns-cpsat": 43}
 BIG = 10_000
 
 
@@ -32,7 +41,7 @@ def test_heuristics_are_registered_as_heuristics(name: str) -> None:
 
 @pytest.mark.parametrize("name", HEURISTICS)
 def test_between_the_optimum_and_dp_edf_on_tiny_instances(name: str) -> None:
-    for inst in _tiny(seed=41 if name == "dp-orders" else 42, count=120):
+    for inst in _tiny(seed=SEEDS[name], count=120):
         res = solve(inst, name, time_limit_s=0.05)
         assert res.status == "feasible", res.stats
         assert res.bound is None
@@ -80,3 +89,37 @@ def test_johnson_ties_make_the_order_dp_exact_on_two_machine_common_deadline() -
         assert edf <= best
         edf_lost += edf < best
     assert edf_lost > 0, "EDF with id ties should lose on some of these instances"
+
+
+def test_window_search_leaves_the_common_order_on_the_handoff_counterexample() -> None:
+    # docs/design.md: only different orders on the two processors keep both jobs on time;
+    # the DP heuristics run one common order and lose one, the CP-SAT window search does not.
+    inst = handoff_counterexample()
+    assert optimum(inst) == 0
+    assert solve(inst, "dp-ls", time_limit_s=0.5).missed == 1
+    res = solve(inst, "lns-cpsat", time_limit_s=1.0)
+    assert res.status == "feasible" and res.bound is None
+    assert res.missed == 0
+
+
+def test_window_search_is_deterministic_under_its_work_limit() -> None:
+    """With no wall clock in play (t_end infinite) the same seed gives the same schedule."""
+    rng = random.Random(7)
+    for _ in range(3):
+        inst = random_medium_instance(rng, 14)
+        start = dp_ls_phases(inst, "test", 100.0, seed=0, work=0)[0]  # dp-edf, other orders
+        runs = [lns(inst, start, float("inf"), 3, {}) for _ in range(2)]
+        assert runs[0].schedule == runs[1].schedule
+        assert runs[0].weight >= start.weight
+
+
+def test_prefix_dp_stops_at_its_work_limit() -> None:
+    rng = random.Random(8)
+    inst = random_medium_instance(rng, 12)
+    order = sorted(inst.jobs, key=edf_key)
+    dp = PrefixDP(inst, 48)
+    assert dp.run(order, 0, 0) is not None
+    used = dp.used
+    assert used > 0
+    dp.work = used // 2
+    assert dp.run(order, 0, 0) is None  # the work counter keeps counting across runs
