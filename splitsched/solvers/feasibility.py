@@ -55,6 +55,11 @@ schedule is among them, so the search is exact.
   placed next if another stage of that processor, available now, would end by
   ``s`` for every option it may still use (placing it first delays nothing
   and ends it earlier: a schedule with smaller total start time);
+* *look-ahead*: a stage is not placed next if it would end after the latest
+  start that another job's stage on the same processor must keep (a pending
+  CPU stage by ``d - B``; the GPU stage of a job with no CPU-only option left
+  by ``d - A - H - B`` over its options), since that job could then no
+  longer be on time;
 * *dominance*: a node is refuted when a refuted node with the same jobs not
   started and the same pending jobs had free times, ready times and CPU
   lengths all no larger (every completion of the new node is a completion of
@@ -346,28 +351,55 @@ class _Search:
                 return False
 
         # active-stage rule: a stage that would start at s waits if another stage of
-        # the same processor, available now, ends by s whatever option it uses
+        # the same processor, available now, ends by s whatever option it uses.
+        # Look-ahead: a stage may not go next if it ends after the latest start some
+        # other job's stage on that processor must keep (it could no longer fit).
+        big = self.big
         ok_idx = np.flatnonzero(ok)
-        gpu_max_end: dict[int, int] = {}
-        has_cpu_only: set[int] = set()
-        for x in ok_idx.tolist():
-            i = int(self.o_job[x])
-            if self.o_cls[x] == _C:
-                has_cpu_only.add(i)
-            else:
-                e = int(ge[x])
-                if e > gpu_max_end.get(i, -1):
-                    gpu_max_end[i] = e
-        gpu_ends = sorted((e, i) for i, e in gpu_max_end.items() if i not in has_cpu_only)
-        cpu_ends = sorted((max(tc, pending[i][0]) + pending[i][1], i) for i in pend_ids)
+        o_job = self.o_job[ok_idx]
+        is_cpu_only = self.o_cls[ok_idx] == _C
+        n = self.n
+        has_c = np.zeros(n, dtype=bool)
+        has_c[o_job[is_cpu_only]] = True
+        has_g = np.zeros(n, dtype=bool)
+        has_g[o_job[~is_cpu_only]] = True
+        gpu_end_max = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(gpu_end_max, o_job[~is_cpu_only], ge[ok_idx][~is_cpu_only])
+        gpu_only = has_g & ~has_c            # jobs that must use the GPU now
+        gpu_bound_end = np.where(gpu_only, gpu_end_max, big)
+        # latest GPU start a GPU-bound job must keep (over its options still possible)
+        lat_g = np.full(n, -big, dtype=np.int64)
+        g_sel = ok_idx[~is_cpu_only]
+        tail = np.where(self.o_cls[g_sel] == _GC, self.o_h[g_sel] + self.o_b[g_sel],
+                        self.o_h[g_sel])
+        np.maximum.at(lat_g, self.o_job[g_sel], self.o_dl[g_sel] - self.o_a[g_sel] - tail)
+        lat_g = np.where(gpu_only, lat_g, big)
+        # CPU: pending jobs must start their CPU stage by d - B
+        p_end = {i: max(tc, pending[i][0]) + pending[i][1] for i in pend_ids}
+        p_lat = {i: pending[i][2] - pending[i][1] for i in pend_ids}
 
-        def blocked(ends: list[tuple[int, int]], start: int, me: int) -> bool:
-            for e, y in ends:
-                if e > start:
-                    return False
+        def two_smallest(values: np.ndarray) -> tuple[int, int, int]:
+            """(smallest, its index, second smallest) of ``values`` (big if absent)."""
+            if len(values) == 0:
+                return int(big), -1, int(big)
+            k = int(np.argmin(values))
+            first = int(values[k])
+            if len(values) == 1:
+                return first, k, int(big)
+            rest = values.copy()
+            rest[k] = big
+            return first, k, int(rest.min())
+
+        ge1, ge1_at, ge2 = two_smallest(gpu_bound_end)
+        lg1, lg1_at, lg2 = two_smallest(lat_g)
+        pe = sorted((e, i) for i, e in p_end.items())
+        pl = sorted((e, i) for i, e in p_lat.items())
+
+        def other_min(pairs: list[tuple[int, int]], me: int) -> int:
+            for v, y in pairs:
                 if y != me:
-                    return True
-            return False
+                    return v
+            return int(big)
 
         # children: (order key, start, kind 0=GPU 1=pending CPU 2=CPU only, job, option);
         # tried by deadline, then by the job's completion time if placed now
@@ -377,17 +409,21 @@ class _Search:
             d = int(self.o_dl[x])
             if self.o_cls[x] == _C:
                 cs = max(tc, int(self.o_rel[x] + self.o_h[x]))
-                if not blocked(cpu_ends, cs, -1):
-                    children.append(((d, int(end[x]), cs), cs, 2, i, int(x)))
+                if other_min(pe, -1) <= cs or other_min(pl, -1) < cs + int(self.o_b[x]):
+                    continue
+                children.append(((d, int(end[x]), cs), cs, 2, i, int(x)))
             else:
                 s = int(gs[x])
-                if not blocked(gpu_ends, s, i):
-                    children.append(((d, int(end[x]), s), s, 0, i, int(x)))
+                blocked = (ge1 if ge1_at != i else ge2) <= s
+                if blocked or (lg1 if lg1_at != i else lg2) < s + int(self.o_a[x]):
+                    continue
+                children.append(((d, int(end[x]), s), s, 0, i, int(x)))
         for i in pend_ids:
             ready, b, d = pending[i]
             cs = max(tc, ready)
-            if not blocked(cpu_ends, cs, i):
-                children.append(((d, cs + b, cs), cs, 1, i, -1))
+            if other_min(pe, i) <= cs or other_min(pl, i) < cs + b:
+                continue
+            children.append(((d, cs + b, cs), cs, 1, i, -1))
         children.sort()
         for _key, start, kind, i, x in children:
             if kind == 0:
