@@ -51,6 +51,13 @@ schedule is among them, so the search is exact.
   to ``d``) that lies in ``[t1, t2]`` wherever the stage sits in its window,
   for the node's time and the next :data:`MAX_T1` - 1 release or ready times
   as ``t1`` and every deadline as ``t2``;
+* *deadline prefixes with one cut choice*: the per-interval tests take each
+  job's cheapest option separately for every interval; this one chooses one
+  option per job for all deadlines ``D`` at once (jobs in deadline order,
+  Pareto labels of GPU and CPU work as the DP's), requiring
+  ``tg + GPU work <= D`` and ``tc + CPU work <= D`` for the jobs due by
+  ``D`` (labels above :data:`PREFIX_LABELS` are merged into their
+  componentwise minimum, which only weakens the test);
 * *active stages*: a stage that would start at ``s`` on a processor is not
   placed next if another stage of that processor, available now, would end by
   ``s`` for every option it may still use (placing it first delays nothing
@@ -93,6 +100,7 @@ ENERGY_WEIGHTS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1), (1, 1), (1, 2), (
                                                (1, 3), (3, 1))
 _TIME_CHECK_EVERY = 128
 MAX_T1 = 4          # interval starts of the overlap test: the node's time and the next ones
+PREFIX_LABELS = 64  # labels kept by the deadline-prefix test before merging
 
 # option classes
 _GC = 0   # GPU stage then CPU stage
@@ -275,6 +283,50 @@ class _Search:
                 return False
         return True
 
+    def _prefix_ok(self, tg: int, tc: int, todo_ids: list[int], ok: np.ndarray,
+                   pending: list[tuple[int, int, int]]) -> bool:
+        """One cut choice for all jobs at once, checked on every deadline prefix.
+
+        Jobs (not started, and pending with their CPU length) in deadline
+        order; labels ``(GPU work, CPU work)`` so far, one per choice of
+        options, Pareto-filtered as the DP's labels; a label survives a job
+        due at ``d`` if ``tg + GPU work <= d`` and ``tc + CPU work <= d``
+        (every stage of the jobs due by ``d`` lies in ``[tg, d]`` or ``[tc, d]``;
+        no work on a processor needs nothing of it).
+        No label left: no schedule of this node is on time. Above
+        :data:`PREFIX_LABELS` labels, neighbours are merged into their
+        componentwise minimum (more optimistic, so the test stays valid).
+        """
+        items: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for i in todo_ids:
+            sel = ok & (self.o_job == i)
+            items.append((self.jobs[i].deadline, self.o_a[sel], self.o_b[sel]))
+        for _ready, length, due in pending:
+            items.append((due, np.zeros(1, dtype=np.int64),
+                          np.array([length], dtype=np.int64)))
+        items.sort(key=lambda t: t[0])
+        sa = np.zeros(1, dtype=np.int64)
+        sb = np.zeros(1, dtype=np.int64)
+        top = np.iinfo(np.int64).max
+        for d, a, b in items:
+            na = (sa[:, None] + a[None, :]).ravel()
+            nb = (sb[:, None] + b[None, :]).ravel()
+            keep = ((na == 0) | (tg + na <= d)) & ((nb == 0) | (tc + nb <= d))
+            if not keep.any():
+                return False
+            na, nb = na[keep], nb[keep]
+            order = np.lexsort((nb, na))
+            na, nb = na[order], nb[order]
+            front = nb < np.minimum.accumulate(np.r_[top, nb[:-1]])
+            na, nb = na[front], nb[front]
+            if len(na) > PREFIX_LABELS:
+                group = np.arange(len(na)) * PREFIX_LABELS // len(na)
+                starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+                na = np.minimum.reduceat(na, starts)
+                nb = np.minimum.reduceat(nb, starts)
+            sa, sb = na, nb
+        return True
+
     # ------------------------------------------------------------------- search
     def run(self) -> bool | None:
         """True: an on-time schedule is in ``moves``; False: proven none; None: limit."""
@@ -345,6 +397,8 @@ class _Search:
             pend_b = np.array([pending[i][1] for i in pend_ids], dtype=np.int64)
             cost = np.concatenate((best[todo_ids], pend_b[:, None] * self.weights[None, :, 1]))
             if not self._energy_ok(tg, tc, rel, dl, cost):
+                return False
+            if not self._prefix_ok(tg, tc, todo_ids, ok, [pending[i] for i in pend_ids]):
                 return False
             if not self._overlap_ok(tg, tc, ok, gs,
                                                 [pending[i] for i in pend_ids]):

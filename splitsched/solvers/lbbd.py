@@ -15,10 +15,10 @@ set all be on time* (the subproblem):
   with no drop option in EDF order on both processors (Pareto labels of GPU
   and CPU free times), then an order search that moves the job where the DP
   fails a few places up (or an earlier job after it); a surviving label is a
-  schedule. Otherwise, on a block of at most ``BB_MAX_JOBS`` jobs, the exact
-  branch and bound of :mod:`splitsched.solvers.feasibility` (chronological,
-  energetic pruning, dominance between partial schedules) within a small node
-  and time budget; then (or if it runs out) the exact CP-SAT model of
+  schedule. Otherwise the exact branch and bound of
+  :mod:`splitsched.solvers.feasibility` (chronological, energetic pruning,
+  dominance between partial schedules) within a small node and time budget;
+  if it runs out, the exact CP-SAT model of
   :mod:`splitsched.formulations.cp` on the block alone, every job forced on
   time, plus per-processor energetic rows over the cut literals (redundant,
   for CP-SAT's LP) and symmetry rows (interchangeable jobs, same network and
@@ -81,14 +81,14 @@ HINT_SUB = False      # hinting the subproblem with the incumbent slowed its pro
 ORDER_TRIES = 60      # DP runs of the order search before CP-SAT
 MOVE_SPAN = 6         # places a failing job may move up in the order search
 ROWS_SHARE = 0.25     # share of the limit that building master rows may use
-# The exact branch and bound of solvers/feasibility.py runs before CP-SAT only on blocks
-# of at most BB_MAX_JOBS jobs: measured with scripts/subproblem_compare.py on demo's
-# subproblems it was faster than CP-SAT there (0.01-0.02 s against 0.02-0.07 s) and
-# slower on every larger one (5-11 jobs: 0.2 s to unknown at 2 s, CP-SAT 0.02-0.7 s).
-BB_MAX_JOBS = 4
-BB_SHARE = 0.5        # share of a subproblem's limit the branch and bound may use
-BB_LIMIT_S = 0.25     # ... and at most this
-BB_NODES = 400        # node limit of one branch-and-bound run
+# The exact branch and bound of solvers/feasibility.py gets a small budget before CP-SAT:
+# measured with scripts/subproblem_compare.py on demo's subproblems (2 s each, load ~7),
+# it decided 14 of 17 (CP-SAT 16), 6 of them at its root node (0.00-0.05 s against
+# CP-SAT's 0.05-0.19 s), but needed 0.1-2.5 s or more where CP-SAT took 0.07-1.7 s.
+BB_MAX_JOBS = 1 << 30  # blocks larger than this skip it
+BB_SHARE = 0.5         # share of a subproblem's limit the branch and bound may use
+BB_LIMIT_S = 0.1       # ... and at most this
+BB_NODES = 200         # node limit of one branch-and-bound run
 
 
 @dataclass
@@ -349,7 +349,7 @@ def _blocks(st: _State, jobs: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 def _check_block(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     """One block: EDF-order DP and order search first (cheap, prove feasibility only),
-    then the exact branch and bound on small blocks, then CP-SAT if still undecided."""
+    then the exact branch and bound on a small budget, then CP-SAT if still undecided."""
     if any(not st.windows[j].cuts for j in jobs):
         bad = next(j for j in jobs if not st.windows[j].cuts)
         return _SubAnswer("infeasible", subset=(bad,))
