@@ -60,7 +60,8 @@ schedule is among them, so the search is exact.
   componentwise minimum, which only weakens the test);
 * *active stages*: a stage that would start at ``s`` on a processor is not
   placed next if another stage of that processor, available now, would end by
-  ``s`` for every option it may still use (placing it first delays nothing
+  ``s`` for every option it may still use (on the GPU: a job with no CPU-only
+  option left) (placing it first delays nothing
   and ends it earlier: a schedule with smaller total start time);
 * *look-ahead*: a stage is not placed next if it would end after the latest
   start that another job's stage on the same processor must keep (a pending
@@ -74,11 +75,17 @@ schedule is among them, so the search is exact.
 
 The schedule-generation view follows the classic branch and bound for
 sequencing with releases and deadlines (Carlier, "The one-machine sequencing
-problem", EJOR 1982; Baker and Trietsch, "Principles of Sequencing and
-Scheduling", ch. 3 on active and semi-active schedules); the energetic tests
-are Lopez and Esquirol's energetic reasoning ("Consistency enforcing in
-scheduling: a general formulation based on energetic reasoning", 1996)
-restricted to jobs whose whole window lies inside the interval.
+problem", EJOR 1982; active and semi-active schedules as in Baker and
+Trietsch, "Principles of Sequencing and Scheduling", 2009); the partial
+overlap test is the energetic reasoning of constraint-based scheduling
+(Baptiste, Le Pape and Nuijten, "Constraint-Based Scheduling", 2001), here
+with a cut choice per job.
+
+Measured with ``scripts/subproblem_compare.py`` (2-core machine under load):
+on the small subproblems of ``demo`` it often decides at its root node where
+CP-SAT needs 0.05-0.2 s, but on larger or tighter sets CP-SAT (with the
+per-cut energetic rows) decides what this search does not, which is why
+``lbbd`` gives it only a small budget before CP-SAT.
 """
 
 from __future__ import annotations
