@@ -85,7 +85,10 @@ ROWS_SHARE = 0.25     # share of the limit that building master rows may use
 # measured with scripts/subproblem_compare.py on demo's subproblems (2 s each, load ~7),
 # it decided 14 of 17 (CP-SAT 16), 6 of them at its root node (0.00-0.05 s against
 # CP-SAT's 0.05-0.19 s), but needed 0.1-2.5 s or more where CP-SAT took 0.07-1.7 s.
-BB_MAX_JOBS = 1 << 30  # blocks larger than this skip it
+BB_MAX_JOBS = 24       # blocks larger than this skip it: it decided none of the blocks it
+                       # was given on the heavy n40/n80 reference instances (the largest
+                       # it decided: 11 jobs, on demo); a node of a 40-80 job block took
+                       # 2-85 ms
 BB_SHARE = 0.5         # share of a subproblem's limit the branch and bound may use
 BB_LIMIT_S = 0.1       # ... and at most this
 BB_NODES = 200         # node limit of one branch-and-bound run
