@@ -15,7 +15,10 @@ set all be on time* (the subproblem):
   with no drop option in EDF order on both processors (Pareto labels of GPU
   and CPU free times), then an order search that moves the job where the DP
   fails a few places up (or an earlier job after it); a surviving label is a
-  schedule. Otherwise the exact CP-SAT model of
+  schedule. Otherwise the exact branch and bound of
+  :mod:`splitsched.solvers.feasibility` (chronological, energetic pruning,
+  dominance between partial schedules) within a small node and time budget;
+  if it runs out, the exact CP-SAT model of
   :mod:`splitsched.formulations.cp` on the block alone, every job forced on
   time, plus per-processor energetic rows over the cut literals (redundant,
   for CP-SAT's LP) and symmetry rows (interchangeable jobs, same network and
@@ -31,8 +34,8 @@ set all be on time* (the subproblem):
   network that is released no earlier and due no later (no easier to fit) is
   valid too, and is added.
 
-Only an INFEASIBLE answer of CP-SAT (or a job with no cut that can meet its
-deadline) ever makes a cut. A subproblem that runs
+Only a proof ever makes a cut: the branch and bound's refutation, an
+INFEASIBLE answer of CP-SAT, or a job with no cut that can meet its deadline. A subproblem that runs
 out of time gives a no-good on exactly S (``sum_{S} y - sum_{not S} y <=
 |S| - 1``), which removes only S itself; such a set's weight is kept aside and
 the reported bound is never below it.
@@ -65,6 +68,7 @@ from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
 from splitsched.solvers.dp import solve_dp_edf
+from splitsched.solvers.feasibility import FEASIBLE, INFEASIBLE, all_on_time
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "lbbd"
@@ -77,6 +81,17 @@ HINT_SUB = False      # hinting the subproblem with the incumbent slowed its pro
 ORDER_TRIES = 60      # DP runs of the order search before CP-SAT
 MOVE_SPAN = 6         # places a failing job may move up in the order search
 ROWS_SHARE = 0.25     # share of the limit that building master rows may use
+# The exact branch and bound of solvers/feasibility.py gets a small budget before CP-SAT:
+# measured with scripts/subproblem_compare.py on demo's subproblems (2 s each, load ~7),
+# it decided 14 of 17 (CP-SAT 16), 6 of them at its root node (0.00-0.05 s against
+# CP-SAT's 0.05-0.19 s), but needed 0.1-2.5 s or more where CP-SAT took 0.07-1.7 s.
+BB_MAX_JOBS = 24       # blocks larger than this skip it: it decided none of the blocks it
+                       # was given on the heavy n40/n80 reference instances (the largest
+                       # it decided: 11 jobs, on demo); a node of a 40-80 job block took
+                       # 2-85 ms
+BB_SHARE = 0.5         # share of a subproblem's limit the branch and bound may use
+BB_LIMIT_S = 0.1       # ... and at most this
+BB_NODES = 200         # node limit of one branch-and-bound run
 
 
 @dataclass
@@ -336,14 +351,44 @@ def _blocks(st: _State, jobs: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 
 def _check_block(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
-    """One block: EDF-order DP first (cheap, proves feasibility only), then CP-SAT."""
+    """One block: EDF-order DP and order search first (cheap, prove feasibility only),
+    then the exact branch and bound on a small budget, then CP-SAT if still undecided."""
     if any(not st.windows[j].cuts for j in jobs):
         bad = next(j for j in jobs if not st.windows[j].cuts)
         return _SubAnswer("infeasible", subset=(bad,))
     found = _order_search(st, jobs, ORDER_TRIES)
     if found is not None:
         return _SubAnswer("feasible", schedule=found)
-    return _cp_check(st, jobs, limit)
+    t0 = time.perf_counter()
+    if len(jobs) <= BB_MAX_JOBS:
+        ans = _bb_check(st, jobs, limit)
+        if ans.status != "unknown":
+            return ans
+    ans = _cp_check(st, jobs, limit - (time.perf_counter() - t0))
+    st.bump(f"sub_cp_{ans.status}")
+    return ans
+
+
+def _bb_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
+    """The exact branch and bound of :mod:`splitsched.solvers.feasibility`, within
+    ``BB_SHARE`` of ``limit`` (at most ``BB_LIMIT_S``) and ``BB_NODES`` nodes."""
+    t0 = time.perf_counter()
+    budget = min(BB_LIMIT_S, BB_SHARE * limit, st.left())
+    if budget < MIN_CHECK_S:
+        return _SubAnswer("unknown")
+    res = all_on_time(st.instance, jobs, time_limit_s=budget, node_limit=BB_NODES,
+                      solver=NAME)
+    st.bump("sub_bb_calls")
+    st.bump(f"sub_bb_{res.status}")
+    st.bump("sub_bb_nodes", res.nodes)
+    st.bump("sub_bb_s", time.perf_counter() - t0)
+    if res.status == FEASIBLE and res.schedule is not None:
+        if _on_time_weight(st.instance, res.schedule) == st.weight(jobs):
+            return _SubAnswer("feasible", schedule=res.schedule)
+        return _SubAnswer("unknown")  # never trust a schedule that misses
+    if res.status == INFEASIBLE:
+        return _SubAnswer("infeasible", subset=jobs)
+    return _SubAnswer("unknown")
 
 
 def _check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
