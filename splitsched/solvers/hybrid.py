@@ -37,7 +37,7 @@ from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
-from splitsched.formulations.bounds import CutRow, cut_energy_rows
+from splitsched.formulations.bounds import CutRow, EnergyRow, cut_energy_rows, cut_lp_bound
 from splitsched.formulations.cp import CpModel, build_cp
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
@@ -49,6 +49,7 @@ NAME = "hybrid"
 LBBD_SHARE = 0.1        # share of the limit the Benders phase may use
 ROWS_SHARE = 0.05       # share of the limit for building the Benders master rows
 CUT_ROWS_SHARE = 0.15   # share of the limit for computing the per-cut energetic rows
+CUT_LP_SHARE = 0.25     # share of the limit for the LP over the per-cut rows (cut_lp_bound)
 NNZ_BUDGET = 200_000    # nonzeros of per-cut energetic rows added to the model
 MIN_CP_S = 0.05
 
@@ -78,6 +79,27 @@ def _add_rows(cp: CpModel, rows: list[CutRow]) -> None:
     for row in rows:
         lits = [cp.x[int(j), int(k)] for j, k in zip(row.job, row.cut, strict=True)]
         cp.model.add(cp_model.LinearExpr.weighted_sum(lits, row.coef.tolist()) <= row.capacity)
+
+
+def _add_accepted_rows(cp: CpModel, rows: list[EnergyRow]) -> None:
+    """The master's rows over the accepted set, ``y_j = sum_k x[j, k]``, as redundant rows.
+
+    Valid for every schedule (:mod:`splitsched.formulations.bounds`); only the
+    rows binding in the master's LP (:func:`splitsched.formulations.bounds.lp_bound`)
+    are passed, so that CP-SAT's own LP is at least as strong as that bound.
+    """
+    if not rows:
+        return
+    y: dict[int, cp_model.IntVar] = {}
+    for w in cp.windows:
+        if w.cuts:
+            y[w.index] = cp.model.new_bool_var(f"acc_{w.index}")
+            cp.model.add(y[w.index] == sum(cp.x[w.index, k] for k in w.cuts))
+    for row in rows:
+        nz = [int(j) for j in np.flatnonzero(row.coef) if int(j) in y]
+        cp.model.add(cp_model.LinearExpr.weighted_sum([y[j] for j in nz],
+                                                      [int(row.coef[j]) for j in nz])
+                     <= row.capacity)
 
 
 @register(NAME, "Benders phase (energetic master, CP-SAT cores), then the CP-SAT model with "
@@ -116,21 +138,37 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
     stats["lbbd_s"] = time.perf_counter() - t0
     best, schedule = st.best_weight, st.best_schedule
     assert schedule is not None
+    rows: list[CutRow] = []
     if best < upper and t_end - time.perf_counter() > MIN_CP_S:
-        cp = build_cp(instance)
         rows = cut_energy_rows(windows, extra_starts=False,
                                deadline=time.perf_counter() + CUT_ROWS_SHARE * time_limit_s)
-        picked = select_rows(rows, NNZ_BUDGET)
+    picked: list[CutRow] = []
+    left = t_end - time.perf_counter()
+    if best < upper and rows and left > MIN_CP_S:
+        lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                          time_limit_s=min(CUT_LP_SHARE * time_limit_s, 0.5 * left))
+        upper = min(upper, max(lp.upper_bound, best))
+        picked = list(lp.binding)
+        stats.update(cut_lp_upper_bound=lp.upper_bound, cut_lp_rounds=lp.rounds,
+                     cut_lp_active=lp.active, cut_lp_binding=len(lp.binding),
+                     cut_lp_s=time.perf_counter() - t0 - stats["lbbd_s"])
+    if best < upper and t_end - time.perf_counter() > MIN_CP_S:
+        t_build = time.perf_counter()
+        cp = build_cp(instance)
+        taken = {id(r) for r in picked}
+        picked += select_rows([r for r in rows if id(r) not in taken],
+                              NNZ_BUDGET - sum(len(r.coef) for r in picked))
         _add_rows(cp, picked)
         for core in st.cuts:
             cp.model.add(sum(cp.x[j, k] for j in core for k in windows[j].cuts) <= len(core) - 1)
+        _add_accepted_rows(cp, st.binding_rows)
         objective = sum(windows[j].job.weight * var for (j, _k), var in cp.x.items())
         cp.model.add(objective >= best)
         cp.model.add(objective <= upper)
         add_hint(cp, schedule)
         stats.update(cut_rows=len(rows), cut_rows_used=len(picked),
                      cut_rows_nnz=int(sum(len(r.coef) for r in picked)),
-                     cores=len(st.cuts), cp_build_s=time.perf_counter() - t0 - stats["lbbd_s"])
+                     cores=len(st.cuts), cp_build_s=time.perf_counter() - t_build)
         left = t_end - time.perf_counter()
         if left > MIN_CP_S:
             solver = cp_model.CpSolver()
