@@ -47,9 +47,15 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
-import highspy
 import numpy as np
 from ortools.sat.python import cp_model
+
+# isort: off
+# OR-Tools' pywraplp must be loaded before highspy: the other order crashes pywraplp's
+# bundled HiGHS (see splitsched.solvers.milp_ortools, which refuses to run then).
+from ortools.linear_solver import pywraplp  # noqa: F401
+import highspy
+# isort: on
 
 from splitsched.formulations import JobWindow, job_windows
 from splitsched.problem import Instance

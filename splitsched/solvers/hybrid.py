@@ -42,7 +42,7 @@ from splitsched.formulations.cp import CpModel, build_cp
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
-from splitsched.solvers.exact import EPS
+from splitsched.solvers.exact import EPS, native_stdout_silenced
 from splitsched.solvers.lbbd import run_lbbd
 
 NAME = "hybrid"
@@ -145,8 +145,9 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
     picked: list[CutRow] = []
     left = t_end - time.perf_counter()
     if best < upper and rows and left > MIN_CP_S:
-        lp = cut_lp_bound(instance, windows=windows, rows=rows,
-                          time_limit_s=min(CUT_LP_SHARE * time_limit_s, 0.5 * left))
+        with native_stdout_silenced():  # HiGHS' banner on fd 1
+            lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                              time_limit_s=min(CUT_LP_SHARE * time_limit_s, 0.5 * left))
         upper = min(upper, max(lp.upper_bound, best))
         picked = list(lp.binding)
         stats.update(cut_lp_upper_bound=lp.upper_bound, cut_lp_rounds=lp.rounds,

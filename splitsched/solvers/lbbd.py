@@ -66,6 +66,7 @@ from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
 from splitsched.solvers.dp import solve_dp_edf
+from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "lbbd"
@@ -284,14 +285,15 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     model.clear_objective()
     for w in cp.windows:
         model.add_exactly_one(cp.x[w.index, k] for k in w.cuts)
-    for row in cut_energy_rows(cp.windows, extra_starts=False):
+    stop = time.perf_counter() + min(limit, st.left())  # building counts against the limit
+    for row in cut_energy_rows(cp.windows, extra_starts=False, deadline=stop):
         model.add(sum(int(c) * cp.x[int(j), int(k)]
                       for j, k, c in zip(row.job, row.cut, row.coef, strict=True))
                   <= row.capacity)
     st.bump("symmetry_rows", _symmetry_rows(cp, sub))
     if HINT_SUB and st.best_schedule is not None:
         add_hint(cp, st.best_schedule)
-    limit = min(limit, st.left())
+    limit = min(stop - time.perf_counter(), st.left())
     if limit < MIN_CHECK_S:
         return _SubAnswer("unknown")
     solver = cp_model.CpSolver()
@@ -590,7 +592,8 @@ def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
     st.stats.update(incumbent_start=weight, rows=len(rows), rows_s=time.perf_counter() - t0)
     if weight < upper and rows and st.left() > MIN_CHECK_S:
         # the LP relaxation of the master: a bound at once, whatever the master does next
-        lp = lp_bound(instance, rows, windows=windows, time_limit_s=LP_SHARE * st.left())
+        with native_stdout_silenced():  # HiGHS' banner on fd 1
+            lp = lp_bound(instance, rows, windows=windows, time_limit_s=LP_SHARE * st.left())
         upper = min(upper, max(lp.upper_bound, weight))
         st.binding_rows = [rows[i] for i in lp.binding()]
         st.stats.update(lp_upper_bound=lp.upper_bound, lp_binding_rows=len(st.binding_rows),
