@@ -50,6 +50,7 @@ LBBD_SHARE = 0.1        # share of the limit the Benders phase may use
 ROWS_SHARE = 0.05       # share of the limit for building the Benders master rows
 CUT_ROWS_SHARE = 0.15   # share of the limit for computing the per-cut energetic rows
 CUT_LP_SHARE = 0.25     # share of the limit for the LP over the per-cut rows (cut_lp_bound)
+CUT_LP_FIRST = True     # per-cut rows and their LP before the Benders phase (its master gets them)
 NNZ_BUDGET = 200_000    # nonzeros of per-cut energetic rows added to the model
 MIN_CP_S = 0.05
 
@@ -131,20 +132,42 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
     t0 = time.perf_counter()
     t_end = t0 + time_limit_s
     windows = job_windows(instance)
-    st, upper = run_lbbd(instance, t_end=t0 + LBBD_SHARE * time_limit_s, seed=seed,
+    stats: dict[str, Any] = {}
+    live = sum(w.job.weight for w in windows if w.cuts)
+    start = (sum(instance.jobs[instance.job_index[p.job]].weight
+                 for p in warm_start.plans if p.cut is not None)
+             if warm_start is not None else 0)
+    rows: list[CutRow] = []
+    lp_rows: list[CutRow] = []
+    lp_upper: int | None = None
+    if CUT_LP_FIRST and start < live:
+        # the per-cut rows and their LP first: a bound that stands whatever comes next,
+        # and its binding rows for the Benders master and for CP-SAT
+        rows = cut_energy_rows(windows, extra_starts=False,
+                               deadline=t0 + CUT_ROWS_SHARE * time_limit_s)
+        if rows:
+            with native_stdout_silenced():  # HiGHS' banner on fd 1
+                lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                                  time_limit_s=CUT_LP_SHARE * time_limit_s)
+            lp_upper, lp_rows = lp.upper_bound, list(lp.binding)
+            stats.update(cut_lp_upper_bound=lp.upper_bound, cut_lp_rounds=lp.rounds,
+                         cut_lp_active=lp.active, cut_lp_binding=len(lp.binding),
+                         cut_lp_s=time.perf_counter() - t0)
+    t1 = time.perf_counter()
+    st, upper = run_lbbd(instance, t_end=t1 + LBBD_SHARE * time_limit_s, seed=seed,
                          threads=threads, warm_start=warm_start,
-                         rows_until=t0 + ROWS_SHARE * time_limit_s, windows=windows)
-    stats: dict[str, Any] = {f"lbbd_{k}": v for k, v in st.stats.items()}
-    stats["lbbd_s"] = time.perf_counter() - t0
+                         rows_until=t1 + ROWS_SHARE * time_limit_s, windows=windows,
+                         cut_rows=lp_rows, upper_bound=lp_upper)
+    stats.update({f"lbbd_{k}": v for k, v in st.stats.items()})
+    stats["lbbd_s"] = time.perf_counter() - t1
     best, schedule = st.best_weight, st.best_schedule
     assert schedule is not None
-    rows: list[CutRow] = []
-    if best < upper and t_end - time.perf_counter() > MIN_CP_S:
+    if not CUT_LP_FIRST and best < upper and t_end - time.perf_counter() > MIN_CP_S:
         rows = cut_energy_rows(windows, extra_starts=False,
                                deadline=time.perf_counter() + CUT_ROWS_SHARE * time_limit_s)
-    picked: list[CutRow] = []
+    picked: list[CutRow] = list(lp_rows)
     left = t_end - time.perf_counter()
-    if best < upper and rows and left > MIN_CP_S:
+    if not CUT_LP_FIRST and best < upper and rows and left > MIN_CP_S:
         with native_stdout_silenced():  # HiGHS' banner on fd 1
             lp = cut_lp_bound(instance, windows=windows, rows=rows,
                               time_limit_s=min(CUT_LP_SHARE * time_limit_s, 0.5 * left))

@@ -60,7 +60,13 @@ from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
 from splitsched.formulations import JobWindow, job_windows
-from splitsched.formulations.bounds import EnergyRow, cut_energy_rows, energy_rows, lp_bound
+from splitsched.formulations.bounds import (
+    CutRow,
+    EnergyRow,
+    cut_energy_rows,
+    energy_rows,
+    lp_bound,
+)
 from splitsched.formulations.cp import build_cp
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
@@ -471,13 +477,25 @@ class _Master:
     window to ``[incumbent + 1, proven upper bound]``.
     """
 
-    def __init__(self, st: _State, rows: list[EnergyRow], deadline: float) -> None:
+    def __init__(self, st: _State, rows: list[EnergyRow], deadline: float,
+                 cut_rows: list[CutRow]) -> None:
         n = st.instance.num_jobs
         self.model = cp_model.CpModel()
         self.y = [self.model.new_bool_var(f"y{j}") for j in range(n)]
         for w in st.windows:
             if not w.cuts:
                 self.model.add(self.y[w.index] == 0)
+        # rows over the cut choice: x[j, k] for the jobs they name, y_j = sum_k x[j, k]
+        x: dict[tuple[int, int], cp_model.IntVar] = {}
+        for j in sorted({int(j) for row in cut_rows for j in row.job}):
+            cuts = st.windows[j].cuts
+            for k in cuts:
+                x[j, k] = self.model.new_bool_var(f"x{j}_{k}")
+            self.model.add(self.y[j] == sum(x[j, k] for k in cuts))
+        for crow in cut_rows:
+            self.model.add(cp_model.LinearExpr.weighted_sum(
+                [x[int(j), int(k)] for j, k in zip(crow.job, crow.cut, strict=True)],
+                crow.coef.tolist()) <= crow.capacity)
         self.complete = True
         for row in rows:
             if time.perf_counter() > deadline:
@@ -571,13 +589,19 @@ def _on_time_jobs(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
 
 def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
              warm_start: Schedule | None, rows_until: float,
-             windows: tuple[JobWindow, ...] | None = None) -> tuple[_State, int]:
+             windows: tuple[JobWindow, ...] | None = None,
+             cut_rows: list[CutRow] | None = None,
+             upper_bound: int | None = None) -> tuple[_State, int]:
     """The Benders loop until proven or ``t_end`` (a ``time.perf_counter()`` value).
 
     Returns the state (incumbent, learnt cores in ``cuts``, stats) and a
     proven upper bound on the on-time weight of every schedule (equal to
     the incumbent's weight when optimality is proven). Master rows are built
-    until ``rows_until`` at the latest.
+    until ``rows_until`` at the latest. ``cut_rows`` (per-processor rows over
+    the cut choice, :func:`splitsched.formulations.bounds.cut_energy_rows`)
+    are added to the master over cut variables of their jobs, and
+    ``upper_bound`` is a bound on the on-time weight already proven (both
+    optional; both must be valid for every schedule).
     """
     t0 = time.perf_counter()
     if windows is None:
@@ -586,6 +610,8 @@ def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
     st = _State(instance, windows, t_end, seed, threads, best_weight=weight,
                 best_schedule=schedule)
     upper = sum(w.job.weight for w in windows if w.cuts)
+    if upper_bound is not None:
+        upper = min(upper, max(upper_bound, weight))
     rows: list[EnergyRow] = []
     if weight < upper:
         rows = energy_rows(instance, windows=windows, deadline=min(rows_until, t_end))
@@ -605,7 +631,7 @@ def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
         if st.left() <= MIN_CHECK_S:
             break
         if model is None:
-            model = _Master(st, rows, st.t_end)
+            model = _Master(st, rows, st.t_end, cut_rows or [])
             st.stats.update(master_rows_complete=model.complete)
         master = _solve_master(st, model, hint)
         if master.bound is not None:
