@@ -87,6 +87,8 @@ MOVE_SPAN = 6         # places a failing job may move up in the order search
 ROWS_SHARE = 0.25     # share of the limit that building master rows may use
 LP_SHARE = 0.2        # share of the time left that the master's LP relaxation may use
 SUB_ROWS_SHARE = 0.3  # share of a CP-SAT subproblem's limit for building its energetic rows
+LAZY_FIRST = 50       # master rows added at once (beside the LP's binding rows), by load
+LAZY_BATCH = 50       # violated master rows added per lazy round
 
 
 @dataclass
@@ -501,15 +503,21 @@ class _Master:
             self.model.add(cp_model.LinearExpr.weighted_sum(
                 [x[int(j), int(k)] for j, k in zip(crow.job, crow.cut, strict=True)],
                 crow.coef.tolist()) <= crow.capacity)
+        # Energetic rows lazily: the LP's binding rows and the most loaded ones first, the
+        # rest only once a master answer violates them (a master with fewer rows is a
+        # relaxation: its bound stands). Solving with all of them took 10 s and more.
         self.complete = True
-        for row in rows:
-            if time.perf_counter() > deadline:
-                self.complete = False  # fewer rows: still a valid (weaker) master
-                break
-            nz = np.flatnonzero(row.coef)
-            self.model.add(cp_model.LinearExpr.weighted_sum([self.y[j] for j in nz],
-                                                             row.coef[nz].tolist())
-                           <= row.capacity)
+        self.deadline = deadline
+        self.rows = rows
+        self.matrix = (np.stack([r.coef for r in rows]) if rows
+                       else np.zeros((0, n), dtype=np.int64))
+        self.caps = np.array([r.capacity for r in rows], dtype=np.int64)
+        self.pending = np.ones(len(rows), dtype=bool)
+        binding = {id(r) for r in st.binding_rows}
+        first = [i for i, r in enumerate(rows) if id(r) in binding]
+        load = self.matrix.sum(axis=1) / np.maximum(self.caps, 1)
+        first += [int(i) for i in np.argsort(-load)[:LAZY_FIRST] if int(i) not in first]
+        self._add_rows(first)
         total = sum(w.job.weight for w in st.windows if w.cuts)
         self.objective = self.model.new_int_var(0, max(total, 0), "accepted_weight")
         self.model.add(self.objective == cp_model.LinearExpr.weighted_sum(
@@ -517,6 +525,30 @@ class _Master:
         self.model.maximize(self.objective)
         self.cuts_added = 0
         self.nogoods_added = 0
+
+    def _add_rows(self, ids: list[int]) -> None:
+        for i in ids:
+            if time.perf_counter() > self.deadline:
+                self.complete = False  # fewer rows: still a valid (weaker) master
+                break
+            row = self.rows[i]
+            nz = np.flatnonzero(row.coef)
+            self.model.add(cp_model.LinearExpr.weighted_sum([self.y[j] for j in nz],
+                                                             row.coef[nz].tolist())
+                           <= row.capacity)
+            self.pending[i] = False
+
+    def add_violated(self, accepted: tuple[int, ...]) -> int:
+        """Add the pending rows that ``accepted`` violates (most violated first, at most
+        ``LAZY_BATCH``); returns how many were added."""
+        if not self.pending.any() or not accepted:
+            return 0
+        used = self.matrix[:, list(accepted)].sum(axis=1)
+        excess = np.where(self.pending, (used - self.caps) / np.maximum(self.caps, 1), 0.0)
+        viol = np.flatnonzero(excess > 0)
+        ids = viol[np.argsort(-excess[viol])][:LAZY_BATCH].tolist()
+        self._add_rows(ids)
+        return len(ids)
 
     def sync(self, st: _State) -> None:
         for cut in st.cuts[self.cuts_added:]:
@@ -648,6 +680,9 @@ def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
         if master.status != "optimal":
             break
         chosen = master.accepted
+        if model.add_violated(chosen):
+            st.bump("lazy_rounds")
+            continue  # the answer breaks an energetic row: re-solve before any subproblem
         ans = _check(st, chosen, st.left())
         found = ans.schedule
         if ans.status == "infeasible":
