@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
+
+import pytest
+from ortools.sat.python import cp_model
 
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_energy_rows, cut_lp_bound
-from splitsched.problem import Instance, Job, Network
+from splitsched.problem import Instance, Job, JobPlan, Network, Schedule
 from splitsched.solve import solve
 from splitsched.solvers.lbbd import run_lbbd
 from tests.helpers.builders import random_tiny_instance
@@ -41,3 +45,33 @@ def test_hybrid_proves_with_the_cut_lp_where_the_energy_bound_allows_all() -> No
     res = solve(inst, "hybrid", time_limit_s=20, seed=0, threads=1)
     assert res.status == "optimal" and res.missed == 1 and res.bound == 1
     assert res.stats["cut_lp_upper_bound"] == 4
+
+
+class _NoTimeSolver(cp_model.CpSolver):
+    """CP-SAT that stops at once: every solve ends UNKNOWN (no solution, no proof)."""
+
+    def solve(self, model: cp_model.CpModel, *args: object, **kwargs: object) -> Any:
+        self.parameters.max_time_in_seconds = 0.0
+        return super().solve(model, *args, **kwargs)
+
+
+def test_an_unfinished_master_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CP-SAT's objective bound after UNKNOWN reads 0.0 for a maximisation: taken as a
+    # bound it would "prove" the incumbent optimal. With every CP-SAT call cut short the
+    # Benders loop may only report what its LP proves.
+    import splitsched.solvers.lbbd as lbbd
+
+    monkeypatch.setattr(lbbd.cp_model, "CpSolver", _NoTimeSolver)
+    rng = random.Random(72)
+    wrong_start = 0
+    for i in range(40):
+        inst = random_tiny_instance(rng, rng.randint(3, 6), max_weight=3,
+                                    zero_layers=i % 3 == 0)
+        best = inst.total_weight - optimum(inst)
+        empty = Schedule(instance_id=inst.id, solver="test",
+                         plans=tuple(JobPlan(job=j.id, cut=None) for j in inst.jobs))
+        st, upper = run_lbbd(inst, t_end=time.perf_counter() + 5, seed=0, threads=1,
+                             warm_start=empty, rows_until=time.perf_counter() + 1)
+        assert upper >= best, (upper, best, st.stats, inst)
+        wrong_start += best > 0
+    assert wrong_start > 20  # the empty start is beatable often enough to mean something
