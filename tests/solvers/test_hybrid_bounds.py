@@ -50,9 +50,10 @@ def test_hybrid_proves_with_the_cut_lp_where_the_energy_bound_allows_all() -> No
 class _NoTimeSolver(cp_model.CpSolver):
     """CP-SAT that stops at once: every solve ends UNKNOWN (no solution, no proof)."""
 
-    def solve(self, model: cp_model.CpModel, *args: object, **kwargs: object) -> Any:
+    def solve(self, model: cp_model.CpModel,
+              solution_callback: cp_model.CpSolverSolutionCallback | None = None) -> Any:
         self.parameters.max_time_in_seconds = 0.0
-        return super().solve(model, *args, **kwargs)
+        return super().solve(model, solution_callback)
 
 
 def test_an_unfinished_master_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
