@@ -1,9 +1,16 @@
 """``hybrid``: Benders first, then the CP-SAT model strengthened with what it learnt.
 
-Two phases in one time limit:
+Three phases in one time limit:
 
+0. **Cut LP** (:func:`splitsched.formulations.bounds.cut_lp_bound`, up to
+   ``CUT_LP_SHARE`` of the limit): the LP over the cut choice with the
+   per-processor energetic rows, certified exactly. Its bound stands
+   whatever the later phases do (on poisson-mi9-n80-l3-s1 it proves 13
+   misses where the run used to end with no bound at all), and its binding
+   rows go to both later phases.
 1. **Benders** (:func:`splitsched.solvers.lbbd.run_lbbd`) for a share of the
-   limit: the accepted-set master with energetic rows often proves the warm
+   limit, its master given the cut LP's binding rows and bound: the
+   accepted-set master with energetic rows often proves the warm
    start optimal in a fraction of a second, and every subproblem it refutes
    leaves a *core*, a set of jobs that cannot all be on time.
 2. **CP-SAT** on the whole model of :mod:`splitsched.formulations.cp`, with
@@ -11,17 +18,18 @@ Two phases in one time limit:
 
    * the per-processor energetic rows over the (job, cut) literals of
      :func:`splitsched.formulations.bounds.cut_energy_rows` (valid for every
-     schedule: a dropped job has no literal set), the most overloaded first,
-     up to a budget of nonzeros;
+     schedule: a dropped job has no literal set), the cut LP's binding rows
+     first, then the most overloaded, up to a budget of nonzeros;
+   * the rows binding in the master's LP, over ``y_j = sum_k x[j, k]``;
    * one row per core, ``sum_{j in C} sum_k x[j, k] <= |C| - 1``;
    * ``on-time weight >= incumbent`` (the incumbent is the hint, so the
-     search starts from it) and ``<= the Benders bound``.
+     search starts from it) and ``<= the best bound so far``.
 
    Its objective bound, when proven, is a bound of the whole problem (the
    rows remove no schedule that is better than the incumbent).
 
 Status ``optimal`` only when one of the phases proves it; the bound is the
-smaller of the two phases' upper bounds on the on-time weight, in misses.
+smallest of the phases' upper bounds on the on-time weight, in misses.
 On the 2-core machine the energetic rows alone took CP-SAT from 7.8 s to
 1.1 s on ``demo``'s ``batch-huawei_p40-n8-l2p5-s1`` (results/reference/certify/).
 """

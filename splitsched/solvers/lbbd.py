@@ -8,7 +8,13 @@ set all be on time* (the subproblem):
   :mod:`splitsched.formulations.bounds` (valid for every schedule) and to the
   cuts learnt so far, and to ``sum w_j y_j >= incumbent + 1``. Its optimum is
   an upper bound on the on-time weight; if it has no solution, the incumbent
-  is optimal.
+  is optimal. The model is built once and extended; the energetic rows
+  enter lazily (the LP's binding rows and the most loaded first, then those
+  an answer violates). Before the first solve, the master's LP relaxation
+  (:func:`splitsched.formulations.bounds.lp_bound`, certified in exact
+  arithmetic) gives a bound that stands even if no master solve finishes;
+  CP-SAT's objective bound counts only with a solution (FEASIBLE/OPTIMAL),
+  never after UNKNOWN.
 * **Subproblem** for the master's set S, split into *blocks* where no job
   window ``[r, d]`` crosses (the blocks share no processor time and are
   checked alone, smallest first). Per block: first the paper's DP recursion
