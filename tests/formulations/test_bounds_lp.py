@@ -22,7 +22,7 @@ from splitsched.formulations.bounds import (
     window_bound,
 )
 from splitsched.problem import Instance, Job, Network
-from tests.helpers.builders import random_tiny_instance
+from tests.helpers.builders import random_tiny_instance, random_us_instance
 from tests.helpers.oracle import optimum
 
 
@@ -101,3 +101,16 @@ def test_lagrangian_bound_refuses_bad_multipliers() -> None:
         lagrangian_bound([1], [True], [row], [Fraction(-1)])
     # u = 1/3 on 3 y <= 2: 2/3 + max(0, 1 - 1) = 2/3, so no job fits (floor 0)
     assert lagrangian_bound([1], [True], [row], [Fraction(1, 3)]) == Fraction(2, 3)
+
+
+def test_lp_bounds_hold_at_microsecond_scale() -> None:
+    # coefficients of millions of microseconds, where floating-point LP duals are least
+    # exact: the rational certificate must still never cut off the optimum
+    rng = random.Random(45)
+    for _ in range(60):
+        inst = random_us_instance(rng, rng.randint(2, 6))
+        best = inst.total_weight - optimum(inst)
+        windows = job_windows(inst)
+        rows = energy_rows(inst, windows=windows)
+        assert best <= lp_bound(inst, rows, windows=windows).upper_bound, inst
+        assert best <= cut_lp_bound(inst, windows=windows).upper_bound, inst
