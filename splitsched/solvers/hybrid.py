@@ -1,9 +1,16 @@
 """``hybrid``: Benders first, then the CP-SAT model strengthened with what it learnt.
 
-Two phases in one time limit:
+Three phases in one time limit:
 
+0. **Cut LP** (:func:`splitsched.formulations.bounds.cut_lp_bound`, up to
+   ``CUT_LP_SHARE`` of the limit): the LP over the cut choice with the
+   per-processor energetic rows, certified exactly. Its bound stands
+   whatever the later phases do (on poisson-mi9-n80-l3-s1 it proves 13
+   misses where the run used to end with no bound at all), and its binding
+   rows go to both later phases.
 1. **Benders** (:func:`splitsched.solvers.lbbd.run_lbbd`) for a share of the
-   limit: the accepted-set master with energetic rows often proves the warm
+   limit, its master given the cut LP's binding rows and bound: the
+   accepted-set master with energetic rows often proves the warm
    start optimal in a fraction of a second, and every subproblem it refutes
    leaves a *core*, a set of jobs that cannot all be on time.
 2. **CP-SAT** on the whole model of :mod:`splitsched.formulations.cp`, with
@@ -11,17 +18,18 @@ Two phases in one time limit:
 
    * the per-processor energetic rows over the (job, cut) literals of
      :func:`splitsched.formulations.bounds.cut_energy_rows` (valid for every
-     schedule: a dropped job has no literal set), the most overloaded first,
-     up to a budget of nonzeros;
+     schedule: a dropped job has no literal set), the cut LP's binding rows
+     first, then the most overloaded, up to a budget of nonzeros;
+   * the rows binding in the master's LP, over ``y_j = sum_k x[j, k]``;
    * one row per core, ``sum_{j in C} sum_k x[j, k] <= |C| - 1``;
    * ``on-time weight >= incumbent`` (the incumbent is the hint, so the
-     search starts from it) and ``<= the Benders bound``.
+     search starts from it) and ``<= the best bound so far``.
 
    Its objective bound, when proven, is a bound of the whole problem (the
    rows remove no schedule that is better than the incumbent).
 
 Status ``optimal`` only when one of the phases proves it; the bound is the
-smaller of the two phases' upper bounds on the on-time weight, in misses.
+smallest of the phases' upper bounds on the on-time weight, in misses.
 On the 2-core machine the energetic rows alone took CP-SAT from 7.8 s to
 1.1 s on ``demo``'s ``batch-huawei_p40-n8-l2p5-s1`` (results/reference/certify/).
 """
@@ -37,18 +45,20 @@ from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
-from splitsched.formulations.bounds import CutRow, cut_energy_rows
+from splitsched.formulations.bounds import CutRow, EnergyRow, cut_energy_rows, cut_lp_bound
 from splitsched.formulations.cp import CpModel, build_cp
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
-from splitsched.solvers.exact import EPS
+from splitsched.solvers.exact import EPS, native_stdout_silenced
 from splitsched.solvers.lbbd import run_lbbd
 
 NAME = "hybrid"
 LBBD_SHARE = 0.1        # share of the limit the Benders phase may use
 ROWS_SHARE = 0.05       # share of the limit for building the Benders master rows
 CUT_ROWS_SHARE = 0.15   # share of the limit for computing the per-cut energetic rows
+CUT_LP_SHARE = 0.25     # share of the limit for the LP over the per-cut rows (cut_lp_bound)
+CUT_LP_FIRST = True     # per-cut rows and their LP before the Benders phase (its master gets them)
 NNZ_BUDGET = 200_000    # nonzeros of per-cut energetic rows added to the model
 MIN_CP_S = 0.05
 
@@ -80,6 +90,27 @@ def _add_rows(cp: CpModel, rows: list[CutRow]) -> None:
         cp.model.add(cp_model.LinearExpr.weighted_sum(lits, row.coef.tolist()) <= row.capacity)
 
 
+def _add_accepted_rows(cp: CpModel, rows: list[EnergyRow]) -> None:
+    """The master's rows over the accepted set, ``y_j = sum_k x[j, k]``, as redundant rows.
+
+    Valid for every schedule (:mod:`splitsched.formulations.bounds`); only the
+    rows binding in the master's LP (:func:`splitsched.formulations.bounds.lp_bound`)
+    are passed, so that CP-SAT's own LP is at least as strong as that bound.
+    """
+    if not rows:
+        return
+    y: dict[int, cp_model.IntVar] = {}
+    for w in cp.windows:
+        if w.cuts:
+            y[w.index] = cp.model.new_bool_var(f"acc_{w.index}")
+            cp.model.add(y[w.index] == sum(cp.x[w.index, k] for k in w.cuts))
+    for row in rows:
+        nz = [int(j) for j in np.flatnonzero(row.coef) if int(j) in y]
+        cp.model.add(cp_model.LinearExpr.weighted_sum([y[j] for j in nz],
+                                                      [int(row.coef[j]) for j in nz])
+                     <= row.capacity)
+
+
 @register(NAME, "Benders phase (energetic master, CP-SAT cores), then the CP-SAT model with "
           "per-cut energetic rows, the cores and the Benders bound; warm-start incumbent",
           exact=True, uses_warm_start=True,
@@ -109,28 +140,67 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
     t0 = time.perf_counter()
     t_end = t0 + time_limit_s
     windows = job_windows(instance)
-    st, upper = run_lbbd(instance, t_end=t0 + LBBD_SHARE * time_limit_s, seed=seed,
+    stats: dict[str, Any] = {}
+    live = sum(w.job.weight for w in windows if w.cuts)
+    start = (sum(instance.jobs[instance.job_index[p.job]].weight
+                 for p in warm_start.plans if p.cut is not None)
+             if warm_start is not None else 0)
+    rows: list[CutRow] = []
+    lp_rows: list[CutRow] = []
+    lp_upper: int | None = None
+    if CUT_LP_FIRST and start < live:
+        # the per-cut rows and their LP first: a bound that stands whatever comes next,
+        # and its binding rows for the Benders master and for CP-SAT
+        rows = cut_energy_rows(windows, extra_starts=False,
+                               deadline=t0 + CUT_ROWS_SHARE * time_limit_s)
+        if rows:
+            with native_stdout_silenced():  # HiGHS' banner on fd 1
+                lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                                  time_limit_s=CUT_LP_SHARE * time_limit_s)
+            lp_upper, lp_rows = lp.upper_bound, list(lp.binding)
+            stats.update(cut_lp_upper_bound=lp.upper_bound, cut_lp_rounds=lp.rounds,
+                         cut_lp_active=lp.active, cut_lp_binding=len(lp.binding),
+                         cut_lp_s=time.perf_counter() - t0)
+    t1 = time.perf_counter()
+    st, upper = run_lbbd(instance, t_end=t1 + LBBD_SHARE * time_limit_s, seed=seed,
                          threads=threads, warm_start=warm_start,
-                         rows_until=t0 + ROWS_SHARE * time_limit_s, windows=windows)
-    stats: dict[str, Any] = {f"lbbd_{k}": v for k, v in st.stats.items()}
-    stats["lbbd_s"] = time.perf_counter() - t0
+                         rows_until=t1 + ROWS_SHARE * time_limit_s, windows=windows,
+                         cut_rows=lp_rows, upper_bound=lp_upper)
+    stats.update({f"lbbd_{k}": v for k, v in st.stats.items()})
+    stats["lbbd_s"] = time.perf_counter() - t1
     best, schedule = st.best_weight, st.best_schedule
     assert schedule is not None
-    if best < upper and t_end - time.perf_counter() > MIN_CP_S:
-        cp = build_cp(instance)
+    if not CUT_LP_FIRST and best < upper and t_end - time.perf_counter() > MIN_CP_S:
         rows = cut_energy_rows(windows, extra_starts=False,
                                deadline=time.perf_counter() + CUT_ROWS_SHARE * time_limit_s)
-        picked = select_rows(rows, NNZ_BUDGET)
+    picked: list[CutRow] = list(lp_rows)
+    left = t_end - time.perf_counter()
+    if not CUT_LP_FIRST and best < upper and rows and left > MIN_CP_S:
+        with native_stdout_silenced():  # HiGHS' banner on fd 1
+            lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                              time_limit_s=min(CUT_LP_SHARE * time_limit_s, 0.5 * left))
+        upper = min(upper, max(lp.upper_bound, best))
+        picked = list(lp.binding)
+        stats.update(cut_lp_upper_bound=lp.upper_bound, cut_lp_rounds=lp.rounds,
+                     cut_lp_active=lp.active, cut_lp_binding=len(lp.binding),
+                     cut_lp_s=time.perf_counter() - t0 - stats["lbbd_s"])
+    if best < upper and t_end - time.perf_counter() > MIN_CP_S:
+        t_build = time.perf_counter()
+        cp = build_cp(instance)
+        taken = {id(r) for r in picked}
+        picked += select_rows([r for r in rows if id(r) not in taken],
+                              NNZ_BUDGET - sum(len(r.coef) for r in picked))
         _add_rows(cp, picked)
         for core in st.cuts:
             cp.model.add(sum(cp.x[j, k] for j in core for k in windows[j].cuts) <= len(core) - 1)
+        _add_accepted_rows(cp, st.binding_rows)
         objective = sum(windows[j].job.weight * var for (j, _k), var in cp.x.items())
         cp.model.add(objective >= best)
         cp.model.add(objective <= upper)
         add_hint(cp, schedule)
         stats.update(cut_rows=len(rows), cut_rows_used=len(picked),
                      cut_rows_nnz=int(sum(len(r.coef) for r in picked)),
-                     cores=len(st.cuts), cp_build_s=time.perf_counter() - t0 - stats["lbbd_s"])
+                     cores=len(st.cuts), cp_build_s=time.perf_counter() - t_build)
         left = t_end - time.perf_counter()
         if left > MIN_CP_S:
             solver = cp_model.CpSolver()

@@ -8,7 +8,13 @@ set all be on time* (the subproblem):
   :mod:`splitsched.formulations.bounds` (valid for every schedule) and to the
   cuts learnt so far, and to ``sum w_j y_j >= incumbent + 1``. Its optimum is
   an upper bound on the on-time weight; if it has no solution, the incumbent
-  is optimal.
+  is optimal. The model is built once and extended; the energetic rows
+  enter lazily (the LP's binding rows and the most loaded first, then those
+  an answer violates). Before the first solve, the master's LP relaxation
+  (:func:`splitsched.formulations.bounds.lp_bound`, certified in exact
+  arithmetic) gives a bound that stands even if no master solve finishes;
+  CP-SAT's objective bound counts only with a solution (FEASIBLE/OPTIMAL),
+  never after UNKNOWN.
 * **Subproblem** for the master's set S, split into *blocks* where no job
   window ``[r, d]`` crosses (the blocks share no processor time and are
   checked alone, smallest first). Per block: first the paper's DP recursion
@@ -53,6 +59,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,12 +69,19 @@ from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
 from splitsched.formulations import JobWindow, job_windows
-from splitsched.formulations.bounds import EnergyRow, cut_energy_rows, energy_rows
+from splitsched.formulations.bounds import (
+    CutRow,
+    EnergyRow,
+    cut_energy_rows,
+    energy_rows,
+    lp_bound,
+)
 from splitsched.formulations.cp import build_cp
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
 from splitsched.solvers.dp import solve_dp_edf
+from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.feasibility import FEASIBLE, INFEASIBLE, all_on_time
 from splitsched.solvers.timing import earliest_schedule
 
@@ -92,6 +106,10 @@ BB_MAX_JOBS = 24       # blocks larger than this skip it: it decided none of the
 BB_SHARE = 0.5         # share of a subproblem's limit the branch and bound may use
 BB_LIMIT_S = 0.1       # ... and at most this
 BB_NODES = 200         # node limit of one branch-and-bound run
+LP_SHARE = 0.2        # share of the time left that the master's LP relaxation may use
+SUB_ROWS_SHARE = 0.3  # share of a CP-SAT subproblem's limit for building its energetic rows
+LAZY_FIRST = 50       # master rows added at once (beside the LP's binding rows), by load
+LAZY_BATCH = 50       # violated master rows added per lazy round
 
 
 @dataclass
@@ -108,6 +126,8 @@ class _State:
     nogoods: list[tuple[int, ...]] = field(default_factory=list)
     unresolved_weight: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    upper: int | None = None     # proven upper bound on the on-time weight, once known
+    binding_rows: list[EnergyRow] = field(default_factory=list)  # the LP's binding rows
 
     def left(self) -> float:
         return self.t_end - time.perf_counter()
@@ -295,14 +315,19 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     model.clear_objective()
     for w in cp.windows:
         model.add_exactly_one(cp.x[w.index, k] for k in w.cuts)
-    for row in cut_energy_rows(cp.windows, extra_starts=False):
-        model.add(sum(int(c) * cp.x[int(j), int(k)]
-                      for j, k, c in zip(row.job, row.cut, row.coef, strict=True))
-                  <= row.capacity)
+    now, limit = time.perf_counter(), min(limit, st.left())
+    stop = now + limit  # building counts against the limit
+    rows_stop = now + SUB_ROWS_SHARE * limit
+    for row in cut_energy_rows(cp.windows, extra_starts=False, deadline=rows_stop):
+        if time.perf_counter() > rows_stop:  # the rows are redundant: fewer is still exact
+            break
+        model.add(cp_model.LinearExpr.weighted_sum(
+            [cp.x[int(j), int(k)] for j, k in zip(row.job, row.cut, strict=True)],
+            row.coef.tolist()) <= row.capacity)
     st.bump("symmetry_rows", _symmetry_rows(cp, sub))
     if HINT_SUB and st.best_schedule is not None:
         add_hint(cp, st.best_schedule)
-    limit = min(limit, st.left())
+    limit = min(stop - time.perf_counter(), st.left())
     if limit < MIN_CHECK_S:
         return _SubAnswer("unknown")
     solver = cp_model.CpSolver()
@@ -501,31 +526,113 @@ class _MasterAnswer:
     bound: int | None = None    # proven upper bound on the weight of any allowed set
 
 
-def _solve_master(st: _State, rows: list[EnergyRow], hint: tuple[int, ...]) -> _MasterAnswer:
-    inst = st.instance
-    n = inst.num_jobs
-    model = cp_model.CpModel()
-    y = [model.new_bool_var(f"y{j}") for j in range(n)]
-    for w in st.windows:
-        if not w.cuts:
-            model.add(y[w.index] == 0)
-    for row in rows:
-        nz = np.flatnonzero(row.coef)
-        model.add(sum(int(row.coef[j]) * y[j] for j in nz) <= row.capacity)
-    for cut in st.cuts:
-        model.add(sum(y[j] for j in cut) <= len(cut) - 1)
-    for good in st.nogoods:
-        inside = set(good)
-        model.add(sum(y[j] for j in good) - sum(y[j] for j in range(n) if j not in inside)
-                  <= len(good) - 1)
-    objective = sum(job.weight * y[j] for j, job in enumerate(inst.jobs))
-    model.add(objective >= st.best_weight + 1)
-    model.maximize(objective)
+class _Master:
+    """The master model, built once and extended: rows first, then cuts and no-goods as learnt.
+
+    Building the rows is the expensive part (thousands of rows on the n = 80
+    sets: seconds in Python), so it happens once; each solve adds only the
+    cuts and no-goods learnt since the last one and moves the objective's
+    window to ``[incumbent + 1, proven upper bound]``.
+    """
+
+    def __init__(self, st: _State, rows: list[EnergyRow], deadline: float,
+                 cut_rows: list[CutRow]) -> None:
+        n = st.instance.num_jobs
+        self.model = cp_model.CpModel()
+        self.y = [self.model.new_bool_var(f"y{j}") for j in range(n)]
+        for w in st.windows:
+            if not w.cuts:
+                self.model.add(self.y[w.index] == 0)
+        # rows over the cut choice: x[j, k] for the jobs they name, y_j = sum_k x[j, k]
+        x: dict[tuple[int, int], cp_model.IntVar] = {}
+        for j in sorted({int(j) for row in cut_rows for j in row.job}):
+            cuts = st.windows[j].cuts
+            for k in cuts:
+                x[j, k] = self.model.new_bool_var(f"x{j}_{k}")
+            self.model.add(self.y[j] == sum(x[j, k] for k in cuts))
+        for crow in cut_rows:
+            self.model.add(cp_model.LinearExpr.weighted_sum(
+                [x[int(j), int(k)] for j, k in zip(crow.job, crow.cut, strict=True)],
+                crow.coef.tolist()) <= crow.capacity)
+        # Energetic rows lazily: the LP's binding rows and the most loaded ones first, the
+        # rest only once a master answer violates them (a master with fewer rows is a
+        # relaxation: its bound stands). Solving with all of them took 10 s and more.
+        self.complete = True
+        self.deadline = deadline
+        self.rows = rows
+        self.matrix = (np.stack([r.coef for r in rows]) if rows
+                       else np.zeros((0, n), dtype=np.int64))
+        self.caps = np.array([r.capacity for r in rows], dtype=np.int64)
+        self.pending = np.ones(len(rows), dtype=bool)
+        binding = {id(r) for r in st.binding_rows}
+        first = [i for i, r in enumerate(rows) if id(r) in binding]
+        load = self.matrix.sum(axis=1) / np.maximum(self.caps, 1)
+        first += [int(i) for i in np.argsort(-load)[:LAZY_FIRST] if int(i) not in first]
+        self._add_rows(first)
+        total = sum(w.job.weight for w in st.windows if w.cuts)
+        self.objective = self.model.new_int_var(0, max(total, 0), "accepted_weight")
+        self.model.add(self.objective == cp_model.LinearExpr.weighted_sum(
+            self.y, [job.weight for job in st.instance.jobs]))
+        self.model.maximize(self.objective)
+        self.cuts_added = 0
+        self.nogoods_added = 0
+
+    def _add_rows(self, ids: list[int]) -> None:
+        for i in ids:
+            if time.perf_counter() > self.deadline:
+                self.complete = False  # fewer rows: still a valid (weaker) master
+                break
+            row = self.rows[i]
+            nz = np.flatnonzero(row.coef)
+            self.model.add(cp_model.LinearExpr.weighted_sum([self.y[j] for j in nz],
+                                                             row.coef[nz].tolist())
+                           <= row.capacity)
+            self.pending[i] = False
+
+    def add_violated(self, accepted: tuple[int, ...]) -> int:
+        """Add the pending rows that ``accepted`` violates (most violated first, at most
+        ``LAZY_BATCH``); returns how many were added."""
+        if not self.pending.any() or not accepted:
+            return 0
+        used = self.matrix[:, list(accepted)].sum(axis=1)
+        excess = np.where(self.pending, (used - self.caps) / np.maximum(self.caps, 1), 0.0)
+        viol = np.flatnonzero(excess > 0)
+        ids = viol[np.argsort(-excess[viol])][:LAZY_BATCH].tolist()
+        self._add_rows(ids)
+        return len(ids)
+
+    def sync(self, st: _State) -> None:
+        for cut in st.cuts[self.cuts_added:]:
+            self.model.add(sum(self.y[j] for j in cut) <= len(cut) - 1)
+        self.cuts_added = len(st.cuts)
+        n = len(self.y)
+        for good in st.nogoods[self.nogoods_added:]:
+            inside = set(good)
+            self.model.add(sum(self.y[j] for j in good)
+                           - sum(self.y[j] for j in range(n) if j not in inside)
+                           <= len(good) - 1)
+        self.nogoods_added = len(st.nogoods)
+        domain = self.objective.proto.domain  # [lo, hi]: created by new_int_var
+        lo = st.best_weight + 1
+        hi = min(int(domain[1]), st.upper) if st.upper is not None else int(domain[1])
+        domain[0], domain[1] = lo, max(lo, hi)
+        if lo > hi:  # nothing can beat the incumbent: make the model infeasible
+            self.model.add_bool_or([])
+
+
+def _solve_master(st: _State, master: _Master, hint: tuple[int, ...]) -> _MasterAnswer:
+    n = st.instance.num_jobs
+    master.sync(st)
+    model, y = master.model, master.y
+    model.clear_hints()
     hint_set = set(hint)
     for j in range(n):
         model.add_hint(y[j], j in hint_set)
+    left = st.left()
+    if left < MIN_CHECK_S:
+        return _MasterAnswer("unknown")
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, st.left())
+    solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = max(1, st.threads)
     solver.parameters.random_seed = st.seed
     code = solver.solve(model)
@@ -536,8 +643,12 @@ def _solve_master(st: _State, rows: list[EnergyRow], hint: tuple[int, ...]) -> _
     if code == cp_model.OPTIMAL:
         acc = tuple(j for j in range(n) if solver.boolean_value(y[j]))
         return _MasterAnswer("optimal", acc, round(solver.objective_value))
-    if code == cp_model.FEASIBLE:
-        return _MasterAnswer("unknown", bound=int(np.floor(solver.best_objective_bound + 1e-6)))
+    # Only with a solution (FEASIBLE) is CP-SAT's objective bound a proof: on UNKNOWN it
+    # reads 0.0 (measured: the master of poisson-mi9-n80-l3-s1 after 0.5-4 s), which
+    # would claim a false optimum; the LP bound of run_lbbd stands in for it then.
+    bound = solver.best_objective_bound
+    if code == cp_model.FEASIBLE and math.isfinite(bound):
+        return _MasterAnswer("unknown", bound=math.floor(bound + 1e-6))
     return _MasterAnswer("unknown")
 
 
@@ -566,13 +677,19 @@ def _on_time_jobs(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
 
 def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
              warm_start: Schedule | None, rows_until: float,
-             windows: tuple[JobWindow, ...] | None = None) -> tuple[_State, int]:
+             windows: tuple[JobWindow, ...] | None = None,
+             cut_rows: list[CutRow] | None = None,
+             upper_bound: int | None = None) -> tuple[_State, int]:
     """The Benders loop until proven or ``t_end`` (a ``time.perf_counter()`` value).
 
     Returns the state (incumbent, learnt cores in ``cuts``, stats) and a
     proven upper bound on the on-time weight of every schedule (equal to
     the incumbent's weight when optimality is proven). Master rows are built
-    until ``rows_until`` at the latest.
+    until ``rows_until`` at the latest. ``cut_rows`` (per-processor rows over
+    the cut choice, :func:`splitsched.formulations.bounds.cut_energy_rows`)
+    are added to the master over cut variables of their jobs, and
+    ``upper_bound`` is a bound on the on-time weight already proven (both
+    optional; both must be valid for every schedule).
     """
     t0 = time.perf_counter()
     if windows is None:
@@ -581,23 +698,42 @@ def run_lbbd(instance: Instance, *, t_end: float, seed: int, threads: int,
     st = _State(instance, windows, t_end, seed, threads, best_weight=weight,
                 best_schedule=schedule)
     upper = sum(w.job.weight for w in windows if w.cuts)
+    if upper_bound is not None:
+        upper = min(upper, max(upper_bound, weight))
     rows: list[EnergyRow] = []
     if weight < upper:
         rows = energy_rows(instance, windows=windows, deadline=min(rows_until, t_end))
     st.stats.update(incumbent_start=weight, rows=len(rows), rows_s=time.perf_counter() - t0)
+    if weight < upper and rows and st.left() > MIN_CHECK_S:
+        # the LP relaxation of the master: a bound at once, whatever the master does next
+        with native_stdout_silenced():  # HiGHS' banner on fd 1
+            lp = lp_bound(instance, rows, windows=windows, time_limit_s=LP_SHARE * st.left())
+        upper = min(upper, max(lp.upper_bound, weight))
+        st.binding_rows = [rows[i] for i in lp.binding()]
+        st.stats.update(lp_upper_bound=lp.upper_bound, lp_binding_rows=len(st.binding_rows),
+                        lp_s=time.perf_counter() - t0 - st.stats["rows_s"])
+    st.upper = upper
     hint = _on_time_jobs(instance, schedule)
+    model: _Master | None = None
     while weight < upper:
         if st.left() <= MIN_CHECK_S:
             break
-        master = _solve_master(st, rows, hint)
+        if model is None:
+            model = _Master(st, rows, st.t_end, cut_rows or [])
+            st.stats.update(master_rows_complete=model.complete)
+        master = _solve_master(st, model, hint)
         if master.bound is not None:
             upper = min(upper, max(master.bound, st.best_weight, st.unresolved_weight))
+            st.upper = upper
         if master.status == "infeasible":
             upper = max(st.best_weight, st.unresolved_weight)
             break
         if master.status != "optimal":
             break
         chosen = master.accepted
+        if model.add_violated(chosen):
+            st.bump("lazy_rounds")
+            continue  # the answer breaks an energetic row: re-solve before any subproblem
         ans = _check(st, chosen, st.left())
         found = ans.schedule
         if ans.status == "infeasible":
