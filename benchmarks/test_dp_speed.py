@@ -18,7 +18,7 @@ from conftest import set_instances
 from splitsched.generate import GeneratorParams, generate_instance
 from splitsched.problem import Instance
 from splitsched.profiles.store import load_device
-from splitsched.solvers.base import solve
+from splitsched.solve import solve
 
 TIME_LIMIT_S = 10.0  # as in the reference sweep: a run past it returns `timeout`
 N80 = set_instances("batch-n80") + set_instances("poisson-n80")
