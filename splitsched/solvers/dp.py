@@ -120,7 +120,7 @@ class DpSettings:
     reach_budget, reach_corners:
         Corners per region: ``reach_budget / ((n + 1) * regions)`` clipped to
         ``reach_corners`` (min, max). More corners, tighter regions, slower
-        builds. Defaults 1 000 000 and (256, 32768).
+        builds. Defaults 2 000 000 and (256, 32768).
     guide_beam, guide_rounds:
         Labels per stage of a guided beam pass, and at most this many guided
         passes (each with regions rebuilt for the improved incumbent).
@@ -129,7 +129,7 @@ class DpSettings:
 
     beam: int = 64
     reach_size: int = 32
-    reach_budget: int = 1_000_000
+    reach_budget: int = 2_000_000
     reach_corners: tuple[int, int] = (256, 32768)
     guide_beam: int = 256
     guide_rounds: int = 3
