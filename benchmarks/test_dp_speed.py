@@ -8,30 +8,33 @@ which instances finished. The 1000-job instances are generated (poisson, mi9,
 all its networks, loads 1.5 and 3, seed 1), not committed.
 
 Measured 2026-11-29 on the shared 2-core helper machine (wall clock, median of
-5 rounds, one warm-up; the load average is the 1-minute figure from ``uptime``
-during the run, so every number is inflated by other sessions' work):
+5 rounds, one warm-up, min-max in brackets). Other sessions share the cores,
+so the load average (``uptime``, 1 minute) is given per run: run A at load
+1.4-2.0, run B at 3.1, run C at 4.2-4.9 (settings of run C: 1 000 000 reach
+corners instead of 2 000 000).
 
-=============================  ==========  =====================================
-instance                       before      reach search (load 3.1; at 4.2-4.9)
-=============================  ==========  =====================================
-batch-vivo_z3-n80-l3           timeout 10s 0.72 s (0.59-1.20)
-batch-mi9-n80-l3               8.2 s       1.76 s (1.69-2.42)
-batch-vivo_z3-n80-l1p5         5.4 s       1.38 s (1.27-1.59)
-batch-huawei_p40-n80-l3        0.64 s      0.60 s (plain exact pass, unchanged)
-other batch n80 (l1p5)         --          12-15 ms
-poisson n80 load 3 (three)     0.17-0.22 s 0.10-0.11 s (0.17-0.24 s at load 4-5)
-poisson n80 load 1.5 (three)   34-89 ms    14-21 ms
-n = 1000, load 1.5 / 3         1.6-2.35 s  1.21 s / 1.47 s
-=============================  ==========  =====================================
+=============================  ===========  ====================  ===========  ===========
+instance                       before       A (load 1.4-2.0)      B (3.1)      C (4.2-4.9)
+=============================  ===========  ====================  ===========  ===========
+batch-vivo_z3-n80-l3           timeout 10s  0.93 s (0.93-0.95)    0.72 s       5.06 s
+batch-mi9-n80-l3               8.2 s        1.24 s (1.15-1.89)    1.76 s       1.45 s
+batch-vivo_z3-n80-l1p5         5.4 s        1.07 s (0.80-1.13)    1.38 s       2.05 s
+batch-huawei_p40-n80-l3        0.64 s       0.51 s (0.44-0.60)    0.60 s       0.57 s
+batch n80 load 1.5, two more   --           9-12 ms               12-14 ms     12-15 ms
+poisson n80 load 3 (three)     0.17-0.22 s  71-94 ms (66-111)     102-114 ms   175-236 ms
+poisson n80 load 1.5 (three)   34-89 ms     9-22 ms               14-21 ms     19-48 ms
+n = 1000, load 1.5 / 3         1.6-2.35 s   1.23 s / 1.55 s       1.21/1.47 s  1.70/1.99 s
+=============================  ===========  ====================  ===========  ===========
 
-CPU time (``time.process_time``, best of 2, load 5) of the same runs: poisson
-n80 load 3 at 63-76 ms, so their wall time above is mostly waiting for a core;
-batch-vivo_z3-n80-l3 0.6-2.0 s, batch-mi9-n80-l3 1.2-1.5 s,
-batch-vivo_z3-n80-l1p5 0.85-1.07 s, three quarters of it in building the
-reach regions (``dp_kernel.reach_tables``). Targets met: vivo_z3 l3 and every
-other batch n80 within 1 s, every instance finished (status ``feasible``),
-n = 1000 within 5 s. Not met on this machine: batch mi9 l3 and vivo_z3 l1p5
-(1.4-1.8 s), poisson n80 load 3 at about 100-115 ms under load 3.
+CPU time (``time.process_time``, best of 2) at load 5: poisson n80 load 3 at
+63-76 ms, so the wall time above that is waiting for a core; batch-vivo_z3-
+n80-l3 0.6-2.0 s, batch-mi9-n80-l3 1.0-1.5 s, batch-vivo_z3-n80-l1p5
+0.6-1.07 s, about three quarters of it in building the reach regions
+(``dp_kernel.reach_tables``, 3-4 builds per solve). Every run has status
+``feasible`` (no timeout). Targets met in run A: poisson n80 median <= 100 ms,
+batch vivo_z3 l3 and huawei l3 within 1 s, n = 1000 within 5 s. Not met:
+batch mi9 l3 (1.24 s) and vivo_z3 l1p5 (1.07 s); at load 4-5 (run C) the
+batch and the poisson load-3 targets are all missed.
 """
 
 from __future__ import annotations
