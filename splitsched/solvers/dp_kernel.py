@@ -580,26 +580,76 @@ def _preimage(x: int, y: int, k: int, a: int, h: int, b: int, last: int, r: int,
 
 
 @nb.njit(cache=True)
-def _union(ax: np.ndarray, ay: np.ndarray, na: int, bx: np.ndarray, by: np.ndarray, nb_: int,
-           ox: np.ndarray, oy: np.ndarray) -> int:
-    """Maximal corners of two staircases (x ascending, y descending) into ox, oy; count."""
-    i, j, n, best = na - 1, nb_ - 1, 0, -1
-    while i >= 0 or j >= 0:  # by x descending, then y descending
-        if j < 0 or (i >= 0 and (ax[i] > bx[j] or (ax[i] == bx[j] and ay[i] >= by[j]))):
-            x, y = ax[i], ay[i]
-            i -= 1
+def _preimage_coeffs(k: int, a: int, h: int, b: int, last: int, r: int, d: int
+                     ) -> tuple[bool, int, bool, int, int, int, int, int, int]:
+    """:func:`_preimage` as constants: for a target corner (x, y) the preimage is
+    ``G <= min(x - ga, y - gb (if has_gb), gc)``, ``C <= min(y - cb, cc)``, non-empty
+    iff ``ok``, ``x >= tx`` and ``y >= ty`` (and both sides >= 0).
+
+    Returns (ok, ga, has_gb, gb, gc, cb, cc, tx, ty).
+    """
+    ok = True
+    ga = 0
+    has_gb = False
+    gb = 0
+    gc = INF
+    cb = 0
+    cc = INF
+    tx = -INF
+    ty = -INF
+    if a != 0:
+        tx = r + a
+        ga = a
+    if b != 0:
+        cb = b
+        if k == 0:
+            ty = max(ty, r + b)
+        elif a == 0:
+            ty = max(ty, r + h + b)
         else:
-            x, y = bx[j], by[j]
-            j -= 1
-        if y > best:
-            ox[n], oy[n] = x, y
-            n += 1
-            best = y
-    for i in range(n // 2):
-        j = n - 1 - i
-        ox[i], ox[j] = ox[j], ox[i]
-        oy[i], oy[j] = oy[j], oy[i]
-    return n
+            ty = max(ty, r + a + h + b)
+            has_gb = True
+            gb = b + a + h
+    if k != last:
+        t = d
+        if b != 0:
+            cc = min(cc, d - b)
+            t = d - b
+        if k == 0:
+            ok = ok and r <= t
+        elif a == 0:
+            ok = ok and r + h <= t
+        else:
+            ok = ok and r + a + h <= t
+            gc = min(gc, t - a - h)
+    else:
+        if a == 0:
+            ok = ok and r <= d
+        else:
+            ok = ok and r + a <= d
+            gc = min(gc, d - a)
+    return ok, ga, has_gb, gb, gc, cb, cc, tx, ty
+
+
+@nb.njit(cache=True)
+def _kw_sift(heap: np.ndarray, hn: int, pos: int, cur: np.ndarray, px: np.ndarray,
+             py: np.ndarray) -> None:
+    """Sift down in a heap of runs keyed by their current corner, largest (x, y) first."""
+    while True:
+        left = 2 * pos + 1
+        if left >= hn:
+            return
+        top = left
+        right = left + 1
+        if right < hn:
+            a, b = cur[heap[right]], cur[heap[left]]
+            if px[a] > px[b] or (px[a] == px[b] and py[a] > py[b]):
+                top = right
+        a, b = cur[heap[top]], cur[heap[pos]]
+        if not (px[a] > px[b] or (px[a] == px[b] and py[a] > py[b])):
+            return
+        heap[pos], heap[top] = heap[top], heap[pos]
+        pos = top
 
 
 @nb.njit(cache=True)
@@ -671,6 +721,8 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
     qx = np.empty(cap, dtype=np.int64)
     qy = np.empty(cap, dtype=np.int64)
     roff = np.empty(max_cuts + 3, dtype=np.int64)
+    cur = np.empty(max_cuts + 3, dtype=np.int64)
+    heap = np.empty(max_cuts + 3, dtype=np.int64)
     allx = np.full(1, INF, dtype=np.int64)
     for pos in range(n - 1, -1, -1):
         for s in range(size):
@@ -704,10 +756,20 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
                 # preimages along the staircase: cy never rises, so a corner that
                 # does not raise gx is dominated by an earlier one
                 rn = fill
+                okc, ga, has_gb, gb, gc, cb, cc, tx, ty = _preimage_coeffs(
+                    ks[o], a[o], h[o], b[o], last[pos], r[pos], d[pos])
+                if not okc:
+                    continue
                 for i in range(sn):
-                    ok, gx, cy = _preimage(srcx[i], srcy[i], ks[o], a[o], h[o], b[o],
-                                           last[pos], r[pos], d[pos])
-                    if not ok:
+                    x = srcx[i]
+                    y = srcy[i]
+                    if x < tx or y < ty:
+                        continue
+                    gx = min(x - ga, gc)
+                    if has_gb:
+                        gx = min(gx, y - gb)
+                    cy = min(y - cb, cc)
+                    if gx < 0 or cy < 0:
                         continue
                     if rn > fill and gx <= px[rn - 1]:
                         continue
@@ -720,30 +782,36 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
                     nrun += 1
                     fill = rn
             roff[nrun] = fill
-            # pairwise merge passes until one staircase is left
-            while nrun > 1:
-                out = 0
-                nxt = 0
-                for q in range(0, nrun, 2):
-                    lo_a, hi_a = roff[q], roff[q + 1]
-                    if q + 1 < nrun:
-                        hi_b = roff[q + 2]
-                        cnt_ = _union(px[lo_a:hi_a], py[lo_a:hi_a], hi_a - lo_a,
-                                      px[hi_a:hi_b], py[hi_a:hi_b], hi_b - hi_a,
-                                      qx[out:], qy[out:])
-                    else:
-                        cnt_ = hi_a - lo_a
-                        qx[out:out + cnt_] = px[lo_a:hi_a]
-                        qy[out:out + cnt_] = py[lo_a:hi_a]
-                    roff[nxt] = out
-                    nxt += 1
-                    out += cnt_
-                roff[nxt] = out
-                nrun = nxt
-                px, qx = qx, px
-                py, qy = qy, py
-            un = roff[1] if nrun == 1 else 0
-            ux, uy = px, py
+            # k-way merge of the runs from their ends (x descending, then y descending),
+            # keeping a corner iff its y beats every corner of larger x: the maximal ones
+            hn = 0
+            for q in range(nrun):
+                cur[q] = roff[q + 1] - 1
+                heap[hn] = q
+                hn += 1
+            for q in range(hn // 2 - 1, -1, -1):
+                _kw_sift(heap, hn, q, cur, px, py)
+            un = 0
+            best = -1
+            while hn > 0:
+                q = heap[0]
+                i = cur[q]
+                if py[i] > best:
+                    qx[un], qy[un] = px[i], py[i]
+                    un += 1
+                    best = py[i]
+                if i > roff[q]:
+                    cur[q] = i - 1
+                else:
+                    hn -= 1
+                    heap[0] = heap[hn]
+                if hn > 0:
+                    _kw_sift(heap, hn, 0, cur, px, py)
+            for i in range(un // 2):
+                j = un - 1 - i
+                qx[i], qx[j] = qx[j], qx[i]
+                qy[i], qy[j] = qy[j], qy[i]
+            ux, uy = qx, qy
             if un > corners:  # merge runs of consecutive corners: an outer approximation
                 for q in range(corners):
                     i0 = (q * un) // corners

@@ -124,3 +124,30 @@ def test_reach_region_of_a_hand_computed_job() -> None:
 
     assert corners(None) == {(4, 2 ** 61)}
     assert corners(6) == {(1, 6)}
+
+
+def test_preimage_constants_agree_with_the_constraint_by_constraint_preimage() -> None:
+    """reach_tables uses _preimage_coeffs; _preimage mirrors _successor line by line."""
+    from splitsched.solvers.dp_kernel import INF, _preimage, _preimage_coeffs, _successor
+
+    rng = random.Random(8)
+    for _ in range(20000):
+        last = rng.randint(1, 4)
+        k = rng.randint(0, last)
+        a = 0 if k == 0 or rng.random() < 0.2 else rng.randint(1, 9)
+        b = 0 if k == last or rng.random() < 0.2 else rng.randint(1, 9)
+        h = 0 if k in (0, last) else rng.randint(0, 4)
+        r, d = rng.randint(0, 10), rng.randint(0, 40)
+        x = INF if rng.random() < 0.1 else rng.randint(0, 40)
+        y = INF if rng.random() < 0.1 else rng.randint(0, 40)
+        ok, gx, cy = _preimage(x, y, k, a, h, b, last, r, d)
+        okc, ga, has_gb, gb, gc, cb, cc, tx, ty = _preimage_coeffs(k, a, h, b, last, r, d)
+        gx2 = min(x - ga, gc, y - gb if has_gb else INF)
+        cy2 = min(y - cb, cc)
+        ok2 = okc and x >= tx and y >= ty and gx2 >= 0 and cy2 >= 0
+        assert ok == ok2, (k, a, h, b, last, r, d, x, y)
+        if ok:
+            assert (gx, cy) == (gx2, cy2)
+            # and the quadrant's corner really lands in (x, y) on time
+            g_new, c_new, fin = _successor(gx, cy, r, k, a, h, b, last)
+            assert g_new <= x and c_new <= y and fin <= d
