@@ -8,24 +8,24 @@ which instances finished. The 1000-job instances are generated (poisson, mi9,
 all its networks, loads 1.5 and 3, seed 1), not committed.
 
 Measured 2026-11-29 on the shared 2-core helper machine (wall clock, median of
-5 rounds, one warm-up, min-max in brackets). Other sessions share the cores,
+5 rounds, one warm-up; min-max for run D). Other sessions share the cores,
 so the load average (``uptime``, 1 minute) is given per run: run A at load
 1.4-2.0, run B at 3.1, run C at 4.2-4.9 (run C with 1 000 000 reach corners
 instead of 2 000 000), run D at 1.5-1.9 after the reach_tables rewrite (one
 k-way merge, preimage constants per cut).
 
-=========================  ===========  ==================  ===========  ===========  ==================
-instance                   before       A (load 1.4-2.0)    B (3.1)      C (4.2-4.9)  D (load 1.5-1.9)
-=========================  ===========  ==================  ===========  ===========  ==================
-batch-vivo_z3-n80-l3       timeout 10s  0.93 s (0.93-0.95)  0.72 s       5.06 s       0.76 s (0.59-0.86)
-batch-mi9-n80-l3           8.2 s        1.24 s (1.15-1.89)  1.76 s       1.45 s       1.25 s (0.99-1.28)
-batch-vivo_z3-n80-l1p5     5.4 s        1.07 s (0.80-1.13)  1.38 s       2.05 s       0.91 s (0.71-0.97)
-batch-huawei_p40-n80-l3    0.64 s       0.51 s (0.44-0.60)  0.60 s       0.57 s       0.60 s (0.47-0.63)
-batch n80 l1p5, two more   --           9-12 ms             12-14 ms     12-15 ms     7-15 ms
-poisson n80 l3 (three)     0.17-0.22 s  71-94 ms (66-111)   102-114 ms   175-236 ms   59-116 ms (58-118)
-poisson n80 l1p5 (three)   34-89 ms     9-22 ms             14-21 ms     19-48 ms     12-17 ms
-n = 1000, load 1.5 / 3     1.6-2.35 s   1.23 s / 1.55 s     1.21/1.47 s  1.70/1.99 s  1.26 s / 1.55 s
-=========================  ===========  ==================  ===========  ===========  ==================
+=======================  ===========  ===========  ===========  ===========  ==================
+instance                 before       A            B            C            D (min-max)
+=======================  ===========  ===========  ===========  ===========  ==================
+batch-vivo_z3-n80-l3     timeout 10s  0.93 s       0.72 s       5.06 s       0.76 s (0.59-0.86)
+batch-mi9-n80-l3         8.2 s        1.24 s       1.76 s       1.45 s       1.25 s (0.99-1.28)
+batch-vivo_z3-n80-l1p5   5.4 s        1.07 s       1.38 s       2.05 s       0.91 s (0.71-0.97)
+batch-huawei_p40-n80-l3  0.64 s       0.51 s       0.60 s       0.57 s       0.60 s (0.47-0.63)
+batch n80 l1p5, 2 more   --           9-12 ms      12-14 ms     12-15 ms     7-15 ms
+poisson n80 l3, 3        0.17-0.22 s  71-94 ms     102-114 ms   175-236 ms   59-116 ms (58-118)
+poisson n80 l1p5, 3      34-89 ms     9-22 ms      14-21 ms     19-48 ms     12-17 ms
+n=1000 l1.5 / l3         1.6-2.35 s   1.23/1.55 s  1.21/1.47 s  1.70/1.99 s  1.26 s / 1.55 s
+=======================  ===========  ===========  ===========  ===========  ==================
 
 CPU time (``time.process_time``, best of 2) at load 5: poisson n80 load 3 at
 63-76 ms, so the wall time above that is waiting for a core; batch-vivo_z3-
