@@ -6,6 +6,37 @@ Run ``python -m pytest benchmarks/test_dp_speed.py --benchmark-only``;
 ``extra_info`` holds status, misses and label counts, so a saved run shows
 which instances finished. The 1000-job instances are generated (poisson, mi9,
 all its networks, loads 1.5 and 3, seed 1), not committed.
+
+Measured 2026-11-29 on the shared 2-core helper machine (wall clock, median of
+5 rounds, one warm-up; min-max for run D). Other sessions share the cores,
+so the load average (``uptime``, 1 minute) is given per run: run A at load
+1.4-2.0, run B at 3.1, run C at 4.2-4.9 (run C with 1 000 000 reach corners
+instead of 2 000 000), run D at 1.5-1.9 after the reach_tables rewrite (one
+k-way merge, preimage constants per cut).
+
+=======================  ===========  ===========  ===========  ===========  ==================
+instance                 before       A            B            C            D (min-max)
+=======================  ===========  ===========  ===========  ===========  ==================
+batch-vivo_z3-n80-l3     timeout 10s  0.93 s       0.72 s       5.06 s       0.76 s (0.59-0.86)
+batch-mi9-n80-l3         8.2 s        1.24 s       1.76 s       1.45 s       1.25 s (0.99-1.28)
+batch-vivo_z3-n80-l1p5   5.4 s        1.07 s       1.38 s       2.05 s       0.91 s (0.71-0.97)
+batch-huawei_p40-n80-l3  0.64 s       0.51 s       0.60 s       0.57 s       0.60 s (0.47-0.63)
+batch n80 l1p5, 2 more   --           9-12 ms      12-14 ms     12-15 ms     7-15 ms
+poisson n80 l3, 3        0.17-0.22 s  71-94 ms     102-114 ms   175-236 ms   59-116 ms (58-118)
+poisson n80 l1p5, 3      34-89 ms     9-22 ms      14-21 ms     19-48 ms     12-17 ms
+n=1000 l1.5 / l3         1.6-2.35 s   1.23/1.55 s  1.21/1.47 s  1.70/1.99 s  1.26 s / 1.55 s
+=======================  ===========  ===========  ===========  ===========  ==================
+
+CPU time (``time.process_time``, best of 2) at load 5: poisson n80 load 3 at
+63-76 ms, so the wall time above that is waiting for a core; batch-vivo_z3-
+n80-l3 0.6-2.0 s, batch-mi9-n80-l3 1.0-1.5 s, batch-vivo_z3-n80-l1p5
+0.6-1.07 s, about three quarters of it in building the reach regions
+(``dp_kernel.reach_tables``, 3-4 builds per solve). Every run has status
+``feasible`` (no timeout). Targets met in runs A and D: batch vivo_z3 l3,
+vivo_z3 l1p5 (D only) and huawei l3 within 1 s, n = 1000 within 5 s, poisson
+n80 within 100 ms in A (in D vivo_z3 and mi9 load 3 took 109-116 ms). Not
+met: batch mi9 l3 (1.24-1.25 s); at load 4-5 (run C) the batch and the
+poisson load-3 targets are all missed.
 """
 
 from __future__ import annotations
@@ -18,7 +49,7 @@ from conftest import set_instances
 from splitsched.generate import GeneratorParams, generate_instance
 from splitsched.problem import Instance
 from splitsched.profiles.store import load_device
-from splitsched.solvers.base import solve
+from splitsched.solve import solve
 
 TIME_LIMIT_S = 10.0  # as in the reference sweep: a run past it returns `timeout`
 N80 = set_instances("batch-n80") + set_instances("poisson-n80")

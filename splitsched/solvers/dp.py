@@ -45,6 +45,21 @@ Speed (none of these changes the exact pass's weight or makespan):
   completion table computed backwards on a grid of free times
   (:func:`completion_bound`, built once the label sets grow), and on very
   large label sets :class:`CapacityBound`.
+* When that plain exact pass grows past ``settings.plain_max_labels`` labels in
+  one stage (heavy batch instances: hundreds of thousands of labels per
+  weight level, almost all of them able to reach the optimal weight with
+  some makespan), it stops and a search for a *better* answer than the
+  incumbent takes over (:func:`_exact_within_edf`). Reach regions
+  (:func:`reach_bound`, computed backwards: per position and extra weight e
+  the free times from which e more can be added, or e within a makespan
+  below the incumbent's) are exact unions of quadrants, thinned to an outer
+  approximation; a label outside its region cannot beat the incumbent and is
+  discarded. Guided beam passes (ranked by the weight a label may still reach,
+  then by its slack in that region) improve the incumbent, and a last pass
+  keeping every label that may beat it either finds the optimum or proves
+  the incumbent optimal (no label survives). The weight and the makespan
+  returned are the DP's optimum; among schedules with the same weight and
+  makespan the one returned may differ from the plain pass's choice.
 * Of identical labels the first one built is kept (drops before accepts,
   cuts ascending). The numpy version it replaces chose among identical labels
   through an unstable sort, so the cuts it returned for equally good
@@ -56,12 +71,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
-from splitsched.solvers.dp_kernel import dp_step, grid_bound_tables, pareto_keep
+from splitsched.solvers.dp_kernel import (
+    INF,
+    dp_step_reach,
+    grid_bound_tables,
+    pareto_keep,
+    reach_tables,
+)
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "dp-edf"
@@ -88,9 +110,30 @@ class DpSettings:
         (it costs more than it saves on small ones). Default 4000.
     capacity_thresholds:
         Threshold jobs :class:`CapacityBound` tries per step. Default 12.
+    plain_max_labels:
+        The plain exact pass stops when one stage holds more labels than this,
+        and the reach search takes over. Default 25000 (the poisson n = 80 and
+        n = 1000 instances stay below it; heavy batch n = 80 ones do not).
+    reach_size:
+        Extra weights tracked per position by the reach regions (beyond them
+        the last region, a superset, is used). Default 32.
+    reach_budget, reach_corners:
+        Corners per region: ``reach_budget / ((n + 1) * regions)`` clipped to
+        ``reach_corners`` (min, max). More corners, tighter regions, slower
+        builds. Defaults 2 000 000 and (256, 32768).
+    guide_beam, guide_rounds:
+        Labels per stage of a guided beam pass, and at most this many guided
+        passes (each with regions rebuilt for the improved incumbent).
+        Defaults 256 and 3.
     """
 
     beam: int = 64
+    reach_size: int = 32
+    reach_budget: int = 2_000_000
+    reach_corners: tuple[int, int] = (256, 32768)
+    guide_beam: int = 256
+    guide_rounds: int = 3
+    plain_max_labels: int = 25_000
     grid: int = 48
     grid_min_labels: int = 1000
     capacity_min_labels: int = 4000
@@ -243,13 +286,14 @@ def _best(labels: Labels) -> int:
 
 @dataclass(frozen=True)
 class Run:
-    """One pass of the DP: the best label's weight and cuts, and label counts."""
+    """One DP pass: the best label's weight, makespan ``max(G, C)`` and cuts; label counts."""
 
     accepted_weight: int
     cuts: dict[str, int | None]
     complete: bool
     labels_max: int
     labels_total: int
+    makespan: int = 0
 
 
 def completion_bound(instance: Instance, jobs: list[Job], grid: int = DEFAULT_DP_SETTINGS.grid
@@ -290,9 +334,80 @@ def completion_bound(instance: Instance, jobs: list[Job], grid: int = DEFAULT_DP
     return grids, table
 
 
+def _flat_options(opts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every job's on-time-alone cuts, flattened: (start offsets, ks, a, h, b)."""
+    start = np.zeros(len(opts) + 1, dtype=np.int64)
+    start[1:] = np.cumsum([len(o[0]) for o in opts])
+
+    def flat(i: int) -> np.ndarray:
+        return (np.concatenate([o[i] for o in opts]).astype(np.int64) if opts
+                else np.zeros(0, np.int64))
+    return start, flat(0), flat(1), flat(2), flat(3)
+
+
+def reach_bound(instance: Instance, jobs: list[Job], lower_bound: int, size: int, corners: int,
+                makespan_bound: int | None = None, prepared: Prepared | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Reach regions (:func:`~splitsched.solvers.dp_kernel.reach_tables`) for a lower bound.
+
+    Position pos tracks ``e = lower_bound - W(pos) + s`` for ``s < size``,
+    ``W(pos)`` the weight of the jobs before pos: the extra weight a label
+    after pos jobs needs to reach ``lower_bound``. With ``makespan_bound`` M,
+    region e holds the free times from which e + 1 more can be added, or e
+    more with a final makespan ``max(G, C) <= M`` (for a search that must beat
+    an incumbent of weight ``lower_bound`` and makespan M + 1); without it,
+    those from which e more can be added. Returns ``lo`` (n + 1,) and the
+    tables ``xs``, ``ys`` (n + 1, size, corners), ``ns`` (n + 1, size); see
+    :func:`~splitsched.solvers.dp_kernel.reach_tables`.
+    """
+    weights = np.array([j.weight for j in jobs], dtype=np.int64)
+    lo = lower_bound - np.concatenate([[0], np.cumsum(weights)]).astype(np.int64)
+    prep = prepared if prepared is not None else prepare(instance, jobs)
+    start, ks, a, h, b = _flat_options(prep.options)
+    xs, ys, ns = reach_tables(
+        start, ks, a, h, b, prep.layers,
+        np.array([j.release for j in jobs], dtype=np.int64),
+        np.array([j.deadline for j in jobs], dtype=np.int64), weights, lo, size, corners,
+        INF if makespan_bound is None else makespan_bound)
+    return lo, xs, ys, ns
+
+
+@dataclass
+class Prepared:
+    """What every pass over one job order needs, computed once (see :func:`prepare`)."""
+
+    options: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    layers: np.ndarray
+    gpu_limit: np.ndarray
+    cpu_limit: np.ndarray
+    weights: np.ndarray
+    capacity_thresholds: int
+    instance: Instance
+    jobs: list[Job]
+    _capacity: CapacityBound | None = None
+
+    @property
+    def capacity(self) -> CapacityBound:
+        if self._capacity is None:
+            self._capacity = CapacityBound(self.instance, self.jobs, self.capacity_thresholds)
+        return self._capacity
+
+
+def prepare(instance: Instance, jobs: list[Job],
+            settings: DpSettings = DEFAULT_DP_SETTINGS) -> Prepared:
+    """Per job: on-time-alone cuts with their stage times, L, fit limits and weight."""
+    gpu_limit, cpu_limit, weights = _fit_thresholds(instance, jobs)
+    return Prepared([_options(instance, j) for j in jobs],
+                    np.array([instance.stages_of(j).num_layers for j in jobs], dtype=np.int64),
+                    gpu_limit, cpu_limit, weights, settings.capacity_thresholds, instance, jobs)
+
+
 def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
            beam: int | None = None, deadline: float = float("inf"),
            grid: int | None = None, free: tuple[int, int] = (0, 0),
+           reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+           prepared: Prepared | None = None, max_labels: int | None = None,
            settings: DpSettings = DEFAULT_DP_SETTINGS) -> Run:
     """Run the label DP over ``jobs``: both processors in this order (``dp-edf``: EDF).
 
@@ -320,6 +435,15 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
         Times (us, >= 0) at which the GPU and the CPU become free, the start
         label (default both 0). The online ``replan:dp-edf`` policy starts
         from the busy processors' expected free times.
+    reach:
+        Reach regions of :func:`reach_bound` built for ``lower_bound``: the
+        pass then keeps only labels inside their region (a search for an
+        answer better than the incumbent those regions were built for), and
+        raises ValueError when no label is left.
+    prepared:
+        :func:`prepare`'s per-job data for ``jobs`` (computed when None).
+    max_labels:
+        Stop (``complete`` False) when a stage holds more labels than this.
     settings:
         The bounds' tuning (:class:`DpSettings`); ``beam`` is the argument above.
     """
@@ -327,8 +451,10 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     no_grid = (np.zeros(0, np.int64), np.zeros((1, 1), np.int64))
     bound = None  # built once the label sets grow (small runs finish faster without it)
     remaining = sum(j.weight for j in jobs)
-    gpu_limit, cpu_limit, weights = _fit_thresholds(instance, jobs)
-    capacity = CapacityBound(instance, jobs, settings.capacity_thresholds)
+    prep = prepared if prepared is not None else prepare(instance, jobs, settings)
+    gpu_limit, cpu_limit, weights = prep.gpu_limit, prep.cpu_limit, prep.weights
+    no_reach = (0, np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64),
+                np.zeros(0, np.int64))
     labels = Labels(np.zeros(1, dtype=np.int64), np.full(1, free[0], dtype=np.int64),
                     np.full(1, free[1], dtype=np.int64))
     steps: list[Step] = []
@@ -339,19 +465,23 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
         if bound is None and lower_bound > 0 and grid > 0 \
                 and len(labels) > settings.grid_min_labels:
             bound = completion_bound(instance, jobs, grid)
-        ks, a, h, b = _options(instance, job)
+        ks, a, h, b = prep.options[pos]
         remaining -= job.weight
-        m, g, c, parent, cut = dp_step(
-            labels.m, labels.g, labels.c, ks, a, h, b, instance.stages_of(job).num_layers,
+        m, g, c, parent, cut = dp_step_reach(
+            labels.m, labels.g, labels.c, ks, a, h, b, int(prep.layers[pos]),
             job.release, job.deadline, job.weight, remaining, lower_bound, beam or 0,
             gpu_limit[pos + 1:], cpu_limit[pos + 1:], weights[pos + 1:],
-            *((bound[0][pos + 1], bound[1][pos + 1]) if bound is not None else no_grid))
+            *((bound[0][pos + 1], bound[1][pos + 1]) if bound is not None else no_grid),
+            *((int(reach[0][pos + 1]), reach[1][pos + 1], reach[2][pos + 1], reach[3][pos + 1])
+              if reach is not None else no_reach))
         if len(m) == 0:
             raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this order")
         if lower_bound > 0 and len(m) > settings.capacity_min_labels and pos + 1 < len(jobs):
-            keep = np.flatnonzero(m + capacity.bound(pos + 1, g, c) >= lower_bound)
+            keep = np.flatnonzero(m + prep.capacity.bound(pos + 1, g, c) >= lower_bound)
             if 0 < len(keep) < len(m):
                 m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
+        if max_labels is not None and len(m) > max_labels:
+            break  # too many labels for this pass: the caller tries another way
         labels = Labels(m, g, c)
         steps.append(Step(parent, cut))
         labels_max = max(labels_max, len(labels))
@@ -360,12 +490,13 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     cuts: dict[str, int | None] = {j.id: None for j in jobs}
     idx = _best(labels)
     accepted_weight = int(labels.m[idx])
+    makespan = int(max(labels.g[idx], labels.c[idx]))
     for job, step in zip(reversed(jobs[:len(steps)]), reversed(steps), strict=True):
         k = int(step.cut[idx])
         if k != DROP:
             cuts[job.id] = k
         idx = int(step.parent[idx])
-    return Run(accepted_weight, cuts, len(steps) == len(jobs), labels_max, labels_total)
+    return Run(accepted_weight, cuts, len(steps) == len(jobs), labels_max, labels_total, makespan)
 
 
 def _schedule(instance: Instance, jobs: list[Job], cuts: dict[str, int | None]) -> Schedule:
@@ -397,18 +528,83 @@ def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int, threads:
     settings = settings or DEFAULT_DP_SETTINGS
     deadline = time.perf_counter() + time_limit_s
     jobs = sorted(instance.jobs, key=edf_key)
-    first = run_dp(instance, jobs, beam=settings.beam, deadline=deadline, settings=settings)
+    prep = prepare(instance, jobs, settings)
+    first = run_dp(instance, jobs, beam=settings.beam, deadline=deadline, settings=settings,
+                   prepared=prep)
     can_fit = sum(j.weight for j in jobs
                   if j.release + instance.stages_of(j).best_latency <= j.deadline)
-    if first.complete and first.accepted_weight == can_fit:
-        exact = first  # every job that can be on time alone is: nothing left to search
-    else:
-        exact = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline,
-                       settings=settings)
-    best = exact if exact.complete or exact.accepted_weight > first.accepted_weight else first
-    stats = {"labels_max": exact.labels_max, "labels_total": exact.labels_total,
-             "accepted_weight": best.accepted_weight, "beam_weight": first.accepted_weight,
-             "settings": asdict(settings)}
+    stats: dict[str, Any] = {"beam_weight": first.accepted_weight, "labels_max": 0,
+                             "labels_total": 0, "guided_rounds": 0}
+    complete = first.complete
+    best = first
+    if not (first.complete and first.accepted_weight == can_fit):
+        # the plain exact pass, as long as its label sets stay small; else the reach search
+        plain = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline,
+                       settings=settings, prepared=prep, max_labels=settings.plain_max_labels)
+        stats["labels_max"], stats["labels_total"] = plain.labels_max, plain.labels_total
+        complete = plain.complete
+        if complete or plain.accepted_weight > first.accepted_weight:
+            best = plain
+        if not complete and time.perf_counter() < deadline:
+            stats["plain_stopped"] = True
+            best, complete = _exact_within_edf(instance, jobs, best, settings, deadline, stats,
+                                               prep)
+    stats.update({"accepted_weight": best.accepted_weight, "settings": asdict(settings)})
     return SolverOutput(schedule=_schedule(instance, jobs, best.cuts),
-                        status="feasible" if exact.complete else "timeout",
+                        status="feasible" if complete else "timeout",
                         bound=None, stats=stats)
+
+
+def _better(a: Run, b: Run) -> bool:
+    """Is ``a``'s answer better than ``b``'s: more weight, or as much and a smaller makespan?"""
+    return (a.accepted_weight, -a.makespan) > (b.accepted_weight, -b.makespan)
+
+
+def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings: DpSettings,
+                      deadline: float, stats: dict[str, Any], prep: Prepared
+                      ) -> tuple[Run, bool]:
+    """The DP's optimum within EDF order, starting from the incumbent ``first``.
+
+    Every pass below keeps only labels that may still beat the incumbent
+    (more weight, or as much weight and a smaller makespan), judged by the
+    reach regions built for it (:func:`reach_bound`). Guided beam passes
+    (ranked by the weight a label may still reach, then its slack) improve
+    the incumbent cheaply; the last pass keeps every such label, so it finds
+    a better schedule whenever one exists. Returns the answer and whether
+    that last pass finished before ``deadline``.
+    """
+    total = sum(j.weight for j in jobs)
+    inc = first
+    built_for: Run | None = None
+    reach = None
+
+    def build(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        size = min(settings.reach_size, total - run.accepted_weight + 1)
+        lo, hi = settings.reach_corners
+        corners = max(lo, min(hi, settings.reach_budget // ((len(jobs) + 1) * size)))
+        return reach_bound(instance, jobs, run.accepted_weight, size, corners,
+                           makespan_bound=run.makespan - 1, prepared=prep)
+
+    for _ in range(settings.guide_rounds):
+        if time.perf_counter() > deadline:
+            break
+        reach, built_for = build(inc), inc
+        stats["guided_rounds"] += 1
+        try:
+            guided = run_dp(instance, jobs, lower_bound=inc.accepted_weight,
+                            beam=settings.guide_beam, deadline=deadline, grid=0,
+                            settings=settings, reach=reach, prepared=prep)
+        except ValueError:
+            break  # the guided pass lost every label that might do better
+        if not _better(guided, inc):
+            break
+        inc = guided
+    if reach is None or built_for is not inc:
+        reach = build(inc)
+    try:
+        exact = run_dp(instance, jobs, lower_bound=inc.accepted_weight, deadline=deadline,
+                       settings=settings, reach=reach, prepared=prep)
+    except ValueError:
+        return inc, True  # no label may beat the incumbent: it is the optimum
+    stats["labels_max"], stats["labels_total"] = exact.labels_max, exact.labels_total
+    return (exact if _better(exact, inc) else inc), exact.complete

@@ -24,6 +24,9 @@ import numba as nb
 import numpy as np
 
 DROP = -1
+INF = 2 ** 61  # "no limit" for a free time in the reach regions (far beyond any schedule)
+_NO_CORNERS = np.zeros((0, 0), dtype=np.int64)
+_NO_COUNTS = np.zeros(0, dtype=np.int64)
 
 
 @nb.njit(cache=True)
@@ -143,6 +146,20 @@ def dp_step(m: np.ndarray, g: np.ndarray, c: np.ndarray,
             gl: np.ndarray, cl: np.ndarray, wr: np.ndarray, ub_grid: np.ndarray,
             ub_table: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Process one job without a reach table: :func:`dp_step_reach` with none."""
+    return dp_step_reach(m, g, c, ks, a, h, b, last, r, d, w, remaining, lower_bound, beam,
+                         gl, cl, wr, ub_grid, ub_table, 0, _NO_CORNERS, _NO_CORNERS,
+                         _NO_COUNTS)
+
+
+@nb.njit(cache=True)
+def dp_step_reach(m: np.ndarray, g: np.ndarray, c: np.ndarray,
+                  ks: np.ndarray, a: np.ndarray, h: np.ndarray, b: np.ndarray, last: int,
+                  r: int, d: int, w: int, remaining: int, lower_bound: int, beam: int,
+                  gl: np.ndarray, cl: np.ndarray, wr: np.ndarray, ub_grid: np.ndarray,
+                  ub_table: np.ndarray, reach_lo: int, reach_x: np.ndarray,
+                  reach_y: np.ndarray, reach_n: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Process one job; return the new labels (m, g, c) and back-pointers (parent, cut).
 
     Labels are kept sorted by weight (descending), then GPU free time
@@ -177,6 +194,10 @@ def dp_step(m: np.ndarray, g: np.ndarray, c: np.ndarray,
     ub_grid, ub_table:
         Grid and table of :func:`grid_bound_tables` for the jobs after this
         one (empty grid: not used).
+    reach_lo, reach_x, reach_y, reach_n:
+        The reach regions of :func:`reach_tables` at the position after this
+        job (``reach_n`` empty: not used): a label of weight ``v`` is kept
+        only if its free times lie in the region of ``lower_bound - v``.
     """
     n = len(m)
     nk = len(ks)
@@ -316,7 +337,20 @@ def dp_step(m: np.ndarray, g: np.ndarray, c: np.ndarray,
     idx = np.arange(cnt)
     if beam > 0 and cnt > beam:
         mk = np.maximum(og[:cnt], oc[:cnt])
-        order = np.argsort((top - om[:cnt]) * (mk.max() + 1) + mk, kind="mergesort")
+        if len(reach_n) > 0:
+            # guided: the weight the label may still reach, then the slack in that
+            # region (room to finish earlier), then the makespan
+            score = om[:cnt].copy()
+            slack = np.zeros(cnt, dtype=np.int64)
+            for t in range(cnt):
+                e_t, sl = reach_best(reach_lo, reach_x, reach_y, reach_n, og[t], oc[t])
+                score[t] += e_t
+                slack[t] = sl
+            order = np.argsort(mk, kind="mergesort")
+            order = order[np.argsort(-slack[order], kind="mergesort")]
+            order = order[np.argsort(-score[order], kind="mergesort")]
+        else:
+            order = np.argsort((top - om[:cnt]) * (mk.max() + 1) + mk, kind="mergesort")
         idx = np.sort(order[:beam])  # back to (weight desc, g asc) order
     if lower_bound > 0 and len(gl) > 0 and len(idx) > 0:
         nn = len(idx)
@@ -346,9 +380,12 @@ def dp_step(m: np.ndarray, g: np.ndarray, c: np.ndarray,
                 ub = ub_table[_floor_index(ub_grid, gs[t]), _floor_index(ub_grid, cs[t])]
                 if om[idx[t]] + ub < lower_bound:
                     continue
+            if len(reach_n) > 0 and not reach_contains(
+                    reach_lo, reach_x, reach_y, reach_n, lower_bound - om[idx[t]], gs[t], cs[t]):
+                continue
             keep2[t] = True
             any_kept = True
-        if any_kept:
+        if any_kept or len(reach_n) > 0:  # with a reach table: a search for better only
             idx = idx[keep2]
     return om[idx], og[idx], oc[idx], op[idx], ok[idx]
 
@@ -433,6 +470,361 @@ def grid_bound_tables(grids: np.ndarray, opt_start: np.ndarray, ks: np.ndarray, 
     return table
 
 
+@nb.njit(cache=True)
+def reach_contains(lo: int, xs: np.ndarray, ys: np.ndarray, ns: np.ndarray, e: int,
+                   gv: int, cv: int) -> bool:
+    """Is (GPU free ``gv``, CPU free ``cv``) in the reach region of extra weight ``e``?
+
+    ``xs``, ``ys``, ``ns`` are one position's regions (see :func:`reach_tables`):
+    region ``s`` (for ``e = lo + s``) is the union of the quadrants
+    ``G <= xs[s, i], C <= ys[s, i]``, ``i < ns[s]``, corners sorted by ``x``
+    ascending (so ``y`` descending). ``e <= 0`` is everywhere; ``e`` beyond
+    the last region uses the last one (regions only shrink as ``e`` grows).
+    """
+    s = e - lo
+    if s < 0:
+        return True  # not tracked (cannot happen for labels the DP builds): no claim
+    if s >= len(ns):
+        s = len(ns) - 1
+    n = ns[s]
+    # first corner with x >= gv: the largest y among corners that allow gv
+    i = int(np.searchsorted(xs[s, :n], gv, side="left"))
+    return i < n and ys[s, i] >= cv
+
+
+@nb.njit(cache=True)
+def reach_best(lo: int, xs: np.ndarray, ys: np.ndarray, ns: np.ndarray, gv: int, cv: int
+               ) -> tuple[int, int]:
+    """The largest tracked ``e`` whose region holds (``gv``, ``cv``), and the slack there.
+
+    The slack is the largest ``t`` with (``gv + t``, ``cv + t``) still in that
+    region. Returns ``(lo - 1, 0)`` when no tracked region holds the point.
+    """
+    for s in range(len(ns) - 1, -1, -1):
+        n = ns[s]
+        i = int(np.searchsorted(xs[s, :n], gv, side="left"))
+        if i < n and ys[s, i] >= cv:
+            # corners i.. allow gv; x - gv rises and y - cv falls along them
+            lo_i, hi_i = i, n
+            while lo_i < hi_i:
+                mid = (lo_i + hi_i) // 2
+                if xs[s, mid] - gv >= ys[s, mid] - cv:
+                    hi_i = mid
+                else:
+                    lo_i = mid + 1
+            best = 0
+            for j in (lo_i - 1, lo_i):
+                if i <= j < n:
+                    t = min(xs[s, j] - gv, ys[s, j] - cv)
+                    if t > best:
+                        best = t
+            return lo + s, best
+    return lo - 1, 0
+
+
+@nb.njit(cache=True)
+def _preimage(x: int, y: int, k: int, a: int, h: int, b: int, last: int, r: int, d: int
+              ) -> tuple[bool, int, int]:
+    """The free times (G, C) from which cut k lands in ``G' <= x, C' <= y`` on time.
+
+    Mirrors :func:`_successor` constraint by constraint: every constraint on
+    the successor and on the completion is ``max(G, const) + t <= T`` or
+    ``max(C, const) + t <= T``, so the set is a quadrant ``G <= gx, C <= cy``
+    (returned with True) or empty (False). Free times are >= 0, so a quadrant
+    with a negative side is empty too.
+    """
+    gx = INF
+    cy = INF
+    ok = True
+    # GPU stage: gpu_end = max(G, r) + a (a > 0), or r with G unchanged (a = 0)
+    if a == 0:
+        gx = min(gx, x)
+    else:
+        ok = ok and r + a <= x
+        gx = min(gx, x - a)
+    # ready <= T with ready = r (k = 0), r + h (a = 0), max(G, r) + a + h; three uses
+    for use in range(3):
+        t = 0
+        if use == 0:
+            if b == 0:
+                cy = min(cy, y)
+                continue
+            cy = min(cy, y - b)  # CPU end max(C, ready) + b <= y
+            t = y - b
+        elif use == 1:
+            if k == last:
+                continue
+            if b == 0:
+                t = d  # completion = ready
+            else:
+                cy = min(cy, d - b)
+                t = d - b
+        else:
+            if k != last:
+                continue
+            # completion = gpu_end <= d
+            if a == 0:
+                ok = ok and r <= d
+            else:
+                ok = ok and r + a <= d
+                gx = min(gx, d - a)
+            continue
+        if k == 0:
+            ok = ok and r <= t
+        elif a == 0:
+            ok = ok and r + h <= t
+        else:
+            ok = ok and r + a + h <= t
+            gx = min(gx, t - a - h)
+    return ok and gx >= 0 and cy >= 0, gx, cy
+
+
+@nb.njit(cache=True)
+def _preimage_coeffs(k: int, a: int, h: int, b: int, last: int, r: int, d: int
+                     ) -> tuple[bool, int, bool, int, int, int, int, int, int]:
+    """:func:`_preimage` as constants: for a target corner (x, y) the preimage is
+    ``G <= min(x - ga, y - gb (if has_gb), gc)``, ``C <= min(y - cb, cc)``, non-empty
+    iff ``ok``, ``x >= tx`` and ``y >= ty`` (and both sides >= 0).
+
+    Returns (ok, ga, has_gb, gb, gc, cb, cc, tx, ty).
+    """
+    ok = True
+    ga = 0
+    has_gb = False
+    gb = 0
+    gc = INF
+    cb = 0
+    cc = INF
+    tx = -INF
+    ty = -INF
+    if a != 0:
+        tx = r + a
+        ga = a
+    if b != 0:
+        cb = b
+        if k == 0:
+            ty = max(ty, r + b)
+        elif a == 0:
+            ty = max(ty, r + h + b)
+        else:
+            ty = max(ty, r + a + h + b)
+            has_gb = True
+            gb = b + a + h
+    if k != last:
+        t = d
+        if b != 0:
+            cc = min(cc, d - b)
+            t = d - b
+        if k == 0:
+            ok = ok and r <= t
+        elif a == 0:
+            ok = ok and r + h <= t
+        else:
+            ok = ok and r + a + h <= t
+            gc = min(gc, t - a - h)
+    else:
+        if a == 0:
+            ok = ok and r <= d
+        else:
+            ok = ok and r + a <= d
+            gc = min(gc, d - a)
+    return ok, ga, has_gb, gb, gc, cb, cc, tx, ty
+
+
+@nb.njit(cache=True)
+def _kw_sift(heap: np.ndarray, hn: int, pos: int, cur: np.ndarray, px: np.ndarray,
+             py: np.ndarray) -> None:
+    """Sift down in a heap of runs keyed by their current corner, largest (x, y) first."""
+    while True:
+        left = 2 * pos + 1
+        if left >= hn:
+            return
+        top = left
+        right = left + 1
+        if right < hn:
+            a, b = cur[heap[right]], cur[heap[left]]
+            if px[a] > px[b] or (px[a] == px[b] and py[a] > py[b]):
+                top = right
+        a, b = cur[heap[top]], cur[heap[pos]]
+        if not (px[a] > px[b] or (px[a] == px[b] and py[a] > py[b])):
+            return
+        heap[pos], heap[top] = heap[top], heap[pos]
+        pos = top
+
+
+@nb.njit(cache=True)
+def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.ndarray,
+                 b: np.ndarray, last: np.ndarray, r: np.ndarray, d: np.ndarray, w: np.ndarray,
+                 lo: np.ndarray, size: int, corners: int, final: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outer approximations of the free times from which jobs ``pos..`` add weight ``>= e``.
+
+    ``R[pos][e]``, the set of (GPU free, CPU free) from which the jobs
+    ``pos..`` (in this order, each dropped or run with an on-time cut, as in
+    the DP) can add at least ``e``, satisfies ``R[pos][e] = R[pos + 1][e] ∪
+    ⋃_k pre_k(R[pos + 1][e - w_pos])``, where ``pre_k`` is the set of free
+    times from which cut k meets the deadline and lands in the given set. Each
+    region is a union of quadrants ``G <= x, C <= y`` (the successor is
+    built from max and +, so the preimage of a quadrant is a quadrant,
+    :func:`_preimage`), stored as its maximal corners. When a region has
+    more than ``corners`` corners, consecutive ones are merged (``(x_j,
+    y_i)`` for the run ``i..j``), which only enlarges it: every stored region
+    contains the exact one, so a label outside it can never reach ``e``.
+
+    Parameters
+    ----------
+    opt_start, ks, a, h, b:
+        The jobs' on-time-alone cuts, flattened: job p's are
+        ``ks[opt_start[p]:opt_start[p + 1]]`` with stage times a, h, b (us).
+    last, r, d, w:
+        Per job: L, release, deadline (us), weight.
+    lo:
+        Per position 0..n, the smallest ``e`` tracked there; regions ``e = lo[pos]
+        + s`` for ``s < size`` are built (``e <= 0`` is everywhere; an ``e``
+        beyond the window uses the window's last region, a superset). The DP
+        passes ``lo[pos] = lower_bound - (weight of jobs before pos)``: a label
+        of weight ``v`` after ``pos`` jobs needs ``e = lower_bound - v >= lo[pos]``.
+    size, corners:
+        Regions per position and corners per region.
+    final:
+        ``INF``: region e is "can add >= e". Otherwise region e is "can add
+        >= e + 1, or >= e ending with both processors free by ``final``"
+        (the terminal regions: everything for e <= -1, the quadrant
+        (``final``, ``final``) for e = 0, nothing above).
+
+    Returns
+    -------
+    xs, ys, ns:
+        int64 arrays of shape (n + 1, size, corners), (n + 1, size, corners)
+        and (n + 1, size): region s of position pos is the first
+        ``ns[pos, s]`` corners, x ascending.
+    """
+    n = len(r)
+    xs = np.empty((n + 1, size, corners), dtype=np.int64)
+    ys = np.empty((n + 1, size, corners), dtype=np.int64)
+    ns = np.zeros((n + 1, size), dtype=np.int64)
+    every = 0 if final >= INF else -1  # regions e <= every are everywhere
+    for s in range(size):
+        if lo[n] + s <= every:
+            xs[n, s, 0], ys[n, s, 0], ns[n, s] = INF, INF, 1
+        elif lo[n] + s == 0:
+            xs[n, s, 0], ys[n, s, 0], ns[n, s] = final, final, 1
+    rem = np.zeros(n + 1, dtype=np.int64)  # weight of jobs pos..
+    for p in range(n - 1, -1, -1):
+        rem[p] = rem[p + 1] + w[p]
+    max_cuts = 1
+    for p in range(n):
+        max_cuts = max(max_cuts, opt_start[p + 1] - opt_start[p])
+    cap = corners * (max_cuts + 1) + 1
+    px = np.empty(cap, dtype=np.int64)
+    py = np.empty(cap, dtype=np.int64)
+    qx = np.empty(cap, dtype=np.int64)
+    qy = np.empty(cap, dtype=np.int64)
+    roff = np.empty(max_cuts + 3, dtype=np.int64)
+    cur = np.empty(max_cuts + 3, dtype=np.int64)
+    heap = np.empty(max_cuts + 3, dtype=np.int64)
+    allx = np.full(1, INF, dtype=np.int64)
+    for pos in range(n - 1, -1, -1):
+        for s in range(size):
+            e = lo[pos] + s
+            if e <= every:
+                xs[pos, s, 0], ys[pos, s, 0], ns[pos, s] = INF, INF, 1
+                continue
+            if e > rem[pos]:
+                continue  # more than every remaining job: empty
+            # runs (each a staircase) into px, py: run 0 is the drop region
+            # R[pos + 1][e] (index e - lo[pos + 1]; the last region if beyond)
+            nrun = 0
+            fill = 0
+            if e <= rem[pos + 1]:
+                sd = min(e - lo[pos + 1], size - 1)
+                un = ns[pos + 1, sd]
+                px[:un] = xs[pos + 1, sd, :un]
+                py[:un] = ys[pos + 1, sd, :un]
+                if un > 0:
+                    roff[0] = 0
+                    nrun = 1
+                    fill = un
+            # accept: preimages of R[pos + 1][e - w]
+            ea = e - w[pos]
+            if ea <= every:
+                srcx, srcy, sn = allx, allx, 1
+            else:
+                sa = min(ea - lo[pos + 1], size - 1)
+                srcx, srcy, sn = xs[pos + 1, sa], ys[pos + 1, sa], ns[pos + 1, sa]
+            for o in range(opt_start[pos], opt_start[pos + 1]):
+                # preimages along the staircase: cy never rises, so a corner that
+                # does not raise gx is dominated by an earlier one
+                rn = fill
+                okc, ga, has_gb, gb, gc, cb, cc, tx, ty = _preimage_coeffs(
+                    ks[o], a[o], h[o], b[o], last[pos], r[pos], d[pos])
+                if not okc:
+                    continue
+                for i in range(sn):
+                    x = srcx[i]
+                    y = srcy[i]
+                    if x < tx or y < ty:
+                        continue
+                    gx = min(x - ga, gc)
+                    if has_gb:
+                        gx = min(gx, y - gb)
+                    cy = min(y - cb, cc)
+                    if gx < 0 or cy < 0:
+                        continue
+                    if rn > fill and gx <= px[rn - 1]:
+                        continue
+                    if rn > fill and cy == py[rn - 1]:
+                        rn -= 1
+                    px[rn], py[rn] = gx, cy
+                    rn += 1
+                if rn > fill:
+                    roff[nrun] = fill
+                    nrun += 1
+                    fill = rn
+            roff[nrun] = fill
+            # k-way merge of the runs from their ends (x descending, then y descending),
+            # keeping a corner iff its y beats every corner of larger x: the maximal ones
+            hn = 0
+            for q in range(nrun):
+                cur[q] = roff[q + 1] - 1
+                heap[hn] = q
+                hn += 1
+            for q in range(hn // 2 - 1, -1, -1):
+                _kw_sift(heap, hn, q, cur, px, py)
+            un = 0
+            best = -1
+            while hn > 0:
+                q = heap[0]
+                i = cur[q]
+                if py[i] > best:
+                    qx[un], qy[un] = px[i], py[i]
+                    un += 1
+                    best = py[i]
+                if i > roff[q]:
+                    cur[q] = i - 1
+                else:
+                    hn -= 1
+                    heap[0] = heap[hn]
+                if hn > 0:
+                    _kw_sift(heap, hn, 0, cur, px, py)
+            for i in range(un // 2):
+                j = un - 1 - i
+                qx[i], qx[j] = qx[j], qx[i]
+                qy[i], qy[j] = qy[j], qy[i]
+            ux, uy = qx, qy
+            if un > corners:  # merge runs of consecutive corners: an outer approximation
+                for q in range(corners):
+                    i0 = (q * un) // corners
+                    i1 = ((q + 1) * un) // corners - 1
+                    xs[pos, s, q], ys[pos, s, q] = ux[i1], uy[i0]
+                ns[pos, s] = corners
+            else:
+                xs[pos, s, :un] = ux[:un]
+                ys[pos, s, :un] = uy[:un]
+                ns[pos, s] = un
+    return xs, ys, ns
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel on a tiny input.
 
@@ -449,6 +841,13 @@ def warm_up() -> None:
     hb = np.array([1, 0], dtype=np.int64)
     dp_step(one, one, one, ks, a, np.zeros(2, np.int64), hb, 1,
             0, 10, 1, 0, 1, 0, none, none, none, one, np.zeros((1, 1), dtype=np.int64))
+    xs, ys, ns = reach_tables(np.array([0, 2], dtype=np.int64), ks, a, np.zeros(2, np.int64), hb,
+                              one, np.zeros(1, np.int64), np.array([10], dtype=np.int64),
+                              np.ones(1, np.int64), np.ones(2, np.int64), 2, 4, 5)
+    reach_best(0, xs[0], ys[0], ns[0], 0, 0)
+    dp_step_reach(one, one, one, ks, a, np.zeros(2, np.int64), hb, 1, 0, 10, 1, 0, 1, 2,
+                  np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), none,
+                  np.zeros((1, 1), dtype=np.int64), 0, xs[1], ys[1], ns[1])
     grids = np.zeros((2, 2), dtype=np.int64)
     grid_bound_tables(grids, np.array([0, 2], dtype=np.int64), ks, a, np.zeros(2, np.int64),
                       hb, one, one, np.array([10], dtype=np.int64), np.ones(1, np.int64))
