@@ -49,6 +49,10 @@ def definitions(shift_s: float) -> list[str]:
         f"runtime: measured inside the worker around the solve call; runs that ended "
         f"abnormally (killed, crash, memout, error) count at their time limit; sgm_runtime_s "
         f"is the shifted geometric mean with shift {shift_s:g} s.",
+        "exact methods side by side: median_time_to_proof_s is the median runtime of the runs "
+        "that proved optimality; sum_proof_gaps adds, over a solver's runs, the best known "
+        "minus the bound the run itself proved (0 when proved optimal; no bound counts as 0); "
+        "'-' for a solver that proved no bound.",
         "performance profile: a problem is an (instance, seed) pair; a run solves it when it "
         "reaches the best known misses; runtimes are floored at 0.1 ms.",
     ]

@@ -7,6 +7,12 @@ Definitions (also printed in the report):
   known value; *certified optimal*: best found on a certified instance;
 * *mean miss rate*, *mean gap*, *max gap*: over solved runs (gap = weighted
   misses minus best known);
+* *median time to proof*: the median runtime of the runs that proved
+  optimality themselves (status ``optimal``); *sum of proof gaps*: over all
+  runs of a solver that proves bounds, the best known minus the bound the run
+  itself proved (0 when it proved optimality; a run without a bound counts
+  the whole best known), i.e. the final gap of issue 9's side-by-side
+  comparison of exact methods; ``-`` for a solver that proved no bound;
 * runtimes: a run that did not end normally (killed, crash, memout, error)
   counts at its time limit; the shifted geometric mean uses a shift of
   :data:`DEFAULT_SHIFT_S` = 1 s (runtimes here are often milliseconds; a
@@ -23,7 +29,14 @@ from typing import Any
 
 import pandas as pd
 
-from splitsched.bench.certify import Certification, is_solved, shifted_geometric_mean
+from splitsched.bench.certify import (
+    Certification,
+    RunMetrics,
+    effective_bound,
+    is_solved,
+    proven,
+    shifted_geometric_mean,
+)
 from splitsched.bench.records import NORMAL_END, RunRecord
 from splitsched.io import atomic_write_text
 from splitsched.solvers.base import SolveStatus
@@ -63,8 +76,23 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _proof_gaps(cert: Certification, ms: Sequence[RunMetrics]) -> int | None:
+    """Sum over runs of best known minus the run's own proven bound (None: no run proved a
+    bound, so the solver is not compared as an exact method)."""
+    bounds = [effective_bound(m.record) for m in ms]
+    if all(b is None for b in bounds):
+        return None
+    total = 0
+    for m, bound in zip(ms, bounds, strict=True):
+        known = cert.instances[m.record.instance_sha256].best_known
+        if known is not None:
+            total += max(0, known - (proven(bound) if bound is not None else 0))
+    return total
+
+
 def solver_table(cert: Certification, shift_s: float = DEFAULT_SHIFT_S) -> pd.DataFrame:
-    """Per solver: runs, instances, solved, certified optimal, best found, quality, runtime."""
+    """Per solver: runs, instances, solved, certified optimal, best found, quality, runtime,
+    and for exact methods the median time to proof and the sum of proof gaps."""
     by_solver: dict[str, list[Any]] = {}
     for m in cert.runs:
         by_solver.setdefault(m.record.solver, []).append(m)
@@ -75,6 +103,8 @@ def solver_table(cert: Certification, shift_s: float = DEFAULT_SHIFT_S) -> pd.Da
         gaps = [m.gap_best for m in solved if m.gap_best is not None]
         times = [stats_runtime(m.record) for m in ms]
         statuses = [m.record.status for m in ms]
+        proof_times = [stats_runtime(m.record) for m in ms
+                       if m.record.status is SolveStatus.OPTIMAL]
         rows.append({
             "solver": solver,
             "runs": len(ms),
@@ -91,6 +121,8 @@ def solver_table(cert: Certification, shift_s: float = DEFAULT_SHIFT_S) -> pd.Da
             "max_gap": max(gaps) if gaps else None,
             "sgm_runtime_s": shifted_geometric_mean(times, shift_s),
             "median_runtime_s": statistics.median(times) if times else None,
+            "median_time_to_proof_s": statistics.median(proof_times) if proof_times else None,
+            "sum_proof_gaps": _proof_gaps(cert, ms),
         })
     return pd.DataFrame(rows)
 

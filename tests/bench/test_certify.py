@@ -94,3 +94,26 @@ def test_shifted_geometric_mean() -> None:
     assert math.isclose(shifted_geometric_mean([0.0, 3.0], shift=1.0), 1.0)
     assert math.isclose(shifted_geometric_mean([10.0, 10.0], shift=10.0), 10.0)
     assert math.isnan(shifted_geometric_mean([]))
+
+
+def test_solver_table_time_to_proof_and_proof_gaps() -> None:
+    """The exact methods' side-by-side columns, by hand: best known A = 2, B = 3, C = 0."""
+    import pandas as pd
+
+    from splitsched.bench.tables import solver_table
+
+    records = [
+        rec("A", "heur", "feasible", 2), rec("B", "heur", "feasible", 3),
+        rec("C", "heur", "feasible", 0),
+        # proves A (runtime 1 s), leaves B at bound 1.5 (proves 2: gap 1), C without a bound
+        rec("A", "exact", "optimal", 2, bound=2.0),
+        rec("B", "exact", "timeout", 4, bound=1.5),
+        rec("C", "exact", "feasible", 0),
+        # proves nothing: not compared as an exact method
+        rec("A", "weak", "timeout", 3), rec("B", "weak", "timeout", 5),
+    ]
+    table = solver_table(certify(records)).set_index("solver")
+    assert table.loc["exact", "median_time_to_proof_s"] == 1.0
+    assert table.loc["exact", "sum_proof_gaps"] == 0 + 1 + 0  # C's best known is 0
+    assert pd.isna(table.loc["heur", "sum_proof_gaps"])  # None in a numeric column
+    assert pd.isna(table.loc["weak", "median_time_to_proof_s"])
