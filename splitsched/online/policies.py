@@ -459,7 +459,9 @@ class ReplanPolicy:
         processors' expected free times; when the budget runs out, the beam pass's
         answer if better. The fast path passes per-job inputs cached per network
         (:func:`splitsched.online.dpinput.prepare_cached`), the reference path
-        :func:`splitsched.solvers.dp.prepare`'s."""
+        :func:`splitsched.solvers.dp.prepare`'s. One exact pass, not ``dp-edf``'s
+        beam pass and reach search: with 10 to 20 pending jobs that search gives
+        the same weight and makespan and is slower (``benchmarks/test_online.py``)."""
         from splitsched.online.dpinput import prepare_cached
         from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, prepare, run_dp
 
