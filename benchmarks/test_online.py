@@ -13,32 +13,48 @@ Run with ``python -m pytest benchmarks/test_online.py --benchmark-only``.
   (no current plan, so the DP always runs) with N = 5, 10, 15, 20 pending
   jobs taken from a ``poisson-n40`` instance, all released now with their own
   relative deadlines, both processors idle: the worst case per N. ``path``:
-  ``fast`` (the default policy: DP inputs cached per network, no
-  re-validation, :mod:`splitsched.online.dpinput`) or ``reference`` (the
-  validated sub-instance and ``run_dp``; same decisions,
+  ``fast`` (the default policy: ``run_dp`` with per-job inputs cached per
+  network, ``dpinput.prepare_cached``, and no re-validation,
+  :mod:`splitsched.online.dpinput`) or ``reference`` (the validated
+  sub-instance and ``run_dp`` with ``prepare``; same decisions,
   ``tests/online/test_policies_fast.py``). ``extra_info["decision_cpu_us"]``
   is the thread CPU time per decision.
 
-Figures (2 shared cores, load average 7 to 8 from other sessions, so wall
-times include waiting for a core; CPU times are the steadier number; 3 runs of
-the file before and after the fast path, alternated, 2 more after):
+Figures (2 shared cores, load average 5.8 to 7.4 from other sessions, so wall
+times include waiting for a core and CPU times vary by up to 1.5x between runs
+of the same code; CPU times are still the steadier number). The fast path
+first had its own copy of ``run_dp``'s driver loop (``run_dp_cached``); it now
+calls ``run_dp`` with ``prepared=``. Runs alternated, 2 before, 6 after:
 
-* Whole runs (18 instances): the median decision of a run, wall, was
-  23-346 us before (median over runs 127-143 us), 23-213 us after (75-82 us);
-  the per-run p99, CPU time, median over runs 522-780 us before, 406-586 us
-  after (wall p99 4.6 to 12.7 ms under this load, both before and after).
-  Most decisions keep the current plan without running the DP; a DP call in
-  a run has 2 jobs at the median, where ``run_dp``'s Python set-up took about
-  85 % of the call and the cached inputs cut the call 2.5 to 3 times.
-* Fresh decision, CPU median per decision, fast vs reference in the same run:
-  N=5 0.48 vs 0.70 ms; N=10 2.7-2.8 vs 3.3 ms; N=15 5.2 vs 5.8-7.4 ms;
-  N=20 7.1-9.4 vs 8.6-10.8 ms (wall medians under the load: N=5 0.48 ms,
-  N=20 14 to 29 ms). From N=10 on, the compiled DP step itself takes about
-  90 % of a fresh decision: at N=20 the exact pass (lower bound 0, no
-  current plan) builds about 9,800 labels (up to 1,200 per job) over 23 cuts
-  per job, about 225,000 candidates; the target's median holds over runs,
-  but a fresh 20-job decision stays several ms until the DP step itself
-  (``solvers/dp_kernel.py``) gets faster.
+* Fresh decision, CPU median per decision, fast path: N=5 0.54-0.83 ms before,
+  0.66-0.88 after; N=10 2.8-4.3 vs 2.5-4.3; N=15 5.3-7.2 vs 5.1-7.8; N=20
+  6.9-9.9 vs 6.7-10.0 ms (reference path in the same runs: N=20 7.2-11.6 ms).
+  Interleaved in one process (old loop vs ``run_dp`` + ``prepare_cached``, same
+  answers): 2 jobs 67 vs 79 us median, 5 jobs 663 vs 674 us, 20 jobs 9.1 vs
+  9.1 ms: the shared driver costs about 10 us per call (its label and
+  back-pointer records), nothing measurable from 5 jobs on. From N=10 on the
+  compiled DP step takes about 90 % of a fresh decision: at N=20 the exact
+  pass (lower bound 0, no current plan) builds about 9,800 labels (up to
+  1,200 per job) over 23 cuts per job, about 225,000 candidates.
+* Whole runs (18 instances, 3 runs each way): the median decision of a run,
+  wall, 25-272 us before (median over runs 82-109 us), 25-364 us after
+  (88-93 us); per-run p99, CPU time, median over runs 493-657 us before,
+  461-674 us after. Most decisions keep the current plan without running the
+  DP; a DP call in a run has 2 jobs at the median.
+* dp-edf's reach search (beam pass, then ``solvers.dp._exact_within_edf``
+  from its incumbent) instead of the one exact pass, for fresh decisions:
+  over 180 states (windows of 10, 15, 20 jobs, every 5th start, of the
+  ``poisson-n40``, ``poisson-n20`` and ``periodic-n20`` instances; interleaved,
+  min of 3 per state) it gave the same weight and makespan in every state,
+  and was slower: with the default settings 1.7-2.0x per state in the median
+  (worst 4.8x); with no guided rounds and 32-1,024 corners per region 1.03-1.11x
+  in the median, worst 2.5-3.1x, p90 at N=20 17.6 vs 8.1 ms (the plain pass's
+  median there 6.3 ms). On this file's one state per N that cheap variant
+  happened to be faster (N=20 4.1-5.1 vs 6.7-9.6 ms, 2 runs), which the wider
+  sample does not bear out. So the online path keeps the one exact pass.
+  Issue 11's median target holds over runs; a fresh 20-job decision stays
+  several ms (over the 1 ms median, under the 10 ms p99 only when the machine
+  is quiet) until the DP step itself (``solvers/dp_kernel.py``) gets faster.
 """
 
 from __future__ import annotations

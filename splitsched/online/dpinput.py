@@ -18,18 +18,18 @@ small decision). Stage tables come from :func:`splitsched.online.state.net_table
 same as the one the validated path builds (``tests/online/test_policies_fast.py``
 compares the two paths' decisions event by event).
 
-:func:`run_dp_cached` runs :func:`splitsched.solvers.dp.run_dp`'s passes with
-the per-job inputs (cut options, fit thresholds) taken from :class:`DpNet`,
-computed once per network; it calls the same compiled step
-(:func:`splitsched.solvers.dp_kernel.dp_step`) with the same arrays. It repeats
-``run_dp``'s driver loop, so a change of ``run_dp``'s rules or of ``dp_step``'s
-arguments must be made here too; ``test_run_dp_cached_equals_run_dp`` fails
-until it is.
+:func:`prepare_cached` builds the DP's per-job inputs (cut options, fit
+limits: :class:`splitsched.solvers.dp.Prepared`) from :class:`DpNet`, computed
+once per network, and the policy passes them to
+:func:`splitsched.solvers.dp.run_dp` (``prepared=``), so the DP's driver lives
+only there. :class:`DpNet` restates ``prepare``'s option and fit-limit rules
+per network; ``test_prepare_cached_equals_prepare`` holds its output to
+:func:`splitsched.solvers.dp.prepare`'s, so a change of those rules in
+``solvers/dp.py`` fails it until it is made here too.
 """
 
 from __future__ import annotations
 
-import time
 from bisect import bisect_right
 from collections.abc import Callable
 from types import MappingProxyType
@@ -39,15 +39,7 @@ import numpy as np
 from splitsched.online.plan import Plan
 from splitsched.online.state import OnlineState, net_table
 from splitsched.problem import CPU, GPU, Instance, Job, Network, edf_key
-from splitsched.solvers.dp import (
-    DEFAULT_DP_SETTINGS,
-    DROP,
-    CapacityBound,
-    DpSettings,
-    Run,
-    completion_bound,
-)
-from splitsched.solvers.dp_kernel import dp_step
+from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, DpSettings, Prepared
 
 # (job id, CPU stage length, GPU time that keeps the solver off the GPU) -> its network
 CommittedNetwork = Callable[[str, int, int], Network]
@@ -149,20 +141,20 @@ def plan_from_cuts(cuts_of: dict[str, int | None], jobs: list[Job], committed: s
     return Plan(cuts, gpu_order, cpu_order)
 
 
-# ------------------------------------------------------------------ the DP from cached inputs
+# ------------------------------------------------------------------ the DP's inputs, cached
 _NEVER = -1
 _ALWAYS = int(np.iinfo(np.int64).max)
 
 
 class DpNet:
-    """What :func:`splitsched.solvers.dp.run_dp` derives from a network per job,
+    """What :func:`splitsched.solvers.dp.prepare` derives from a network per job,
     precomputed once per network.
 
     A job of slack ``T = deadline - release`` may use the cuts with
     ``isolated(k) <= T``; which cuts those are depends only on how many of the
     sorted isolated latencies are ``<= T``, so the option arrays (cuts ascending,
     with their ``a``, ``h``, ``b``; int64) are cached per count. The fit
-    thresholds of ``run_dp`` (``_fit_thresholds``) come from the smallest
+    thresholds of ``prepare`` (``_fit_thresholds``) come from the smallest
     isolated latency of a cut that occupies the GPU, and from the cuts that
     leave it idle (``a(k) == 0``).
     """
@@ -192,7 +184,7 @@ class DpNet:
 
     def limits(self, release: int, deadline: int) -> tuple[int, int]:
         """The latest GPU and CPU free times from which the job can still fit
-        (``run_dp``'s ``_fit_thresholds``; -1: never, int64 max: always)."""
+        (``prepare``'s ``_fit_thresholds``; -1: never, int64 max: always)."""
         slack = deadline - release
         gpu = (deadline - self.min_iso_gpu
                if self.min_iso_gpu is not None and self.min_iso_gpu <= slack else _NEVER)
@@ -222,71 +214,26 @@ def dp_net(network: Network) -> DpNet:
     return net
 
 
-def run_dp_cached(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
-                  beam: int | None = None, deadline: float = float("inf"),
-                  free: tuple[int, int] = (0, 0),
-                  settings: DpSettings = DEFAULT_DP_SETTINGS) -> Run:
-    """:func:`splitsched.solvers.dp.run_dp` with its per-job inputs from :class:`DpNet`.
+def prepare_cached(instance: Instance, jobs: list[Job],
+                   settings: DpSettings = DEFAULT_DP_SETTINGS) -> Prepared:
+    """:func:`splitsched.solvers.dp.prepare`'s per-job data, from :class:`DpNet`.
 
-    The same passes, bounds and answer as ``run_dp`` with these arguments
-    (``grid`` = ``settings.grid``): the compiled step
-    (:func:`splitsched.solvers.dp_kernel.dp_step`) gets the same arrays; only
-    how they are made differs (cached per network instead of recomputed with
-    numpy per job and call; :class:`~splitsched.solvers.dp.CapacityBound` built
-    only when a label set is large enough to use it). ``instance`` must hold
-    the networks of ``jobs`` (it is read only by the completion and capacity
-    bounds). Raises ValueError like ``run_dp`` when ``lower_bound`` exceeds
-    every schedule in this order. ``tests/online/test_policies_fast.py`` holds it
-    to ``run_dp``.
+    The same :class:`~splitsched.solvers.dp.Prepared` as ``prepare(instance,
+    jobs, settings)`` (cut options, L, fit limits, weights; equal arrays, int64),
+    built from what :func:`dp_net` caches per network instead of numpy per job
+    and call; pass it as ``run_dp(..., prepared=...)``, which then runs its
+    passes unchanged. ``instance`` must hold the networks of ``jobs`` (the
+    capacity bound reads it). ``tests/online/test_policies_fast.py`` holds it
+    to ``prepare`` and ``run_dp``'s answers with it to those without it.
     """
     n = len(jobs)
     nets = [dp_net(instance.network_by_name[j.network]) for j in jobs]
     gl = np.empty(n, dtype=np.int64)
     cl = np.empty(n, dtype=np.int64)
+    options = []
     for i, (job, net) in enumerate(zip(jobs, nets, strict=True)):
         gl[i], cl[i] = net.limits(job.release, job.deadline)
-    weights = np.array([j.weight for j in jobs], dtype=np.int64)
-    remaining = int(weights.sum())
-    grid = settings.grid
-    no_grid = (np.zeros(0, np.int64), np.zeros((1, 1), np.int64))
-    bound: tuple[np.ndarray, np.ndarray] | None = None
-    capacity: CapacityBound | None = None
-    m = np.zeros(1, dtype=np.int64)
-    g = np.full(1, free[0], dtype=np.int64)
-    c = np.full(1, free[1], dtype=np.int64)
-    parents: list[np.ndarray] = []
-    cuts_at: list[np.ndarray] = []
-    labels_max = labels_total = 1
-    for pos, job in enumerate(jobs):
-        if time.perf_counter() > deadline:
-            break
-        if bound is None and lower_bound > 0 and grid > 0 and len(m) > settings.grid_min_labels:
-            bound = completion_bound(instance, jobs, grid)
-        net = nets[pos]
-        ks, a, h, b = net.options(job.deadline - job.release)
-        remaining -= job.weight
-        m, g, c, parent, cut = dp_step(
-            m, g, c, ks, a, h, b, net.num_layers, job.release, job.deadline, job.weight,
-            remaining, lower_bound, beam or 0, gl[pos + 1:], cl[pos + 1:], weights[pos + 1:],
-            *((bound[0][pos + 1], bound[1][pos + 1]) if bound is not None else no_grid))
-        if len(m) == 0:
-            raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this order")
-        if lower_bound > 0 and len(m) > settings.capacity_min_labels and pos + 1 < n:
-            if capacity is None:
-                capacity = CapacityBound(instance, jobs, settings.capacity_thresholds)
-            keep = np.flatnonzero(m + capacity.bound(pos + 1, g, c) >= lower_bound)
-            if 0 < len(keep) < len(m):
-                m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
-        parents.append(parent)
-        cuts_at.append(cut)
-        labels_max = max(labels_max, len(m))
-        labels_total += len(m)
-    cuts: dict[str, int | None] = {j.id: None for j in jobs}
-    idx = int(np.lexsort((np.maximum(g, c), -m))[0])  # largest weight, then makespan
-    accepted_weight = int(m[idx])
-    for i in range(len(parents) - 1, -1, -1):
-        k = int(cuts_at[i][idx])
-        if k != DROP:
-            cuts[jobs[i].id] = k
-        idx = int(parents[i][idx])
-    return Run(accepted_weight, cuts, len(parents) == n, labels_max, labels_total)
+        options.append(net.options(job.deadline - job.release))
+    return Prepared(options, np.array([net.num_layers for net in nets], dtype=np.int64),
+                    gl, cl, np.array([j.weight for j in jobs], dtype=np.int64),
+                    settings.capacity_thresholds, instance, jobs)

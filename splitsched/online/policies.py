@@ -455,24 +455,27 @@ class ReplanPolicy:
 
     def _run_dp(self, sub: Instance, jobs: list[Job], state: OnlineState,
                 lower_bound: int) -> Run:
-        """The exact EDF-order DP from the processors' expected free times; when the
-        budget runs out, the beam pass's answer if better. The fast path runs it
-        with cached inputs (:func:`splitsched.online.dpinput.run_dp_cached`), the
-        reference path with :func:`splitsched.solvers.dp.run_dp`."""
-        from splitsched.online.dpinput import run_dp_cached
-        from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, run_dp
+        """The exact EDF-order DP (:func:`splitsched.solvers.dp.run_dp`) from the
+        processors' expected free times; when the budget runs out, the beam pass's
+        answer if better. The fast path passes per-job inputs cached per network
+        (:func:`splitsched.online.dpinput.prepare_cached`), the reference path
+        :func:`splitsched.solvers.dp.prepare`'s. One exact pass, not ``dp-edf``'s
+        beam pass and reach search: with 10 to 20 pending jobs that search gives
+        the same weight and makespan and is slower (``benchmarks/test_online.py``)."""
+        from splitsched.online.dpinput import prepare_cached
+        from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, prepare, run_dp
 
-        dp = run_dp_cached if self.fast else run_dp
-
+        prep = (prepare_cached if self.fast else prepare)(sub, jobs)
         now = state.now
         free = (state.free_at(GPU) - now, state.free_at(CPU) - now)
         # The current plan's on-time weight is a valid pruning bound for our use: if the
         # EDF-order optimum reaches it, pruning keeps it; if not, the current plan stays.
         deadline = time.perf_counter() + self.budget_s
-        run = dp(sub, jobs, lower_bound=lower_bound, deadline=deadline, free=free)
+        run = run_dp(sub, jobs, lower_bound=lower_bound, deadline=deadline, free=free,
+                     prepared=prep)
         if not run.complete:
             self.counts["timeouts"] += 1
-            beam = dp(sub, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free)
+            beam = run_dp(sub, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free, prepared=prep)
             if beam.accepted_weight > run.accepted_weight:
                 run = beam
         return run

@@ -7,8 +7,9 @@ checked: the sub-problems are equal (same jobs, same networks, same EDF order),
 and over whole runs (set instances, with and without noise; random tiny
 instances with zero-length stages and weights) both paths propose the same
 plan at every event and so make the same decisions and the same schedule;
-``run_dp_cached`` returns ``run_dp``'s answer (weight, cuts, label counts) with
-and without bounds, beam and start label.
+``prepare_cached`` (the fast path's per-job DP inputs) equals ``prepare``, and
+``run_dp`` with it returns the answer it returns without it (weight, makespan,
+cuts, label counts) with and without bounds, beam, reach regions and start label.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 from splitsched.io import read_instance
 from splitsched.online import OnlineState, realized_instance, run_online
 from splitsched.online.dpinput import (
     dp_subproblem,
-    run_dp_cached,
+    prepare_cached,
     trusted_instance,
     trusted_job,
 )
@@ -32,7 +34,7 @@ from splitsched.online.state import Committed, Running, net_table
 from splitsched.problem import CPU, GPU, Instance, Job, edf_key
 from splitsched.replay.noise import NoiseModel
 from splitsched.sets import SETS_DIR, iter_set_files
-from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, DpSettings, run_dp
+from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, DpSettings, prepare, reach_bound, run_dp
 from tests.helpers.builders import random_tiny_instance
 
 BUDGET_MS = 60_000.0  # no decision may run out of budget (answers would depend on timing)
@@ -146,12 +148,9 @@ def test_net_table_holds_the_stage_table() -> None:
         assert net_table(net) is t
 
 
-def test_run_dp_cached_equals_run_dp() -> None:
-    """Same Run (weight, cuts, completeness, label counts) on random tiny instances
-    (zero-length stages, releases, weights) and on set instances, from various start
-    labels, with and without a lower bound and a beam, and with the completion and
-    capacity bounds switched on from the first step."""
-    eager = DpSettings(grid_min_labels=0, capacity_min_labels=0, grid=8)
+def _cases() -> list[tuple[Instance, tuple[int, int]]]:
+    """Random tiny instances (zero-length stages, releases, weights) with random
+    start labels, and set instances from idle and busy processors."""
     rng = random.Random(5)
     cases: list[tuple[Instance, tuple[int, int]]] = []
     for _ in range(150):
@@ -162,24 +161,62 @@ def test_run_dp_cached_equals_run_dp() -> None:
     for inst in _set("poisson-n20", 2) + _set("periodic-n20", 1):
         cases.append((inst, (0, 0)))
         cases.append((inst, (3000, 500)))
-    bounded = 0
-    for inst, free in cases:
+    return cases
+
+
+def test_prepare_cached_equals_prepare() -> None:
+    """The per-job inputs cached per network are ``prepare``'s, array for array
+    (jobs of the same network with different slacks share a network's cache)."""
+    for inst, _ in _cases():
         jobs = sorted(inst.jobs, key=edf_key)
+        ref, fast = prepare(inst, jobs), prepare_cached(inst, jobs)
+        assert len(fast.options) == len(ref.options) == len(jobs)
+        for f, r in zip(fast.options, ref.options, strict=True):
+            for x, y in zip(f, r, strict=True):
+                assert x.dtype == y.dtype == np.int64
+                assert x.tolist() == y.tolist()
+        for field in ("layers", "gpu_limit", "cpu_limit", "weights"):
+            x, y = getattr(fast, field), getattr(ref, field)
+            assert x.dtype == y.dtype == np.int64
+            assert x.tolist() == y.tolist(), field
+        assert (fast.capacity_thresholds, fast.instance, fast.jobs) == \
+            (ref.capacity_thresholds, ref.instance, ref.jobs)
+
+
+def test_run_dp_with_cached_inputs_equals_run_dp() -> None:
+    """``run_dp`` with ``prepare_cached``'s inputs returns the Run (weight, makespan,
+    cuts, completeness, label counts) it returns without them, from various start
+    labels, with and without a lower bound and a beam, with the completion and
+    capacity bounds switched on from the first step, and with the reach search's
+    regions; one cached ``Prepared`` serves several passes unchanged."""
+    eager = DpSettings(grid_min_labels=0, capacity_min_labels=0, grid=8)
+    bounded = 0
+    for inst, free in _cases():
+        jobs = sorted(inst.jobs, key=edf_key)
+        prep = prepare_cached(inst, jobs)
         best = run_dp(inst, jobs, free=free)
-        assert run_dp_cached(inst, jobs, free=free) == best
-        assert run_dp_cached(inst, jobs, free=free, beam=4) == \
+        assert run_dp(inst, jobs, free=free, prepared=prep) == best
+        assert run_dp(inst, jobs, free=free, beam=4, prepared=prep) == \
             run_dp(inst, jobs, free=free, beam=4)
         for lb in {best.accepted_weight, best.accepted_weight // 2}:
             for settings in (DEFAULT_DP_SETTINGS, eager):
                 ref = run_dp(inst, jobs, free=free, lower_bound=lb, settings=settings)
-                assert run_dp_cached(inst, jobs, free=free, lower_bound=lb,
-                                     settings=settings) == ref
+                assert run_dp(inst, jobs, free=free, lower_bound=lb, settings=settings,
+                              prepared=prepare_cached(inst, jobs, settings)) == ref
                 bounded += lb > 0
+        if free == (0, 0) and best.accepted_weight > 1:
+            # regions for a weaker incumbent: the search finds the optimum's weight again
+            lb = best.accepted_weight - 1
+            reach = reach_bound(inst, jobs, lb, 4, 256, prepared=prep)
+            ref = run_dp(inst, jobs, lower_bound=lb, reach=reach)
+            assert run_dp(inst, jobs, lower_bound=lb, reach=reach, prepared=prep) == ref
+            assert ref.accepted_weight == best.accepted_weight
+        assert run_dp(inst, jobs, free=free, prepared=prep) == best
     assert bounded > 100
-    inst, free = cases[-1]
+    inst, free = _cases()[-1]
     jobs = sorted(inst.jobs, key=edf_key)
     too_high = inst.total_weight + 1
     with pytest.raises(ValueError, match="exceeds every schedule"):
         run_dp(inst, jobs, lower_bound=too_high)
     with pytest.raises(ValueError, match="exceeds every schedule"):
-        run_dp_cached(inst, jobs, lower_bound=too_high)
+        run_dp(inst, jobs, lower_bound=too_high, prepared=prepare_cached(inst, jobs))
