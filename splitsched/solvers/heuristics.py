@@ -48,16 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from splitsched.evaluate import evaluate
-from splitsched.problem import Instance, Job, Schedule
+from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
-from splitsched.solvers.dp import (
-    DROP,
-    _fit_thresholds,
-    _options,
-    edf_key,
-    run_dp,
-    solve_dp_edf,
-)
+from splitsched.solvers.dp import DROP, prepare, run_dp, solve_dp_edf
 from splitsched.solvers.dp_kernel import dp_step
 from splitsched.solvers.timing import earliest_schedule
 
@@ -196,11 +189,11 @@ class PrefixDP:
     def __init__(self, instance: Instance, beam: int) -> None:
         self.instance = instance
         self.beam = beam
-        self.options = {j.id: _options(instance, j) for j in instance.jobs}
-        self.layers = {j.id: instance.stages_of(j).num_layers for j in instance.jobs}
-        # per-job fit thresholds do not depend on the order: computed once, indexed per run
+        # per-job data (on-time-alone cuts, L, fit limits, weight) does not depend on the
+        # order: dp.prepare computes it once in the instance's job order, indexed per run
+        self.prep = prepare(instance, list(instance.jobs))
         self.index = {j.id: i for i, j in enumerate(instance.jobs)}
-        self.limits = _fit_thresholds(instance, list(instance.jobs))
+        self.limits = (self.prep.gpu_limit, self.prep.cpu_limit, self.prep.weights)
         self.order: list[Job] = []
         self.states: list[State] = []
         self.deadline = float("inf")
@@ -227,10 +220,10 @@ class PrefixDP:
             if time.perf_counter() > self.deadline or self.used > self.work:
                 return None
             job = order[pos]
-            ks, a, h, b = self.options[job.id]
+            ks, a, h, b = self.prep.options[int(at[pos])]
             remaining -= job.weight
             m, g, c, parent, cut = dp_step(
-                m, g, c, ks, a, h, b, self.layers[job.id], job.release, job.deadline,
+                m, g, c, ks, a, h, b, int(self.prep.layers[at[pos]]), job.release, job.deadline,
                 job.weight, remaining, target, self.beam, gl[pos + 1:], cl[pos + 1:],
                 wts[pos + 1:], *no_grid)
             self.used += len(m) + 1
