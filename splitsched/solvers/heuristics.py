@@ -182,8 +182,14 @@ State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 class PrefixDP:
     """The beam DP over one order, with the labels after every job kept.
 
-    ``score(order, first)`` reruns only jobs ``first..`` of a new order whose
-    jobs before ``first`` are those of the stored order.
+    ``run(order, first, target)`` reruns only jobs ``first..`` of a new order
+    whose jobs before ``first`` are those of the stored order.
+
+    It calls the compiled step :func:`splitsched.solvers.dp_kernel.dp_step`
+    itself: :func:`~splitsched.solvers.dp.run_dp` starts from one label and
+    keeps no label sets, so it cannot restart from a stored prefix (the
+    saving that makes a neighbour cheap). The per-job data comes from
+    :func:`~splitsched.solvers.dp.prepare`, as run_dp's does.
     """
 
     def __init__(self, instance: Instance, beam: int) -> None:
