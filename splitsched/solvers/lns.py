@@ -27,10 +27,11 @@ be on time alone is. Before it, dp-ls's phases run under their own work limit
 (:data:`LS_WORK_LNS` labels), so the answer is a function of the instance and
 the seed unless a cap below ends the run first.
 
-Caps (they depend on the machine): the wall clock reaches ``min(time_limit_s,
-heuristics.BUDGET_S)`` after the start, or the process's CPU time reaches that
-much after the start; each CP-SAT call also gets what is left of both as its
-``max_time_in_seconds``, so no sub-problem runs past them. CP-SAT's
+Caps (they depend on the machine): dp-ls's :class:`~splitsched.solvers.heuristics.Budget`,
+``min(time_limit_s, heuristics.BUDGET_S)`` of wall clock or ``min(time_limit_s,
+heuristics.CPU_BUDGET_S)`` of the process's CPU time after the start; each
+CP-SAT call also gets what is left of it as its ``max_time_in_seconds``, so
+no sub-problem runs past them. CP-SAT's
 deterministic time is not CPU time: on the shared 2-core development machine
 (load 5-6) one deterministic second of these sub-problems cost about 8 to 12
 CPU seconds with presolve, 4 to 8 without; hence the small budget (about 0.2
@@ -53,8 +54,9 @@ from splitsched.formulations import JobWindow, job_windows
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.heuristics import (
-    BUDGET_S,
     LS_WORK,
+    UNLIMITED,
+    Budget,
     Candidate,
     can_fit,
     dp_ls_phases,
@@ -248,13 +250,13 @@ def _window(windows: tuple[JobWindow, ...], target: int, size: int) -> list[int]
     return [target, *others[:size - 1]]
 
 
-def lns(instance: Instance, best: Candidate, t_end: float, seed: int,
-        stats: dict[str, object], cpu_end: float = float("inf")) -> Candidate:
+def lns(instance: Instance, best: Candidate, seed: int, stats: dict[str, object],
+        budget: Budget = UNLIMITED) -> Candidate:
     """The window search of the module docstring, from ``best``; the best schedule found.
 
-    ``t_end`` (a ``time.perf_counter()`` value) and ``cpu_end`` (a
-    ``time.process_time()`` value) stop the search and cap each CP-SAT call;
-    with both infinite only the deterministic-time limits do.
+    ``budget`` (its wall-clock and CPU-time ends) stops the search and caps
+    each CP-SAT call; with :data:`~splitsched.solvers.heuristics.UNLIMITED`
+    only the deterministic-time limits do.
     """
     windows = job_windows(instance)
     plans = {p.job: p for p in best.schedule.plans}
@@ -269,7 +271,7 @@ def lns(instance: Instance, best: Candidate, t_end: float, seed: int,
                          key=lambda i: (-windows[i].job.weight, windows[i].deadline, i))
         gained = False
         for t in targets:
-            left = min(t_end - time.perf_counter(), cpu_end - time.process_time())
+            left = budget.left()
             if left <= 0 or spent >= DTIME_BUDGET:
                 break
             if plans[windows[t].job.id].cut is not None:
@@ -290,7 +292,7 @@ def lns(instance: Instance, best: Candidate, t_end: float, seed: int,
             best = Candidate(best.order, schedule, weight, ev.makespan)
             improved += 1
             gained = True
-        if time.perf_counter() >= t_end or time.process_time() >= cpu_end:
+        if budget.over():
             break
         if not gained:
             size_at += 1
@@ -308,7 +310,7 @@ def solve_lns_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threa
     one CP-SAT worker whatever ``threads`` says; status ``feasible``; no
     bound. ``warm_start`` is not used (dp-edf's schedule is the start).
     """
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    best, t_end, stats = dp_ls_phases(instance, NAME, time_limit_s, seed, LS_WORK_LNS)
-    best = lns(instance, best, t_end, seed, stats, cpu0 + min(time_limit_s, BUDGET_S))
+    t0 = time.perf_counter()
+    best, budget, stats = dp_ls_phases(instance, NAME, time_limit_s, seed, LS_WORK_LNS)
+    best = lns(instance, best, seed, stats, budget)
     return output(best, stats, t0)

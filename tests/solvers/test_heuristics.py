@@ -13,7 +13,7 @@ from splitsched.problem import Instance, Job, edf_key
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
-from splitsched.solvers.heuristics import PrefixDP, dp_ls_phases, johnson_key
+from splitsched.solvers.heuristics import Budget, PrefixDP, dp_ls_phases, johnson_key
 from splitsched.solvers.lns import lns
 from tests.helpers.builders import (
     chain_network,
@@ -105,12 +105,12 @@ def test_window_search_leaves_the_common_order_on_the_handoff_counterexample() -
 
 
 def test_window_search_is_deterministic_under_its_work_limit() -> None:
-    """With no wall clock in play (t_end infinite) the same seed gives the same schedule."""
+    """With no clock in play (an unlimited budget) the same seed gives the same schedule."""
     rng = random.Random(7)
     for _ in range(3):
         inst = random_medium_instance(rng, 14)
         start = dp_ls_phases(inst, "test", 100.0, seed=0, work=0)[0]  # dp-edf, other orders
-        runs = [lns(inst, start, float("inf"), 3, {}) for _ in range(2)]
+        runs = [lns(inst, start, 3, {}) for _ in range(2)]
         assert runs[0].schedule == runs[1].schedule
         assert runs[0].weight >= start.weight
 
@@ -174,5 +174,5 @@ def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
     inst = random_medium_instance(rng, 14)
     start = dp_ls_phases(inst, "test", 100.0, seed=0, work=0)[0]
     stats: dict[str, object] = {}
-    assert lns(inst, start, float("inf"), 3, stats, cpu_end=0.0) is start
+    assert lns(inst, start, 3, stats, Budget(float("inf"), cpu_end=0.0)) is start
     assert stats["lns_subproblems"] == 0
