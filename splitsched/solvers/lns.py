@@ -23,9 +23,10 @@ sub-problem gets a deterministic-time limit (CP-SAT's
 no LP relaxation (``linearization_level`` 0) and no presolve (on these small
 windows both cost more than they prune); the search stops after
 :data:`DTIME_BUDGET` deterministic seconds in all, or when every job that can
-be on time alone is. Before it, dp-ls's phases run under their own work limit
-(:data:`LS_WORK_LNS` labels), so the answer is a function of the instance and
-the seed unless a cap below ends the run first.
+be on time alone is. Before it, dp-ls's phases run as in ``dp-ls`` (same
+work limit, same seed), so lns-cpsat's answer is never worse than dp-ls's
+unless a cap ends dp-ls's phases earlier than in a dp-ls run; without the
+caps the answer is a function of the instance and the seed.
 
 Caps (they depend on the machine): dp-ls's :class:`~splitsched.solvers.heuristics.Budget`,
 ``min(time_limit_s, heuristics.BUDGET_S)`` of wall clock or ``min(time_limit_s,
@@ -35,7 +36,8 @@ no sub-problem runs past them. CP-SAT's
 deterministic time is not CPU time: on the shared 2-core development machine
 (load 5-6) one deterministic second of these sub-problems cost about 8 to 12
 CPU seconds with presolve, 4 to 8 without; hence the small budget (about 0.2
-to 0.4 CPU seconds), which with dp-ls's share keeps a run within 1 CPU second.
+to 0.4 CPU seconds); the CPU-time cap keeps a run, dp-ls's phases included,
+within 1 CPU second.
 
 Status ``feasible``, no bound; never worse than ``dp-edf`` under the same
 time limit (it starts from dp-edf's schedule through dp-ls; when dp-edf's
@@ -54,7 +56,6 @@ from splitsched.formulations import JobWindow, job_windows
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.heuristics import (
-    LS_WORK,
     UNLIMITED,
     Budget,
     Candidate,
@@ -68,7 +69,6 @@ SIZES = (1, 4, 8)  # window sizes (jobs), tried in turn while nothing improves
 SUB_DTIME = 0.025  # CP-SAT deterministic seconds per sub-problem
 DTIME_BUDGET = 0.05  # deterministic seconds over all sub-problems
 MOVE = 1  # fixed jobs within this many window widths of the free ones may move
-LS_WORK_LNS = LS_WORK // 2  # dp-ls's labels before the window search (a share of the budget)
 
 
 @dataclass
@@ -311,6 +311,6 @@ def solve_lns_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threa
     bound. ``warm_start`` is not used (dp-edf's schedule is the start).
     """
     t0 = time.perf_counter()
-    best, budget, stats = dp_ls_phases(instance, NAME, time_limit_s, seed, LS_WORK_LNS)
+    best, budget, stats = dp_ls_phases(instance, NAME, time_limit_s, seed)
     best = lns(instance, best, seed, stats, budget)
     return output(best, stats, t0)
