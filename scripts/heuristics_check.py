@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python scripts/heuristics_check.py [--solvers dp-edf,dp-orders,dp-ls]
         [--time-limit 1] [--library v1|v2|all] [--sets batch-n5,...]
         [--instances ID,...] [--seed 0] [--wall-cap S] [--json out.jsonl]
+    python scripts/heuristics_check.py --summary out.jsonl [--solvers ...]
 
 Best known weighted misses per instance: for the v1 reference sets
 ``results/reference/report/instances.csv`` (minimum over every run of the
@@ -16,10 +17,14 @@ instance: best known, each solver's misses, gap and wall-clock seconds; then
 per solver and per set how many instances reach the best known, and overall
 (n <= 40 and n >= 80 apart) the count, the largest gap and the largest
 runtime (wall clock, and CPU seconds of the process, which include the harness's
-warm start). Timings are wall clock on whatever machine runs it: note its load;
+warm start); and per library (v1, v2) and n-class the count reached, the
+instances one and two or more weighted misses above, and the median and
+largest CPU seconds. ``--summary`` prints that summary again from a ``--json``
+file. Timings are wall clock on whatever machine runs it: note its load;
 ``--wall-cap`` lifts the heuristics' 1 s wall-clock cap so that only their
-work limits stop them (what they reach on a quiet machine, if the CPU seconds
-stay within the budget).
+work limits and their 1 s CPU-time cap stop them (about what they reach on a
+quiet machine in 1 s; dp-edf inside them still runs under the wall-clock
+``--time-limit``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from splitsched.io import read_instance
 from splitsched.sets import SETS_DIR, iter_set_files
@@ -66,10 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--wall-cap", type=float, default=None,
                     help="raise the heuristics' wall-clock cap (heuristics.BUDGET_S, 1 s) to this "
-                         "many seconds, so that their work limits alone decide (a loaded machine)")
+                         "many seconds, so that their work limits and their 1 s CPU-time cap "
+                         "(heuristics.CPU_BUDGET_S) decide (a loaded machine; give --time-limit "
+                         "as much, or the limit caps them)")
     ap.add_argument("--json", type=Path, default=None, help="append one JSON line per run")
+    ap.add_argument("--summary", type=Path, default=None,
+                    help="only print the summary of the JSON lines of an earlier --json run")
     args = ap.parse_args(argv)
     solvers = args.solvers.split(",")
+    if args.summary is not None:
+        with args.summary.open() as f:
+            summarise([json.loads(line) for line in f if line.strip()], solvers)
+        return 0
     if args.sets:
         sets = args.sets.split(",")
     else:
@@ -101,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
                     with args.json.open("a") as out:
                         out.write(json.dumps(rec) + "\n")
             print("  ".join(line), flush=True)
+    summarise(rows, solvers)
+    return 0
+
+
+def summarise(rows: list[dict[str, Any]], solvers: list[str]) -> None:
+    """Per solver: best known reached per set, overall, and per library and n-class."""
     print()
     for s in solvers:
         mine = [r for r in rows if r["solver"] == s and r["gap"] is not None]
@@ -117,7 +137,17 @@ def main(argv: list[str] | None = None) -> int:
               f"max gap {max((r['gap'] for r in mine), default=0)}; "
               f"max time {max((r['seconds'] for r in mine), default=0):.3f}s, "
               f"max cpu {max((r['cpu_s'] for r in mine), default=0):.3f}s")
-    return 0
+        for lib in ("v1", "v2"):
+            for label, test in (("n<=40", lambda n: n <= 40), ("n>=80", lambda n: n > 40)):
+                part = [r for r in mine if r["set"].startswith("v2/") == (lib == "v2")
+                        and test(r["n"])]
+                if not part:
+                    continue
+                cpus = sorted(r["cpu_s"] for r in part)
+                print(f"{'':10s} {lib} {label}: best known {sum(r['gap'] <= 0 for r in part)}"
+                      f"/{len(part)}, gap +1 {sum(r['gap'] == 1 for r in part)}, gap >= +2 "
+                      f"{sum(r['gap'] >= 2 for r in part)}; cpu median "
+                      f"{cpus[len(cpus) // 2]:.3f}s max {cpus[-1]:.3f}s")
 
 
 if __name__ == "__main__":

@@ -26,16 +26,28 @@ gives a better schedule. Two solvers use that:
     perturb the best order and the descent starts again, until
     ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing, the search
     has built ``LS_WORK`` labels in all (a work limit: the answer does not
-    depend on the machine's load), or the wall-clock cap below is reached.
+    depend on the machine's load), or a cap below is reached.
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
 bound. Time: dp-edf, then the other phases until ``min(time_limit_s,
-BUDGET_S)`` after the start at the latest (a wall-clock cap; the other orders
-are bounded work, n x ``ORDER_BEAM`` labels each, and the local search stops
-at ``LS_WORK``). On a loaded machine the cap can cut the search short, and
-then the answer depends on the load; dp-edf itself runs under a wall-clock
-limit too (its exact pass may time out).
+BUDGET_S)`` of wall clock or ``min(time_limit_s, CPU_BUDGET_S)`` of the
+process's CPU time after the start, whichever comes first (:class:`Budget`;
+the other orders are bounded work, n x ``ORDER_BEAM`` labels each, and the
+local search stops at ``LS_WORK``). On a loaded machine a cap can cut the
+search short, and then the answer depends on the load; dp-edf itself runs
+under a wall-clock limit too (its exact pass may time out), and on the
+heaviest v2 batch n = 80 instances it alone needs more than 1 CPU second
+here, so the caps leave nothing for the other phases there.
+
+When dp-edf's exact pass does not finish within ``time_limit_s`` (status
+``timeout``; ``stats["dp_edf_status"]``), the start is the best schedule that
+dp-edf returned by then (its reach search's incumbent), so the heuristic is
+still no worse than dp-edf run alone under the same limit *on the same
+machine load*; the other phases then get no time. On the shared 2-core
+development machine at load 5-6 this happened on the batch n = 40/80
+instances at ``l3``/``l4`` (v1) and on most v2 batch n = 40/80 ones, where
+dp-edf alone needs 0.3 to 0.8 CPU seconds.
 """
 
 from __future__ import annotations
@@ -48,20 +60,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from splitsched.evaluate import evaluate
-from splitsched.problem import Instance, Job, Schedule
+from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
-from splitsched.solvers.dp import (
-    DROP,
-    _fit_thresholds,
-    _options,
-    edf_key,
-    run_dp,
-    solve_dp_edf,
-)
+from splitsched.solvers.dp import DROP, prepare, run_dp, solve_dp_edf
 from splitsched.solvers.dp_kernel import dp_step
 from splitsched.solvers.timing import earliest_schedule
 
 BUDGET_S = 1.0  # a phone-speed heuristic: at most this long, whatever the harness allows
+CPU_BUDGET_S = 1.0  # and at most this much CPU time of the process (a loaded machine's cap)
 ORDER_BEAM = 256  # labels per job when the DP runs over another order
 LS_BEAM = 48  # labels per job when local search scores a neighbour
 WINDOW = 4  # a job moves at most this many positions
@@ -120,6 +126,28 @@ def order_schedule(instance: Instance, solver: str, jobs: Sequence[Job],
     return earliest_schedule(instance, solver, cuts, gpu, cpu)
 
 
+@dataclass(frozen=True)
+class Budget:
+    """When the heuristic's phases stop: a wall-clock and a CPU-time end.
+
+    ``wall_end`` is a ``time.perf_counter()`` value, ``cpu_end`` a
+    ``time.process_time()`` value (the process's CPU seconds, all threads).
+    """
+
+    wall_end: float
+    cpu_end: float = float("inf")
+
+    def over(self) -> bool:
+        return time.perf_counter() >= self.wall_end or time.process_time() >= self.cpu_end
+
+    def left(self) -> float:
+        """Seconds left before the nearer end (<= 0 when over)."""
+        return min(self.wall_end - time.perf_counter(), self.cpu_end - time.process_time())
+
+
+UNLIMITED = Budget(float("inf"))
+
+
 @dataclass
 class Candidate:
     """A schedule with the order it came from and its evaluated on-time weight."""
@@ -143,35 +171,36 @@ def _candidate(instance: Instance, solver: str, order: list[Job],
 
 
 def _start(instance: Instance, solver: str, time_limit_s: float
-           ) -> tuple[Candidate, float, dict[str, object]]:
+           ) -> tuple[Candidate, Budget, dict[str, object]]:
     """dp-edf's schedule under the same time limit, relabelled; and when to stop.
 
     dp-edf gets the whole ``time_limit_s``, so the result is never worse than
-    dp-edf's under that limit; the other phases run until ``BUDGET_S`` after
-    the start (nothing is left for them when dp-edf alone takes longer).
+    dp-edf's under that limit; the other phases run until ``BUDGET_S`` of wall
+    clock or ``CPU_BUDGET_S`` of CPU time after the start, whichever comes
+    first (nothing is left for them when dp-edf alone takes longer).
     """
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     out = solve_dp_edf(instance, time_limit_s=time_limit_s, seed=0, threads=1)
     assert out.schedule is not None
     edf = sorted(instance.jobs, key=edf_key)
     cuts = {p.job: p.cut for p in out.schedule.plans}
     start = _candidate(instance, solver, edf, cuts)
-    t_end = t0 + min(time_limit_s, BUDGET_S)
-    return start, t_end, {"dp_edf_status": out.status, "dp_edf_weight": start.weight,
+    budget = Budget(t0 + min(time_limit_s, BUDGET_S), cpu0 + min(time_limit_s, CPU_BUDGET_S))
+    return start, budget, {"dp_edf_status": out.status, "dp_edf_weight": start.weight,
                           "dp_edf_seconds": round(time.perf_counter() - t0, 4)}
 
 
-def _orders(instance: Instance, solver: str, best: Candidate, t_end: float,
+def _orders(instance: Instance, solver: str, best: Candidate, budget: Budget,
             stats: dict[str, object]) -> Candidate:
     """Try the DP over every order of :data:`ORDERS`; keep the best schedule."""
     tried = []
     ceiling = can_fit(instance)
     for name, key in ORDERS.items():
-        if time.perf_counter() > t_end or best.weight >= ceiling:
+        if budget.over() or best.weight >= ceiling:
             break
         keys = {j.id: key(instance, j) for j in instance.jobs}
         order = sorted(instance.jobs, key=lambda j: keys[j.id])
-        run = run_dp(instance, order, beam=ORDER_BEAM, deadline=t_end, grid=0)
+        run = run_dp(instance, order, beam=ORDER_BEAM, deadline=budget.wall_end, grid=0)
         if not run.complete:
             break
         cand = _candidate(instance, solver, order, run.cuts)
@@ -189,28 +218,34 @@ State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 class PrefixDP:
     """The beam DP over one order, with the labels after every job kept.
 
-    ``score(order, first)`` reruns only jobs ``first..`` of a new order whose
-    jobs before ``first`` are those of the stored order.
+    ``run(order, first, target)`` reruns only jobs ``first..`` of a new order
+    whose jobs before ``first`` are those of the stored order.
+
+    It calls the compiled step :func:`splitsched.solvers.dp_kernel.dp_step`
+    itself: :func:`~splitsched.solvers.dp.run_dp` starts from one label and
+    keeps no label sets, so it cannot restart from a stored prefix (the
+    saving that makes a neighbour cheap). The per-job data comes from
+    :func:`~splitsched.solvers.dp.prepare`, as run_dp's does.
     """
 
     def __init__(self, instance: Instance, beam: int) -> None:
         self.instance = instance
         self.beam = beam
-        self.options = {j.id: _options(instance, j) for j in instance.jobs}
-        self.layers = {j.id: instance.stages_of(j).num_layers for j in instance.jobs}
-        # per-job fit thresholds do not depend on the order: computed once, indexed per run
+        # per-job data (on-time-alone cuts, L, fit limits, weight) does not depend on the
+        # order: dp.prepare computes it once in the instance's job order, indexed per run
+        self.prep = prepare(instance, list(instance.jobs))
         self.index = {j.id: i for i, j in enumerate(instance.jobs)}
-        self.limits = _fit_thresholds(instance, list(instance.jobs))
+        self.limits = (self.prep.gpu_limit, self.prep.cpu_limit, self.prep.weights)
         self.order: list[Job] = []
         self.states: list[State] = []
-        self.deadline = float("inf")
+        self.budget = UNLIMITED
         self.work = float("inf")  # labels the search may build in all
         self.used = 0
 
     def run(self, order: list[Job], first: int, target: int) -> tuple[int, list[State]] | None:
         """Labels of every step from ``first`` on.
 
-        None when no label can reach ``target``, ``self.deadline`` passes or
+        None when no label can reach ``target``, ``self.budget`` is over or
         ``self.work`` (labels built, counted in ``self.used``) runs out.
         """
         at = np.fromiter((self.index[j.id] for j in order), dtype=np.int64, count=len(order))
@@ -224,13 +259,13 @@ class PrefixDP:
         states: list[State] = []
         no_grid = np.zeros(0, np.int64), np.zeros((1, 1), np.int64)
         for pos in range(first, len(order)):
-            if time.perf_counter() > self.deadline or self.used > self.work:
+            if self.used > self.work or self.budget.over():
                 return None
             job = order[pos]
-            ks, a, h, b = self.options[job.id]
+            ks, a, h, b = self.prep.options[int(at[pos])]
             remaining -= job.weight
             m, g, c, parent, cut = dp_step(
-                m, g, c, ks, a, h, b, self.layers[job.id], job.release, job.deadline,
+                m, g, c, ks, a, h, b, int(self.prep.layers[at[pos]]), job.release, job.deadline,
                 job.weight, remaining, target, self.beam, gl[pos + 1:], cl[pos + 1:],
                 wts[pos + 1:], *no_grid)
             self.used += len(m) + 1
@@ -270,13 +305,13 @@ def _moves(order: list[Job], dropped: set[str]) -> list[tuple[int, int]]:
     return list(dict.fromkeys(out))  # first occurrence of each move, in order
 
 
-def _descend(dp: PrefixDP, order: list[Job], current: int, t_end: float,
+def _descend(dp: PrefixDP, order: list[Job], current: int, budget: Budget,
              counts: dict[str, int]) -> tuple[list[Job], int]:
     """First-improvement descent from ``order`` (already run by ``dp``)."""
-    while time.perf_counter() < t_end and dp.used <= dp.work:
+    while not budget.over() and dp.used <= dp.work:
         dropped = {jid for jid, k in dp.cuts().items() if k is None}
         for src, dst in _moves(order, dropped):
-            if time.perf_counter() >= t_end or dp.used > dp.work:
+            if dp.used > dp.work or budget.over():
                 return order, current
             new = list(order)
             new.insert(dst, new.pop(src))
@@ -294,7 +329,7 @@ def _descend(dp: PrefixDP, order: list[Job], current: int, t_end: float,
     return order, current
 
 
-def _local_search(instance: Instance, solver: str, best: Candidate, t_end: float,
+def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budget,
                   stats: dict[str, object], seed: int, work: float = LS_WORK) -> Candidate:
     """Iterated local search over the order (module docstring).
 
@@ -305,20 +340,20 @@ def _local_search(instance: Instance, solver: str, best: Candidate, t_end: float
     """
     rng = random.Random(seed)
     dp = PrefixDP(instance, LS_BEAM)
-    dp.deadline = t_end
+    dp.budget = budget
     dp.work = work
     counts = {"evaluated": 0, "improved": 0, "kicks": 0}
     order = list(best.order)
     ceiling = can_fit(instance)
     patience = max(KICK_PATIENCE, 2 * instance.num_jobs)
     stale = 0
-    while time.perf_counter() < t_end and dp.used <= work and best.weight < ceiling \
+    while not budget.over() and dp.used <= work and best.weight < ceiling \
             and stale <= patience:
         first = dp.run(order, 0, 0)
         if first is None:  # out of time
             break
         dp.adopt(order, 0, first[1])
-        order, _ = _descend(dp, order, first[0], t_end, counts)
+        order, _ = _descend(dp, order, first[0], budget, counts)
         cand = _candidate(instance, solver, order, dp.cuts())
         stale += 1
         if cand.better_than(best):
@@ -352,8 +387,8 @@ def solve_dp_orders(instance: Instance, *, time_limit_s: float, seed: int, threa
     (dp-edf's schedule is the start).
     """
     t0 = time.perf_counter()
-    best, t_end, stats = _start(instance, "dp-orders", time_limit_s)
-    best = _orders(instance, "dp-orders", best, t_end, stats)
+    best, budget, stats = _start(instance, "dp-orders", time_limit_s)
+    best = _orders(instance, "dp-orders", best, budget, stats)
     return output(best, stats, t0)
 
 
@@ -372,13 +407,13 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
 
 
 def dp_ls_phases(instance: Instance, solver: str, time_limit_s: float, seed: int,
-                 work: float = LS_WORK) -> tuple[Candidate, float, dict[str, object]]:
+                 work: float = LS_WORK) -> tuple[Candidate, Budget, dict[str, object]]:
     """dp-edf, the other orders and the local search (``work`` labels at most).
 
-    Returns the best candidate, the wall-clock end of the heuristic's budget
-    (``time.perf_counter()`` value) and the run's stats so far.
+    Returns the best candidate, the heuristic's :class:`Budget` (its
+    wall-clock and CPU-time ends) and the run's stats so far.
     """
-    best, t_end, stats = _start(instance, solver, time_limit_s)
-    best = _orders(instance, solver, best, t_end, stats)
-    best = _local_search(instance, solver, best, t_end, stats, seed, work)
-    return best, t_end, stats
+    best, budget, stats = _start(instance, solver, time_limit_s)
+    best = _orders(instance, solver, best, budget, stats)
+    best = _local_search(instance, solver, best, budget, stats, seed, work)
+    return best, budget, stats

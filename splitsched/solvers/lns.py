@@ -19,18 +19,25 @@ Windows: each dropped job in turn (heaviest, then earliest deadline first)
 with the ``size - 1`` jobs whose deadlines are closest to its own; a round
 that improves nothing moves on to the next size of :data:`SIZES`. Each
 sub-problem gets a deterministic-time limit (CP-SAT's
-``max_deterministic_time``, :data:`SUB_DTIME`), one worker, the run's seed
-and no LP relaxation (``linearization_level`` 0: on these small windows it
-costs more than it prunes); the search stops after :data:`DTIME_BUDGET`
-deterministic seconds in all, when every job that can be on time alone is, or
-when the wall clock reaches the heuristic's cap (``min(time_limit_s,
-heuristics.BUDGET_S)`` after the start; only that stop depends on the
-machine's load). Before it, dp-ls's phases run under their own work limit
-(:data:`splitsched.solvers.heuristics.LS_WORK`), so without the wall-clock
-cap the answer is a function of the instance and the seed. CP-SAT's
-deterministic time is not CPU time: on the shared, loaded 2-core development machine
-0.1 deterministic seconds took about 0.9 to 1.5 CPU seconds on n = 40 to 80, so
-there the 1 s wall-clock cap, not the work limit, usually ends the search.
+``max_deterministic_time``, :data:`SUB_DTIME`), one worker, the run's seed,
+no LP relaxation (``linearization_level`` 0) and no presolve (on these small
+windows both cost more than they prune); the search stops after
+:data:`DTIME_BUDGET` deterministic seconds in all, or when every job that can
+be on time alone is. Before it, dp-ls's phases run as in ``dp-ls`` (same
+work limit, same seed), so lns-cpsat's answer is never worse than dp-ls's
+unless a cap ends dp-ls's phases earlier than in a dp-ls run; without the
+caps the answer is a function of the instance and the seed.
+
+Caps (they depend on the machine): dp-ls's :class:`~splitsched.solvers.heuristics.Budget`,
+``min(time_limit_s, heuristics.BUDGET_S)`` of wall clock or ``min(time_limit_s,
+heuristics.CPU_BUDGET_S)`` of the process's CPU time after the start; each
+CP-SAT call also gets what is left of it as its ``max_time_in_seconds``, so
+no sub-problem runs past them. CP-SAT's
+deterministic time is not CPU time: on the shared 2-core development machine
+(load 5-6) one deterministic second of these sub-problems cost about 8 to 12
+CPU seconds with presolve, 4 to 8 without; hence the small budget (about 0.2
+to 0.4 CPU seconds); the CPU-time cap keeps a run, dp-ls's phases included,
+within 1 CPU second.
 
 Status ``feasible``, no bound; never worse than ``dp-edf`` under the same
 time limit (it starts from dp-edf's schedule through dp-ls; when dp-edf's
@@ -49,6 +56,8 @@ from splitsched.formulations import JobWindow, job_windows
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.heuristics import (
+    UNLIMITED,
+    Budget,
     Candidate,
     can_fit,
     dp_ls_phases,
@@ -57,8 +66,8 @@ from splitsched.solvers.heuristics import (
 
 NAME = "lns-cpsat"
 SIZES = (1, 4, 8)  # window sizes (jobs), tried in turn while nothing improves
-SUB_DTIME = 0.05  # CP-SAT deterministic seconds per sub-problem
-DTIME_BUDGET = 0.1  # deterministic seconds over all sub-problems
+SUB_DTIME = 0.025  # CP-SAT deterministic seconds per sub-problem
+DTIME_BUDGET = 0.05  # deterministic seconds over all sub-problems
 MOVE = 1  # fixed jobs within this many window widths of the free ones may move
 
 
@@ -169,13 +178,15 @@ def _hint(sub: _Sub, w: JobWindow, plan: JobPlan) -> None:
 
 
 def _solve_window(instance: Instance, windows: tuple[JobWindow, ...], plans: dict[str, JobPlan],
-                  free: list[int], seed: int, dtime: float
+                  free: list[int], seed: int, dtime: float, seconds: float = float("inf")
                   ) -> tuple[dict[str, JobPlan] | None, float]:
     """A schedule in which the ``free`` jobs accept more weight than in ``plans``.
 
     Returns the new plans (of the free jobs and of the fixed jobs that were
     allowed to move) when CP-SAT finds such a schedule within ``dtime``
-    deterministic seconds, else None; and the deterministic time it used.
+    deterministic seconds (and ``seconds`` of wall clock, a cap that only a
+    loaded machine or a nearly spent budget reaches), else None; and the
+    deterministic time it used.
     """
     model = cp_model.CpModel()
     sub = _Sub(model, {}, {}, {})
@@ -199,7 +210,10 @@ def _solve_window(instance: Instance, windows: tuple[JobWindow, ...], plans: dic
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = dtime
+    if seconds < float("inf"):
+        solver.parameters.max_time_in_seconds = max(seconds, 0.001)
     solver.parameters.linearization_level = 0  # the LP relaxation costs more than it prunes here
+    solver.parameters.cp_model_presolve = False  # presolve costs more CPU than it saves here
     code = solver.solve(model)
     used = float(solver.deterministic_time)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -236,9 +250,14 @@ def _window(windows: tuple[JobWindow, ...], target: int, size: int) -> list[int]
     return [target, *others[:size - 1]]
 
 
-def lns(instance: Instance, best: Candidate, t_end: float, seed: int,
-        stats: dict[str, object]) -> Candidate:
-    """The window search of the module docstring, from ``best``; the best schedule found."""
+def lns(instance: Instance, best: Candidate, seed: int, stats: dict[str, object],
+        budget: Budget = UNLIMITED) -> Candidate:
+    """The window search of the module docstring, from ``best``; the best schedule found.
+
+    ``budget`` (its wall-clock and CPU-time ends) stops the search and caps
+    each CP-SAT call; with :data:`~splitsched.solvers.heuristics.UNLIMITED`
+    only the deterministic-time limits do.
+    """
     windows = job_windows(instance)
     plans = {p.job: p for p in best.schedule.plans}
     weight = best.weight
@@ -252,12 +271,13 @@ def lns(instance: Instance, best: Candidate, t_end: float, seed: int,
                          key=lambda i: (-windows[i].job.weight, windows[i].deadline, i))
         gained = False
         for t in targets:
-            if time.perf_counter() >= t_end or spent >= DTIME_BUDGET:
+            left = budget.left()
+            if left <= 0 or spent >= DTIME_BUDGET:
                 break
             if plans[windows[t].job.id].cut is not None:
                 continue
             new, used = _solve_window(instance, windows, plans, _window(windows, t, size),
-                                      seed, SUB_DTIME)
+                                      seed, min(SUB_DTIME, DTIME_BUDGET - spent), left)
             spent += used
             subs += 1
             if new is None:
@@ -272,7 +292,7 @@ def lns(instance: Instance, best: Candidate, t_end: float, seed: int,
             best = Candidate(best.order, schedule, weight, ev.makespan)
             improved += 1
             gained = True
-        if time.perf_counter() >= t_end:
+        if budget.over():
             break
         if not gained:
             size_at += 1
@@ -291,6 +311,6 @@ def solve_lns_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threa
     bound. ``warm_start`` is not used (dp-edf's schedule is the start).
     """
     t0 = time.perf_counter()
-    best, t_end, stats = dp_ls_phases(instance, NAME, time_limit_s, seed)
-    best = lns(instance, best, t_end, seed, stats)
+    best, budget, stats = dp_ls_phases(instance, NAME, time_limit_s, seed)
+    best = lns(instance, best, seed, stats, budget)
     return output(best, stats, t0)

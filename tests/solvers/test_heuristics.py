@@ -1,17 +1,19 @@
-"""dp-orders, dp-ls, lns-cpsat: never better than the optimum, never worse than dp-edf;
-Johnson ties; the window search leaves the common order."""
+"""dp-orders, dp-ls, lns-cpsat: never better than the optimum (the common-order optimum for the
+DP heuristics), never worse than dp-edf; Johnson ties; PrefixDP exact without a beam limit and
+its restarts equal fresh runs; the window search leaves the common order and keeps its caps."""
 
 from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from splitsched.problem import Instance, Job, edf_key
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
-from splitsched.solvers.heuristics import PrefixDP, dp_ls_phases, johnson_key
+from splitsched.solvers.heuristics import Budget, PrefixDP, dp_ls_phases, johnson_key
 from splitsched.solvers.lns import lns
 from tests.helpers.builders import (
     chain_network,
@@ -103,12 +105,12 @@ def test_window_search_leaves_the_common_order_on_the_handoff_counterexample() -
 
 
 def test_window_search_is_deterministic_under_its_work_limit() -> None:
-    """With no wall clock in play (t_end infinite) the same seed gives the same schedule."""
+    """With no clock in play (an unlimited budget) the same seed gives the same schedule."""
     rng = random.Random(7)
     for _ in range(3):
         inst = random_medium_instance(rng, 14)
         start = dp_ls_phases(inst, "test", 100.0, seed=0, work=0)[0]  # dp-edf, other orders
-        runs = [lns(inst, start, float("inf"), 3, {}) for _ in range(2)]
+        runs = [lns(inst, start, 3, {}) for _ in range(2)]
         assert runs[0].schedule == runs[1].schedule
         assert runs[0].weight >= start.weight
 
@@ -123,3 +125,54 @@ def test_prefix_dp_stops_at_its_work_limit() -> None:
     assert used > 0
     dp.work = used // 2
     assert dp.run(order, 0, 0) is None  # the work counter keeps counting across runs
+
+
+@pytest.mark.parametrize("name", ("dp-orders", "dp-ls"))
+def test_common_order_heuristics_never_beat_the_best_common_order(name: str) -> None:
+    """Both run the two processors in one common order: the same-order oracle bounds them."""
+    for inst in _tiny(seed=SEEDS[name] + 100, count=60):
+        res = solve(inst, name, time_limit_s=0.05)
+        assert res.missed is not None
+        assert res.missed >= optimum(inst, same_order=True), inst
+
+
+def test_prefix_dp_without_a_beam_limit_is_exact_in_edf_order() -> None:
+    for inst in _tiny(seed=9, count=60):
+        order = sorted(inst.jobs, key=edf_key)
+        res = PrefixDP(inst, 10**6).run(order, 0, 0)
+        assert res is not None
+        assert inst.total_weight - res[0] == optimum(inst, edf_order=True), inst
+
+
+def test_prefix_dp_restart_equals_a_fresh_run() -> None:
+    """Re-running only the jobs after a shared prefix gives the labels of a whole new run."""
+    rng = random.Random(10)
+    for _ in range(20):
+        inst = random_medium_instance(rng, rng.randint(6, 14))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dp = PrefixDP(inst, 16)
+        first = dp.run(order, 0, 0)
+        assert first is not None
+        dp.adopt(order, 0, first[1])
+        for _ in range(5):
+            src, dst = rng.randrange(len(order)), rng.randrange(len(order))
+            new = list(order)
+            new.insert(dst, new.pop(src))
+            lo = min(src, dst)
+            again = dp.run(new, lo, 0)
+            fresh = PrefixDP(inst, 16).run(new, 0, 0)
+            assert again is not None and fresh is not None
+            assert again[0] == fresh[0]
+            for mine, theirs in zip(again[1], fresh[1][lo:], strict=True):
+                for x, y in zip(mine, theirs, strict=True):
+                    assert np.array_equal(x, y)
+
+
+def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
+    rng = random.Random(11)
+    inst = random_medium_instance(rng, 14)
+    start = dp_ls_phases(inst, "test", 100.0, seed=0, work=0)[0]
+    stats: dict[str, object] = {}
+    assert lns(inst, start, 3, stats, Budget(float("inf"), cpu_end=0.0)) is start
+    assert stats["lns_subproblems"] == 0
