@@ -23,24 +23,13 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from certify_compare import _instance_files  # scripts/ is on sys.path when run as a script
 
 from splitsched.formulations import job_windows
 from splitsched.io import read_instance
 from splitsched.solvers import lbbd
 from splitsched.solvers.feasibility import all_on_time
-
-
-def _instance_files(paths: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(f for f in p.glob("*.json") if f.name != "manifest.json"))
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise SystemExit(f"error: {p}: no such file or directory")
-    return files
 
 
 def main(argv: list[str] | None = None) -> int:
