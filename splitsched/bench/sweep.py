@@ -192,15 +192,30 @@ def check_resume_settings(cfg: SweepConfig) -> None:
     InputError
         Listing every difference (``name: recorded -> now``).
     """
-    path = cfg.run_dir / SWEEP_FILE
+    # a key an older sweep.json lacks is not a difference
+    refuse_other_settings(cfg.run_dir / SWEEP_FILE, sweep_settings(cfg), RESUME_KEYS,
+                          missing_ok=True)
+
+
+def refuse_other_settings(path: Path, now: dict[str, Any], keys: Sequence[str], *,
+                          missing_ok: bool = False) -> None:
+    """Refuse to resume the run directory whose settings file is ``path`` (if it exists)
+    with settings ``now`` that differ from the recorded ones in any of ``keys`` (numbers
+    compared as floats; with ``missing_ok`` a key the file lacks is no difference).
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and listing every difference (``name: recorded -> now``); or
+        ``path`` is not a JSON object.
+    """
     if not path.exists():
         return
     recorded = read_json(path)
     if not isinstance(recorded, dict):
         raise InputError(path, "(root)", "expected a JSON object")
-    now = sweep_settings(cfg)
-    diffs = [f"{k}: {recorded.get(k)!r} -> {now[k]!r}" for k in RESUME_KEYS
-             if k in recorded and _norm(recorded.get(k)) != _norm(now[k])]
+    diffs = [f"{k}: {recorded.get(k)!r} -> {now[k]!r}" for k in keys
+             if (k in recorded or not missing_ok) and _norm(recorded.get(k)) != _norm(now[k])]
     if diffs:
         raise InputError(path, "--resume", "this run directory holds another sweep; "
                          "resume it with the same settings or choose a new directory ("

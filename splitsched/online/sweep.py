@@ -57,6 +57,7 @@ from splitsched.bench.records import (
     repair_runs,
 )
 from splitsched.bench.sets import SetEntry, load_sets, params_of
+from splitsched.bench.sweep import refuse_other_settings
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
     InputError,
@@ -64,7 +65,6 @@ from splitsched.io import (
     dumps,
     instance_sha256,
     instance_to_dict,
-    read_json,
     read_schedule,
     write_schedule,
 )
@@ -414,14 +414,6 @@ def sweep_settings(set_ref: str, cfg: OnlineConfig) -> dict[str, Any]:
     return {"set": set_ref, **cfg.as_dict()}
 
 
-def _norm(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [_norm(v) for v in value]
-    return value
-
-
 def check_resume_settings(run_dir: Path, now: dict[str, Any]) -> None:
     """Refuse ``resume`` with settings other than the recorded sweep's.
 
@@ -431,18 +423,7 @@ def check_resume_settings(run_dir: Path, now: dict[str, Any]) -> None:
         Naming ``online.json`` and listing every difference (``name: recorded
         -> now``); or ``online.json`` is not a JSON object.
     """
-    path = run_dir / CONFIG_FILE
-    if not path.exists():
-        return
-    recorded = read_json(path)
-    if not isinstance(recorded, dict):
-        raise InputError(path, "(root)", "expected a JSON object")
-    diffs = [f"{k}: {recorded.get(k)!r} -> {now[k]!r}" for k in RESUME_KEYS
-             if _norm(recorded.get(k)) != _norm(now[k])]
-    if diffs:
-        raise InputError(path, "--resume", "this run directory holds another sweep; "
-                         "resume it with the same settings or choose a new directory ("
-                         + "; ".join(diffs) + ")")
+    refuse_other_settings(run_dir / CONFIG_FILE, now, RESUME_KEYS)
 
 
 def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> None:
