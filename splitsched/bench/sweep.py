@@ -69,7 +69,14 @@ from splitsched.bench.worker import (
     load_extra_module,
     run_isolated,
 )
-from splitsched.io import InputError, atomic_write_text, dumps, instance_to_dict, read_json
+from splitsched.io import (
+    InputError,
+    atomic_write_text,
+    check_output_dir,
+    dumps,
+    instance_to_dict,
+    read_json,
+)
 
 SWEEP_FILE = "sweep.json"
 ONLINE_SWEEP_FILE = "online.json"  # splitsched.online.sweep.CONFIG_FILE (not bench's to write)
@@ -238,6 +245,7 @@ def prepare(cfg: SweepConfig) -> Prepared:
                          "sweep's run directory (splitsched online --set); give bench another -o")
     if cfg.run_dir.exists() and not os.access(cfg.run_dir, os.W_OK | os.X_OK):
         raise InputError(cfg.run_dir, "-o", "directory is not writable")
+    check_output_dir(cfg.run_dir, "-o")
     existing: list[RunRecord] = []
     if runs_path.exists() and runs_path.stat().st_size > 0:
         if not cfg.resume:
