@@ -252,6 +252,11 @@ def prepare(cfg: SweepConfig) -> Prepared:
             raise InputError(runs_path, "(file)", "this run directory already has results; "
                              "use --resume to continue it, or choose a new directory")
         existing = read_runs(runs_path).records
+        for i, rec in enumerate(existing, start=1):
+            if rec.kind is not None:  # online.json removed by hand: still not bench's to write
+                raise InputError(runs_path, f"record {i}", f"an online sweep's record (kind "
+                                 f"{rec.kind!r}): this is an online sweep's run directory; "
+                                 "give bench another -o")
     if cfg.resume:
         check_resume_settings(cfg)
     tasks, skipped = _plan(cfg, entries, finished_keys(existing))

@@ -407,3 +407,20 @@ def test_single_instance_output_is_checked_before_any_work(
     assert _main("online", str(inst), "--policy", "fifo-gpu", "-o", str(out)) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith(f"error: {out}: --output: ")
+
+
+def test_bench_refuses_online_records_even_without_online_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """online.json deleted by hand: `bench --resume` appended bench records to the online
+    runs.jsonl and reported the online records as bench runs; now refused, exit 2."""
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "online"
+    run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)), out)
+    (out / "online.json").unlink()
+    before = (out / "runs.jsonl").read_bytes()
+    assert _main("bench", "--set", str(d), "--solvers", "edf-gpu", "-o", str(out),
+                 "--resume") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {out / 'runs.jsonl'}: record 1: an online sweep's record")
+    assert len(err.splitlines()) == 1
+    assert (out / "runs.jsonl").read_bytes() == before
