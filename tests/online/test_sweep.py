@@ -424,3 +424,20 @@ def test_bench_refuses_online_records_even_without_online_json(
     assert err.startswith(f"error: {out / 'runs.jsonl'}: record 1: an online sweep's record")
     assert len(err.splitlines()) == 1
     assert (out / "runs.jsonl").read_bytes() == before
+
+
+def test_report_of_an_online_directory_without_online_json_is_the_online_report(
+        tmp_path: Path) -> None:
+    """online.json removed: `report` made a bench report that listed policies as solvers."""
+    from splitsched.bench.report import build_report as build_bench_report
+
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "online"
+    run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)), out)
+    (out / "online.json").unlink()
+    shutil.rmtree(out / "report")
+    with pytest.raises(InputError, match="an online sweep's record"):
+        build_bench_report(out)
+    assert _main("report", str(out)) == 0
+    assert (out / "report" / "policies.csv").exists()
+    assert not (out / "report" / "solvers.csv").exists()
