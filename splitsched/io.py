@@ -301,6 +301,31 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)") -> No
         raise InputError(p, field, f"directory {probe} is not writable")
 
 
+def check_output_dir(path: str | os.PathLike[str], field: str = "-o") -> None:
+    """Refuse, before any work, a run directory that cannot be used or created.
+
+    An existing ``path`` must be a writable directory; a missing one must be
+    creatable: no file stands where one of its folders should be, and the
+    nearest existing folder above it is writable (not a read-only file system).
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and ``field`` (the option that gave it) and the reason.
+    """
+    p = Path(path)
+    if p.exists():
+        if not p.is_dir():
+            raise InputError(p, field, "exists and is not a directory")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise InputError(p, field, "directory is not writable")
+        return
+    try:
+        check_output_path(p / "probe", field)
+    except InputError as exc:
+        raise InputError(p, field, exc.reason) from None
+
+
 class AtomicWriter:
     """Write a text file piece by piece, atomically (see :func:`atomic_write_text`).
 

@@ -524,7 +524,9 @@ class RunDirLock:
     ``flock(LOCK_EX | LOCK_NB)`` on ``RUN_DIR/.lock``; the file records the
     holder's pid. The kernel releases the lock when the holder exits, however
     it dies. Raises :class:`InputError` (exit 2 at the CLI) when another
-    process holds it.
+    process holds it, or when the directory or its lock file cannot be
+    created (a read-only file system, a file where a folder should be);
+    nothing is written then.
     """
 
     def __init__(self, run_dir: Path) -> None:
@@ -532,9 +534,13 @@ class RunDirLock:
         self._fd: int | None = None
 
     def __enter__(self) -> RunDirLock:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         path = self.run_dir / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(self.run_dir, "-o", f"cannot create or write the run directory: "
+                             f"{exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

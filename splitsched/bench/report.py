@@ -119,7 +119,9 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
     Raises
     ------
     InputError
-        No such run directory, or no records in it.
+        No such run directory, or no records in it, or an online sweep's
+        records in it (their policies are not solvers; the online report is
+        :func:`splitsched.online.report.build_report`).
     """
     runs_path = run_dir / RUNS_FILE
     if not run_dir.is_dir():
@@ -127,6 +129,11 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
     records, duplicates = unique_records(read_runs(runs_path).records)
     if not records:
         raise InputError(runs_path, "(file)", "no run records (run `splitsched bench` first)")
+    for i, rec in enumerate(records, start=1):
+        if rec.kind is not None:
+            raise InputError(runs_path, f"record {i}", f"an online sweep's record (kind "
+                             f"{rec.kind!r}), not a bench run: this is an online sweep's run "
+                             "directory")
     cert = certify(records)
     out = run_dir / REPORT_DIR
     tables = write_tables(out, cert, shift_s)

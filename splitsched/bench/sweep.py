@@ -69,7 +69,14 @@ from splitsched.bench.worker import (
     load_extra_module,
     run_isolated,
 )
-from splitsched.io import InputError, atomic_write_text, dumps, instance_to_dict, read_json
+from splitsched.io import (
+    InputError,
+    atomic_write_text,
+    check_output_dir,
+    dumps,
+    instance_to_dict,
+    read_json,
+)
 
 SWEEP_FILE = "sweep.json"
 ONLINE_SWEEP_FILE = "online.json"  # splitsched.online.sweep.CONFIG_FILE (not bench's to write)
@@ -194,22 +201,27 @@ def check_resume_settings(cfg: SweepConfig) -> None:
     """
     # a key an older sweep.json lacks is not a difference
     refuse_other_settings(cfg.run_dir / SWEEP_FILE, sweep_settings(cfg), RESUME_KEYS,
-                          missing_ok=True)
+                          runs=cfg.run_dir / RUNS_FILE, missing_ok=True)
 
 
 def refuse_other_settings(path: Path, now: dict[str, Any], keys: Sequence[str], *,
-                          missing_ok: bool = False) -> None:
-    """Refuse to resume the run directory whose settings file is ``path`` (if it exists)
-    with settings ``now`` that differ from the recorded ones in any of ``keys`` (numbers
-    compared as floats; with ``missing_ok`` a key the file lacks is no difference).
+                          runs: Path, missing_ok: bool = False) -> None:
+    """Refuse to resume the run directory whose settings file is ``path`` with settings
+    ``now`` that differ from the recorded ones in any of ``keys`` (numbers compared as
+    floats, booleans apart from numbers; with ``missing_ok`` a key the file lacks is no
+    difference). Without ``path``, a non-empty ``runs`` file cannot be checked: refused.
 
     Raises
     ------
     InputError
         Naming ``path`` and listing every difference (``name: recorded -> now``); or
-        ``path`` is not a JSON object.
+        ``path`` is not a JSON object; or ``path`` is missing beside recorded runs.
     """
     if not path.exists():
+        if runs.exists() and runs.stat().st_size > 0:
+            raise InputError(path, "--resume", "missing, so the settings of the runs in "
+                             f"{runs} cannot be checked; run the sweep again into a new "
+                             "directory")
         return
     recorded = read_json(path)
     if not isinstance(recorded, dict):
@@ -223,7 +235,9 @@ def refuse_other_settings(path: Path, now: dict[str, Any], keys: Sequence[str], 
 
 
 def _norm(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool):  # True == 1.0 in Python: keep a hand-edited `1` apart from true
+        return ("bool", value)
+    if isinstance(value, int | float):
         return float(value)
     if isinstance(value, list | tuple):
         return [_norm(v) for v in value]
@@ -253,12 +267,18 @@ def prepare(cfg: SweepConfig) -> Prepared:
                          "sweep's run directory (splitsched online --set); give bench another -o")
     if cfg.run_dir.exists() and not os.access(cfg.run_dir, os.W_OK | os.X_OK):
         raise InputError(cfg.run_dir, "-o", "directory is not writable")
+    check_output_dir(cfg.run_dir, "-o")
     existing: list[RunRecord] = []
     if runs_path.exists() and runs_path.stat().st_size > 0:
         if not cfg.resume:
             raise InputError(runs_path, "(file)", "this run directory already has results; "
                              "use --resume to continue it, or choose a new directory")
         existing = read_runs(runs_path).records
+        for i, rec in enumerate(existing, start=1):
+            if rec.kind is not None:  # online.json removed by hand: still not bench's to write
+                raise InputError(runs_path, f"record {i}", f"an online sweep's record (kind "
+                                 f"{rec.kind!r}): this is an online sweep's run directory; "
+                                 "give bench another -o")
     if cfg.resume:
         check_resume_settings(cfg)
     tasks, skipped = _plan(cfg, entries, finished_keys(existing))

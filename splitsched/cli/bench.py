@@ -160,7 +160,7 @@ def report_cmd(
     from splitsched.bench.report import build_report
     from splitsched.online.sweep import CONFIG_FILE
 
-    if (run_dir / CONFIG_FILE).exists():  # written by `splitsched online --set`
+    if (run_dir / CONFIG_FILE).exists() or _holds_online_records(run_dir):
         from splitsched.online.report import build_report as build_online_report
 
         if gantt_instance or gantt_solvers:
@@ -178,6 +178,18 @@ def report_cmd(
         err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
         for flag in flags:
             err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+
+
+def _holds_online_records(run_dir: Path) -> bool:
+    """True when ``run_dir/runs.jsonl`` is an online sweep's (its first record has a kind),
+    so that its report is the online one even if ``online.json`` was removed."""
+    from splitsched.bench.records import RUNS_FILE, read_runs
+
+    path = run_dir / RUNS_FILE
+    if not run_dir.is_dir() or not path.is_file():
+        return False
+    records = read_runs(path).records
+    return bool(records) and records[0].kind is not None
 
 
 def register(app: typer.Typer) -> None:

@@ -31,6 +31,11 @@ def solvers_cmd() -> None:
                       soft_wrap=True)
 
 
+def _bound_text(bound: float) -> str:
+    """A bound as the misses it bounds are printed: 2147483647, not 2.14748e+09."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:.12g}"
+
+
 def solve_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     solver: Annotated[str, typer.Option("--solver", "-s", help="solver name")] = "dp-edf",
@@ -83,7 +88,7 @@ def solve_cmd(
                 + (f" misses={ev.misses} of {inst.num_jobs} jobs (weighted {ev.weighted_misses}; "
                    f"miss rate {ev.miss_rate:.3f}, makespan {ev.makespan} us)" if ev
                    else " no schedule")
-                + (f" bound={res.bound:g}" if res.bound is not None else "")
+                + (f" bound={_bound_text(res.bound)}" if res.bound is not None else "")
                 + f" time={res.runtime_s:.3f}s")
         out.print(line, highlight=False)
         if "error" in res.stats:

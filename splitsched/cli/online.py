@@ -110,6 +110,10 @@ def online_cmd(
         return
     if instance_file is None:
         raise InputError(None, "(argument)", "give an instance file or --set NAME|DIR")
+    if output is not None:  # before the offline solve and the runs, not after them
+        from splitsched.io import check_output_path
+
+        check_output_path(output, "--output")
     with created_folders((output, "--output")):
         result = run_file(instance_file, cfg, output)
     if as_json:

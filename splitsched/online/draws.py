@@ -17,6 +17,12 @@ variation ``cv``. Two differences, both so that every policy of a comparison
   ``h(k)`` of every cut (a lognormal with mean m and sd cv*m is m times one
   with mean 1 and sd cv, so each ``h(k)`` has the replay's distribution).
 
+A drawn time never leaves the problem's bounds (:data:`splitsched.problem.MAX_TIME_US`,
+2**40 us, for a hand-off and for a whole GPU or CPU chain): a chain whose draws
+sum past it is shortened from its last layer, a hand-off is capped. This only
+touches instances whose chains are already within a factor of the noise of
+12.7 days; without it such a valid instance could not be run under noise.
+
 The draws of run ``r`` of seed ``s`` come from ``numpy.random.default_rng([s, r])``
 as in the replay, job by job in instance order. The result is an ordinary
 :class:`~splitsched.problem.Instance` whose job ``j`` runs a network of its
@@ -29,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from splitsched.problem import CPU, GPU, Instance, Job, Network
+from splitsched.problem import CPU, GPU, MAX_TIME_US, Instance, Job, Network
 from splitsched.replay.noise import NoiseModel, lognormal_params
 
 
@@ -39,7 +45,19 @@ def _draw_layers(net: Network, processor: str, noise: NoiseModel,
     sd = noise.layer_sd(net, processor)
     mu, sigma = lognormal_params(means, sd)
     draws = np.where(means > 0, rng.lognormal(mu, sigma), 0.0)
-    return tuple(int(v) for v in np.rint(draws))
+    return _cap_chain([int(v) for v in np.rint(np.minimum(draws, MAX_TIME_US))])
+
+
+def _cap_chain(times: list[int]) -> tuple[int, ...]:
+    """``times`` with the last layers shortened so that their sum is at most MAX_TIME_US."""
+    excess = sum(times) - MAX_TIME_US
+    for i in range(len(times) - 1, -1, -1):
+        if excess <= 0:
+            break
+        cut = min(times[i], excess)
+        times[i] -= cut
+        excess -= cut
+    return tuple(times)
 
 
 def realized_instance(instance: Instance, noise: NoiseModel, seed: int, run: int) -> Instance:
@@ -71,7 +89,7 @@ def realized_instance(instance: Instance, noise: NoiseModel, seed: int, run: int
         cpu = _draw_layers(net, CPU, noise, rng)
         mu, sigma = lognormal_params(np.array([1.0]), np.array([noise.cv]))
         factor = float(rng.lognormal(mu[0], sigma[0]))
-        handoff = tuple(round(h * factor) for h in net.handoff_us)
+        handoff = tuple(min(round(h * factor), MAX_TIME_US) for h in net.handoff_us)
         name = f"{net.name}#{job.id}"
         nets.append(Network(name=name, layer_names=net.layer_names, gpu_us=gpu, cpu_us=cpu,
                             handoff_us=handoff, provenance={"drawn_from": net.name}))

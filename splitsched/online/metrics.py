@@ -97,14 +97,21 @@ def best_known_from_runs(path: str | Path) -> dict[str, OfflineBest]:
     Raises
     ------
     splitsched.io.InputError
-        The file is malformed (see :func:`splitsched.bench.records.read_runs`).
+        The file is malformed (see :func:`splitsched.bench.records.read_runs`),
+        or holds no record at all (an empty file, or one whose only line does
+        not parse): nothing could be compared with.
     """
     from splitsched.bench.records import read_runs
+    from splitsched.io import InputError
 
     best: dict[str, int] = {}
     bound: dict[str, float] = {}
     who: dict[str, str] = {}
-    for rec in read_runs(path).records:
+    records = read_runs(path).records
+    if not records:
+        raise InputError(path, "--best-known", "no run record in this file (a bench "
+                         "runs.jsonl is expected)")
+    for rec in records:
         if rec.kind not in (None, "offline"):
             continue
         sha = rec.instance_sha256

@@ -62,6 +62,7 @@ from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
     InputError,
     atomic_write_text,
+    check_output_dir,
     dumps,
     instance_sha256,
     instance_to_dict,
@@ -167,8 +168,11 @@ class OnlineConfig:
                     get_solver(s)
                 except UnknownSolverError as exc:
                     raise InputError(None, "offline_solvers", str(exc)) from None
+        elif not Path(self.best_known).exists():
+            raise InputError(self.best_known, "--best-known", "no such file")
         elif not Path(self.best_known).is_file():
-            raise InputError(self.best_known, "(file)", "no such file")
+            raise InputError(self.best_known, "--best-known", "not a regular file (a bench "
+                             "runs.jsonl is expected)")
 
     @property
     def noise(self) -> NoiseModel:
@@ -421,15 +425,18 @@ def check_resume_settings(run_dir: Path, now: dict[str, Any]) -> None:
     ------
     InputError
         Naming ``online.json`` and listing every difference (``name: recorded
-        -> now``); or ``online.json`` is not a JSON object.
+        -> now``); or ``online.json`` is not a JSON object; or it is missing
+        while ``runs.jsonl`` holds records (their settings cannot be checked:
+        the records of two sweeps would mix).
     """
-    refuse_other_settings(run_dir / CONFIG_FILE, now, RESUME_KEYS)
+    refuse_other_settings(run_dir / CONFIG_FILE, now, RESUME_KEYS, runs=run_dir / RUNS_FILE)
 
 
 def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> None:
     """Refuse a run directory this sweep must not write (nothing is written here)."""
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(run_dir, "-o", "exists and is not a directory")
+    check_output_dir(run_dir, "-o")
     if (run_dir / BENCH_SWEEP_FILE).exists():
         raise InputError(run_dir / BENCH_SWEEP_FILE, "(file)", "this is a bench run "
                          "directory; give the online sweep another -o")

@@ -66,3 +66,26 @@ def test_parameters_that_break_the_bounds_name_the_flag(tmp_path: Path,
     _refused(_run("generate", "--device", "mi9", *option, "-o", "g.json", cwd=tmp_path),
              "--load", "stated bound")
     assert not (tmp_path / "g.json").exists()
+
+
+def test_solve_prints_a_large_bound_in_full(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A job of weight 2**31 - 1 that cannot meet its deadline (its fastest cut takes 11 us,
+    the deadline is 8 us): the optimum and its bound are 2147483647, and the text line says
+    so (it printed bound=2.14748e+09 next to weighted 2147483647)."""
+    from splitsched.cli import main
+    from splitsched.io import write_instance
+    from splitsched.problem import Instance, Job
+    from tests.helpers.builders import chain_network
+
+    w = 2**31 - 1
+    net = chain_network("n", gpu=(5, 7), cpu=(9, 4), handoff=(2,))
+    inst = Instance(id="heavy", networks=(net,),
+                    jobs=(Job("late", "n", 0, 8, w), Job("easy", "n", 0, 100, 1)))
+    write_instance(inst, tmp_path / "i.json")
+    with pytest.raises(SystemExit) as exc:  # in process: this checkout, not an installed copy
+        main(["solve", str(tmp_path / "i.json"), "-s", "hybrid", "--time-limit", "10", "-o",
+              str(tmp_path / "s.json")])
+    text = capsys.readouterr().out
+    assert exc.value.code in (0, None), text
+    assert f"weighted {w};" in text and f"bound={w} " in text, text

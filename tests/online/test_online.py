@@ -311,3 +311,22 @@ def test_cli_online_one_instance_and_bad_input(tmp_path: Path) -> None:
     assert ev.feasible and ev.weighted_misses == row["weighted_misses"]
     res = runner.invoke(app, ["online", str(f), "--policy", "lifo", "-o", str(out)])
     assert res.exit_code != 0
+
+
+def test_noise_on_a_chain_at_the_time_bound_stays_an_instance() -> None:
+    """A valid instance whose chains sit at MAX_TIME_US ran under noise into an InputError
+    naming an internal network ('n#j0'); the draws are now capped at the bound."""
+    from splitsched.problem import MAX_TIME_US
+
+    half = MAX_TIME_US // 2
+    net = Network(name="n", layer_names=("l1", "l2"), gpu_us=(half, half),
+                  cpu_us=(half, half), handoff_us=(0, MAX_TIME_US, 0))
+    inst = Instance(id="huge", networks=(net,),
+                    jobs=tuple(Job(f"j{i}", "n", 0, MAX_TIME_US) for i in range(4)))
+    for run in range(5):
+        real = realized_instance(inst, NoiseModel(cv=0.5), 1, run)
+        for drawn in real.networks:
+            assert sum(drawn.gpu_us) <= MAX_TIME_US and sum(drawn.cpu_us) <= MAX_TIME_US
+            assert max(drawn.handoff_us) <= MAX_TIME_US
+    assert any(sum(n.gpu_us) == MAX_TIME_US for n in
+               realized_instance(inst, NoiseModel(cv=0.5), 1, 0).networks)

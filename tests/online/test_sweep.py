@@ -301,3 +301,143 @@ def test_a_locked_run_directory_is_refused(tmp_path: Path) -> None:
         run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)),
                   out)
     assert not (out / "runs.jsonl").exists()
+
+
+# ------------------------------------------------ hostile run directories (newcomer round 3)
+def test_resume_without_online_json_is_refused(tmp_path: Path) -> None:
+    """online.json deleted by hand: --resume cannot check the records' settings; a resume
+    with another noise once skipped every recorded run and rewrote online.json to lie."""
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)), out)
+    (out / "online.json").unlink()
+    before = (out / "runs.jsonl").read_bytes()
+    other = OnlineConfig(policies=("fifo-gpu",), noise_cv=0.3, offline_solvers=("dp-edf",))
+    with pytest.raises(InputError) as exc:
+        run_sweep(str(d), other, out, resume=True)
+    assert Path(exc.value.path).name == "online.json" and "missing" in exc.value.reason
+    assert (out / "runs.jsonl").read_bytes() == before
+    assert not (out / "online.json").exists()
+
+
+def test_resume_tells_true_from_one_in_online_json(tmp_path: Path) -> None:
+    """A hand-edited ``"runs": true`` is not the recorded 1 (True == 1.0 in Python)."""
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    cfg = OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",))
+    run_sweep(str(d), cfg, out)
+    settings = json.loads((out / "online.json").read_text())
+    settings["runs"] = True
+    (out / "online.json").write_text(json.dumps(settings))
+    with pytest.raises(InputError, match="runs: True -> 1"):
+        run_sweep(str(d), cfg, out, resume=True)
+
+
+@pytest.mark.parametrize("command", ["online", "bench"])
+def test_a_run_directory_below_a_file_is_refused_before_any_work(
+        tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """-o a/sub where a is a file: one line, exit 2 (was a NotADirectoryError traceback)."""
+    d = _tiny_set(tmp_path, 1)
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "sub"
+    args = (["online", "--set", str(d), "--policies", "fifo-gpu", "--offline", "dp-edf"]
+            if command == "online" else ["bench", "--set", str(d), "--solvers", "edf-gpu"])
+    assert _main(*args, "-o", str(out)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines()[-1] == f"error: {out}: -o: a part of the path is not a directory"
+    assert "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_run_directory_that_cannot_be_locked_is_bad_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock file cannot be created (a read-only file system, ENOSPC...): InputError."""
+    import errno
+
+    import splitsched.bench.records as records_mod
+
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(records_mod.os, "open", refuse)
+    with pytest.raises(InputError) as exc, RunDirLock(tmp_path / "run"):
+        pass
+    assert exc.value.field == "-o" and "Read-only file system" in exc.value.reason
+
+
+@pytest.mark.parametrize("content", ["", "{\"a\": NaN}\n", "not json\n"])
+def test_a_best_known_file_without_records_is_refused(tmp_path: Path, content: str) -> None:
+    """Its only line unreadable (read as a torn line) or empty: every instance would have
+    been an error record 'not in file' (exit 1); now exit 2 before anything is written."""
+    d = _tiny_set(tmp_path, 1)
+    bad = tmp_path / "best.jsonl"
+    bad.write_text(content)
+    out = tmp_path / "run"
+    with pytest.raises(InputError, match="no run record"):
+        run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), best_known=bad), out)
+    assert not (out / "runs.jsonl").exists()
+
+
+@pytest.mark.parametrize("target", ["dir", "/dev/null"])
+def test_a_best_known_that_is_not_a_file_says_so(tmp_path: Path, target: str) -> None:
+    path = tmp_path if target == "dir" else Path(target)
+    with pytest.raises(InputError, match="not a regular file"):
+        OnlineConfig(policies=("fifo-gpu",), best_known=path).check()
+
+
+@pytest.mark.parametrize("kind", ["dir", "below-a-file"])
+def test_single_instance_output_is_checked_before_any_work(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`online FILE -o DIR` (or -o a/x.json below a file) ran the offline solve and every
+    policy first, then failed naming '(file)'; now it is refused before, naming --output."""
+    inst = next(iter(iter_set_files(SETS_DIR / "poisson-n5")))
+    if kind == "dir":
+        out = tmp_path / "d"
+        out.mkdir()
+    else:
+        (tmp_path / "afile").write_text("x")
+        out = tmp_path / "afile" / "x.json"
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the work started before the output was checked")
+
+    monkeypatch.setattr(sweep_mod, "offline_best", no_work)
+    monkeypatch.setattr(sweep_mod, "run_online", no_work)
+    assert _main("online", str(inst), "--policy", "fifo-gpu", "-o", str(out)) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {out}: --output: ")
+
+
+def test_bench_refuses_online_records_even_without_online_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """online.json deleted by hand: `bench --resume` appended bench records to the online
+    runs.jsonl and reported the online records as bench runs; now refused, exit 2."""
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "online"
+    run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)), out)
+    (out / "online.json").unlink()
+    before = (out / "runs.jsonl").read_bytes()
+    assert _main("bench", "--set", str(d), "--solvers", "edf-gpu", "-o", str(out),
+                 "--resume") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {out / 'runs.jsonl'}: record 1: an online sweep's record")
+    assert len(err.splitlines()) == 1
+    assert (out / "runs.jsonl").read_bytes() == before
+
+
+def test_report_of_an_online_directory_without_online_json_is_the_online_report(
+        tmp_path: Path) -> None:
+    """online.json removed: `report` made a bench report that listed policies as solvers."""
+    from splitsched.bench.report import build_report as build_bench_report
+
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "online"
+    run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), offline_solvers=("dp-edf",)), out)
+    (out / "online.json").unlink()
+    shutil.rmtree(out / "report")
+    with pytest.raises(InputError, match="an online sweep's record"):
+        build_bench_report(out)
+    assert _main("report", str(out)) == 0
+    assert (out / "report" / "policies.csv").exists()
+    assert not (out / "report" / "solvers.csv").exists()
