@@ -37,6 +37,42 @@ vivo_z3 l1p5 (D only) and huawei l3 within 1 s, n = 1000 within 5 s, poisson
 n80 within 100 ms in A (in D vivo_z3 and mi9 load 3 took 109-116 ms). Not
 met: batch mi9 l3 (1.24-1.25 s); at load 4-5 (run C) the batch and the
 poisson load-3 targets are all missed.
+
+Run E, after ``reach_tables`` finds a region's maximal corners by merging
+its runs pairwise (dominated corners drop out early; it replaced a k-way heap
+merge) and takes each cut's preimage over its window of corners only. The
+tables are identical (compared corner by corner on every batch-n80 instance
+for four bounds each) and so is every answer. CPU time (``time.process_time``)
+of ``solve_dp_edf``, old and new kernel alternated in one process, 5 rounds
+each, min-max, load 4.4-4.7:
+
+=========================  ===============  ===============  ===========
+instance                   before (CPU)     after (CPU)      best-of
+=========================  ===============  ===============  ===========
+batch-mi9-n80-l3           1.20-1.30 s      0.88-1.06 s      -26 %
+batch-vivo_z3-n80-l3       0.62-0.84 s      0.48-0.61 s      -23 %
+batch-vivo_z3-n80-l1p5     0.94-0.99 s      0.71-0.75 s      -25 %
+=========================  ===============  ===============  ===========
+
+The reach builds themselves take 25-45 % less CPU (e.g. mi9 l3, bound 67,
+2000 corners: 0.24 s -> 0.15 s). Wall clock in the same runs was 1.8-2.3 s,
+0.97-1.6 s and 1.0-1.5 s (before 2.4-3.2, 1.3-2.2, 1.4-2.0 s): at load 4.4
+on 2 cores a solve waits for a core about as long as it runs. The
+pytest-benchmark run right after (``-k "all_n80 and batch"``, load 4.3-4.4)
+gave medians of 2.07 s (mi9 l3), 1.27 s (vivo_z3 l3), 1.55 s (vivo_z3 l1p5)
+and 1.10 s for huawei l3, which this change does not touch (0.60 s in run D
+at load 1.5-1.9), so these wall figures are about twice the unloaded ones;
+the 1 s target for mi9 l3 needs a quieter machine to confirm. Tried and
+dropped (no gain or slower, same weights; CPU, best of 2, load 4-5):
+keeping the regions when a guided pass improves only the makespan (the
+exact pass then keeps far more labels: vivo_z3 l1p5 3.3 s instead of
+0.7 s); with the old kernel reach budgets of 0.5 and 1 million corners,
+guided beams 512 and 1024, 5 guided rounds and a plain-pass limit of
+12 000 labels; with the new kernel budgets of 3 and 4 million and 1 or 2
+guided rounds (the sum over the three instances 1.6-1.9 s as is, 1.9-3.3 s
+with these), and plain-pass limits of 8000 and 12 000 labels (they save up
+to 0.15 s on vivo_z3 l1p5 but send batch-huawei_p40-n80-l3, whose plain
+pass finishes at 17 226 labels in 0.49 s, into the reach search: 0.81-0.96 s).
 """
 
 from __future__ import annotations

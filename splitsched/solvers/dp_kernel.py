@@ -632,24 +632,37 @@ def _preimage_coeffs(k: int, a: int, h: int, b: int, last: int, r: int, d: int
 
 
 @nb.njit(cache=True)
-def _kw_sift(heap: np.ndarray, hn: int, pos: int, cur: np.ndarray, px: np.ndarray,
-             py: np.ndarray) -> None:
-    """Sift down in a heap of runs keyed by their current corner, largest (x, y) first."""
-    while True:
-        left = 2 * pos + 1
-        if left >= hn:
-            return
-        top = left
-        right = left + 1
-        if right < hn:
-            a, b = cur[heap[right]], cur[heap[left]]
-            if px[a] > px[b] or (px[a] == px[b] and py[a] > py[b]):
-                top = right
-        a, b = cur[heap[top]], cur[heap[pos]]
-        if not (px[a] > px[b] or (px[a] == px[b] and py[a] > py[b])):
-            return
-        heap[pos], heap[top] = heap[top], heap[pos]
-        pos = top
+def _merge_stairs(px: np.ndarray, py: np.ndarray, i0: int, j0: int, j1: int,
+                  qx: np.ndarray, qy: np.ndarray, o: int) -> int:
+    """The maximal corners of two staircases ``p[i0:j0]``, ``p[j0:j1]`` (x ascending, y
+    descending, y >= 0) into ``q[o:o + count]``, x ascending; returns count.
+
+    Walks both from their ends (x descending, then y descending) and keeps a
+    corner iff its y beats every corner of larger x.
+    """
+    i = j0 - 1
+    j = j1 - 1
+    n = o
+    best = -1
+    while i >= i0 or j >= j0:
+        if j < j0 or (i >= i0 and (px[i] > px[j] or (px[i] == px[j] and py[i] > py[j]))):
+            x = px[i]
+            y = py[i]
+            i -= 1
+        else:
+            x = px[j]
+            y = py[j]
+            j -= 1
+        if y > best:
+            qx[n] = x
+            qy[n] = y
+            n += 1
+            best = y
+    for t in range((n - o) // 2):
+        u = n - 1 - t
+        qx[o + t], qx[u] = qx[u], qx[o + t]
+        qy[o + t], qy[u] = qy[u], qy[o + t]
+    return n - o
 
 
 @nb.njit(cache=True)
@@ -721,8 +734,7 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
     qx = np.empty(cap, dtype=np.int64)
     qy = np.empty(cap, dtype=np.int64)
     roff = np.empty(max_cuts + 3, dtype=np.int64)
-    cur = np.empty(max_cuts + 3, dtype=np.int64)
-    heap = np.empty(max_cuts + 3, dtype=np.int64)
+    roff2 = np.empty(max_cuts + 3, dtype=np.int64)
     allx = np.full(1, INF, dtype=np.int64)
     for pos in range(n - 1, -1, -1):
         for s in range(size):
@@ -760,58 +772,64 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
                     ks[o], a[o], h[o], b[o], last[pos], r[pos], d[pos])
                 if not okc:
                     continue
-                for i in range(sn):
+                # x rises and y falls along the staircase, so the corners with a
+                # preimage are one window: from the first x >= max(tx, ga) while
+                # y >= max(ty, cb, gb), and gx = min(x - ga, y - gb, gc) rises up
+                # to the first corner where x - ga reaches the other two terms,
+                # after which it never rises again (those corners are dominated)
+                xmin = max(tx, ga)
+                ymin = max(ty, cb)
+                if has_gb:
+                    ymin = max(ymin, gb)
+                if cc < 0 or gc < 0:
+                    continue
+                i = np.searchsorted(srcx[:sn], xmin)
+                while i < sn:
                     x = srcx[i]
                     y = srcy[i]
-                    if x < tx or y < ty:
-                        continue
-                    gx = min(x - ga, gc)
+                    if y < ymin:
+                        break
+                    other = gc
                     if has_gb:
-                        gx = min(gx, y - gb)
+                        other = min(other, y - gb)
+                    gx = min(x - ga, other)
                     cy = min(y - cb, cc)
-                    if gx < 0 or cy < 0:
-                        continue
-                    if rn > fill and gx <= px[rn - 1]:
-                        continue
-                    if rn > fill and cy == py[rn - 1]:
-                        rn -= 1
-                    px[rn], py[rn] = gx, cy
-                    rn += 1
+                    if not (rn > fill and gx <= px[rn - 1]):
+                        if rn > fill and cy == py[rn - 1]:
+                            rn -= 1
+                        px[rn], py[rn] = gx, cy
+                        rn += 1
+                    if x - ga >= other:
+                        break
+                    i += 1
                 if rn > fill:
                     roff[nrun] = fill
                     nrun += 1
                     fill = rn
             roff[nrun] = fill
-            # k-way merge of the runs from their ends (x descending, then y descending),
-            # keeping a corner iff its y beats every corner of larger x: the maximal ones
-            hn = 0
-            for q in range(nrun):
-                cur[q] = roff[q + 1] - 1
-                heap[hn] = q
-                hn += 1
-            for q in range(hn // 2 - 1, -1, -1):
-                _kw_sift(heap, hn, q, cur, px, py)
-            un = 0
-            best = -1
-            while hn > 0:
-                q = heap[0]
-                i = cur[q]
-                if py[i] > best:
-                    qx[un], qy[un] = px[i], py[i]
-                    un += 1
-                    best = py[i]
-                if i > roff[q]:
-                    cur[q] = i - 1
-                else:
-                    hn -= 1
-                    heap[0] = heap[hn]
-                if hn > 0:
-                    _kw_sift(heap, hn, 0, cur, px, py)
-            for i in range(un // 2):
-                j = un - 1 - i
-                qx[i], qx[j] = qx[j], qx[i]
-                qy[i], qy[j] = qy[j], qy[i]
-            ux, uy = qx, qy
+            # the maximal corners of the union of the runs (each a staircase): merge
+            # them pairwise, level by level, so dominated corners drop out early
+            while nrun > 1:
+                m2 = 0
+                fill2 = 0
+                for q in range(0, nrun, 2):
+                    if q + 1 < nrun:
+                        k2 = _merge_stairs(px, py, roff[q], roff[q + 1], roff[q + 2], qx, qy,
+                                           fill2)
+                    else:
+                        k2 = roff[q + 1] - roff[q]
+                        qx[fill2:fill2 + k2] = px[roff[q]:roff[q + 1]]
+                        qy[fill2:fill2 + k2] = py[roff[q]:roff[q + 1]]
+                    roff2[m2] = fill2
+                    fill2 += k2
+                    m2 += 1
+                roff2[m2] = fill2
+                px, qx = qx, px
+                py, qy = qy, py
+                roff, roff2 = roff2, roff
+                nrun = m2
+            un = roff[1] if nrun == 1 else 0
+            ux, uy = px, py
             if un > corners:  # merge runs of consecutive corners: an outer approximation
                 for q in range(corners):
                     i0 = (q * un) // corners
