@@ -4,8 +4,10 @@ Claims: ``optimal`` when CP-SAT proves it (OPTIMAL); FEASIBLE becomes
 ``timeout`` when the time limit was (about) used up and ``feasible``
 otherwise; UNKNOWN returns the warm start as ``timeout``; MODEL_INVALID
 (and INFEASIBLE, impossible since dropping every job is feasible) is
-``error``. The bound is CP-SAT's best objective bound turned into misses.
-The harness checks both (:func:`splitsched.solvers.exact.check_claims`).
+``error``. The bound is CP-SAT's best objective bound turned into misses,
+reported only when CP-SAT found a solution (on UNKNOWN it reads 0 on-time
+weight, which is no proof). The harness checks both
+(:func:`splitsched.solvers.exact.check_claims`).
 """
 
 from __future__ import annotations
@@ -116,10 +118,13 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: 
         return SolverOutput(schedule=None, status=SolveStatus.ERROR,
                             stats=stats | {"error": "CP-SAT: MODEL_INVALID: "
                                            + cp.model.validate()})
-    bound = misses_bound(instance.total_weight, solver.best_objective_bound)
     if code == cp_model.UNKNOWN:
-        return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT, bound=bound,
+        # No solution and no proof: CP-SAT's objective bound then reads 0.0 on-time weight
+        # (measured: v2-batch-huawei_mate_20-n80 instances at 10 s), i.e. "every job
+        # missed", a false bound. Only a run that found a solution has a bound to report.
+        return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT, bound=None,
                             stats=stats)
+    bound = misses_bound(instance.total_weight, solver.best_objective_bound)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolverOutput(schedule=warm_start, status=SolveStatus.ERROR,
                             stats=stats | {"error": f"CP-SAT: {solver.status_name(code)}"})

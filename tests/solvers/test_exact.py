@@ -185,3 +185,27 @@ def test_exact_solver_tiny_time_limit_gives_contract_status(name: str) -> None:
     assert res.status in RUN_STATUSES, (res.status, res.stats)
     if res.schedule is not None:
         assert evaluate(inst, res.schedule).feasible
+
+
+def test_cpsat_stopped_before_any_solution_claims_no_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """CP-SAT stopped at once ends UNKNOWN; its objective bound then reads 0 on-time weight,
+    i.e. "every job missed" (seen on v2 batch n80 instances at 10 s): never a bound."""
+    from typing import Any
+
+    from ortools.sat.python import cp_model
+
+    import splitsched.solvers.cpsat as cpsat_module
+
+    class NoTimeSolver(cp_model.CpSolver):
+        def solve(self, model: cp_model.CpModel, solution_callback: Any = None) -> Any:
+            self.parameters.max_time_in_seconds = 0.0
+            return super().solve(model, solution_callback)
+
+    monkeypatch.setattr(cpsat_module.cp_model, "CpSolver", NoTimeSolver)
+    rng = random.Random(5)
+    for _ in range(10):
+        inst = random_tiny_instance(rng, rng.randint(2, 5))
+        out = get_solver("cpsat").fn(inst, time_limit_s=5, seed=0, threads=1, warm_start=None)
+        assert out.stats["cpsat_status"] == "UNKNOWN"
+        assert out.bound is None and out.status == "timeout"
