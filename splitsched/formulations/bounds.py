@@ -58,6 +58,7 @@ import highspy
 # isort: on
 
 from splitsched.formulations import JobWindow, job_windows
+from splitsched.formulations.cp import proven_objective_bound
 from splitsched.problem import Instance
 
 # Multipliers (GPU, CPU) of the aggregated rows; see the module docstring.
@@ -304,7 +305,8 @@ def solve_rows(instance: Instance, rows: list[EnergyRow], *, time_limit_s: float
     if code == cp_model.OPTIMAL:
         acc = tuple(j for j in range(instance.num_jobs) if solver.boolean_value(y[j]))
         return KnapsackResult(round(solver.objective_value), True, acc)
-    bound = solver.best_objective_bound if code == cp_model.FEASIBLE else instance.total_weight
+    proven = proven_objective_bound(solver, code)
+    bound = instance.total_weight if proven is None else proven
     return KnapsackResult(int(np.floor(bound + 1e-6)), False, ())
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from splitsched.formulations.cp import CpModel, build_cp
+from splitsched.formulations.cp import CpModel, build_cp, proven_objective_bound
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
 from splitsched.solvers.exact import misses_bound, remaining, start_plans
@@ -118,13 +118,12 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: 
         return SolverOutput(schedule=None, status=SolveStatus.ERROR,
                             stats=stats | {"error": "CP-SAT: MODEL_INVALID: "
                                            + cp.model.validate()})
+    on_time_bound = proven_objective_bound(solver, code)  # None after UNKNOWN: no proof
     if code == cp_model.UNKNOWN:
-        # No solution and no proof: CP-SAT's objective bound then reads 0.0 on-time weight
-        # (measured: v2-batch-huawei_mate_20-n80 instances at 10 s), i.e. "every job
-        # missed", a false bound. Only a run that found a solution has a bound to report.
         return SolverOutput(schedule=warm_start, status=SolveStatus.TIMEOUT, bound=None,
                             stats=stats)
-    bound = misses_bound(instance.total_weight, solver.best_objective_bound)
+    bound = None if on_time_bound is None else misses_bound(instance.total_weight,
+                                                            on_time_bound)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolverOutput(schedule=warm_start, status=SolveStatus.ERROR,
                             stats=stats | {"error": f"CP-SAT: {solver.status_name(code)}"})

@@ -46,7 +46,7 @@ from ortools.sat.python import cp_model
 from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import CutRow, EnergyRow, cut_energy_rows, cut_lp_bound
-from splitsched.formulations.cp import CpModel, build_cp
+from splitsched.formulations.cp import CpModel, build_cp, proven_objective_bound
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
@@ -217,8 +217,8 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
                     best, schedule = weight, found
                 if code == cp_model.OPTIMAL and weight >= 0:
                     upper = min(upper, max(best, round(solver.objective_value)))
-            bound = solver.best_objective_bound
-            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and math.isfinite(bound):
+            bound = proven_objective_bound(solver, code)
+            if bound is not None:
                 upper = min(upper, max(best, math.floor(bound + EPS)))
     status = "optimal" if best >= upper else "timeout"
     stats.update(on_time=best, upper_bound=upper)

@@ -76,7 +76,7 @@ from splitsched.formulations.bounds import (
     energy_rows,
     lp_bound,
 )
-from splitsched.formulations.cp import build_cp
+from splitsched.formulations.cp import build_cp, proven_objective_bound
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
@@ -643,11 +643,10 @@ def _solve_master(st: _State, master: _Master, hint: tuple[int, ...]) -> _Master
     if code == cp_model.OPTIMAL:
         acc = tuple(j for j in range(n) if solver.boolean_value(y[j]))
         return _MasterAnswer("optimal", acc, round(solver.objective_value))
-    # Only with a solution (FEASIBLE) is CP-SAT's objective bound a proof: on UNKNOWN it
-    # reads 0.0 (measured: the master of poisson-mi9-n80-l3-s1 after 0.5-4 s), which
-    # would claim a false optimum; the LP bound of run_lbbd stands in for it then.
-    bound = solver.best_objective_bound
-    if code == cp_model.FEASIBLE and math.isfinite(bound):
+    # Without a solution CP-SAT's bound is no proof (proven_objective_bound); the LP
+    # bound of run_lbbd stands in for it then.
+    bound = proven_objective_bound(solver, code)
+    if bound is not None:
         return _MasterAnswer("unknown", bound=math.floor(bound + 1e-6))
     return _MasterAnswer("unknown")
 
