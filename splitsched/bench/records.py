@@ -349,6 +349,8 @@ class RunRecord:
             if not _kind_ok(value, kind):
                 raise InputError(path, prefix + name, f"expected a finite {kind}, got {value!r}"
                                  if kind == _NUM else f"expected {kind}, got {value!r}")
+            if name in _NONNEGATIVE and value < 0:
+                raise InputError(path, prefix + name, f"must be >= 0, got {value!r}")
             values[name] = value
         try:
             values["status"] = parse_status(values["status"])
@@ -388,6 +390,15 @@ ONLINE_FIELDS: dict[str, str] = {
 ONLINE_KINDS = ("offline", "online", "static")
 _KINDS.update(ONLINE_FIELDS)
 _RECORD_FIELDS = {name: (kind, name in _REQUIRED) for name, kind in _KINDS.items()}
+# Counts, times and rates: never negative in a record any writer makes (``regret`` may
+# be: a policy can beat an offline best that was not proven; ``exit_code`` is a signal;
+# a negative ``bound`` from a user's solver is weak but true).
+_NONNEGATIVE = frozenset({
+    "version", "n_jobs", "total_weight", "load", "seed", "time_limit_s", "threads",
+    "mem_limit_mb", "grace_s", "missed", "misses", "miss_rate", "weighted_miss_rate",
+    "makespan", "runtime_s", "wall_s", "peak_rss_mb", "worker_missed", "run",
+    "replan_budget_ms", "noise_cv", "offline_best", "decisions", "max_pending",
+    "latency_median_us", "latency_p99_us", "latency_max_us"})
 # Fields whose stored null reads as their empty default.
 _NOT_NULL: dict[str, Any] = {"feasible": False, "worker_claim_mismatch": False,
                              "log_tail": "", "version": RECORD_VERSION}

@@ -66,3 +66,27 @@ def test_resume_keys_normalise_types() -> None:
     assert record_key(rec) == run_key("h4", "s", 4, 1.0, 1)
     assert run_key("h4", "s", 4, 1.0, 1) in finished_keys([rec])
     assert run_key("h4", "s", 4, 2.0, 1) not in finished_keys([rec])
+
+
+@pytest.mark.parametrize("field, value", [("missed", -3), ("misses", -1), ("runtime_s", -0.5),
+                                          ("miss_rate", -0.1), ("offline_best", -2)])
+def test_a_negative_count_or_time_is_refused_naming_the_field(tmp_path: Path, field: str,
+                                                              value: float) -> None:
+    import json
+
+    path = tmp_path / "runs.jsonl"
+    append_record(path, _rec(0))
+    data = json.loads(path.read_text())
+    data[field] = value  # hand-edited
+    path.write_text(json.dumps(data) + "\n")
+    with pytest.raises(InputError, match=">= 0") as exc:
+        read_runs(path)
+    assert exc.value.field.endswith(field)
+
+
+def test_a_negative_regret_is_a_record() -> None:
+    """A policy may beat an offline best that was not proven: regret < 0 reads back."""
+    import dataclasses
+
+    rec = dataclasses.replace(_rec(0), kind="online", policy="p", run=0, regret=-1)
+    assert RunRecord.from_dict(rec.to_dict()).regret == -1
