@@ -37,7 +37,7 @@ from types import MappingProxyType
 import numpy as np
 
 from splitsched.online.plan import Plan
-from splitsched.online.state import OnlineState, net_table
+from splitsched.online.state import OnlineState, PerNetwork, net_table
 from splitsched.problem import CPU, GPU, Instance, Job, Network, edf_key
 from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, DpSettings, Prepared
 
@@ -198,20 +198,8 @@ class DpNet:
         return gpu, cpu
 
 
-_DP_NETS: dict[int, tuple[Network, DpNet]] = {}
-_DP_NETS_MAX = 4096
-
-
-def dp_net(network: Network) -> DpNet:
-    """The :class:`DpNet` of ``network``, computed once per network object."""
-    hit = _DP_NETS.get(id(network))
-    if hit is not None and hit[0] is network:
-        return hit[1]
-    if len(_DP_NETS) >= _DP_NETS_MAX:
-        _DP_NETS.clear()
-    net = DpNet(network)
-    _DP_NETS[id(network)] = (network, net)
-    return net
+dp_net: PerNetwork[DpNet] = PerNetwork(DpNet)
+"""The :class:`DpNet` of a network, computed once per network object."""
 
 
 def prepare_cached(instance: Instance, jobs: list[Job],

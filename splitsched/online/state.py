@@ -20,12 +20,14 @@ and register a factory with :func:`splitsched.online.policies.register_policy`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from splitsched.problem import CPU, GPU, Job, Network, StageTable
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,22 +59,31 @@ class NetTable:
                    int(stages.isolated.min()))
 
 
-# Network object id -> (network, table). Networks are immutable and few (one per model
-# and profile); the entry holds the network, so its id cannot be reused while cached.
-_TABLES: dict[int, tuple[Network, NetTable]] = {}
-_TABLES_MAX = 4096
+class PerNetwork(Generic[T]):
+    """``make(network)``, computed once per network object (a call returns the cached value).
+
+    Networks are immutable and few (one per model and profile). An entry holds its
+    network, so the id it is keyed by cannot be reused while cached; past
+    ``max_size`` entries the cache starts over.
+    """
+
+    def __init__(self, make: Callable[[Network], T], max_size: int = 4096) -> None:
+        self._make, self._max = make, max_size
+        self._cache: dict[int, tuple[Network, T]] = {}
+
+    def __call__(self, network: Network) -> T:
+        hit = self._cache.get(id(network))
+        if hit is not None and hit[0] is network:
+            return hit[1]
+        if len(self._cache) >= self._max:
+            self._cache.clear()
+        value = self._make(network)
+        self._cache[id(network)] = (network, value)
+        return value
 
 
-def net_table(network: Network) -> NetTable:
-    """The :class:`NetTable` of ``network``, computed once per network object."""
-    hit = _TABLES.get(id(network))
-    if hit is not None and hit[0] is network:
-        return hit[1]
-    if len(_TABLES) >= _TABLES_MAX:
-        _TABLES.clear()
-    table = NetTable.of(network.stages)
-    _TABLES[id(network)] = (network, table)
-    return table
+net_table: PerNetwork[NetTable] = PerNetwork(lambda network: NetTable.of(network.stages))
+"""The :class:`NetTable` of a network, computed once per network object."""
 
 
 class PolicyError(RuntimeError):

@@ -26,21 +26,11 @@ from splitsched.cli.options import (
 from splitsched.io import write_instance
 from splitsched.problem import MAX_TIME_US
 from tests.helpers.builders import edf_counterexample
+from tests.helpers.cli import CSV, main
 
 HUGE_INT = "99999999999999999999"  # beyond int64
-CSV = "layer,gpu_us,cpu_us,handoff_us\nconv1,5,9,2\nconv2,4,8,0\n"
 
 
-def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI in this process: (exit status, stdout, stderr)."""
-    from splitsched.cli import main as cli_main
-
-    with pytest.raises(SystemExit) as exc:
-        cli_main(list(args))
-    captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, \
-        captured.err
 
 
 @pytest.fixture(scope="module")
