@@ -523,66 +523,13 @@ def reach_best(lo: int, xs: np.ndarray, ys: np.ndarray, ns: np.ndarray, gv: int,
 
 
 @nb.njit(cache=True)
-def _preimage(x: int, y: int, k: int, a: int, h: int, b: int, last: int, r: int, d: int
-              ) -> tuple[bool, int, int]:
-    """The free times (G, C) from which cut k lands in ``G' <= x, C' <= y`` on time.
-
-    Mirrors :func:`_successor` constraint by constraint: every constraint on
-    the successor and on the completion is ``max(G, const) + t <= T`` or
-    ``max(C, const) + t <= T``, so the set is a quadrant ``G <= gx, C <= cy``
-    (returned with True) or empty (False). Free times are >= 0, so a quadrant
-    with a negative side is empty too.
-    """
-    gx = INF
-    cy = INF
-    ok = True
-    # GPU stage: gpu_end = max(G, r) + a (a > 0), or r with G unchanged (a = 0)
-    if a == 0:
-        gx = min(gx, x)
-    else:
-        ok = ok and r + a <= x
-        gx = min(gx, x - a)
-    # ready <= T with ready = r (k = 0), r + h (a = 0), max(G, r) + a + h; three uses
-    for use in range(3):
-        t = 0
-        if use == 0:
-            if b == 0:
-                cy = min(cy, y)
-                continue
-            cy = min(cy, y - b)  # CPU end max(C, ready) + b <= y
-            t = y - b
-        elif use == 1:
-            if k == last:
-                continue
-            if b == 0:
-                t = d  # completion = ready
-            else:
-                cy = min(cy, d - b)
-                t = d - b
-        else:
-            if k != last:
-                continue
-            # completion = gpu_end <= d
-            if a == 0:
-                ok = ok and r <= d
-            else:
-                ok = ok and r + a <= d
-                gx = min(gx, d - a)
-            continue
-        if k == 0:
-            ok = ok and r <= t
-        elif a == 0:
-            ok = ok and r + h <= t
-        else:
-            ok = ok and r + a + h <= t
-            gx = min(gx, t - a - h)
-    return ok and gx >= 0 and cy >= 0, gx, cy
-
-
-@nb.njit(cache=True)
 def _preimage_coeffs(k: int, a: int, h: int, b: int, last: int, r: int, d: int
                      ) -> tuple[bool, int, bool, int, int, int, int, int, int]:
-    """:func:`_preimage` as constants: for a target corner (x, y) the preimage is
+    """The preimage of a quadrant under cut k, as constants: the free times (G, C)
+    from which cut k lands on time in ``G' <= x, C' <= y`` form a quadrant (every
+    constraint of :func:`_successor` is ``max(G, const) + t <= T`` or ``max(C,
+    const) + t <= T``; ``tests/solvers/test_dp_reach.py`` holds these constants to
+    a constraint-by-constraint version). For a target corner (x, y) it is
     ``G <= min(x - ga, y - gb (if has_gb), gc)``, ``C <= min(y - cb, cc)``, non-empty
     iff ``ok``, ``x >= tx`` and ``y >= ty`` (and both sides >= 0).
 
@@ -679,7 +626,7 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
     times from which cut k meets the deadline and lands in the given set. Each
     region is a union of quadrants ``G <= x, C <= y`` (the successor is
     built from max and +, so the preimage of a quadrant is a quadrant,
-    :func:`_preimage`), stored as its maximal corners. When a region has
+    :func:`_preimage_coeffs`), stored as its maximal corners. When a region has
     more than ``corners`` corners, consecutive ones are merged (``(x_j,
     y_i)`` for the run ``i..j``), which only enlarges it: every stored region
     contains the exact one, so a label outside it can never reach ``e``.

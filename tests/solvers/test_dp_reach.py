@@ -126,9 +126,67 @@ def test_reach_region_of_a_hand_computed_job() -> None:
     assert corners(6) == {(1, 6)}
 
 
+def _preimage(x: int, y: int, k: int, a: int, h: int, b: int, last: int, r: int, d: int
+              ) -> tuple[bool, int, int]:
+    """The free times (G, C) from which cut k lands in ``G' <= x, C' <= y`` on time.
+
+    Mirrors :func:`_successor` constraint by constraint: every constraint on
+    the successor and on the completion is ``max(G, const) + t <= T`` or
+    ``max(C, const) + t <= T``, so the set is a quadrant ``G <= gx, C <= cy``
+    (returned with True) or empty (False). Free times are >= 0, so a quadrant
+    with a negative side is empty too.
+    """
+    from splitsched.solvers.dp_kernel import INF
+
+    gx = INF
+    cy = INF
+    ok = True
+    # GPU stage: gpu_end = max(G, r) + a (a > 0), or r with G unchanged (a = 0)
+    if a == 0:
+        gx = min(gx, x)
+    else:
+        ok = ok and r + a <= x
+        gx = min(gx, x - a)
+    # ready <= T with ready = r (k = 0), r + h (a = 0), max(G, r) + a + h; three uses
+    for use in range(3):
+        t = 0
+        if use == 0:
+            if b == 0:
+                cy = min(cy, y)
+                continue
+            cy = min(cy, y - b)  # CPU end max(C, ready) + b <= y
+            t = y - b
+        elif use == 1:
+            if k == last:
+                continue
+            if b == 0:
+                t = d  # completion = ready
+            else:
+                cy = min(cy, d - b)
+                t = d - b
+        else:
+            if k != last:
+                continue
+            # completion = gpu_end <= d
+            if a == 0:
+                ok = ok and r <= d
+            else:
+                ok = ok and r + a <= d
+                gx = min(gx, d - a)
+            continue
+        if k == 0:
+            ok = ok and r <= t
+        elif a == 0:
+            ok = ok and r + h <= t
+        else:
+            ok = ok and r + a + h <= t
+            gx = min(gx, t - a - h)
+    return ok and gx >= 0 and cy >= 0, gx, cy
+
+
 def test_preimage_constants_agree_with_the_constraint_by_constraint_preimage() -> None:
-    """reach_tables uses _preimage_coeffs; _preimage mirrors _successor line by line."""
-    from splitsched.solvers.dp_kernel import INF, _preimage, _preimage_coeffs, _successor
+    """reach_tables uses _preimage_coeffs; _preimage (above) mirrors _successor line by line."""
+    from splitsched.solvers.dp_kernel import INF, _preimage_coeffs, _successor
 
     rng = random.Random(8)
     for _ in range(20000):
