@@ -122,6 +122,17 @@ def build_cp(instance: Instance) -> CpModel:
     return cp
 
 
+def new_solver(time_limit_s: float, *, threads: int, seed: int) -> cp_model.CpSolver:
+    """A CP-SAT solver with the run's limit (seconds), worker threads (at least 1) and
+    random seed: the one setup of every CP-SAT solve of a run (``cpsat``, ``lbbd``'s
+    master and subproblems, ``hybrid``)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = max(1, threads)
+    solver.parameters.random_seed = seed
+    return solver
+
+
 def proven_objective_bound(solver: cp_model.CpSolver, code: Any) -> float | None:
     """CP-SAT's best objective bound of a finished ``solve`` if it is a proof, else None.
 

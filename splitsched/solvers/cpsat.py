@@ -18,7 +18,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from splitsched.formulations.cp import CpModel, build_cp, proven_objective_bound
+from splitsched.formulations.cp import CpModel, build_cp, new_solver, proven_objective_bound
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
 from splitsched.solvers.exact import misses_bound, remaining, start_plans
@@ -103,11 +103,8 @@ def solve_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     t_end = time.perf_counter() + time_limit_s
     cp = build_cp(instance)
     add_hint(cp, warm_start)
-    solver = cp_model.CpSolver()
     limit = remaining(t_end)
-    solver.parameters.max_time_in_seconds = limit
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = max(1, threads)
+    solver = new_solver(limit, threads=threads, seed=seed)
     code = solver.solve(cp.model)
     stats: dict[str, Any] = {
         "cpsat_status": solver.status_name(code), "cpsat_wall_s": solver.wall_time,

@@ -46,7 +46,7 @@ from ortools.sat.python import cp_model
 from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import CutRow, EnergyRow, cut_energy_rows, cut_lp_bound
-from splitsched.formulations.cp import CpModel, build_cp, proven_objective_bound
+from splitsched.formulations.cp import CpModel, build_cp, new_solver, proven_objective_bound
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
@@ -203,10 +203,7 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
                      cores=len(st.cuts), cp_build_s=time.perf_counter() - t_build)
         left = t_end - time.perf_counter()
         if left > MIN_CP_S:
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = left
-            solver.parameters.num_workers = max(1, threads)
-            solver.parameters.random_seed = seed
+            solver = new_solver(left, threads=threads, seed=seed)
             code = solver.solve(cp.model)
             stats.update(cpsat_status=solver.status_name(code), cpsat_wall_s=solver.wall_time)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -76,7 +76,7 @@ from splitsched.formulations.bounds import (
     energy_rows,
     lp_bound,
 )
-from splitsched.formulations.cp import build_cp, proven_objective_bound
+from splitsched.formulations.cp import build_cp, new_solver, proven_objective_bound
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
@@ -330,10 +330,7 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     limit = min(stop - time.perf_counter(), st.left())
     if limit < MIN_CHECK_S:
         return _SubAnswer("unknown")
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit
-    solver.parameters.num_workers = max(1, st.threads)
-    solver.parameters.random_seed = st.seed
+    solver = new_solver(limit, threads=st.threads, seed=st.seed)
     code = solver.solve(model)
     st.bump("sub_cp_solves")
     st.bump("sub_cp_s", solver.wall_time)
@@ -631,10 +628,7 @@ def _solve_master(st: _State, master: _Master, hint: tuple[int, ...]) -> _Master
     left = st.left()
     if left < MIN_CHECK_S:
         return _MasterAnswer("unknown")
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = left
-    solver.parameters.num_workers = max(1, st.threads)
-    solver.parameters.random_seed = st.seed
+    solver = new_solver(left, threads=st.threads, seed=st.seed)
     code = solver.solve(model)
     st.bump("master_solves")
     st.bump("master_s", solver.wall_time)
