@@ -1,4 +1,4 @@
-"""Per-instance reference table of a library, from one ``splitsched bench`` run directory.
+"""Per-instance reference table of a library, from ``splitsched bench`` run directories.
 
 Like the solution files of PSPLIB or Taillard's sets: one row per instance
 with the best known weighted misses (the fewest any evaluated schedule
@@ -8,7 +8,12 @@ schedule reached the best, and the paper's DP (``dp-edf``) for its gap. A
 header states the machine, the versions and the limits, as the records
 carry them. Writes ``OUT/<library>/instances.md`` and ``instances.csv``::
 
-    python scripts/library_table.py RUN_DIR [--library v2] [--out results/reference]
+    python scripts/library_table.py RUN_DIR [RUN_DIR ...] [--library v2] [--out results/reference]
+
+Several run directories are read as one set of records (the sweep, then a
+follow-up run of the exact solvers with a longer limit on the instances the
+sweep left open, as ``scripts/reference.sh`` does): best known and best bound
+are taken over all of them, and the header states each run's limits.
 
 Only instances of the chosen library are listed (their set, from the
 instance copy's provenance, is ``<library>/...``; for ``v1``, a set without
@@ -78,36 +83,42 @@ def _set_of(run_dir: Path, record: Mapping[str, Any]) -> str:
     return ""
 
 
-def build_rows(run_dir: Path, runs: Sequence[RunRecord],
+def build_rows(run_dir: Path | Sequence[Path], runs: Sequence[RunRecord],
                library: str | None) -> tuple[str, list[Row]]:
-    """The library's rows, in the order the run first met each instance.
+    """The library's rows, in the order the runs first met each instance.
+
+    ``run_dir`` is one directory, or one per record of ``runs`` (records
+    merged from several runs; each record's instance copy is read from its
+    own directory).
 
     Raises
     ------
     InputError
         No records, no instance of the library, or (``library`` None) the
-        run mixes libraries.
+        runs mix libraries.
     """
+    dirs = [run_dir] * len(runs) if isinstance(run_dir, Path) else list(run_dir)
+    where = run_dir if isinstance(run_dir, Path) else (dirs[0] if dirs else Path("."))
     if not runs:
-        raise InputError(run_dir / RUNS_FILE, "(file)", "no run records")
+        raise InputError(where / RUNS_FILE, "(file)", "no run records")
     cert = certify(runs)
-    first: dict[str, Mapping[str, Any]] = {}
+    first: dict[str, tuple[Path, Mapping[str, Any]]] = {}
     dp: dict[str, int] = {}
-    for run in runs:
+    for d, run in zip(dirs, runs, strict=True):
         r = run.to_dict()
         sha = r["instance_sha256"]
-        first.setdefault(sha, r)
+        first.setdefault(sha, (d, r))
         if r["solver"] == DP and is_solved(run):
             dp[sha] = min(dp.get(sha, int(r["missed"])), int(r["missed"]))
-    sets = {sha: _set_of(run_dir, r) for sha, r in first.items()}
+    sets = {sha: _set_of(d, r) for sha, (d, r) in first.items()}
     libraries = sorted({library_of(s) for s in sets.values()})
     if library is None:
         if len(libraries) != 1:
-            raise InputError(run_dir, "--library", f"the run holds libraries "
+            raise InputError(where, "--library", f"the run holds libraries "
                              f"{', '.join(libraries)}; name one")
         library = libraries[0]
     rows = []
-    for sha, r in first.items():
+    for sha, (_, r) in first.items():
         if library_of(sets[sha]) != library:
             continue
         c = cert.instances[sha]
@@ -120,8 +131,8 @@ def build_rows(run_dir: Path, runs: Sequence[RunRecord],
                         certified=c.certified, found_by=c.found_by, dp_edf=dp.get(sha),
                         sha256=sha))
     if not rows:
-        raise InputError(run_dir, "--library", f"no instance of library {library!r} in this "
-                         f"run (it holds {', '.join(libraries)})")
+        raise InputError(where, "--library", f"no instance of library {library!r} in these "
+                         f"runs (they hold {', '.join(libraries)})")
     return library, rows
 
 
@@ -134,22 +145,41 @@ def _distinct(records: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
     return seen
 
 
-def header(run_dir: Path, records: Sequence[Mapping[str, Any]], library: str) -> list[str]:
-    """Machine, versions and limits, as the records (and ``sweep.json``) state them."""
-    sweep = read_json(run_dir / "sweep.json") if (run_dir / "sweep.json").exists() else {}
-    machines = [m for m in _distinct(records, "machine") if isinstance(m, dict)]
-    versions = [v for v in _distinct(records, "versions") if isinstance(v, dict)]
-    limits = sorted({float(r["time_limit_s"]) for r in records})
-    threads = sorted({int(r["threads"]) for r in records})
-    seeds = sorted({int(r["seed"]) for r in records})
-    solvers = sorted({str(r["solver"]) for r in records})
-    finished = sorted(str(r["finished_at"]) for r in records if r.get("finished_at"))
+def header(run_dirs: Path | Sequence[Path], records: Sequence[Mapping[str, Any]] | Sequence[
+        Sequence[Mapping[str, Any]]], library: str) -> list[str]:
+    """Machine, versions and limits, as the records (and ``sweep.json``) state them.
+
+    One directory with its records, or one list of records per directory.
+    """
+    if isinstance(run_dirs, Path):
+        dirs, per_dir = [run_dirs], [records]
+    else:
+        dirs, per_dir = list(run_dirs), list(records)
+    everything = [r for recs in per_dir for r in recs]  # type: ignore[union-attr]
+    machines = [m for m in _distinct(everything, "machine") if isinstance(m, dict)]
+    versions = [v for v in _distinct(everything, "versions") if isinstance(v, dict)]
     lines = [f"# Reference library {library}: best known and proven per instance", ""]
     for m in machines:
         lines.append(f"- machine: {m.get('cpu_model')}, {m.get('cores')} usable cores of "
                      f"{m.get('cores_total')}, {m.get('os')}")
     for v in versions:
         lines.append("- versions: " + ", ".join(f"{k} {v[k]}" for k in sorted(v)))
+    for d, recs in zip(dirs, per_dir, strict=True):
+        lines += _run_lines(d, recs, len(dirs) > 1)  # type: ignore[arg-type]
+    lines.append(f"- regenerate: `python scripts/library_table.py "
+                 f"{' '.join(d.as_posix() for d in dirs)} --library {library}`")
+    return lines
+
+
+def _run_lines(run_dir: Path, records: Sequence[Mapping[str, Any]], named: bool) -> list[str]:
+    """Limits, solvers and run count of one run directory."""
+    sweep = read_json(run_dir / "sweep.json") if (run_dir / "sweep.json").exists() else {}
+    limits = sorted({float(r["time_limit_s"]) for r in records})
+    threads = sorted({int(r["threads"]) for r in records})
+    seeds = sorted({int(r["seed"]) for r in records})
+    solvers = sorted({str(r["solver"]) for r in records})
+    finished = sorted(str(r["finished_at"]) for r in records if r.get("finished_at"))
+    lines = [f"- run `{run_dir.as_posix()}`:"] if named else []
     mem = sweep.get("mem_limit_mb") if isinstance(sweep, dict) else None
     workers = sweep.get("workers") if isinstance(sweep, dict) else None
     lines += [f"- limits: {', '.join(f'{t:g}' for t in limits)} s per run, "
@@ -159,9 +189,9 @@ def header(run_dir: Path, records: Sequence[Mapping[str, Any]], library: str) ->
               + (f", {mem} MiB per run" if mem else ""),
               f"- solvers ({len(solvers)}): {', '.join(solvers)}",
               f"- runs: {len(records)}" + (f", finished {finished[0]} .. {finished[-1]}"
-                                           if finished else ""),
-              f"- regenerate: `python scripts/library_table.py {run_dir.as_posix()} "
-              f"--library {library}`"]
+                                           if finished else "")]
+    if named:
+        lines[1:] = ["  " + line for line in lines[1:]]
     return lines
 
 
@@ -213,14 +243,28 @@ def to_csv(rows: Sequence[Row]) -> str:
     return buf.getvalue()
 
 
-def write_table(run_dir: Path, out_root: Path, library: str | None = None) -> Path:
-    """Write ``out_root/<library>/instances.{md,csv}``; returns that folder."""
-    runs = read_runs(run_dir / RUNS_FILE).records
-    records = [r.to_dict() for r in runs]
-    lib, rows = build_rows(run_dir, runs, library)
+def write_table(run_dir: Path | Sequence[Path], out_root: Path,
+                library: str | None = None) -> Path:
+    """Write ``out_root/<library>/instances.{md,csv}`` from one or more runs; returns that folder.
+
+    Raises
+    ------
+    InputError
+        A run directory without records file, or see :func:`build_rows`.
+    """
+    dirs = [run_dir] if isinstance(run_dir, Path) else list(run_dir)
+    per_dir = []
+    for d in dirs:
+        if not (d / RUNS_FILE).exists():
+            raise InputError(d / RUNS_FILE, "(file)", "no such file")
+        per_dir.append(read_runs(d / RUNS_FILE).records)
+    runs = [r for recs in per_dir for r in recs]
+    owners = [d for d, recs in zip(dirs, per_dir, strict=True) for _ in recs]
+    lib, rows = build_rows(owners, runs, library)
     target = out_root / lib
     target.mkdir(parents=True, exist_ok=True)
-    md = header(run_dir, records, lib) + summary(rows) + to_markdown(rows)
+    md = (header(dirs, [[r.to_dict() for r in recs] for recs in per_dir], lib)
+          + summary(rows) + to_markdown(rows))
     atomic_write_text(target / "instances.md", "\n".join(md) + "\n")
     atomic_write_text(target / "instances.csv", to_csv(rows))
     return target
@@ -228,14 +272,13 @@ def write_table(run_dir: Path, out_root: Path, library: str | None = None) -> Pa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("run_dir", type=Path, help="a `splitsched bench` run directory")
+    ap.add_argument("run_dir", type=Path, nargs="+",
+                    help="`splitsched bench` run directories (records merged)")
     ap.add_argument("--library", help="v1, v2, ... (default: the run's only library)")
     ap.add_argument("--out", type=Path, default=Path("results/reference"),
                     help="root folder; the table goes to OUT/<library>/")
     args = ap.parse_args(argv)
     try:
-        if not (args.run_dir / RUNS_FILE).exists():
-            raise InputError(args.run_dir / RUNS_FILE, "(file)", "no such file")
         target = write_table(args.run_dir, args.out, args.library)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

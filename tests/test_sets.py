@@ -306,3 +306,62 @@ def test_installed_package_is_never_written_into(monkeypatch: pytest.MonkeyPatch
         store.writable_profiles_dir()
     # reading the shipped data needs no checkout
     assert "smoke" in load_specs() and store.list_devices()
+
+
+def test_library_table_merges_a_follow_up_run(tmp_path: Path) -> None:
+    """A longer exact run on the sweep's open instance closes it in the merged table."""
+    lt = _script()
+    runs = {"sweep": [_record("b", "dp-edf", "feasible", 4, None),
+                      _record("b", "cpsat", "timeout", 3, 1.2)],
+            "follow": [{**_record("b", "hybrid", "optimal", 2, 2.0), "time_limit_s": 60.0,
+                        "threads": 2}]}
+    for name, records in runs.items():
+        (tmp_path / name / "instances").mkdir(parents=True)
+        (tmp_path / name / "instances" / "b.json").write_text(
+            json.dumps({"provenance": {"set": "v2/batch-n10"}}))
+        with open(tmp_path / name / "runs.jsonl", "w") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in records)
+    alone = lt.write_table(tmp_path / "sweep", tmp_path / "a", "v2")
+    (b,) = list(csv.DictReader((alone / "instances.csv").open()))
+    assert (b["best_known"], b["best_bound"], b["certified"]) == ("3", "2", "no")
+    merged = lt.write_table([tmp_path / "sweep", tmp_path / "follow"], tmp_path / "m", "v2")
+    (b,) = list(csv.DictReader((merged / "instances.csv").open()))
+    assert (b["best_known"], b["best_bound"], b["certified"], b["found_by"]) == \
+        ("2", "2", "yes", "hybrid")
+    md = (merged / "instances.md").read_text()
+    assert "10 s per run, 1 thread(s)" in md and "60 s per run, 2 thread(s)" in md
+    assert lt.main([str(tmp_path / "sweep"), str(tmp_path / "nowhere"),
+                    "--out", str(tmp_path / "o")]) == 2
+
+
+def test_open_instances_copies_only_open_rows(tmp_path: Path) -> None:
+    """scripts/open_instances.py: the rows with certified = no, checked by sha256."""
+    spec = importlib.util.spec_from_file_location(
+        "open_instances", REPO_ROOT / "scripts" / "open_instances.py")
+    assert spec and spec.loader
+    oi = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oi)
+    from splitsched.io import instance_sha256, read_instance
+
+    files = sorted((SETS_DIR / "smoke").glob("*.json"))
+    files = [f for f in files if f.name != "manifest.json"][:3]
+    table = tmp_path / "instances.csv"
+    with table.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["instance", "set", "n", "certified", "sha256"])
+        for i, f in enumerate(files):
+            inst = read_instance(f)
+            w.writerow([f.stem, "smoke", len(inst.jobs), "yes" if i == 0 else "no",
+                        instance_sha256(inst)])
+    copies = oi.copy_open(table, tmp_path / "open")
+    assert sorted(c.name for c in copies) == sorted(f.name for f in files[1:])
+    with pytest.raises(InputError, match="already holds JSON"):
+        oi.copy_open(table, tmp_path / "open")
+    rows = list(csv.DictReader(table.open()))
+    rows[1]["sha256"] = "0" * 64
+    with table.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(InputError, match="sha256"):
+        oi.copy_open(table, tmp_path / "open2")
