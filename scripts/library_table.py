@@ -102,7 +102,7 @@ def build_rows(run_dir: Path | Sequence[Path], runs: Sequence[RunRecord],
     if not runs:
         raise InputError(where / RUNS_FILE, "(file)", "no run records")
     cert = certify(runs)
-    first: dict[str, tuple[Path, Mapping[str, Any]]] = {}
+    first: dict[str, tuple[Path, dict[str, Any]]] = {}
     dp: dict[str, int] = {}
     for d, run in zip(dirs, runs, strict=True):
         r = run.to_dict()
@@ -145,17 +145,13 @@ def _distinct(records: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
     return seen
 
 
-def header(run_dirs: Path | Sequence[Path], records: Sequence[Mapping[str, Any]] | Sequence[
-        Sequence[Mapping[str, Any]]], library: str) -> list[str]:
+def header(run_dirs: Sequence[Path], records: Sequence[Sequence[Mapping[str, Any]]],
+           library: str) -> list[str]:
     """Machine, versions and limits, as the records (and ``sweep.json``) state them.
 
-    One directory with its records, or one list of records per directory.
+    ``records`` holds one list of records per directory of ``run_dirs``.
     """
-    if isinstance(run_dirs, Path):
-        dirs, per_dir = [run_dirs], [records]
-    else:
-        dirs, per_dir = list(run_dirs), list(records)
-    everything = [r for recs in per_dir for r in recs]  # type: ignore[union-attr]
+    everything = [r for recs in records for r in recs]
     machines = [m for m in _distinct(everything, "machine") if isinstance(m, dict)]
     versions = [v for v in _distinct(everything, "versions") if isinstance(v, dict)]
     lines = [f"# Reference library {library}: best known and proven per instance", ""]
@@ -164,10 +160,10 @@ def header(run_dirs: Path | Sequence[Path], records: Sequence[Mapping[str, Any]]
                      f"{m.get('cores_total')}, {m.get('os')}")
     for v in versions:
         lines.append("- versions: " + ", ".join(f"{k} {v[k]}" for k in sorted(v)))
-    for d, recs in zip(dirs, per_dir, strict=True):
-        lines += _run_lines(d, recs, len(dirs) > 1)  # type: ignore[arg-type]
+    for d, recs in zip(run_dirs, records, strict=True):
+        lines += _run_lines(d, recs, len(run_dirs) > 1)
     lines.append(f"- regenerate: `python scripts/library_table.py "
-                 f"{' '.join(d.as_posix() for d in dirs)} --library {library}`")
+                 f"{' '.join(d.as_posix() for d in run_dirs)} --library {library}`")
     return lines
 
 
