@@ -16,11 +16,12 @@ Names (``splitsched online --policy NAME``):
   weight, then a smaller makespan); only the stages the plan starts now are
   committed. ``replan:dp-edf`` calls the DP of :mod:`splitsched.solvers.dp`
   in process with the processors' expected free times as its start label
-  (:func:`dp_edf_search`: the DP's exact optimum, from 12 jobs on found by
-  a search from a beam incumbent), its inputs built from trusted data and
-  cached per network (:mod:`splitsched.online.dpinput`); other solvers get
-  a sub-instance in which busy processors and committed CPU stages are jobs
-  of their own (see :class:`SubInstanceBuilder`).
+  (:func:`dp_edf_search`: the DP's exact optimum; without a current plan
+  and from 10 jobs on, found by a search from a beam incumbent), its inputs
+  built from trusted data and cached per network
+  (:mod:`splitsched.online.dpinput`); other solvers get a sub-instance in
+  which busy processors and committed CPU stages are jobs of their own (see
+  :class:`SubInstanceBuilder`).
 
 A user policy: implement :class:`~splitsched.online.state.Policy` and call
 :func:`register_policy` with a factory ``(argument, options) -> Policy``.
@@ -478,9 +479,10 @@ class ReplanPolicy:
         return run
 
 
-SEARCH_MIN_JOBS = 12
-"""From this many jobs on, :func:`dp_edf_search` searches from an incumbent; below
-it, one plain exact pass is faster (``benchmarks/test_online.py``)."""
+SEARCH_MIN_JOBS = 10
+"""From this many jobs on, :func:`dp_edf_search` searches from an incumbent when
+there is no current plan; below it, one plain exact pass is faster
+(``benchmarks/test_online.py``)."""
 
 SEARCH_BEAM = 32
 """Labels per stage of :func:`dp_edf_search`'s beam pass (16, 32 and 64 cost about
@@ -497,10 +499,11 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
     """The EDF-order DP's optimum over ``jobs`` from start label ``free``: the
     weight and makespan of :func:`splitsched.solvers.dp.run_dp`'s exact pass.
 
-    Below :data:`SEARCH_MIN_JOBS` jobs, that pass itself (lower bound
-    ``lower_bound``; when it runs out of time, the beam pass's answer if it has
-    more weight). From there on, a search from an incumbent, each step an exact
-    statement about EDF-order schedules:
+    Below :data:`SEARCH_MIN_JOBS` jobs, or with a ``lower_bound`` (the
+    current plan's on-time weight, which prunes that pass well), that pass
+    itself (when it runs out of time, the beam pass's answer if it has more
+    weight). Otherwise (a fresh decision: no current plan), a search from an
+    incumbent, each step an exact statement about EDF-order schedules:
 
     1. a beam pass (:data:`SEARCH_BEAM` labels per stage): a schedule of
        weight W;
@@ -512,15 +515,12 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
        W with makespan <= M - 1": outer approximations of the free times from
        which the incumbent can still be beaten, so the optimum's labels are
        never discarded. When no label is left, the incumbent is the optimum;
-       otherwise the pass's best label is. When ``lower_bound`` (the current
-       plan's on-time weight) exceeds W, the regions are those of "at least
-       ``lower_bound``" instead, and ValueError when no label is left (as the
-       plain pass with that lower bound: the caller keeps its plan).
+       otherwise the pass's best label is.
 
     The weight and makespan are the plain exact pass's (held to it by
     ``tests/online/test_policies_fast.py``); among answers of equal weight and
     makespan the cuts may differ from that pass's. If the beam pass accepts
-    nothing, the plain exact pass runs (lower bound ``lower_bound``).
+    nothing, the plain exact pass runs.
 
     Parameters
     ----------
@@ -545,11 +545,11 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
     ------
     ValueError
         ``lower_bound`` exceeds every schedule in EDF order (as
-        :func:`~splitsched.solvers.dp.run_dp` with it).
+        :func:`~splitsched.solvers.dp.run_dp`).
     """
     from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, reach_bound, run_dp
 
-    if len(jobs) < SEARCH_MIN_JOBS:
+    if len(jobs) < SEARCH_MIN_JOBS or lower_bound > 0:
         run = run_dp(instance, jobs, lower_bound=lower_bound, free=free, prepared=prep,
                      deadline=deadline)
         if not run.complete:
@@ -561,26 +561,17 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
     beam = run_dp(instance, jobs, beam=SEARCH_BEAM, free=free, prepared=prep,
                   deadline=deadline)
     if beam.accepted_weight == 0:
-        run = run_dp(instance, jobs, lower_bound=lower_bound, free=free, prepared=prep,
-                     deadline=deadline)
+        run = run_dp(instance, jobs, free=free, prepared=prep, deadline=deadline)
         return run, run.complete
     inc = _shortest_with(instance, jobs, prep, free, beam)
-    total = int(prep.weights.sum())
-    if lower_bound > inc.accepted_weight:
-        if lower_bound > total:
-            raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this order")
-        target, makespan_bound = lower_bound, None
-    else:
-        target, makespan_bound = inc.accepted_weight, inc.makespan - 1
-    size = min(DEFAULT_DP_SETTINGS.reach_size, total - target + 1)
-    reach = reach_bound(instance, jobs, target, size, REACH_CORNERS,
-                        makespan_bound=makespan_bound, prepared=prep)
+    weight = inc.accepted_weight
+    size = min(DEFAULT_DP_SETTINGS.reach_size, int(prep.weights.sum()) - weight + 1)
+    reach = reach_bound(instance, jobs, weight, size, REACH_CORNERS,
+                        makespan_bound=inc.makespan - 1, prepared=prep)
     try:
-        run = run_dp(instance, jobs, lower_bound=target, grid=0, free=free, reach=reach,
+        run = run_dp(instance, jobs, lower_bound=weight, grid=0, free=free, reach=reach,
                      prepared=prep, deadline=deadline)
     except ValueError:
-        if makespan_bound is None:
-            raise  # nothing reaches lower_bound: as the plain pass with it
         return inc, True  # no label can beat the incumbent: it is the optimum
     if (run.accepted_weight, -run.makespan) > (inc.accepted_weight, -inc.makespan):
         return run, run.complete
