@@ -38,21 +38,19 @@ kept inside the reach regions (``solvers.dp.reach_bound``, 128 corners) of
 "more than W, or W with makespan <= M - 1"; no label left means the
 incumbent is the optimum. Same weight and makespan as the plain pass in all
 180 window states and in the tests (brute force on tiny instances). Step 2
-is what makes it pay: the beam's own makespan is rarely the optimum's (5 of
-42 20-job windows), the refined one often is (29 of 42), and the last pass
-then keeps about 10 labels (median over the 20-job windows) instead of
-about 2,200 with the beam's makespan. Runs alternated, old code (the commit
-before) vs new, load 4.2-5.4:
+is what makes it pay: over the 42 20-job windows the beam's own (W, M) is
+the optimum's in 3, the refined one in 29, and the last pass then keeps no
+label at all in the median state (the incumbent is proved optimal) instead
+of about 4,400 labels with the beam's makespan. Runs alternated, old code
+(the commit before ``dp_edf_search``) vs new, load 4.2-5.4:
 
-* ``test_one_decision``, fast path, CPU median per decision: N=5 0.46-0.77
-  ms before, 0.48-0.77 after (plain pass in both); N=10 2.4-3.6 vs 1.6-2.6;
-  N=15 4.4-6.3 vs 1.55-2.7; N=20 6.0-8.8 vs 2.3-3.8 (5 runs before, 5 after,
-  the N=10 figures of 3 of the "after" runs from a version that still used
-  the plain pass below 12 jobs).
-* ``test_fresh_windows`` (median / p90 / max over the states, ms; 2 runs
-  each): N=10 1.4-2.2 / 2.3-3.7 / 3.5-5.1 before, 1.2-1.8 / 2.2-3.1 /
-  3.5-3.8 after; N=15 2.9-3.1 / 4.4-4.8 / 5.3-6.9 vs 1.6-2.6 / 2.4-4.0 /
-  2.8-4.3; N=20 4.1-4.8 / 6.0-6.4 / 7.5-8.1 vs 3.1-3.2 / 4.1-5.0 / 5.2-5.3.
+* ``test_one_decision``, fast path, CPU median per decision (7 runs before,
+  4 after): N=5 0.46-0.77 ms before, 0.53-0.77 after (plain pass in both);
+  N=10 2.4-3.7 vs 1.6-2.3; N=15 4.4-6.3 vs 1.7-2.7; N=20 6.0-8.8 vs 2.5-3.8.
+* ``test_fresh_windows`` (median / p90 / max over the states, ms; 4 runs
+  each): N=10 1.4-2.2 / 2.3-3.7 / 3.5-5.2 before, 1.2-1.8 / 2.1-3.1 /
+  3.5-4.1 after; N=15 2.9-3.1 / 4.4-5.3 / 5.0-6.9 vs 1.6-2.6 / 2.4-4.0 /
+  2.8-4.3; N=20 4.1-4.8 / 6.0-6.5 / 7.5-8.1 vs 2.5-3.2 / 3.5-5.0 / 3.8-5.3.
   The search does not pay below about 10 jobs (in-process, 78-96 states per
   N, CPU median: 5 jobs 0.27 ms plain vs 0.58 search, 9 jobs 0.93 vs 1.03,
   10 jobs 1.56 vs 1.18), hence ``SEARCH_MIN_JOBS = 10``. Beam widths 16,
@@ -73,11 +71,12 @@ before) vs new, load 4.2-5.4:
   argument dispatch of its 23 arguments) and run_dp's own work per step
   about as much again, so about 0.5-1 ms of it is per-step overhead; the
   reach tables are about 40 %. Issue 11's 1 ms median for a fresh 20-job
-  decision is not met (about 2.3-3.8 ms under this load); what would close
-  the gap lies in ``solvers/dp.py`` / ``dp_kernel.py`` (not this task's
-  files): one compiled call per pass instead of one per step (measured with
-  a prototype driver: the plain pass at N=20 5.6 ms compiled vs about 8 ms),
-  and cheaper reach tables.
+  decision is not met (2.5-3.8 ms under this load); what would close the
+  gap lies in ``solvers/dp.py`` / ``dp_kernel.py`` (not this task's files):
+  one compiled call per pass instead of one per step (a prototype compiled
+  driver, in one process: the plain pass at N=20 5.7 vs 6.2 ms, about 25 us
+  less per step, so an estimated 1 ms less over the search's steps), and
+  cheaper reach tables. None of these figures is from a quiet machine.
 
 Earlier figures (before ``dp_edf_search``). The fast path first had its own
 copy of ``run_dp``'s driver loop (``run_dp_cached``); it now calls
