@@ -15,8 +15,10 @@ Names (``splitsched online --policy NAME``):
   plan replaces the current one only if it is predicted better (more on-time
   weight, then a smaller makespan); only the stages the plan starts now are
   committed. ``replan:dp-edf`` calls the DP of :mod:`splitsched.solvers.dp`
-  in process with the processors' expected free times as its start label,
-  its inputs built from trusted data and cached per network
+  in process with the processors' expected free times as its start label
+  (:func:`dp_edf_search`: the DP's exact optimum; without a current plan
+  and from 10 jobs on, found by a search from a beam incumbent), its inputs
+  built from trusted data and cached per network
   (:mod:`splitsched.online.dpinput`); other solvers get a sub-instance in
   which busy processors and committed CPU stages are jobs of their own (see
   :class:`SubInstanceBuilder`).
@@ -31,6 +33,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from splitsched.online.plan import Plan, Prediction, dispatch, prune, sync
 from splitsched.online.state import Decision, OnlineState, Policy, Start
@@ -47,7 +51,7 @@ from splitsched.problem import (
 from splitsched.solvers.greedy import earliest_finish_cut
 
 if TYPE_CHECKING:
-    from splitsched.solvers.dp import Run
+    from splitsched.solvers.dp import Prepared, Run
 
 
 @dataclass(frozen=True)
@@ -345,8 +349,8 @@ class ReplanPolicy:
         A registered solver name.
     budget_ms:
         Per-decision budget: the solver's ``time_limit_s`` (``dp-edf``: the
-        exact pass's deadline; when it runs out, the 64-label beam pass's
-        answer is used if better).
+        deadline of :func:`dp_edf_search`'s passes; when it runs out, the
+        best answer found so far is used).
     fast:
         ``dp-edf`` only: build the DP's sub-problem from trusted data
         (:mod:`splitsched.online.dpinput`: cached stage tables, no
@@ -455,30 +459,144 @@ class ReplanPolicy:
 
     def _run_dp(self, sub: Instance, jobs: list[Job], state: OnlineState,
                 lower_bound: int) -> Run:
-        """The exact EDF-order DP (:func:`splitsched.solvers.dp.run_dp`) from the
-        processors' expected free times; when the budget runs out, the beam pass's
-        answer if better. The fast path passes per-job inputs cached per network
+        """The EDF-order DP's optimum from the processors' expected free times
+        (:func:`dp_edf_search`), or its best answer when the budget runs out.
+        The fast path passes per-job inputs cached per network
         (:func:`splitsched.online.dpinput.prepare_cached`), the reference path
-        :func:`splitsched.solvers.dp.prepare`'s. One exact pass, not ``dp-edf``'s
-        beam pass and reach search: with 10 to 20 pending jobs that search gives
-        the same weight and makespan and is slower (``benchmarks/test_online.py``)."""
+        :func:`splitsched.solvers.dp.prepare`'s."""
         from splitsched.online.dpinput import prepare_cached
-        from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, prepare, run_dp
+        from splitsched.solvers.dp import prepare
 
         prep = (prepare_cached if self.fast else prepare)(sub, jobs)
         now = state.now
         free = (state.free_at(GPU) - now, state.free_at(CPU) - now)
-        # The current plan's on-time weight is a valid pruning bound for our use: if the
-        # EDF-order optimum reaches it, pruning keeps it; if not, the current plan stays.
-        deadline = time.perf_counter() + self.budget_s
-        run = run_dp(sub, jobs, lower_bound=lower_bound, deadline=deadline, free=free,
-                     prepared=prep)
-        if not run.complete:
+        # The current plan's on-time weight is a valid lower bound for our use: if the
+        # EDF-order optimum reaches it, the search finds it; if not, the plan stays.
+        run, complete = dp_edf_search(sub, jobs, prep, free, lower_bound,
+                                      time.perf_counter() + self.budget_s)
+        if not complete:
             self.counts["timeouts"] += 1
-            beam = run_dp(sub, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free, prepared=prep)
+        return run
+
+
+SEARCH_MIN_JOBS = 10
+"""From this many jobs on, :func:`dp_edf_search` searches from an incumbent when
+there is no current plan; below it, one plain exact pass is faster
+(``benchmarks/test_online.py``)."""
+
+SEARCH_BEAM = 32
+"""Labels per stage of :func:`dp_edf_search`'s beam pass (16, 32 and 64 cost about
+the same over 15 to 20 fresh pending jobs; ``benchmarks/test_online.py``)."""
+
+REACH_CORNERS = 128
+"""Corners per reach region in :func:`dp_edf_search` (more: tighter regions, slower
+builds; 32 is slower than 64 or 128 over 15 to 20 fresh pending jobs,
+``benchmarks/test_online.py``)."""
+
+
+def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tuple[int, int],
+                  lower_bound: int = 0, deadline: float = float("inf")) -> tuple[Run, bool]:
+    """The EDF-order DP's optimum over ``jobs`` from start label ``free``: the
+    weight and makespan of :func:`splitsched.solvers.dp.run_dp`'s exact pass.
+
+    Below :data:`SEARCH_MIN_JOBS` jobs, or with a ``lower_bound`` (the
+    current plan's on-time weight, which prunes that pass well), that pass
+    itself (when it runs out of time, the beam pass's answer if it has more
+    weight). Otherwise (a fresh decision: no current plan), a search from an
+    incumbent, each step an exact statement about EDF-order schedules:
+
+    1. a beam pass (:data:`SEARCH_BEAM` labels per stage): a schedule of
+       weight W;
+    2. the exact pass over the jobs that schedule accepts, with lower bound W
+       (every one of them must be accepted): the smallest makespan M with which
+       that set is on time, an incumbent (W, M) no worse than the beam's;
+    3. the exact pass over all jobs, keeping only labels inside the reach
+       regions (:func:`splitsched.solvers.dp.reach_bound`) of "more than W, or
+       W with makespan <= M - 1": outer approximations of the free times from
+       which the incumbent can still be beaten, so the optimum's labels are
+       never discarded. When no label is left, the incumbent is the optimum;
+       otherwise the pass's best label is.
+
+    The weight and makespan are the plain exact pass's (held to it by
+    ``tests/online/test_policies_fast.py``); among answers of equal weight and
+    makespan the cuts may differ from that pass's. If the beam pass accepts
+    nothing, the plain exact pass runs.
+
+    Parameters
+    ----------
+    instance, jobs, prep:
+        The sub-problem, its jobs in EDF order and their
+        :class:`~splitsched.solvers.dp.Prepared` inputs.
+    free:
+        GPU and CPU free times (us, relative to the sub-problem's time 0).
+    lower_bound:
+        A weight the caller already has (0: none).
+    deadline:
+        ``time.perf_counter()`` value after which the last pass stops.
+
+    Returns
+    -------
+    run, complete:
+        The answer (:class:`~splitsched.solvers.dp.Run`) and whether it is
+        the optimum (False: the last pass ran out of time; the better of its
+        partial answer and the incumbent is returned).
+
+    Raises
+    ------
+    ValueError
+        ``lower_bound`` exceeds every schedule in EDF order (as
+        :func:`~splitsched.solvers.dp.run_dp`).
+    """
+    from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, reach_bound, run_dp
+
+    if len(jobs) < SEARCH_MIN_JOBS or lower_bound > 0:
+        run = run_dp(instance, jobs, lower_bound=lower_bound, free=free, prepared=prep,
+                     deadline=deadline)
+        if not run.complete:
+            beam = run_dp(instance, jobs, beam=DEFAULT_DP_SETTINGS.beam, free=free,
+                          prepared=prep)
             if beam.accepted_weight > run.accepted_weight:
                 run = beam
-        return run
+        return run, run.complete
+    beam = run_dp(instance, jobs, beam=SEARCH_BEAM, free=free, prepared=prep,
+                  deadline=deadline)
+    if beam.accepted_weight == 0:
+        run = run_dp(instance, jobs, free=free, prepared=prep, deadline=deadline)
+        return run, run.complete
+    inc = _shortest_with(instance, jobs, prep, free, beam)
+    weight = inc.accepted_weight
+    size = min(DEFAULT_DP_SETTINGS.reach_size, int(prep.weights.sum()) - weight + 1)
+    reach = reach_bound(instance, jobs, weight, size, REACH_CORNERS,
+                        makespan_bound=inc.makespan - 1, prepared=prep)
+    try:
+        run = run_dp(instance, jobs, lower_bound=weight, grid=0, free=free, reach=reach,
+                     prepared=prep, deadline=deadline)
+    except ValueError:
+        return inc, True  # no label can beat the incumbent: it is the optimum
+    if (run.accepted_weight, -run.makespan) > (inc.accepted_weight, -inc.makespan):
+        return run, run.complete
+    return inc, run.complete
+
+
+def _shortest_with(instance: Instance, jobs: list[Job], prep: Prepared, free: tuple[int, int],
+                   beam: Run) -> Run:
+    """The beam answer's accepted jobs with the smallest makespan that keeps all of
+    them on time (the exact pass over those jobs alone, lower bound their weight)."""
+    from splitsched.solvers.dp import Prepared, Run, run_dp
+
+    idx = [i for i, j in enumerate(jobs) if beam.cuts[j.id] is not None]
+    sel = np.array(idx, dtype=np.int64)
+    sub_jobs = [jobs[i] for i in idx]
+    sub_prep = Prepared([prep.options[i] for i in idx], prep.layers[sel], prep.gpu_limit[sel],
+                        prep.cpu_limit[sel], prep.weights[sel], prep.capacity_thresholds,
+                        instance, sub_jobs)
+    run = run_dp(instance, sub_jobs, lower_bound=beam.accepted_weight, grid=0, free=free,
+                 prepared=sub_prep)
+    if (run.accepted_weight, -run.makespan) <= (beam.accepted_weight, -beam.makespan):
+        return beam
+    cuts: dict[str, int | None] = {j.id: None for j in jobs}
+    cuts.update(run.cuts)
+    return Run(run.accepted_weight, cuts, True, beam.labels_max, beam.labels_total, run.makespan)
 
 
 # ------------------------------------------------------------------ a fixed plan

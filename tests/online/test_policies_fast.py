@@ -14,6 +14,7 @@ cuts, label counts) with and without bounds, beam, reach regions and start label
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 
 from splitsched.io import read_instance
-from splitsched.online import OnlineState, realized_instance, run_online
+from splitsched.online import OnlineState, policies, realized_instance, run_online
 from splitsched.online.dpinput import (
     dp_subproblem,
     prepare_cached,
@@ -29,7 +30,7 @@ from splitsched.online.dpinput import (
     trusted_job,
 )
 from splitsched.online.plan import Plan, Prediction
-from splitsched.online.policies import ReplanPolicy, SubInstanceBuilder
+from splitsched.online.policies import ReplanPolicy, SubInstanceBuilder, dp_edf_search
 from splitsched.online.state import Committed, Running, net_table
 from splitsched.problem import CPU, GPU, Instance, Job, edf_key
 from splitsched.replay.noise import NoiseModel
@@ -220,3 +221,134 @@ def test_run_dp_with_cached_inputs_equals_run_dp() -> None:
         run_dp(inst, jobs, lower_bound=too_high)
     with pytest.raises(ValueError, match="exceeds every schedule"):
         run_dp(inst, jobs, lower_bound=too_high, prepared=prepare_cached(inst, jobs))
+
+
+# ------------------------------------------------------------------ dp_edf_search
+def _edf_brute_force(inst: Instance, jobs: list[Job], free: tuple[int, int]
+                     ) -> tuple[int, int]:
+    """The best (on-time weight, then smallest makespan) over every EDF-order
+    choice (drop, or any cut) for the jobs, from GPU/CPU free times ``free``.
+
+    Timing stated here from the model (docs/design.md): a job's GPU stage starts
+    at max(release, GPU free), its CPU stage at max(CPU free, ready), ready =
+    the release for cut 0, else the GPU stage's end plus the hand-off; a
+    zero-length stage occupies nothing (ends when ready, leaves the processor's
+    free time as it was); a job ends with its last positive stage (cut L: the
+    GPU stage). Makespan: max(GPU free, CPU free) at the end.
+    """
+    best = (0, max(free))
+    choices = [[None, *range(inst.stages_of(j).num_layers + 1)] for j in jobs]
+    for pick in itertools.product(*choices):
+        g, c, weight, ok = free[0], free[1], 0, True
+        for job, k in zip(jobs, pick, strict=True):
+            if k is None:
+                continue
+            st = inst.stages_of(job)
+            a, h, b = int(st.a[k]), int(st.h[k]), int(st.b[k])
+            gpu_end = job.release if a == 0 else max(g, job.release) + a
+            g = g if a == 0 else gpu_end
+            ready = job.release if k == 0 else gpu_end + h
+            cpu_end = ready if b == 0 else max(c, ready) + b
+            c = c if b == 0 else cpu_end
+            if (gpu_end if k == st.num_layers else cpu_end) > job.deadline:
+                ok = False
+                break
+            weight += job.weight
+        if ok and (weight, -max(g, c)) > (best[0], -best[1]):
+            best = (weight, max(g, c))
+    return best
+
+
+def _replayed(inst: Instance, jobs: list[Job], cuts: dict[str, int | None],
+              free: tuple[int, int]) -> tuple[int, int]:
+    """(weight, makespan) of the given cuts in EDF order with the brute force's timing,
+    every accepted job on time (asserted)."""
+    g, c, weight = free[0], free[1], 0
+    for job in jobs:
+        k = cuts[job.id]
+        if k is None:
+            continue
+        st = inst.stages_of(job)
+        a, h, b = int(st.a[k]), int(st.h[k]), int(st.b[k])
+        gpu_end = job.release if a == 0 else max(g, job.release) + a
+        g = g if a == 0 else gpu_end
+        ready = job.release if k == 0 else gpu_end + h
+        cpu_end = ready if b == 0 else max(c, ready) + b
+        c = c if b == 0 else cpu_end
+        assert (gpu_end if k == st.num_layers else cpu_end) <= job.deadline
+        weight += job.weight
+    return weight, max(g, c)
+
+
+def test_dp_edf_search_finds_the_edf_optimum_on_tiny_instances(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """From any start label, with the search on from the first job (lower bound 0)
+    and the plain pass (the search off, or a lower bound): the best weight, then the
+    smallest makespan, of all EDF-order schedules (brute force), attained by the cuts
+    returned; a lower bound above the optimum raises ValueError, one at or below it
+    changes nothing."""
+    rng = random.Random(23)
+    searched = 0
+    for _ in range(120):
+        inst = random_tiny_instance(rng, rng.randint(1, 5), max_layers=3,
+                                    max_weight=rng.choice((1, 5)),
+                                    zero_layers=rng.random() < 0.5)
+        jobs = sorted(inst.jobs, key=edf_key)
+        free = (rng.randint(0, 15), rng.randint(0, 15)) if rng.random() < 0.5 else (0, 0)
+        best = _edf_brute_force(inst, jobs, free)
+        for search_from in (0, 100):
+            monkeypatch.setattr(policies, "SEARCH_MIN_JOBS", search_from)
+            for lb in sorted({0, best[0] // 2, best[0]}):
+                run, complete = dp_edf_search(inst, jobs, prepare_cached(inst, jobs), free, lb)
+                assert complete
+                assert (run.accepted_weight, run.makespan) == best
+                assert _replayed(inst, jobs, run.cuts, free) == best
+                searched += search_from == 0 and lb == 0 and best[0] > 0
+            with pytest.raises(ValueError):
+                dp_edf_search(inst, jobs, prepare_cached(inst, jobs), free, best[0] + 1)
+    assert searched > 60
+
+
+@pytest.mark.parametrize("name", ["poisson-n40", "poisson-n20", "periodic-n20"])
+def test_dp_edf_search_equals_the_plain_exact_pass_on_set_windows(name: str) -> None:
+    """Windows of 10 to 20 jobs of the sets, all released now, from idle and busy
+    processors, no lower bound (the search's branch) and the optimum's weight as one
+    (the plain pass's): the plain exact pass's weight and makespan, attained by the
+    cuts returned."""
+    for inst in _set(name, 1):
+        for n in (10, 15, 20):
+            for start in range(0, inst.num_jobs - n + 1, 7):
+                pend = tuple(Job(j.id, j.network, 0, j.deadline - j.release, j.weight)
+                             for j in inst.jobs[start:start + n])
+                sub = Instance(id="w", networks=inst.networks, jobs=pend)
+                jobs = sorted(pend, key=edf_key)
+                for free in ((0, 0), (3000, 500)):
+                    plain = run_dp(sub, jobs, free=free)
+                    for lb in (0, plain.accepted_weight):
+                        run, complete = dp_edf_search(sub, jobs, prepare_cached(sub, jobs),
+                                                      free, lb)
+                        assert complete
+                        assert (run.accepted_weight, run.makespan) == \
+                            (plain.accepted_weight, plain.makespan)
+                        assert _replayed(sub, jobs, run.cuts, free) == \
+                            (plain.accepted_weight, plain.makespan)
+
+
+def test_fast_and_reference_paths_decide_alike_on_fresh_states() -> None:
+    """No current plan, 10 to 20 jobs pending (the search's branch in the policy):
+    both paths propose the same plan and start the same stages."""
+    inst = _set("poisson-n40", 1)[0]
+    for n in (10, 15, 20):
+        for start in (0, 9, 20):
+            pend = tuple(Job(j.id, j.network, 0, j.deadline - j.release, j.weight)
+                         for j in inst.jobs[start:start + n])
+            state = OnlineState(now=0, networks=inst.network_by_name, pending=pend,
+                                committed=(), running={GPU: None, CPU: None})
+            out = []
+            for fast in (True, False):
+                policy = _Recording(fast)
+                decision = policy.decide(state)
+                assert policy.counts["solves"] == 1 and policy.counts["timeouts"] == 0
+                out.append((policy.log, decision))
+            assert out[0] == out[1]
+            assert out[0][0][0][1] is not None and out[0][1].starts
