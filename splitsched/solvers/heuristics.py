@@ -55,6 +55,21 @@ machine load*; the other phases then get no time. On the shared 2-core
 development machine at load 5-6 this happened on the batch n = 40/80
 instances at ``l3``/``l4`` (v1) and on most v2 batch n = 40/80 ones, where
 dp-edf alone needs 0.3 to 0.8 CPU seconds.
+
+When dp-edf finishes but takes most of the budget (measured by emulation:
+dp-edf's exact answer computed beforehand, then X CPU seconds burnt in its
+place; the v2 ``batch-huawei_mate_20-n80`` and ``poisson-mi9-n80-l2``
+instances, CPU cap only): at X = 0.6 the other orders run and the local
+search gets 18 to 370 neighbours, every answer is dp-edf's or better and the
+three ``poisson-mi9-n80-l2`` instances reach their best known; at X = 0.9 the
+other orders take nearly all the rest (the local search gets 0 to 45
+neighbours): the ``mate_20`` answers are dp-edf's, and of the
+``poisson-mi9-n80-l2`` ones s1 and s3 still reach their best known through
+the other orders (s2 stays at dp-edf's 6, best known 5). lns-cpsat's
+window search gets no time in either case. The end is the CPU or wall end
+above, whichever comes first, checked between jobs of a DP pass (a pass
+over another order checks the wall end only), so a run ends within about
+one DP step of it (measured: at most 0.03 CPU s past 1 s).
 """
 
 from __future__ import annotations
