@@ -15,18 +15,25 @@ gives a better schedule. Two solvers use that:
     fits before the deadline iff it fits in that order).
 ``dp-ls``
     ``dp-orders``, then iterated local search over the order: a move takes
-    one job and re-inserts it up to ``WINDOW`` positions earlier (or a job
-    just before a dropped one later); each neighbour is scored by the DP in
-    that order with a beam of ``LS_BEAM`` labels per job (faster than the
-    exact DP, and on the reference sets it finds more: more neighbours fit in
-    the time), discarding labels that cannot beat the incumbent and
-    restarting from the first position the move changes (the labels before
-    it are kept). A move is taken when the neighbour accepts
-    more weight; at a local optimum ``KICK`` random re-insertions (seeded)
-    perturb the best order and the descent starts again, until
-    ``max(KICK_PATIENCE, 2 n)`` kicks in a row improve nothing, the search
-    has built ``LS_WORK`` labels in all (a work limit: the answer does not
-    depend on the machine's load), or a cap below is reached.
+    one job and re-inserts it up to ``WINDOW`` positions earlier (a dropped
+    job also up to ``WINDOW`` later, or a job just before a dropped one
+    later); each neighbour is scored by the DP in that order with a beam of
+    ``LS_BEAM`` labels per job (faster than the exact DP, and on the
+    reference sets it finds more: more neighbours fit in the time),
+    discarding labels that cannot beat the incumbent *before* the beam is
+    applied, and restarting from the first position the move changes (the
+    labels before it are kept). The beam (:func:`thin`) keeps half its labels
+    by potential weight and smallest makespan and spreads the other half over
+    the rest, so that labels with one processor late and the other early
+    survive; every second descent uses the plain makespan beam instead (the
+    two find different schedules). A move is taken when the neighbour
+    accepts more weight; at a local optimum the best order, with its dropped
+    jobs put back at their EDF places, is perturbed (seeded) by moving one
+    dropped job up to ``3 WINDOW`` places earlier and ``KICK`` random
+    re-insertions, and the descent starts again, until ``max(KICK_PATIENCE,
+    2 n)`` kicks in a row improve nothing, the search has built ``LS_WORK``
+    labels in all (a work limit: the answer does not depend on the machine's
+    load), or a cap below is reached.
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
@@ -48,6 +55,21 @@ machine load*; the other phases then get no time. On the shared 2-core
 development machine at load 5-6 this happened on the batch n = 40/80
 instances at ``l3``/``l4`` (v1) and on most v2 batch n = 40/80 ones, where
 dp-edf alone needs 0.3 to 0.8 CPU seconds.
+
+When dp-edf finishes but takes most of the budget (measured by emulation:
+dp-edf's exact answer computed beforehand, then X CPU seconds burnt in its
+place; the v2 ``batch-huawei_mate_20-n80`` and ``poisson-mi9-n80-l2``
+instances, CPU cap only): at X = 0.6 the other orders run and the local
+search gets 18 to 370 neighbours, every answer is dp-edf's or better and the
+three ``poisson-mi9-n80-l2`` instances reach their best known; at X = 0.9 the
+other orders take nearly all the rest (the local search gets 0 to 45
+neighbours): the ``mate_20`` answers are dp-edf's, and of the
+``poisson-mi9-n80-l2`` ones s1 and s3 still reach their best known through
+the other orders (s2 stays at dp-edf's 6, best known 5). lns-cpsat's
+window search gets no time in either case. The end is the CPU or wall end
+above, whichever comes first, checked between jobs of a DP pass (a pass
+over another order checks the wall end only), so a run ends within about
+one DP step of it (measured: at most 0.03 CPU s past 1 s).
 """
 
 from __future__ import annotations
@@ -72,8 +94,8 @@ ORDER_BEAM = 256  # labels per job when the DP runs over another order
 LS_BEAM = 48  # labels per job when local search scores a neighbour
 WINDOW = 4  # a job moves at most this many positions
 KICK = 3  # random re-insertions that restart a descent from the best order
-KICK_PATIENCE = 20  # stop after max(this, 2 n) kicks that did not improve the best
-LS_WORK = 250_000  # labels the local search may build (a work limit: same answer at any load)
+KICK_PATIENCE = 100  # stop after max(this, 2 n) kicks that did not improve the best
+LS_WORK = 400_000  # labels the local search may build (a work limit: same answer at any load)
 
 
 def _best_cut_times(instance: Instance, job: Job) -> tuple[int, int]:
@@ -215,6 +237,49 @@ def _orders(instance: Instance, solver: str, best: Candidate, budget: Budget,
 State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
+def thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
+         cl: np.ndarray, wr: np.ndarray) -> np.ndarray:
+    """Indices (ascending) of at most ``beam`` labels to keep of the DP's labels.
+
+    ``m, g, c`` are the labels as the DP's step returns them (weight
+    descending, then GPU free time ascending; times in us); ``gl, cl, wr``
+    the later jobs' latest GPU and CPU free times (us) from which each can
+    still be on time alone, and their weights. Half the beam (``beam // 2``)
+    goes to the labels with the largest *potential*, ``m`` plus the weight of
+    the later jobs that could still fit (each alone) from the label, smaller
+    makespan first; the rest is spread evenly over the other labels in the
+    DP's order, its first and last label included (``beam >= 3``): the
+    heaviest label with the GPU free earliest and the lightest with the CPU
+    free earliest.
+
+    Why not the compiled step's own beam (heaviest, then smallest makespan):
+    it drops the labels whose one processor runs late while the other has
+    room, and some schedules need exactly those. On
+    ``v2-batch-vivo_z3-n40-l2-s1`` in EDF order with the jobs at EDF
+    positions 2 and 3 swapped, the exact DP keeps all 40 jobs on time (EDF
+    order: 39, the reference's best: 40), the compiled makespan beam with up
+    to 1024 labels per job keeps 39, and this rule with 48 keeps 40 (tests).
+    """
+    n = len(m)
+    if n <= beam:
+        return np.arange(n)
+    mk = np.maximum(g, c)
+    potential = m.copy()
+    if len(gl):
+        # later jobs that fit from every label add a constant, those that fit from none nothing
+        always = (gl >= g.max()) | (cl >= c.max())
+        varies = ~always & ((gl >= g.min()) | (cl >= c.min()))
+        if varies.any():
+            fit = (g[:, None] <= gl[None, varies]) | (c[:, None] <= cl[None, varies])
+            potential += fit.astype(np.int64) @ wr[varies]
+    best = np.lexsort((mk, -potential))[:beam // 2]
+    rest = np.ones(n, dtype=bool)
+    rest[best] = False
+    others = np.flatnonzero(rest)
+    picks = np.linspace(0, len(others) - 1, beam - len(best)).round().astype(np.int64)
+    return np.sort(np.concatenate((best, others[np.unique(picks)])))
+
+
 class PrefixDP:
     """The beam DP over one order, with the labels after every job kept.
 
@@ -241,6 +306,7 @@ class PrefixDP:
         self.budget = UNLIMITED
         self.work = float("inf")  # labels the search may build in all
         self.used = 0
+        self.makespan_beam = False  # keep the heaviest labels, smallest makespan first
 
     def run(self, order: list[Job], first: int, target: int) -> tuple[int, list[State]] | None:
         """Labels of every step from ``first`` on.
@@ -266,11 +332,16 @@ class PrefixDP:
             remaining -= job.weight
             m, g, c, parent, cut = dp_step(
                 m, g, c, ks, a, h, b, int(self.prep.layers[at[pos]]), job.release, job.deadline,
-                job.weight, remaining, target, self.beam, gl[pos + 1:], cl[pos + 1:],
+                job.weight, remaining, target, 0, gl[pos + 1:], cl[pos + 1:],
                 wts[pos + 1:], *no_grid)
-            self.used += len(m) + 1
+            self.used += len(m) + 1  # labels built (before thinning: what the step cost)
             if len(m) == 0:
                 return None
+            if len(m) > self.beam:
+                keep = (np.sort(np.lexsort((np.maximum(g, c), -m))[:self.beam])
+                        if self.makespan_beam else
+                        thin(m, g, c, self.beam, gl[pos + 1:], cl[pos + 1:], wts[pos + 1:]))
+                m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
             states.append((m, g, c, parent, cut))
         return int(m.max()), states
 
@@ -292,17 +363,33 @@ class PrefixDP:
 
 
 def _moves(order: list[Job], dropped: set[str]) -> list[tuple[int, int]]:
-    """(from, to) re-insertions: dropped jobs earlier first, then every job earlier."""
+    """(from, to) re-insertions: dropped jobs earlier, a job before a dropped one later and
+    dropped jobs later first, then every job earlier (all within ``WINDOW`` places)."""
     n = len(order)
     out = []
     for i in range(n):
         if order[i].id in dropped:
             out += [(i, i - s) for s in range(1, WINDOW + 1) if i - s >= 0]
             out += [(i - s, i) for s in range(1, WINDOW + 1) if i - s >= 0]
+            out += [(i, i + s) for s in range(1, WINDOW + 1) if i + s < n]
     for i in range(n):
         if order[i].id not in dropped:
             out += [(i, i - s) for s in range(1, WINDOW + 1) if i - s >= 0]
     return list(dict.fromkeys(out))  # first occurrence of each move, in order
+
+
+def _dropped_at_edf_places(order: list[Job], dropped: set[str]) -> list[Job]:
+    """``order`` with each dropped job moved before the first kept job later in EDF order.
+
+    Where a dropped job stands does not change the schedule (the kept jobs
+    keep their order), but it decides which moves reach it: a job left far
+    from its deadline's place by earlier moves is out of a move's reach.
+    """
+    out = [j for j in order if j.id not in dropped]
+    for job in sorted((j for j in order if j.id in dropped), key=edf_key):
+        at = next((i for i, j in enumerate(out) if edf_key(j) > edf_key(job)), len(out))
+        out.insert(at, job)
+    return out
 
 
 def _descend(dp: PrefixDP, order: list[Job], current: int, budget: Budget,
@@ -334,9 +421,12 @@ def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budg
     """Iterated local search over the order (module docstring).
 
     Descent by re-insertion moves; at a local optimum, the best order so far
-    is perturbed by ``KICK`` random re-insertions (seeded) and descent starts
-    again, until the time is up, every job that can fit alone is on time, or
-    ``max(KICK_PATIENCE, 2 n)`` kicks in a row found nothing better.
+    (dropped jobs back at their EDF places) is perturbed, seeded: one
+    dropped job moves up to ``3 WINDOW`` places earlier, then ``KICK``
+    random re-insertions; descent starts again, with the plain makespan beam
+    on every second one, until the time or the work is up, every job that
+    can fit alone is on time, or ``max(KICK_PATIENCE, 2 n)`` kicks in a row
+    found nothing better.
     """
     rng = random.Random(seed)
     dp = PrefixDP(instance, LS_BEAM)
@@ -349,6 +439,7 @@ def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budg
     stale = 0
     while not budget.over() and dp.used <= work and best.weight < ceiling \
             and stale <= patience:
+        dp.makespan_beam = counts["kicks"] % 2 == 1  # the two beams find different schedules
         first = dp.run(order, 0, 0)
         if first is None:  # out of time
             break
@@ -361,7 +452,13 @@ def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budg
         n = len(best.order)
         if n < 2:
             break
-        order = list(best.order)
+        dropped = {q.job for q in best.schedule.plans if q.cut is None}
+        order = _dropped_at_edf_places(best.order, dropped)
+        late = [i for i, j in enumerate(order) if j.id in dropped and i > 0]
+        if late:
+            # a dropped job far earlier (beyond a move's reach), then the random re-insertions
+            src = rng.choice(late)
+            order.insert(max(0, src - rng.randint(1, 3 * WINDOW)), order.pop(src))
         for _ in range(KICK):
             src = rng.randrange(n)
             dst = min(n - 1, max(0, src + rng.randint(-2 * WINDOW, 2 * WINDOW)))

@@ -9,11 +9,22 @@ import random
 import numpy as np
 import pytest
 
+from splitsched.evaluate import evaluate
+from splitsched.io import read_instance
 from splitsched.problem import Instance, Job, edf_key
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
-from splitsched.solvers.heuristics import Budget, PrefixDP, dp_ls_phases, johnson_key
+from splitsched.solvers.heuristics import (
+    LS_BEAM,
+    Budget,
+    PrefixDP,
+    _dropped_at_edf_places,
+    dp_ls_phases,
+    johnson_key,
+    order_schedule,
+    thin,
+)
 from splitsched.solvers.lns import lns
 from tests.helpers.builders import (
     chain_network,
@@ -23,6 +34,7 @@ from tests.helpers.builders import (
     random_tiny_instance,
 )
 from tests.helpers.oracle import optimum
+from tests.helpers.paths import SETS_DIR
 
 HEURISTICS = ("dp-orders", "dp-ls", "lns-cpsat")
 SEEDS = {"dp-orders": 41, "dp-ls": 42, "lns-cpsat": 43}
@@ -176,3 +188,61 @@ def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
     stats: dict[str, object] = {}
     assert lns(inst, start, 3, stats, Budget(float("inf"), cpu_end=0.0)) is start
     assert stats["lns_subproblems"] == 0
+
+
+def test_thin_keeps_at_most_the_beam_and_both_ends_of_the_labels() -> None:
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        n = int(rng.integers(1, 200))
+        m = np.sort(rng.integers(0, 4, n))[::-1]
+        g = np.concatenate([np.sort(rng.integers(0, 1000, (m == v).sum()))
+                            for v in np.unique(m)[::-1]])
+        c = rng.integers(0, 1000, n)
+        later = int(rng.integers(0, 5))
+        gl, cl = rng.integers(0, 1000, later), rng.integers(0, 1000, later)
+        wr = rng.integers(1, 4, later)
+        beam = int(rng.integers(3, 60))
+        keep = thin(m, g, c, beam, gl, cl, wr)
+        assert len(keep) == min(n, beam)
+        assert np.all(np.diff(keep) > 0)
+        assert keep[0] == 0 and keep[-1] == n - 1
+        # the heaviest potential (weight + later jobs that fit alone) is among the kept
+        fit = (g[:, None] <= gl[None, :]) | (c[:, None] <= cl[None, :])
+        potential = m + fit.astype(np.int64) @ wr
+        assert potential[keep].max() == potential.max()
+
+
+def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
+    """v2-batch-vivo_z3-n40-l2-s1: EDF order with the jobs at EDF positions 2 and 3 swapped
+    keeps all 40 jobs on time (the exact DP finds it; EDF order keeps 39); the labels it
+    passes through have one processor late and the other early, which a beam of the
+    smallest makespans drops. The local search's beam (``thin``) keeps them."""
+    inst = read_instance(SETS_DIR / "v2" / "batch-n40" / "v2-batch-vivo_z3-n40-l2-s1.json")
+    edf = sorted(inst.jobs, key=edf_key)
+    order = [*edf[:2], edf[3], edf[2], *edf[4:]]
+    assert inst.total_weight == 40
+    exact = run_dp(inst, order, lower_bound=40)
+    schedule = order_schedule(inst, "test", order, exact.cuts)
+    assert evaluate(inst, schedule).feasible and evaluate(inst, schedule).weighted_misses == 0
+    with pytest.raises(ValueError):
+        run_dp(inst, edf, lower_bound=40)  # no schedule in EDF order keeps all 40
+    res = PrefixDP(inst, LS_BEAM).run(order, 0, 40)
+    assert res is not None and res[0] == 40
+
+
+def test_dropped_jobs_go_back_to_their_edf_places_and_kept_jobs_keep_their_order() -> None:
+    rng = random.Random(13)
+    for _ in range(30):
+        inst = random_medium_instance(rng, rng.randint(2, 12))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dropped = {j.id for j in order if rng.random() < 0.3}
+        out = _dropped_at_edf_places(order, dropped)
+        assert sorted(j.id for j in out) == sorted(j.id for j in order)
+        assert [j for j in out if j.id not in dropped] == [j for j in order if j.id not in dropped]
+        kept = [j for j in out if j.id not in dropped]
+        for i, job in enumerate(out):
+            if job.id in dropped:  # right before the first kept job later in EDF order
+                first_later = next((k for k, j in enumerate(kept) if edf_key(j) > edf_key(job)),
+                                   len(kept))
+                assert sum(j.id not in dropped for j in out[:i]) == first_later
