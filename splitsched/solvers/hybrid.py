@@ -24,10 +24,10 @@ Three phases in one time limit:
    * one row per core, ``sum_{j in C} sum_k x[j, k] <= |C| - 1``;
    * ``on-time weight >= incumbent`` (the incumbent is the hint, so the
      search starts from it) and ``<= the best bound so far``;
-   * symmetry rows for interchangeable jobs (one network, release and
-     weight; :func:`add_symmetry_rows`): completions of on-time jobs in
-     deadline order, and a missed job's later twin completes after its
-     deadline. They remove schedules, never an on-time weight.
+   * symmetry rows for jobs of one network and weight
+     (:func:`add_symmetry_rows`): a missed job's later twin completes after
+     the missed job's deadline, and twins released together complete in
+     deadline order. They remove schedules, never an on-time weight.
 
    Its objective bound, when proven, is a bound of the whole problem (the
    rows remove no schedule that is better than the incumbent).
@@ -118,35 +118,41 @@ def _add_accepted_rows(cp: CpModel, rows: list[EnergyRow]) -> None:
 
 
 def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
-    """Order the completions of interchangeable on-time jobs by deadline; returns the rows.
+    """Rows that only remove schedules with a twin of the same on-time weight; returns them.
 
-    Two jobs of one network released together with the same weight can swap
-    their whole plans (cut and start times): every rule sees only the stage
-    table and the release. In any schedule, handing the plans of the on-time
-    jobs of such a group out by completion, earliest to the job due first,
-    keeps every one of them on time (the k-th earliest completion is at most
-    the k-th earliest deadline) and the on-time weight unchanged. So requiring
-    ``completion_i <= completion_j`` for ``d_i <= d_j`` (ties by index)
-    whenever both are on time keeps a schedule of every on-time weight, and
-    the model's optimum and bound stay those of the problem. Moreover, if the
-    job due first is missed while a later one completes by its deadline, the
-    two can trade plans (same weight); so among the schedules with a given
-    on-time weight, one whose on-time set is first in deadline order also
-    has ``completion_q > d_p`` whenever ``p`` (due first) is missed and ``q`` is
-    on time, and the completion order of the first rule (applied after) does
-    not change that set. Completion is the CPU stage's end for a cut with a
-    CPU stage, else the GPU stage's end.
+    Jobs of one network and one weight form a group, ordered by (release,
+    deadline, index). Two facts of the rules (every rule sees a job only
+    through its stage table, release and deadline) give two families:
+
+    * *Drop rows*: if ``p`` comes before ``q`` and ``q`` is on time with a
+      completion ``<= d_p`` while ``p`` is missed, ``p`` can take ``q``'s whole
+      plan (it starts at or after ``r_q >= r_p``) and ``q`` be dropped: same
+      weight, and an on-time set earlier in the group's order. Among the
+      schedules with a given on-time weight, one whose on-time sets come first
+      in that order (group by group) therefore has ``completion_q > d_p``
+      whenever ``p`` is missed and ``q`` on time.
+    * *Order rows*: jobs of a group released together can swap plans; handing
+      the plans of the on-time ones out by completion, earliest to the job
+      due first, keeps them on time and their set unchanged, so
+      ``completion_p <= completion_q`` when both are on time. Done after the
+      first step it breaks no drop row: within such a subgroup, the plans that
+      complete by ``d_p`` are held only by jobs before ``p`` (the drop rows),
+      and the sorting hands them to those jobs again.
+
+    So the model keeps a schedule of every on-time weight, and its optimum
+    and bound stay those of the problem. Completion is the CPU stage's end for
+    a cut with a CPU stage, else the GPU stage's end.
     """
     model = cp.model
-    groups: dict[tuple[str, int, int], list[int]] = {}
+    groups: dict[tuple[str, int], list[int]] = {}
     for w in cp.windows:
         if w.cuts:
-            groups.setdefault((w.job.network, w.release, w.job.weight), []).append(w.index)
+            groups.setdefault((w.job.network, w.job.weight), []).append(w.index)
     added = 0
     for members in groups.values():
         if len(members) < 2:
             continue
-        members.sort(key=lambda j: (instance.jobs[j].deadline, j))
+        members.sort(key=lambda j: (instance.jobs[j].release, instance.jobs[j].deadline, j))
         comp: dict[int, Any] = {}
         on: dict[int, Any] = {}
         for j in members:
@@ -162,10 +168,15 @@ def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
             on[j] = model.new_bool_var(f"sym_on_{j}")
             model.add(on[j] == sum(cp.x[j, k] for k in w.cuts))
         for p_, q in itertools.combinations(members, 2):
-            model.add(comp[p_] <= comp[q]).only_enforce_if([on[p_], on[q]])
-            model.add(comp[q] > instance.jobs[p_].deadline).only_enforce_if(
-                [on[p_].Not(), on[q]])
-            added += 2
+            d_p = instance.jobs[p_].deadline
+            if instance.jobs[q].deadline <= d_p:
+                model.add_implication(on[q], on[p_])  # q's completion is always <= d_p
+            else:
+                model.add(comp[q] > d_p).only_enforce_if([on[p_].Not(), on[q]])
+            added += 1
+            if instance.jobs[p_].release == instance.jobs[q].release:
+                model.add(comp[p_] <= comp[q]).only_enforce_if([on[p_], on[q]])
+                added += 1
     return added
 
 
