@@ -96,7 +96,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
+from splitsched.solvers.timing import earliest_schedule
 
 FEASIBLE = "feasible"
 INFEASIBLE = "infeasible"
@@ -108,6 +110,7 @@ ENERGY_WEIGHTS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1), (1, 1), (1, 2), (
 _TIME_CHECK_EVERY = 1   # nodes between clock reads (a node of an 80-job set took ~85 ms)
 MAX_T1 = 4          # interval starts of the overlap test: the node's time and the next ones
 PREFIX_LABELS = 64  # labels kept by the deadline-prefix test before merging
+ORDERS_TRIED = 20   # surviving orders of same_release_check rebuilt with the real lags
 
 # option classes
 _GC = 0   # GPU stage then CPU stage
@@ -580,3 +583,240 @@ def all_on_time(instance: Instance, jobs: Sequence[int], *, time_limit_s: float 
             plans.append(JobPlan(job=real.id, cut=None))
     sched = Schedule(instance_id=instance.id, solver=solver, plans=tuple(plans))
     return FeasibilityResult(FEASIBLE, schedule=sched, nodes=search.nodes)
+
+
+# ------------------------------------------------------------ common release: subset DP
+@dataclass(frozen=True)
+class _Front:
+    """Pareto labels of one placed set: free times and back pointers (parallel arrays)."""
+
+    g: np.ndarray        # GPU free time
+    c: np.ndarray        # CPU free time
+    parent: np.ndarray   # label index in the parent set's front
+    job: np.ndarray      # position (in the searched list) of the job placed last
+    opt: np.ndarray      # option index of that job
+
+
+def _pareto_front(g: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Indices of the labels no other label beats in both free times (one per duplicate)."""
+    order = np.lexsort((c, g))
+    cs = c[order]
+    best_before = np.minimum.accumulate(np.r_[np.iinfo(np.int64).max, cs[:-1]])
+    return order[cs < best_before]
+
+
+def same_release_check(instance: Instance, jobs: Sequence[int], *, time_limit_s: float = 10.0,
+                       label_limit: int = 2_000_000,
+                       solver: str = "feasibility") -> FeasibilityResult:
+    """Decide whether every job of ``jobs`` can be on time when all are released together.
+
+    Only for sets whose jobs share one release time ``R`` (raises ``ValueError``
+    otherwise). A dynamic program over the *set* of jobs placed so far, one
+    job at a time on both processors (GPU stage at the GPU's free time, CPU
+    stage at ``max(CPU free, GPU end + lag)``), keeping per set the Pareto
+    labels (GPU free, CPU free), as the dp-edf recursion keeps them per EDF
+    prefix. It searches every common order, with every split option's lag
+    lowered to ``h' = min(h, b_min)`` (``b_min``: the shortest CPU stage over
+    the split options of these jobs).
+
+    Why a refutation is a proof. Lowering lags only relaxes the problem.
+    In the relaxed problem, with one release, any schedule that keeps every
+    job on time can be changed into one with the same order on both
+    processors for the jobs that use both: pack the GPU stages to the left
+    (nothing is released later); while two consecutive (among split jobs)
+    GPU stages ``i`` then ``j`` run ``j`` first on the CPU, move ``i`` to just
+    after ``j`` on the GPU: the stages between move earlier, and ``i`` now ends
+    where ``j`` ended, at most ``S_j^C - h'_j``, while ``S_i^C >= S_j^C + b_j``;
+    so ``i``'s CPU stage still may start as before because ``h'_i <= b_min <=
+    b_j + h'_j``. Jobs with one processor only merge into that common order, and
+    the DP's earliest placement in that order is no later than the schedule.
+    So "no label survives" refutes the relaxed problem, hence the real one.
+    (The classic permutation argument of the two-machine flow shop, Conway,
+    Maxwell and Miller, "Theory of Scheduling", 1967, extended to the cut
+    choice and to lags bounded by ``b_min``.)
+
+    A label (GPU free ``g``, CPU free ``c``) is pruned when some job not placed
+    yet would miss its deadline even if placed next, or when for some deadline
+    ``D`` and weight pair ``(alpha, beta)`` of :data:`ENERGY_WEIGHTS` the jobs
+    left that are due by ``D`` need more than ``alpha (D - g)^+ + beta (D -
+    c)^+`` (each at its cheapest ``alpha A + beta B``; they all run after
+    ``g`` on the GPU and after ``c`` on the CPU).
+
+    Returns
+    -------
+    FeasibilityResult
+        ``infeasible`` (proven), ``feasible`` with a schedule (the surviving
+        order rebuilt with the real lags and checked to keep every job on
+        time), or ``unknown`` (time or label limit, or the order found for the
+        relaxed lags misses a deadline with the real ones). ``nodes`` counts
+        the labels created.
+
+    Raises
+    ------
+    ValueError
+        If the jobs' release times differ.
+    """
+    t_end = time.perf_counter() + max(0.0, time_limit_s)
+    picked = sorted(set(int(j) for j in jobs))
+    if len({instance.jobs[j].release for j in picked}) > 1:
+        raise ValueError("same_release_check: jobs: release times differ")
+    searched: list[_Job] = []
+    trivial: dict[int, _Opt] = {}
+    for j in picked:
+        job, triv = _job_options(instance, j)
+        if triv is not None:
+            trivial[j] = triv
+        elif not job.gpu_opts and not job.cpu_opts:
+            return FeasibilityResult(INFEASIBLE)
+        else:
+            searched.append(job)
+    searched.sort(key=lambda j: (j.deadline, j.index))
+    release = instance.jobs[picked[0]].release if picked else 0
+    dp = _SubsetDp(searched, release, t_end, label_limit, relaxed=True)
+    found = dp.run()
+    if found is False:
+        return FeasibilityResult(INFEASIBLE, nodes=dp.labels)
+    if found is None:
+        return FeasibilityResult(UNKNOWN, nodes=dp.labels)
+    for order in dp.orders(ORDERS_TRIED):
+        sched = _order_schedule(instance, searched, trivial, order, solver)
+        if sched is not None:
+            return FeasibilityResult(FEASIBLE, schedule=sched, nodes=dp.labels)
+    # the relaxed lags let an order through that the real ones do not: the same DP with
+    # the real lags (a search for a schedule only: it proves nothing)
+    real = _SubsetDp(searched, release, t_end, label_limit - dp.labels, relaxed=False)
+    if real.run():
+        for order in real.orders(ORDERS_TRIED):
+            sched = _order_schedule(instance, searched, trivial, order, solver)
+            if sched is not None:
+                return FeasibilityResult(FEASIBLE, schedule=sched, nodes=dp.labels + real.labels)
+    return FeasibilityResult(UNKNOWN, nodes=dp.labels + real.labels)
+
+
+def _order_schedule(instance: Instance, searched: list[_Job], trivial: dict[int, _Opt],
+                    order: list[tuple[int, _Opt]], solver: str) -> Schedule | None:
+    """The earliest schedule of one common order with its options and the real lags,
+    if it keeps every job on time (checked by ``evaluate``), else None."""
+    cuts: dict[str, int | None] = {j.id: None for j in instance.jobs}
+    for i, o in order:
+        cuts[instance.jobs[searched[i].index].id] = o.cut
+    for j, o in trivial.items():
+        cuts[instance.jobs[j].id] = o.cut
+    # zero-length stages occupy nothing: their place in an order does not matter
+    seq = [searched[i].index for i, _o in order] + sorted(trivial)
+    gpu_order = [instance.jobs[j].id for j in seq if (cuts[instance.jobs[j].id] or 0) > 0]
+    cpu_order = [instance.jobs[j].id for j in seq if (cuts[instance.jobs[j].id] or 0)
+                 < instance.stages_of(instance.jobs[j]).num_layers]
+    sched = earliest_schedule(instance, solver, cuts, gpu_order, cpu_order)
+    ev = evaluate(instance, sched)
+    keep = [searched[i].index for i, _o in order] + list(trivial)
+    if ev.feasible and all(ev.on_time[instance.jobs[j].id] for j in keep):
+        return sched
+    return None
+
+
+class _SubsetDp:
+    """The DP of :func:`same_release_check` over placed sets (bit masks of ``jobs``)."""
+
+    def __init__(self, jobs: list[_Job], release: int, t_end: float, label_limit: int,
+                 *, relaxed: bool) -> None:
+        n = len(jobs)
+        self.n, self.release, self.t_end, self.label_limit = n, release, t_end, label_limit
+        self.opts = [list(j.gpu_opts) + list(j.cpu_opts) for j in jobs]
+        b_min = min((o.b for os_ in self.opts for o in os_ if o.cls == _GC), default=0)
+        self.cls = [np.array([o.cls for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.a = [np.array([o.a for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.b = [np.array([o.b for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.h = [np.array([min(o.h, b_min) if relaxed and o.cls == _GC else o.h
+                            for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.dl = np.array([j.deadline for j in jobs], dtype=np.int64)
+        self.wts = np.array(ENERGY_WEIGHTS, dtype=np.int64)
+        # cheapest alpha * GPU work + beta * CPU work per job, per weight pair: (m, n)
+        self.work = np.array([[min(al * o.a + be * o.b for o in os_) for os_ in self.opts]
+                              for al, be in ENERGY_WEIGHTS],
+                             dtype=np.int64).reshape(len(ENERGY_WEIGHTS), n)
+        self.layers: list[dict[int, _Front]] = []
+        self.labels = 0
+
+    def run(self) -> bool | None:
+        """True if some order keeps every job on time, False if none, None at a limit."""
+        n = self.n
+        empty = np.zeros(1, dtype=np.int64)
+        layer: dict[int, _Front] = {0: _Front(empty, empty, empty - 1, empty - 1, empty - 1)}
+        self.labels = 1
+        for _step in range(n):
+            self.layers.append(layer)
+            nxt: dict[int, list[tuple[np.ndarray, ...]]] = {}
+            for mask, fr in layer.items():
+                if time.perf_counter() > self.t_end or self.labels > self.label_limit:
+                    return None
+                self._expand(mask, fr, nxt)
+            layer = {}
+            for mask, parts in nxt.items():
+                g = np.concatenate([p[0] for p in parts])
+                c = np.concatenate([p[1] for p in parts])
+                keep = _pareto_front(g, c)
+                layer[mask] = _Front(g[keep], c[keep],
+                                     np.concatenate([p[2] for p in parts])[keep],
+                                     np.concatenate([p[3] for p in parts])[keep],
+                                     np.concatenate([p[4] for p in parts])[keep])
+                self.labels += len(keep)
+            if not layer:
+                return False
+        self.layers.append(layer)
+        return True
+
+    def _expand(self, mask: int, fr: _Front, nxt: dict[int, list[tuple[np.ndarray, ...]]]
+                ) -> None:
+        rest = [i for i in range(self.n) if not mask >> i & 1]
+        g, c = fr.g[:, None], fr.c[:, None]
+        # energy over the jobs left, by deadline (jobs are sorted by deadline)
+        d_rest = self.dl[rest]
+        cum = np.cumsum(self.work[:, rest], axis=1)                  # (m, rest)
+        gap_g = np.maximum(d_rest[None, :] - g, 0)                   # (labels, rest)
+        gap_c = np.maximum(d_rest[None, :] - c, 0)
+        room = (self.wts[:, 0, None, None] * gap_g[None]
+                + self.wts[:, 1, None, None] * gap_c[None])
+        alive = (cum[:, None, :] <= room).all(axis=(0, 2))
+        if not alive.any():
+            return
+        moves = []
+        for i in rest:
+            k = self.cls[i][None, :]
+            a, h, b = self.a[i][None, :], self.h[i][None, :], self.b[i][None, :]
+            ge = np.maximum(g, self.release) + a
+            ce_split = np.maximum(c, ge + h) + b
+            ce_cpu = np.maximum(c, self.release + h) + b
+            fin = np.where(k == _GC, ce_split, np.where(k == _G, ge + h, ce_cpu))
+            ng = np.where(k == _C, g, ge)
+            nc = np.where(k == _GC, ce_split, np.where(k == _C, ce_cpu, c))
+            ok = fin <= self.dl[i]
+            alive &= ok.any(axis=1)  # a job that cannot be on time even next
+            moves.append((i, ng, nc, ok))
+        if not alive.any():
+            return
+        for i, ng, nc, ok in moves:
+            rows, cols = np.nonzero(ok & alive[:, None])
+            if len(rows):
+                nxt.setdefault(mask | (1 << i), []).append(
+                    (ng[rows, cols], nc[rows, cols], rows, np.full(len(rows), i), cols))
+
+    def orders(self, limit: int) -> list[list[tuple[int, _Opt]]]:
+        """Up to ``limit`` orders (job position, option) of surviving full labels."""
+        n = self.n
+        if n == 0:
+            return [[]]
+        last = self.layers[n][(1 << n) - 1]
+        out = []
+        for start in range(min(limit, len(last.g))):
+            order: list[tuple[int, _Opt]] = []
+            mask, idx, fr = (1 << n) - 1, start, last
+            for back in range(n, 0, -1):
+                i, o, p = int(fr.job[idx]), int(fr.opt[idx]), int(fr.parent[idx])
+                order.append((i, self.opts[i][o]))
+                mask &= ~(1 << i)
+                idx = p
+                fr = self.layers[back - 1][mask]
+            order.reverse()
+            out.append(order)
+        return out

@@ -23,7 +23,11 @@ Three phases in one time limit:
    * the rows binding in the master's LP, over ``y_j = sum_k x[j, k]``;
    * one row per core, ``sum_{j in C} sum_k x[j, k] <= |C| - 1``;
    * ``on-time weight >= incumbent`` (the incumbent is the hint, so the
-     search starts from it) and ``<= the best bound so far``.
+     search starts from it) and ``<= the best bound so far``;
+   * symmetry rows for jobs of one network and weight
+     (:func:`add_symmetry_rows`): a missed job's later twin completes after
+     the missed job's deadline, and twins released together complete in
+     deadline order. They remove schedules, never an on-time weight.
 
    Its objective bound, when proven, is a bound of the whole problem (the
    rows remove no schedule that is better than the incumbent).
@@ -36,6 +40,7 @@ On the 2-core machine the energetic rows alone took CP-SAT from 7.8 s to
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from typing import Any
@@ -61,6 +66,12 @@ CUT_LP_SHARE = 0.25     # share of the limit for the LP over the per-cut rows (c
 CUT_LP_FIRST = True     # per-cut rows and their LP before the Benders phase (its master gets them)
 NNZ_BUDGET = 200_000    # nonzeros of per-cut energetic rows added to the model
 MIN_CP_S = 0.05
+SYMMETRY = True         # symmetry rows for jobs of one network and weight (add_symmetry_rows)
+# ... only within one release: with the drop rows across releases too, hybrid (60 s, 2
+# threads, 2-core machine at load 6-8) left v2-poisson-snapdragon_855-n40-l4-s3 and
+# v2-poisson-redmi-n40-l2-s3-w open, which it certifies without them (19.7 s and 45.6 s),
+# and certified no open instance more.
+SAME_RELEASE_ONLY = True
 
 
 def select_rows(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
@@ -109,6 +120,72 @@ def _add_accepted_rows(cp: CpModel, rows: list[EnergyRow]) -> None:
         cp.model.add(cp_model.LinearExpr.weighted_sum([y[j] for j in nz],
                                                       [int(row.coef[j]) for j in nz])
                      <= row.capacity)
+
+
+def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
+    """Rows that only remove schedules with a twin of the same on-time weight; returns them.
+
+    Jobs of one network and one weight form a group, ordered by (release,
+    deadline, index). Two facts of the rules (every rule sees a job only
+    through its stage table, release and deadline) give two families:
+
+    * *Drop rows*: if ``p`` comes before ``q`` and ``q`` is on time with a
+      completion ``<= d_p`` while ``p`` is missed, ``p`` can take ``q``'s whole
+      plan (it starts at or after ``r_q >= r_p``) and ``q`` be dropped: same
+      weight, and an on-time set earlier in the group's order. Among the
+      schedules with a given on-time weight, one whose on-time sets come first
+      in that order (group by group) therefore has ``completion_q > d_p``
+      whenever ``p`` is missed and ``q`` on time.
+    * *Order rows*: jobs of a group released together can swap plans; handing
+      the plans of the on-time ones out by completion, earliest to the job
+      due first, keeps them on time and their set unchanged, so
+      ``completion_p <= completion_q`` when both are on time. Done after the
+      first step it breaks no drop row: within such a subgroup, the plans that
+      complete by ``d_p`` are held only by jobs before ``p`` (the drop rows),
+      and the sorting hands them to those jobs again.
+
+    So the model keeps a schedule of every on-time weight, and its optimum
+    and bound stay those of the problem. With ``SAME_RELEASE_ONLY`` (the
+    default) a group is also one release: the drop rows across releases are
+    just as valid but measured harmful (see there). Completion is the CPU stage's end for
+    a cut with a CPU stage, else the GPU stage's end.
+    """
+    model = cp.model
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for w in cp.windows:
+        if w.cuts:
+            key = (w.job.network, w.job.weight, w.release if SAME_RELEASE_ONLY else 0)
+            groups.setdefault(key, []).append(w.index)
+    added = 0
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda j: (instance.jobs[j].release, instance.jobs[j].deadline, j))
+        comp: dict[int, Any] = {}
+        on: dict[int, Any] = {}
+        for j in members:
+            w = cp.windows[j]
+            var = model.new_int_var(w.release, w.deadline, f"sym_comp_{j}")
+            last = w.stages.num_layers
+            for k in w.cuts:
+                if k < last:
+                    model.add(var == cp.cpu_start[j] + w.b(k)).only_enforce_if(cp.x[j, k])
+                else:
+                    model.add(var == cp.gpu_start[j] + w.a(k)).only_enforce_if(cp.x[j, k])
+            comp[j] = var
+            on[j] = model.new_bool_var(f"sym_on_{j}")
+            model.add(on[j] == sum(cp.x[j, k] for k in w.cuts))
+        for p_, q in itertools.combinations(members, 2):
+            d_p = instance.jobs[p_].deadline
+            if instance.jobs[q].deadline <= d_p:
+                model.add_implication(on[q], on[p_])  # q's completion is always <= d_p
+            else:
+                model.add(comp[q] > d_p).only_enforce_if([on[p_].Not(), on[q]])
+            added += 1
+            if instance.jobs[p_].release == instance.jobs[q].release:
+                model.add(comp[p_] <= comp[q]).only_enforce_if([on[p_], on[q]])
+                added += 1
+    return added
 
 
 @register(NAME, "Benders phase (energetic master, CP-SAT cores), then the CP-SAT model with "
@@ -194,6 +271,8 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
         for core in st.cuts:
             cp.model.add(sum(cp.x[j, k] for j in core for k in windows[j].cuts) <= len(core) - 1)
         _add_accepted_rows(cp, st.binding_rows)
+        if SYMMETRY:
+            stats["symmetry_rows"] = add_symmetry_rows(cp, instance)
         objective = sum(windows[j].job.weight * var for (j, _k), var in cp.x.items())
         cp.model.add(objective >= best)
         cp.model.add(objective <= upper)

@@ -24,7 +24,11 @@ set all be on time* (the subproblem):
   schedule. Otherwise the exact branch and bound of
   :mod:`splitsched.solvers.feasibility` (chronological, energetic pruning,
   dominance between partial schedules) within a small node and time budget;
-  if it runs out, the exact CP-SAT model of
+  for a block whose jobs are all released together and with
+  ``SAME_RELEASE_DP`` set (off by default, see there), then the subset DP of
+  :func:`splitsched.solvers.feasibility.same_release_check` (every common
+  order, lags relaxed so that common orders suffice: its refutation is a
+  proof); if these run out, the exact CP-SAT model of
   :mod:`splitsched.formulations.cp` on the block alone, every job forced on
   time, plus per-processor energetic rows over the cut literals (redundant,
   for CP-SAT's LP) and symmetry rows (interchangeable jobs, same network and
@@ -82,7 +86,12 @@ from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
 from splitsched.solvers.dp import solve_dp_edf
 from splitsched.solvers.exact import native_stdout_silenced
-from splitsched.solvers.feasibility import FEASIBLE, INFEASIBLE, all_on_time
+from splitsched.solvers.feasibility import (
+    FEASIBLE,
+    INFEASIBLE,
+    all_on_time,
+    same_release_check,
+)
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "lbbd"
@@ -110,6 +119,15 @@ LP_SHARE = 0.2        # share of the time left that the master's LP relaxation m
 SUB_ROWS_SHARE = 0.3  # share of a CP-SAT subproblem's limit for building its energetic rows
 LAZY_FIRST = 50       # master rows added at once (beside the LP's binding rows), by load
 LAZY_BATCH = 50       # violated master rows added per lazy round
+# The subset DP for blocks released together (feasibility.same_release_check) is off: on
+# the v2 batch sets (hybrid, 30 s, 2 threads, 2-core machine under load) it certified no
+# instance more, and with it hybrid took 11.8-12.5 s instead of 3.1-5.4 s on
+# v2-batch-mi9-n20-l4-s2 (its share of the Benders phase); on the subproblems of
+# v2-batch-vivo_z3-n40-l4-s1 it refuted sets of 14-16 jobs in 0.5 s where the branch and
+# bound ran out after 5 s, but larger sets took it past its budget.
+SAME_RELEASE_DP = False
+SR_SHARE = 0.7        # share of a subproblem's limit for the subset DP (one common release)
+SR_LIMIT_S = 3.0      # ... and at most this
 
 
 @dataclass
@@ -386,9 +404,32 @@ def _check_block(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
         ans = _bb_check(st, jobs, limit)
         if ans.status != "unknown":
             return ans
+    if SAME_RELEASE_DP and len({st.instance.jobs[j].release for j in jobs}) == 1:
+        ans = _same_release_check(st, jobs, limit - (time.perf_counter() - t0))
+        if ans.status != "unknown":
+            return ans
     ans = _cp_check(st, jobs, limit - (time.perf_counter() - t0))
     st.bump(f"sub_cp_{ans.status}")
     return ans
+
+
+def _same_release_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
+    """The subset DP of :func:`splitsched.solvers.feasibility.same_release_check` (jobs
+    released together only), within ``SR_SHARE`` of ``limit``."""
+    t0 = time.perf_counter()
+    budget = min(SR_SHARE * limit, SR_LIMIT_S, st.left())
+    if budget < MIN_CHECK_S:
+        return _SubAnswer("unknown")
+    res = same_release_check(st.instance, jobs, time_limit_s=budget, solver=NAME)
+    st.bump(f"sub_sr_{res.status}")
+    st.bump("sub_sr_s", time.perf_counter() - t0)
+    if res.status == FEASIBLE and res.schedule is not None:
+        if _on_time_weight(st.instance, res.schedule) == st.weight(jobs):
+            return _SubAnswer("feasible", schedule=res.schedule)
+        return _SubAnswer("unknown")  # never trust a schedule that misses
+    if res.status == INFEASIBLE:
+        return _SubAnswer("infeasible", subset=jobs)
+    return _SubAnswer("unknown")
 
 
 def _bb_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:

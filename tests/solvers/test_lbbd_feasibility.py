@@ -59,3 +59,22 @@ def test_lbbd_with_the_branch_and_bound_on_every_block_matches_the_oracle(
         assert res.missed == opt and res.bound == opt, inst
         used += int(res.stats.get("sub_bb_calls", 0))
     assert used >= 5  # the branch and bound really answered subproblems here
+
+
+def test_lbbd_with_the_same_release_dp_matches_the_oracle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The subset DP step (off by default) switched on and run before the branch and
+    # bound decides anything: every release 0, so every block qualifies.
+    monkeypatch.setattr(lbbd, "SAME_RELEASE_DP", True)
+    monkeypatch.setattr(lbbd, "BB_MAX_JOBS", 0)
+    rng = random.Random(63)
+    used = 0
+    for i in range(40):
+        inst = random_tiny_instance(rng, rng.randint(2, 6), max_weight=3,
+                                    with_release=False, zero_layers=i % 3 == 0)
+        opt = optimum(inst)
+        res = solve(inst, "lbbd", time_limit_s=20, seed=0, threads=1)
+        assert res.status == "optimal", (res.status, res.stats, inst)
+        assert res.missed == opt and res.bound == opt, inst
+        used += int(res.stats.get("sub_sr_infeasible", 0))
+    assert used >= 5  # the DP really refuted subproblems here
