@@ -142,7 +142,10 @@ class DpSettings:
     reach_budget, reach_corners:
         Corners per region: ``reach_budget / ((n + 1) * regions)`` clipped to
         ``reach_corners`` (min, max). More corners, tighter regions, slower
-        builds. Defaults 2 000 000 and (256, 32768).
+        builds. Defaults 2 000 000 and (256, 4096) (a cap of 32768 let
+        instances with few regions per position, e.g. v2 batch mate_20 n80
+        l2-s1 with 2, build 12 345 corners each at 0.2 s a build, where 4096
+        leave its last pass as fast).
     guide_beam, guide_rounds:
         Labels per stage of a guided beam pass, and at most this many guided
         passes (each with regions rebuilt for the improved incumbent).
@@ -152,7 +155,7 @@ class DpSettings:
     beam: int = 64
     reach_size: int = 32
     reach_budget: int = 2_000_000
-    reach_corners: tuple[int, int] = (256, 32768)
+    reach_corners: tuple[int, int] = (256, 4096)
     guide_beam: int = 256
     guide_rounds: int = 3
     reach_first_corners: int = 256
