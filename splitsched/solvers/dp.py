@@ -59,7 +59,8 @@ Speed (none of these changes the exact pass's weight or makespan):
   Reach regions (:func:`reach_bound`, computed backwards: per position and
   extra weight e the free times from which e more can be added, or e within
   a makespan below the incumbent's) are exact unions of quadrants, thinned to
-  an outer approximation; a label outside its region cannot beat the
+  an outer approximation (runs of consecutive corners of equal length along
+  the staircase merged into one); a label outside its region cannot beat the
   incumbent. The compiled step tests every candidate against its region
   before the Pareto merge (one pointer per sorted run walks the region's
   corners), so discarded candidates cost no merge; the completion table and
