@@ -47,15 +47,16 @@ Speed (none of these changes the exact pass's weight or makespan):
   large label sets :class:`CapacityBound`.
 * Which exact pass comes first depends on how fine the reach regions below
   can be: when ``settings.reach_budget`` gives every region at least
-  ``settings.reach_first_corners`` corners (n = 80: 771 or more), the search
+  ``settings.reach_first_corners`` corners (n = 80: 385 or more), the search
   for a *better* answer than the beam's (:func:`_exact_within_edf`) runs
-  straight away; otherwise (n = 1000: about 62) the plain exact pass runs
+  straight away; otherwise (n = 1000: about 31) the plain exact pass runs
   first, and it stops when one stage holds more than
   ``settings.plain_max_labels`` labels, and that search takes over. (On the
   heavy batch n = 80 instances the plain pass grows to hundreds of thousands
   of labels per weight level, almost all of them able to reach the optimal
   weight with some makespan, and was abandoned after 0.2-1 s; on n = 1000 the
-  coarse regions made the search 2-4 times slower than the plain pass.)
+  coarse regions made the search 3-4 times slower than the plain pass,
+  measured with the regions thinned by count.)
   Reach regions (:func:`reach_bound`, computed backwards: per position and
   extra weight e the free times from which e more can be added, or e within
   a makespan below the incumbent's) are exact unions of quadrants, thinned to
@@ -143,10 +144,13 @@ class DpSettings:
     reach_budget, reach_corners:
         Corners per region: ``reach_budget / ((n + 1) * regions)`` clipped to
         ``reach_corners`` (min, max). More corners, tighter regions, slower
-        builds. Defaults 2 000 000 and (256, 4096) (a cap of 32768 let
-        instances with few regions per position, e.g. v2 batch mate_20 n80
-        l2-s1 with 2, build 12 345 corners each at 0.2 s a build, where 4096
-        leave its last pass as fast).
+        builds. Defaults 1 000 000 and (128, 4096), measured on the shipped
+        n = 80 sets (``scripts/dp_speed.py``) with the regions thinned by
+        length: 2 000 000 and (256, 4096) took 20-40 % more CPU on most batch
+        instances, 500 000 up to twice as much on v2 batch mate_20 l4-s1 and
+        l4-s3 (looser regions, larger last passes); a cap of 32768 let
+        instances with two regions per position build 12 345 corners each
+        at 0.2 s a build, where 4096 leave their last pass as fast.
     guide_beam, guide_rounds:
         Labels per stage of a guided beam pass, and at most this many guided
         passes (each with regions rebuilt for the improved incumbent).
@@ -155,8 +159,8 @@ class DpSettings:
 
     beam: int = 64
     reach_size: int = 32
-    reach_budget: int = 2_000_000
-    reach_corners: tuple[int, int] = (256, 4096)
+    reach_budget: int = 1_000_000
+    reach_corners: tuple[int, int] = (128, 4096)
     guide_beam: int = 256
     guide_rounds: int = 3
     reach_first_corners: int = 256
