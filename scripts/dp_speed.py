@@ -1,8 +1,10 @@
 """CPU time of ``dp-edf`` per instance, and its answers (accepted weight, makespan).
 
-Usage::
+Usage (from the repository root; ``PYTHONPATH=.`` so that this tree's package is
+measured, not the installed one)::
 
-    python scripts/dp_speed.py [--repeat R] [--save FILE | --check FILE] INSTANCE.json ...
+    PYTHONPATH=. python scripts/dp_speed.py [--repeat R] [--save FILE | --check FILE] \
+        INSTANCE.json ...
 
 Per instance: ``solve_dp_edf`` once to warm up, then R timed solves
 (``time.process_time``, CPU seconds of this process, so waiting for a core on a
