@@ -73,6 +73,45 @@ guided rounds (the sum over the three instances 1.6-1.9 s as is, 1.9-3.3 s
 with these), and plain-pass limits of 8000 and 12 000 labels (they save up
 to 0.15 s on vivo_z3 l1p5 but send batch-huawei_p40-n80-l3, whose plain
 pass finishes at 17 226 labels in 0.49 s, into the reach search: 0.81-0.96 s).
+
+Run F (issue 10 part 1), after: the reach search first on every n = 80
+instance (no plain pass), the region test on every candidate before the
+merge, no completion table or capacity bound in reach passes, regions thinned
+by runs of equal length along the staircase, budget 1 000 000 corners,
+(128, 4096) per region. Same accepted weight and makespan on all 24 shipped
+n = 80 instances (``scripts/dp_speed.py --check``). CPU time of
+``solve_dp_edf`` (``time.process_time``, 3 solves after a warm-up, min-med),
+old (commit 0730a66) and new alternated per instance, load 3.5-3.8 on the
+2 shared cores::
+
+    PYTHONPATH=<tree> python scripts/dp_speed.py --repeat 3 <instance.json>
+
+=================================  ===============  ===============
+instance                           before (CPU s)   after (CPU s)
+=================================  ===============  ===============
+v2-batch-huawei_mate_20-n80-l2-s1  1.30-1.32        0.36-0.38
+v2-batch-huawei_mate_20-n80-l2-s2  1.48-1.73        0.24-0.24
+v2-batch-huawei_mate_20-n80-l2-s3  1.12-1.17        0.38-0.42
+v2-batch-huawei_mate_20-n80-l4-s1  1.34-1.48        0.36-0.40
+v2-batch-huawei_mate_20-n80-l4-s2  1.16-1.34        0.26-0.26
+v2-batch-huawei_mate_20-n80-l4-s3  1.66-1.79        0.55-0.58
+batch-huawei_p40-n80-l3-s1         0.43-0.44        0.29-0.29
+batch-mi9-n80-l3-s1                0.74-0.76        0.30-0.32
+batch-vivo_z3-n80-l3-s1            0.46-0.47        0.30-0.32
+batch-vivo_z3-n80-l1p5-s1          0.52-0.68        0.26-0.27
+v2-poisson-mi9-n80-l4-s1           0.218-0.225      0.097-0.099
+v2-poisson-mi9-n80-l4-s2           0.100-0.100      0.088-0.090
+v2-poisson-mi9-n80-l4-s3           0.084-0.085      0.069-0.071
+poisson-huawei_p40-n80-l3-s1       0.091-0.093      0.069-0.071
+poisson-mi9-n80-l3-s1              0.104-0.107      0.072-0.073
+poisson-vivo_z3-n80-l3-s1          0.113-0.113      0.056-0.057
+=================================  ===============  ===============
+
+The other n = 80 instances (batch l1p5 huawei/mi9, poisson l1p5, v2 poisson
+l2) take 7-45 ms after (load 5-6). n = 1000 (plain pass first, as before;
+``reach_first_corners``): 0.9-1.2 s (load 1.5) and 1.2-1.3 s (load 3) CPU at
+machine load 5.5-6.2. Wall clock on this machine is about twice the CPU time
+at load 4-6; the targets are CPU figures on a quiet core.
 """
 
 from __future__ import annotations

@@ -45,21 +45,34 @@ Speed (none of these changes the exact pass's weight or makespan):
   completion table computed backwards on a grid of free times
   (:func:`completion_bound`, built once the label sets grow), and on very
   large label sets :class:`CapacityBound`.
-* When that plain exact pass grows past ``settings.plain_max_labels`` labels in
-  one stage (heavy batch instances: hundreds of thousands of labels per
-  weight level, almost all of them able to reach the optimal weight with
-  some makespan), it stops and a search for a *better* answer than the
-  incumbent takes over (:func:`_exact_within_edf`). Reach regions
-  (:func:`reach_bound`, computed backwards: per position and extra weight e
-  the free times from which e more can be added, or e within a makespan
-  below the incumbent's) are exact unions of quadrants, thinned to an outer
-  approximation; a label outside its region cannot beat the incumbent and is
-  discarded. Guided beam passes (ranked by the weight a label may still reach,
-  then by its slack in that region) improve the incumbent, and a last pass
-  keeping every label that may beat it either finds the optimum or proves
-  the incumbent optimal (no label survives). The weight and the makespan
-  returned are the DP's optimum; among schedules with the same weight and
-  makespan the one returned may differ from the plain pass's choice.
+* Which exact pass comes first depends on how fine the reach regions below
+  can be: when ``settings.reach_budget`` gives every region at least
+  ``settings.reach_first_corners`` corners (n = 80: 385 or more), the search
+  for a *better* answer than the beam's (:func:`_exact_within_edf`) runs
+  straight away; otherwise (n = 1000: about 31) the plain exact pass runs
+  first, and it stops when one stage holds more than
+  ``settings.plain_max_labels`` labels, and that search takes over. (On the
+  heavy batch n = 80 instances the plain pass grows to hundreds of thousands
+  of labels per weight level, almost all of them able to reach the optimal
+  weight with some makespan, and was abandoned after 0.2-1 s; on n = 1000 the
+  coarse regions made the search 3-4 times slower than the plain pass,
+  measured with the regions thinned by count.)
+  Reach regions (:func:`reach_bound`, computed backwards: per position and
+  extra weight e the free times from which e more can be added, or e within
+  a makespan below the incumbent's) are exact unions of quadrants, thinned to
+  an outer approximation (runs of consecutive corners of equal length along
+  the staircase merged into one); a label outside its region cannot beat the
+  incumbent. The compiled step tests every candidate against its region
+  before the Pareto merge (one pointer per sorted run walks the region's
+  corners), so discarded candidates cost no merge; the completion table and
+  :class:`CapacityBound` are not used in these passes (the regions are
+  tighter). Guided beam passes (ranked by the weight a label may still
+  reach, then by its slack in that region) improve the incumbent, and a last
+  pass keeping every label that may beat it either finds the optimum or
+  proves the incumbent optimal (no label survives). The weight and the
+  makespan returned are the DP's optimum; among schedules with the same
+  weight and makespan the one returned may differ from the plain pass's
+  choice.
 * When the beam pass already accepts every job that can fit (no schedule has
   more weight), its answer is returned without an exact pass: the weight is
   then optimal but the makespan need not be the smallest of that weight
@@ -117,15 +130,27 @@ class DpSettings:
         Threshold jobs :class:`CapacityBound` tries per step. Default 12.
     plain_max_labels:
         The plain exact pass stops when one stage holds more labels than this,
-        and the reach search takes over. Default 25000 (the poisson n = 80 and
-        n = 1000 instances stay below it; heavy batch n = 80 ones do not).
+        and the reach search takes over. Default 25000 (the n = 1000
+        benchmark instances stay below it).
+    reach_first_corners:
+        Skip the plain pass and start with the reach search when the reach
+        regions get at least this many corners each (``reach_budget / ((n +
+        1) * regions)``). Default 256: every n = 80 instance of the shipped
+        sets starts with the reach search, the n = 1000 benchmark with the
+        plain pass.
     reach_size:
         Extra weights tracked per position by the reach regions (beyond them
         the last region, a superset, is used). Default 32.
     reach_budget, reach_corners:
         Corners per region: ``reach_budget / ((n + 1) * regions)`` clipped to
         ``reach_corners`` (min, max). More corners, tighter regions, slower
-        builds. Defaults 2 000 000 and (256, 32768).
+        builds. Defaults 1 000 000 and (128, 4096), measured on the shipped
+        n = 80 sets (``scripts/dp_speed.py``) with the regions thinned by
+        length: 2 000 000 and (256, 4096) took 20-40 % more CPU on most batch
+        instances, 500 000 up to twice as much on v2 batch mate_20 l4-s1 and
+        l4-s3 (looser regions, larger last passes); a cap of 32768 let
+        instances with two regions per position build 12 345 corners each
+        at 0.2 s a build, where 4096 leave their last pass as fast.
     guide_beam, guide_rounds:
         Labels per stage of a guided beam pass, and at most this many guided
         passes (each with regions rebuilt for the improved incumbent).
@@ -134,10 +159,11 @@ class DpSettings:
 
     beam: int = 64
     reach_size: int = 32
-    reach_budget: int = 2_000_000
-    reach_corners: tuple[int, int] = (256, 32768)
+    reach_budget: int = 1_000_000
+    reach_corners: tuple[int, int] = (128, 4096)
     guide_beam: int = 256
     guide_rounds: int = 3
+    reach_first_corners: int = 256
     plain_max_labels: int = 25_000
     grid: int = 48
     grid_min_labels: int = 1000
@@ -467,7 +493,7 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
     for pos, job in enumerate(jobs):
         if time.perf_counter() > deadline:
             break
-        if bound is None and lower_bound > 0 and grid > 0 \
+        if bound is None and lower_bound > 0 and grid > 0 and reach is None \
                 and len(labels) > settings.grid_min_labels:
             bound = completion_bound(instance, jobs, grid)
         ks, a, h, b = prep.options[pos]
@@ -481,7 +507,8 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
               if reach is not None else no_reach))
         if len(m) == 0:
             raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this order")
-        if lower_bound > 0 and len(m) > settings.capacity_min_labels and pos + 1 < len(jobs):
+        if lower_bound > 0 and reach is None and len(m) > settings.capacity_min_labels \
+                and pos + 1 < len(jobs):
             keep = np.flatnonzero(m + prep.capacity.bound(pos + 1, g, c) >= lower_bound)
             if 0 < len(keep) < len(m):
                 m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
@@ -542,7 +569,16 @@ def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int, threads:
                              "labels_total": 0, "guided_rounds": 0}
     complete = first.complete
     best = first
-    if not (first.complete and first.accepted_weight == can_fit):
+    total = sum(j.weight for j in jobs)
+    size = min(settings.reach_size, total - first.accepted_weight + 1)
+    reach_first = (settings.reach_budget // ((len(jobs) + 1) * size)
+                   >= settings.reach_first_corners)
+    if not (first.complete and first.accepted_weight == can_fit) and reach_first:
+        # regions fine enough for this n: the reach search straight away
+        stats["reach_first"] = True
+        best, complete = _exact_within_edf(instance, jobs, first, settings, deadline, stats,
+                                           prep)
+    elif not (first.complete and first.accepted_weight == can_fit):
         # the plain exact pass, as long as its label sets stay small; else the reach search
         plain = run_dp(instance, jobs, lower_bound=first.accepted_weight, deadline=deadline,
                        settings=settings, prepared=prep, max_labels=settings.plain_max_labels)
