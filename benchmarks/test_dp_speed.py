@@ -1,4 +1,4 @@
-"""dp-edf at scale: every n = 80 instance of the shipped sets, and 1000 jobs.
+"""dp-edf at scale: every n = 80 instance of the shipped sets (v1 and library v2), and 1000 jobs.
 
 Targets (issue 10): median <= 100 ms on every n = 80 instance, batch n = 80
 finished (status ``feasible``, not ``timeout``) within 1 s, n = 1000 within 5 s.
@@ -127,7 +127,8 @@ from splitsched.profiles.store import load_device
 from splitsched.solve import solve
 
 TIME_LIMIT_S = 10.0  # as in the reference sweep: a run past it returns `timeout`
-N80 = set_instances("batch-n80") + set_instances("poisson-n80")
+N80 = (set_instances("batch-n80") + set_instances("poisson-n80")
+       + set_instances("v2/batch-n80") + set_instances("v2/poisson-n80"))
 
 
 def _n1000(load: float) -> Instance:
