@@ -38,6 +38,14 @@ the classic bound it strengthens: both processors pooled, the cheapest total
 work ``min_k a(k) + b(k)`` of the jobs released at or after ``t1`` with
 deadline at or before ``t2`` must fit in ``2 (t2 - t1)``. All times are
 integer microseconds.
+
+Over the (job, cut) choice, :func:`cut_energy_rows` gives each processor's
+rows on its own (the windows above are already each stage's head- and
+tail-adjusted window); :func:`cut_lp_bound` solves their LP and
+:func:`cut_branch_bound` their integer program by branch and bound, every
+node certified by an exact Lagrangian value (:func:`check_branch_certificate`
+re-checks a whole tree). The integer optimum is what the rows can prove at
+best: the knapsack bound of every window at once.
 """
 
 from __future__ import annotations
@@ -897,8 +905,10 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
     flat_job = np.empty(len(flat), dtype=np.int64)
     for (j, _k), pos in flat.items():
         flat_job[pos] = j
-    positions = [np.array([flat[int(j), int(k)] for j, k in zip(r.job, r.cut, strict=True)],
-                          dtype=np.int64) for r in rows]
+    table = np.full((n, 1 + max(max(w.cuts, default=0) for w in windows)), -1, dtype=np.int64)
+    for (j, k), pos in flat.items():
+        table[j, k] = pos
+    positions = [table[r.job, r.cut] for r in rows]
     packed = [(positions[i], rows[i].coef, rows[i].capacity) for i in range(len(rows))]
     if rows:
         indptr = np.r_[0, np.cumsum([len(p) for p in positions])]
