@@ -38,14 +38,24 @@ the classic bound it strengthens: both processors pooled, the cheapest total
 work ``min_k a(k) + b(k)`` of the jobs released at or after ``t1`` with
 deadline at or before ``t2`` must fit in ``2 (t2 - t1)``. All times are
 integer microseconds.
+
+Over the (job, cut) choice, :func:`cut_energy_rows` gives each processor's
+rows on its own (the windows above are already each stage's head- and
+tail-adjusted window); :func:`cut_lp_bound` solves their LP and
+:func:`cut_branch_bound` their integer program by branch and bound, every
+node certified by an exact Lagrangian value (:func:`check_branch_certificate`
+re-checks a whole tree). The integer optimum is what the rows can prove at
+best: the knapsack bound of every window at once.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -492,13 +502,17 @@ class CutLpBound:
     ``upper_bound`` bounds the on-time weight of every schedule; ``binding``
     holds the rows with a positive multiplier in its certificate (the ones
     worth giving another model); ``rounds`` and ``active`` say how many LPs
-    the row generation solved and with how many rows.
+    the row generation solved and with how many rows. ``lp_upper_bound`` is
+    the LP's own bound and ``branch_nodes`` the nodes of the branch and bound
+    (:func:`cut_branch_bound`) that lowered it to ``upper_bound``, if any.
     """
 
     upper_bound: int
     binding: list[CutRow]
     rounds: int
     active: int
+    lp_upper_bound: int | None = None
+    branch_nodes: int = 0
 
 
 LAGRANGE_SCALE = 1 << 40  # multipliers are rounded down to multiples of 2^-40 (still >= 0)
@@ -532,7 +546,8 @@ def _cut_lagrangian(weights: np.ndarray, flat_job: np.ndarray, n_jobs: int,
 
 def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = None,
                  rows: list[CutRow] | None = None, time_limit_s: float = 10.0,
-                 batch: int = 400) -> CutLpBound:
+                 batch: int = 400, branch: bool = True,
+                 branch_share: float = 0.5) -> CutLpBound:
     """Upper bound on the on-time weight: LP over ``x[j, k]`` with :func:`cut_energy_rows`.
 
     Variables ``0 <= x[j, k] <= 1`` per job and pruned cut, ``sum_k x[j, k] <= 1``,
@@ -547,6 +562,16 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
     On poisson-mi9-n80-l3-s1 (v1 set) the full LP gives on-time weight <= 67
     (13 misses) where the aggregated rows' LP gives 70 and their integer
     optimum 69.
+
+    With ``branch`` (the default), up to ``branch_share`` of ``time_limit_s``
+    (and never past it) goes to :func:`cut_branch_bound` over the same rows,
+    asked each time to prove one unit less than the bound so far
+    (``floor = bound - 1``, depth first) until it fails or its time is up:
+    the rows' integer optimum, certified exactly. A caller that knows an
+    incumbent does better calling :func:`cut_branch_bound` with its weight as
+    ``floor``.
+    On the v2 library this certifies e.g. v2-batch-huawei_mate_20-n80-l2-s2
+    (5 misses, the LP proves 4; scripts/bound_table.py).
     """
     t_end = time.perf_counter() + time_limit_s
     if windows is None:
@@ -555,11 +580,11 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
     live_total = int(sum(weights[w.index] for w in windows if w.cuts))
     flat = _cut_index(windows)
     if not flat:
-        return CutLpBound(0, [], 0, 0)
+        return CutLpBound(0, [], 0, 0, 0)
     if rows is None:
         rows = cut_energy_rows(windows, extra_starts=False, deadline=t_end)
     if not rows:
-        return CutLpBound(live_total, [], 0, 0)
+        return CutLpBound(live_total, [], 0, 0, live_total)
     flat_job = np.empty(len(flat), dtype=np.int64)
     for (j, _k), pos in flat.items():
         flat_job[pos] = j
@@ -638,4 +663,513 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
         if len(viol) == 0:
             break
         add(viol[np.argsort(-excess[viol])][:batch].tolist())
-    return CutLpBound(min(best, live_total), best_binding, rounds, len(active))
+    lp_upper = min(best, live_total)
+    upper, nodes = lp_upper, 0
+    b_end = min(t_end, time.perf_counter() + branch_share * time_limit_s)
+    while branch and upper > 0 and time.perf_counter() < b_end:
+        tree = cut_branch_bound(instance, windows=windows, rows=rows, floor=upper - 1,
+                                time_limit_s=b_end - time.perf_counter())
+        nodes += tree.nodes
+        if not tree.proven or tree.upper_bound >= upper:
+            break
+        upper = tree.upper_bound
+    return CutLpBound(upper, best_binding, rounds, len(active), lp_upper, nodes)
+
+
+# ---------------------------------------------------------------------------
+# Branch and bound over the cut rows: their integer optimum, certified exactly
+# ---------------------------------------------------------------------------
+
+FREE, DROPPED, FORCED = 0, 1, 2  # a job's state at a node of the tree
+FIX_ROUNDS = 4  # reduced-cost fixing, then the LP again, at most this often per node
+
+
+@dataclass(frozen=True)
+class BranchNode:
+    """One node of a :func:`cut_branch_bound` tree (the certificate).
+
+    ``state`` gives each job FREE, DROPPED or FORCED (accepted with one of its
+    ``allowed`` cuts); ``allowed[j]`` is a tuple of cuts (all pruned cuts at the
+    root). A node is either a leaf, certified by ``multipliers`` (integer
+    numerators over ``LAGRANGE_SCALE``, one per entry of ``row_ids``, indices
+    into the rows the tree was built from) with ``bound`` the floor of its exact
+    Lagrangian value, or it is split by ``children``: on job ``job`` into
+    (DROPPED, FORCED), or on a FORCED job's cuts into two parts of ``allowed``.
+    ``open_leaf`` marks a node whose own LP did not finish (time): its
+    certificate is then its parent's multipliers, valid in every sub-node.
+    """
+
+    state: tuple[int, ...]
+    allowed: tuple[tuple[int, ...], ...]
+    bound: int
+    row_ids: tuple[int, ...] = ()
+    multipliers: tuple[int, ...] = ()
+    job: int = -1
+    children: tuple[BranchNode, ...] = ()
+    open_leaf: bool = False
+
+
+@dataclass(frozen=True)
+class CutBranchBound:
+    """The integer optimum (or a bound on it) of the cut rows, with its proof.
+
+    ``upper_bound`` bounds the on-time weight of every schedule: it is
+    ``max(floor, bound of every leaf)`` of ``tree`` (leaves at or below
+    ``floor`` were not split further). ``proven`` is True when no leaf was left
+    open (the bound is then the rows' integer optimum, or ``floor`` if that is
+    larger). ``nodes`` counts the LPs solved; ``root`` is the root LP's bound.
+    """
+
+    upper_bound: int
+    proven: bool
+    nodes: int
+    root: int
+    tree: BranchNode
+
+
+def _node_lagrangian(weights: np.ndarray, flat: dict[tuple[int, int], int],
+                     state: tuple[int, ...], allowed: tuple[tuple[int, ...], ...],
+                     rows: list[tuple[np.ndarray, np.ndarray, int]],
+                     scaled: list[int]) -> int:
+    """Floor of the Lagrangian bound of one node, in exact integers.
+
+    For integer multipliers ``scaled`` (``u_i * LAGRANGE_SCALE``, all >= 0) this is
+    ``floor((sum_i u_i cap_i + sum_j best_j) / LAGRANGE_SCALE)`` with ``best_j`` the
+    largest reduced weight ``w_j * S - sum_i u_i coef_i[j, k]`` over the job's
+    allowed cuts, also 0 (drop it) when the job is FREE, only 0 when DROPPED.
+    A FORCED job with no allowed cut, or whose every cut has a negative reduced
+    weight, still takes one: the bound may then be negative (no point in the
+    node). Valid for every 0/1 choice in the node that satisfies the rows, by
+    the argument of :func:`lagrangian_bound`.
+
+    Raises
+    ------
+    ValueError
+        If a multiplier is negative.
+    """
+    const, red = _node_terms(len(flat), rows, scaled)
+    total = const
+    for j, st in enumerate(state):
+        if st == DROPPED:
+            continue
+        term = _job_term(int(weights[j]), st, [red[flat[j, k]] for k in allowed[j]])
+        if term is None:
+            return -1  # forced with no cut left: no point in the node
+        total += term
+    return total // LAGRANGE_SCALE
+
+
+def _job_term(weight: int, state: int, red: list[int]) -> int | None:
+    """One job's share of :func:`_node_lagrangian` (scaled); None: FORCED without a cut."""
+    vals = [weight * LAGRANGE_SCALE + r for r in red]
+    if state == FREE:
+        return max([0, *vals])
+    return max(vals) if vals else None
+
+
+def _node_terms(n_cuts: int, rows: list[tuple[np.ndarray, np.ndarray, int]],
+                scaled: list[int]) -> tuple[int, list[int]]:
+    """``sum_i u_i cap_i`` and ``-sum_i u_i coef_i[p]`` per flat cut ``p``, exact integers.
+
+    Raises ValueError if a multiplier is negative.
+    """
+    if any(u < 0 for u in scaled):
+        raise ValueError("multipliers: must be >= 0")
+    used = [(r, u) for r, u in zip(rows, scaled, strict=True) if u > 0]
+    const = sum(u * cap for (_p, _c, cap), u in used)
+    red_arr = np.zeros(n_cuts, dtype=np.int64)
+    if used:
+        pos = np.concatenate([p for (p, _c, _cap), _u in used])
+        coef = np.concatenate([c for (_p, c, _cap), _u in used])
+        mult = np.repeat(np.array([u for _r, u in used], dtype=object),
+                         [len(p) for (p, _c, _cap), _u in used])
+        # int64 only when no product or sum can overflow; else Python integers
+        worst = sum(u * int(np.abs(c).sum()) for (_p, c, _cap), u in used)
+        if worst < 2**62:
+            np.subtract.at(red_arr, pos, mult.astype(np.int64) * coef.astype(np.int64))
+        else:
+            red_arr = red_arr.astype(object)
+            np.subtract.at(red_arr, pos, mult * coef.astype(object))
+    return const, [int(v) for v in red_arr.tolist()]
+
+
+def check_branch_certificate(instance: Instance, rows: list[CutRow], result: CutBranchBound,
+                             *, floor: int = 0,
+                             windows: tuple[JobWindow, ...] | None = None) -> bool:
+    """Re-check a :func:`cut_branch_bound` tree exactly (integers only).
+
+    Checks that the root allows every pruned cut of every job, that each split
+    covers its node (DROPPED and FORCED children of a FREE job, or a FORCED
+    job's allowed cuts partitioned), that each leaf's multipliers give at most
+    its bound, that each leaf's bound is at most ``result.upper_bound`` or at
+    most ``floor`` (a leaf not split further), and that ``result.upper_bound``
+    is at least ``floor`` or at least the total weight of the jobs with a
+    pruned cut. Then every schedule's on-time weight is at most
+    ``result.upper_bound``. Returns True when everything holds.
+    """
+    if windows is None:
+        windows = job_windows(instance)
+    flat = _cut_index(windows)
+    weights = np.array([job.weight for job in instance.jobs], dtype=np.int64)
+    packed = []
+    for r in rows:
+        packed.append((np.array([flat[int(j), int(k)] for j, k in zip(r.job, r.cut, strict=True)],
+                                dtype=np.int64), r.coef, r.capacity))
+    root = result.tree
+    if root.state != tuple(FREE for _ in windows):
+        return False
+    if root.allowed != tuple(w.cuts for w in windows):
+        return False
+    cap = int(sum(weights[w.index] for w in windows if w.cuts))
+    if result.upper_bound < min(floor, cap):
+        return False
+    if result.upper_bound >= cap:
+        return True  # the total live weight bounds the on-time weight by itself
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.children:
+            a, b = node.children
+            j = node.job
+            if not 0 <= j < len(windows):
+                return False
+            same = [i for i in range(len(windows)) if i != j]
+            for c in (a, b):
+                if any(c.state[i] != node.state[i] or c.allowed[i] != node.allowed[i]
+                       for i in same):
+                    return False
+            if node.state[j] == FREE:
+                if (a.state[j], b.state[j]) != (DROPPED, FORCED) or b.allowed[j] != node.allowed[j]:
+                    return False
+            elif node.state[j] == FORCED:
+                if a.state[j] != FORCED or b.state[j] != FORCED:
+                    return False
+                if sorted(a.allowed[j] + b.allowed[j]) != sorted(node.allowed[j]):
+                    return False
+            else:
+                return False
+            stack.extend(node.children)
+            continue
+        if node.bound > result.upper_bound and node.bound > floor:
+            return False
+        sub = [packed[i] for i in node.row_ids]
+        if len(sub) != len(node.multipliers):
+            return False
+        if _node_lagrangian(weights, flat, node.state, node.allowed, sub,
+                            list(node.multipliers)) > node.bound:
+            return False
+    return True
+
+
+def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = None,
+                     rows: list[CutRow] | None = None, floor: int = 0,
+                     time_limit_s: float = 10.0, batch: int = 200,
+                     node_limit: int = 100_000, depth_first: bool = True) -> CutBranchBound:
+    """Upper bound on the on-time weight: the integer optimum of :func:`cut_energy_rows`.
+
+    Best-first branch and bound over ``x[j, k]`` (each job takes at most one
+    pruned cut; every row of ``rows`` holds). Each node is the LP of
+    :func:`cut_lp_bound` with some jobs DROPPED, some FORCED
+    (``sum_k x[j, k] >= 1``, elastic: an unmet one costs more than the total
+    weight, so every LP has a solution) and some cuts forbidden; rows are
+    generated as in :func:`cut_lp_bound` (``batch`` at a time). A node's bound
+    is the floor of an exact Lagrangian value (:func:`_node_lagrangian`) from
+    its LP's row duals or its parent's multipliers, whichever is smaller, so
+    no floating-point tolerance enters the proof. A node whose bound is at
+    most ``floor`` is not split: pass the weight of a known schedule, and the
+    result ``max(floor, ...)`` is still a valid upper bound (the nodes left
+    out hold nothing better than ``floor``). Branching: a FREE job whose
+    ``x[j, :]`` is fractional is DROPPED or FORCED (most fractional ``sum_k x``
+    first); else a FORCED job with fractional cuts gets its largest-``x`` cut
+    alone against its other cuts.
+
+    This is the knapsack bound of every window at once with the cut choice
+    kept, in integers (the issue's "knapsack bounds per deadline"). Times are
+    integer microseconds; ``time_limit_s`` and ``node_limit`` stop the search
+    (the bound is then the largest over the unexplored nodes, still valid).
+
+    Returns
+    -------
+    CutBranchBound
+        :func:`check_branch_certificate` re-checks its tree exactly.
+    """
+    t_end = time.perf_counter() + time_limit_s
+    if windows is None:
+        windows = job_windows(instance)
+    n = instance.num_jobs
+    weights = np.array([job.weight for job in instance.jobs], dtype=np.int64)
+    root_state = tuple(FREE for _ in windows)
+    root_allowed = tuple(w.cuts for w in windows)
+    flat = _cut_index(windows)
+    live_total = int(sum(weights[w.index] for w in windows if w.cuts))
+    if not flat:
+        leaf = BranchNode(root_state, root_allowed, 0)
+        return CutBranchBound(0, True, 0, 0, leaf)
+    if rows is None:
+        rows = cut_energy_rows(windows, extra_starts=False, deadline=t_end)
+    flat_job = np.empty(len(flat), dtype=np.int64)
+    for (j, _k), pos in flat.items():
+        flat_job[pos] = j
+    table = np.full((n, 1 + max(max(w.cuts, default=0) for w in windows)), -1, dtype=np.int64)
+    for (j, k), pos in flat.items():
+        table[j, k] = pos
+    positions = [table[r.job, r.cut] for r in rows]
+    packed = [(positions[i], rows[i].coef, rows[i].capacity) for i in range(len(rows))]
+    if rows:
+        indptr = np.r_[0, np.cumsum([len(p) for p in positions])]
+        all_pos = np.concatenate(positions)
+        all_coef = np.concatenate([r.coef for r in rows]).astype(np.float64)
+        caps = np.array([r.capacity for r in rows], dtype=np.float64)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    nv = len(flat)
+    live_jobs = [w.index for w in windows if w.cuts]
+    # columns: x[j, k] per flat position, then one elastic slack per live job
+    slack_col = {j: nv + i for i, j in enumerate(live_jobs)}
+    no_idx, no_val = np.array([], dtype=np.int32), np.array([], dtype=np.float64)
+    h.addCols(nv, -weights[flat_job].astype(np.float64), np.zeros(nv), np.ones(nv), 0,
+              no_idx, no_idx, no_val)
+    ns = len(live_jobs)
+    h.addCols(ns, np.full(ns, float(live_total + 1)), np.zeros(ns), np.zeros(ns), 0,
+              no_idx, no_idx, no_val)
+    inf = highspy.kHighsInf
+    assign_row: dict[int, int] = {}
+    for w in windows:
+        if w.cuts:
+            ii = [flat[w.index, k] for k in w.cuts] + [slack_col[w.index]]
+            assign_row[w.index] = h.getNumRow()
+            h.addRow(-inf, 1.0, len(ii), np.array(ii, dtype=np.int32), np.ones(len(ii)))
+    n_fixed = h.getNumRow()
+    active: list[int] = []
+    in_active = np.zeros(len(rows), dtype=bool)
+
+    def add(ids: list[int]) -> None:
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
+        for i in ids:
+            starts.append(len(index))
+            index.extend(positions[i].tolist())
+            value.extend(rows[i].coef.astype(np.float64).tolist())
+        h.addRows(len(ids), np.full(len(ids), -inf), caps[ids], len(index),
+                  np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
+                  np.array(value, dtype=np.float64))
+        active.extend(ids)
+        in_active[ids] = True
+
+    if rows:
+        load = np.add.reduceat(all_coef, indptr[:-1]) / np.maximum(caps, 1.0)
+        add(np.argsort(-load)[:batch].tolist())
+
+    Cert = tuple[int, tuple[int, ...], tuple[int, ...]]  # bound, row ids, multipliers
+
+    def solve(state: tuple[int, ...], allowed: tuple[tuple[int, ...], ...],
+              inherited: Cert) -> tuple[Cert, np.ndarray | None]:
+        """The node's best certificate (its LPs' or ``inherited``) and its last LP's x."""
+        ub = np.zeros(nv)
+        for j in live_jobs:
+            if state[j] != DROPPED:
+                for k in allowed[j]:
+                    ub[flat[j, k]] = 1.0
+        h.changeColsBounds(nv, np.arange(nv, dtype=np.int32), np.zeros(nv), ub)
+        for j in live_jobs:
+            forced = state[j] == FORCED
+            h.changeRowBounds(assign_row[j], 1.0 if forced else -inf, 1.0)
+            h.changeColBounds(slack_col[j], 0.0, 1.0 if forced else 0.0)
+        _b, rids, mults = inherited
+        best: Cert = (_node_lagrangian(weights, flat, state, allowed,
+                                       [packed[i] for i in rids], list(mults)), rids, mults)
+        x_last: np.ndarray | None = None
+        while time.perf_counter() < t_end:
+            # HiGHS' time limit counts the object's run time so far, over every run
+            h.setOptionValue("time_limit",
+                             h.getRunTime() + max(t_end - time.perf_counter(), 1e-3))
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                h.clearSolver()  # numerical trouble from a warm start: once more from scratch
+                h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                import os
+                if os.environ.get("BB_DEBUG"):
+                    print("status", h.getModelStatus(), len(active))
+                break
+            sol = h.getSolution()
+            duals = list(sol.row_dual)[n_fixed:]
+            x_last = np.asarray(sol.col_value, dtype=np.float64)[:nv]
+            for sign in (1.0, -1.0):  # either sign convention of the duals
+                scaled = [math.floor(sign * d * LAGRANGE_SCALE)
+                          if sign * d > 0 and math.isfinite(d) else 0 for d in duals]
+                keep = [i for i, u in enumerate(scaled) if u > 0]
+                sub = [packed[active[i]] for i in keep]
+                mult = [scaled[i] for i in keep]
+                value = _node_lagrangian(weights, flat, state, allowed, sub, mult)
+                if value < best[0]:
+                    best = (value, tuple(active[i] for i in keep), tuple(mult))
+            if not rows:
+                break
+            activity = np.add.reduceat(all_coef * x_last[all_pos], indptr[:-1])
+            excess = (activity - caps) / caps
+            excess[in_active] = 0.0
+            viol = np.flatnonzero(excess > 1e-9)
+            if len(viol) == 0:
+                break
+            x_last = None  # this LP misses rows: its x is no basis for branching
+            add(viol[np.argsort(-excess[viol])][:batch].tolist())
+        return best, x_last
+
+    records: list[dict[str, Any]] = []
+    heap: list[tuple[int, int, int]] = []  # (key, key, record id), see push
+    xs: dict[int, np.ndarray] = {}
+    eff = floor  # nodes at or below it are not split (raised by integral leaves)
+
+    def record(state: tuple[int, ...], allowed: tuple[tuple[int, ...], ...], cert: Cert,
+               is_open: bool) -> int:
+        records.append({"state": state, "allowed": allowed, "cert": cert, "open": is_open,
+                        "job": -1, "children": ()})
+        return len(records) - 1
+
+    def split(rid: int, job: int, kids: tuple[int, int]) -> None:
+        records[rid]["job"] = job
+        records[rid]["children"] = kids
+
+    def fix(rid: int) -> int:
+        """Reduced-cost fixing under the node's multipliers, as a chain of splits.
+
+        With ``T`` the node's scaled Lagrangian value and ``c_j`` a job's share, a
+        FREE job with ``(T - c_j) // S <= eff`` is FORCED (its DROPPED side is a
+        leaf), one whose FORCED side gives ``<= eff`` is DROPPED, and a FORCED job's
+        cuts that alone give ``<= eff`` are split off as a leaf. ``T`` is the same
+        along the chain (the kept options keep every share), so each leaf's
+        bound is exact. Returns the record at the chain's end.
+        """
+        rec = records[rid]
+        _bound, rids, mults = rec["cert"]
+        const, red = _node_terms(nv, [packed[i] for i in rids], list(mults))
+        state, allowed = rec["state"], rec["allowed"]
+        shares = {j: _job_term(int(weights[j]), state[j],
+                               [red[flat[j, k]] for k in allowed[j]])
+                  for j in live_jobs if state[j] != DROPPED}
+        if any(v is None for v in shares.values()):
+            return rid
+        total = const + sum(v for v in shares.values() if v is not None)
+        scale = LAGRANGE_SCALE
+        cur = rid
+        for j in live_jobs:
+            st = state[j]
+            if st == DROPPED:
+                continue
+            c = shares[j]
+            assert c is not None
+            vals = {k: int(weights[j]) * scale + red[flat[j, k]] for k in allowed[j]}
+            if st == FREE and c > 0 and (total - c) // scale <= eff:
+                s0, s1 = list(state), list(state)
+                s0[j], s1[j] = DROPPED, FORCED
+                leaf = record(tuple(s0), allowed, ((total - c) // scale, rids, mults), False)
+                state = tuple(s1)
+                nxt = record(state, allowed, rec["cert"], False)
+                split(cur, j, (leaf, nxt))
+                cur = nxt
+            elif st == FREE and c == 0 and vals and (total + max(vals.values())) // scale <= eff:
+                s0, s1 = list(state), list(state)
+                s0[j], s1[j] = DROPPED, FORCED
+                state = tuple(s0)
+                nxt = record(state, allowed, rec["cert"], False)
+                leaf = record(tuple(s1), allowed,
+                              ((total + max(vals.values())) // scale, rids, mults), False)
+                split(cur, j, (nxt, leaf))
+                cur = nxt
+            elif st == FORCED and len(allowed[j]) > 1:
+                gone = tuple(k for k in allowed[j] if (total - c + vals[k]) // scale <= eff)
+                if gone:
+                    keep = tuple(k for k in allowed[j] if k not in gone)
+                    a0, a1 = list(allowed), list(allowed)
+                    a0[j], a1[j] = gone, keep
+                    leaf = record(state, tuple(a0),
+                                  ((total - c + max(vals[k] for k in gone)) // scale, rids,
+                                   mults), False)
+                    allowed = tuple(a1)
+                    nxt = record(state, allowed, rec["cert"], False)
+                    split(cur, j, (leaf, nxt))
+                    cur = nxt
+        return cur
+
+    def push(rid: int, depth: int) -> None:
+        b = records[rid]["cert"][0]
+        if b > eff:
+            heapq.heappush(heap, (-depth, -b, rid) if depth_first else (-b, -depth, rid))
+
+    def make(state: tuple[int, ...], allowed: tuple[tuple[int, ...], ...], inherited: Cert,
+             depth: int) -> int:
+        cert, x = solve(state, allowed, inherited)
+        first = rid = record(state, allowed, cert, x is None)
+        for _ in range(FIX_ROUNDS):
+            if x is None or cert[0] <= eff:
+                break
+            end = fix(rid)
+            if end == rid:
+                break
+            rid = end
+            cert, x = solve(records[rid]["state"], records[rid]["allowed"], cert)
+            records[rid]["cert"], records[rid]["open"] = cert, x is None
+        if x is not None:
+            xs[rid] = x
+        push(rid, depth)
+        return first
+
+    make(root_state, root_allowed, (live_total, (), ()), 0)
+    root_bound = records[0]["cert"][0]
+    proven = True
+    while heap:
+        k0, k1, rid = heap[0]
+        depth = -k0 if depth_first else -k1
+        rec = records[rid]
+        if rec["cert"][0] <= eff:
+            heapq.heappop(heap)
+            continue
+        x = xs.get(rid)
+        if x is None or time.perf_counter() > t_end or len(records) >= node_limit:
+            proven = False
+            break
+        heapq.heappop(heap)
+        xs.pop(rid, None)
+        state, allowed = rec["state"], rec["allowed"]
+        y = np.zeros(n)
+        np.add.at(y, flat_job, x)
+        is_frac = (x > 1e-6) & (x < 1 - 1e-6)
+        frac_job = np.zeros(n, dtype=bool)
+        frac_job[flat_job[is_frac]] = True
+        kids: list[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]] = []
+        free = [j for j in live_jobs if state[j] == FREE and frac_job[j]]
+        job = -1
+        if free:
+            job = min(free, key=lambda j: abs(y[j] - 0.5))
+            s0, s1 = list(state), list(state)
+            s0[job], s1[job] = DROPPED, FORCED
+            kids = [(tuple(s0), allowed), (tuple(s1), allowed)]
+        else:
+            forced = [j for j in live_jobs if state[j] == FORCED and frac_job[j]
+                      and len(allowed[j]) > 1]
+            if forced:
+                job = forced[0]
+                vals = [x[flat[job, k]] for k in allowed[job]]
+                top = allowed[job][int(np.argmax(vals))]
+                a0, a1 = list(allowed), list(allowed)
+                a0[job] = (top,)
+                a1[job] = tuple(k for k in allowed[job] if k != top)
+                kids = [(state, tuple(a0)), (state, tuple(a1))]
+        if job < 0:
+            # an integral LP: the rows allow this much, so nothing at or below it matters
+            eff = max(eff, rec["cert"][0])
+            continue
+        ids = [make(s, al, rec["cert"], depth + 1) for s, al in kids]
+        split(rid, job, (ids[0], ids[1]))
+    upper = max(eff, max((records[r]["cert"][0] for _a, _b, r in heap), default=eff))
+
+    def build(rid: int) -> BranchNode:
+        rec = records[rid]
+        bound, rids, mults = rec["cert"]
+        return BranchNode(rec["state"], rec["allowed"], bound, rids, mults, rec["job"],
+                          tuple(build(c) for c in rec["children"]), bool(rec["open"]))
+
+    return CutBranchBound(min(upper, live_total), proven, len(records), root_bound, build(0))
