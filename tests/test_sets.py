@@ -458,3 +458,35 @@ def test_open_instances_refuses_a_bad_output_folder(tmp_path: Path,
     assert not (tmp_path / "o").exists()
     assert oi.main([str(table), str(tmp_path / "o")]) == 0
     assert len(list((tmp_path / "o").glob("*.json"))) == 1
+
+
+def test_library_table_refuses_bad_runs_and_outputs(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A file as --out (a traceback from mkdir before), a run directory named twice (its
+    records counted twice before: 'runs: 2' for one run), an empty runs.jsonl named by
+    its own path (it said 'runs.jsonl' without the folder): exit 2, nothing written."""
+    lt = _script()
+    run = tmp_path / "run"
+    (run / "instances").mkdir(parents=True)
+    (run / "instances" / "a.json").write_text(json.dumps({"provenance": {"set": "v2/x"}}))
+    (run / "runs.jsonl").write_text(json.dumps(_record("a", "dp-edf", "feasible", 1, None))
+                                    + "\n")
+    (tmp_path / "f").write_text("x")
+    for out in (tmp_path / "f", tmp_path / "f" / "sub"):
+        assert lt.main([str(run), "--out", str(out)]) == 2
+        assert "--out" in capsys.readouterr().err
+    (tmp_path / "o2").mkdir()
+    (tmp_path / "o2" / "v2").write_text("a file where the library's folder goes")
+    assert lt.main([str(run), "--out", str(tmp_path / "o2")]) == 2
+    assert f"{tmp_path / 'o2' / 'v2'}: --out: exists and is not a directory" in \
+        capsys.readouterr().err
+    assert lt.main([str(run), str(tmp_path / "run" / "."), "--out", str(tmp_path / "o")]) == 2
+    assert "named twice" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "runs.jsonl").write_text("")
+    assert lt.main([str(run), str(empty), "--out", str(tmp_path / "o")]) == 2
+    assert f"{empty / 'runs.jsonl'}: (file): no run records" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    assert lt.main([str(run), "--out", str(tmp_path / "o")]) == 0
+    assert "- runs: 1" in (tmp_path / "o" / "v2" / "instances.md").read_text()
