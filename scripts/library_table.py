@@ -35,7 +35,7 @@ from typing import Any
 
 from splitsched.bench.certify import certify, is_solved
 from splitsched.bench.records import RUNS_FILE, RunRecord, read_runs
-from splitsched.io import InputError, atomic_write_text, read_json
+from splitsched.io import InputError, atomic_write_text, check_output_dir, read_json
 
 DP = "dp-edf"
 COLUMNS = ("instance", "set", "scenario", "device", "n", "load", "total_weight", "best_known",
@@ -246,19 +246,35 @@ def write_table(run_dir: Path | Sequence[Path], out_root: Path,
     Raises
     ------
     InputError
-        A run directory without records file, or see :func:`build_rows`.
+        ``out_root`` is not a usable folder (a file, not writable), a run
+        directory named twice, without records file or with no records, or
+        see :func:`build_rows`.
     """
     dirs = [run_dir] if isinstance(run_dir, Path) else list(run_dir)
+    check_output_dir(out_root, "--out")
+    seen: dict[Path, Path] = {}
     per_dir = []
     for d in dirs:
+        key = d.resolve()
+        if key in seen:
+            raise InputError(d, "run_dir", f"named twice (as {seen[key]}): its records "
+                             "would count twice")
+        seen[key] = d
         if not (d / RUNS_FILE).exists():
             raise InputError(d / RUNS_FILE, "(file)", "no such file")
-        per_dir.append(read_runs(d / RUNS_FILE).records)
+        records = read_runs(d / RUNS_FILE).records
+        if not records:
+            raise InputError(d / RUNS_FILE, "(file)", "no run records")
+        per_dir.append(records)
     runs = [r for recs in per_dir for r in recs]
     owners = [d for d, recs in zip(dirs, per_dir, strict=True) for _ in recs]
     lib, rows = build_rows(owners, runs, library)
     target = out_root / lib
-    target.mkdir(parents=True, exist_ok=True)
+    check_output_dir(target, "--out")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(target, "--out", f"cannot create: {exc.strerror or exc}") from None
     md = (header(dirs, [[r.to_dict() for r in recs] for recs in per_dir], lib)
           + summary(rows) + to_markdown(rows))
     atomic_write_text(target / "instances.md", "\n".join(md) + "\n")

@@ -168,7 +168,7 @@ def read_regular_bytes(path: str | os.PathLike[str], max_bytes: int | None = Non
     except OSError as exc:
         raise InputError(p, "(file)", f"cannot read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(p, "(file)", "is a directory, expected a JSON file")
+        raise InputError(p, "(file)", "is a directory, expected a file")
     if not stat.S_ISREG(st.st_mode):
         raise InputError(p, "(file)", "not a regular file (a FIFO, device or socket is "
                                       "refused: reading it may never end)")

@@ -360,8 +360,133 @@ def test_open_instances_copies_only_open_rows(tmp_path: Path) -> None:
     rows = list(csv.DictReader(table.open()))
     rows[1]["sha256"] = "0" * 64
     with table.open("w", newline="") as fh:
+        dw = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        dw.writeheader()
+        dw.writerows(rows)
+    with pytest.raises(InputError, match="sha256"):
+        oi.copy_open(table, tmp_path / "open2")
+
+
+def _open_instances() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "open_instances", REPO_ROOT / "scripts" / "open_instances.py")
+    assert spec and spec.loader
+    oi = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oi)
+    return oi
+
+
+def _smoke_table(path: Path, certified: list[str]) -> list[Path]:
+    """A library table of the first smoke instances, one row each; returns their files."""
+    from splitsched.io import instance_sha256
+
+    files = sorted(f for f in (SETS_DIR / "smoke").glob("*.json") if f.name != "manifest.json")
+    files = files[:len(certified)]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["instance", "set", "n", "certified", "sha256"])
+        for f, cert in zip(files, certified, strict=True):
+            inst = read_instance(f)
+            w.writerow([f.stem, "smoke", len(inst.jobs), cert, instance_sha256(inst)])
+    return files
+
+
+@pytest.mark.parametrize(("text", "field", "reason"), [
+    ("", "(header)", "empty"),
+    ("instance,set,certified,sha256\n", "n", "column missing"),
+    ("instance,set,n,certified,sha256\na,smoke,abc,no,x\n", "line 2: n", "integer"),
+    ("instance,set,n,certified,sha256\na,smoke\n", "line 2", "2 cells, the header has 5"),
+    ("instance,set,n,certified,sha256\na,smoke,3,maybe,x\n", "line 2: certified", "yes or no"),
+    ("instance,set,n,certified,sha256\na,../../etc,3,no,x\n", "line 2: set", "plain name"),
+    ("instance,set,n,certified,sha256\n../a,smoke,3,no,x\n", "line 2: instance", "plain name"),
+    ("instance,set,n,certified,sha256\n\na,/tmp,3,no,x\n", "line 3: set", "plain name"),
+])
+def test_open_instances_refuses_a_bad_table(tmp_path: Path, text: str, field: str,
+                                            reason: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed table is refused naming the file, the line/column and the reason (it
+    raised ValueError/TypeError, or copied 0 instances from an empty file), and the
+    output folder is not created."""
+    oi = _open_instances()
+    table = tmp_path / "t.csv"
+    table.write_text(text)
+    with pytest.raises(InputError) as exc:
+        oi.copy_open(table, tmp_path / "out")
+    assert (exc.value.path, exc.value.field) == (str(table), field)
+    assert reason in exc.value.reason
+    assert not (tmp_path / "out").exists()
+    assert oi.main([str(table), str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {table}: {field}: ")
+
+
+def test_open_instances_checks_every_row_before_copying(tmp_path: Path) -> None:
+    """A bad third row leaves no copy of the first two behind (it left them copied)."""
+    oi = _open_instances()
+    table = tmp_path / "t.csv"
+    _smoke_table(table, ["no", "no", "no"])
+    rows = list(csv.DictReader(table.open()))
+    rows[2]["sha256"] = "0" * 64
+    with table.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
     with pytest.raises(InputError, match="sha256"):
-        oi.copy_open(table, tmp_path / "open2")
+        oi.copy_open(table, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(InputError, match="sha256"):
+        oi.copy_open(table, tmp_path / "kept")
+    assert list((tmp_path / "kept").iterdir()) == []
+
+
+def test_open_instances_refuses_a_bad_output_folder(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where the folder should be, or a table that is a folder: exit 2, one line
+    (a traceback from mkdir before)."""
+    oi = _open_instances()
+    table = tmp_path / "t.csv"
+    _smoke_table(table, ["no"])
+    (tmp_path / "f").write_text("x")
+    assert oi.main([str(table), str(tmp_path / "f")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert oi.main([str(table), str(tmp_path / "f" / "sub")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert oi.main([str(tmp_path), str(tmp_path / "o")]) == 2
+    assert "is a directory, expected a file" in capsys.readouterr().err
+    assert oi.main([str(table), str(tmp_path / "o"), "--max-n", "0"]) == 2
+    assert "--max-n" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    assert oi.main([str(table), str(tmp_path / "o")]) == 0
+    assert len(list((tmp_path / "o").glob("*.json"))) == 1
+
+
+def test_library_table_refuses_bad_runs_and_outputs(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A file as --out (a traceback from mkdir before), a run directory named twice (its
+    records counted twice before: 'runs: 2' for one run), an empty runs.jsonl named by
+    its own path (it said 'runs.jsonl' without the folder): exit 2, nothing written."""
+    lt = _script()
+    run = tmp_path / "run"
+    (run / "instances").mkdir(parents=True)
+    (run / "instances" / "a.json").write_text(json.dumps({"provenance": {"set": "v2/x"}}))
+    (run / "runs.jsonl").write_text(json.dumps(_record("a", "dp-edf", "feasible", 1, None))
+                                    + "\n")
+    (tmp_path / "f").write_text("x")
+    for out in (tmp_path / "f", tmp_path / "f" / "sub"):
+        assert lt.main([str(run), "--out", str(out)]) == 2
+        assert "--out" in capsys.readouterr().err
+    (tmp_path / "o2").mkdir()
+    (tmp_path / "o2" / "v2").write_text("a file where the library's folder goes")
+    assert lt.main([str(run), "--out", str(tmp_path / "o2")]) == 2
+    assert f"{tmp_path / 'o2' / 'v2'}: --out: exists and is not a directory" in \
+        capsys.readouterr().err
+    assert lt.main([str(run), str(tmp_path / "run" / "."), "--out", str(tmp_path / "o")]) == 2
+    assert "named twice" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "runs.jsonl").write_text("")
+    assert lt.main([str(run), str(empty), "--out", str(tmp_path / "o")]) == 2
+    assert f"{empty / 'runs.jsonl'}: (file): no run records" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    assert lt.main([str(run), "--out", str(tmp_path / "o")]) == 0
+    assert "- runs: 1" in (tmp_path / "o" / "v2" / "instances.md").read_text()

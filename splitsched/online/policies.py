@@ -134,7 +134,7 @@ GREEDY_RULES: dict[str, tuple[Priority, CutChoice, bool, str]] = {
 
 
 def list_plan(state: OnlineState, priority: Priority, choices: CutChoice,
-              drop_late: bool) -> Plan:
+              drop_late: bool, skip: frozenset[str] = frozenset()) -> Plan:
     """The greedy list schedule of what is known at ``state.now``, as a plan.
 
     Mirrors :func:`splitsched.solvers.greedy.list_schedule` from the current
@@ -144,14 +144,16 @@ def list_plan(state: OnlineState, priority: Priority, choices: CutChoice,
     start (non-idling); among the items ready by then the first by
     ``priority`` goes, a pending job with the cut among ``choices`` that ends
     it earliest (left out if late and ``drop_late``), a committed stage on
-    the CPU (never left out).
+    the CPU (never left out). Pending jobs in ``skip`` are left out (the
+    caller's hopeless jobs: with ``drop_late`` they would be left out anyway).
     """
     now = state.now
     gpu_free, cpu_free = state.free_at(GPU), state.free_at(CPU)
     # item: (priority key, job, cut options or None for a committed CPU stage, ready)
     items: list[tuple[tuple[int, int, str], Job, list[int] | None, int]] = []
     for job in state.pending:
-        items.append((priority(job), job, choices(state.stages_of(job)), now))
+        if job.id not in skip:
+            items.append((priority(job), job, choices(state.stages_of(job)), now))
     for com in state.committed:
         if int(state.stages_of(com.job).b[com.cut]) > 0:
             items.append((priority(com.job), com.job, None, max(now, com.expected_ready)))
@@ -211,7 +213,17 @@ class GreedyPolicy:
         pass
 
     def decide(self, state: OnlineState) -> Decision:
-        return dispatch(list_plan(state, self._priority, self._choices, self._drop_late), state)
+        if not self._drop_late:
+            return dispatch(list_plan(state, self._priority, self._choices, False), state)
+        # A job that cannot end on time even alone from now never will (time only grows):
+        # drop it, so that the pending set, which each decision scans (list_plan is
+        # quadratic in it), holds only jobs still worth planning. Under overload most
+        # pending jobs were hopeless (96 % over 400 poisson jobs at load 3), and 10,000
+        # jobs did not finish in 400 s.
+        hopeless = tuple(j.id for j in state.pending if not fits_alone(state, j))
+        plan = list_plan(state, self._priority, self._choices, True, frozenset(hopeless))
+        decision = dispatch(plan, state)
+        return Decision(starts=decision.starts, drops=hopeless, wake_at=decision.wake_at)
 
     def stats(self) -> dict[str, float | int | str]:
         return {}
@@ -341,7 +353,11 @@ class ReplanPolicy:
 
     The solver is skipped at an event where the current plan already puts on
     time every job that could still be (:func:`weight_ceiling`): no plan
-    can do better in weight (counted as ``skipped``).
+    can do better in weight (counted as ``skipped``). A solver other than
+    ``dp-edf`` that leaves no plan putting a job on time (an error, or nothing
+    within the budget) is replaced at that event by the DP's beam plan
+    (``fallbacks``), adopted if better: without it, a budget too small for the
+    solver left both processors idle and every job was lost.
 
     Parameters
     ----------
@@ -375,7 +391,7 @@ class ReplanPolicy:
         self.seed = seed
         self.plan = Plan()
         self.counts = {"solves": 0, "skipped": 0, "adopted": 0, "solver_errors": 0,
-                       "timeouts": 0}
+                       "timeouts": 0, "fallbacks": 0}
 
     def stats(self) -> dict[str, float | int | str]:
         return dict(self.counts)
@@ -396,8 +412,19 @@ class ReplanPolicy:
         if proposal is not None:
             new, new_pred = prune(sync(proposal, state), state)
             if new_pred.better_than(cur_pred):
-                current = new
+                current, cur_pred = new, new_pred
                 self.counts["adopted"] += 1
+        if cur_pred.on_time_weight == 0 and self.solver != "dp-edf":
+            # The solver gave no plan that puts a job on time (an error, or nothing within
+            # the budget), though one could be (the ceiling is above 0). Dispatching an
+            # empty plan leaves the processors idle and, with no event to come, every
+            # pending job lost: fall back to the DP's beam plan (a few ms).
+            fallback = self._propose_dp(state, 0, budget_s=0.0)
+            if fallback is not None:
+                new, new_pred = prune(sync(fallback, state), state)
+                if new_pred.better_than(cur_pred):
+                    current = new
+                    self.counts["fallbacks"] += 1
         self.plan = current
         return dispatch(current, state)
 
@@ -419,26 +446,30 @@ class ReplanPolicy:
             return None
         return plan_from_schedule(out.schedule, kind, state)
 
-    def _propose_dp(self, state: OnlineState, lower_bound: int) -> Plan | None:
-        """The DP's plan from ``state`` (the fast path, :mod:`~splitsched.online.dpinput`)."""
+    def _propose_dp(self, state: OnlineState, lower_bound: int,
+                    budget_s: float | None = None) -> Plan | None:
+        """The DP's plan from ``state`` (the fast path, :mod:`~splitsched.online.dpinput`)
+        within ``budget_s`` (default: the policy's budget; 0: the beam pass only, the
+        fallback of another solver that gave no schedule)."""
         if not self.fast:
-            return self._propose_dp_reference(state, lower_bound)
+            return self._propose_dp_reference(state, lower_bound, budget_s)
         # imported here: the DP loads numba, which greedy-only runs do not need
         from splitsched.online.dpinput import dp_subproblem, plan_from_cuts
 
         sub, jobs, committed = dp_subproblem(state, self._builder.committed_network)
         if not jobs:
             return None
-        run = self._run_dp(sub, jobs, state, lower_bound)
+        run = self._run_dp(sub, jobs, state, lower_bound, budget_s)
         return plan_from_cuts(run.cuts, jobs, committed, state)
 
-    def _propose_dp_reference(self, state: OnlineState, lower_bound: int) -> Plan | None:
+    def _propose_dp_reference(self, state: OnlineState, lower_bound: int,
+                              budget_s: float | None = None) -> Plan | None:
         """The same plan through the validated :class:`SubInstanceBuilder` and numpy tables."""
         sub, kind = self._builder.build(state, blockers=False)
         if not sub.jobs:
             return None
         jobs = sorted(sub.jobs, key=edf_key)
-        run = self._run_dp(sub, jobs, state, lower_bound)
+        run = self._run_dp(sub, jobs, state, lower_bound, budget_s)
         cuts: dict[str, int] = {c.job.id: c.cut for c in state.committed}
         gpu_order: list[str] = []
         cpu_order: list[str] = []
@@ -458,7 +489,7 @@ class ReplanPolicy:
         return Plan(cuts, gpu_order, cpu_order)
 
     def _run_dp(self, sub: Instance, jobs: list[Job], state: OnlineState,
-                lower_bound: int) -> Run:
+                lower_bound: int, budget_s: float | None = None) -> Run:
         """The EDF-order DP's optimum from the processors' expected free times
         (:func:`dp_edf_search`), or its best answer when the budget runs out.
         The fast path passes per-job inputs cached per network
@@ -472,9 +503,10 @@ class ReplanPolicy:
         free = (state.free_at(GPU) - now, state.free_at(CPU) - now)
         # The current plan's on-time weight is a valid lower bound for our use: if the
         # EDF-order optimum reaches it, the search finds it; if not, the plan stays.
+        budget = self.budget_s if budget_s is None else budget_s
         run, complete = dp_edf_search(sub, jobs, prep, free, lower_bound,
-                                      time.perf_counter() + self.budget_s)
-        if not complete:
+                                      time.perf_counter() + budget)
+        if not complete and budget_s is None:
             self.counts["timeouts"] += 1
         return run
 
@@ -532,7 +564,10 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
     lower_bound:
         A weight the caller already has (0: none).
     deadline:
-        ``time.perf_counter()`` value after which the last pass stops.
+        ``time.perf_counter()`` value after which no exact pass goes on: the
+        answer is then the best found so far. The beam pass of step 1 always
+        runs to its end (a few ms), so a decision always gets a schedule of
+        the beam's weight, however small the budget.
 
     Returns
     -------
@@ -558,12 +593,17 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
             if beam.accepted_weight > run.accepted_weight:
                 run = beam
         return run, run.complete
-    beam = run_dp(instance, jobs, beam=SEARCH_BEAM, free=free, prepared=prep,
-                  deadline=deadline)
+    # The beam pass runs to its end whatever the deadline (SEARCH_BEAM labels per stage:
+    # a few ms), as the other branch's fallback does: a decision always gets a plan.
+    beam = run_dp(instance, jobs, beam=SEARCH_BEAM, free=free, prepared=prep)
     if beam.accepted_weight == 0:
         run = run_dp(instance, jobs, free=free, prepared=prep, deadline=deadline)
         return run, run.complete
-    inc = _shortest_with(instance, jobs, prep, free, beam)
+    if time.perf_counter() > deadline:
+        return beam, False
+    inc = _shortest_with(instance, jobs, prep, free, beam, deadline)
+    if time.perf_counter() > deadline:
+        return inc, False
     weight = inc.accepted_weight
     size = min(DEFAULT_DP_SETTINGS.reach_size, int(prep.weights.sum()) - weight + 1)
     reach = reach_bound(instance, jobs, weight, size, REACH_CORNERS,
@@ -579,9 +619,11 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
 
 
 def _shortest_with(instance: Instance, jobs: list[Job], prep: Prepared, free: tuple[int, int],
-                   beam: Run) -> Run:
+                   beam: Run, deadline: float = float("inf")) -> Run:
     """The beam answer's accepted jobs with the smallest makespan that keeps all of
-    them on time (the exact pass over those jobs alone, lower bound their weight)."""
+    them on time (the exact pass over those jobs alone, lower bound their weight);
+    ``beam`` itself when that pass does not end by ``deadline``
+    (``time.perf_counter()``)."""
     from splitsched.solvers.dp import Prepared, Run, run_dp
 
     idx = [i for i, j in enumerate(jobs) if beam.cuts[j.id] is not None]
@@ -591,8 +633,9 @@ def _shortest_with(instance: Instance, jobs: list[Job], prep: Prepared, free: tu
                         prep.cpu_limit[sel], prep.weights[sel], prep.capacity_thresholds,
                         instance, sub_jobs)
     run = run_dp(instance, sub_jobs, lower_bound=beam.accepted_weight, grid=0, free=free,
-                 prepared=sub_prep)
-    if (run.accepted_weight, -run.makespan) <= (beam.accepted_weight, -beam.makespan):
+                 prepared=sub_prep, deadline=deadline)
+    if not run.complete or \
+            (run.accepted_weight, -run.makespan) <= (beam.accepted_weight, -beam.makespan):
         return beam
     cuts: dict[str, int | None] = {j.id: None for j in jobs}
     cuts.update(run.cuts)
