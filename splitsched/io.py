@@ -36,8 +36,31 @@ PROFILE_FORMAT = "splitsched-profile"
 FORMAT_VERSION = 1
 
 
-# Largest file any reader accepts (bytes); SPLITSCHED_MAX_INPUT_BYTES overrides it.
-MAX_INPUT_BYTES = int(os.environ.get("SPLITSCHED_MAX_INPUT_BYTES", str(1 << 30)))
+# Largest file any reader accepts (bytes); SPLITSCHED_MAX_INPUT_BYTES overrides it
+# (read at each call, so that a bad value is an InputError, not a crash at import).
+MAX_INPUT_BYTES = 1 << 30
+MAX_INPUT_ENV = "SPLITSCHED_MAX_INPUT_BYTES"
+
+
+def max_input_bytes() -> int:
+    """The input size cap: ``SPLITSCHED_MAX_INPUT_BYTES`` when set, else :data:`MAX_INPUT_BYTES`.
+
+    Raises
+    ------
+    InputError
+        The variable is set but not a positive integer.
+    """
+    raw = os.environ.get(MAX_INPUT_ENV)
+    if raw is None:
+        return MAX_INPUT_BYTES
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError("", MAX_INPUT_ENV, f"environment variable is {raw!r}; expected a "
+                         "positive whole number of bytes")
+    return value
 # Deepest nesting of arrays and objects accepted in a JSON file (the formats need 5).
 MAX_JSON_DEPTH = 64
 
@@ -157,10 +180,10 @@ def read_regular_bytes(path: str | os.PathLike[str], max_bytes: int | None = Non
     InputError
         No such file, a directory, not a regular file (FIFO, device, socket:
         reading one may never end), unreadable, or larger than ``max_bytes``
-        (default :data:`MAX_INPUT_BYTES`).
+        (default :func:`max_input_bytes`); a bad ``SPLITSCHED_MAX_INPUT_BYTES``.
     """
     p = Path(path)
-    cap = MAX_INPUT_BYTES if max_bytes is None else max_bytes
+    cap = max_input_bytes() if max_bytes is None else max_bytes
     try:
         st = os.stat(p)
     except FileNotFoundError:

@@ -75,3 +75,31 @@ def test_missing_and_unparsable_files(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(InputError, match="not valid JSON"):
         read_instance(bad)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", ""])
+def test_bad_input_size_variable_is_a_clear_error(
+        value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad SPLITSCHED_MAX_INPUT_BYTES is refused when a file is read (exit 2), not at import."""
+    from splitsched.io import read_instance
+    from tests.helpers.cli import main
+    from tests.helpers.paths import SETS_DIR
+
+    monkeypatch.setenv("SPLITSCHED_MAX_INPUT_BYTES", value)
+    inst = sorted((SETS_DIR / "smoke").glob("batch-*.json"))[0]
+    with pytest.raises(InputError, match="SPLITSCHED_MAX_INPUT_BYTES"):
+        read_instance(inst)
+    code, _, err = main(capsys, "evaluate", str(inst), str(inst))
+    assert code == 2 and "SPLITSCHED_MAX_INPUT_BYTES" in err and "Traceback" not in err
+
+
+def test_input_size_variable_caps_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from splitsched.io import read_json
+
+    f = tmp_path / "x.json"
+    f.write_text("[1, 2, 3]")
+    monkeypatch.setenv("SPLITSCHED_MAX_INPUT_BYTES", "4")
+    with pytest.raises(InputError, match="more than the limit of 4 bytes"):
+        read_json(f)
+    monkeypatch.setenv("SPLITSCHED_MAX_INPUT_BYTES", "100")
+    assert read_json(f) == [1, 2, 3]
