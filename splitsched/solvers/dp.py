@@ -37,7 +37,10 @@ Speed (none of these changes the exact pass's weight or makespan):
 * The step over one job is compiled (:mod:`splitsched.solvers.dp_kernel`,
   numba): labels stay sorted by weight then GPU free time, each weight level a
   staircase, so a level's new labels are a k-way merge of runs that arrive
-  sorted, swept once; no label set is ever sorted as a whole.
+  sorted, swept once; no label set is ever sorted as a whole. Stretches of
+  steps that need no Python-side bound run in one compiled call
+  (``dp_kernel.dp_pass``): a numba call costs about 9 us of argument
+  dispatch, which dominated small passes when every step was a call.
 * A first pass keeps only ``settings.beam`` labels per stage; its answer is a real
   EDF-order schedule, so its weight is a lower bound, and the exact second
   pass discards every label that cannot reach it. Three upper bounds on what
@@ -376,12 +379,9 @@ def reach_bound(instance: Instance, jobs: list[Job], lower_bound: int, size: int
     weights = np.array([j.weight for j in jobs], dtype=np.int64)
     lo = lower_bound - np.concatenate([[0], np.cumsum(weights)]).astype(np.int64)
     prep = prepared if prepared is not None else prepare(instance, jobs)
-    start, ks, a, h, b = _flat_options(prep.options)
-    xs, ys, ns = reach_tables(
-        start, ks, a, h, b, prep.layers,
-        np.array([j.release for j in jobs], dtype=np.int64),
-        np.array([j.deadline for j in jobs], dtype=np.int64), weights, lo, size, corners,
-        INF if makespan_bound is None else makespan_bound)
+    start, ks, a, h, b, rel, dl = prep.flat
+    xs, ys, ns = reach_tables(start, ks, a, h, b, prep.layers, rel, dl, weights, lo, size,
+                              corners, INF if makespan_bound is None else makespan_bound)
     return lo, xs, ys, ns
 
 
