@@ -214,3 +214,43 @@ def test_preimage_constants_agree_with_the_constraint_by_constraint_preimage() -
             # and the quadrant's corner really lands in (x, y) on time
             g_new, c_new, fin = _successor(gx, cy, r, k, a, h, b, last)
             assert g_new <= x and c_new <= y and fin <= d
+
+
+def test_filter_only_tables_keep_every_region_the_filter_asks_for() -> None:
+    """``filter_only``: the regions e <= lower_bound are those of the full tables, the
+    ones above are empty, and a pass filtered by either keeps the same labels (same Run,
+    or no label left with both)."""
+    rng = random.Random(515)
+    checked = left_out = 0
+    for inst in _tiny(seed=516, count=80) + [random_medium_instance(rng, 14) for _ in range(4)]:
+        jobs = sorted(inst.jobs, key=edf_key)
+        total = inst.total_weight
+        horizon = max(j.deadline for j in jobs)
+        lb = rng.randint(1, total)
+        size = rng.randint(1, total - lb + 1)
+        corners = rng.choice([1, 2, 64])
+        mk = rng.choice([None, rng.randint(0, horizon)])
+        full = reach_bound(inst, jobs, lb, size, corners, mk)
+        part = reach_bound(inst, jobs, lb, size, corners, mk, filter_only=True)
+        lo, xs, ys, ns = full
+        np.testing.assert_array_equal(part[0], lo)
+        for pos in range(len(jobs) + 1):
+            for s in range(size):
+                if lo[pos] + s <= lb:
+                    assert part[3][pos, s] == ns[pos, s]
+                    k = ns[pos, s]
+                    np.testing.assert_array_equal(part[1][pos, s, :k], xs[pos, s, :k])
+                    np.testing.assert_array_equal(part[2][pos, s, :k], ys[pos, s, :k])
+                    checked += 1
+                else:
+                    assert part[3][pos, s] == 0
+                    left_out += ns[pos, s] > 0
+        free = rng.choice([(0, 0), (rng.randint(0, horizon // 2), rng.randint(0, horizon // 2))])
+        answers = []
+        for reach in (full, part):
+            try:
+                answers.append(run_dp(inst, jobs, lower_bound=lb, free=free, reach=reach))
+            except ValueError as exc:
+                answers.append(str(exc))
+        assert answers[0] == answers[1]
+    assert checked > 500 and left_out > 50
