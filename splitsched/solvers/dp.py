@@ -114,7 +114,8 @@ NAME = "dp-edf"
 DROP = -1  # back-pointer cut code for a dropped job
 _NO_LIMIT = 2 ** 62
 # candidates (labels x (cuts + 1)) one compiled call of run_dp expands before the
-# deadline is checked again (only with a deadline)
+# deadline is checked again (only with a deadline): about 1.6 ms (the plain pass over
+# a fresh 20-job online state, about 225,000 candidates, took 3.5 ms on a quiet core)
 DRIVER_WORK = 100_000
 
 
