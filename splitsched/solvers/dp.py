@@ -673,14 +673,12 @@ def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings:
     built_for: Run | None = None
     reach = None
 
-    def build(run: Run, filter_only: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def build(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         size = min(settings.reach_size, total - run.accepted_weight + 1)
         lo, hi = settings.reach_corners
         corners = max(lo, min(hi, settings.reach_budget // ((len(jobs) + 1) * size)))
         return reach_bound(instance, jobs, run.accepted_weight, size, corners,
-                           makespan_bound=run.makespan - 1, prepared=prep,
-                           filter_only=filter_only)
+                           makespan_bound=run.makespan - 1, prepared=prep)
 
     for _ in range(settings.guide_rounds):
         if time.perf_counter() > deadline:
@@ -697,7 +695,7 @@ def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings:
             break
         inc = guided
     if reach is None or built_for is not inc:
-        reach = build(inc, filter_only=True)  # the last pass has no beam: the filter only
+        reach = build(inc)
     try:
         exact = run_dp(instance, jobs, lower_bound=inc.accepted_weight, deadline=deadline,
                        settings=settings, reach=reach, prepared=prep)
