@@ -607,7 +607,7 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
     weight = inc.accepted_weight
     size = min(DEFAULT_DP_SETTINGS.reach_size, int(prep.weights.sum()) - weight + 1)
     reach = reach_bound(instance, jobs, weight, size, REACH_CORNERS,
-                        makespan_bound=inc.makespan - 1, prepared=prep, filter_only=True)
+                        makespan_bound=inc.makespan - 1, prepared=prep)
     try:
         run = run_dp(instance, jobs, lower_bound=weight, grid=0, free=free, reach=reach,
                      prepared=prep, deadline=deadline)

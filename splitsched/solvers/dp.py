@@ -363,8 +363,7 @@ def _flat_options(opts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
 
 
 def reach_bound(instance: Instance, jobs: list[Job], lower_bound: int, size: int, corners: int,
-                makespan_bound: int | None = None, prepared: Prepared | None = None,
-                filter_only: bool = False
+                makespan_bound: int | None = None, prepared: Prepared | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Reach regions (:func:`~splitsched.solvers.dp_kernel.reach_tables`) for a lower bound.
 
@@ -376,18 +375,14 @@ def reach_bound(instance: Instance, jobs: list[Job], lower_bound: int, size: int
     an incumbent of weight ``lower_bound`` and makespan M + 1); without it,
     those from which e more can be added. Returns ``lo`` (n + 1,) and the
     tables ``xs``, ``ys`` (n + 1, size, corners), ``ns`` (n + 1, size); see
-    :func:`~splitsched.solvers.dp_kernel.reach_tables`. ``filter_only``: the
-    tables serve only :func:`run_dp`'s filter (no ``beam``, whose guided
-    ranking looks at every region): the regions ``e > lower_bound``, which
-    that filter never asks for, are left empty (cheaper; same passes).
+    :func:`~splitsched.solvers.dp_kernel.reach_tables`.
     """
     weights = np.array([j.weight for j in jobs], dtype=np.int64)
     lo = lower_bound - np.concatenate([[0], np.cumsum(weights)]).astype(np.int64)
     prep = prepared if prepared is not None else prepare(instance, jobs)
     start, ks, a, h, b, rel, dl = prep.flat
     xs, ys, ns = reach_tables(start, ks, a, h, b, prep.layers, rel, dl, weights, lo, size,
-                              corners, INF if makespan_bound is None else makespan_bound,
-                              lower_bound if filter_only else INF)
+                              corners, INF if makespan_bound is None else makespan_bound)
     return lo, xs, ys, ns
 
 

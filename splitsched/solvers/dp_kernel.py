@@ -697,7 +697,7 @@ def _thin(ux: np.ndarray, uy: np.ndarray, un: int, corners: int, ox: np.ndarray,
 @nb.njit(cache=True)
 def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.ndarray,
                  b: np.ndarray, last: np.ndarray, r: np.ndarray, d: np.ndarray, w: np.ndarray,
-                 lo: np.ndarray, size: int, corners: int, final: int, top: int = INF
+                 lo: np.ndarray, size: int, corners: int, final: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Outer approximations of the free times from which jobs ``pos..`` add weight ``>= e``.
 
@@ -736,13 +736,6 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
         >= e + 1, or >= e ending with both processors free by ``final``"
         (the terminal regions: everything for e <= -1, the quadrant
         (``final``, ``final``) for e = 0, nothing above).
-    top:
-        Regions with ``e > top`` are not built (left empty, ``ns`` 0). Region
-        e of a position is built from regions e and e - w of the next, so the
-        regions with ``e <= top`` are the same as without ``top``. The DP's
-        filter asks a label of weight v for ``e = lower_bound - v <=
-        lower_bound``: with ``top = lower_bound`` it gets the same answers
-        (not so :func:`reach_best`, which looks at every tracked region).
 
     Returns
     -------
@@ -781,8 +774,8 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
             if e <= every:
                 xs[pos, s, 0], ys[pos, s, 0], ns[pos, s] = INF, INF, 1
                 continue
-            if e > rem[pos] or e > top:
-                continue  # more than every remaining job (or not asked for): empty
+            if e > rem[pos]:
+                continue  # more than every remaining job: empty
             # runs (each a staircase) into px, py: run 0 is the drop region
             # R[pos + 1][e] (index e - lo[pos + 1]; the last region if beyond)
             nrun = 0
@@ -1030,7 +1023,7 @@ def warm_up() -> None:
             0, 10, 1, 0, 1, 0, none, none, none, one, np.zeros((1, 1), dtype=np.int64))
     xs, ys, ns = reach_tables(np.array([0, 2], dtype=np.int64), ks, a, np.zeros(2, np.int64), hb,
                               one, np.zeros(1, np.int64), np.array([10], dtype=np.int64),
-                              np.ones(1, np.int64), np.ones(2, np.int64), 2, 4, 5, INF)
+                              np.ones(1, np.int64), np.ones(2, np.int64), 2, 4, 5)
     reach_best(0, xs[0], ys[0], ns[0], 0, 0)
     dp_step_reach(one, one, one, ks, a, np.zeros(2, np.int64), hb, 1, 0, 10, 1, 0, 1, 2,
                   np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), none,
