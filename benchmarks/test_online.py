@@ -97,7 +97,15 @@ cheap ones of the first positions, and was taken out again.)
   1.97-3.36 / 2.41-4.19 / 2.50-4.25 vs 1.80-2.84 / 2.13-3.57 / 2.23-3.75
   (5 of 7 runs each way in the fast mode: N=20 median 1.97-2.22 before,
   1.80-1.93 after). CPU time of the same code varies up to 1.7x between
-  runs here, so compare the low ends.
+  runs here, so compare the low ends. With the final code (3 more runs
+  each way, load 1.2): windows N=20 median 1.92-2.48 before, 1.74-1.88
+  after (p90 2.35-3.50 vs 2.05-2.56); N=10 1.04-1.18 vs 1.02-1.50; N=15
+  1.38-1.55 vs 1.37-1.90.
+* ``scripts/dp_speed.py --repeat 3`` on the v2 batch-n80 and poisson-n80
+  instances, 4 runs each way alternated, same answers (``--check``): batch
+  unchanged (the reach regions dominate; least CPU 197-463 ms vs 204-462
+  before), poisson 15-25 % less (least CPU: p40 l3 36 vs 42 ms, vivo_z3 l3
+  26 vs 34, mi9 l1p5 12 vs 16).
 * In one process (driver on/off alternated per state, min of 3): N=20 median
   2.72 vs 3.00 ms, N=15 2.15 vs 2.38, N=10 1.61 vs 1.74. The 32-label beam
   pass over one 20-job window: 176 us with one call vs 325 us step by step
