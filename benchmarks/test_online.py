@@ -78,6 +78,49 @@ of about 4,400 labels with the beam's makespan. Runs alternated, old code
   less per step, so an estimated 1 ms less over the search's steps), and
   cheaper reach tables. None of these figures is from a quiet machine.
 
+Compiled DP passes (``run_dp`` runs whole passes in one numba call,
+``solvers.dp_kernel.dp_pass``; same labels, answers and decisions,
+``tests/solvers/test_dp_driver.py``). Runs alternated, old (``git archive``
+of the branch point, PYTHONPATH) vs new, 7 runs each, a quieter machine
+(load 0.4-1.7), CPU per decision, ms. (The "after" runs also built the last
+pass's reach regions only for ``e <= W``, the only ones its filter asks
+for; that saved nothing measurable, 516 vs 521 us at one 20-job window and
+56 vs 56 ms for an n = 80 batch build, since the regions left out are the
+cheap ones of the first positions, and was taken out again.)
+
+* ``test_one_decision`` fast, median: N=5 0.43-0.79 before, 0.46-0.85
+  after; N=10 1.30-2.22 vs 1.25-2.20; N=15 1.44-2.49 vs 1.33-2.32; N=20
+  2.02-3.41 vs 1.86-3.18.
+* ``test_fresh_windows`` (median / p90 / max): N=10 1.07-1.86 / 1.62-2.56 /
+  2.11-3.37 before, 1.00-1.70 / 1.41-2.30 / 1.89-3.33 after; N=15 1.48-2.46
+  / 1.96-3.23 / 2.15-3.56 vs 1.30-2.24 / 1.67-2.96 / 1.78-3.34; N=20
+  1.97-3.36 / 2.41-4.19 / 2.50-4.25 vs 1.80-2.84 / 2.13-3.57 / 2.23-3.75
+  (5 of 7 runs each way in the fast mode: N=20 median 1.97-2.22 before,
+  1.80-1.93 after). CPU time of the same code varies up to 1.7x between
+  runs here, so compare the low ends. With the final code (3 more runs
+  each way, load 1.2): windows N=20 median 1.92-2.48 before, 1.74-1.88
+  after (p90 2.35-3.50 vs 2.05-2.56); N=10 1.04-1.18 vs 1.02-1.50; N=15
+  1.38-1.55 vs 1.37-1.90.
+* ``scripts/dp_speed.py --repeat 3`` on the v2 batch-n80 and poisson-n80
+  instances, 4 runs each way alternated, same answers (``--check``): batch
+  unchanged (the reach regions dominate; least CPU 197-463 ms vs 204-462
+  before), poisson 15-25 % less (least CPU: p40 l3 36 vs 42 ms, vivo_z3 l3
+  26 vs 34, mi9 l1p5 12 vs 16).
+* In one process (driver on/off alternated per state, min of 3): N=20 median
+  2.72 vs 3.00 ms, N=15 2.15 vs 2.38, N=10 1.61 vs 1.74. The 32-label beam
+  pass over one 20-job window: 176 us with one call vs 325 us step by step
+  (repeated, warm caches; 330-375 us inside a decision). The per-call
+  dispatch was thus about 0.15 ms per pass, not the 0.5 ms estimated above:
+  the rest of a step is the step's own work.
+* A fresh 20-job decision now (median over the 42 windows, in-process, CPU,
+  load 0.4): 2.0 ms: beam pass 0.36, step 2 0.38, reach regions 0.71, last
+  pass 0.10, the rest (inputs, plan, dispatch) about 0.45. Issue 11's 1 ms
+  is still not met; the reach regions are the largest part (at one window:
+  168 non-empty regions of 12 per position, 5,343 corners; merging the
+  preimage runs of about 20 cuts per region). Dominance between a job's cuts
+  (a cut whose preimage of every quadrant holds another's) would let the
+  merge skip cuts, but only 24 of 3,876 cuts were dominated in 10 windows.
+
 Earlier figures (before ``dp_edf_search``). The fast path first had its own
 copy of ``run_dp``'s driver loop (``run_dp_cached``); it now calls
 ``run_dp`` with ``prepared=``. Runs alternated, 2 before, 6 after:

@@ -37,7 +37,10 @@ Speed (none of these changes the exact pass's weight or makespan):
 * The step over one job is compiled (:mod:`splitsched.solvers.dp_kernel`,
   numba): labels stay sorted by weight then GPU free time, each weight level a
   staircase, so a level's new labels are a k-way merge of runs that arrive
-  sorted, swept once; no label set is ever sorted as a whole.
+  sorted, swept once; no label set is ever sorted as a whole. Stretches of
+  steps that need no Python-side bound run in one compiled call
+  (``dp_kernel.dp_pass``): a numba call costs about 9 us of argument
+  dispatch, which dominated small passes when every step was a call.
 * A first pass keeps only ``settings.beam`` labels per stage; its answer is a real
   EDF-order schedule, so its weight is a lower bound, and the exact second
   pass discards every label that cannot reach it. Three upper bounds on what
@@ -97,15 +100,23 @@ from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.dp_kernel import (
     INF,
+    best_label,
+    dp_pass,
     dp_step_reach,
     grid_bound_tables,
     pareto_keep,
     reach_tables,
+    trace_back,
 )
 from splitsched.solvers.timing import earliest_schedule
 
 NAME = "dp-edf"
 DROP = -1  # back-pointer cut code for a dropped job
+_NO_LIMIT = 2 ** 62
+# candidates (labels x (cuts + 1)) one compiled call of run_dp expands before the
+# deadline is checked again (only with a deadline): about 1.6 ms (the plain pass over
+# a fresh 20-job online state, about 225,000 candidates, took 3.5 ms on a quiet core)
+DRIVER_WORK = 100_000
 
 
 @dataclass(frozen=True)
@@ -173,26 +184,6 @@ class DpSettings:
 
 DEFAULT_DP_SETTINGS = DpSettings()
 BEAM = DEFAULT_DP_SETTINGS.beam  # the first pass's beam (other orders' DPs reuse it)
-
-
-@dataclass(frozen=True)
-class Labels:
-    """A set of labels as parallel int64 arrays (one entry per label)."""
-
-    m: np.ndarray
-    g: np.ndarray
-    c: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.m)
-
-
-@dataclass(frozen=True)
-class Step:
-    """Back-pointers of one DP stage: for each new label, its parent and cut."""
-
-    parent: np.ndarray
-    cut: np.ndarray
 
 
 def pareto_mask(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -309,12 +300,6 @@ def _options(instance: Instance, job: Job
     return ks, st.a[ks], st.h[ks], st.b[ks]
 
 
-def _best(labels: Labels) -> int:
-    """Index of the label with the largest weight, then the smallest makespan."""
-    makespan = np.maximum(labels.g, labels.c)
-    return int(np.lexsort((makespan, -labels.m))[0])
-
-
 @dataclass(frozen=True)
 class Run:
     """One DP pass: the best label's weight, makespan ``max(G, C)`` and cuts; label counts."""
@@ -395,12 +380,9 @@ def reach_bound(instance: Instance, jobs: list[Job], lower_bound: int, size: int
     weights = np.array([j.weight for j in jobs], dtype=np.int64)
     lo = lower_bound - np.concatenate([[0], np.cumsum(weights)]).astype(np.int64)
     prep = prepared if prepared is not None else prepare(instance, jobs)
-    start, ks, a, h, b = _flat_options(prep.options)
-    xs, ys, ns = reach_tables(
-        start, ks, a, h, b, prep.layers,
-        np.array([j.release for j in jobs], dtype=np.int64),
-        np.array([j.deadline for j in jobs], dtype=np.int64), weights, lo, size, corners,
-        INF if makespan_bound is None else makespan_bound)
+    start, ks, a, h, b, rel, dl = prep.flat
+    xs, ys, ns = reach_tables(start, ks, a, h, b, prep.layers, rel, dl, weights, lo, size,
+                              corners, INF if makespan_bound is None else makespan_bound)
     return lo, xs, ys, ns
 
 
@@ -417,12 +399,24 @@ class Prepared:
     instance: Instance
     jobs: list[Job]
     _capacity: CapacityBound | None = None
+    _flat: tuple[np.ndarray, ...] | None = None
 
     @property
     def capacity(self) -> CapacityBound:
         if self._capacity is None:
             self._capacity = CapacityBound(self.instance, self.jobs, self.capacity_thresholds)
         return self._capacity
+
+    @property
+    def flat(self) -> tuple[np.ndarray, ...]:
+        """(start offsets, ks, a, h, b) of :func:`_flat_options`, then release and deadline
+        per job (us), as :func:`splitsched.solvers.dp_kernel.dp_pass` takes them."""
+        if self._flat is None:
+            n = len(self.jobs)
+            self._flat = (*_flat_options(self.options),
+                          np.fromiter((j.release for j in self.jobs), np.int64, n),
+                          np.fromiter((j.deadline for j in self.jobs), np.int64, n))
+        return self._flat
 
 
 def prepare(instance: Instance, jobs: list[Job],
@@ -439,7 +433,7 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
            grid: int | None = None, free: tuple[int, int] = (0, 0),
            reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
            prepared: Prepared | None = None, max_labels: int | None = None,
-           settings: DpSettings = DEFAULT_DP_SETTINGS) -> Run:
+           settings: DpSettings = DEFAULT_DP_SETTINGS, driver: bool = True) -> Run:
     """Run the label DP over ``jobs``: both processors in this order (``dp-edf``: EDF).
 
     Exact within the given order: no other schedule that runs the accepted
@@ -477,58 +471,113 @@ def run_dp(instance: Instance, jobs: list[Job], *, lower_bound: int = 0,
         Stop (``complete`` False) when a stage holds more labels than this.
     settings:
         The bounds' tuning (:class:`DpSettings`); ``beam`` is the argument above.
+    driver:
+        True (default): run stretches of steps in one compiled call
+        (:func:`~splitsched.solvers.dp_kernel.dp_pass`) wherever no
+        Python-side bound applies: every stage while the label sets stay
+        below ``settings.grid_min_labels`` / ``settings.capacity_min_labels``
+        (when those bounds are on) and ``max_labels``; larger stages, and all
+        stages once the completion table is built, go step by step. With a
+        ``deadline``, a compiled call stops after :data:`DRIVER_WORK`
+        candidates so that the clock is checked between calls. False: every
+        step from Python (the reference the tests compare against). Both
+        build identical labels in identical order, hence the same answer
+        and cuts (unless the deadline cuts a pass short: it is checked at
+        different points).
     """
     grid = settings.grid if grid is None else grid
     no_grid = (np.zeros(0, np.int64), np.zeros((1, 1), np.int64))
     bound = None  # built once the label sets grow (small runs finish faster without it)
+    n = len(jobs)
     remaining = sum(j.weight for j in jobs)
     prep = prepared if prepared is not None else prepare(instance, jobs, settings)
     gpu_limit, cpu_limit, weights = prep.gpu_limit, prep.cpu_limit, prep.weights
     no_reach = (0, np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64),
                 np.zeros(0, np.int64))
-    labels = Labels(np.zeros(1, dtype=np.int64), np.full(1, free[0], dtype=np.int64),
-                    np.full(1, free[1], dtype=np.int64))
-    steps: list[Step] = []
+    m = np.zeros(1, dtype=np.int64)
+    g = np.full(1, free[0], dtype=np.int64)
+    c = np.full(1, free[1], dtype=np.int64)
+    # back-pointers: blocks of consecutive stages (parent, cut, stage offsets)
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     labels_max = labels_total = 1
-    for pos, job in enumerate(jobs):
+    grid_on = lower_bound > 0 and grid > 0 and reach is None
+    capacity_on = lower_bound > 0 and reach is None
+    # the compiled pass hands a stage back once it is large enough that a Python-side
+    # bound (completion table, capacity bound) or the label cap may apply to it
+    stop = min([_NO_LIMIT] + [settings.grid_min_labels] * grid_on
+               + [settings.capacity_min_labels] * capacity_on
+               + ([max_labels] if max_labels is not None else []))
+    if driver:
+        start, ks_all, a_all, h_all, b_all, rel, dl = prep.flat
+        r_lo, r_x, r_y, r_n = reach if reach is not None else (
+            np.zeros(n + 1, np.int64), np.zeros((n + 1, 0, 0), np.int64),
+            np.zeros((n + 1, 0, 0), np.int64), np.zeros((n + 1, 0), np.int64))
+        work = 0 if deadline == float("inf") else DRIVER_WORK
+    pos = 0
+    while pos < n:
         if time.perf_counter() > deadline:
             break
-        if bound is None and lower_bound > 0 and grid > 0 and reach is None \
-                and len(labels) > settings.grid_min_labels:
-            bound = completion_bound(instance, jobs, grid)
-        ks, a, h, b = prep.options[pos]
+        pending = None
+        if driver and bound is None and not (grid_on and len(m) > settings.grid_min_labels):
+            status, done, m, g, c, par, cut, offs, held = dp_pass(
+                m, g, c, pos, start, ks_all, a_all, h_all, b_all, prep.layers, rel, dl,
+                weights, gpu_limit, cpu_limit, lower_bound, beam or 0, r_lo, r_x, r_y, r_n, stop,
+                work)
+            if status == 3:
+                raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this "
+                                 "order")
+            if done > 0:
+                blocks.append((par, cut, offs))
+                labels_max = max(labels_max, int(np.diff(offs).max()))
+                labels_total += int(offs[-1])
+                remaining -= int(weights[pos:pos + done].sum())
+                pos += done
+            if status != 2:
+                continue
+            pending = held  # the next stage goes through the Python-side checks below
+        job = jobs[pos]
         remaining -= job.weight
-        m, g, c, parent, cut = dp_step_reach(
-            labels.m, labels.g, labels.c, ks, a, h, b, int(prep.layers[pos]),
-            job.release, job.deadline, job.weight, remaining, lower_bound, beam or 0,
-            gpu_limit[pos + 1:], cpu_limit[pos + 1:], weights[pos + 1:],
-            *((bound[0][pos + 1], bound[1][pos + 1]) if bound is not None else no_grid),
-            *((int(reach[0][pos + 1]), reach[1][pos + 1], reach[2][pos + 1], reach[3][pos + 1])
-              if reach is not None else no_reach))
-        if len(m) == 0:
-            raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this order")
-        if lower_bound > 0 and reach is None and len(m) > settings.capacity_min_labels \
-                and pos + 1 < len(jobs):
-            keep = np.flatnonzero(m + prep.capacity.bound(pos + 1, g, c) >= lower_bound)
-            if 0 < len(keep) < len(m):
-                m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
-        if max_labels is not None and len(m) > max_labels:
+        if pending is not None:
+            m2, g2, c2, parent, cut = pending
+        else:
+            if bound is None and grid_on and len(m) > settings.grid_min_labels:
+                bound = completion_bound(instance, jobs, grid)
+            ks, a, h, b = prep.options[pos]
+            m2, g2, c2, parent, cut = dp_step_reach(
+                m, g, c, ks, a, h, b, int(prep.layers[pos]),
+                job.release, job.deadline, job.weight, remaining, lower_bound, beam or 0,
+                gpu_limit[pos + 1:], cpu_limit[pos + 1:], weights[pos + 1:],
+                *((bound[0][pos + 1], bound[1][pos + 1]) if bound is not None else no_grid),
+                *((int(reach[0][pos + 1]), reach[1][pos + 1], reach[2][pos + 1],
+                   reach[3][pos + 1]) if reach is not None else no_reach))
+            if len(m2) == 0:
+                raise ValueError(f"lower_bound {lower_bound} exceeds every schedule in this "
+                                 "order")
+        if capacity_on and len(m2) > settings.capacity_min_labels and pos + 1 < n:
+            keep = np.flatnonzero(m2 + prep.capacity.bound(pos + 1, g2, c2) >= lower_bound)
+            if 0 < len(keep) < len(m2):
+                m2, g2, c2, parent, cut = m2[keep], g2[keep], c2[keep], parent[keep], cut[keep]
+        if max_labels is not None and len(m2) > max_labels:
             break  # too many labels for this pass: the caller tries another way
-        labels = Labels(m, g, c)
-        steps.append(Step(parent, cut))
-        labels_max = max(labels_max, len(labels))
-        labels_total += len(labels)
+        m, g, c = m2, g2, c2
+        blocks.append((parent, cut, np.array([0, len(m)], dtype=np.int64)))
+        labels_max = max(labels_max, len(m))
+        labels_total += len(m)
+        pos += 1
 
+    idx = best_label(m, g, c)
+    accepted_weight = int(m[idx])
+    makespan = int(max(g[idx], c[idx]))
+    chosen: list[np.ndarray] = []
+    for par, cut, offs in reversed(blocks):
+        ks_chosen, idx = trace_back(par, cut, offs, idx)
+        chosen.append(ks_chosen)
+    stage_cuts = np.concatenate(chosen[::-1]).tolist() if chosen else []
     cuts: dict[str, int | None] = {j.id: None for j in jobs}
-    idx = _best(labels)
-    accepted_weight = int(labels.m[idx])
-    makespan = int(max(labels.g[idx], labels.c[idx]))
-    for job, step in zip(reversed(jobs[:len(steps)]), reversed(steps), strict=True):
-        k = int(step.cut[idx])
+    for job, k in zip(jobs[:len(stage_cuts)], stage_cuts, strict=True):  # stage i: job i
         if k != DROP:
             cuts[job.id] = k
-        idx = int(step.parent[idx])
-    return Run(accepted_weight, cuts, len(steps) == len(jobs), labels_max, labels_total, makespan)
+    return Run(accepted_weight, cuts, pos == n, labels_max, labels_total, makespan)
 
 
 def _schedule(instance: Instance, jobs: list[Job], cuts: dict[str, int | None]) -> Schedule:

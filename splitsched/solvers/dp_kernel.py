@@ -871,6 +871,140 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
     return xs, ys, ns
 
 
+@nb.njit(cache=True)
+def _grow(buf: np.ndarray, need: int) -> np.ndarray:
+    """``buf`` itself if it holds ``need`` entries, else a copy at least twice as long."""
+    if need <= len(buf):
+        return buf
+    out = np.empty(max(need, 2 * len(buf)), dtype=np.int64)
+    out[:len(buf)] = buf
+    return out
+
+
+@nb.njit(cache=True)
+def dp_pass(m: np.ndarray, g: np.ndarray, c: np.ndarray, pos0: int,
+            opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.ndarray, b: np.ndarray,
+            last: np.ndarray, r: np.ndarray, d: np.ndarray, w: np.ndarray,
+            gl: np.ndarray, cl: np.ndarray, lower_bound: int, beam: int,
+            reach_lo: np.ndarray, reach_x: np.ndarray, reach_y: np.ndarray,
+            reach_n: np.ndarray, stop_labels: int, work_limit: int
+            ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                       np.ndarray, tuple[np.ndarray, ...]]:
+    """Run :func:`dp_step_reach` over jobs ``pos0, pos0 + 1, ...`` in one call.
+
+    Each step gets exactly the arguments the step-by-step loop of
+    :func:`splitsched.solvers.dp.run_dp` gives it (no completion table), so
+    the labels and back-pointers are identical to that loop's.
+
+    Parameters
+    ----------
+    m, g, c:
+        Labels before job ``pos0`` (weight, GPU and CPU free times, us).
+    opt_start, ks, a, h, b:
+        Every job's on-time-alone cuts, flattened: job p's are
+        ``ks[opt_start[p]:opt_start[p + 1]]`` with stage times a, h, b (us).
+    last, r, d, w, gl, cl:
+        Per job (shape (n,)): L, release, deadline (us), weight, and the
+        latest GPU and CPU free times from which it can still be on time.
+    lower_bound, beam:
+        As :func:`dp_step_reach` (0: none).
+    reach_lo, reach_x, reach_y, reach_n:
+        Reach tables of :func:`reach_tables` with ``lo``, shapes (n + 1,),
+        (n + 1, size, corners) twice and (n + 1, size); ``size`` 0: none.
+    stop_labels:
+        Stop after a step that leaves more labels than this, without taking
+        that stage in: the caller post-processes it (capacity bound, label
+        cap).
+    work_limit:
+        Stop before a step once the steps done have expanded this many
+        candidates (labels times (cuts + 1)); at least one step always runs;
+        0: no limit. Lets the caller check a wall-clock deadline between calls.
+
+    Returns
+    -------
+    status, done, m, g, c, parent, cut, offsets, pending:
+        ``status`` 0: every job processed; 1: stopped by ``work_limit``; 2:
+        a step left more than ``stop_labels`` labels; 3: a step left no
+        label. ``done`` stages were taken in (jobs ``pos0 .. pos0 + done -
+        1``); stage ``i``'s back-pointers are ``parent``, ``cut`` over
+        ``offsets[i]:offsets[i + 1]``, and (m, g, c) are the labels after the
+        last of them (the input labels when none). With status 2,
+        ``pending`` is the stage of job ``pos0 + done`` that was not taken
+        in, (m, g, c, parent, cut); otherwise five empty arrays.
+    """
+    n = len(r)
+    remaining = 0
+    for p in range(pos0, n):
+        remaining += w[p]
+    no_grid = np.zeros(0, dtype=np.int64)
+    no_table = np.zeros((1, 1), dtype=np.int64)
+    offsets = np.zeros(n - pos0 + 1, dtype=np.int64)
+    parent = np.empty(max(1, 4 * len(m)), dtype=np.int64)
+    cut = np.empty(max(1, 4 * len(m)), dtype=np.int64)
+    status = 0
+    done = 0
+    work = 0
+    pos = pos0
+    pending = (no_grid, no_grid, no_grid, no_grid, no_grid)
+    while pos < n:
+        if work_limit > 0 and work >= work_limit and done > 0:
+            status = 1
+            break
+        lo, hi = opt_start[pos], opt_start[pos + 1]
+        remaining -= w[pos]
+        work += len(m) * (hi - lo + 1)
+        nm, ng, nc, npar, ncut = dp_step_reach(
+            m, g, c, ks[lo:hi], a[lo:hi], h[lo:hi], b[lo:hi], last[pos], r[pos], d[pos], w[pos],
+            remaining, lower_bound, beam, gl[pos + 1:], cl[pos + 1:], w[pos + 1:],
+            no_grid, no_table, reach_lo[pos + 1], reach_x[pos + 1], reach_y[pos + 1],
+            reach_n[pos + 1])
+        k = len(nm)
+        if k == 0:
+            status = 3
+            break
+        if k > stop_labels:
+            status = 2
+            pending = (nm, ng, nc, npar, ncut)
+            break
+        off = offsets[done]
+        parent = _grow(parent, off + k)
+        cut = _grow(cut, off + k)
+        parent[off:off + k] = npar
+        cut[off:off + k] = ncut
+        offsets[done + 1] = off + k
+        done += 1
+        pos += 1
+        m, g, c = nm, ng, nc
+    return status, done, m, g, c, parent, cut, offsets[:done + 1], pending
+
+
+@nb.njit(cache=True)
+def best_label(m: np.ndarray, g: np.ndarray, c: np.ndarray) -> int:
+    """Index of the label with the largest weight, then the smallest ``max(g, c)``
+    (the first such label; ``m`` must not be empty)."""
+    best = 0
+    for i in range(1, len(m)):
+        if m[i] > m[best] or (m[i] == m[best] and max(g[i], c[i]) < max(g[best], c[best])):
+            best = i
+    return best
+
+
+@nb.njit(cache=True)
+def trace_back(parent: np.ndarray, cut: np.ndarray, offsets: np.ndarray, idx: int
+               ) -> tuple[np.ndarray, int]:
+    """Follow back-pointers from label ``idx`` of the last stage in ``offsets``.
+
+    Returns the cut of every stage (``-1``: dropped), in stage order, and the
+    index of the label before the first stage.
+    """
+    stages = len(offsets) - 1
+    cuts = np.empty(stages, dtype=np.int64)
+    for s in range(stages - 1, -1, -1):
+        cuts[s] = cut[offsets[s] + idx]
+        idx = parent[offsets[s] + idx]
+    return cuts, idx
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel on a tiny input.
 
@@ -894,6 +1028,15 @@ def warm_up() -> None:
     dp_step_reach(one, one, one, ks, a, np.zeros(2, np.int64), hb, 1, 0, 10, 1, 0, 1, 2,
                   np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), none,
                   np.zeros((1, 1), dtype=np.int64), 0, xs[1], ys[1], ns[1])
+    lo = np.zeros(2, dtype=np.int64)
+    for rx, ry, rn in ((xs, ys, ns), (np.zeros((2, 0, 0), np.int64),
+                                      np.zeros((2, 0, 0), np.int64), np.zeros((2, 0), np.int64))):
+        _, _, pm, pg, pc, par, cut, off, _ = dp_pass(
+            one, one, one, 0, np.array([0, 2], dtype=np.int64), ks, a, np.zeros(2, np.int64),
+            hb, one, np.zeros(1, np.int64), np.array([10], dtype=np.int64),
+            np.ones(1, np.int64), one, one, 0, 0, lo, rx, ry, rn, 2 ** 62, 0)
+        if len(pm):
+            trace_back(par, cut, off, best_label(pm, pg, pc))
     grids = np.zeros((2, 2), dtype=np.int64)
     grid_bound_tables(grids, np.array([0, 2], dtype=np.int64), ks, a, np.zeros(2, np.int64),
                       hb, one, one, np.array([10], dtype=np.int64), np.ones(1, np.int64))
