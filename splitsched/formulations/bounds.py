@@ -990,10 +990,7 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                 h.clearSolver()  # numerical trouble from a warm start: once more from scratch
                 h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                import os
-                if os.environ.get("BB_DEBUG"):
-                    print("status", h.getModelStatus(), len(active))
-                break
+                break  # no optimal LP: the node keeps the bound it has (always valid)
             sol = h.getSolution()
             duals = list(sol.row_dual)[n_fixed:]
             x_last = np.asarray(sol.col_value, dtype=np.float64)[:nv]
