@@ -544,6 +544,21 @@ def _cut_lagrangian(weights: np.ndarray, flat_job: np.ndarray, n_jobs: int,
     return (total + sum(best)) // scale
 
 
+def _add_lp_rows(h: Any, ids: list[int], positions: list[np.ndarray], rows: list[CutRow],
+                 caps: np.ndarray) -> None:
+    """Add the cut rows ``ids`` to the HiGHS model ``h`` (each ``<= caps[i]``, by cut positions)."""
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    for i in ids:
+        starts.append(len(index))
+        index.extend(positions[i].tolist())
+        value.extend(rows[i].coef.astype(np.float64).tolist())
+    h.addRows(len(ids), np.full(len(ids), -highspy.kHighsInf), caps[ids], len(index),
+              np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
+              np.array(value, dtype=np.float64))
+
+
 def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = None,
                  rows: list[CutRow] | None = None, time_limit_s: float = 10.0,
                  batch: int = 400, branch: bool = True,
@@ -617,16 +632,7 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
     in_active = np.zeros(len(rows), dtype=bool)
 
     def add(ids: list[int]) -> None:
-        starts: list[int] = []
-        index: list[int] = []
-        value: list[float] = []
-        for i in ids:
-            starts.append(len(index))
-            index.extend(positions[i].tolist())
-            value.extend(rows[i].coef.astype(np.float64).tolist())
-        h.addRows(len(ids), np.full(len(ids), -inf), caps[ids], len(index),
-                  np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
-                  np.array(value, dtype=np.float64))
+        _add_lp_rows(h, ids, positions, rows, caps)
         active.extend(ids)
         in_active[ids] = True
 
@@ -945,16 +951,7 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
     in_active = np.zeros(len(rows), dtype=bool)
 
     def add(ids: list[int]) -> None:
-        starts: list[int] = []
-        index: list[int] = []
-        value: list[float] = []
-        for i in ids:
-            starts.append(len(index))
-            index.extend(positions[i].tolist())
-            value.extend(rows[i].coef.astype(np.float64).tolist())
-        h.addRows(len(ids), np.full(len(ids), -inf), caps[ids], len(index),
-                  np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
-                  np.array(value, dtype=np.float64))
+        _add_lp_rows(h, ids, positions, rows, caps)
         active.extend(ids)
         in_active[ids] = True
 

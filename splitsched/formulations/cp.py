@@ -122,6 +122,24 @@ def build_cp(instance: Instance) -> CpModel:
     return cp
 
 
+def completion_var(cp: CpModel, j: int, name: str) -> cp_model.IntVar:
+    """A new variable equal to job ``j``'s completion when it is on time (us).
+
+    Completion is the CPU stage's end for a cut with a CPU stage, else the GPU
+    stage's end; the variable is free when no cut of ``j`` is chosen. Domain:
+    the job's window [release, deadline].
+    """
+    w = cp.windows[j]
+    var = cp.model.new_int_var(w.release, w.deadline, name)
+    last = w.stages.num_layers
+    for k in w.cuts:
+        if k < last:
+            cp.model.add(var == cp.cpu_start[j] + w.b(k)).only_enforce_if(cp.x[j, k])
+        else:
+            cp.model.add(var == cp.gpu_start[j] + w.a(k)).only_enforce_if(cp.x[j, k])
+    return var
+
+
 def new_solver(time_limit_s: float, *, threads: int, seed: int) -> cp_model.CpSolver:
     """A CP-SAT solver with the run's limit (seconds), worker threads (at least 1) and
     random seed: the one setup of every CP-SAT solve of a run (``cpsat``, ``lbbd``'s

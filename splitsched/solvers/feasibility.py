@@ -187,6 +187,25 @@ def _job_options(instance: Instance, index: int) -> tuple[_Job, _Opt | None]:
     return _Job(index, job.release, job.deadline, tuple(gpu), tuple(_pareto(c))), trivial
 
 
+def _split_jobs(instance: Instance, picked: list[int]
+                ) -> tuple[list[_Job], dict[int, _Opt]] | None:
+    """The jobs to search and the trivially placed ones (index -> option), or None.
+
+    None when some job has no cut that can meet its deadline (the set is infeasible).
+    """
+    searched: list[_Job] = []
+    trivial: dict[int, _Opt] = {}
+    for j in picked:
+        job, triv = _job_options(instance, j)
+        if triv is not None:
+            trivial[j] = triv
+        elif not job.gpu_opts and not job.cpu_opts:
+            return None
+        else:
+            searched.append(job)
+    return searched, trivial
+
+
 class _Search:
     def __init__(self, jobs: list[_Job], t_end: float, node_limit: int) -> None:
         self.jobs = jobs
@@ -542,16 +561,10 @@ def all_on_time(instance: Instance, jobs: Sequence[int], *, time_limit_s: float 
     """
     t_end = time.perf_counter() + max(0.0, time_limit_s)
     picked = sorted(set(int(j) for j in jobs))
-    searched: list[_Job] = []
-    trivial: dict[int, _Opt] = {}
-    for j in picked:
-        job, triv = _job_options(instance, j)
-        if triv is not None:
-            trivial[j] = triv
-        elif not job.gpu_opts and not job.cpu_opts:
-            return FeasibilityResult(INFEASIBLE)
-        else:
-            searched.append(job)
+    split = _split_jobs(instance, picked)
+    if split is None:
+        return FeasibilityResult(INFEASIBLE)
+    searched, trivial = split
     searched.sort(key=lambda j: (j.deadline, j.release, j.index))
     search = _Search(searched, t_end, node_limit)
     found = search.run()
@@ -660,16 +673,10 @@ def same_release_check(instance: Instance, jobs: Sequence[int], *, time_limit_s:
     picked = sorted(set(int(j) for j in jobs))
     if len({instance.jobs[j].release for j in picked}) > 1:
         raise ValueError("same_release_check: jobs: release times differ")
-    searched: list[_Job] = []
-    trivial: dict[int, _Opt] = {}
-    for j in picked:
-        job, triv = _job_options(instance, j)
-        if triv is not None:
-            trivial[j] = triv
-        elif not job.gpu_opts and not job.cpu_opts:
-            return FeasibilityResult(INFEASIBLE)
-        else:
-            searched.append(job)
+    split = _split_jobs(instance, picked)
+    if split is None:
+        return FeasibilityResult(INFEASIBLE)
+    searched, trivial = split
     searched.sort(key=lambda j: (j.deadline, j.index))
     release = instance.jobs[picked[0]].release if picked else 0
     dp = _SubsetDp(searched, release, t_end, label_limit, relaxed=True)

@@ -51,7 +51,13 @@ from ortools.sat.python import cp_model
 from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import CutRow, EnergyRow, cut_energy_rows, cut_lp_bound
-from splitsched.formulations.cp import CpModel, build_cp, new_solver, proven_objective_bound
+from splitsched.formulations.cp import (
+    CpModel,
+    build_cp,
+    completion_var,
+    new_solver,
+    proven_objective_bound,
+)
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
@@ -165,14 +171,7 @@ def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
         on: dict[int, Any] = {}
         for j in members:
             w = cp.windows[j]
-            var = model.new_int_var(w.release, w.deadline, f"sym_comp_{j}")
-            last = w.stages.num_layers
-            for k in w.cuts:
-                if k < last:
-                    model.add(var == cp.cpu_start[j] + w.b(k)).only_enforce_if(cp.x[j, k])
-                else:
-                    model.add(var == cp.gpu_start[j] + w.a(k)).only_enforce_if(cp.x[j, k])
-            comp[j] = var
+            comp[j] = completion_var(cp, j, f"sym_comp_{j}")
             on[j] = model.new_bool_var(f"sym_on_{j}")
             model.add(on[j] == sum(cp.x[j, k] for k in w.cuts))
         for p_, q in itertools.combinations(members, 2):

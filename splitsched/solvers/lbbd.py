@@ -80,7 +80,7 @@ from splitsched.formulations.bounds import (
     energy_rows,
     lp_bound,
 )
-from splitsched.formulations.cp import build_cp, new_solver, proven_objective_bound
+from splitsched.formulations.cp import build_cp, completion_var, new_solver, proven_objective_bound
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, all_dropped, register
 from splitsched.solvers.cpsat import add_hint, decode_cp
@@ -302,15 +302,7 @@ def _symmetry_rows(cp: Any, sub: Instance) -> int:
             continue
         members.sort(key=lambda j: (sub.jobs[j].deadline, j))
         for j in members:
-            w = cp.windows[j]
-            var = model.new_int_var(w.release, w.deadline, f"comp_{j}")
-            last = w.stages.num_layers
-            for k in w.cuts:
-                if k < last:
-                    model.add(var == cp.cpu_start[j] + w.b(k)).only_enforce_if(cp.x[j, k])
-                else:
-                    model.add(var == cp.gpu_start[j] + w.a(k)).only_enforce_if(cp.x[j, k])
-            comp[j] = var
+            comp[j] = completion_var(cp, j, f"comp_{j}")
         for i, j in itertools.pairwise(members):
             model.add(comp[i] <= comp[j])
             added += 1
