@@ -149,6 +149,14 @@ copy of ``run_dp``'s driver loop (``run_dp_cached``); it now calls
   1.7-2.0x per state in the median (worst 4.8x); with no guided rounds and
   32-1,024 corners per region 1.03-1.11x in the median, worst 2.5-3.1x, p90
   at N=20 17.6 vs 8.1 ms (the plain pass's median there 6.3 ms).
+
+Heavy runs (added last): ``test_online_run`` also covers the three library v2
+``poisson-n80`` instances at load 4 (``HEAVY``: up to 27-39 jobs pending at a
+decision) and records ``decision_cpu_us_15_pending`` (decisions taken with 15
+or more jobs pending). Code of commit e0a4e19 plus this file, load average
+0.8-1.0, ``-k "online_run and dp and v2"``, CPU per decision over 2 runs:
+median 0.48-0.59 ms, p99 1.6-2.3 ms, max 5.1-8.0 ms; with >= 15 pending,
+median 0.50-0.69 ms, p99 1.0-2.0 ms, max 1.7-2.5 ms.
 """
 
 from __future__ import annotations
@@ -167,11 +175,15 @@ from splitsched.sets import SETS_DIR, iter_set_files
 
 SETS = ("poisson-n20", "poisson-n40", "periodic-n20")
 INSTANCES = [read_instance(p) for s in SETS for p in iter_set_files(SETS_DIR / s)]
+# The heaviest online case of the shipped sets: library v2, poisson, n = 80, load 4
+# (up to 27-39 jobs pending at a decision).
+HEAVY = [read_instance(p) for p in iter_set_files(SETS_DIR / "v2" / "poisson-n80")
+         if "-l4-" in p.name]
 BUDGET = PolicyOptions(replan_budget_ms=50)
 
 
 @pytest.mark.parametrize("policy", ["replan:dp-edf", "edf-greedy-cut"])
-@pytest.mark.parametrize("inst", INSTANCES, ids=[i.id for i in INSTANCES])
+@pytest.mark.parametrize("inst", INSTANCES + HEAVY, ids=[i.id for i in INSTANCES + HEAVY])
 def test_online_run(benchmark: Any, inst: Instance, policy: str) -> None:
     runs = []
 
@@ -186,6 +198,10 @@ def test_online_run(benchmark: Any, inst: Instance, policy: str) -> None:
         "weighted_misses": runs[-1].evaluation.weighted_misses,
         "decision_wall_us": latency_summary(wall), "decision_cpu_us": latency_summary(cpu),
         "max_pending": max(d.pending + d.committed for r in runs for d in r.decisions),
+        # decisions taken with at least 15 jobs pending (committed ones included)
+        "decision_cpu_us_15_pending": latency_summary(
+            [v for r in runs for d, v in zip(r.decisions, r.cpu_latencies_us, strict=True)
+             if d.pending + d.committed >= 15]),
     })
     assert runs[-1].evaluation.feasible
 
