@@ -89,6 +89,7 @@ from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.feasibility import (
     FEASIBLE,
     INFEASIBLE,
+    FeasibilityResult,
     all_on_time,
     same_release_check,
 )
@@ -405,6 +406,20 @@ def _check_block(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     return ans
 
 
+def _sub_answer(st: _State, jobs: tuple[int, ...], res: FeasibilityResult) -> _SubAnswer:
+    """A feasibility test's verdict on ``jobs`` as a subproblem answer.
+
+    A "feasible" schedule counts only if it really keeps every job on time.
+    """
+    if res.status == FEASIBLE and res.schedule is not None:
+        if _on_time_weight(st.instance, res.schedule) == st.weight(jobs):
+            return _SubAnswer("feasible", schedule=res.schedule)
+        return _SubAnswer("unknown")  # never trust a schedule that misses
+    if res.status == INFEASIBLE:
+        return _SubAnswer("infeasible", subset=jobs)
+    return _SubAnswer("unknown")
+
+
 def _same_release_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     """The subset DP of :func:`splitsched.solvers.feasibility.same_release_check` (jobs
     released together only), within ``SR_SHARE`` of ``limit``."""
@@ -415,13 +430,7 @@ def _same_release_check(st: _State, jobs: tuple[int, ...], limit: float) -> _Sub
     res = same_release_check(st.instance, jobs, time_limit_s=budget, solver=NAME)
     st.bump(f"sub_sr_{res.status}")
     st.bump("sub_sr_s", time.perf_counter() - t0)
-    if res.status == FEASIBLE and res.schedule is not None:
-        if _on_time_weight(st.instance, res.schedule) == st.weight(jobs):
-            return _SubAnswer("feasible", schedule=res.schedule)
-        return _SubAnswer("unknown")  # never trust a schedule that misses
-    if res.status == INFEASIBLE:
-        return _SubAnswer("infeasible", subset=jobs)
-    return _SubAnswer("unknown")
+    return _sub_answer(st, jobs, res)
 
 
 def _bb_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
@@ -437,13 +446,7 @@ def _bb_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     st.bump(f"sub_bb_{res.status}")
     st.bump("sub_bb_nodes", res.nodes)
     st.bump("sub_bb_s", time.perf_counter() - t0)
-    if res.status == FEASIBLE and res.schedule is not None:
-        if _on_time_weight(st.instance, res.schedule) == st.weight(jobs):
-            return _SubAnswer("feasible", schedule=res.schedule)
-        return _SubAnswer("unknown")  # never trust a schedule that misses
-    if res.status == INFEASIBLE:
-        return _SubAnswer("infeasible", subset=jobs)
-    return _SubAnswer("unknown")
+    return _sub_answer(st, jobs, res)
 
 
 def _check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
