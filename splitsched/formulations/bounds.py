@@ -544,6 +544,49 @@ def _cut_lagrangian(weights: np.ndarray, flat_job: np.ndarray, n_jobs: int,
     return (total + sum(best)) // scale
 
 
+@dataclass(frozen=True)
+class _RowLayout:
+    """Cut rows laid out for the LPs: per row its flat cut positions, and all rows as CSR."""
+
+    flat_job: np.ndarray  # (cut positions,) the job of each flat cut position
+    positions: list[np.ndarray]  # per row, the flat positions of its coefficients
+    indptr: np.ndarray  # (rows + 1,) CSR row starts over all_pos / all_coef
+    all_pos: np.ndarray
+    all_coef: np.ndarray
+    caps: np.ndarray  # (rows,) capacities
+
+    def load(self) -> np.ndarray:
+        """Per row, its coefficient sum per unit of capacity (a cheap overload proxy)."""
+        return np.add.reduceat(self.all_coef, self.indptr[:-1]) / np.maximum(self.caps, 1.0)
+
+    def violated(self, x: np.ndarray, in_active: np.ndarray, batch: int) -> list[int]:
+        """At most ``batch`` rows outside the LP that ``x`` violates, most violated first."""
+        activity = np.add.reduceat(self.all_coef * x[self.all_pos], self.indptr[:-1])
+        excess = (activity - self.caps) / self.caps
+        excess[in_active] = 0.0
+        viol = np.flatnonzero(excess > 1e-9)
+        return viol[np.argsort(-excess[viol])][:batch].tolist()
+
+
+def _row_layout(n_jobs: int, windows: tuple[JobWindow, ...], flat: dict[tuple[int, int], int],
+                rows: list[CutRow]) -> _RowLayout:
+    """Lay ``rows`` out over the flat cut positions ``flat`` (see :func:`_cut_index`)."""
+    flat_job = np.empty(len(flat), dtype=np.int64)
+    for (j, _k), pos in flat.items():
+        flat_job[pos] = j
+    table = np.full((n_jobs, 1 + max(max(w.cuts, default=0) for w in windows)), -1,
+                    dtype=np.int64)
+    for (j, k), pos in flat.items():
+        table[j, k] = pos
+    positions = [table[r.job, r.cut] for r in rows]
+    indptr = np.r_[0, np.cumsum([len(q) for q in positions])].astype(np.int64)
+    all_pos = np.concatenate(positions) if rows else np.zeros(0, dtype=np.int64)
+    all_coef = (np.concatenate([r.coef for r in rows]).astype(np.float64) if rows
+                else np.zeros(0, dtype=np.float64))
+    caps = np.array([r.capacity for r in rows], dtype=np.float64)
+    return _RowLayout(flat_job, positions, indptr, all_pos, all_coef, caps)
+
+
 def _add_lp_rows(h: Any, ids: list[int], positions: list[np.ndarray], rows: list[CutRow],
                  caps: np.ndarray) -> None:
     """Add the cut rows ``ids`` to the HiGHS model ``h`` (each ``<= caps[i]``, by cut positions)."""
@@ -600,19 +643,8 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
         rows = cut_energy_rows(windows, extra_starts=False, deadline=t_end)
     if not rows:
         return CutLpBound(live_total, [], 0, 0, live_total)
-    flat_job = np.empty(len(flat), dtype=np.int64)
-    for (j, _k), pos in flat.items():
-        flat_job[pos] = j
-    table = np.full((instance.num_jobs, 1 + max(max(w.cuts, default=0) for w in windows)), -1,
-                    dtype=np.int64)
-    for (j, k), pos in flat.items():
-        table[j, k] = pos
-    positions = [table[r.job, r.cut] for r in rows]
-    # CSR of all rows, for the violation check
-    indptr = np.r_[0, np.cumsum([len(p) for p in positions])]
-    all_pos = np.concatenate(positions)
-    all_coef = np.concatenate([r.coef for r in rows]).astype(np.float64)
-    caps = np.array([r.capacity for r in rows], dtype=np.float64)
+    lay = _row_layout(instance.num_jobs, windows, flat, rows)
+    flat_job, positions, caps = lay.flat_job, lay.positions, lay.caps
 
 
     h = highspy.Highs()
@@ -637,8 +669,7 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
         in_active[ids] = True
 
     # first rows: the largest coefficient sum per unit of capacity (a cheap overload proxy)
-    load = np.add.reduceat(all_coef, indptr[:-1]) / np.maximum(caps, 1.0)
-    add(np.argsort(-load)[:batch].tolist())
+    add(np.argsort(-lay.load())[:batch].tolist())
     best = live_total
     best_binding: list[CutRow] = []
     rounds = 0
@@ -661,14 +692,10 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
                 best = value
                 best_binding = [rows[i] for i, d in zip(active, signed, strict=True)
                                 if d * LAGRANGE_SCALE >= 1]
-        x = np.asarray(sol.col_value, dtype=np.float64)
-        activity = np.add.reduceat(all_coef * x[all_pos], indptr[:-1])
-        excess = (activity - caps) / caps
-        excess[in_active] = 0.0
-        viol = np.flatnonzero(excess > 1e-9)
-        if len(viol) == 0:
+        viol = lay.violated(np.asarray(sol.col_value, dtype=np.float64), in_active, batch)
+        if not viol:
             break
-        add(viol[np.argsort(-excess[viol])][:batch].tolist())
+        add(viol)
     lp_upper = min(best, live_total)
     upper, nodes = lp_upper, 0
     b_end = min(t_end, time.perf_counter() + branch_share * time_limit_s)
@@ -913,19 +940,9 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
         return CutBranchBound(0, True, 0, 0, leaf)
     if rows is None:
         rows = cut_energy_rows(windows, extra_starts=False, deadline=t_end)
-    flat_job = np.empty(len(flat), dtype=np.int64)
-    for (j, _k), pos in flat.items():
-        flat_job[pos] = j
-    table = np.full((n, 1 + max(max(w.cuts, default=0) for w in windows)), -1, dtype=np.int64)
-    for (j, k), pos in flat.items():
-        table[j, k] = pos
-    positions = [table[r.job, r.cut] for r in rows]
+    lay = _row_layout(n, windows, flat, rows)
+    flat_job, positions, caps = lay.flat_job, lay.positions, lay.caps
     packed = [(positions[i], rows[i].coef, rows[i].capacity) for i in range(len(rows))]
-    if rows:
-        indptr = np.r_[0, np.cumsum([len(p) for p in positions])]
-        all_pos = np.concatenate(positions)
-        all_coef = np.concatenate([r.coef for r in rows]).astype(np.float64)
-        caps = np.array([r.capacity for r in rows], dtype=np.float64)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
@@ -956,8 +973,7 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
         in_active[ids] = True
 
     if rows:
-        load = np.add.reduceat(all_coef, indptr[:-1]) / np.maximum(caps, 1.0)
-        add(np.argsort(-load)[:batch].tolist())
+        add(np.argsort(-lay.load())[:batch].tolist())
 
     Cert = tuple[int, tuple[int, ...], tuple[int, ...]]  # bound, row ids, multipliers
 
@@ -1002,14 +1018,11 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                     best = (value, tuple(active[i] for i in keep), tuple(mult))
             if not rows:
                 break
-            activity = np.add.reduceat(all_coef * x_last[all_pos], indptr[:-1])
-            excess = (activity - caps) / caps
-            excess[in_active] = 0.0
-            viol = np.flatnonzero(excess > 1e-9)
-            if len(viol) == 0:
+            viol = lay.violated(x_last, in_active, batch)
+            if not viol:
                 break
             x_last = None  # this LP misses rows: its x is no basis for branching
-            add(viol[np.argsort(-excess[viol])][:batch].tolist())
+            add(viol)
         return best, x_last
 
     records: list[dict[str, Any]] = []
