@@ -34,8 +34,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from splitsched.online.plan import Plan, Prediction, dispatch, prune, sync
 from splitsched.online.state import Decision, OnlineState, Policy, Start
 from splitsched.problem import (
@@ -582,7 +580,7 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
         ``lower_bound`` exceeds every schedule in EDF order (as
         :func:`~splitsched.solvers.dp.run_dp`).
     """
-    from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, reach_bound, run_dp
+    from splitsched.solvers.dp import DEFAULT_DP_SETTINGS, better, reach_to_beat, run_dp
 
     if len(jobs) < SEARCH_MIN_JOBS or lower_bound > 0:
         run = run_dp(instance, jobs, lower_bound=lower_bound, free=free, prepared=prep,
@@ -604,18 +602,13 @@ def dp_edf_search(instance: Instance, jobs: list[Job], prep: Prepared, free: tup
     inc = _shortest_with(instance, jobs, prep, free, beam, deadline)
     if time.perf_counter() > deadline:
         return inc, False
-    weight = inc.accepted_weight
-    size = min(DEFAULT_DP_SETTINGS.reach_size, int(prep.weights.sum()) - weight + 1)
-    reach = reach_bound(instance, jobs, weight, size, REACH_CORNERS,
-                        makespan_bound=inc.makespan - 1, prepared=prep)
+    reach = reach_to_beat(instance, jobs, inc, REACH_CORNERS, prep)
     try:
-        run = run_dp(instance, jobs, lower_bound=weight, grid=0, free=free, reach=reach,
-                     prepared=prep, deadline=deadline)
+        run = run_dp(instance, jobs, lower_bound=inc.accepted_weight, grid=0, free=free,
+                     reach=reach, prepared=prep, deadline=deadline)
     except ValueError:
         return inc, True  # no label can beat the incumbent: it is the optimum
-    if (run.accepted_weight, -run.makespan) > (inc.accepted_weight, -inc.makespan):
-        return run, run.complete
-    return inc, run.complete
+    return (run if better(run, inc) else inc), run.complete
 
 
 def _shortest_with(instance: Instance, jobs: list[Job], prep: Prepared, free: tuple[int, int],
@@ -624,18 +617,13 @@ def _shortest_with(instance: Instance, jobs: list[Job], prep: Prepared, free: tu
     them on time (the exact pass over those jobs alone, lower bound their weight);
     ``beam`` itself when that pass does not end by ``deadline``
     (``time.perf_counter()``)."""
-    from splitsched.solvers.dp import Prepared, Run, run_dp
+    from splitsched.solvers.dp import Run, better, run_dp
 
     idx = [i for i, j in enumerate(jobs) if beam.cuts[j.id] is not None]
-    sel = np.array(idx, dtype=np.int64)
-    sub_jobs = [jobs[i] for i in idx]
-    sub_prep = Prepared([prep.options[i] for i in idx], prep.layers[sel], prep.gpu_limit[sel],
-                        prep.cpu_limit[sel], prep.weights[sel], prep.capacity_thresholds,
-                        instance, sub_jobs)
-    run = run_dp(instance, sub_jobs, lower_bound=beam.accepted_weight, grid=0, free=free,
+    sub_prep = prep.subset(idx)
+    run = run_dp(instance, sub_prep.jobs, lower_bound=beam.accepted_weight, grid=0, free=free,
                  prepared=sub_prep, deadline=deadline)
-    if not run.complete or \
-            (run.accepted_weight, -run.makespan) <= (beam.accepted_weight, -beam.makespan):
+    if not run.complete or not better(run, beam):
         return beam
     cuts: dict[str, int | None] = {j.id: None for j in jobs}
     cuts.update(run.cuts)

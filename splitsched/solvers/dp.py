@@ -418,6 +418,13 @@ class Prepared:
                           np.fromiter((j.deadline for j in self.jobs), np.int64, n))
         return self._flat
 
+    def subset(self, idx: list[int]) -> Prepared:
+        """The inputs of the jobs at positions ``idx`` (in that order) of :attr:`jobs`."""
+        sel = np.array(idx, dtype=np.int64)
+        return Prepared([self.options[i] for i in idx], self.layers[sel], self.gpu_limit[sel],
+                        self.cpu_limit[sel], self.weights[sel], self.capacity_thresholds,
+                        self.instance, [self.jobs[i] for i in idx])
+
 
 def prepare(instance: Instance, jobs: list[Job],
             settings: DpSettings = DEFAULT_DP_SETTINGS) -> Prepared:
@@ -645,9 +652,19 @@ def solve_dp_edf(instance: Instance, *, time_limit_s: float, seed: int, threads:
                         bound=None, stats=stats)
 
 
-def _better(a: Run, b: Run) -> bool:
+def better(a: Run, b: Run) -> bool:
     """Is ``a``'s answer better than ``b``'s: more weight, or as much and a smaller makespan?"""
     return (a.accepted_weight, -a.makespan) > (b.accepted_weight, -b.makespan)
+
+
+def reach_to_beat(instance: Instance, jobs: list[Job], run: Run, corners: int,
+                  prepared: Prepared, size: int = DEFAULT_DP_SETTINGS.reach_size
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Reach regions (:func:`reach_bound`) of "more weight than ``run``, or as much
+    with a smaller makespan", tracking at most ``size`` extra weights."""
+    size = min(size, int(prepared.weights.sum()) - run.accepted_weight + 1)
+    return reach_bound(instance, jobs, run.accepted_weight, size, corners,
+                       makespan_bound=run.makespan - 1, prepared=prepared)
 
 
 def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings: DpSettings,
@@ -672,8 +689,7 @@ def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings:
         size = min(settings.reach_size, total - run.accepted_weight + 1)
         lo, hi = settings.reach_corners
         corners = max(lo, min(hi, settings.reach_budget // ((len(jobs) + 1) * size)))
-        return reach_bound(instance, jobs, run.accepted_weight, size, corners,
-                           makespan_bound=run.makespan - 1, prepared=prep)
+        return reach_to_beat(instance, jobs, run, corners, prep, settings.reach_size)
 
     for _ in range(settings.guide_rounds):
         if time.perf_counter() > deadline:
@@ -686,7 +702,7 @@ def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings:
                             settings=settings, reach=reach, prepared=prep)
         except ValueError:
             break  # the guided pass lost every label that might do better
-        if not _better(guided, inc):
+        if not better(guided, inc):
             break
         inc = guided
     if reach is None or built_for is not inc:
@@ -697,4 +713,4 @@ def _exact_within_edf(instance: Instance, jobs: list[Job], first: Run, settings:
     except ValueError:
         return inc, True  # no label may beat the incumbent: it is the optimum
     stats["labels_max"], stats["labels_total"] = exact.labels_max, exact.labels_total
-    return (exact if _better(exact, inc) else inc), exact.complete
+    return (exact if better(exact, inc) else inc), exact.complete
