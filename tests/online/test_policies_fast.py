@@ -224,6 +224,19 @@ def test_run_dp_with_cached_inputs_equals_run_dp() -> None:
 
 
 # ------------------------------------------------------------------ dp_edf_search
+def _place(inst: Instance, job: Job, k: int, g: int, c: int) -> tuple[int, int, int]:
+    """Run ``job`` with cut k after the GPU and CPU free times g, c, earliest start
+    (a zero-length stage occupies nothing): (new g, new c, completion)."""
+    st = inst.stages_of(job)
+    a, h, b = int(st.a[k]), int(st.h[k]), int(st.b[k])
+    gpu_end = job.release if a == 0 else max(g, job.release) + a
+    g = g if a == 0 else gpu_end
+    ready = job.release if k == 0 else gpu_end + h
+    cpu_end = ready if b == 0 else max(c, ready) + b
+    c = c if b == 0 else cpu_end
+    return g, c, (gpu_end if k == st.num_layers else cpu_end)
+
+
 def _edf_brute_force(inst: Instance, jobs: list[Job], free: tuple[int, int]
                      ) -> tuple[int, int]:
     """The best (on-time weight, then smallest makespan) over every EDF-order
@@ -243,14 +256,8 @@ def _edf_brute_force(inst: Instance, jobs: list[Job], free: tuple[int, int]
         for job, k in zip(jobs, pick, strict=True):
             if k is None:
                 continue
-            st = inst.stages_of(job)
-            a, h, b = int(st.a[k]), int(st.h[k]), int(st.b[k])
-            gpu_end = job.release if a == 0 else max(g, job.release) + a
-            g = g if a == 0 else gpu_end
-            ready = job.release if k == 0 else gpu_end + h
-            cpu_end = ready if b == 0 else max(c, ready) + b
-            c = c if b == 0 else cpu_end
-            if (gpu_end if k == st.num_layers else cpu_end) > job.deadline:
+            g, c, finish = _place(inst, job, k, g, c)
+            if finish > job.deadline:
                 ok = False
                 break
             weight += job.weight
@@ -268,14 +275,8 @@ def _replayed(inst: Instance, jobs: list[Job], cuts: dict[str, int | None],
         k = cuts[job.id]
         if k is None:
             continue
-        st = inst.stages_of(job)
-        a, h, b = int(st.a[k]), int(st.h[k]), int(st.b[k])
-        gpu_end = job.release if a == 0 else max(g, job.release) + a
-        g = g if a == 0 else gpu_end
-        ready = job.release if k == 0 else gpu_end + h
-        cpu_end = ready if b == 0 else max(c, ready) + b
-        c = c if b == 0 else cpu_end
-        assert (gpu_end if k == st.num_layers else cpu_end) <= job.deadline
+        g, c, finish = _place(inst, job, k, g, c)
+        assert finish <= job.deadline
         weight += job.weight
     return weight, max(g, c)
 
