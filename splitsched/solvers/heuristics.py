@@ -79,6 +79,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from splitsched.evaluate import evaluate
@@ -260,6 +261,13 @@ def thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
     order: 39, the reference's best: 40), the compiled makespan beam with up
     to 1024 labels per job keeps 39, and this rule with 48 keeps 40 (tests).
     """
+    return _thin(m, g, c, beam, gl, cl, wr)
+
+
+def thin_numpy(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
+               cl: np.ndarray, wr: np.ndarray) -> np.ndarray:
+    """:func:`thin` in plain numpy: the rule's reference statement (tests hold
+    the compiled :func:`_thin` to it)."""
     n = len(m)
     if n <= beam:
         return np.arange(n)
@@ -278,6 +286,51 @@ def thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
     others = np.flatnonzero(rest)
     picks = np.linspace(0, len(others) - 1, beam - len(best)).round().astype(np.int64)
     return np.sort(np.concatenate((best, others[np.unique(picks)])))
+
+
+@nb.njit(cache=True)
+def _thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
+          cl: np.ndarray, wr: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """:func:`thin_numpy` compiled (same indices): the potential's label x job
+    fit sum, the sort and the even spread without numpy's per-call overhead
+    (about half of dp-ls's time went to thinning in numpy)."""
+    n = len(m)
+    if n <= beam:
+        return np.arange(n)
+    gmax, cmax, gmin, cmin = g.max(), c.max(), g.min(), c.min()
+    potential = m.copy()
+    for j in range(len(gl)):
+        if gl[j] >= gmax or cl[j] >= cmax or (gl[j] < gmin and cl[j] < cmin):
+            continue  # fits from every label (a constant) or from none
+        for i in range(n):
+            if g[i] <= gl[j] or c[i] <= cl[j]:
+                potential[i] += wr[j]
+    # lexsort((makespan, -potential)), stable: potential descending, makespan, index
+    key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key[i] = -potential[i] * (np.int64(1) << 42) + max(g[i], c[i])
+    order = np.argsort(key, kind="mergesort")
+    half = beam // 2
+    taken = np.zeros(n, dtype=np.bool_)
+    for i in range(half):
+        taken[order[i]] = True
+    others = np.empty(n - half, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if not taken[i]:
+            others[k] = i
+            k += 1
+    # np.linspace(0, len(others) - 1, beam - half).round(), then unique
+    num = beam - half
+    step = (len(others) - 1) / (num - 1)
+    last = -1
+    for i in range(num):
+        y = len(others) - 1 if i == num - 1 else i * step
+        p = int(np.rint(y))
+        if p != last:
+            taken[others[p]] = True
+            last = p
+    return np.flatnonzero(taken)
 
 
 class PrefixDP:

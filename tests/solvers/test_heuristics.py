@@ -24,6 +24,7 @@ from splitsched.solvers.heuristics import (
     johnson_key,
     order_schedule,
     thin,
+    thin_numpy,
 )
 from splitsched.solvers.lns import lns
 from tests.helpers.builders import (
@@ -210,6 +211,25 @@ def test_thin_keeps_at_most_the_beam_and_both_ends_of_the_labels() -> None:
         fit = (g[:, None] <= gl[None, :]) | (c[:, None] <= cl[None, :])
         potential = m + fit.astype(np.int64) @ wr
         assert potential[keep].max() == potential.max()
+
+
+def test_compiled_thin_keeps_the_same_labels_as_the_numpy_statement() -> None:
+    """Ties on potential and makespan, ties of the even spread's rounding (x.5), later jobs
+    that fit from every label, from none, or from some: same indices."""
+    rng = np.random.default_rng(21)
+    for trial in range(400):
+        n = int(rng.integers(1, 300))
+        span = 40 if trial % 2 else 10**7  # small span: many ties
+        m = np.sort(rng.integers(0, 12, n))[::-1].astype(np.int64)
+        g = rng.integers(0, span, n).astype(np.int64)
+        c = rng.integers(0, span, n).astype(np.int64)
+        later = int(rng.integers(0, 40))
+        gl = rng.integers(-span // 4, span + span // 4, later).astype(np.int64)
+        cl = rng.integers(-span // 4, span + span // 4, later).astype(np.int64)
+        wr = rng.integers(1, 5, later).astype(np.int64)
+        beam = int(rng.integers(3, 80))
+        assert np.array_equal(thin(m, g, c, beam, gl, cl, wr),
+                              thin_numpy(m, g, c, beam, gl, cl, wr))
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
