@@ -182,6 +182,36 @@ def test_prefix_dp_restart_equals_a_fresh_run() -> None:
                     assert np.array_equal(x, y)
 
 
+def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
+    """Without a beam limit, a neighbour run with the stored order's suffix regions reaches a
+    target exactly when the plain run does, with the same best weight (the regions are outer
+    approximations: they drop only labels that cannot reach the target)."""
+    rng = random.Random(14)
+    tested = 0
+    for _ in range(40):
+        inst = random_medium_instance(rng, rng.randint(5, 12))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dp = PrefixDP(inst, 10**6)
+        first = dp.run(order, 0, 0)
+        assert first is not None
+        dp.adopt(order, 0, first[1])
+        for target in (first[0] - 1, first[0], first[0] + 1):
+            dp.suffix_reach(target)
+            for _ in range(6):
+                src, dst = rng.randrange(len(order)), rng.randrange(len(order))
+                new = list(order)
+                new.insert(dst, new.pop(src))
+                lo, hi = min(src, dst), max(src, dst)
+                pruned = dp.run(new, lo, target, same_from=hi + 1)
+                plain = PrefixDP(inst, 10**6).run(new, 0, target)
+                assert (pruned is None) == (plain is None), inst
+                if plain is not None and pruned is not None:
+                    assert pruned[0] == plain[0]
+                    tested += 1
+    assert tested > 50
+
+
 def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
     rng = random.Random(11)
     inst = random_medium_instance(rng, 14)
