@@ -410,9 +410,12 @@ class PrefixDP:
         """
         reach = (self.reach if same_from is not None and self.reach is not None
                  and self.reach[0] == target else None)
-        at = np.fromiter((self.index[j.id] for j in order), dtype=np.int64, count=len(order))
+        n = len(order)
+        # per-job data of positions first.. only (index i here is position first + i)
+        at = np.fromiter((self.index[j.id] for j in order[first:]), dtype=np.int64,
+                         count=n - first)
         gl, cl, wts = (x[at] for x in self.limits)
-        remaining = int(wts[first:].sum())
+        remaining = int(wts.sum())
         if first == 0:
             zero = np.zeros(1, dtype=np.int64)
             m, g, c = zero, zero, zero
@@ -420,31 +423,31 @@ class PrefixDP:
             m, g, c = self.states[first - 1][:3]
         states: list[State] = []
         no_grid = np.zeros(0, np.int64), np.zeros((1, 1), np.int64)
-        for pos in range(first, len(order)):
-            if self.used > self.work or self.budget.over():
+        layers, options = self.prep.layers, self.prep.options
+        for i in range(n - first):
+            pos = first + i
+            if self.used > self.work or (i % 4 == 0 and self.budget.over()):
                 return None
             job = order[pos]
-            ks, a, h, b = self.prep.options[int(at[pos])]
+            ks, a, h, b = options[int(at[i])]
             remaining -= job.weight
+            later = gl[i + 1:], cl[i + 1:], wts[i + 1:]
             if reach is not None and same_from is not None and pos + 1 >= same_from:
                 _, lo, xs, ys, ns = reach
                 m, g, c, parent, cut = dp_step_reach(
-                    m, g, c, ks, a, h, b, int(self.prep.layers[at[pos]]), job.release,
-                    job.deadline, job.weight, remaining, target, 0, gl[pos + 1:], cl[pos + 1:],
-                    wts[pos + 1:], *no_grid, int(lo[pos + 1]), xs[pos + 1], ys[pos + 1],
-                    ns[pos + 1])
+                    m, g, c, ks, a, h, b, int(layers[at[i]]), job.release, job.deadline,
+                    job.weight, remaining, target, 0, *later, *no_grid, int(lo[pos + 1]),
+                    xs[pos + 1], ys[pos + 1], ns[pos + 1])
             else:
                 m, g, c, parent, cut = dp_step(
-                    m, g, c, ks, a, h, b, int(self.prep.layers[at[pos]]), job.release,
-                    job.deadline, job.weight, remaining, target, 0, gl[pos + 1:], cl[pos + 1:],
-                    wts[pos + 1:], *no_grid)
+                    m, g, c, ks, a, h, b, int(layers[at[i]]), job.release, job.deadline,
+                    job.weight, remaining, target, 0, *later, *no_grid)
             self.used += len(m) + 1  # labels built (before thinning: what the step cost)
             if len(m) == 0:
                 return None
             if len(m) > self.beam:
                 keep = (np.sort(np.lexsort((np.maximum(g, c), -m))[:self.beam])
-                        if self.makespan_beam else
-                        thin(m, g, c, self.beam, gl[pos + 1:], cl[pos + 1:], wts[pos + 1:]))
+                        if self.makespan_beam else thin(m, g, c, self.beam, *later))
                 m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
             states.append((m, g, c, parent, cut))
         return int(m.max()), states
