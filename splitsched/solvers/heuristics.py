@@ -22,13 +22,15 @@ gives a better schedule. Two solvers use that:
     reference sets it finds more: more neighbours fit in the time),
     discarding labels that cannot beat the incumbent *before* the beam is
     applied, and restarting from the first position the move changes (the
-    labels before it are kept); after the last position it changes, the
+    labels before it are kept). After the last position a move changes, the
     jobs are the stored order's, so labels that cannot reach one more unit
     of weight through that suffix (its reach regions,
-    :func:`~splitsched.solvers.dp_kernel.reach_tables`, computed once per
-    incumbent) are dropped at once: most neighbours end a few steps after
-    the move instead of at the last job (on the v2 poisson n = 80 instances
-    about 9 times more neighbours in the same work). The beam (:func:`thin`) keeps half its labels
+    :func:`~splitsched.solvers.dp_kernel.reach_tables`, built once per
+    incumbent and counted in the work limit) are dropped at once: most
+    neighbours end a few steps after the move instead of at the last job
+    (on the v2 ``poisson-mi9-n80`` instances about 9 times more neighbours
+    for the same work, which is what reaches their best known at ``l2-s1``
+    and ``l4-s3``). The beam (:func:`thin`, compiled) keeps half its labels
     by potential weight and smallest makespan and spreads the other half over
     the rest, so that labels with one processor late and the other early
     survive; every second descent uses the plain makespan beam instead (the
