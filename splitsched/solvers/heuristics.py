@@ -344,6 +344,17 @@ def _thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray
     return np.flatnonzero(taken)
 
 
+def _warm_up() -> None:
+    """Compile (or load from numba's cache) :func:`_thin` when the module is imported, so
+    that no solver's time limit pays for it (as ``dp_kernel.warm_up`` does for the DP)."""
+    labels = np.arange(4, dtype=np.int64)
+    _thin(labels[::-1].copy(), labels, labels[::-1].copy(), 3, labels[:1], labels[:1],
+          labels[1:2])
+
+
+_warm_up()
+
+
 class PrefixDP:
     """The beam DP over one order, with the labels after every job kept.
 
