@@ -22,7 +22,15 @@ gives a better schedule. Two solvers use that:
     reference sets it finds more: more neighbours fit in the time),
     discarding labels that cannot beat the incumbent *before* the beam is
     applied, and restarting from the first position the move changes (the
-    labels before it are kept). The beam (:func:`thin`) keeps half its labels
+    labels before it are kept). After the last position a move changes, the
+    jobs are the stored order's, so labels that cannot reach one more unit
+    of weight through that suffix (its reach regions,
+    :func:`~splitsched.solvers.dp_kernel.reach_tables`, built once per
+    incumbent and counted in the work limit) are dropped at once: most
+    neighbours end a few steps after the move instead of at the last job
+    (on the v2 ``poisson-mi9-n80`` instances about 9 times more neighbours
+    for the same work, which is what reaches their best known at ``l2-s1``
+    and ``l4-s3``). The beam (:func:`thin`, compiled) keeps half its labels
     by potential weight and smallest makespan and spreads the other half over
     the rest, so that labels with one processor late and the other early
     survive; every second descent uses the plain makespan beam instead (the
@@ -79,13 +87,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.dp import DROP, prepare, run_dp, solve_dp_edf
-from splitsched.solvers.dp_kernel import dp_step
+from splitsched.solvers.dp_kernel import INF, dp_step, dp_step_reach, reach_tables
 from splitsched.solvers.timing import earliest_schedule
 
 BUDGET_S = 1.0  # a phone-speed heuristic: at most this long, whatever the harness allows
@@ -96,6 +105,9 @@ WINDOW = 4  # a job moves at most this many positions
 KICK = 3  # random re-insertions that restart a descent from the best order
 KICK_PATIENCE = 100  # stop after max(this, 2 n) kicks that did not improve the best
 LS_WORK = 400_000  # labels the local search may build (a work limit: same answer at any load)
+REACH = True  # prune neighbours by the stored suffix's reach regions (off: the plain DP)
+REACH_SIZE = 6  # weights tracked per position by the suffix reach regions of a neighbour's test
+REACH_CORNERS = 64  # corners per reach region
 
 
 def _best_cut_times(instance: Instance, job: Job) -> tuple[int, int]:
@@ -260,6 +272,13 @@ def thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
     order: 39, the reference's best: 40), the compiled makespan beam with up
     to 1024 labels per job keeps 39, and this rule with 48 keeps 40 (tests).
     """
+    return _thin(m, g, c, beam, gl, cl, wr)
+
+
+def thin_numpy(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
+               cl: np.ndarray, wr: np.ndarray) -> np.ndarray:
+    """:func:`thin` in plain numpy: the rule's reference statement (tests hold
+    the compiled :func:`_thin` to it)."""
     n = len(m)
     if n <= beam:
         return np.arange(n)
@@ -278,6 +297,62 @@ def thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
     others = np.flatnonzero(rest)
     picks = np.linspace(0, len(others) - 1, beam - len(best)).round().astype(np.int64)
     return np.sort(np.concatenate((best, others[np.unique(picks)])))
+
+
+@nb.njit(cache=True)
+def _thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
+          cl: np.ndarray, wr: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """:func:`thin_numpy` compiled (same indices): the potential's label x job
+    fit sum, the sort and the even spread without numpy's per-call overhead
+    (about half of dp-ls's time went to thinning in numpy)."""
+    n = len(m)
+    if n <= beam:
+        return np.arange(n)
+    gmax, cmax, gmin, cmin = g.max(), c.max(), g.min(), c.min()
+    potential = m.copy()
+    for j in range(len(gl)):
+        if gl[j] >= gmax or cl[j] >= cmax or (gl[j] < gmin and cl[j] < cmin):
+            continue  # fits from every label (a constant) or from none
+        for i in range(n):
+            if g[i] <= gl[j] or c[i] <= cl[j]:
+                potential[i] += wr[j]
+    # lexsort((makespan, -potential)), stable: potential descending, makespan, index
+    key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key[i] = -potential[i] * (np.int64(1) << 42) + max(g[i], c[i])
+    order = np.argsort(key, kind="mergesort")
+    half = beam // 2
+    taken = np.zeros(n, dtype=np.bool_)
+    for i in range(half):
+        taken[order[i]] = True
+    others = np.empty(n - half, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if not taken[i]:
+            others[k] = i
+            k += 1
+    # np.linspace(0, len(others) - 1, beam - half).round(), then unique
+    num = beam - half
+    step = (len(others) - 1) / (num - 1)
+    last = -1
+    for i in range(num):
+        y = len(others) - 1 if i == num - 1 else i * step
+        p = int(np.rint(y))
+        if p != last:
+            taken[others[p]] = True
+            last = p
+    return np.flatnonzero(taken)
+
+
+def _warm_up() -> None:
+    """Compile (or load from numba's cache) :func:`_thin` when the module is imported, so
+    that no solver's time limit pays for it (as ``dp_kernel.warm_up`` does for the DP)."""
+    labels = np.arange(4, dtype=np.int64)
+    _thin(labels[::-1].copy(), labels, labels[::-1].copy(), 3, labels[:1], labels[:1],
+          labels[1:2])
+
+
+_warm_up()
 
 
 class PrefixDP:
@@ -307,16 +382,53 @@ class PrefixDP:
         self.work = float("inf")  # labels the search may build in all
         self.used = 0
         self.makespan_beam = False  # keep the heaviest labels, smallest makespan first
+        self.reach: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def run(self, order: list[Job], first: int, target: int) -> tuple[int, list[State]] | None:
+    def suffix_reach(self, target: int) -> None:
+        """Reach regions of the stored order's suffixes for ``target`` (used by :meth:`run`).
+
+        :func:`~splitsched.solvers.dp_kernel.reach_tables` over the stored
+        order: at position p, for the jobs p.. in this order, the free times
+        from which they can add weight ``e`` (an outer approximation: a label
+        outside the region of ``target - v`` can never reach ``target``).
+        The tracked ``e`` at p start one below ``target`` minus the stored
+        best label weight after p - 1 jobs (a neighbour's labels lie around
+        it) and run for :data:`REACH_SIZE` values; a label needing more uses
+        the last region (a superset), a heavier one is not tested.
+        """
+        n = len(self.order)
+        at = [self.index[j.id] for j in self.order]
+        flat = self.prep.subset(at).flat
+        best = np.array([0] + [int(st[0].max()) for st in self.states], dtype=np.int64)
+        lo = target - best - 1
+        self.used += n * REACH_SIZE * REACH_CORNERS // 8  # its cost, in label units (about)
+        xs, ys, ns = reach_tables(flat[0], flat[1], flat[2], flat[3], flat[4],
+                                  self.prep.layers[np.array(at, dtype=np.int64)], flat[5],
+                                  flat[6], self.prep.weights[np.array(at, dtype=np.int64)],
+                                  lo, REACH_SIZE, REACH_CORNERS, INF)
+        self.reach = (target, lo, xs, ys, ns)
+
+    def run(self, order: list[Job], first: int, target: int, same_from: int | None = None
+            ) -> tuple[int, list[State]] | None:
         """Labels of every step from ``first`` on.
 
         None when no label can reach ``target``, ``self.budget`` is over or
         ``self.work`` (labels built, counted in ``self.used``) runs out.
+        ``same_from``: positions ``same_from..`` of ``order`` hold the jobs of
+        the stored order's; with :meth:`suffix_reach` computed for this
+        ``target``, labels after those steps that cannot reach ``target``
+        are dropped at once (exactly what the DP would drop later, given
+        the regions' outer approximation), so a neighbour that cannot beat
+        the stored order usually ends a few steps after its last change.
         """
-        at = np.fromiter((self.index[j.id] for j in order), dtype=np.int64, count=len(order))
+        reach = (self.reach if same_from is not None and self.reach is not None
+                 and self.reach[0] == target else None)
+        n = len(order)
+        # per-job data of positions first.. only (index i here is position first + i)
+        at = np.fromiter((self.index[j.id] for j in order[first:]), dtype=np.int64,
+                         count=n - first)
         gl, cl, wts = (x[at] for x in self.limits)
-        remaining = int(wts[first:].sum())
+        remaining = int(wts.sum())
         if first == 0:
             zero = np.zeros(1, dtype=np.int64)
             m, g, c = zero, zero, zero
@@ -324,23 +436,31 @@ class PrefixDP:
             m, g, c = self.states[first - 1][:3]
         states: list[State] = []
         no_grid = np.zeros(0, np.int64), np.zeros((1, 1), np.int64)
-        for pos in range(first, len(order)):
-            if self.used > self.work or self.budget.over():
+        layers, options = self.prep.layers, self.prep.options
+        for i in range(n - first):
+            pos = first + i
+            if self.used > self.work or (i % 4 == 0 and self.budget.over()):
                 return None
             job = order[pos]
-            ks, a, h, b = self.prep.options[int(at[pos])]
+            ks, a, h, b = options[int(at[i])]
             remaining -= job.weight
-            m, g, c, parent, cut = dp_step(
-                m, g, c, ks, a, h, b, int(self.prep.layers[at[pos]]), job.release, job.deadline,
-                job.weight, remaining, target, 0, gl[pos + 1:], cl[pos + 1:],
-                wts[pos + 1:], *no_grid)
+            later = gl[i + 1:], cl[i + 1:], wts[i + 1:]
+            if reach is not None and same_from is not None and pos + 1 >= same_from:
+                _, lo, xs, ys, ns = reach
+                m, g, c, parent, cut = dp_step_reach(
+                    m, g, c, ks, a, h, b, int(layers[at[i]]), job.release, job.deadline,
+                    job.weight, remaining, target, 0, *later, *no_grid, int(lo[pos + 1]),
+                    xs[pos + 1], ys[pos + 1], ns[pos + 1])
+            else:
+                m, g, c, parent, cut = dp_step(
+                    m, g, c, ks, a, h, b, int(layers[at[i]]), job.release, job.deadline,
+                    job.weight, remaining, target, 0, *later, *no_grid)
             self.used += len(m) + 1  # labels built (before thinning: what the step cost)
             if len(m) == 0:
                 return None
             if len(m) > self.beam:
                 keep = (np.sort(np.lexsort((np.maximum(g, c), -m))[:self.beam])
-                        if self.makespan_beam else
-                        thin(m, g, c, self.beam, gl[pos + 1:], cl[pos + 1:], wts[pos + 1:]))
+                        if self.makespan_beam else thin(m, g, c, self.beam, *later))
                 m, g, c, parent, cut = m[keep], g[keep], c[keep], parent[keep], cut[keep]
             states.append((m, g, c, parent, cut))
         return int(m.max()), states
@@ -348,6 +468,7 @@ class PrefixDP:
     def adopt(self, order: list[Job], first: int, states: list[State]) -> None:
         self.order = order
         self.states = self.states[:first] + states
+        self.reach = None
 
     def cuts(self) -> dict[str, int | None]:
         """Cuts of the heaviest final label (smallest makespan among those)."""
@@ -397,14 +518,16 @@ def _descend(dp: PrefixDP, order: list[Job], current: int, budget: Budget,
     """First-improvement descent from ``order`` (already run by ``dp``)."""
     while not budget.over() and dp.used <= dp.work:
         dropped = {jid for jid, k in dp.cuts().items() if k is None}
+        if REACH:
+            dp.suffix_reach(current + 1)
         for src, dst in _moves(order, dropped):
             if dp.used > dp.work or budget.over():
                 return order, current
             new = list(order)
             new.insert(dst, new.pop(src))
-            lo = min(src, dst)
+            lo, hi = min(src, dst), max(src, dst)
             counts["evaluated"] += 1
-            res = dp.run(new, lo, current + 1)
+            res = dp.run(new, lo, current + 1, same_from=hi + 1)
             if res is None or res[0] <= current:
                 continue
             dp.adopt(new, lo, res[1])

@@ -24,6 +24,7 @@ from splitsched.solvers.heuristics import (
     johnson_key,
     order_schedule,
     thin,
+    thin_numpy,
 )
 from splitsched.solvers.lns import lns
 from tests.helpers.builders import (
@@ -181,6 +182,36 @@ def test_prefix_dp_restart_equals_a_fresh_run() -> None:
                     assert np.array_equal(x, y)
 
 
+def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
+    """Without a beam limit, a neighbour run with the stored order's suffix regions reaches a
+    target exactly when the plain run does, with the same best weight (the regions are outer
+    approximations: they drop only labels that cannot reach the target)."""
+    rng = random.Random(14)
+    tested = 0
+    for _ in range(40):
+        inst = random_medium_instance(rng, rng.randint(5, 12))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dp = PrefixDP(inst, 10**6)
+        first = dp.run(order, 0, 0)
+        assert first is not None
+        dp.adopt(order, 0, first[1])
+        for target in (first[0] - 1, first[0], first[0] + 1):
+            dp.suffix_reach(target)
+            for _ in range(6):
+                src, dst = rng.randrange(len(order)), rng.randrange(len(order))
+                new = list(order)
+                new.insert(dst, new.pop(src))
+                lo, hi = min(src, dst), max(src, dst)
+                pruned = dp.run(new, lo, target, same_from=hi + 1)
+                plain = PrefixDP(inst, 10**6).run(new, 0, target)
+                assert (pruned is None) == (plain is None), inst
+                if plain is not None and pruned is not None:
+                    assert pruned[0] == plain[0]
+                    tested += 1
+    assert tested > 50
+
+
 def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
     rng = random.Random(11)
     inst = random_medium_instance(rng, 14)
@@ -210,6 +241,25 @@ def test_thin_keeps_at_most_the_beam_and_both_ends_of_the_labels() -> None:
         fit = (g[:, None] <= gl[None, :]) | (c[:, None] <= cl[None, :])
         potential = m + fit.astype(np.int64) @ wr
         assert potential[keep].max() == potential.max()
+
+
+def test_compiled_thin_keeps_the_same_labels_as_the_numpy_statement() -> None:
+    """Ties on potential and makespan, ties of the even spread's rounding (x.5), later jobs
+    that fit from every label, from none, or from some: same indices."""
+    rng = np.random.default_rng(21)
+    for trial in range(400):
+        n = int(rng.integers(1, 300))
+        span = 40 if trial % 2 else 10**7  # small span: many ties
+        m = np.sort(rng.integers(0, 12, n))[::-1].astype(np.int64)
+        g = rng.integers(0, span, n).astype(np.int64)
+        c = rng.integers(0, span, n).astype(np.int64)
+        later = int(rng.integers(0, 40))
+        gl = rng.integers(-span // 4, span + span // 4, later).astype(np.int64)
+        cl = rng.integers(-span // 4, span + span // 4, later).astype(np.int64)
+        wr = rng.integers(1, 5, later).astype(np.int64)
+        beam = int(rng.integers(3, 80))
+        assert np.array_equal(thin(m, g, c, beam, gl, cl, wr),
+                              thin_numpy(m, g, c, beam, gl, cl, wr))
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
