@@ -104,3 +104,39 @@ def test_hybrid_matches_the_oracle_on_grouped_instances() -> None:
         inst = _grouped_instance(rng, rng.randint(2, 6))
         res = solve(inst, "hybrid", time_limit_s=20, seed=0, threads=1)
         assert res.status == "optimal" and res.missed == optimum(inst), (res.stats, inst)
+
+
+def test_cp_phase_with_chosen_subsolvers_matches_the_oracle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CP-SAT phase alone proves here: the Benders phase gets no time and claims no
+    # bound, and no per-cut rows (hence no cut LP) exist. Its workers are the chosen
+    # subsolvers (hybrid.CP_SUBSOLVERS), which must leave the optimum and bound exact.
+    real_lbbd = hybrid.run_lbbd
+
+    def no_benders(instance: Instance, *, t_end: float, **kw: object) -> object:
+        st, _upper = real_lbbd(instance, t_end=0.0, **kw)  # type: ignore[arg-type]
+        return st, instance.total_weight
+
+    seen: list[cp_model.CpSolver] = []
+    real_new_solver = hybrid.new_solver
+
+    def recording_new_solver(left: float, *, threads: int, seed: int) -> cp_model.CpSolver:
+        solver = real_new_solver(left, threads=threads, seed=seed)
+        seen.append(solver)  # its parameters are read after hybrid extends them
+        return solver
+
+    monkeypatch.setattr(hybrid, "run_lbbd", no_benders)
+    monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
+    monkeypatch.setattr(hybrid, "new_solver", recording_new_solver)
+    monkeypatch.setattr(hybrid, "CP_SUBSOLVERS", ("lb_tree_search", "objective_shaving_max_lp"))
+    rng = random.Random(66)
+    for i in range(30):
+        inst = random_tiny_instance(rng, rng.randint(2, 5), max_weight=3,
+                                    with_release=i % 4 != 0, zero_layers=i % 3 == 0)
+        opt = optimum(inst)
+        res = solve(inst, "hybrid", time_limit_s=20, seed=0, threads=2)
+        assert res.status == "optimal" and res.missed == opt, (res.stats, inst)
+        assert res.bound == opt, (res.bound, opt, inst)
+    chosen = [s for s in seen
+              if list(s.parameters.subsolvers) == ["lb_tree_search", "objective_shaving_max_lp"]]
+    assert len(chosen) == len(seen) >= 10, len(seen)
