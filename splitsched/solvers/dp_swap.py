@@ -1,4 +1,4 @@
-"""The order DP with one deferred CPU stage: the CPU order may differ from the GPU order.
+"""The order DP with one deferred or pulled-ahead stage: the GPU and CPU orders may differ.
 
 The paper's DP (:func:`splitsched.solvers.dp.run_dp`) runs both processors in
 one common job order. The best schedule may need different orders on the two
