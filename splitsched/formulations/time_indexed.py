@@ -579,20 +579,27 @@ def scale_schedule(instance: Instance, schedule: Schedule, step_us: int,
                    origin_us: int | None = None) -> list[ScaledPlan]:
     """The on-time jobs of a feasible ``schedule`` mapped by ``floor((t - o) / D)``.
 
-    Jobs that are dropped or late are left out (a late job counts as a miss
-    either way). The caller passes a schedule that ``evaluate`` finds feasible.
+    A job is kept if it has a cut and its last stage ends by its deadline;
+    dropped and late jobs are left out (a late job is a miss either way). The
+    caller passes a schedule that ``evaluate`` finds feasible (this module sits
+    beside ``evaluate`` and does not re-check it).
     """
-    from splitsched.evaluate import evaluate  # same layer: local import keeps it light
-
-    ev = evaluate(instance, schedule)
     if origin_us is None:
         origin_us = min((j.release for j in instance.jobs), default=0)
     out = []
     for i, job in enumerate(instance.jobs):
-        if not ev.on_time[job.id]:
-            continue
         plan = schedule.plan_by_job[job.id]
-        assert plan.cut is not None
+        if plan.cut is None:
+            continue
+        st = instance.stages_of(job)
+        if plan.cpu_start is not None:
+            end = plan.cpu_start + int(st.b[plan.cut])
+        elif plan.gpu_start is not None:
+            end = plan.gpu_start + int(st.a[plan.cut])
+        else:
+            continue
+        if end > job.deadline:
+            continue
         g = None if plan.gpu_start is None else (plan.gpu_start - origin_us) // step_us
         c = None if plan.cpu_start is None else (plan.cpu_start - origin_us) // step_us
         out.append(ScaledPlan(i, plan.cut, g, c))

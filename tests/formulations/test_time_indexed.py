@@ -7,8 +7,10 @@ import random
 import numpy as np
 import pytest
 
+from splitsched.evaluate import evaluate
 from splitsched.formulations.bounds import cut_branch_bound, cut_lp_bound
 from splitsched.formulations.time_indexed import (
+    ScaledPlan,
     build_model,
     certified_bound,
     check_scaled,
@@ -39,6 +41,8 @@ def _check_map_and_point(inst: Instance) -> None:
     """An optimal schedule maps to a feasible scaled schedule and to a point of every model."""
     wit = optimum_witness(inst)
     sched = wit.schedule(inst)
+    ev = evaluate(inst, sched)
+    assert ev.feasible and ev.weighted_misses == wit.misses
     on_time = inst.total_weight - wit.misses
     for step in _steps(inst):
         plans = scale_schedule(inst, sched, step)
@@ -71,7 +75,6 @@ def test_the_floor_map_catches_a_broken_schedule() -> None:
     nets = (_gpu_job_network("n", 6),)
     inst = Instance(id="two", networks=nets,
                     jobs=(Job("a", "n", 0, 12), Job("b", "n", 0, 12)))
-    from splitsched.formulations.time_indexed import ScaledPlan
     bad = [ScaledPlan(0, 1, 0, None), ScaledPlan(1, 1, 3, None)]
     assert any("overlap" in v for v in check_scaled(inst, bad, 1))
     assert check_scaled(inst, [ScaledPlan(0, 1, 0, None), ScaledPlan(1, 1, 6, None)], 1) == []
