@@ -91,6 +91,7 @@ import highspy
 # isort: on
 
 from splitsched.formulations import JobWindow, job_windows
+from splitsched.formulations.bounds import CutRow, cut_lp_bound
 from splitsched.problem import Instance, Schedule
 
 SCALE = 1 << 40  # duals are rounded down to multiples of 2**-40 (see the module docstring)
@@ -128,7 +129,8 @@ class TimeIndexedModel:
     """The LP ``max obj . x, A x <= rhs, 0 <= x <= 1`` of the module docstring.
 
     ``matrix`` is an int64 CSR matrix of shape (rows, columns) with entries
-    in {-1, 1}; ``rhs`` int64 (rows,); ``obj`` int64 (columns,) holds the job
+    in {-1, 1} (and positive energies in us on the rows of ``energy_rows``);
+    ``rhs`` int64 (rows,); ``obj`` int64 (columns,) holds the job
     weights on the ``z`` columns, 0 elsewhere. ``step_us`` is ``D``,
     ``origin_us`` is ``o``, ``slots`` the grid length.
     """
@@ -289,7 +291,8 @@ class _Rows:
 
 def build_model(instance: Instance, step_us: int, *, groups: int | None = None,
                 windows: tuple[JobWindow, ...] | None = None,
-                origin_us: int | None = None) -> TimeIndexedModel:
+                origin_us: int | None = None,
+                energy_rows: list[CutRow] | None = None) -> TimeIndexedModel:
     """The time-indexed LP of the module docstring on a grid of ``step_us`` microseconds.
 
     Parameters
@@ -303,7 +306,14 @@ def build_model(instance: Instance, step_us: int, *, groups: int | None = None,
     windows:
         ``job_windows(instance)`` if already computed.
     origin_us:
-        ``o``; default the earliest release (any integer keeps the relaxation valid).
+        ``o``; default the earliest release (any integer at most it keeps the
+        relaxation valid).
+    energy_rows:
+        Energetic rows over the real cuts (:func:`splitsched.formulations.bounds.
+        cut_energy_rows`, in real microseconds, so without the grid's rounding)
+        added on the ``z`` columns: a scaled cut takes the smallest coefficient
+        of the real cuts it covers (0 if one is absent), valid because a
+        schedule's real cut satisfies the row with its own coefficient.
 
     Raises
     ------
@@ -408,6 +418,23 @@ def build_model(instance: Instance, step_us: int, *, groups: int | None = None,
     if n_assign:
         rows.add_coo(np.array(jr), np.array(jc), np.ones(len(jc), dtype=np.int64),
                      np.ones(n_assign, dtype=np.int64))
+    if energy_rows:
+        er: list[int] = []
+        ec: list[int] = []
+        ev: list[int] = []
+        for i, row in enumerate(energy_rows):
+            coef = {(int(j), int(k)): int(v)
+                    for j, k, v in zip(row.job, row.cut, row.coef, strict=True)}
+            for ci in sorted({by_real[jk] for jk in coef if jk in by_real}):
+                sc = cuts[ci]
+                v = min(coef.get((sc.job, k), 0) for k in sc.cuts)
+                if v > 0:
+                    er.append(i)
+                    ec.append(sc.z_col)
+                    ev.append(v)
+        rows.add_coo(np.array(er, dtype=np.int64), np.array(ec, dtype=np.int64),
+                     np.array(ev, dtype=np.int64),
+                     np.array([r.capacity for r in energy_rows], dtype=np.int64))
     mat, rhs = rows.matrix(n_cols)
     mat.sum_duplicates()
     return TimeIndexedModel(D, o, slots, tuple(cuts), mat, rhs, obj, groups, by_real)
@@ -432,10 +459,11 @@ def certified_bound(model: TimeIndexedModel, duals: np.ndarray) -> int:
     u = np.zeros(model.num_rows, dtype=object)
     u[ok] = [math.floor(float(x) * SCALE) for x in duals[ok]]
     ui = u.astype(object)
-    big = max((int(x) for x in ui[ok]), default=0)
     mat = model.matrix
-    col_nnz = int(np.diff(mat.tocsc().indptr).max(initial=0))  # entries are +-1
-    if big * max(col_nnz, 1) < 2**61 and int(model.obj.max(initial=0)) * SCALE < 2**61:
+    # int64 only if no product or sum can overflow (checked in floating point with margin)
+    worst = float(np.max(abs(mat).T.dot(ui.astype(np.float64)), initial=0.0))
+    worst_rhs = float(np.abs(model.rhs).astype(np.float64).dot(ui.astype(np.float64)))
+    if max(worst, worst_rhs) < 2.0**60 and int(model.obj.max(initial=0)) * SCALE < 2**60:
         u64 = ui.astype(np.int64)
         const = int(sum(int(x) for x in (u64 * model.rhs).tolist()))
         red = model.obj.astype(np.int64) * SCALE - mat.T.dot(u64)
@@ -507,7 +535,8 @@ def _highs(model: TimeIndexedModel, method: str, time_limit_s: float, threads: i
 def time_indexed_bound(instance: Instance, step_us: int, *, groups: int | None = None,
                        method: str = "ipm", time_limit_s: float = 60.0, threads: int = 1,
                        windows: tuple[JobWindow, ...] | None = None,
-                       origin_us: int | None = None) -> TimeIndexedBound:
+                       origin_us: int | None = None,
+                       energetic: bool = False) -> TimeIndexedBound:
     """Certified upper bound on the on-time weight from the time-indexed LP.
 
     Builds :func:`build_model` (``step_us``, ``groups``, ``origin_us`` as
@@ -516,6 +545,10 @@ def time_indexed_bound(instance: Instance, step_us: int, *, groups: int | None =
     the row duals with :func:`certified_bound`. Without an optimal LP (time
     limit, failure) the bound is the total weight of the jobs with a pruned
     cut (trivially valid). Misses are at least ``total_weight - upper_bound``.
+    With ``energetic``, the rows with a positive multiplier in
+    :func:`splitsched.formulations.bounds.cut_lp_bound`'s certificate (its LP
+    alone, up to a quarter of the time) are added (``build_model``'s
+    ``energy_rows``): the LP is then at most both LPs' values.
 
     Raises
     ------
@@ -525,7 +558,12 @@ def time_indexed_bound(instance: Instance, step_us: int, *, groups: int | None =
     t0 = time.perf_counter()
     if windows is None:
         windows = job_windows(instance)
-    model = build_model(instance, step_us, groups=groups, windows=windows, origin_us=origin_us)
+    extra = None
+    if energetic:  # the rows that certify the energetic LP (its positive multipliers)
+        extra = cut_lp_bound(instance, windows=windows, branch=False,
+                             time_limit_s=max(time_limit_s / 4, 1.0)).binding
+    model = build_model(instance, step_us, groups=groups, windows=windows, origin_us=origin_us,
+                        energy_rows=extra)
     t1 = time.perf_counter()
     live = sum(instance.jobs[w.index].weight for w in windows if w.cuts)
     h = _highs(model, method, time_limit_s - (t1 - t0), threads)

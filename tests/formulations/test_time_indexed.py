@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from splitsched.evaluate import evaluate
-from splitsched.formulations.bounds import cut_branch_bound, cut_lp_bound
+from splitsched.formulations import job_windows
+from splitsched.formulations.bounds import cut_branch_bound, cut_energy_rows, cut_lp_bound
 from splitsched.formulations.time_indexed import (
     ScaledPlan,
     build_model,
@@ -44,12 +45,13 @@ def _check_map_and_point(inst: Instance) -> None:
     ev = evaluate(inst, sched)
     assert ev.feasible and ev.weighted_misses == wit.misses
     on_time = inst.total_weight - wit.misses
+    rows = cut_energy_rows(job_windows(inst))
     for step in _steps(inst):
         plans = scale_schedule(inst, sched, step)
         assert sum(inst.jobs[p.job].weight for p in plans) == on_time
         assert check_scaled(inst, plans, step) == []
-        for groups in (None, 1, 2):
-            model = build_model(inst, step, groups=groups)
+        for groups, energy in ((None, None), (1, None), (2, None), (None, rows), (2, rows)):
+            model = build_model(inst, step, groups=groups, energy_rows=energy)
             x = schedule_point(model, inst, plans)
             assert np.all(model.matrix @ x <= model.rhs), (inst.id, step, groups)
             assert int(model.obj @ x) == on_time
@@ -93,6 +95,8 @@ def test_the_bound_never_cuts_off_the_optimum(seed: int) -> None:
             for method in ("simplex", "ipm"):
                 res = time_indexed_bound(inst, step, groups=groups, method=method)
                 assert res.upper_bound >= best, (seed, step, groups, method, res)
+        res = time_indexed_bound(inst, step, energetic=True)
+        assert res.upper_bound >= best, (seed, step, res)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -124,6 +128,7 @@ def test_non_preemption_makes_it_strictly_stronger_than_the_energetic_rows() -> 
     assert cut_branch_bound(inst).upper_bound == 3
     for method in ("simplex", "ipm"):
         assert time_indexed_bound(inst, 1, method=method).upper_bound == 2
+    assert time_indexed_bound(inst, 1, energetic=True).upper_bound == 2
 
 
 def test_the_lag_couples_the_two_processors() -> None:
