@@ -18,7 +18,7 @@ depend on the machine's load: state it with the numbers.
 With ``--time-indexed STEP_US`` (repeatable) it adds, per step, the certified
 bound of :func:`splitsched.formulations.time_indexed.time_indexed_bound` in
 misses (``ti_bound``), the LP's own value in misses (``ti_lp``), its time and
-the LP's size; ``--ti-groups`` and ``--ti-method`` are passed on, and
+the LP's size; ``--ti-groups``, ``--ti-method`` and ``--ti-energetic`` are passed on, and
 ``--skip-cut`` leaves out the cut LP and branch and bound (their columns
 empty)::
 
@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ti-method", default="ipm", choices=("ipm", "simplex", "pdlp", "choose"))
     ap.add_argument("--ti-time-limit", type=float, default=600.0,
                     help="seconds for each time-indexed LP")
+    ap.add_argument("--ti-energetic", action="store_true",
+                    help="add the cut LP's binding energetic rows to the time-indexed LP")
     ap.add_argument("--skip-cut", action="store_true",
                     help="leave out the cut LP and its branch and bound")
     args = ap.parse_args(argv)
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             if step is not None:
                 ti = time_indexed_bound(inst, step, groups=args.ti_groups,
                                         method=args.ti_method, time_limit_s=args.ti_time_limit,
-                                        windows=windows)
+                                        windows=windows, energetic=args.ti_energetic)
                 row.update({"ti_step_us": step, "ti_groups": args.ti_groups,
                             "ti_bound": total - ti.upper_bound,
                             "ti_lp": None if ti.lp_value is None
