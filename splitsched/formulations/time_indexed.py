@@ -228,12 +228,13 @@ def _merge_runs(job: int, cuts: list[ScaledCut], groups: int) -> list[ScaledCut]
 
 
 def scaled_cuts_of(window: JobWindow, step_us: int, origin_us: int,
-                   groups: int | None = None) -> list[ScaledCut]:
+                   groups: int | None = None, merge: bool = True) -> list[ScaledCut]:
     """The scaled cuts of one job (module docstring), columns not yet assigned.
 
     Per real pruned cut k: ``a' = floor(a/D)``, ``lag' = floor((a + h)/D)``,
     ``b' = floor(b/D)``, and each stage's real start window mapped by
     ``floor((t - o)/D)``: GPU ``[r, d - a - h - b]``, CPU ``[r + a + h, d - b]``.
+    Equal and dominated ones are merged (:func:`_pareto`) only with ``merge``.
     """
     D, o = step_us, origin_us
     r, d = window.release, window.deadline
@@ -243,7 +244,8 @@ def scaled_cuts_of(window: JobWindow, step_us: int, origin_us: int,
         cuts.append(ScaledCut(window.index, (k,), a // D, (a + h) // D, b // D,
                               (r - o) // D, (d - a - h - b - o) // D,
                               (r + a + h - o) // D, (d - b - o) // D))
-    cuts = _pareto(window.index, cuts)
+    if merge:
+        cuts = _pareto(window.index, cuts)
     if groups is not None:
         cuts = _merge_runs(window.index, cuts, groups)
     return cuts
@@ -313,7 +315,9 @@ def build_model(instance: Instance, step_us: int, *, groups: int | None = None,
         cut_energy_rows`, in real microseconds, so without the grid's rounding)
         added on the ``z`` columns: a scaled cut takes the smallest coefficient
         of the real cuts it covers (0 if one is absent), valid because a
-        schedule's real cut satisfies the row with its own coefficient.
+        schedule's real cut satisfies the row with its own coefficient. With
+        these rows equal and dominated scaled cuts are not merged (a merged
+        cut would take the smaller real energy of its members).
 
     Raises
     ------
@@ -338,7 +342,7 @@ def build_model(instance: Instance, step_us: int, *, groups: int | None = None,
     for w in windows:
         if not w.cuts:
             continue
-        for sc in scaled_cuts_of(w, D, o, groups):
+        for sc in scaled_cuts_of(w, D, o, groups, merge=not energy_rows):
             gcol = ccol = -1
             if sc.a > 0:
                 gcol, col = col, col + (sc.gpu_hi - sc.gpu_lo + 1)
