@@ -7,61 +7,67 @@ GPU stage, and so bounds the on-time weight where non-preemption matters.
 
 Floor scaling (why the coarse grid is a relaxation)
 ---------------------------------------------------
-Pick a step ``D`` (integer microseconds) and an origin ``o`` (the earliest
-release). Map every time ``x`` to ``x' = floor((x - o) / D)`` and every length
-``p`` to ``p' = floor(p / D)``. For reals ``x, y``,
-``floor(x + y) >= floor(x) + floor(y)``, so for any feasible schedule of the
-real instance, the scaled starts form a feasible schedule of the scaled
-instance (releases ``r'``, deadlines ``d'``, stage lengths ``a', b'``,
-lag ``h'``), with the same cuts and the same on-time jobs:
+Pick a step ``D`` (integer microseconds) and an origin ``o`` (at most the
+earliest release). Map every start ``s`` to ``s' = floor((s - o) / D)``. For
+reals ``x, y``, ``floor(x + y) >= floor(x) + floor(y)`` (superadditivity).
+Per cut k with stages ``a, h, b`` of a job with release ``r`` and deadline
+``d``, the scaled rules are
 
-* release: ``s >= r`` gives ``s' >= r'`` (floor is monotone);
-* lag: ``c >= g + a + h`` gives ``c' >= floor((g - o)/D + a/D + h/D)
-  >= g' + a' + h'``;
-* deadline: ``c + b <= d`` gives ``c' + b' <= floor((c + b - o) / D) <= d'``
-  (the same for a GPU-only cut's GPU stage);
-* one stage at a time: if stage 1 ends before stage 2 starts on a processor,
-  ``s1 + p1 <= s2``, then ``s1' + p1' <= s2'``: the scaled stages
-  ``[s', s' + p')`` of one processor are disjoint (a stage with ``p' = 0``
+* GPU start in ``[floor((r - o)/D), floor((d - a - h - b - o)/D)]`` and CPU
+  start in ``[floor((r + a + h - o)/D), floor((d - b - o)/D)]``: the images of
+  the real start windows (floor is monotone, and a real on-time schedule has
+  ``r <= g <= d - a - h - b`` and ``r + a + h <= c <= d - b``);
+* lag: CPU start ``>= GPU start + floor((a + h)/D)``, since ``c >= g + a + h``
+  gives ``c' >= floor((g - o)/D + (a + h)/D) >= g' + floor((a + h)/D)``;
+* one stage at a time with scaled lengths ``p' = floor(p / D)``: if a stage
+  ends before another starts on one processor, ``s1 + p1 <= s2``, then
+  ``s1' + p1' <= floor((s1 + p1 - o)/D) <= s2'``, so the scaled stages
+  ``[s', s' + p')`` of a processor are disjoint (a stage with ``p' = 0``
   occupies nothing, which only relaxes).
 
-So the on-time weight of the scaled instance's optimum bounds the real one's.
-:func:`scale_schedule` computes the map and :func:`check_scaled` checks the
-scaled rules; the tests run both on schedules of real instances.
+So every feasible schedule maps to a scaled schedule with the same cuts and
+on-time jobs, and the scaled optimum's on-time weight bounds the real one's
+(the issue's plain map, ``r' = floor(r/D)``, ``h' = floor(h/D)``, ...,
+is implied: each rule above is at least as tight). :func:`scale_schedule`
+computes the map, :func:`check_scaled` checks these rules and
+:func:`schedule_point` gives the model's point; the tests run all three on
+optimal schedules of oracle-solved instances.
 
 The model (Pritsker, Watters and Wolfe 1969, in cumulative form)
 -----------------------------------------------------------------
-Per job ``j`` and scaled cut ``c`` (below), with windows on the scaled grid
+Per job ``j`` and scaled cut ``c`` (below), with the scaled windows above
 
-* GPU start ``in [r', d' - b' - h' - a']``: columns ``X[c, t]`` = "the GPU
-  stage has started at or before slot ``t``", non-decreasing in ``t``;
-* CPU start ``in [r' + a' + h', d' - b']``: columns ``Y[c, t]`` likewise.
+* columns ``X[c, t]`` = "the GPU stage has started at or before slot ``t``"
+  over the GPU window, non-decreasing in ``t``;
+* columns ``Y[c, t]`` likewise over the CPU window.
 
-A stage with scaled length 0 has no columns (it occupies nothing, and its
+A stage with scaled length 0 has no columns (it occupies nothing, and the
 windows already carry the lag). The last column of the cut's last stage is
 ``z[c]``, "(j, c) on time"; the rows are
 
 * ``X[c, t-1] - X[c, t] <= 0`` (the same for ``Y``): monotone;
-* ``Y[c, t] - X[c, t - a' - h'] <= 0``: the CPU stage starts after the GPU
-  stage and the lag (windows line up, so every ``Y`` column has its partner);
+* ``Y[c, t] - X[c, min(t - lag', gpu_hi)] <= 0``: the CPU stage starts after
+  the GPU stage and the lag (``t - lag' >= gpu_lo`` on the whole CPU window);
 * per processor and slot ``s``: ``sum_c X[c, s] - X[c, s - a'] <= 1`` (the
   stages running in slot ``s``; ``X`` is its last value past the window and 0
   before it): two non-zeros per column, most of them;
 * per job: ``sum_c z[c] <= 1``;
+* optionally, energetic rows over the real cuts (``energy_rows``, see
+  :func:`build_model`) on the ``z`` columns;
 
 all columns in ``[0, 1]``, maximise ``sum w_j z[c]``. A scaled schedule
 gives a 0/1 point of this polytope (:func:`schedule_point`) with objective its
 on-time weight, so the LP optimum bounds it.
 
 Scaled cuts. A job's pruned cuts (:func:`splitsched.formulations.job_windows`)
-are scaled; equal scaled triples ``(a', h', b')`` are one (exact), and a
-triple that another is componentwise at most is dropped (exact: a schedule
-with it stays feasible with the smaller stages started at the same slots).
-With ``groups = G``, the survivors (in cut order) are merged into at most
-``G`` runs of consecutive cuts, each taking the componentwise minimum of its
-members: still a relaxation by the same argument (a stage shrinks, starts
-stay put), weaker but smaller. The runs minimise the summed spread of ``a'``
-and ``b'`` (a small dynamic program).
+are scaled to ``(a', lag', b', windows)``; equal ones are one (exact), and one
+that another is componentwise weaker than (smaller lengths and lag, wider
+windows) is dropped (exact: its schedules stay feasible for the weaker one,
+shorter stages started at the same slots). With ``groups = G``, the
+survivors (in cut order) are merged into at most ``G`` runs of consecutive
+cuts, each taking the componentwise weakest values of its members: still a
+relaxation by the same argument, weaker but smaller. The runs minimise the
+summed spread of ``a'`` and ``b'`` (a small dynamic program).
 
 The proof. The LP is solved in floating point (HiGHS simplex or interior
 point); its row duals, clipped at 0 and rounded down to multiples of
@@ -72,6 +78,14 @@ point); its row duals, clipped at 0 and rounded down to multiples of
 bounds the LP (box ``[0, 1]`` columns, weak duality) and is computed in
 integers (:func:`certified_bound`). Its floor is the bound on the on-time
 weight; a poor dual only weakens it. All times are integer microseconds.
+
+Measured (scripts/bound_table.py --time-indexed, v2 library, 2-core machine
+under load 4-5): at ``D`` = 10 ms the LP is weaker than the energetic cut LP
+of :func:`splitsched.formulations.bounds.cut_lp_bound` on every open n = 40
+instance (e.g. v2-poisson-redmi-n40-l2-s2-w: 2 misses against 3) and takes
+1-2 minutes (35k-67k columns); at 5 ms (130k columns) snapdragon l4-s1 gives
+8 misses in 11 minutes, the energetic LP's bound. Fractional ``z`` spreads a
+job's start over its window, so non-preemption helps the LP little here.
 """
 
 from __future__ import annotations
