@@ -79,13 +79,16 @@ bounds the LP (box ``[0, 1]`` columns, weak duality) and is computed in
 integers (:func:`certified_bound`). Its floor is the bound on the on-time
 weight; a poor dual only weakens it. All times are integer microseconds.
 
-Measured (scripts/bound_table.py --time-indexed, v2 library, 2-core machine
-under load 4-5): at ``D`` = 10 ms the LP is weaker than the energetic cut LP
-of :func:`splitsched.formulations.bounds.cut_lp_bound` on every open n = 40
-instance (e.g. v2-poisson-redmi-n40-l2-s2-w: 2 misses against 3) and takes
-1-2 minutes (35k-67k columns); at 5 ms (130k columns) snapdragon l4-s1 gives
-8 misses in 11 minutes, the energetic LP's bound. Fractional ``z`` spreads a
-job's start over its window, so non-preemption helps the LP little here.
+Measured (v2 library, interior point, one thread, 2-core machine under load
+3-5; scripts/bound_table.py --time-indexed): at ``D`` = 10 ms (35k-67k
+columns, 1-3 minutes) the LP alone is never stronger than the energetic cut
+LP of :func:`splitsched.formulations.bounds.cut_lp_bound` on the open n = 40
+instances (equal on 3, weaker on 3: e.g. v2-poisson-redmi-n40-l2-s2-w 2
+misses against 3); at 5 ms (130k columns, 11 minutes) snapdragon l4-s1
+reaches the energetic LP's 8. With the energetic rows added, 10 ms lifts
+v2-poisson-redmi-n40-l4-s3-w to 9 misses (both LPs alone: 8; the cut
+branch and bound's 9) in about 2 minutes. Fractional ``z`` spreads a job
+over its window, so non-preemption moves the LP little on these instances.
 """
 
 from __future__ import annotations
