@@ -87,7 +87,9 @@ instances (equal on 3, weaker on 3: e.g. v2-poisson-redmi-n40-l2-s2-w 2
 misses against 3); at 5 ms (130k columns, 11 minutes) snapdragon l4-s1
 reaches the energetic LP's 8. With the energetic rows added, 10 ms lifts
 v2-poisson-redmi-n40-l4-s3-w to 9 misses (both LPs alone: 8; the cut
-branch and bound's 9) in about 2 minutes. At n = 80 and 20 ms: mi9 l2-s1 3
+branch and bound's 9) in about 2 minutes, and at 2.5 ms (201k columns, 1.08M
+non-zeros, 13 minutes) v2-poisson-redmi-n40-l4-s2-w to 13 misses (LP 12.021;
+reference bound 12, best known 14; at 10 ms and 5 ms: 12). At n = 80 and 20 ms: mi9 l2-s1 3
 misses (reference 4) in 1 minute; huawei_mate_20 l4-s1 (batch, wide
 windows) has 469k columns and no LP within 500 s. Fractional ``z`` spreads a job
 over its window, so non-preemption moves the LP little on these instances.
