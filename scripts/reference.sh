@@ -3,28 +3,37 @@
 # 1. The sweep: the paper's DP, the new heuristics (dp-orders, dp-ls, lns-cpsat), three greedy
 #    baselines and the exact solvers cpsat, lbbd and hybrid, 10 s per run, one thread per run,
 #    two runs at a time (about 45 minutes on 2 cores).
-# 2. The follow-up: `hybrid` at issue 9's limit (60 s, 2 threads, one run at a time) on every
-#    instance the sweep left open (about 25 minutes).
-# Then the report and the per-instance table results/reference/v2/instances.{md,csv} over both.
+# 2. The follow-ups: `hybrid` at issue 9's limit (60 s, 2 threads, one run at a time) on every
+#    instance the table over the runs so far leaves open (about 25 minutes, then about 15).
+#    certify60 was made with the code of commit f542d40, certify60b with that of 8e4ccca
+#    (hybrid's dp-ls incumbent phase); rerunning both rounds with today's code is the same
+#    procedure: each round only adds runs, the table takes the best over all of them.
+# Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
 # of this script (commit 4c84b5e) and is kept as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-results/reference/v2/run}
-follow=${2:-results/reference/v2/certify60}
 solvers=dp-edf,dp-orders,dp-ls,lns-cpsat,edf-greedy-cut,edf-best-single,fifo-gpu,cpsat,lbbd,hybrid
 splitsched bench --set v2 --solvers "$solvers" --time-limit 10 --threads 1 --workers 2 \
   -o "$out" ${RESUME:+--resume}
 splitsched report "$out"
 python scripts/library_table.py "$out" --library v2 --out results/reference
-open_dir="$follow-open"  # a fixed path: --resume checks the set is the same
-if [[ -z "${RESUME:-}" || ! -d "$open_dir" ]]; then
+shift $(( $# > 0 ? 1 : 0 ))
+follows=("$@")
+(( ${#follows[@]} )) || follows=(results/reference/v2/certify60 results/reference/v2/certify60b)
+done_dirs=("$out")
+for follow in "${follows[@]}"; do
+  open_dir="$follow-open"  # a fixed path: --resume checks the set is the same
+  if [[ -z "${RESUME:-}" || ! -d "$open_dir" ]]; then
+    rm -rf "$open_dir"
+    python scripts/open_instances.py results/reference/v2/instances.csv "$open_dir"
+  fi
+  splitsched bench --set "$open_dir" --solvers hybrid --time-limit 60 --threads 2 \
+    --workers 1 -o "$follow" ${RESUME:+--resume}
   rm -rf "$open_dir"
-  python scripts/open_instances.py results/reference/v2/instances.csv "$open_dir"
-fi
-splitsched bench --set "$open_dir" --solvers hybrid --time-limit 60 --threads 2 \
-  --workers 1 -o "$follow" ${RESUME:+--resume}
-rm -rf "$open_dir"
-splitsched report "$follow"
-python scripts/library_table.py "$out" "$follow" --library v2 --out results/reference
+  splitsched report "$follow"
+  done_dirs+=("$follow")
+  python scripts/library_table.py "${done_dirs[@]}" --library v2 --out results/reference
+done
