@@ -373,18 +373,7 @@ def dp_step_reach(m: np.ndarray, g: np.ndarray, c: np.ndarray,
             ok[cnt] = -1 if sid == 0 else ks[sid - 1]
             cnt += 1
         # U <- staircase of U and this level
-        i, j, tn, tmin = 0, start, 0, big
-        while i < un or j < cnt:
-            if j >= cnt or (i < un and (ug[i] < og[j] or (ug[i] == og[j] and uc[i] <= oc[j]))):
-                x, y = ug[i], uc[i]
-                i += 1
-            else:
-                x, y = og[j], oc[j]
-                j += 1
-            if y < tmin:
-                tg[tn], tc[tn] = x, y
-                tn += 1
-                tmin = y
+        tn = merge_min_stairs(ug, uc, un, og, oc, start, cnt, tg, tc)
         ug[:tn] = tg[:tn]
         uc[:tn] = tc[:tn]
         un = tn
@@ -627,6 +616,33 @@ def _preimage_coeffs(k: int, a: int, h: int, b: int, last: int, r: int, d: int
             ok = ok and r + a <= d
             gc = min(gc, d - a)
     return ok, ga, has_gb, gb, gc, cb, cc, tx, ty
+
+
+@nb.njit(cache=True)
+def merge_min_stairs(ag: np.ndarray, ac: np.ndarray, na: int, bg: np.ndarray, bc: np.ndarray,
+                     b0: int, b1: int, outg: np.ndarray, outc: np.ndarray) -> int:
+    """The minimal corners of two staircases ``a[:na]`` and ``b[b0:b1]`` (g ascending, c
+    descending) into ``out[:count]``, g ascending; returns count.
+
+    A label is kept iff its c is below that of every label before it in (g, c)
+    order; on a tie in g and c the one of ``a`` comes first. The Pareto merge of
+    a level's kept labels into the heavier levels' staircase, shared by
+    :func:`dp_pass` and :mod:`splitsched.solvers.dp_swap`.
+    """
+    i, j, n = 0, b0, 0
+    run = np.iinfo(np.int64).max
+    while i < na or j < b1:
+        if j >= b1 or (i < na and (ag[i] < bg[j] or (ag[i] == bg[j] and ac[i] <= bc[j]))):
+            x, y = ag[i], ac[i]
+            i += 1
+        else:
+            x, y = bg[j], bc[j]
+            j += 1
+        if y < run:
+            outg[n], outc[n] = x, y
+            n += 1
+            run = y
+    return n
 
 
 @nb.njit(cache=True)

@@ -60,6 +60,7 @@ import numba as nb
 import numpy as np
 
 from splitsched.problem import Instance, Job, Schedule
+from splitsched.solvers.dp_kernel import merge_min_stairs
 from splitsched.solvers.timing import earliest_schedule
 
 NONE = -1  # no pending job
@@ -177,21 +178,7 @@ def _staircase(buf: np.ndarray, idx: np.ndarray, keep: np.ndarray) -> None:
         # merge the level's kept labels into the staircase (both g ascending)
         mg = np.empty(ns + nl, np.int64)
         mc = np.empty(ns + nl, np.int64)
-        a_, b_, k_ = 0, 0, 0
-        run = big
-        while a_ < ns or b_ < nl:
-            if b_ >= nl or (a_ < ns and (sg[a_] < lg[b_] or (sg[a_] == lg[b_]
-                                                            and sc[a_] <= lc[b_]))):
-                gv, cv = sg[a_], sc[a_]
-                a_ += 1
-            else:
-                gv, cv = lg[b_], lc[b_]
-                b_ += 1
-            if cv < run:
-                mg[k_] = gv
-                mc[k_] = cv
-                k_ += 1
-                run = cv
+        k_ = merge_min_stairs(sg, sc, ns, lg, lc, 0, nl, mg, mc)
         sg[:k_] = mg[:k_]
         sc[:k_] = mc[:k_]
         ns = k_
