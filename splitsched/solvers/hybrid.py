@@ -120,7 +120,15 @@ SAME_RELEASE_ONLY = True
 # the seed. No set wins on both sides, so the default stays CP-SAT's own. 300 s at
 # 1 thread (nice 19, load 4.5-6) of today's hybrid leaves snapdragon_855-n40-l4-s1 (9/8)
 # and redmi-n40-l2-s2-w (4/3) open.
-CP_SUBSOLVERS: tuple[str, ...] = ()
+# With the dp-ls incumbent (PRIMAL) the LNS workers that CP-SAT runs beside default_lp at 2
+# workers matter less, and (default_lp, lb_tree_search) was measured again (60 s, 2
+# threads, load 1.5-1.8, code of commit 45df6f0): it proves v2-batch-vivo_z3-n40-l4-s1
+# optimal (12, 45.6 s; the default ends at 12/11) and keeps oneplus3-n20-l2-s3 (22.6 s),
+# redmi-n40-l4-s1-w (19.5 s), snapdragon_855-n40-l4-s3 (14.4 s) certified; the
+# follow-up rounds' run results/reference/v2/certify60c has it on every instance the
+# follow-ups certified. So it is the default at exactly 2 threads (the measured case;
+# from 3 workers up CP-SAT's own portfolio is left as it is).
+CP_SUBSOLVERS: tuple[str, ...] = ("default_lp", "lb_tree_search")
 
 
 def select_rows(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
@@ -335,7 +343,7 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
         left = t_end - time.perf_counter()
         if left > MIN_CP_S:
             solver = new_solver(left, threads=threads, seed=seed)
-            if CP_SUBSOLVERS and threads >= 2:
+            if CP_SUBSOLVERS and threads == 2:
                 solver.parameters.subsolvers.extend(CP_SUBSOLVERS)
             code = solver.solve(cp.model)
             stats.update(cpsat_status=solver.status_name(code), cpsat_wall_s=solver.wall_time)
