@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
+import math
 import sys
 import time
 from pathlib import Path
@@ -42,7 +44,7 @@ from splitsched.formulations.bounds import (
     cut_lp_bound,
 )
 from splitsched.formulations.time_indexed import time_indexed_bound
-from splitsched.io import read_instance
+from splitsched.io import InputError, atomic_write_text, check_output_path, read_instance
 
 REFERENCE = Path("results/reference/v2/instances.csv")
 
@@ -79,12 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-cut", action="store_true",
                     help="leave out the cut LP and its branch and bound")
     args = ap.parse_args(argv)
-    if args.time_limit <= 0:
-        raise SystemExit("error: --time-limit must be > 0")
+    # bad options exit 2 with the usage line (argparse's convention, as for a bad type)
+    for name, value in (("--time-limit", args.time_limit), ("--ti-time-limit", args.ti_time_limit)):
+        if not (math.isfinite(value) and value > 0):
+            ap.error(f"{name} must be a finite number of seconds > 0, got {value}")
     if any(s < 1 for s in args.time_indexed):
-        raise SystemExit("error: --time-indexed must be >= 1 (microseconds)")
+        ap.error("--time-indexed must be >= 1 (microseconds)")
     if args.ti_groups is not None and args.ti_groups < 1:
-        raise SystemExit("error: --ti-groups must be >= 1")
+        ap.error("--ti-groups must be >= 1")
+    if args.csv:
+        try:
+            check_output_path(args.csv, "--csv")
+        except InputError as exc:
+            ap.error(str(exc))
     ref = {}
     if REFERENCE.is_file():
         with REFERENCE.open() as fh:
@@ -130,11 +139,12 @@ def main(argv: list[str] | None = None) -> int:
                             "ti_rows": ti.rows, "ti_cols": ti.cols, "ti_nonzeros": ti.nonzeros})
             out.append(dict(row))
             print(" ".join(str(row.get(c, "")) for c in cols), flush=True)
-    if args.csv:
-        with open(args.csv, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols)
-            w.writeheader()
-            w.writerows(out)
+    if args.csv:  # written whole at the end, never half
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols)
+        w.writeheader()
+        w.writerows(out)
+        atomic_write_text(args.csv, buf.getvalue())
     return 0
 
 
