@@ -619,6 +619,36 @@ def _preimage_coeffs(k: int, a: int, h: int, b: int, last: int, r: int, d: int
 
 
 @nb.njit(cache=True)
+def spread_beam(idx: np.ndarray, beam: int) -> np.ndarray:  # pragma: no cover (compiled)
+    """The first ``beam // 2`` of ``idx``, the rest of the beam spread evenly over the others.
+
+    ``idx`` (labels, best first for the first half); the spread picks
+    ``rint(t * (rest - 1) / (num - 1))`` for ``t < num = beam - beam // 2`` over
+    the ``rest`` others (first and last included, a repeated pick taken once), i.e.
+    ``np.unique(np.linspace(0, rest - 1, num).round())``. The beam rule of
+    ``dp-ls`` (:func:`splitsched.solvers.heuristics.thin`) and of
+    :mod:`splitsched.solvers.dp_swap`.
+    """
+    if len(idx) <= beam:
+        return idx
+    half = beam // 2
+    num = beam - half
+    rest = len(idx) - half
+    out = np.empty(beam, np.int64)
+    out[:half] = idx[:half]
+    k = half
+    step = (rest - 1) / (num - 1) if num > 1 else 0.0
+    last = -1
+    for t in range(num):
+        p = int(np.rint(t * step))
+        if p != last:
+            out[k] = idx[half + p]
+            k += 1
+            last = p
+    return out[:k]
+
+
+@nb.njit(cache=True)
 def merge_min_stairs(ag: np.ndarray, ac: np.ndarray, na: int, bg: np.ndarray, bc: np.ndarray,
                      b0: int, b1: int, outg: np.ndarray, outc: np.ndarray) -> int:
     """The minimal corners of two staircases ``a[:na]`` and ``b[b0:b1]`` (g ascending, c

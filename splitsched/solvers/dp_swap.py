@@ -60,17 +60,11 @@ import numba as nb
 import numpy as np
 
 from splitsched.problem import Instance, Job, Schedule
-from splitsched.solvers.dp_kernel import merge_min_stairs
+from splitsched.solvers.dp import prepare
+from splitsched.solvers.dp_kernel import merge_min_stairs, spread_beam
 from splitsched.solvers.timing import earliest_schedule
 
 NONE = -1  # no pending job
-
-
-def _cuts(instance: Instance, job: Job) -> list[tuple[int, int, int, int]]:
-    """(k, a, h, b) of the job's cuts that meet its deadline when it runs alone."""
-    st = instance.stages_of(job)
-    return [(k, int(st.a[k]), int(st.h[k]), int(st.b[k])) for k in range(st.num_layers + 1)
-            if job.release + int(st.isolated[k]) <= job.deadline]
 
 
 @dataclass(frozen=True)
@@ -119,28 +113,6 @@ def _push(buf: np.ndarray, act: np.ndarray, par: np.ndarray, n: int, row: np.nda
     act[n] = arow
     par[n] = parent
     return buf, act, par, n + 1
-
-
-@nb.njit(cache=True)
-def _spread(idx: np.ndarray, beam: int) -> np.ndarray:  # pragma: no cover (compiled)
-    """The first ``beam // 2`` of ``idx``, the rest of the beam spread evenly over the others."""
-    if len(idx) <= beam:
-        return idx
-    half = beam // 2
-    num = beam - half
-    rest = len(idx) - half
-    out = np.empty(beam, np.int64)
-    out[:half] = idx[:half]
-    k = half
-    step = (rest - 1) / (num - 1) if num > 1 else 0.0
-    last = -1
-    for t in range(num):
-        p = int(np.rint(t * step))
-        if p != last:
-            out[k] = idx[half + p]
-            k += 1
-            last = p
-    return out[:k]
 
 
 @nb.njit(cache=True)
@@ -339,7 +311,7 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                 o2 = np.argsort(buf[idx, G], kind="mergesort")
                 o2 = o2[np.argsort(mk[o2], kind="mergesort")]
                 o2 = o2[np.argsort(-pot[o2], kind="mergesort")]
-                idx = _spread(idx[o2], beam)
+                idx = spread_beam(idx[o2], beam)
             parts.append(idx)
         sel = np.sort(np.concatenate((parts[0], parts[1])))
     return buf[sel], par[sel], act[sel], cnt
@@ -383,18 +355,13 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
     if sorted(j.id for j in order) != sorted(j.id for j in instance.jobs):
         raise ValueError("order must hold every job of the instance exactly once")
     n = len(order)
-    options = [_cuts(instance, j) for j in order]
-    ostart = np.zeros(n + 1, np.int64)
-    ostart[1:] = np.cumsum([len(o) for o in options])
-    flat = np.array([x for o in options for x in o], np.int64).reshape(-1, 4)
-    ok, oa, oh, ob = (np.ascontiguousarray(flat[:, t]) for t in range(4))
-    mobile = np.array([movable is None or k in movable.get(j.id, ())
-                       for j, o in zip(order, options, strict=True) for k, _, _, _ in o],
-                      np.bool_)
-    rel = np.array([j.release for j in order], np.int64)
-    dl = np.array([j.deadline for j in order], np.int64)
-    wt = np.array([j.weight for j in order], np.int64)
-    last = np.array([instance.stages_of(j).num_layers for j in order], np.int64)
+    # the DP's own inputs: on-time-alone cuts (k, a, h, b) flattened, release, deadline
+    prep = prepare(instance, order)
+    ostart, ok, oa, oh, ob, rel, dl = prep.flat
+    wt, last = prep.weights, prep.layers
+    mobile = np.array([movable is None or int(k) in movable.get(j.id, ())
+                       for j, (ks, _a, _h, _b) in zip(order, prep.options, strict=True)
+                       for k in ks], np.bool_)
     cur = np.zeros((1, COLS), np.int64)
     cur[0, Q] = NONE
     stages: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []

@@ -107,7 +107,7 @@ from splitsched.evaluate import evaluate
 from splitsched.problem import Instance, Job, Schedule, edf_key
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.dp import DROP, prepare, run_dp, solve_dp_edf
-from splitsched.solvers.dp_kernel import INF, dp_step, dp_step_reach, reach_tables
+from splitsched.solvers.dp_kernel import INF, dp_step, dp_step_reach, reach_tables, spread_beam
 from splitsched.solvers.dp_swap import swap_dp
 from splitsched.solvers.timing import earliest_schedule
 
@@ -344,23 +344,15 @@ def _thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray
     taken = np.zeros(n, dtype=np.bool_)
     for i in range(half):
         taken[order[i]] = True
-    others = np.empty(n - half, dtype=np.int64)
-    k = 0
+    # the best half first, then the others in index order; the rest of the beam is spread
+    idx = np.empty(n, dtype=np.int64)
+    idx[:half] = order[:half]
+    k = half
     for i in range(n):
         if not taken[i]:
-            others[k] = i
+            idx[k] = i
             k += 1
-    # np.linspace(0, len(others) - 1, beam - half).round(), then unique
-    num = beam - half
-    step = (len(others) - 1) / (num - 1)
-    last = -1
-    for i in range(num):
-        y = len(others) - 1 if i == num - 1 else i * step
-        p = int(np.rint(y))
-        if p != last:
-            taken[others[p]] = True
-            last = p
-    return np.flatnonzero(taken)
+    return np.sort(spread_beam(idx, beam))
 
 
 def _warm_up() -> None:
