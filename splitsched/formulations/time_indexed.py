@@ -112,10 +112,9 @@ import highspy
 # isort: on
 
 from splitsched.formulations import JobWindow, job_windows
+from splitsched.formulations.bounds import LAGRANGE_SCALE as SCALE
 from splitsched.formulations.bounds import CutRow, cut_lp_bound
 from splitsched.problem import Instance, Schedule
-
-SCALE = 1 << 40  # duals are rounded down to multiples of 2**-40 (see the module docstring)
 
 
 @dataclass(frozen=True)
