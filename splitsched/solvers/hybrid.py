@@ -87,7 +87,7 @@ SYMMETRY = True         # symmetry rows for jobs of one network and weight (add_
 # v2-poisson-redmi-n40-l2-s3-w open, which it certifies without them (19.7 s and 45.6 s),
 # and certified no open instance more.
 SAME_RELEASE_ONLY = True
-# CP-SAT's full workers in the CP-SAT phase when threads >= 2 (CP-SAT's subsolver names,
+# CP-SAT's full workers in the CP-SAT phase at exactly 2 threads (CP-SAT's subsolver names,
 # e.g. "lb_tree_search", "objective_shaving_max_lp"); empty = CP-SAT's own choice, which
 # at 2 workers is one full search (default_lp) beside LNS. Measured on the 2-core machine
 # at load 4-7 (issue 9; the CP-SAT phase's model captured from a 60 s run, 40-45 s,

@@ -14,6 +14,7 @@ from splitsched.formulations.cp import build_cp, new_solver
 from splitsched.problem import Instance
 from splitsched.solve import solve
 from splitsched.solvers import hybrid
+from splitsched.solvers.heuristics import dp_ls_phases
 from splitsched.solvers.hybrid import add_symmetry_rows, select_rows
 from tests.helpers.builders import (
     edf_counterexample,
@@ -106,17 +107,20 @@ def test_hybrid_matches_the_oracle_on_grouped_instances() -> None:
         assert res.status == "optimal" and res.missed == optimum(inst), (res.stats, inst)
 
 
+_REAL_LBBD = hybrid.run_lbbd
+
+
+def _no_benders(instance: Instance, *, t_end: float, **kw: object) -> object:
+    """``run_lbbd`` given no time: the warm start as incumbent, no bound (total weight)."""
+    st, _upper = _REAL_LBBD(instance, t_end=0.0, **kw)  # type: ignore[arg-type]
+    return st, instance.total_weight
+
+
 def test_cp_phase_with_chosen_subsolvers_matches_the_oracle(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The CP-SAT phase alone proves here: the Benders phase gets no time and claims no
     # bound, and no per-cut rows (hence no cut LP) exist. Its workers are the chosen
     # subsolvers (hybrid.CP_SUBSOLVERS), which must leave the optimum and bound exact.
-    real_lbbd = hybrid.run_lbbd
-
-    def no_benders(instance: Instance, *, t_end: float, **kw: object) -> object:
-        st, _upper = real_lbbd(instance, t_end=0.0, **kw)  # type: ignore[arg-type]
-        return st, instance.total_weight
-
     seen: list[cp_model.CpSolver] = []
     real_new_solver = hybrid.new_solver
 
@@ -125,7 +129,7 @@ def test_cp_phase_with_chosen_subsolvers_matches_the_oracle(
         seen.append(solver)  # its parameters are read after hybrid extends them
         return solver
 
-    monkeypatch.setattr(hybrid, "run_lbbd", no_benders)
+    monkeypatch.setattr(hybrid, "run_lbbd", _no_benders)
     monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
     monkeypatch.setattr(hybrid, "new_solver", recording_new_solver)
     monkeypatch.setattr(hybrid, "CP_SUBSOLVERS", ("lb_tree_search", "objective_shaving_max_lp"))
@@ -140,3 +144,35 @@ def test_cp_phase_with_chosen_subsolvers_matches_the_oracle(
     chosen = [s for s in seen
               if list(s.parameters.subsolvers) == ["lb_tree_search", "objective_shaving_max_lp"]]
     assert len(chosen) == len(seen) >= 10, len(seen)
+
+
+def test_primal_phase_gives_the_incumbent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Benders gets no time and proves nothing, there are no per-cut rows and CP-SAT stops at
+    # once: the answer is the better of the warm start and dp-ls's phases (hybrid.PRIMAL),
+    # never below the oracle's optimum, and "optimal" only where every job is on time.
+    real_new_solver = hybrid.new_solver
+
+    def stopped_solver(left: float, *, threads: int, seed: int) -> cp_model.CpSolver:
+        solver = real_new_solver(left, threads=threads, seed=seed)
+        solver.parameters.max_time_in_seconds = 0.0
+        return solver
+
+    monkeypatch.setattr(hybrid, "run_lbbd", _no_benders)
+    monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
+    monkeypatch.setattr(hybrid, "new_solver", stopped_solver)
+    rng = random.Random(67)
+    ran = 0
+    for i in range(50):
+        inst = random_tiny_instance(rng, rng.randint(2, 6), max_weight=3,
+                                    with_release=i % 4 != 0, zero_layers=i % 3 == 0)
+        opt = optimum(inst)
+        res = solve(inst, "hybrid", time_limit_s=20, seed=0, threads=1)
+        primal = dp_ls_phases(inst, "test", hybrid.PRIMAL_SHARE * 20, seed=0)[0].weight
+        edf = solve(inst, "dp-edf", time_limit_s=20, seed=0, threads=1).missed
+        if "primal_weight" in res.stats:
+            ran += 1
+            assert res.stats["primal_weight"] == primal, inst
+        assert res.missed == min(edf, inst.total_weight - primal), (res.stats, inst)
+        assert res.missed >= opt, inst
+        assert res.status != "optimal" or res.missed == 0, (res.stats, inst)
+    assert ran >= 10, ran
