@@ -357,14 +357,19 @@ def test_open_instances_copies_only_open_rows(tmp_path: Path) -> None:
     assert sorted(c.name for c in copies) == sorted(f.name for f in files[1:])
     with pytest.raises(InputError, match="already holds JSON"):
         oi.copy_open(table, tmp_path / "open")
-    rows = list(csv.DictReader(table.open()))
-    rows[1]["sha256"] = "0" * 64
-    with table.open("w", newline="") as fh:
-        dw = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        dw.writeheader()
-        dw.writerows(rows)
+    _wrong_sha(table, 1)
     with pytest.raises(InputError, match="sha256"):
         oi.copy_open(table, tmp_path / "open2")
+
+
+def _wrong_sha(table: Path, row: int) -> None:
+    """Rewrite the table with a hash that matches no instance in data row ``row``."""
+    rows = list(csv.DictReader(table.open()))
+    rows[row]["sha256"] = "0" * 64
+    with table.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
 
 
 def _open_instances() -> ModuleType:
@@ -424,12 +429,7 @@ def test_open_instances_checks_every_row_before_copying(tmp_path: Path) -> None:
     oi = _open_instances()
     table = tmp_path / "t.csv"
     _smoke_table(table, ["no", "no", "no"])
-    rows = list(csv.DictReader(table.open()))
-    rows[2]["sha256"] = "0" * 64
-    with table.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    _wrong_sha(table, 2)
     with pytest.raises(InputError, match="sha256"):
         oi.copy_open(table, tmp_path / "out")
     assert not (tmp_path / "out").exists()
