@@ -20,6 +20,7 @@ from splitsched.solvers.heuristics import (
     Budget,
     PrefixDP,
     _dropped_at_edf_places,
+    _makespan_keep,
     dp_ls_phases,
     johnson_key,
     order_schedule,
@@ -263,6 +264,33 @@ def test_compiled_thin_keeps_the_same_labels_as_the_numpy_statement() -> None:
         beam = int(rng.integers(3, 80))
         assert np.array_equal(thin(m, g, c, beam, gl, cl, wr),
                               thin_numpy(m, g, c, beam, gl, cl, wr))
+
+
+def test_compiled_makespan_beam_keeps_the_lexsort_statement() -> None:
+    """PrefixDP's makespan beam (compiled, inside its step loop) keeps exactly
+    ``np.sort(np.lexsort((max(g, c), -m))[:beam])``, ties included."""
+    rng = np.random.default_rng(22)
+    for trial in range(300):
+        n = int(rng.integers(1, 200))
+        span = 30 if trial % 2 else 10**7
+        m = np.sort(rng.integers(0, 10, n))[::-1].astype(np.int64)
+        g = rng.integers(0, span, n).astype(np.int64)
+        c = rng.integers(0, span, n).astype(np.int64)
+        beam = int(rng.integers(1, 60))
+        assert np.array_equal(_makespan_keep(m, g, c, beam),
+                              np.sort(np.lexsort((np.maximum(g, c), -m))[:beam]))
+
+
+def test_prefix_dp_work_limit_stops_a_run() -> None:
+    """Out of work (labels built > ``work``) before a step: the run answers None."""
+    inst = read_instance(SETS_DIR / "v2" / "batch-n40" / "v2-batch-vivo_z3-n40-l2-s1.json")
+    order = sorted(inst.jobs, key=edf_key)
+    full = PrefixDP(inst, LS_BEAM)
+    assert full.run(order, 0, 0) is not None and full.used > 100
+    short = PrefixDP(inst, LS_BEAM)
+    short.work = full.used // 2
+    assert short.run(order, 0, 0) is None
+    assert full.used // 2 < short.used <= full.used
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
