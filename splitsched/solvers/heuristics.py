@@ -41,7 +41,12 @@ gives a better schedule. Two solvers use that:
     re-insertions, and the descent starts again, until ``max(KICK_PATIENCE,
     2 n)`` kicks in a row improve nothing, the search has built ``LS_WORK``
     labels in all (a work limit: the answer does not depend on the machine's
-    load), or a cap below is reached. Last, while time is left: the DP of
+    load), or a cap below is reached. The steps of one neighbour's pass run
+    in one compiled loop (:func:`_prefix_steps`; calling the compiled step
+    from Python once per job cost more than the step). Twice, while time is
+    left (once when the search has built ``SWAP_MIDWAY`` labels, with at most
+    ``SWAP_MIDWAY_WORK`` labels, on the best so far; and at the end, on the
+    final best order unless that is the same order): the DP of
     :mod:`splitsched.solvers.dp_swap` over the best order, in which one job
     at a time may have its CPU stage deferred after, or its GPU stage pulled
     ahead of, the stages of up to ``SWAP_DISPLACEMENT`` other jobs, so that
@@ -51,10 +56,15 @@ gives a better schedule. Two solvers use that:
     candidate labels). On ``v2-poisson-redmi-n40-l4-s1-w`` this turns the
     local search's 11 weighted misses into the certified optimum 10 (about
     0.15 s more); on ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) it stays
-    at 7: from the local search's order, with displacement 2 to 4 and beams
-    up to 2000, no such schedule reaches 6, while from a common order built
-    from the optimal schedule's two orders (displacement 6, a beam of 1000)
-    one does.
+    at 7: from the local search's order, with displacement 2 to 6 and beams
+    up to 512, no such schedule reaches 6, while from a common order built
+    from an optimal schedule's CPU order displacement 2 and a beam of 128
+    reach it. Which order the swap starts from decides: with ``LS_WORK`` at
+    800,000 labels (the compiled loop made it affordable) the local search
+    alone reaches the best known on three more reference instances, but
+    its final order no longer lets the swap reach 10 on
+    ``v2-poisson-redmi-n40-l4-s1-w``, while the midway one does
+    (``scripts/heuristics_check.py``, README).
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
@@ -118,7 +128,7 @@ LS_BEAM = 48  # labels per job when local search scores a neighbour
 WINDOW = 4  # a job moves at most this many positions
 KICK = 3  # random re-insertions that restart a descent from the best order
 KICK_PATIENCE = 100  # stop after max(this, 2 n) kicks that did not improve the best
-LS_WORK = 400_000  # labels the local search may build (a work limit: same answer at any load)
+LS_WORK = 800_000  # labels the local search may build (a work limit: same answer at any load)
 REACH = True  # prune neighbours by the stored suffix's reach regions (off: the plain DP)
 REACH_SIZE = 6  # weights tracked per position by the suffix reach regions of a neighbour's test
 REACH_CORNERS = 64  # corners per reach region
@@ -126,6 +136,8 @@ SWAP_DISPLACEMENT = 2  # dp-ls's last phase: a stage may move this many jobs (dp
 SWAP_BEAM = 128  # labels per job (and per kind: with / without a pending job) there
 SWAP_SPREAD = 3  # a kept job moves with its cut in the best schedule, +- this many layers
 SWAP_WORK = 400_000  # candidate labels that phase may build (a work limit)
+SWAP_MIDWAY = 400_000  # dp-ls: the swap phase also runs once when the search has built this
+SWAP_MIDWAY_WORK = 200_000  # many labels, on the best so far, with this work limit
 SWAP_MARGIN_S = 0.05  # it stops this long before the budget's end (one step is not cut short)
 
 
@@ -649,7 +661,9 @@ def _descend(dp: PrefixDP, order: list[Job], current: int, budget: Budget,
 
 
 def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budget,
-                  stats: dict[str, object], seed: int, work: float = LS_WORK) -> Candidate:
+                  stats: dict[str, object], seed: int, work: float = LS_WORK,
+                  checkpoint: Callable[[Candidate], Candidate] | None = None,
+                  checkpoint_at: float = float("inf")) -> Candidate:
     """Iterated local search over the order (module docstring).
 
     Descent by re-insertion moves; at a local optimum, the best order so far
@@ -658,7 +672,9 @@ def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budg
     random re-insertions; descent starts again, with the plain makespan beam
     on every second one, until the time or the work is up, every job that
     can fit alone is on time, or ``max(KICK_PATIENCE, 2 n)`` kicks in a row
-    found nothing better.
+    found nothing better. ``checkpoint`` is called once with the best so far
+    when the labels built first exceed ``checkpoint_at`` (at a kick); its
+    answer (never worse) becomes the best, and the search goes on.
     """
     rng = random.Random(seed)
     dp = PrefixDP(instance, LS_BEAM)
@@ -681,6 +697,9 @@ def _local_search(instance: Instance, solver: str, best: Candidate, budget: Budg
         stale += 1
         if cand.better_than(best):
             best, stale = cand, 0
+        if checkpoint is not None and dp.used > checkpoint_at:
+            best = checkpoint(best)
+            checkpoint = None
         n = len(best.order)
         if n < 2:
             break
@@ -731,13 +750,25 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     start; status ``feasible``; no bound. ``warm_start`` is not used.
     """
     t0 = time.perf_counter()
-    best, budget, stats = dp_ls_phases(instance, "dp-ls", time_limit_s, seed)
-    best = swap_phase(instance, "dp-ls", best, budget, stats)
+    best, budget, stats = _start(instance, "dp-ls", time_limit_s)
+    best = _orders(instance, "dp-ls", best, budget, stats)
+    swapped: list[list[str]] = []
+
+    def midway(best: Candidate) -> Candidate:
+        swapped.append([j.id for j in best.order])
+        return swap_phase(instance, "dp-ls", best, budget, stats, max_work=SWAP_MIDWAY_WORK,
+                          key="swap_midway")
+
+    best = _local_search(instance, "dp-ls", best, budget, stats, seed, LS_WORK,
+                         checkpoint=midway, checkpoint_at=SWAP_MIDWAY)
+    if [j.id for j in best.order] not in swapped:  # else the same pass again
+        best = swap_phase(instance, "dp-ls", best, budget, stats)
     return output(best, stats, t0)
 
 
 def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
-               stats: dict[str, object]) -> Candidate:
+               stats: dict[str, object], max_work: float | None = None,
+               key: str = "swap") -> Candidate:
     """The DP with one deferred or pulled-ahead stage over the best order (``dp_swap``).
 
     :func:`~splitsched.solvers.dp_swap.swap_dp` with displacement
@@ -754,16 +785,18 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
     :data:`SWAP_WORK` candidate labels (then ``best`` stays); the schedule
     it builds is evaluated and taken only when it accepts more weight (or
     the same with a smaller makespan), so the answer is never worse.
+    ``max_work`` replaces :data:`SWAP_WORK`; the stats are recorded under
+    ``key`` (``swap``, ``swap_labels``, ``swap_improved``).
     """
     if budget.left() < SWAP_MARGIN_S or best.weight >= can_fit(instance):
-        stats["swap"] = "skipped"
+        stats[key] = "skipped"
         return best
     movable = {p.job: set(range(p.cut - SWAP_SPREAD, p.cut + SWAP_SPREAD + 1))
                for p in best.schedule.plans if p.cut is not None}
     res = swap_dp(instance, best.order, displacement=SWAP_DISPLACEMENT, beam=SWAP_BEAM,
-                  max_work=SWAP_WORK, stop=lambda: budget.left() < SWAP_MARGIN_S,
-                  movable=movable)
-    stats.update(swap_labels=res.labels, swap="complete" if res.complete else "stopped")
+                  max_work=SWAP_WORK if max_work is None else max_work,
+                  stop=lambda: budget.left() < SWAP_MARGIN_S, movable=movable)
+    stats.update({f"{key}_labels": res.labels, key: "complete" if res.complete else "stopped"})
     if not res.complete:
         return best
     schedule = res.schedule(instance, solver)
@@ -773,7 +806,7 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
     cand = Candidate(best.order, schedule, instance.total_weight - ev.weighted_misses,
                      ev.makespan)
     if cand.better_than(best):
-        stats["swap_improved"] = cand.weight - best.weight
+        stats[f"{key}_improved"] = cand.weight - best.weight
         return cand
     return best
 

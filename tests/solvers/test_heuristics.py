@@ -17,9 +17,12 @@ from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
 from splitsched.solvers.heuristics import (
     LS_BEAM,
+    UNLIMITED,
     Budget,
+    Candidate,
     PrefixDP,
     _dropped_at_edf_places,
+    _local_search,
     _makespan_keep,
     dp_ls_phases,
     johnson_key,
@@ -281,16 +284,26 @@ def test_compiled_makespan_beam_keeps_the_lexsort_statement() -> None:
                               np.sort(np.lexsort((np.maximum(g, c), -m))[:beam]))
 
 
-def test_prefix_dp_work_limit_stops_a_run() -> None:
-    """Out of work (labels built > ``work``) before a step: the run answers None."""
-    inst = read_instance(SETS_DIR / "v2" / "batch-n40" / "v2-batch-vivo_z3-n40-l2-s1.json")
-    order = sorted(inst.jobs, key=edf_key)
-    full = PrefixDP(inst, LS_BEAM)
-    assert full.run(order, 0, 0) is not None and full.used > 100
-    short = PrefixDP(inst, LS_BEAM)
-    short.work = full.used // 2
-    assert short.run(order, 0, 0) is None
-    assert full.used // 2 < short.used <= full.used
+def test_local_search_calls_its_checkpoint_once_and_keeps_its_answer() -> None:
+    """The checkpoint (dp-ls's midway swap phase) runs once, on the best so far, once the
+    labels built pass ``checkpoint_at``; a better answer it returns is kept to the end,
+    and the search still ends never worse than its start."""
+    rng = random.Random(9)
+    inst = random_medium_instance(rng, 14)
+    start = dp_ls_phases(inst, "test", 100.0, seed=0, work=0)[0]
+    seen: list[int] = []
+
+    def better(best: Candidate) -> Candidate:  # a stand-in that "finds" one more unit
+        seen.append(best.weight)
+        return Candidate(best.order, best.schedule, best.weight + 1000, best.makespan)
+
+    out = _local_search(inst, "test", start, UNLIMITED, {}, 0, 20_000, checkpoint=better,
+                        checkpoint_at=0)
+    assert len(seen) == 1 and seen[0] >= start.weight
+    assert out.weight >= seen[0] + 1000
+    never = _local_search(inst, "test", start, UNLIMITED, {}, 0, 20_000, checkpoint=better,
+                          checkpoint_at=10**9)
+    assert len(seen) == 1 and never.weight >= start.weight
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
