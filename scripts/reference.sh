@@ -6,8 +6,10 @@
 # 2. The follow-ups: `hybrid` at issue 9's limit (60 s, 2 threads, one run at a time) on every
 #    instance the table over the runs so far leaves open (about 25 minutes, then about 15).
 #    certify60 was made with the code of commit f542d40, certify60b with that of 8e4ccca
-#    (hybrid's dp-ls incumbent phase); rerunning both rounds with today's code is the same
-#    procedure: each round only adds runs, the table takes the best over all of them.
+#    (hybrid's dp-ls incumbent phase), certify60d with that of 1f764af (dp-ls's local search
+#    at 800,000 labels; certify60c is a check run of 40f748f on certify60's 24 instances, not
+#    a round); rerunning the rounds with today's code is the same procedure: each round only
+#    adds runs, the table takes the best over all of them.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -22,7 +24,8 @@ splitsched report "$out"
 python scripts/library_table.py "$out" --library v2 --out results/reference
 shift $(( $# > 0 ? 1 : 0 ))
 follows=("$@")
-(( ${#follows[@]} )) || follows=(results/reference/v2/certify60 results/reference/v2/certify60b)
+(( ${#follows[@]} )) || follows=(results/reference/v2/certify60 results/reference/v2/certify60b
+                           results/reference/v2/certify60d)
 done_dirs=("$out")
 for follow in "${follows[@]}"; do
   open_dir="$follow-open"  # a fixed path: --resume checks the set is the same
