@@ -42,8 +42,9 @@ gives a better schedule. Two solvers use that:
     2 n)`` kicks in a row improve nothing, the search has built ``LS_WORK``
     labels in all (a work limit: the answer does not depend on the machine's
     load), or a cap below is reached. The steps of one neighbour's pass run
-    in one compiled loop (:func:`_prefix_steps`; calling the compiled step
-    from Python once per job cost more than the step). Twice, while time is
+    in one compiled loop (:func:`_prefix_steps`; one call per pass instead of
+    one per job: a quarter to a half less CPU time for the same neighbours,
+    ``benchmarks/test_local_search_speed.py``). Twice, while time is
     left (once when the search has built ``SWAP_MIDWAY`` labels, with at most
     ``SWAP_MIDWAY_WORK`` labels, on the best so far; and at the end, on the
     final best order unless that is the same order): the DP of
@@ -60,7 +61,7 @@ gives a better schedule. Two solvers use that:
     up to 512, no such schedule reaches 6, while from a common order built
     from an optimal schedule's CPU order displacement 2 and a beam of 128
     reach it. Which order the swap starts from decides: with ``LS_WORK`` at
-    800,000 labels (the compiled loop made it affordable) the local search
+    800,000 labels (raised from 400,000 with the compiled loop) the local search
     alone reaches the best known on three more reference instances, but
     its final order no longer lets the swap reach 10 on
     ``v2-poisson-redmi-n40-l4-s1-w``, while the midway one does
@@ -411,8 +412,8 @@ def _prefix_steps(m: np.ndarray, g: np.ndarray, c: np.ndarray, at: np.ndarray, f
                   beam: int, makespan_beam: bool, reach_from: int, lo: np.ndarray,
                   xs: np.ndarray, ys: np.ndarray, ns: np.ndarray, used: int, work: int
                   ) -> tuple[np.ndarray, np.ndarray, int, int]:  # pragma: no cover
-    """:meth:`PrefixDP.run`'s steps in one compiled loop (the per-step calls from Python
-    cost more than the steps: measured 31 us per dp_step call from Python).
+    """:meth:`PrefixDP.run`'s steps in one compiled loop (one call from Python per pass,
+    not per job: a quarter to a half less CPU time, ``benchmarks/test_local_search_speed.py``).
 
     ``at``: instance indices of the jobs at positions ``first..``; the per-job
     arrays are in instance order (``prepare`` over ``instance.jobs``). Runs
