@@ -442,17 +442,14 @@ def _prefix_steps(m: np.ndarray, g: np.ndarray, c: np.ndarray, at: np.ndarray, f
         lo_k, hi_k = ostart[j], ostart[j + 1]
         w = w_all[j]
         remaining -= w
-        if pos + 1 >= reach_from:
-            m, g, c, parent, cut = dp_step_reach(
-                m, g, c, ok[lo_k:hi_k], oa[lo_k:hi_k], oh[lo_k:hi_k], ob[lo_k:hi_k],
-                layers[j], rel[j], dl[j], w, remaining, target, 0, gl[i + 1:], cl[i + 1:],
-                wts[i + 1:], no_grid, no_table, lo[pos + 1], xs[pos + 1], ys[pos + 1],
-                ns[pos + 1])
+        if pos + 1 >= reach_from:  # the stored suffix's reach regions apply from here
+            r_lo, r_x, r_y, r_n = lo[pos + 1], xs[pos + 1], ys[pos + 1], ns[pos + 1]
         else:
-            m, g, c, parent, cut = dp_step_reach(
-                m, g, c, ok[lo_k:hi_k], oa[lo_k:hi_k], oh[lo_k:hi_k], ob[lo_k:hi_k],
-                layers[j], rel[j], dl[j], w, remaining, target, 0, gl[i + 1:], cl[i + 1:],
-                wts[i + 1:], no_grid, no_table, 0, no_x, no_x, no_n)
+            r_lo, r_x, r_y, r_n = 0, no_x, no_x, no_n
+        m, g, c, parent, cut = dp_step_reach(
+            m, g, c, ok[lo_k:hi_k], oa[lo_k:hi_k], oh[lo_k:hi_k], ob[lo_k:hi_k], layers[j],
+            rel[j], dl[j], w, remaining, target, 0, gl[i + 1:], cl[i + 1:], wts[i + 1:],
+            no_grid, no_table, r_lo, r_x, r_y, r_n)
         used += len(m) + 1
         if len(m) == 0:
             break
