@@ -44,10 +44,12 @@ gives a better schedule. Two solvers use that:
     load), or a cap below is reached. The steps of one neighbour's pass run
     in one compiled loop (:func:`_prefix_steps`; one call per pass instead of
     one per job: a quarter to a half less CPU time for the same neighbours,
-    ``benchmarks/test_local_search_speed.py``). Twice, while time is
-    left (once when the search has built ``SWAP_MIDWAY`` labels, with at most
-    ``SWAP_MIDWAY_WORK`` labels, on the best so far; and at the end, on the
-    final best order unless that is the same order): the DP of
+    ``benchmarks/test_local_search_speed.py``). Then, while time is
+    left, once midway (when the search has built ``SWAP_MIDWAY`` labels, one
+    round of at most ``SWAP_MIDWAY_WORK`` labels, on the best so far) and at
+    the end (up to ``SWAP_ROUNDS`` rounds, each from the last round's
+    schedule's CPU order, :func:`swap_phase`; continuing the midway walk when
+    the final best order is the one it started from): the DP of
     :mod:`splitsched.solvers.dp_swap` over the best order, in which one job
     at a time may have its CPU stage deferred after, or its GPU stage pulled
     ahead of, the stages of up to ``SWAP_DISPLACEMENT`` other jobs, so that
@@ -139,6 +141,7 @@ SWAP_SPREAD = 3  # a kept job moves with its cut in the best schedule, +- this m
 SWAP_WORK = 400_000  # candidate labels that phase may build (a work limit)
 SWAP_MIDWAY = 400_000  # dp-ls: the swap phase also runs once when the search has built this
 SWAP_MIDWAY_WORK = 200_000  # many labels, on the best so far, with this work limit
+SWAP_ROUNDS = 4  # dp-ls's last phase: swap rounds, each from the last one's CPU order
 SWAP_MARGIN_S = 0.05  # it stops this long before the budget's end (one step is not cut short)
 
 
@@ -750,63 +753,122 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     t0 = time.perf_counter()
     best, budget, stats = _start(instance, "dp-ls", time_limit_s)
     best = _orders(instance, "dp-ls", best, budget, stats)
-    swapped: list[list[str]] = []
+    walks: list[SwapWalk | None] = []
 
     def midway(best: Candidate) -> Candidate:
-        swapped.append([j.id for j in best.order])
-        return swap_phase(instance, "dp-ls", best, budget, stats, max_work=SWAP_MIDWAY_WORK,
-                          key="swap_midway")
+        best, walk = swap_phase(instance, "dp-ls", best, budget, stats,
+                                max_work=SWAP_MIDWAY_WORK, key="swap_midway")
+        walks.append(walk)
+        return best
 
     best = _local_search(instance, "dp-ls", best, budget, stats, seed, LS_WORK,
                          checkpoint=midway, checkpoint_at=SWAP_MIDWAY)
-    if [j.id for j in best.order] not in swapped:  # else the same pass again
-        best = swap_phase(instance, "dp-ls", best, budget, stats)
+    # the end's walk; from where the midway one stopped if the search found no other order
+    walk = walks[0] if walks and walks[0] is not None and walks[0].source == [
+        j.id for j in best.order] else None
+    best, _ = swap_phase(instance, "dp-ls", best, budget, stats, rounds=SWAP_ROUNDS, walk=walk)
     return output(best, stats, t0)
+
+
+@dataclass
+class SwapWalk:
+    """Where :func:`swap_phase`'s rounds continue: the next common order and the schedule
+    whose cuts the movable jobs keep (+- ``SWAP_SPREAD`` layers); ``source``: the
+    order of the best candidate the walk started from."""
+
+    order: list[Job]
+    schedule: Schedule
+    source: list[str]
+
+
+def stage_order(schedule: Schedule, order: list[Job]) -> list[Job]:
+    """A common order read off a schedule: kept jobs by the start of their CPU stage (a
+    GPU-only job: of its GPU stage; ties by ``order``), dropped jobs at their EDF places.
+
+    Where the schedule runs the two processors in different orders, this is
+    its CPU order; :func:`swap_phase` starts its next round from it.
+    """
+    rank = {j.id: i for i, j in enumerate(order)}
+    byid = {j.id: j for j in order}
+    start = {p.job: (p.cpu_start if p.cpu_start is not None else p.gpu_start)
+             for p in schedule.plans if p.cut is not None}
+    kept = sorted(start, key=lambda jid: (start[jid], rank[jid]))
+    dropped = {j.id for j in order if j.id not in start}
+    return _dropped_at_edf_places([byid[jid] for jid in kept]
+                                  + [j for j in order if j.id in dropped], dropped)
 
 
 def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
                stats: dict[str, object], max_work: float | None = None,
-               key: str = "swap") -> Candidate:
-    """The DP with one deferred or pulled-ahead stage over the best order (``dp_swap``).
+               key: str = "swap", rounds: int = 1,
+               walk: SwapWalk | None = None) -> tuple[Candidate, SwapWalk | None]:
+    """The DP with one deferred or pulled-ahead stage, in rounds from the best order.
 
-    :func:`~splitsched.solvers.dp_swap.swap_dp` with displacement
-    :data:`SWAP_DISPLACEMENT` and beam :data:`SWAP_BEAM` over ``best.order``,
-    a job kept by ``best`` movable with its cut +- :data:`SWAP_SPREAD` layers,
-    a dropped one not (a search around ``best``, in fewer labels; a job that
-    is not moved may take any cut):
-    the processors may then run different orders, which no common order
-    reaches (on ``v2-poisson-redmi-n40-l4-s1-w`` it turns dp-ls's 11 weighted
-    misses into the certified optimum 10). Stops :data:`SWAP_MARGIN_S` before
-    ``budget``'s end (the clock is read between jobs, and one job's step with
-    the pulls can take tens of ms: measured up to 1.064 s wall in all without
-    the margin, at load about 4) or after
-    :data:`SWAP_WORK` candidate labels (then ``best`` stays); the schedule
-    it builds is evaluated and taken only when it accepts more weight (or
-    the same with a smaller makespan), so the answer is never worse.
-    ``max_work`` replaces :data:`SWAP_WORK`; the stats are recorded under
-    ``key`` (``swap``, ``swap_labels``, ``swap_improved``).
+    Each round runs :func:`~splitsched.solvers.dp_swap.swap_dp` with
+    displacement :data:`SWAP_DISPLACEMENT` and beam :data:`SWAP_BEAM` over a
+    common order, a job kept by the round's reference schedule movable with
+    its cut +- :data:`SWAP_SPREAD` layers, a dropped one not (a search around
+    that schedule, in fewer labels; a job that is not moved may take any
+    cut): the processors may then run different orders, which no common
+    order reaches (on ``v2-poisson-redmi-n40-l4-s1-w`` it turns dp-ls's 11
+    weighted misses into the certified optimum 10). The first round starts
+    from ``best.order`` and ``best.schedule`` (or from ``walk``, a previous
+    call's continuation, when given); each next one from the last round's
+    schedule, its common order read off by :func:`stage_order` (its CPU
+    order): a walk, whatever each round's weight, that stops after
+    ``rounds`` rounds or at a fixed point. On
+    ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) one round from dp-ls's
+    order stays at 7, while the walk reaches 6 from most of the local
+    search's orders (a probe over seeds: README). A round stops
+    :data:`SWAP_MARGIN_S` before ``budget``'s end (the clock is read between
+    jobs, and one job's step with the pulls can take tens of ms: measured up
+    to 1.064 s wall in all without the margin, at load about 4) or after
+    ``max_work`` (default :data:`SWAP_WORK`) candidate labels, and then the
+    walk ends. Every schedule a round builds is evaluated and taken only
+    when it accepts more weight than the best so far (or the same with a
+    smaller makespan), so the answer is never worse. Returns the best and
+    where a further call would continue (None: nowhere, the walk stopped or
+    reached a fixed point). Stats under ``key``: ``complete`` / ``stopped``
+    / ``skipped``, ``_labels``, ``_rounds`` (rounds completed), ``_improved``.
     """
     if budget.left() < SWAP_MARGIN_S or best.weight >= can_fit(instance):
         stats[key] = "skipped"
-        return best
-    movable = {p.job: set(range(p.cut - SWAP_SPREAD, p.cut + SWAP_SPREAD + 1))
-               for p in best.schedule.plans if p.cut is not None}
-    res = swap_dp(instance, best.order, displacement=SWAP_DISPLACEMENT, beam=SWAP_BEAM,
-                  max_work=SWAP_WORK if max_work is None else max_work,
-                  stop=lambda: budget.left() < SWAP_MARGIN_S, movable=movable)
-    stats.update({f"{key}_labels": res.labels, key: "complete" if res.complete else "stopped"})
-    if not res.complete:
-        return best
-    schedule = res.schedule(instance, solver)
-    ev = evaluate(instance, schedule)
-    if not ev.feasible:  # the DP's schedules are feasible by construction
-        raise AssertionError(f"{solver}: infeasible schedule: {ev.violations[:3]}")
-    cand = Candidate(best.order, schedule, instance.total_weight - ev.weighted_misses,
-                     ev.makespan)
-    if cand.better_than(best):
-        stats[f"{key}_improved"] = cand.weight - best.weight
-        return cand
-    return best
+        return best, walk
+    if walk is None:
+        walk = SwapWalk(best.order, best.schedule, [j.id for j in best.order])
+    start_weight = best.weight
+    labels = done = 0
+    state = "complete"
+    nxt: SwapWalk | None = walk
+    while nxt is not None and done < rounds:
+        if budget.left() < SWAP_MARGIN_S or best.weight >= can_fit(instance):
+            break
+        cur = nxt
+        movable = {p.job: set(range(p.cut - SWAP_SPREAD, p.cut + SWAP_SPREAD + 1))
+                   for p in cur.schedule.plans if p.cut is not None}
+        res = swap_dp(instance, cur.order, displacement=SWAP_DISPLACEMENT, beam=SWAP_BEAM,
+                      max_work=SWAP_WORK if max_work is None else max_work,
+                      stop=lambda: budget.left() < SWAP_MARGIN_S, movable=movable)
+        labels += res.labels
+        if not res.complete:
+            state, nxt = "stopped", None
+            break
+        done += 1
+        schedule = res.schedule(instance, solver)
+        ev = evaluate(instance, schedule)
+        if not ev.feasible:  # the DP's schedules are feasible by construction
+            raise AssertionError(f"{solver}: infeasible schedule: {ev.violations[:3]}")
+        cand = Candidate(cur.order, schedule, instance.total_weight - ev.weighted_misses,
+                         ev.makespan)
+        if cand.better_than(best):
+            best = cand
+        order = stage_order(schedule, cur.order)
+        same = [j.id for j in order] == [j.id for j in cur.order] and schedule == cur.schedule
+        nxt = None if same else SwapWalk(order, schedule, walk.source)
+    stats.update({key: state, f"{key}_labels": labels, f"{key}_rounds": done})
+    if best.weight > start_weight:
+        stats[f"{key}_improved"] = best.weight - start_weight
+    return best, nxt
 
 
 def dp_ls_phases(instance: Instance, solver: str, time_limit_s: float, seed: int,

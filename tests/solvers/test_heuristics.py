@@ -11,7 +11,7 @@ import pytest
 
 from splitsched.evaluate import evaluate
 from splitsched.io import read_instance
-from splitsched.problem import Instance, Job, edf_key
+from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solve import solve
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
@@ -27,6 +27,8 @@ from splitsched.solvers.heuristics import (
     dp_ls_phases,
     johnson_key,
     order_schedule,
+    stage_order,
+    swap_phase,
     thin,
     thin_numpy,
 )
@@ -304,6 +306,34 @@ def test_local_search_calls_its_checkpoint_once_and_keeps_its_answer() -> None:
     never = _local_search(inst, "test", start, UNLIMITED, {}, 0, 20_000, checkpoint=better,
                           checkpoint_at=10**9)
     assert len(seen) == 1 and never.weight >= start.weight
+
+
+def test_stage_order_reads_the_cpu_order_gpu_only_jobs_by_gpu_start_dropped_at_edf() -> None:
+    """The handoff counterexample's optimum runs j, k on the GPU and k, j on the CPU
+    (builders.handoff_counterexample): its common order for the next swap round is the
+    CPU order k, j. A GPU-only job goes by its GPU start, a dropped one to its EDF place."""
+    inst = handoff_counterexample()
+    j, k = inst.jobs
+    opt = Schedule(inst.id, "test", (JobPlan("j", 1, 0, 11), JobPlan("k", 1, 1, 2)))
+    assert evaluate(inst, opt).feasible and evaluate(inst, opt).weighted_misses == 0
+    assert [x.id for x in stage_order(opt, [j, k])] == ["k", "j"]
+    gpu_only = Schedule(inst.id, "test", (JobPlan("j", 2, 0, None), JobPlan("k", None)))
+    assert [x.id for x in stage_order(gpu_only, [j, k])] == ["k", "j"]  # k: EDF first
+
+
+def test_swap_walk_never_loses_weight_and_keeps_its_round_count() -> None:
+    rng = random.Random(14)
+    for _ in range(4):
+        inst = random_medium_instance(rng, 12)
+        start = dp_ls_phases(inst, "test", 100.0, seed=0, work=20_000)[0]
+        stats: dict[str, object] = {}
+        best, walk = swap_phase(inst, "test", start, UNLIMITED, stats, rounds=3)
+        assert best.weight >= start.weight
+        assert evaluate(inst, best.schedule).weighted_misses == inst.total_weight - best.weight
+        assert isinstance(stats["swap_rounds"], int) and stats["swap_rounds"] <= 3
+        if walk is not None:  # a continuation: one more round from there never loses either
+            more, _ = swap_phase(inst, "test", best, UNLIMITED, {}, rounds=1, walk=walk)
+            assert more.weight >= best.weight
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
