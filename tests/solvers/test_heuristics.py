@@ -5,6 +5,7 @@ its restarts equal fresh runs; the window search leaves the common order and kee
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -282,6 +283,52 @@ def test_compiled_makespan_beam_keeps_the_lexsort_statement() -> None:
         beam = int(rng.integers(1, 60))
         assert np.array_equal(_makespan_keep(m, g, c, beam),
                               np.sort(np.lexsort((np.maximum(g, c), -m))[:beam]))
+
+
+def test_beams_keep_the_heaviest_labels_at_the_schema_limits() -> None:
+    """Label weights up to the total-weight limit (2^53) and makespans up to 2^61 us: the
+    compiled beams still keep their lexsort statements (a key packing weight and makespan
+    into one int64 overflows there and keeps the lightest labels)."""
+    rng = np.random.default_rng(23)
+    for trial in range(200):
+        n = int(rng.integers(2, 200))
+        top = 2**53 if trial % 2 else 2**31
+        m = np.sort(rng.integers(0, top, n))[::-1].astype(np.int64)
+        m[rng.integers(0, n, n // 3)] = m[0]  # ties on the weight
+        span = 2**61 if trial % 3 == 0 else 10**6
+        g = rng.integers(0, span, n).astype(np.int64)
+        c = rng.integers(0, span, n).astype(np.int64)
+        beam = int(rng.integers(1, 60))
+        assert np.array_equal(_makespan_keep(m, g, c, beam),
+                              np.sort(np.lexsort((np.maximum(g, c), -m))[:beam]))
+        later = int(rng.integers(0, 10))
+        gl = rng.integers(0, span, later).astype(np.int64)
+        cl = rng.integers(0, span, later).astype(np.int64)
+        wr = rng.integers(1, 2**31, later).astype(np.int64)
+        assert np.array_equal(thin(m, g, c, max(beam, 3), gl, cl, wr),
+                              thin_numpy(m, g, c, max(beam, 3), gl, cl, wr))
+
+
+@pytest.mark.parametrize("makespan_beam", [False, True])
+def test_prefix_dp_scales_with_the_weights(makespan_beam: bool) -> None:
+    """Every weight times K = 2^28 (jobs of weight 1..3, within the schema's 2^31 - 1): the
+    DP's comparisons are the same, so the beam DP's best label weighs exactly K times as
+    much, with either beam (the makespan beam kept the lightest labels there)."""
+    K = 2**28
+    for s in range(6):
+        base = random_medium_instance(random.Random(s), 30)
+        inst = replace(base, jobs=tuple(replace(j, weight=1 + (s + i) % 3)
+                                        for i, j in enumerate(base.jobs)))
+        big = replace(inst, id=inst.id + "-big",
+                      jobs=tuple(replace(j, weight=j.weight * K) for j in inst.jobs))
+        got = []
+        for case in (inst, big):
+            dp = PrefixDP(case, 4)
+            dp.makespan_beam = makespan_beam
+            res = dp.run(sorted(case.jobs, key=edf_key), 0, 0)
+            assert res is not None
+            got.append(res[0])
+        assert got[1] == K * got[0]
 
 
 def test_local_search_calls_its_checkpoint_once_and_keeps_its_answer() -> None:
