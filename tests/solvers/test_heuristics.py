@@ -220,6 +220,51 @@ def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
     assert tested > 50
 
 
+def test_suffix_reach_drops_no_label_the_exact_dp_needs_with_heavy_jobs() -> None:
+    """As above with weights 1..40 (more than the REACH_SIZE weights tracked per position):
+    a neighbour's label heavier than the stored best needs a weight below the tracked
+    window, whose region must be taken as everywhere (it was read out of bounds: wrong
+    regions, and a segmentation fault with weights of 2^28 through ``solve -s dp-ls``)."""
+    rng = random.Random(15)
+    tested = 0
+    for _ in range(40):
+        base = random_medium_instance(rng, rng.randint(5, 12))
+        inst = replace(base, jobs=tuple(replace(j, weight=rng.randint(1, 40))
+                                        for j in base.jobs))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dp = PrefixDP(inst, 10**6)
+        first = dp.run(order, 0, 0)
+        assert first is not None
+        dp.adopt(order, 0, first[1])
+        for target in (first[0] - 1, first[0], first[0] + 1, first[0] + 40):
+            dp.suffix_reach(target)
+            for _ in range(6):
+                src, dst = rng.randrange(len(order)), rng.randrange(len(order))
+                new = list(order)
+                new.insert(dst, new.pop(src))
+                lo, hi = min(src, dst), max(src, dst)
+                pruned = dp.run(new, lo, target, same_from=hi + 1)
+                plain = PrefixDP(inst, 10**6).run(new, 0, target)
+                assert (pruned is None) == (plain is None), inst
+                if plain is not None and pruned is not None:
+                    assert pruned[0] == plain[0]
+                    tested += 1
+    assert tested > 50
+
+
+def test_dp_ls_with_weights_near_the_schema_limit() -> None:
+    """Weights 2^28..3 * 2^28 (the schema allows up to 2^31 - 1): dp-ls ends (it crashed in
+    the reach regions), feasible, never worse than dp-edf."""
+    base = random_medium_instance(random.Random(5), 40)
+    inst = replace(base, jobs=tuple(replace(j, weight=2**28 * (1 + i % 3))
+                                    for i, j in enumerate(base.jobs)))
+    edf = solve(inst, "dp-edf", time_limit_s=10.0)
+    res = solve(inst, "dp-ls", time_limit_s=10.0)
+    assert res.status == "feasible" and res.missed is not None and edf.missed is not None
+    assert res.missed <= edf.missed
+
+
 def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
     rng = random.Random(11)
     inst = random_medium_instance(rng, 14)
