@@ -47,7 +47,7 @@ gives a better schedule. Two solvers use that:
     ``benchmarks/test_local_search_speed.py``). Twice, while time is
     left (once when the search has built ``SWAP_MIDWAY`` labels, with at most
     ``SWAP_MIDWAY_WORK`` labels, on the best so far; and at the end, on the
-    final best order unless that is the same order): the DP of
+    final best order unless the midway pass ran to completion on that order): the DP of
     :mod:`splitsched.solvers.dp_swap` over the best order, in which one job
     at a time may have its CPU stage deferred after, or its GPU stage pulled
     ahead of, the stages of up to ``SWAP_DISPLACEMENT`` other jobs, so that
@@ -763,9 +763,11 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     swapped: list[list[str]] = []
 
     def midway(best: Candidate) -> Candidate:
-        swapped.append([j.id for j in best.order])
-        return swap_phase(instance, "dp-ls", best, budget, stats, max_work=SWAP_MIDWAY_WORK,
-                          key="swap_midway")
+        out = swap_phase(instance, "dp-ls", best, budget, stats, max_work=SWAP_MIDWAY_WORK,
+                         key="swap_midway")
+        if stats.get("swap_midway") == "complete":  # a pass cut short is not the final one
+            swapped.append([j.id for j in best.order])
+        return out
 
     best = _local_search(instance, "dp-ls", best, budget, stats, seed, LS_WORK,
                          checkpoint=midway, checkpoint_at=SWAP_MIDWAY)

@@ -14,6 +14,7 @@ from splitsched.evaluate import evaluate
 from splitsched.io import read_instance
 from splitsched.problem import Instance, Job, edf_key
 from splitsched.solve import solve
+from splitsched.solvers import heuristics
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
 from splitsched.solvers.heuristics import (
@@ -396,6 +397,21 @@ def test_local_search_calls_its_checkpoint_once_and_keeps_its_answer() -> None:
     never = _local_search(inst, "test", start, UNLIMITED, {}, 0, 20_000, checkpoint=better,
                           checkpoint_at=10**9)
     assert len(seen) == 1 and never.weight >= start.weight
+
+
+def test_dp_ls_runs_the_final_swap_when_the_midway_one_stopped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last swap phase is left out only when the midway one already ran to completion
+    on the same order: a midway pass cut short by its (smaller) work limit is not "the same
+    pass again" (with the midway pass at the first kick and 1 label of work, the final pass
+    was left out whenever the search kept the midway order)."""
+    monkeypatch.setattr(heuristics, "SWAP_MIDWAY", 0)
+    monkeypatch.setattr(heuristics, "SWAP_MIDWAY_WORK", 1)
+    for s in range(4):
+        inst = random_medium_instance(random.Random(s), 24)
+        stats = heuristics.solve_dp_ls(inst, time_limit_s=100.0, seed=0, threads=1).stats
+        assert stats["swap_midway"] == "stopped"
+        assert stats["swap"] == "complete", s
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
