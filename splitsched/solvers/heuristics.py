@@ -588,6 +588,8 @@ class PrefixDP:
         self.used = used
         if steps < n - first:  # no label left, or out of work
             return None
+        if steps == 0:  # nothing after first: the stored prefix's (or the empty) labels
+            return int(m.max()), []
         states: list[State] = [
             (out[0, offs[i]:offs[i + 1]], out[1, offs[i]:offs[i + 1]],
              out[2, offs[i]:offs[i + 1]], out[3, offs[i]:offs[i + 1]],

@@ -191,6 +191,20 @@ def test_prefix_dp_restart_equals_a_fresh_run() -> None:
                     assert np.array_equal(x, y)
 
 
+def test_prefix_dp_with_nothing_after_first_keeps_the_prefix() -> None:
+    """No job after ``first`` (an instance without jobs, or a restart at the end): the
+    best weight of the prefix and no new step (it raised IndexError)."""
+    inst = random_medium_instance(random.Random(3), 6)
+    order = sorted(inst.jobs, key=edf_key)
+    dp = PrefixDP(inst, 16)
+    whole = dp.run(order, 0, 0)
+    assert whole is not None
+    dp.adopt(order, 0, whole[1])
+    assert dp.run(order, len(order), 0) == (whole[0], [])
+    empty = replace(inst, id="no-jobs", jobs=())
+    assert PrefixDP(empty, 16).run([], 0, 0) == (0, [])
+
+
 def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
     """Without a beam limit, a neighbour run with the stored order's suffix regions reaches a
     target exactly when the plain run does, with the same best weight (the regions are outer
