@@ -772,7 +772,9 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
     lo:
         Per position 0..n, the smallest ``e`` tracked there; regions ``e = lo[pos]
         + s`` for ``s < size`` are built (``e <= 0`` is everywhere; an ``e``
-        beyond the window uses the window's last region, a superset). The DP
+        beyond the window uses the window's last region, a superset; one below
+        the next position's window, which only a ``lo`` that falls by less than
+        the job's weight gives, is taken as everywhere). The DP
         passes ``lo[pos] = lower_bound - (weight of jobs before pos)``: a label
         of weight ``v`` after ``pos`` jobs needs ``e = lower_bound - v >= lo[pos]``.
     size, corners:
@@ -826,7 +828,15 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
             # R[pos + 1][e] (index e - lo[pos + 1]; the last region if beyond)
             nrun = 0
             fill = 0
-            if e <= rem[pos + 1]:
+            if e <= rem[pos + 1] and e < lo[pos + 1]:
+                # below the next position's window (only when lo does not fall by the
+                # job's weight, as PrefixDP.suffix_reach's lo): no tracked region
+                # contains R[pos + 1][e]; everywhere does
+                px[0], py[0] = INF, INF
+                roff[0] = 0
+                nrun = 1
+                fill = 1
+            elif e <= rem[pos + 1]:
                 sd = min(e - lo[pos + 1], size - 1)
                 un = ns[pos + 1, sd]
                 px[:un] = xs[pos + 1, sd, :un]
@@ -837,7 +847,7 @@ def reach_tables(opt_start: np.ndarray, ks: np.ndarray, a: np.ndarray, h: np.nda
                     fill = un
             # accept: preimages of R[pos + 1][e - w]
             ea = e - w[pos]
-            if ea <= every:
+            if ea <= every or ea < lo[pos + 1]:  # below the window: everywhere (as above)
                 srcx, srcy, sn = allx, allx, 1
             else:
                 sa = min(ea - lo[pos + 1], size - 1)

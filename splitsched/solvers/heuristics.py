@@ -335,6 +335,20 @@ def thin_numpy(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.nd
 
 
 @nb.njit(cache=True)
+def _heaviest_first(m: np.ndarray, g: np.ndarray, c: np.ndarray
+                    ) -> np.ndarray:  # pragma: no cover (compiled)
+    """``np.lexsort((max(g, c), -m))``: indices by ``m`` descending, then makespan, then
+    index. Two stable sorts, not one packed key: ``m`` (up to the total weight, 2^53)
+    and the makespan share no int64 without overflow (a key ``-m 2^42 + makespan``
+    wrapped around for weights of a few million and kept the lightest labels)."""
+    mk = np.empty(len(m), dtype=np.int64)
+    for i in range(len(m)):
+        mk[i] = max(g[i], c[i])
+    by_mk = np.argsort(mk, kind="mergesort")
+    return by_mk[np.argsort(-m[by_mk], kind="mergesort")]
+
+
+@nb.njit(cache=True)
 def _thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray,
           cl: np.ndarray, wr: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
     """:func:`thin_numpy` compiled (same indices): the potential's label x job
@@ -352,10 +366,7 @@ def _thin(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int, gl: np.ndarray
             if g[i] <= gl[j] or c[i] <= cl[j]:
                 potential[i] += wr[j]
     # lexsort((makespan, -potential)), stable: potential descending, makespan, index
-    key = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        key[i] = -potential[i] * (np.int64(1) << 42) + max(g[i], c[i])
-    order = np.argsort(key, kind="mergesort")
+    order = _heaviest_first(potential, g, c)
     half = beam // 2
     taken = np.zeros(n, dtype=np.bool_)
     for i in range(half):
@@ -400,11 +411,7 @@ def _makespan_keep(m: np.ndarray, g: np.ndarray, c: np.ndarray, beam: int
                    ) -> np.ndarray:  # pragma: no cover (compiled)
     """``np.sort(np.lexsort((max(g, c), -m))[:beam])``: the heaviest labels, smallest
     makespan first (a stable sort, so ties keep the lower index, as lexsort does)."""
-    n = len(m)
-    key = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        key[i] = -m[i] * (np.int64(1) << 42) + max(g[i], c[i])
-    return np.sort(np.argsort(key, kind="mergesort")[:beam])
+    return np.sort(_heaviest_first(m, g, c)[:beam])
 
 
 @nb.njit(cache=True)
@@ -581,6 +588,8 @@ class PrefixDP:
         self.used = used
         if steps < n - first:  # no label left, or out of work
             return None
+        if steps == 0:  # nothing after first: the stored prefix's (or the empty) labels
+            return int(m.max()), []
         states: list[State] = [
             (out[0, offs[i]:offs[i + 1]], out[1, offs[i]:offs[i + 1]],
              out[2, offs[i]:offs[i + 1]], out[3, offs[i]:offs[i + 1]],

@@ -5,6 +5,7 @@ its restarts equal fresh runs; the window search leaves the common order and kee
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from splitsched.evaluate import evaluate
 from splitsched.io import read_instance
 from splitsched.problem import Instance, Job, JobPlan, Schedule, edf_key
 from splitsched.solve import solve
+from splitsched.solvers import heuristics
 from splitsched.solvers.base import get_solver
 from splitsched.solvers.dp import run_dp
 from splitsched.solvers.heuristics import (
@@ -191,6 +193,20 @@ def test_prefix_dp_restart_equals_a_fresh_run() -> None:
                     assert np.array_equal(x, y)
 
 
+def test_prefix_dp_with_nothing_after_first_keeps_the_prefix() -> None:
+    """No job after ``first`` (an instance without jobs, or a restart at the end): the
+    best weight of the prefix and no new step (it raised IndexError)."""
+    inst = random_medium_instance(random.Random(3), 6)
+    order = sorted(inst.jobs, key=edf_key)
+    dp = PrefixDP(inst, 16)
+    whole = dp.run(order, 0, 0)
+    assert whole is not None
+    dp.adopt(order, 0, whole[1])
+    assert dp.run(order, len(order), 0) == (whole[0], [])
+    empty = replace(inst, id="no-jobs", jobs=())
+    assert PrefixDP(empty, 16).run([], 0, 0) == (0, [])
+
+
 def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
     """Without a beam limit, a neighbour run with the stored order's suffix regions reaches a
     target exactly when the plain run does, with the same best weight (the regions are outer
@@ -219,6 +235,51 @@ def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
                     assert pruned[0] == plain[0]
                     tested += 1
     assert tested > 50
+
+
+def test_suffix_reach_drops_no_label_the_exact_dp_needs_with_heavy_jobs() -> None:
+    """As above with weights 1..40 (more than the REACH_SIZE weights tracked per position):
+    a neighbour's label heavier than the stored best needs a weight below the tracked
+    window, whose region must be taken as everywhere (it was read out of bounds: wrong
+    regions, and a segmentation fault with weights of 2^28 through ``solve -s dp-ls``)."""
+    rng = random.Random(15)
+    tested = 0
+    for _ in range(40):
+        base = random_medium_instance(rng, rng.randint(5, 12))
+        inst = replace(base, jobs=tuple(replace(j, weight=rng.randint(1, 40))
+                                        for j in base.jobs))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dp = PrefixDP(inst, 10**6)
+        first = dp.run(order, 0, 0)
+        assert first is not None
+        dp.adopt(order, 0, first[1])
+        for target in (first[0] - 1, first[0], first[0] + 1, first[0] + 40):
+            dp.suffix_reach(target)
+            for _ in range(6):
+                src, dst = rng.randrange(len(order)), rng.randrange(len(order))
+                new = list(order)
+                new.insert(dst, new.pop(src))
+                lo, hi = min(src, dst), max(src, dst)
+                pruned = dp.run(new, lo, target, same_from=hi + 1)
+                plain = PrefixDP(inst, 10**6).run(new, 0, target)
+                assert (pruned is None) == (plain is None), inst
+                if plain is not None and pruned is not None:
+                    assert pruned[0] == plain[0]
+                    tested += 1
+    assert tested > 50
+
+
+def test_dp_ls_with_weights_near_the_schema_limit() -> None:
+    """Weights 2^28..3 * 2^28 (the schema allows up to 2^31 - 1): dp-ls ends (it crashed in
+    the reach regions), feasible, never worse than dp-edf."""
+    base = random_medium_instance(random.Random(5), 40)
+    inst = replace(base, jobs=tuple(replace(j, weight=2**28 * (1 + i % 3))
+                                    for i, j in enumerate(base.jobs)))
+    edf = solve(inst, "dp-edf", time_limit_s=10.0)
+    res = solve(inst, "dp-ls", time_limit_s=10.0)
+    assert res.status == "feasible" and res.missed is not None and edf.missed is not None
+    assert res.missed <= edf.missed
 
 
 def test_window_search_spends_nothing_past_its_cpu_cap() -> None:
@@ -286,6 +347,52 @@ def test_compiled_makespan_beam_keeps_the_lexsort_statement() -> None:
                               np.sort(np.lexsort((np.maximum(g, c), -m))[:beam]))
 
 
+def test_beams_keep_the_heaviest_labels_at_the_schema_limits() -> None:
+    """Label weights up to the total-weight limit (2^53) and makespans up to 2^61 us: the
+    compiled beams still keep their lexsort statements (a key packing weight and makespan
+    into one int64 overflows there and keeps the lightest labels)."""
+    rng = np.random.default_rng(23)
+    for trial in range(200):
+        n = int(rng.integers(2, 200))
+        top = 2**53 if trial % 2 else 2**31
+        m = np.sort(rng.integers(0, top, n))[::-1].astype(np.int64)
+        m[rng.integers(0, n, n // 3)] = m[0]  # ties on the weight
+        span = 2**61 if trial % 3 == 0 else 10**6
+        g = rng.integers(0, span, n).astype(np.int64)
+        c = rng.integers(0, span, n).astype(np.int64)
+        beam = int(rng.integers(1, 60))
+        assert np.array_equal(_makespan_keep(m, g, c, beam),
+                              np.sort(np.lexsort((np.maximum(g, c), -m))[:beam]))
+        later = int(rng.integers(0, 10))
+        gl = rng.integers(0, span, later).astype(np.int64)
+        cl = rng.integers(0, span, later).astype(np.int64)
+        wr = rng.integers(1, 2**31, later).astype(np.int64)
+        assert np.array_equal(thin(m, g, c, max(beam, 3), gl, cl, wr),
+                              thin_numpy(m, g, c, max(beam, 3), gl, cl, wr))
+
+
+@pytest.mark.parametrize("makespan_beam", [False, True])
+def test_prefix_dp_scales_with_the_weights(makespan_beam: bool) -> None:
+    """Every weight times K = 2^28 (jobs of weight 1..3, within the schema's 2^31 - 1): the
+    DP's comparisons are the same, so the beam DP's best label weighs exactly K times as
+    much, with either beam (the makespan beam kept the lightest labels there)."""
+    K = 2**28
+    for s in range(6):
+        base = random_medium_instance(random.Random(s), 30)
+        inst = replace(base, jobs=tuple(replace(j, weight=1 + (s + i) % 3)
+                                        for i, j in enumerate(base.jobs)))
+        big = replace(inst, id=inst.id + "-big",
+                      jobs=tuple(replace(j, weight=j.weight * K) for j in inst.jobs))
+        got = []
+        for case in (inst, big):
+            dp = PrefixDP(case, 4)
+            dp.makespan_beam = makespan_beam
+            res = dp.run(sorted(case.jobs, key=edf_key), 0, 0)
+            assert res is not None
+            got.append(res[0])
+        assert got[1] == K * got[0]
+
+
 def test_local_search_calls_its_checkpoint_once_and_keeps_its_answer() -> None:
     """The checkpoint (dp-ls's midway swap phase) runs once, on the best so far, once the
     labels built pass ``checkpoint_at``; a better answer it returns is kept to the end,
@@ -334,6 +441,25 @@ def test_swap_walk_never_loses_weight_and_keeps_its_round_count() -> None:
         if walk is not None:  # a continuation: one more round from there never loses either
             more, _ = swap_phase(inst, "test", best, UNLIMITED, {}, rounds=1, walk=walk)
             assert more.weight >= best.weight
+
+
+def test_dp_ls_runs_the_final_swap_when_the_midway_one_stopped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last swap phase is left out only when the midway one already ran to completion
+    on the same order: a midway pass cut short by its (smaller) work limit is not "the same
+    pass again" (with the midway pass at the first kick and 1 label of work, the final pass
+    was left out whenever the search kept the midway order)."""
+    monkeypatch.setattr(heuristics, "SWAP_MIDWAY", 0)
+    monkeypatch.setattr(heuristics, "SWAP_MIDWAY_WORK", 1)
+    # work limits only, no clock: the answer must not depend on the machine's load
+    monkeypatch.setattr(heuristics, "LS_WORK", 20_000)
+    monkeypatch.setattr(heuristics, "BUDGET_S", 1000.0)
+    monkeypatch.setattr(heuristics, "CPU_BUDGET_S", 1000.0)
+    for s in range(4):
+        inst = random_medium_instance(random.Random(s), 24)
+        stats = heuristics.solve_dp_ls(inst, time_limit_s=100.0, seed=0, threads=1).stats
+        assert stats["swap_midway"] == "stopped"
+        assert stats["swap"] == "complete", s
 
 
 def test_thinned_beam_keeps_the_schedule_a_makespan_beam_loses() -> None:
