@@ -92,12 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.wall_cap is not None:
         heuristics.BUDGET_S = args.wall_cap
     best = best_known()
+    loaded = [(name, read_instance(path)) for name in sets
+              for path in iter_set_files(SETS_DIR / name)]
+    if only is not None:
+        missing = only - {inst.id for _name, inst in loaded}
+        if missing:
+            print(f"error: --instances: not in the selected sets ({', '.join(sets)}): "
+                  f"{', '.join(sorted(missing))} (--library v2 or all for the v2 ids)",
+                  file=sys.stderr)
+            return 2
     rows = []
-    for name in sets:
-        for path in iter_set_files(SETS_DIR / name):
-            inst = read_instance(path)
-            if only is not None and inst.id not in only:
-                continue
+    for name, inst in loaded:
+        if only is None or inst.id in only:
             line = [f"{inst.id:36s} best {best.get(inst.id, '?')!s:>3}"]
             for s in solvers:
                 cpu0 = time.process_time()

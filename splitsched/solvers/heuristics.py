@@ -58,16 +58,17 @@ gives a better schedule. Two solvers use that:
     beam of ``SWAP_BEAM`` labels per kind and at most ``SWAP_WORK``
     candidate labels). On ``v2-poisson-redmi-n40-l4-s1-w`` this turns the
     local search's 11 weighted misses into the certified optimum 10 (about
-    0.15 s more); on ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) it stays
-    at 7: from the local search's order, with displacement 2 to 6 and beams
-    up to 512, no such schedule reaches 6, while from a common order built
-    from an optimal schedule's CPU order displacement 2 and a beam of 128
-    reach it. Which order the swap starts from decides: with ``LS_WORK`` at
-    800,000 labels (raised from 400,000 with the compiled loop) the local search
-    alone reaches the best known on three more reference instances, but
-    its final order no longer lets the swap reach 10 on
-    ``v2-poisson-redmi-n40-l4-s1-w``, while the midway one does
-    (``scripts/heuristics_check.py``, README).
+    0.15 s more); on ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) one
+    round from the local search's order stays at 7 (displacement 2 to 6,
+    beams up to 512), while from a common order built from an optimal
+    schedule's CPU order displacement 2 and a beam of 128 reach 6: which
+    order a round starts from decides, hence the walk, whose rounds start
+    from the CPU order of the last round's schedule (:func:`swap_phase`).
+    With ``LS_WORK`` at 800,000 labels (raised from 400,000 with the compiled
+    loop) the local search alone reaches the best known on three more
+    reference instances; on the two redmi instances above dp-ls now ends at
+    the 1 s cap, so there its answer depends on the seed and the load (six
+    seeds on a quiet machine: the optimum on 3 and 4 of them; README).
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
@@ -140,7 +141,8 @@ SWAP_BEAM = 128  # labels per job (and per kind: with / without a pending job) t
 SWAP_SPREAD = 3  # a kept job moves with its cut in the best schedule, +- this many layers
 SWAP_WORK = 400_000  # candidate labels that phase may build (a work limit)
 SWAP_MIDWAY = 400_000  # dp-ls: the swap phase also runs once when the search has built this
-SWAP_MIDWAY_WORK = 200_000  # many labels, on the best so far, with this work limit
+SWAP_MIDWAY_WORK = 200_000  # many labels, on the best so far, with this work limit per round
+SWAP_MIDWAY_ROUNDS = 1  # and this many rounds
 SWAP_ROUNDS = 4  # dp-ls's last phase: swap rounds, each from the last one's CPU order
 SWAP_MARGIN_S = 0.05  # it stops this long before the budget's end (one step is not cut short)
 
@@ -766,7 +768,8 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
 
     def midway(best: Candidate) -> Candidate:
         best, walk = swap_phase(instance, "dp-ls", best, budget, stats,
-                                max_work=SWAP_MIDWAY_WORK, key="swap_midway")
+                                max_work=SWAP_MIDWAY_WORK, key="swap_midway",
+                                rounds=SWAP_MIDWAY_ROUNDS)
         walks.append(walk)
         return best
 
