@@ -6,7 +6,8 @@ Usage (from the repository root)::
 
 Per instance and seed it runs dp-ls's phases (dp-edf, the other orders, the
 local search) with no work limit and ``--seconds`` of wall clock and CPU
-time, then its swap walk, and prints the weighted misses of both. A probe
+time, then its swap walk (no work limit, up to ``--seconds`` more), and
+prints the weighted misses of both. A probe
 for the reference library's open instances: when no seed finds a schedule
 below the best known, the missing piece is more likely the bound than the
 schedule (evidence, not a proof). One thread; the answer depends on the
@@ -47,7 +48,7 @@ def main() -> int:
                                                           work=math.inf)
             walked, _ = heuristics.swap_phase(
                 inst, "probe", best, heuristics.Budget(time.perf_counter() + args.seconds),
-                stats, rounds=heuristics.SWAP_ROUNDS)
+                stats, max_work=math.inf, rounds=heuristics.SWAP_ROUNDS)
             print(f"{inst.id} seed {seed}: local search {inst.total_weight - best.weight}, "
                   f"swap walk {inst.total_weight - walked.weight} weighted misses, "
                   f"{stats.get('ls_kicks')} kicks, {time.perf_counter() - t0:.1f} s", flush=True)
