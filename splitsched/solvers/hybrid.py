@@ -79,6 +79,13 @@ CUT_LP_SHARE = 0.25     # share of the limit for the LP over the per-cut rows (c
 CUT_LP_FIRST = True     # per-cut rows and their LP before the Benders phase (its master gets them)
 NNZ_BUDGET = 200_000    # nonzeros of per-cut energetic rows added to the model
 MIN_CP_S = 0.05
+# What building the CP-SAT phase's model costs, so that a short limit is not overrun (at
+# 0.5 s, v2-poisson-mi9-n80-l2-s2 took 0.717 s: the rows alone took 0.3 s). Measured on the
+# 2-core machine: build_cp 35-40 us per (job, cut) literal (v2, n = 10 to 80; 67 once), the
+# rows 1.9-3.5 us per nonzero (cp_build_s / cut_rows_nnz of the certify60* runs, load 1-3).
+BUILD_S_PER_CUT = 40e-6
+ROW_S_PER_NNZ = 3.5e-6
+ROWS_BUILD_SHARE = 0.25  # of the time left before building, at most this for the rows
 PRIMAL = True           # dp-ls's search for a better incumbent when Benders has not closed
 PRIMAL_SHARE = 0.05     # ... within this share of the limit (and dp-ls's own 1 s cap)
 SYMMETRY = True         # symmetry rows for jobs of one network and weight (add_symmetry_rows)
@@ -150,6 +157,17 @@ def select_rows(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
         picked.append(row)
         used += len(row.coef)
     return picked
+
+
+def _within(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
+    """The longest prefix of ``rows`` with at most ``nnz_budget`` nonzeros."""
+    out, used = [], 0
+    for row in rows:
+        if used + len(row.coef) > nnz_budget:
+            break
+        out.append(row)
+        used += len(row.coef)
+    return out
 
 
 def _add_rows(cp: CpModel, rows: list[CutRow]) -> None:
@@ -321,12 +339,17 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
         stats.update(cut_lp_upper_bound=lp.upper_bound, cut_lp_rounds=lp.rounds,
                      cut_lp_active=lp.active, cut_lp_binding=len(lp.binding),
                      cut_lp_s=time.perf_counter() - t0 - stats["lbbd_s"])
-    if best < upper and t_end - time.perf_counter() > MIN_CP_S:
+    left = t_end - time.perf_counter()
+    n_cuts = sum(len(w.cuts) for w in windows)
+    if best < upper and left > MIN_CP_S + BUILD_S_PER_CUT * n_cuts:
         t_build = time.perf_counter()
         cp = build_cp(instance)
+        budget = min(NNZ_BUDGET, int(ROWS_BUILD_SHARE * left / ROW_S_PER_NNZ))
+        picked = _within(picked, budget)  # the LP's binding rows first
         taken = {id(r) for r in picked}
         picked += select_rows([r for r in rows if id(r) not in taken],
-                              NNZ_BUDGET - sum(len(r.coef) for r in picked))
+                              budget - sum(len(r.coef) for r in picked))
+        stats["cp_nnz_budget"] = budget
         _add_rows(cp, picked)
         for core in st.cuts:
             cp.model.add(sum(cp.x[j, k] for j in core for k in windows[j].cuts) <= len(core) - 1)

@@ -11,6 +11,7 @@ from ortools.sat.python import cp_model
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_energy_rows
 from splitsched.formulations.cp import build_cp, new_solver
+from splitsched.io import read_instance
 from splitsched.problem import Instance
 from splitsched.solve import solve
 from splitsched.solvers import hybrid
@@ -22,6 +23,7 @@ from tests.helpers.builders import (
     random_tiny_instance,
 )
 from tests.helpers.oracle import optimum
+from tests.helpers.paths import SETS_DIR
 
 
 def test_hybrid_matches_the_oracle_on_tiny_instances() -> None:
@@ -64,6 +66,29 @@ def test_row_selection_respects_the_budget_and_prefers_overloaded_rows() -> None
     small = select_rows(rows, nnz_budget=max(len(r.coef) for r in rows))
     assert sum(len(r.coef) for r in small) <= max(len(r.coef) for r in rows)
     assert select_rows(rows, nnz_budget=0) == []
+
+
+def test_rows_within_keeps_a_prefix_under_the_budget() -> None:
+    rng = random.Random(64)
+    inst = random_tiny_instance(rng, 5, with_release=False)
+    rows = cut_energy_rows(job_windows(inst))
+    sizes = [len(r.coef) for r in rows]
+    for budget in (0, sizes[0], sum(sizes[:2]), sum(sizes) - 1, sum(sizes)):
+        kept = hybrid._within(rows, budget)
+        assert kept == rows[:len(kept)] and sum(len(r.coef) for r in kept) <= budget
+        assert len(kept) == len(rows) or sum(sizes[:len(kept) + 1]) > budget
+
+
+def test_cp_phase_rows_fit_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows added to the CP-SAT model cost time to build: with a (pretended) cost of
+    1 ms per nonzero, their budget is a quarter of the time left over that cost, far below
+    NNZ_BUDGET, and the rows added stay within it (no clock in the assertion)."""
+    monkeypatch.setattr(hybrid, "ROW_S_PER_NNZ", 1e-3)
+    inst = read_instance(SETS_DIR / "v2" / "ar-poisson-n40" / "v2-poisson-redmi-n40-l3-s2-w.json")
+    res = solve(inst, "hybrid", time_limit_s=3.0)
+    budget = res.stats["cp_nnz_budget"]
+    assert isinstance(budget, int) and 0 <= budget <= 0.25 * 3.0 / 1e-3
+    assert res.stats["cut_rows_nnz"] <= budget
 
 
 def _grouped_instance(rng: random.Random, n_jobs: int) -> Instance:
