@@ -207,33 +207,40 @@ def test_prefix_dp_with_nothing_after_first_keeps_the_prefix() -> None:
     assert PrefixDP(empty, 16).run([], 0, 0) == (0, [])
 
 
+def _reach_matches_plain(rng: random.Random, inst: Instance, extra: int) -> int:
+    """Neighbours of a random order scored with and without the stored suffix's reach
+    regions, for targets around the stored best (and ``extra`` above it): same answer.
+    Returns how many reached their target."""
+    tested = 0
+    order = list(inst.jobs)
+    rng.shuffle(order)
+    dp = PrefixDP(inst, 10**6)
+    first = dp.run(order, 0, 0)
+    assert first is not None
+    dp.adopt(order, 0, first[1])
+    for target in sorted({first[0] - 1, first[0], first[0] + 1, first[0] + extra}):
+        dp.suffix_reach(target)
+        for _ in range(6):
+            src, dst = rng.randrange(len(order)), rng.randrange(len(order))
+            new = list(order)
+            new.insert(dst, new.pop(src))
+            lo, hi = min(src, dst), max(src, dst)
+            pruned = dp.run(new, lo, target, same_from=hi + 1)
+            plain = PrefixDP(inst, 10**6).run(new, 0, target)
+            assert (pruned is None) == (plain is None), inst
+            if plain is not None and pruned is not None:
+                assert pruned[0] == plain[0]
+                tested += 1
+    return tested
+
+
 def test_suffix_reach_drops_no_label_the_exact_dp_needs() -> None:
     """Without a beam limit, a neighbour run with the stored order's suffix regions reaches a
     target exactly when the plain run does, with the same best weight (the regions are outer
     approximations: they drop only labels that cannot reach the target)."""
     rng = random.Random(14)
-    tested = 0
-    for _ in range(40):
-        inst = random_medium_instance(rng, rng.randint(5, 12))
-        order = list(inst.jobs)
-        rng.shuffle(order)
-        dp = PrefixDP(inst, 10**6)
-        first = dp.run(order, 0, 0)
-        assert first is not None
-        dp.adopt(order, 0, first[1])
-        for target in (first[0] - 1, first[0], first[0] + 1):
-            dp.suffix_reach(target)
-            for _ in range(6):
-                src, dst = rng.randrange(len(order)), rng.randrange(len(order))
-                new = list(order)
-                new.insert(dst, new.pop(src))
-                lo, hi = min(src, dst), max(src, dst)
-                pruned = dp.run(new, lo, target, same_from=hi + 1)
-                plain = PrefixDP(inst, 10**6).run(new, 0, target)
-                assert (pruned is None) == (plain is None), inst
-                if plain is not None and pruned is not None:
-                    assert pruned[0] == plain[0]
-                    tested += 1
+    tested = sum(_reach_matches_plain(rng, random_medium_instance(rng, rng.randint(5, 12)), 1)
+                 for _ in range(40))
     assert tested > 50
 
 
@@ -248,25 +255,7 @@ def test_suffix_reach_drops_no_label_the_exact_dp_needs_with_heavy_jobs() -> Non
         base = random_medium_instance(rng, rng.randint(5, 12))
         inst = replace(base, jobs=tuple(replace(j, weight=rng.randint(1, 40))
                                         for j in base.jobs))
-        order = list(inst.jobs)
-        rng.shuffle(order)
-        dp = PrefixDP(inst, 10**6)
-        first = dp.run(order, 0, 0)
-        assert first is not None
-        dp.adopt(order, 0, first[1])
-        for target in (first[0] - 1, first[0], first[0] + 1, first[0] + 40):
-            dp.suffix_reach(target)
-            for _ in range(6):
-                src, dst = rng.randrange(len(order)), rng.randrange(len(order))
-                new = list(order)
-                new.insert(dst, new.pop(src))
-                lo, hi = min(src, dst), max(src, dst)
-                pruned = dp.run(new, lo, target, same_from=hi + 1)
-                plain = PrefixDP(inst, 10**6).run(new, 0, target)
-                assert (pruned is None) == (plain is None), inst
-                if plain is not None and pruned is not None:
-                    assert pruned[0] == plain[0]
-                    tested += 1
+        tested += _reach_matches_plain(rng, inst, 40)
     assert tested > 50
 
 
