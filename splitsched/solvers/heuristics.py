@@ -234,7 +234,12 @@ class Candidate:
 
 def _candidate(instance: Instance, solver: str, order: list[Job],
                cuts: dict[str, int | None]) -> Candidate:
-    schedule = order_schedule(instance, solver, order, cuts)
+    return _evaluated(instance, solver, order, order_schedule(instance, solver, order, cuts))
+
+
+def _evaluated(instance: Instance, solver: str, order: list[Job],
+               schedule: Schedule) -> Candidate:
+    """A DP's schedule (feasible by construction, checked) as a candidate of ``order``."""
     ev = evaluate(instance, schedule)
     if not ev.feasible:  # the DP's schedules are feasible by construction
         raise AssertionError(f"{solver}: infeasible schedule: {ev.violations[:3]}")
@@ -401,7 +406,6 @@ def _warm_up() -> None:
         for mk in (False, True):
             _prefix_steps(zero, zero, zero, zero, 0, *arrs, 0, 3, mk, reach_from, lo, xs, ys,
                           ns, 0, 10)
-
 
 
 _NO_REACH = (np.zeros(1, np.int64), np.zeros((1, 0, 0), np.int64), np.zeros((1, 0, 0), np.int64),
@@ -867,11 +871,7 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
             break
         done += 1
         schedule = res.schedule(instance, solver)
-        ev = evaluate(instance, schedule)
-        if not ev.feasible:  # the DP's schedules are feasible by construction
-            raise AssertionError(f"{solver}: infeasible schedule: {ev.violations[:3]}")
-        cand = Candidate(cur.order, schedule, instance.total_weight - ev.weighted_misses,
-                         ev.makespan)
+        cand = _evaluated(instance, solver, cur.order, schedule)
         if cand.better_than(best):
             best = cand
         order = stage_order(schedule, cur.order)
