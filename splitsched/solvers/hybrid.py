@@ -1,6 +1,6 @@
 """``hybrid``: Benders first, then the CP-SAT model strengthened with what it learnt.
 
-Four phases in one time limit:
+Five phases in one time limit:
 
 0. **Cut LP** (:func:`splitsched.formulations.bounds.cut_lp_bound`, up to
    ``CUT_LP_SHARE`` of the limit): the LP over the cut choice with the
@@ -19,6 +19,12 @@ Four phases in one time limit:
    on the open v2 instances the proven bound was often the optimum and the
    incumbent one miss off (v2-poisson-redmi-n40-l2-s2-w,
    v2-poisson-snapdragon_855-n40-l4-s1: dp-ls reaches the bound).
+1c. **Rows' branch and bound** (``ROWS_BRANCH``,
+   :func:`splitsched.formulations.bounds.cut_branch_bound`, within
+   ``ROWS_BRANCH_SHARE`` of the limit): the integer optimum of the cut LP's
+   rows, asked to prove one unit less than the bound so far and never less
+   than the incumbent, certified exactly. It runs here, with the best
+   incumbent as its floor, rather than inside the cut LP phase.
 2. **CP-SAT** on the whole model of :mod:`splitsched.formulations.cp`, with
    redundant rows that it lacks on its own:
 
