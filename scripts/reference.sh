@@ -10,6 +10,10 @@
 #    at 800,000 labels; certify60c is a check run of 40f748f on certify60's 24 instances, not
 #    a round); rerunning the rounds with today's code is the same procedure: each round only
 #    adds runs, the table takes the best over all of them.
+# 3. certify60e: hybrid at the same limits on certify60's 24 instances (all that were open
+#    after the sweep, so every one still open), code of commit 55f393d (the rows' branch and
+#    bound after the incumbent phase); its runs count in the table too (certify60e-main is
+#    the same run with the code before, 35bfbcc, for comparison; not in the table).
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -40,3 +44,8 @@ for follow in "${follows[@]}"; do
   done_dirs+=("$follow")
   python scripts/library_table.py "${done_dirs[@]}" --library v2 --out results/reference
 done
+check=results/reference/v2/certify60e
+splitsched bench --set results/reference/v2/certify60/instances --solvers hybrid \
+  --time-limit 60 --threads 2 --workers 1 -o "$check" ${RESUME:+--resume}
+splitsched report "$check"
+python scripts/library_table.py "${done_dirs[@]}" "$check" --library v2 --out results/reference

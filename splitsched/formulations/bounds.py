@@ -715,6 +715,14 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
 
 FREE, DROPPED, FORCED = 0, 1, 2  # a job's state at a node of the tree
 FIX_ROUNDS = 4  # reduced-cost fixing, then the LP again, at most this often per node
+# A row whose dual was 0 at the last LP of this many nodes in a row leaves the LP (it comes
+# back when violated): deep in the tree most of the root's rows are slack, and each LP
+# costs about its number of nonzeros. On v2-poisson-redmi-n40-l3-s2-w, proving 9 misses
+# (floor 49) took 42.2 s with every row kept (917 rows per LP on average), 21.3 / 15.5 /
+# 14.9 / 13.8 / 14.4 / 18.3 s at 3 / 10 / 20 / 40 / 80 / 200 (270 rows per LP at 40), with
+# the same node count within 5 % (scripts/bound_table.py's measurement, 2-core machine,
+# load about 1, one run each). Dropping rows between a node's rounds instead cycled.
+ROW_IDLE_NODES = 40
 
 
 @dataclass(frozen=True)
@@ -967,10 +975,29 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
     active: list[int] = []
     in_active = np.zeros(len(rows), dtype=bool)
 
+    idle: list[int] = []  # per active row: nodes in a row whose last LP gave it no dual
+
     def add(ids: list[int]) -> None:
         _add_lp_rows(h, ids, positions, rows, caps)
         active.extend(ids)
         in_active[ids] = True
+        idle.extend([0] * len(ids))
+
+    def age(duals: list[float]) -> None:
+        """Drop the rows idle at ``ROW_IDLE_NODES`` nodes in a row (generated again if violated)."""
+        gone = []
+        for i, d in enumerate(duals):
+            idle[i] = idle[i] + 1 if abs(d) * LAGRANGE_SCALE < 1 else 0
+            if idle[i] >= ROW_IDLE_NODES:
+                gone.append(i)
+        if not gone:
+            return
+        h.deleteRows(len(gone), np.array([n_fixed + i for i in gone], dtype=np.int32))
+        in_active[[active[i] for i in gone]] = False
+        keep = np.ones(len(active), dtype=bool)
+        keep[gone] = False
+        active[:] = [r for r, k in zip(active, keep, strict=True) if k]
+        idle[:] = [a for a, k in zip(idle, keep, strict=True) if k]
 
     if rows:
         add(np.argsort(-lay.load())[:batch].tolist())
@@ -994,6 +1021,7 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
         best: Cert = (_node_lagrangian(weights, flat, state, allowed,
                                        [packed[i] for i in rids], list(mults)), rids, mults)
         x_last: np.ndarray | None = None
+        last_duals: list[float] | None = None
         while time.perf_counter() < t_end:
             # HiGHS' time limit counts the object's run time so far, over every run
             h.setOptionValue("time_limit",
@@ -1006,6 +1034,7 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                 break  # no optimal LP: the node keeps the bound it has (always valid)
             sol = h.getSolution()
             duals = list(sol.row_dual)[n_fixed:]
+            last_duals = duals
             x_last = np.asarray(sol.col_value, dtype=np.float64)[:nv]
             for sign in (1.0, -1.0):  # either sign convention of the duals
                 scaled = [math.floor(sign * d * LAGRANGE_SCALE)
@@ -1023,6 +1052,10 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                 break
             x_last = None  # this LP misses rows: its x is no basis for branching
             add(viol)
+        if last_duals is not None:
+            # once per node, not between a node's rounds (there a row dropped and
+            # generated again could cycle)
+            age(last_duals)
         return best, x_last
 
     records: list[dict[str, Any]] = []

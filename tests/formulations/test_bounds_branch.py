@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 import random
 
 import numpy as np
+import pytest
 
-from splitsched.formulations import job_windows
+from splitsched.formulations import bounds, job_windows
 from splitsched.formulations.bounds import (
     DROPPED,
     FORCED,
@@ -150,3 +153,38 @@ def test_node_lagrangian_is_exact_for_huge_multipliers() -> None:
                 total += max(vals)
         assert _node_lagrangian(weights, flat, state, allowed, packed, mults) == \
             total // LAGRANGE_SCALE
+
+
+def _rows_integer_optimum(inst: Instance, windows: tuple, rows: list) -> int:
+    """The largest on-time weight of a cut choice (or drop) per job that meets every row."""
+    best = 0
+    choices = [[None, *w.cuts] for w in windows]
+    for pick in itertools.product(*choices):
+        if all(sum(int(c) for j, k, c in zip(r.job, r.cut, r.coef, strict=True)
+                   if pick[int(j)] == int(k)) <= r.capacity for r in rows):
+            best = max(best, sum(w.job.weight for w, k in zip(windows, pick, strict=True)
+                                 if k is not None))
+    return best
+
+
+@pytest.mark.parametrize("idle_nodes", [1, 2, 10**9])
+def test_branch_bound_is_the_rows_integer_optimum_when_rows_leave_the_lp(
+        monkeypatch: pytest.MonkeyPatch, idle_nodes: int) -> None:
+    # Rows idle at ROW_IDLE_NODES nodes leave the node LPs and come back when violated:
+    # with 1 (rows leave after every node), 2 and never, the proven bound is the brute
+    # force's integer optimum of the same rows and its certificate checks.
+    monkeypatch.setattr(bounds, "ROW_IDLE_NODES", idle_nodes)
+    rng = random.Random(17)
+    checked = 0
+    for _ in range(60):
+        inst = random_tiny_instance(rng, rng.randint(2, 5), max_weight=3)
+        windows = job_windows(inst)
+        if math.prod(len(w.cuts) + 1 for w in windows) > 20_000:
+            continue
+        rows = cut_energy_rows(windows, extra_starts=False)
+        result = cut_branch_bound(inst, windows=windows, rows=rows, batch=1)
+        assert result.proven
+        assert result.upper_bound == _rows_integer_optimum(inst, windows, rows), inst
+        assert check_branch_certificate(inst, rows, result, windows=windows)
+        checked += 1
+    assert checked >= 40

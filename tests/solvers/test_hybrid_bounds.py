@@ -13,6 +13,7 @@ from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_energy_rows, cut_lp_bound
 from splitsched.problem import Instance, Job, JobPlan, Network, Schedule
 from splitsched.solve import solve
+from splitsched.solvers.hybrid import _rows_branch
 from splitsched.solvers.lbbd import run_lbbd
 from tests.helpers.builders import random_tiny_instance
 from tests.helpers.oracle import optimum
@@ -76,3 +77,27 @@ def test_an_unfinished_master_proves_nothing(monkeypatch: pytest.MonkeyPatch) ->
         assert upper >= best, (upper, best, st.stats, inst)
         wrong_start += best > 0
     assert wrong_start > 20  # the empty start is beatable often enough to mean something
+
+
+def _three_either_way() -> Instance:
+    """Three jobs due at 10, each one layer of 6 us on the GPU (cut 1) or on the CPU (cut 0)."""
+    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
+    return Instance(id="three-either-way", networks=(net,),
+                    jobs=tuple(Job(f"j{i}", "n", 0, 10) for i in range(3)))
+
+
+@pytest.mark.parametrize(("best", "expected"), [(2, 2), (1, 2), (0, 2), (3, 3)])
+def test_rows_branch_lowers_the_bound_to_the_rows_integer_optimum(best: int,
+                                                                  expected: int) -> None:
+    # The cut LP allows 3 on time (10/6 per processor, floor of 10/3); the rows' integer
+    # optimum is 2 (one 6 us stage per processor before 10), which is also the optimum.
+    # From the LP's 3, the phase proves 2 whatever the incumbent below it, and stops at
+    # an incumbent that already meets the bound.
+    inst = _three_either_way()
+    assert inst.total_weight - optimum(inst) == 2
+    windows = job_windows(inst)
+    rows = cut_energy_rows(windows, extra_starts=False)
+    assert cut_lp_bound(inst, windows=windows, rows=rows, branch=False).upper_bound == 3
+    stats: dict[str, Any] = {}
+    assert _rows_branch(inst, windows, rows, best, 3, 30.0, stats) == expected
+    assert stats["rows_branch_upper_bound"] == expected
