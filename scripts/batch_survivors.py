@@ -25,7 +25,7 @@ and prints the survivors: the sets that only a sequencing argument (or a
 schedule) can settle. Measured on the 2-core machine (load about 1):
 v2-batch-vivo_z3-n40-l4-s1 with ``--misses 12`` has 304 vectors, 3 survive
 (5 s); v2-batch-huawei_mate_20-n80-l4-s1 with ``--misses 24`` has 300, 4
-survive (33 s). Exit status 2 for a bad file or argument.
+survive (29 s). Exit status 2 for a bad file or argument.
 """
 
 from __future__ import annotations
