@@ -912,7 +912,9 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
     pruned cut; every row of ``rows`` holds). Each node is the LP of
     :func:`cut_lp_bound` with some jobs DROPPED, some FORCED
     (``sum_k x[j, k] >= 1``, elastic: an unmet one costs more than the total
-    weight, so every LP has a solution) and some cuts forbidden; rows are
+    weight, so every LP has a solution; an LP that takes a slack anyway is
+    solved again with the FORCED rows hard, or, without a solution, certified
+    empty by its phase-one duals scaled up) and some cuts forbidden; rows are
     generated as in :func:`cut_lp_bound` (``batch`` at a time). A node's bound
     is the floor of an exact Lagrangian value (:func:`_node_lagrangian`) from
     its LP's row duals or its parent's multipliers, whichever is smaller, so
@@ -1005,7 +1007,8 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
     Cert = tuple[int, tuple[int, ...], tuple[int, ...]]  # bound, row ids, multipliers
 
     def solve(state: tuple[int, ...], allowed: tuple[tuple[int, ...], ...],
-              inherited: Cert) -> tuple[Cert, np.ndarray | None]:
+              inherited: Cert, hard: bool = False,
+              phase_one: bool = False) -> tuple[Cert, np.ndarray | None]:
         """The node's best certificate (its LPs' or ``inherited``) and its last LP's x."""
         ub = np.zeros(nv)
         for j in live_jobs:
@@ -1016,7 +1019,7 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
         for j in live_jobs:
             forced = state[j] == FORCED
             h.changeRowBounds(assign_row[j], 1.0 if forced else -inf, 1.0)
-            h.changeColBounds(slack_col[j], 0.0, 1.0 if forced else 0.0)
+            h.changeColBounds(slack_col[j], 0.0, 1.0 if forced and not hard else 0.0)
         _b, rids, mults = inherited
         best: Cert = (_node_lagrangian(weights, flat, state, allowed,
                                        [packed[i] for i in rids], list(mults)), rids, mults)
@@ -1042,9 +1045,15 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                 keep = [i for i, u in enumerate(scaled) if u > 0]
                 sub = [packed[active[i]] for i in keep]
                 mult = [scaled[i] for i in keep]
-                value = _node_lagrangian(weights, flat, state, allowed, sub, mult)
-                if value < best[0]:
-                    best = (value, tuple(active[i] for i in keep), tuple(mult))
+                # phase one (the slack alone minimised): its duals times 2**t certify
+                # a node without a point of the rows once the exact bound is <= eff
+                for t in range(61 if phase_one and mult else 1):
+                    scaled_t = [u << t for u in mult]
+                    value = _node_lagrangian(weights, flat, state, allowed, sub, scaled_t)
+                    if value < best[0]:
+                        best = (value, tuple(active[i] for i in keep), tuple(scaled_t))
+                    if value <= eff:
+                        break
             if not rows:
                 break
             viol = lay.violated(x_last, in_active, batch)
@@ -1198,6 +1207,30 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                 a0[job] = (top,)
                 a1[job] = tuple(k for k in allowed[job] if k != top)
                 kids = [(state, tuple(a0)), (state, tuple(a1))]
+        if job < 0 and any(state[j] == FORCED and y[j] < 1 - 1e-6 for j in live_jobs):
+            # the LP took a FORCED job's elastic slack (it can pay: freeing a large
+            # stage may let more weight in than the slack costs), so x is no point of
+            # the node: once more with the FORCED rows hard, and branch on that x
+            # (no optimal LP: the node has no point of the rows, certified by phase
+            # one; failing that, e.g. time, the bound is raised as for an integral LP)
+            cert, x_hard = solve(state, allowed, rec["cert"], hard=True)
+            if x_hard is None:
+                h.changeColsCost(nv, np.arange(nv, dtype=np.int32), np.zeros(nv))
+                h.changeColsCost(ns, np.arange(nv, nv + ns, dtype=np.int32), np.ones(ns))
+                try:
+                    cert, _x = solve(state, allowed, cert, phase_one=True)
+                finally:
+                    h.changeColsCost(nv, np.arange(nv, dtype=np.int32),
+                                     -weights[flat_job].astype(np.float64))
+                    h.changeColsCost(ns, np.arange(nv, nv + ns, dtype=np.int32),
+                                     np.full(ns, float(live_total + 1)))
+            rec["cert"] = cert
+            if x_hard is None:
+                eff = max(eff, cert[0])
+            elif cert[0] > eff:
+                xs[rid] = x_hard
+                push(rid, depth)
+            continue
         if job < 0:
             # an integral LP: the rows allow this much, so nothing at or below it matters
             eff = max(eff, rec["cert"][0])

@@ -188,3 +188,29 @@ def test_branch_bound_is_the_rows_integer_optimum_when_rows_leave_the_lp(
         assert check_branch_certificate(inst, rows, result, windows=windows)
         checked += 1
     assert checked >= 40
+
+
+def test_branch_bound_is_the_rows_optimum_when_the_lp_takes_a_forced_slack() -> None:
+    # Found by fuzzing (random_tiny_instance, seed 12, draw 86). In one node j0, j1 and j3
+    # are FORCED, j1 with its one cut left; the node LP took 1/15 of j1's elastic slack
+    # (it costs the total weight plus one, but freeing j1's stage let more weight in),
+    # every other x was integral, so the tree took the node for an integral LP and raised
+    # its proven bound to that node's Lagrangian bound: 2636568 or 2636569, where the rows'
+    # integer optimum (brute force over every cut choice) and the optimum are 2436050.
+    net0 = Network(name="net0", layer_names=("a", "b", "c", "d"), gpu_us=(7, 4, 1, 2),
+                   cpu_us=(7, 16, 15, 14), handoff_us=(0, 1, 0, 3, 0))
+    net1 = Network(name="net1", layer_names=("a",), gpu_us=(15,), cpu_us=(19,),
+                   handoff_us=(0, 0))
+    jobs = (Job("j0", "net1", 0, 27, 888238), Job("j1", "net1", 20, 36, 432655),
+            Job("j2", "net1", 0, 18, 766688), Job("j3", "net1", 20, 39, 129070),
+            Job("j4", "net0", 8, 47, 652054), Job("j5", "net0", 2, 21, 180679))
+    inst = Instance(id="forced-slack", networks=(net0, net1), jobs=jobs)
+    windows = job_windows(inst)
+    rows = cut_energy_rows(windows)
+    rows_optimum = _rows_integer_optimum(inst, windows, rows)
+    assert rows_optimum == inst.total_weight - optimum(inst) == 2436050
+    for batch in (2, 200):
+        result = cut_branch_bound(inst, windows=windows, rows=rows, batch=batch)
+        assert result.proven
+        assert result.upper_bound == rows_optimum
+        assert check_branch_certificate(inst, rows, result, windows=windows)

@@ -101,3 +101,19 @@ def test_rows_branch_lowers_the_bound_to_the_rows_integer_optimum(best: int,
     stats: dict[str, Any] = {}
     assert _rows_branch(inst, windows, rows, best, 3, 30.0, stats) == expected
     assert stats["rows_branch_upper_bound"] == expected
+
+
+def test_rows_branch_closes_a_gap_of_many_weight_units() -> None:
+    # The same three jobs of weight 2^20: the cut LP allows 3 * 2^20, the rows' integer
+    # optimum (and the optimum) is 2 * 2^20. Proving one weight unit less per tree would
+    # need 2^20 trees; the phase must reach the rows' optimum all the same.
+    w = 2**20
+    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
+    inst = Instance(id="three-either-way-heavy", networks=(net,),
+                    jobs=tuple(Job(f"j{i}", "n", 0, 10, w) for i in range(3)))
+    assert inst.total_weight - optimum(inst) == 2 * w
+    windows = job_windows(inst)
+    rows = cut_energy_rows(windows, extra_starts=False)
+    assert cut_lp_bound(inst, windows=windows, rows=rows, branch=False).upper_bound == 3 * w
+    stats: dict[str, Any] = {}
+    assert _rows_branch(inst, windows, rows, 0, 3 * w, 60.0, stats) == 2 * w
