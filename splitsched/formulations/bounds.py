@@ -623,8 +623,10 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
 
     With ``branch`` (the default), up to ``branch_share`` of ``time_limit_s``
     (and never past it) goes to :func:`cut_branch_bound` over the same rows,
-    asked each time to prove one unit less than the bound so far
-    (``floor = bound - 1``, depth first) until it fails or its time is up:
+    asked each time to prove one step less than the bound so far
+    (``floor = bound - g``, ``g`` the gcd of the weights of the jobs that can
+    be on time, to a multiple of which the bound is rounded; depth first)
+    until it fails or its time is up:
     the rows' integer optimum, certified exactly. A caller that knows an
     incumbent does better calling :func:`cut_branch_bound` with its weight as
     ``floor``.
@@ -696,16 +698,19 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
         if not viol:
             break
         add(viol)
-    lp_upper = min(best, live_total)
+    # every on-time weight is a multiple of the live weights' gcd: round to it, step by it
+    # (one weight unit per tree would never get anywhere with weights of 2^20)
+    g = math.gcd(*(int(weights[w.index]) for w in windows if w.cuts)) or 1
+    lp_upper = min(best, live_total) // g * g
     upper, nodes = lp_upper, 0
     b_end = min(t_end, time.perf_counter() + branch_share * time_limit_s)
     while branch and upper > 0 and time.perf_counter() < b_end:
-        tree = cut_branch_bound(instance, windows=windows, rows=rows, floor=upper - 1,
+        tree = cut_branch_bound(instance, windows=windows, rows=rows, floor=upper - g,
                                 time_limit_s=b_end - time.perf_counter())
         nodes += tree.nodes
         if not tree.proven or tree.upper_bound >= upper:
             break
-        upper = tree.upper_bound
+        upper = tree.upper_bound // g * g
     return CutLpBound(upper, best_binding, rounds, len(active), lp_upper, nodes)
 
 

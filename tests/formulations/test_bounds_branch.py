@@ -214,3 +214,16 @@ def test_branch_bound_is_the_rows_optimum_when_the_lp_takes_a_forced_slack() -> 
         assert result.proven
         assert result.upper_bound == rows_optimum
         assert check_branch_certificate(inst, rows, result, windows=windows)
+
+
+def test_cut_lp_bound_branches_in_steps_of_the_weights_gcd() -> None:
+    # Three jobs of weight 2^20 (each 6 us on the GPU or the CPU, due at 10): the LP allows
+    # 3 * 2^20 on time, the rows' integer optimum (and the optimum) is 2 * 2^20. Asking one
+    # weight unit less per tree would need 2^20 trees; stepping by the gcd needs one.
+    w = 2**20
+    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
+    inst = Instance(id="three-either-way-heavy", networks=(net,),
+                    jobs=tuple(Job(f"j{i}", "n", 0, 10, w) for i in range(3)))
+    assert inst.total_weight - optimum(inst) == 2 * w
+    assert cut_lp_bound(inst, branch=False).upper_bound == 3 * w
+    assert cut_lp_bound(inst, time_limit_s=60).upper_bound == 2 * w
