@@ -27,15 +27,8 @@ from splitsched.formulations.bounds import (
     window_bound,
 )
 from splitsched.problem import Instance, Job, Network
-from tests.helpers.builders import random_tiny_instance
+from tests.helpers.builders import random_tiny_instance, three_either_way
 from tests.helpers.oracle import optimum
-
-
-def _three_either_way() -> Instance:
-    """Three jobs due at 10, each one layer of 6 us on the GPU (cut 1) or on the CPU (cut 0)."""
-    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
-    return Instance(id="three-either-way", networks=(net,),
-                    jobs=tuple(Job(f"j{i}", "n", 0, 10) for i in range(3)))
 
 
 def test_branch_bound_strictly_stronger_than_energy_and_cut_lp() -> None:
@@ -45,7 +38,7 @@ def test_branch_bound_strictly_stronger_than_energy_and_cut_lp() -> None:
     # cut has no stage there): all three fit, so window_bound and the pooled bound
     # say 3. The LP over the cut choice: x_gpu total <= 10/6 and x_cpu total <= 10/6,
     # 10/3 in all, floor 3. Its integer optimum: at most one x per processor, 2.
-    inst = _three_either_way()
+    inst = three_either_way()
     assert aggregate_bound(inst).upper_bound == 3
     assert window_bound(inst).upper_bound == 3
     assert cut_lp_bound(inst, branch=False).upper_bound == 3
@@ -83,7 +76,7 @@ def test_branch_bound_never_cuts_off_the_optimum() -> None:
 
 
 def test_certificate_check_rejects_tampering() -> None:
-    inst = _three_either_way()
+    inst = three_either_way()
     rows = cut_energy_rows(job_windows(inst), extra_starts=False)
     result = cut_branch_bound(inst, rows=rows)
     assert check_branch_certificate(inst, rows, result)
@@ -221,9 +214,7 @@ def test_cut_lp_bound_branches_in_steps_of_the_weights_gcd() -> None:
     # 3 * 2^20 on time, the rows' integer optimum (and the optimum) is 2 * 2^20. Asking one
     # weight unit less per tree would need 2^20 trees; stepping by the gcd needs one.
     w = 2**20
-    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
-    inst = Instance(id="three-either-way-heavy", networks=(net,),
-                    jobs=tuple(Job(f"j{i}", "n", 0, 10, w) for i in range(3)))
+    inst = three_either_way(w)
     assert inst.total_weight - optimum(inst) == 2 * w
     assert cut_lp_bound(inst, branch=False).upper_bound == 3 * w
     assert cut_lp_bound(inst, time_limit_s=60).upper_bound == 2 * w

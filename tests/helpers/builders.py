@@ -163,3 +163,15 @@ def random_us_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
                         deadline=release + slack, weight=rng.randint(1, max_weight)))
     return Instance(id=f"us-{factor}-{rng.random():.8f}", networks=tuple(networks),
                     jobs=tuple(jobs))
+
+
+def three_either_way(weight: int = 1) -> Instance:
+    """Three jobs due at 10, each one layer of 6 us on the GPU (cut 1) or on the CPU (cut 0).
+
+    Each processor fits one stage before 10, so two are on time (the optimum), while
+    the cut LP allows 10/6 per processor, 3 jobs after rounding down: the hand-made case
+    where the rows' integer optimum is below their LP. Every job has ``weight``.
+    """
+    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
+    return Instance(id=f"three-either-way-w{weight}", networks=(net,),
+                    jobs=tuple(Job(f"j{i}", "n", 0, 10, weight) for i in range(3)))

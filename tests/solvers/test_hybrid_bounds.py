@@ -15,7 +15,7 @@ from splitsched.problem import Instance, Job, JobPlan, Network, Schedule
 from splitsched.solve import solve
 from splitsched.solvers.hybrid import _rows_branch
 from splitsched.solvers.lbbd import run_lbbd
-from tests.helpers.builders import random_tiny_instance
+from tests.helpers.builders import random_tiny_instance, three_either_way
 from tests.helpers.oracle import optimum
 
 
@@ -79,12 +79,6 @@ def test_an_unfinished_master_proves_nothing(monkeypatch: pytest.MonkeyPatch) ->
     assert wrong_start > 20  # the empty start is beatable often enough to mean something
 
 
-def _three_either_way() -> Instance:
-    """Three jobs due at 10, each one layer of 6 us on the GPU (cut 1) or on the CPU (cut 0)."""
-    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
-    return Instance(id="three-either-way", networks=(net,),
-                    jobs=tuple(Job(f"j{i}", "n", 0, 10) for i in range(3)))
-
 
 @pytest.mark.parametrize(("best", "expected"), [(2, 2), (1, 2), (0, 2), (3, 3)])
 def test_rows_branch_lowers_the_bound_to_the_rows_integer_optimum(best: int,
@@ -93,7 +87,7 @@ def test_rows_branch_lowers_the_bound_to_the_rows_integer_optimum(best: int,
     # optimum is 2 (one 6 us stage per processor before 10), which is also the optimum.
     # From the LP's 3, the phase proves 2 whatever the incumbent below it, and stops at
     # an incumbent that already meets the bound.
-    inst = _three_either_way()
+    inst = three_either_way()
     assert inst.total_weight - optimum(inst) == 2
     windows = job_windows(inst)
     rows = cut_energy_rows(windows, extra_starts=False)
@@ -108,9 +102,7 @@ def test_rows_branch_closes_a_gap_of_many_weight_units() -> None:
     # optimum (and the optimum) is 2 * 2^20. Proving one weight unit less per tree would
     # need 2^20 trees; the phase must reach the rows' optimum all the same.
     w = 2**20
-    net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
-    inst = Instance(id="three-either-way-heavy", networks=(net,),
-                    jobs=tuple(Job(f"j{i}", "n", 0, 10, w) for i in range(3)))
+    inst = three_either_way(w)
     assert inst.total_weight - optimum(inst) == 2 * w
     windows = job_windows(inst)
     rows = cut_energy_rows(windows, extra_starts=False)
