@@ -111,7 +111,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numba as nb
@@ -246,24 +246,32 @@ def _evaluated(instance: Instance, solver: str, order: list[Job],
     return Candidate(order, schedule, instance.total_weight - ev.weighted_misses, ev.makespan)
 
 
-def _start(instance: Instance, solver: str, time_limit_s: float
+def _start(instance: Instance, solver: str, time_limit_s: float,
+           cuts: Mapping[str, int | None] | None = None
            ) -> tuple[Candidate, Budget, dict[str, object]]:
     """dp-edf's schedule under the same time limit, relabelled; and when to stop.
 
     dp-edf gets the whole ``time_limit_s``, so the result is never worse than
     dp-edf's under that limit; the other phases run until ``BUDGET_S`` of wall
     clock or ``CPU_BUDGET_S`` of CPU time after the start, whichever comes
-    first (nothing is left for them when dp-edf alone takes longer).
+    first (nothing is left for them when dp-edf alone takes longer). Given
+    ``cuts`` (job id -> cut or None, e.g. dp-edf's schedule that a caller
+    already has), the start is those cuts in EDF order instead, and dp-edf
+    does not run again.
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
-    out = solve_dp_edf(instance, time_limit_s=time_limit_s, seed=0, threads=1)
-    assert out.schedule is not None
     edf = sorted(instance.jobs, key=edf_key)
-    cuts = {p.job: p.cut for p in out.schedule.plans}
-    start = _candidate(instance, solver, edf, cuts)
+    stats: dict[str, object] = {}
+    if cuts is None:
+        out = solve_dp_edf(instance, time_limit_s=time_limit_s, seed=0, threads=1)
+        assert out.schedule is not None
+        cuts = {p.job: p.cut for p in out.schedule.plans}
+        stats["dp_edf_status"] = out.status
+    start = _candidate(instance, solver, edf, dict(cuts))
     budget = Budget(t0 + min(time_limit_s, BUDGET_S), cpu0 + min(time_limit_s, CPU_BUDGET_S))
-    return start, budget, {"dp_edf_status": out.status, "dp_edf_weight": start.weight,
-                          "dp_edf_seconds": round(time.perf_counter() - t0, 4)}
+    key = "dp_edf" if "dp_edf_status" in stats else "given_start"
+    return start, budget, stats | {f"{key}_weight": start.weight,
+                                   f"{key}_seconds": round(time.perf_counter() - t0, 4)}
 
 
 def _orders(instance: Instance, solver: str, best: Candidate, budget: Budget,
@@ -884,13 +892,16 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
 
 
 def dp_ls_phases(instance: Instance, solver: str, time_limit_s: float, seed: int,
-                 work: float = LS_WORK) -> tuple[Candidate, Budget, dict[str, object]]:
+                 work: float = LS_WORK, start_cuts: Mapping[str, int | None] | None = None
+                 ) -> tuple[Candidate, Budget, dict[str, object]]:
     """dp-edf, the other orders and the local search (``work`` labels at most).
 
-    Returns the best candidate, the heuristic's :class:`Budget` (its
-    wall-clock and CPU-time ends) and the run's stats so far.
+    ``start_cuts`` (job id -> cut or None) replaces dp-edf's run by a schedule
+    the caller has (:func:`_start`). Returns the best candidate, the
+    heuristic's :class:`Budget` (its wall-clock and CPU-time ends) and the
+    run's stats so far.
     """
-    best, budget, stats = _start(instance, solver, time_limit_s)
+    best, budget, stats = _start(instance, solver, time_limit_s, start_cuts)
     best = _orders(instance, solver, best, budget, stats)
     best = _local_search(instance, solver, best, budget, stats, seed, work)
     return best, budget, stats

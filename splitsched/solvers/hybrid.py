@@ -375,7 +375,11 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
         # search did not (e.g. v2-poisson-redmi-n40-l2-s2-w: 3 misses where the 60 s
         # run ended at 4, with the bound 3 already proven)
         t2 = time.perf_counter()
-        cand, _budget, _st = dp_ls_phases(instance, NAME, PRIMAL_SHARE * time_limit_s, seed)
+        # the warm start is dp-edf's schedule (the harness's first choice): no second run
+        start_cuts = ({p.job: p.cut for p in warm_start.plans} if warm_start is not None
+                      else None)
+        cand, _budget, _st = dp_ls_phases(instance, NAME, PRIMAL_SHARE * time_limit_s, seed,
+                                          start_cuts=start_cuts)
         stats.update(primal_weight=cand.weight, primal_s=time.perf_counter() - t2)
         if cand.weight > best:
             best, schedule = cand.weight, cand.schedule

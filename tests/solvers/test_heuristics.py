@@ -485,3 +485,21 @@ def test_dropped_jobs_go_back_to_their_edf_places_and_kept_jobs_keep_their_order
                 first_later = next((k for k, j in enumerate(kept) if edf_key(j) > edf_key(job)),
                                    len(kept))
                 assert sum(j.id not in dropped for j in out[:i]) == first_later
+
+
+def test_a_given_dp_edf_schedule_starts_the_phases_where_dp_edf_would() -> None:
+    """``start_cuts`` from dp-edf's own schedule (what hybrid hands over) lead to the same
+    start and, under a work limit (no clock in play), the same search result."""
+    dp_edf = get_solver("dp-edf").fn
+    rng = random.Random(23)
+    for _ in range(3):
+        inst = random_medium_instance(rng, 14)
+        out = dp_edf(inst, time_limit_s=100.0, seed=0, threads=1)
+        assert out.schedule is not None
+        cuts = {p.job: p.cut for p in out.schedule.plans}
+        for work in (0, 20_000):
+            own = dp_ls_phases(inst, "test", 100.0, seed=1, work=work)
+            given = dp_ls_phases(inst, "test", 100.0, seed=1, work=work, start_cuts=cuts)
+            assert given[0].schedule == own[0].schedule
+            assert given[2]["given_start_weight"] == own[2]["dp_edf_weight"]
+            assert "dp_edf_status" not in given[2]
