@@ -698,20 +698,46 @@ def cut_lp_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | None = 
         if not viol:
             break
         add(viol)
-    # every on-time weight is a multiple of the live weights' gcd: round to it, step by it
-    # (one weight unit per tree would never get anywhere with weights of 2^20)
-    g = math.gcd(*(int(weights[w.index]) for w in windows if w.cuts)) or 1
+    g = live_weight_gcd(windows)
     lp_upper = min(best, live_total) // g * g
     upper, nodes = lp_upper, 0
-    b_end = min(t_end, time.perf_counter() + branch_share * time_limit_s)
-    while branch and upper > 0 and time.perf_counter() < b_end:
-        tree = cut_branch_bound(instance, windows=windows, rows=rows, floor=upper - g,
-                                time_limit_s=b_end - time.perf_counter())
+    if branch:
+        b_end = min(t_end, time.perf_counter() + branch_share * time_limit_s)
+        upper, nodes = branch_down(instance, windows, rows, lp_upper, floor=0, t_end=b_end)
+    return CutLpBound(upper, best_binding, rounds, len(active), lp_upper, nodes)
+
+
+def live_weight_gcd(windows: tuple[JobWindow, ...]) -> int:
+    """The gcd of the weights of the jobs with a cut that can meet their deadline (1 if none).
+
+    Every on-time weight is a multiple of it, so a bound on it rounds down to one.
+    """
+    return math.gcd(*(w.job.weight for w in windows if w.cuts)) or 1
+
+
+def branch_down(instance: Instance, windows: tuple[JobWindow, ...], rows: list[CutRow],
+                upper: int, *, floor: int, t_end: float) -> tuple[int, int]:
+    """Lower ``upper`` toward the integer optimum of ``rows``, never below ``floor``.
+
+    ``upper`` is a proven bound on the on-time weight; :func:`cut_branch_bound`
+    is asked to prove one step less (``g`` = :func:`live_weight_gcd`, to a
+    multiple of which the bound is rounded: with every weight 2^20, one
+    weight unit per tree would take 2^20 trees for one job), and again while
+    it succeeds, until ``t_end`` (a ``time.perf_counter()`` value). Returns
+    the bound that stands and the trees' nodes.
+    """
+    g = live_weight_gcd(windows)
+    upper = upper // g * g
+    nodes = 0
+    while floor < upper and time.perf_counter() < t_end:
+        tree = cut_branch_bound(instance, windows=windows, rows=rows,
+                                floor=max(floor, upper - g),
+                                time_limit_s=t_end - time.perf_counter())
         nodes += tree.nodes
         if not tree.proven or tree.upper_bound >= upper:
             break
         upper = tree.upper_bound // g * g
-    return CutLpBound(upper, best_binding, rounds, len(active), lp_upper, nodes)
+    return upper, nodes
 
 
 # ---------------------------------------------------------------------------
@@ -966,11 +992,11 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
     # columns: x[j, k] per flat position, then one elastic slack per live job
     slack_col = {j: nv + i for i, j in enumerate(live_jobs)}
     no_idx, no_val = np.array([], dtype=np.int32), np.array([], dtype=np.float64)
-    h.addCols(nv, -weights[flat_job].astype(np.float64), np.zeros(nv), np.ones(nv), 0,
-              no_idx, no_idx, no_val)
+    x_cost = -weights[flat_job].astype(np.float64)
     ns = len(live_jobs)
-    h.addCols(ns, np.full(ns, float(live_total + 1)), np.zeros(ns), np.zeros(ns), 0,
-              no_idx, no_idx, no_val)
+    slack_cost = np.full(ns, float(live_total + 1))
+    h.addCols(nv, x_cost, np.zeros(nv), np.ones(nv), 0, no_idx, no_idx, no_val)
+    h.addCols(ns, slack_cost, np.zeros(ns), np.zeros(ns), 0, no_idx, no_idx, no_val)
     inf = highspy.kHighsInf
     assign_row: dict[int, int] = {}
     for w in windows:
@@ -1225,10 +1251,8 @@ def cut_branch_bound(instance: Instance, *, windows: tuple[JobWindow, ...] | Non
                 try:
                     cert, _x = solve(state, allowed, cert, phase_one=True)
                 finally:
-                    h.changeColsCost(nv, np.arange(nv, dtype=np.int32),
-                                     -weights[flat_job].astype(np.float64))
-                    h.changeColsCost(ns, np.arange(nv, nv + ns, dtype=np.int32),
-                                     np.full(ns, float(live_total + 1)))
+                    h.changeColsCost(nv, np.arange(nv, dtype=np.int32), x_cost)
+                    h.changeColsCost(ns, np.arange(nv, nv + ns, dtype=np.int32), slack_cost)
             rec["cert"] = cert
             if x_hard is None:
                 eff = max(eff, cert[0])

@@ -262,14 +262,14 @@ def _start(instance: Instance, solver: str, time_limit_s: float,
     t0, cpu0 = time.perf_counter(), time.process_time()
     edf = sorted(instance.jobs, key=edf_key)
     stats: dict[str, object] = {}
+    key = "given_start"
     if cuts is None:
         out = solve_dp_edf(instance, time_limit_s=time_limit_s, seed=0, threads=1)
         assert out.schedule is not None
         cuts = {p.job: p.cut for p in out.schedule.plans}
-        stats["dp_edf_status"] = out.status
+        key, stats["dp_edf_status"] = "dp_edf", out.status
     start = _candidate(instance, solver, edf, dict(cuts))
     budget = Budget(t0 + min(time_limit_s, BUDGET_S), cpu0 + min(time_limit_s, CPU_BUDGET_S))
-    key = "dp_edf" if "dp_edf_status" in stats else "given_start"
     return start, budget, stats | {f"{key}_weight": start.weight,
                                    f"{key}_seconds": round(time.perf_counter() - t0, 4)}
 

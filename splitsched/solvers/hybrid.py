@@ -65,7 +65,7 @@ from splitsched.formulations import JobWindow, job_windows
 from splitsched.formulations.bounds import (
     CutRow,
     EnergyRow,
-    cut_branch_bound,
+    branch_down,
     cut_energy_rows,
     cut_lp_bound,
 )
@@ -282,28 +282,14 @@ def _rows_branch(instance: Instance, windows: tuple[JobWindow, ...], rows: list[
                  best: int, upper: int, seconds: float, stats: dict[str, Any]) -> int:
     """The per-cut rows' integer optimum, as far as it lies between ``best`` and ``upper``.
 
-    :func:`cut_branch_bound` asked to prove ``upper - g`` (never below the
-    incumbent's on-time weight ``best``), again while it succeeds, within
-    ``seconds``; returns the upper bound on the on-time weight that stands.
-    ``g`` is the gcd of the weights of the jobs that can be on time: every
-    on-time weight is a multiple of it, so ``upper`` is rounded down to one
-    (with every weight 2^20, asking one weight unit less per tree would take
-    2^20 trees to close one job's gap).
+    :func:`splitsched.formulations.bounds.branch_down` within ``seconds``,
+    never below the incumbent's on-time weight ``best``; returns the upper
+    bound on the on-time weight that stands.
     """
     t0 = time.perf_counter()
-    t_end = t0 + seconds
-    nodes = 0
-    g = math.gcd(*(w.job.weight for w in windows if w.cuts)) or 1
-    upper = upper // g * g
-    while best < upper and time.perf_counter() < t_end:
-        with native_stdout_silenced():  # HiGHS' banner on fd 1
-            tree = cut_branch_bound(instance, windows=windows, rows=rows,
-                                    floor=max(best, upper - g),
-                                    time_limit_s=t_end - time.perf_counter())
-        nodes += tree.nodes
-        if not tree.proven or tree.upper_bound >= upper:
-            break
-        upper = tree.upper_bound // g * g
+    with native_stdout_silenced():  # HiGHS' banner on fd 1
+        upper, nodes = branch_down(instance, windows, rows, upper, floor=best,
+                                   t_end=t0 + seconds)
     stats.update(rows_branch_upper_bound=upper, rows_branch_nodes=nodes,
                  rows_branch_s=time.perf_counter() - t0)
     return upper
