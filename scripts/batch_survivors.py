@@ -40,6 +40,7 @@ from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_lp_bound
 from splitsched.io import InputError, read_instance
 from splitsched.problem import Instance
+from splitsched.solvers.lbbd import sub_instance
 
 
 def groups_of(instance: Instance) -> list[list[int]]:
@@ -75,13 +76,6 @@ def minimal_vectors(sizes: list[int], weights: list[int], target: int,
     return out
 
 
-def sub_instance(instance: Instance, jobs: list[int]) -> Instance:
-    picked = tuple(instance.jobs[j] for j in sorted(jobs))
-    nets = {j.network for j in picked}
-    return Instance(id=f"{instance.id}/sub", networks=tuple(
-        n for n in instance.networks if n.name in nets), jobs=picked)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", help="an instance file")
@@ -114,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     survivors = []
     for v in vectors:
         jobs = [j for g, c in zip(groups, v, strict=True) for j in g[:c]]
-        lp = cut_lp_bound(sub_instance(instance, jobs), time_limit_s=args.seconds,
+        lp = cut_lp_bound(sub_instance(instance, tuple(sorted(jobs))), time_limit_s=args.seconds,
                           branch=False)
         if lp.upper_bound >= sum(instance.jobs[j].weight for j in jobs):
             survivors.append(v)

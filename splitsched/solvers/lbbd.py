@@ -159,7 +159,9 @@ class _State:
 
 
 # ------------------------------------------------------------------ subproblem
-def _sub_instance(instance: Instance, jobs: tuple[int, ...]) -> Instance:
+def sub_instance(instance: Instance, jobs: tuple[int, ...]) -> Instance:
+    """The instance with only ``jobs`` (indices into ``instance.jobs``, kept in that order)
+    and the networks they run."""
     picked = tuple(instance.jobs[j] for j in jobs)
     nets = {j.network for j in picked}
     return Instance(id=f"{instance.id}/sub", networks=tuple(n for n in instance.networks
@@ -320,7 +322,7 @@ def _cp_check(st: _State, jobs: tuple[int, ...], limit: float) -> _SubAnswer:
     symmetry rows of :func:`_symmetry_rows`.
     """
     inst = st.instance
-    sub = _sub_instance(inst, jobs)
+    sub = sub_instance(inst, jobs)
     cp = build_cp(sub)
     model = cp.model
     model.clear_objective()
