@@ -185,6 +185,7 @@ def test_primal_phase_gives_the_incumbent(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(hybrid, "run_lbbd", _no_benders)
     monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
     monkeypatch.setattr(hybrid, "new_solver", stopped_solver)
+    monkeypatch.setattr(hybrid, "TWINS", False)
     rng = random.Random(67)
     ran = 0
     for i in range(50):
@@ -201,3 +202,33 @@ def test_primal_phase_gives_the_incumbent(monkeypatch: pytest.MonkeyPatch) -> No
         assert res.missed >= opt, inst
         assert res.status != "optimal" or res.missed == 0, (res.stats, inst)
     assert ran >= 10, ran
+
+
+def test_twins_phase_alone_matches_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the twins phase can prove here (Benders gets no time, no per-cut rows, CP-SAT
+    # stops at once, no primal phase): on tiny instances whose jobs share one release it
+    # claims "optimal" only at the oracle's optimum, its bound never passes it, and it
+    # proves some of them.
+    real_new_solver = hybrid.new_solver
+
+    def stopped_solver(left: float, *, threads: int, seed: int) -> cp_model.CpSolver:
+        solver = real_new_solver(left, threads=threads, seed=seed)
+        solver.parameters.max_time_in_seconds = 0.0
+        return solver
+
+    monkeypatch.setattr(hybrid, "run_lbbd", _no_benders)
+    monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
+    monkeypatch.setattr(hybrid, "new_solver", stopped_solver)
+    monkeypatch.setattr(hybrid, "PRIMAL", False)
+    rng = random.Random(71)
+    proved = 0
+    for i in range(60):
+        inst = random_tiny_instance(rng, rng.randint(3, 6), max_weight=2, with_release=False,
+                                    zero_layers=i % 3 == 0)
+        opt = optimum(inst)
+        res = solve(inst, "hybrid", time_limit_s=20, seed=0, threads=1)
+        assert res.missed >= opt and (res.bound or 0) <= opt + 1e-9, (res.stats, inst)
+        if res.status == "optimal":
+            assert res.missed == opt, (res.stats, inst)
+            proved += res.stats.get("twins_status") == "refuted"
+    assert proved >= 15, proved

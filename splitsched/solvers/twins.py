@@ -1,0 +1,593 @@
+"""Identical jobs released together: on-time sets as count vectors, and an exact DP over them.
+
+Batch instances release many copies of a few networks at one time. Two jobs
+are *twins* when they share network, weight and release (a *group*); they
+differ only in their deadlines. Two facts make such instances small:
+
+**Due-last symmetry.** If twin ``p`` is on time and twin ``q``, due no
+earlier (ties by index), is missed, ``q`` can take ``p``'s whole plan (same
+stage table, same release, completion ``<= d_p <= d_q``) and ``p`` be
+dropped, at the same on-time weight. So some optimal schedule keeps, in every
+group, the twins due last, and an on-time set is one count per group
+(:func:`minimal_vectors`). A superset of an infeasible set is infeasible, so
+proving that no schedule keeps weight ``>= target`` on time means refuting
+each *minimal* count vector of weight ``>= target``.
+
+**A DP over counts** (:func:`count_vector_check`, jobs of one release only).
+:func:`splitsched.solvers.feasibility.same_release_check` searches every
+common order of the jobs over *sets* (``2^n`` of them); here the state is the
+count of twins placed per group (``prod (c_q + 1)``: a few thousand on the
+batch instances' vectors of 30-60 jobs). Its relaxations, each of which only
+lets more through, so that "no label survives" is a proof:
+
+* the lags of GPU-then-CPU options are lowered to ``h' = min(h, b_min)`` and
+  those of GPU-only options to at most ``min (a + h' + b)`` over the
+  GPU-then-CPU options; then (the argument of ``same_release_check``) some
+  optimal schedule uses one common order ``pi`` of its jobs, and the DP's
+  earliest placement in ``pi`` is no later;
+* twins are interchangeable, so what matters is the finish times of a
+  group's positions in ``pi``: the twins' deadlines can be matched to them iff
+  the sorted matching (earliest finish, earliest deadline) works. Take ``pi``
+  with each CPU-only job as early as the two processor orders allow. Then a
+  twin that uses the CPU (GPU-then-CPU or CPU-only) finishes no earlier than
+  every twin before it in ``pi``, and a GPU-only twin finishes no later than
+  every twin after it. So the ``k``-th twin of a group in ``pi`` (``k`` from
+  1) has finish rank ``<= k`` if GPU-only, and ``<= k + e`` if it uses the
+  CPU, where ``e`` counts the GPU-only twins after it that finish earlier:
+  they start on the GPU after its label's GPU free time ``g'``, one after
+  another, so ``e <= (f - g' - H_G - 1) // A_G`` (``A_G``, ``H_G`` the
+  group's shortest GPU-only stage and lag). The DP checks the finish ``f``
+  against the ``k``-th (or ``min(c, k + e)``-th) deadline of the group's
+  chosen twins. Without GPU-only options ``e = 0``: twins then go in deadline
+  order, and the DP is ``same_release_check`` on the count states, as strong;
+* a label is pruned when, for a deadline ``D`` and a weight pair of
+  :data:`splitsched.solvers.feasibility.ENERGY_WEIGHTS`, the twins left due
+  by ``D`` (each group's left twins taking its largest chosen deadlines,
+  which only weakens the test) need more than the room after the label, or
+  when a group left cannot place one more twin by its latest deadline.
+
+A surviving order is rebuilt with the real lags, the twins matched to its
+finish times in sorted order, and checked by ``evaluate``; a set is
+``feasible`` only with such a schedule.
+
+The due-last symmetry is the exchange argument of Moore and Hodgson's
+single-machine rule (Moore, "An n job, one machine sequencing algorithm for
+minimizing the number of late jobs", Management Science 1968) applied to a
+group of identical jobs; counting identical items instead of subsets is the
+high-multiplicity view of scheduling (Hochbaum and Shamir, "Strongly
+polynomial algorithms for the high multiplicity scheduling problem",
+Operations Research 1991).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from splitsched.evaluate import evaluate
+from splitsched.formulations import job_windows
+from splitsched.formulations.bounds import cut_lp_bound
+from splitsched.problem import Instance, Schedule
+from splitsched.solvers.feasibility import (
+    _C,
+    _G,
+    _GC,
+    ENERGY_WEIGHTS,
+    FEASIBLE,
+    INFEASIBLE,
+    ORDERS_TRIED,
+    UNKNOWN,
+    FeasibilityResult,
+    _job_options,
+    _Opt,
+    _pareto_front,
+)
+from splitsched.solvers.lbbd import sub_instance
+from splitsched.solvers.timing import earliest_schedule
+
+#: count vectors enumerated at most by :func:`refute_on_time` (more: no attempt)
+MAX_VECTORS = 20_000
+#: labels of one :func:`count_vector_check` at most
+LABEL_LIMIT = 2_000_000
+#: labels of the first, cheap try on each count vector in :func:`refute_on_time`
+FIRST_LABELS = 100_000
+#: smallest values of ``b + h`` whose options :func:`count_vector_check` converts in turn
+TAU_TRIES = 2
+#: seconds the per-cut LP may take to refute one count vector before the DP runs
+LP_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class TwinGroup:
+    """Jobs with one network, weight and release; ``members`` in (deadline, index) order."""
+
+    members: tuple[int, ...]
+    weight: int
+    release: int
+
+
+def twin_groups(instance: Instance) -> list[TwinGroup]:
+    """The instance's groups of twins, leaving out jobs that can never be on time.
+
+    Returns
+    -------
+    list[TwinGroup]
+        One per (network, weight, release), in that key's order; a job with no
+        cut that meets its deadline alone is in none.
+    """
+    found: dict[tuple[str, int, int], list[int]] = {}
+    for w in job_windows(instance):
+        if w.cuts:
+            found.setdefault((w.job.network, w.job.weight, w.release), []).append(w.index)
+    out = []
+    for key in sorted(found):
+        members = sorted(found[key], key=lambda j: (instance.jobs[j].deadline, j))
+        out.append(TwinGroup(tuple(members), key[1], key[2]))
+    return out
+
+
+def minimal_vectors(groups: Sequence[TwinGroup], target: int,
+                    limit: int = MAX_VECTORS) -> list[tuple[int, ...]] | None:
+    """Count vectors of on-time weight ``>= target`` that fall below it without any one twin.
+
+    ``v[q]`` twins of group ``q`` on time (by the due-last symmetry, its
+    ``v[q]`` due last). Every on-time set of weight ``>= target`` contains the
+    set of one of them. Returns None when there are more than ``limit``.
+    """
+    n = len(groups)
+    sizes = [len(g.members) for g in groups]
+    weights = [g.weight for g in groups]
+    # the most weight groups q.. can add
+    tail = [0] * (n + 1)
+    for q in range(n - 1, -1, -1):
+        tail[q] = tail[q + 1] + sizes[q] * weights[q]
+    out: list[tuple[int, ...]] = []
+    vec = [0] * n
+
+    def walk(q: int, total: int, lightest: int) -> bool:
+        if total - lightest >= target:
+            return True                     # not minimal, nor anything above it
+        if total >= target:
+            # the rest stays 0: one more twin anywhere would make the vector non-minimal
+            out.append(tuple(vec[:q]) + (0,) * (n - q))
+            return len(out) <= limit
+        if q == n or total + tail[q] < target:
+            return True
+        for c in range(sizes[q] + 1):
+            vec[q] = c
+            ok = walk(q + 1, total + c * weights[q],
+                      min(lightest, weights[q]) if c else lightest)
+            if not ok:
+                return False
+        vec[q] = 0
+        return True
+
+    if not walk(0, 0, 1 << 62):
+        return None
+    return out
+
+
+def chosen_jobs(groups: Sequence[TwinGroup], counts: Sequence[int]) -> list[int]:
+    """The jobs of a count vector: each group's ``counts[q]`` twins due last."""
+    return sorted(j for g, c in zip(groups, counts, strict=True) if c
+                  for j in g.members[len(g.members) - c:])
+
+
+# ------------------------------------------------------------------ the DP over counts
+class _CountDp:
+    """The DP of :func:`count_vector_check` (groups with ``counts[q] > 0`` only)."""
+
+    def __init__(self, instance: Instance, groups: list[TwinGroup], counts: list[int],
+                 t_end: float, label_limit: int, *, relaxed: bool,
+                 tau: int | None = None) -> None:
+        self.groups, self.counts = groups, counts
+        self.t_end, self.label_limit = t_end, label_limit
+        self.release = groups[0].release
+        self.opts: list[list[_Opt]] = []
+        self.trivial = False
+        for g in groups:
+            job, triv = _job_options(instance, g.members[-1])   # the group's latest deadline
+            if triv is not None:
+                self.trivial = True
+            self.opts.append(list(job.gpu_opts) + list(job.cpu_opts))
+        if relaxed:
+            # a GPU-then-CPU option with b + h below the longest such lag becomes
+            # GPU-only, done at GPU end + h + b (its CPU stage dropped: a relaxation);
+            # the common-order argument then lowers no lag (h' = min(h, mu) = h)
+            if tau is None:
+                tau = max((o.h for os_ in self.opts for o in os_ if o.cls == _GC), default=0)
+            self.opts = [[_Opt(_G, o.cut, o.a, o.h + o.b, 0)
+                          if o.cls == _GC and o.b + o.h < tau else o for o in os_]
+                         for os_ in self.opts]
+        gc = [o for os_ in self.opts for o in os_ if o.cls == _GC]
+        # the common-order argument needs h'_i <= b_j + h'_j for every two GPU-then-CPU
+        # options: h' = min(h, mu) with mu = min (b + h) does it
+        mu = min((o.b + o.h for o in gc), default=0)
+        h_split = [min(o.h, mu) if relaxed else o.h for o in gc]
+        # a GPU-only twin before a CPU user in pi must not finish after it
+        h_g_cap = min((o.a + h + o.b for o, h in zip(gc, h_split, strict=True)), default=0)
+
+        def lag(o: _Opt) -> int:
+            if not relaxed:
+                return o.h
+            if o.cls == _GC:
+                return min(o.h, mu)
+            if o.cls == _G and gc:
+                return min(o.h, h_g_cap)
+            return o.h
+
+        self.cls = [np.array([o.cls for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.a = [np.array([o.a for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.b = [np.array([o.b for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.h = [np.array([lag(o) for o in os_], dtype=np.int64) for os_ in self.opts]
+        self.a_g: list[int] = []
+        self.h_g: list[int] = []
+        for q, os_ in enumerate(self.opts):
+            g_only = [i for i, o in enumerate(os_) if o.cls == _G]
+            self.a_g.append(min((int(self.a[q][i]) for i in g_only), default=0))
+            self.h_g.append(min((int(self.h[q][i]) for i in g_only), default=0))
+        self.dl = [np.array(sorted(instance.jobs[j].deadline
+                                   for j in g.members[len(g.members) - c:]), dtype=np.int64)
+                   for g, c in zip(groups, counts, strict=True)]
+        self.wts = np.array(ENERGY_WEIGHTS, dtype=np.int64)
+        # cheapest alpha * GPU work + beta * CPU work of one twin, per weight pair: (m, groups)
+        self.work = np.array([[min((al * o.a + be * o.b for o in os_), default=0)
+                               for os_ in self.opts] for al, be in ENERGY_WEIGHTS],
+                             dtype=np.int64).reshape(len(ENERGY_WEIGHTS), len(groups))
+        self.layers: list[dict[tuple[int, ...], tuple[np.ndarray, ...]]] = []
+        self.labels = 0
+        self.pending = 0      # labels of the layer being built, before the Pareto filter
+
+    def run(self) -> bool | None:
+        """True if some path places every twin in a slot, False if none, None at a limit."""
+        empty = np.zeros(1, dtype=np.int64)
+        # a state: per group (next slot P, bit mask of the holes below P); labels: GPU
+        # free, CPU free, parent label, parent state (its position in the layer), group,
+        # option
+        start = tuple(0 for _ in range(2 * len(self.counts)))
+        layer: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {
+            start: (empty, empty, empty - 1, empty - 1, empty - 1, empty - 1)}
+        self.labels = 1
+        for _step in range(sum(self.counts)):
+            self.layers.append(layer)
+            nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]] = {}
+            for pos, (state, fr) in enumerate(layer.items()):
+                if (time.perf_counter() > self.t_end
+                        or self.labels + self.pending > self.label_limit):
+                    return None
+                self._expand(pos, state, fr, nxt)
+            self.pending = 0
+            layer = {}
+            for state, parts in nxt.items():
+                g = np.concatenate([p[0] for p in parts])
+                c = np.concatenate([p[1] for p in parts])
+                keep = _pareto_front(g, c)
+                layer[state] = (g[keep], c[keep],
+                                *(np.concatenate([p[i] for p in parts])[keep]
+                                  for i in range(2, 6)))
+                self.labels += len(keep)
+            if not layer:
+                return False
+        self.layers.append(layer)
+        return True
+
+    def _expand(self, pos: int, state: tuple[int, ...], fr: tuple[np.ndarray, ...],
+                nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]]) -> None:
+        g, c = fr[0][:, None], fr[1][:, None]
+        slots = [(state[2 * q], state[2 * q + 1]) for q in range(len(self.counts))]
+        # the deadlines of the slots left: the holes and every slot from P on
+        rest = [np.concatenate([self.dl[q][[i for i in range(p) if hole >> i & 1]],
+                                self.dl[q][p:]]).astype(np.int64)
+                for q, (p, hole) in enumerate(slots)]
+        left = [q for q in range(len(self.counts)) if len(rest[q])]
+        d_rest = np.concatenate([rest[q] for q in left])
+        w_rest = np.concatenate([np.repeat(self.work[:, q:q + 1], len(rest[q]), axis=1)
+                                 for q in left], axis=1)
+        order = np.argsort(d_rest, kind="stable")
+        d_rest, cum = d_rest[order], np.cumsum(w_rest[:, order], axis=1)
+        gap_g = np.maximum(d_rest[None, :] - g, 0)
+        gap_c = np.maximum(d_rest[None, :] - c, 0)
+        room = (self.wts[:, 0, None, None] * gap_g[None]
+                + self.wts[:, 1, None, None] * gap_c[None])
+        alive = (cum[:, None, :] <= room).all(axis=(0, 2))
+        if not alive.any():
+            return
+        moves = []
+        for q in left:
+            p, hole = slots[q]
+            dl, m = self.dl[q], len(self.dl[q])
+            kind = self.cls[q][None, :]
+            a, h, b = self.a[q][None, :], self.h[q][None, :], self.b[q][None, :]
+            ge = np.maximum(g, self.release) + a
+            ce_split = np.maximum(c, ge + h) + b
+            ce_cpu = np.maximum(c, self.release + h) + b
+            fin = np.where(kind == _GC, ce_split, np.where(kind == _G, ge + h, ce_cpu))
+            ng = np.where(kind == _C, g, ge)
+            nc = np.where(kind == _GC, ce_split, np.where(kind == _C, ce_cpu, c))
+            # the twin that will take the earliest slot left, placed now or later
+            alive &= (fin <= rest[q].min()).any(axis=1)
+            # the slot each move takes (-1: none), then one next state per slot
+            if hole:
+                low = (hole & -hole).bit_length() - 1
+                g_slot = low                      # a GPU-only twin fills the lowest hole
+            else:
+                g_slot = p if p < m else -1
+            s_min = np.maximum(np.searchsorted(dl, fin, side="left"), p)
+            if self.a_g[q] > 0:
+                # the holes a CPU user leaves are GPU-only twins after it that finish
+                # before it: they start on the GPU after ng, one after another
+                e_max = np.maximum((fin - ng - self.h_g[q] - 1) // self.a_g[q], 0)
+                s_max = np.minimum(p + e_max, m - 1)
+            else:
+                s_max = np.full_like(fin, p)
+            s_max = np.where(kind == _G, -1, s_max)
+            s_min = np.where(kind == _G, m, s_min)
+            moves.append((q, p, hole, g_slot, fin, ng, nc, kind, s_min, s_max))
+        if not alive.any():
+            return
+        for q, p, hole, g_slot, fin, ng, nc, kind, s_min, s_max in moves:
+            live = alive[:, None]
+            base = state[:2 * q], state[2 * q + 2:]
+            if g_slot >= 0:
+                ok = (kind == _G) & (fin <= self.dl[q][g_slot]) & live
+                rows, cols = np.nonzero(ok)
+                if len(rows):
+                    new = (p, hole & ~(1 << g_slot)) if g_slot < p else (p + 1, hole)
+                    self._add(nxt, base[0] + new + base[1], ng, nc, rows, cols, pos, q)
+            # a CPU user takes the first slot from P on whose deadline it meets (an
+            # exchange: any later slot it could take, a later twin can take instead)
+            ok = (s_min <= s_max) & live
+            if not ok.any():
+                continue
+            for slot in np.unique(s_min[ok]):
+                rows, cols = np.nonzero(ok & (s_min == slot))
+                slot = int(slot)
+                new = (slot + 1, hole | (((1 << slot) - 1) ^ ((1 << p) - 1)))
+                self._add(nxt, base[0] + new + base[1], ng, nc, rows, cols, pos, q)
+
+    def _add(self, nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]],
+             key: tuple[int, ...], ng: np.ndarray, nc: np.ndarray, rows: np.ndarray,
+             cols: np.ndarray, pos: int, q: int) -> None:
+        self.pending += len(rows)
+        nxt.setdefault(key, []).append((ng[rows, cols], nc[rows, cols], rows,
+                                        np.full(len(rows), pos), np.full(len(rows), q), cols))
+
+    def orders(self, limit: int) -> list[list[tuple[int, _Opt]]]:
+        """Up to ``limit`` paths (group position, option) of surviving full labels."""
+        n = sum(self.counts)
+        if n == 0:
+            return [[]]
+        fronts = [list(layer.values()) for layer in self.layers]
+        last = fronts[n][0]
+        out = []
+        for start in range(min(limit, len(last[0]))):
+            path: list[tuple[int, _Opt]] = []
+            idx, fr = start, last
+            for back in range(n, 0, -1):
+                q, o = int(fr[4][idx]), int(fr[5][idx])
+                path.append((q, self.opts[q][o]))
+                idx, fr = int(fr[2][idx]), fronts[back - 1][int(fr[3][idx])]
+            path.reverse()
+            out.append(path)
+        return out
+
+
+def _path_schedule(instance: Instance, groups: list[TwinGroup], counts: list[int],
+                   path: list[tuple[int, _Opt]], solver: str) -> Schedule | None:
+    """The earliest schedule of one path with the real lags, twins matched to its finish
+    times in sorted order, if it keeps every chosen twin on time (checked by ``evaluate``)."""
+    chosen = [list(g.members[len(g.members) - c:]) for g, c in zip(groups, counts, strict=True)]
+
+    def build(ident: list[int]) -> Schedule:
+        cuts: dict[str, int | None] = {j.id: None for j in instance.jobs}
+        for j, (_q, o) in zip(ident, path, strict=True):
+            cuts[instance.jobs[j].id] = o.cut
+        ids = [instance.jobs[j].id for j in ident]
+        gpu = [i for i in ids if (cuts[i] or 0) > 0]
+        cpu = [i for i, j in zip(ids, ident, strict=True)
+               if (cuts[i] or 0) < instance.stages_of(instance.jobs[j]).num_layers]
+        # a CPU stage the relaxation dropped (its option went GPU-only) goes last first,
+        # then where its ready time falls among the others' CPU starts
+        dropped = {i for i, (_q, o) in zip(ids, path, strict=True) if o.cls == _G} & set(cpu)
+        if not dropped:
+            return earliest_schedule(instance, solver, cuts, gpu, cpu)
+        first = earliest_schedule(instance, solver, cuts, gpu,
+                                  [i for i in cpu if i not in dropped] + [i for i in cpu
+                                                                          if i in dropped])
+        at = {p.job: p for p in first.plans}
+
+        def key(i: str) -> int:
+            plan = at[i]
+            assert plan.cut is not None and plan.cpu_start is not None
+            if i in dropped and plan.gpu_start is not None:
+                st = instance.stages_of(instance.jobs[instance.job_index[i]])
+                return plan.gpu_start + int(st.a[plan.cut]) + int(st.h[plan.cut])
+            return plan.cpu_start
+
+        return earliest_schedule(instance, solver, cuts, gpu, sorted(cpu, key=key))
+
+    # first the k-th twin of a group on its k-th deadline, then by finish time
+    nxt = [0] * len(groups)
+    ident = []
+    for q, _o in path:
+        ident.append(chosen[q][nxt[q]])
+        nxt[q] += 1
+    ev = evaluate(instance, build(ident))
+    if not ev.feasible:
+        return None
+    for q in range(len(groups)):
+        pos = [i for i, (p, _o) in enumerate(path) if p == q]
+        by_finish = sorted(pos, key=lambda i: (ev.completion[instance.jobs[ident[i]].id], i))
+        for i, j in zip(by_finish, chosen[q], strict=True):
+            ident[i] = j
+    sched = build(ident)
+    ev = evaluate(instance, sched)
+    if ev.feasible and all(ev.on_time[instance.jobs[j].id] for j in ident):
+        return sched
+    return None
+
+
+def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: Sequence[int],
+                       *, time_limit_s: float = 10.0, label_limit: int = LABEL_LIMIT,
+                       solver: str = "feasibility") -> FeasibilityResult:
+    """Decide whether each group's ``counts[q]`` twins due last can all be on time.
+
+    The groups' jobs must share one release time (``ValueError`` otherwise);
+    see the module docstring for the DP and why its refutation is a proof.
+
+    Returns
+    -------
+    FeasibilityResult
+        ``infeasible`` (proven), ``feasible`` with a schedule checked by
+        ``evaluate`` (it keeps exactly those jobs, all on time), or
+        ``unknown`` (time or label limit, a group with a trivial cut, or no
+        surviving path that the real lags keep on time). ``nodes`` counts the
+        labels created.
+
+    Raises
+    ------
+    ValueError
+        If the used groups' releases differ or a count is out of range.
+    """
+    t_end = time.perf_counter() + max(0.0, time_limit_s)
+    used = [(g, int(c)) for g, c in zip(groups, counts, strict=True) if c]
+    if any(c < 0 or c > len(g.members) for g, c in zip(groups, counts, strict=True)):
+        raise ValueError("count_vector_check: counts: out of range")
+    if len({g.release for g, _c in used}) > 1:
+        raise ValueError("count_vector_check: groups: release times differ")
+    if not used:
+        return FeasibilityResult(FEASIBLE, schedule=earliest_schedule(instance, solver, {}, [],
+                                                                      []))
+    gs, cs = [g for g, _c in used], [c for _g, c in used]
+    labels = 0
+    for tau in _taus(instance, gs):
+        dp = _CountDp(instance, gs, cs, t_end, label_limit - labels, relaxed=True, tau=tau)
+        if dp.trivial:
+            return FeasibilityResult(UNKNOWN)
+        if any(not os_ for os_ in dp.opts):
+            return FeasibilityResult(INFEASIBLE)
+        found = dp.run()
+        labels += dp.labels
+        if found is False:
+            return FeasibilityResult(INFEASIBLE, nodes=labels)
+        if found is None:
+            return FeasibilityResult(UNKNOWN, nodes=labels)
+        for path in dp.orders(ORDERS_TRIED):
+            sched = _path_schedule(instance, gs, cs, path, solver)
+            if sched is not None:
+                return FeasibilityResult(FEASIBLE, schedule=sched, nodes=labels)
+    # every relaxation let a path through that the real lags do not keep on time: the
+    # same DP with the real lags (a search for a schedule: it proves nothing)
+    real = _CountDp(instance, gs, cs, t_end, label_limit - labels, relaxed=False)
+    if real.run():
+        for path in real.orders(ORDERS_TRIED):
+            sched = _path_schedule(instance, gs, cs, path, solver)
+            if sched is not None:
+                return FeasibilityResult(FEASIBLE, schedule=sched, nodes=labels + real.labels)
+    return FeasibilityResult(UNKNOWN, nodes=labels + real.labels)
+
+
+def _taus(instance: Instance, groups: list[TwinGroup]) -> list[int | None]:
+    """The relaxations :func:`count_vector_check` tries, weakest loss first: convert no
+    option (every lag lowered to ``mu``), then the options with the smallest ``b + h``
+    (:data:`TAU_TRIES` values of it, each one raising ``mu`` past it), then every option
+    with ``b + h`` below the longest lag (None: no lag lowered)."""
+    split = [o for g in groups for o in _job_options(instance, g.members[-1])[0].gpu_opts
+             if o.cls == _GC]
+    longest = max((o.h for o in split), default=0)
+    small = sorted({o.b + o.h for o in split if o.b + o.h < longest})
+    return [0, *(v + 1 for v in small[:TAU_TRIES] if v + 1 < longest), None]
+
+
+# ------------------------------------------------------------------ refuting a target
+@dataclass
+class Refutation:
+    """What :func:`refute_on_time` settled.
+
+    ``status``: ``"refuted"`` (proven: no schedule keeps weight ``>= target``
+    on time), ``"found"`` (``schedule`` keeps at least ``target`` on time,
+    checked by ``evaluate``) or ``"unknown"`` (not applicable, too many count
+    vectors, or some vector left undecided at a limit). The counts say how
+    each vector was settled.
+    """
+
+    status: str
+    schedule: Schedule | None = None
+    vectors: int = 0
+    by_lp: int = 0
+    by_dp: int = 0
+    undecided: int = 0
+    labels: int = 0
+
+
+def refute_on_time(instance: Instance, target: int, *, t_end: float,
+                   max_vectors: int = MAX_VECTORS, lp_seconds: float = LP_SECONDS,
+                   solver: str = "feasibility") -> Refutation:
+    """Prove that no schedule keeps on-time weight ``>= target``, or find one that does.
+
+    Applies when every job that can be on time has one release (batch
+    instances). Each minimal count vector (:func:`minimal_vectors`) is
+    refuted by :func:`count_vector_check` with :data:`FIRST_LABELS` labels,
+    else by the per-cut LP over its jobs
+    (:func:`splitsched.formulations.bounds.cut_lp_bound`, no branching; its
+    bound is certified in integers), else by :func:`count_vector_check` with
+    every label it may take. Stops at the first vector left undecided (at a
+    limit or at ``t_end``, a ``time.perf_counter()`` time) or found feasible.
+
+    Measured on the 2-core machine: v2-batch-vivo_z3-n40-l4-s1 at target 29
+    (11 misses): 304 vectors, 300 refuted by the first DP try, the other 4 by
+    the LP and the full DP, about 5 s in all.
+    """
+    groups = twin_groups(instance)
+    if len({g.release for g in groups}) > 1:
+        return Refutation("unknown")
+    vectors = minimal_vectors(groups, target, max_vectors)
+    if vectors is None:
+        return Refutation("unknown")
+    out = Refutation("refuted", vectors=len(vectors))
+    for v in vectors:
+        res = refute_vector(instance, groups, v, t_end, lp_seconds, solver, out)
+        if res is None:
+            continue
+        if res.status == FEASIBLE:
+            out.status, out.schedule = "found", res.schedule
+        else:
+            out.status, out.undecided = "unknown", out.undecided + 1
+        return out
+    return out
+
+
+def refute_vector(instance: Instance, groups: list[TwinGroup], v: tuple[int, ...],
+                   t_end: float, lp_seconds: float, solver: str,
+                   out: Refutation) -> FeasibilityResult | None:
+    """Settle one count vector: None when refuted (counted in ``out``: ``by_dp`` or
+    ``by_lp``), else the DP's last answer (``feasible`` with a schedule, or ``unknown``)."""
+    # the DP with few labels first (most vectors die early), then the per-cut LP,
+    # then the DP with every label it may take
+    res = count_vector_check(instance, groups, v, label_limit=FIRST_LABELS,
+                             time_limit_s=t_end - time.perf_counter(), solver=solver)
+    out.labels += res.nodes
+    if res.status == INFEASIBLE:
+        out.by_dp += 1
+        return None
+    if res.status == FEASIBLE:
+        return res
+    left = t_end - time.perf_counter()
+    if left <= 0:
+        return res
+    jobs = chosen_jobs(groups, v)
+    lp = cut_lp_bound(sub_instance(instance, tuple(jobs)), time_limit_s=min(lp_seconds, left),
+                      branch=False)
+    if lp.upper_bound < sum(instance.jobs[j].weight for j in jobs):
+        out.by_lp += 1
+        return None
+    res = count_vector_check(instance, groups, v, time_limit_s=t_end - time.perf_counter(),
+                             solver=solver)
+    out.labels += res.nodes
+    if res.status == INFEASIBLE:
+        out.by_dp += 1
+        return None
+    return res

@@ -1,0 +1,194 @@
+"""Identical jobs released together (``solvers/twins.py``) against brute force.
+
+Facts checked: the due-last symmetry loses no optimum; the minimal count
+vectors of a hand-made case; the DP over counts never refutes a set the oracle
+can schedule (many seeded tiny instances with twins, GPU-only cuts and lags),
+and its schedules keep exactly the set on time; a hand-made set that only a
+GPU-only twin finishing before an earlier split twin keeps on time (a DP that
+gave twins their deadlines in order would refute it), nor the set that only
+different orders on the two processors keep on time; ``refute_on_time``
+never refutes the optimum's weight nor finds more; and it refutes 11 misses on
+v2-batch-vivo_z3-n40-l4-s1, whose best known schedule misses 12.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+
+import pytest
+
+from splitsched.evaluate import evaluate
+from splitsched.io import read_instance
+from splitsched.problem import Instance, Job, Network
+from splitsched.solvers.lbbd import sub_instance
+from splitsched.solvers.twins import (
+    TwinGroup,
+    _CountDp,
+    chosen_jobs,
+    count_vector_check,
+    minimal_vectors,
+    refute_on_time,
+    twin_groups,
+)
+from tests.helpers.builders import handoff_counterexample, random_tiny_instance
+from tests.helpers.oracle import optimum
+from tests.helpers.paths import SETS_DIR
+
+
+def _sub(inst: Instance, jobs: list[int]) -> Instance:
+    return Instance(id="sub", networks=inst.networks, jobs=tuple(inst.jobs[j] for j in jobs))
+
+
+def _twins_instance(rng: random.Random, i: int) -> Instance:
+    """1-2 networks of 1-3 layers (GPU layers short, CPU layers long, so that GPU-only cuts
+    compete), 3-6 jobs released together, lags on inner cuts, weights 1-2."""
+    nets = []
+    for k in range(rng.choice([1, 1, 2])):
+        layers = rng.choice([1, 2, 3])
+        nets.append(Network(
+            name=f"n{k}", layer_names=tuple(f"l{x}" for x in range(layers)),
+            gpu_us=tuple(rng.randint(1, 8) for _ in range(layers)),
+            cpu_us=tuple(rng.randint(3, 25) for _ in range(layers)),
+            handoff_us=(0, *[rng.choice([0, 1, 2, 5, 10, 20]) for _ in range(layers - 1)], 0)))
+    release = rng.randint(0, 3)
+    jobs = []
+    for j in range(rng.randint(3, 6)):
+        net = rng.choice(nets)
+        best = int(net.stages.best_latency)
+        jobs.append(Job(id=f"j{j}", network=net.name, release=release,
+                        deadline=release + best + rng.randint(0, 4 * best),
+                        weight=rng.choice([1, 1, 1, 2])))
+    return Instance(id=f"twins-{i}", networks=tuple(nets), jobs=tuple(jobs))
+
+
+def inversion() -> Instance:
+    """Twins x1 (due 16) and x2 (due 22): 2 layers, GPU 1 + 14, CPU 20 + 20, no lag; a
+    blocker holds the CPU over [0, 2]. Only x2 split at 1 (GPU [0, 1], CPU [2, 22]) with
+    x1 GPU-only after it (GPU [1, 15]) keeps all three on time: the twin first on the GPU
+    finishes last."""
+    x = Network(name="x", layer_names=("l1", "l2"), gpu_us=(1, 14), cpu_us=(20, 20),
+                handoff_us=(0, 0, 0))
+    b = Network(name="b", layer_names=("l1",), gpu_us=(100,), cpu_us=(2,), handoff_us=(0, 0))
+    return Instance(id="inversion", networks=(x, b),
+                    jobs=(Job("blk", "b", 0, 2), Job("x1", "x", 0, 16), Job("x2", "x", 0, 22)))
+
+
+def test_some_optimum_keeps_the_twins_due_last() -> None:
+    # The brute-force optimum equals the best over count vectors whose jobs (each group's
+    # due last) can all be on time: the symmetry loses no optimum.
+    rng = random.Random(5)
+    grouped = 0
+    for i in range(100):
+        inst = random_tiny_instance(rng, rng.randint(2, 5), with_release=i % 2 == 0,
+                                    max_weight=2)
+        groups = twin_groups(inst)
+        grouped += any(len(g.members) > 1 for g in groups)
+        best = 0
+        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+            jobs = chosen_jobs(groups, v)
+            if jobs and optimum(sub_instance(inst, tuple(jobs))) == 0:
+                best = max(best, sum(inst.jobs[j].weight for j in jobs))
+        assert best == inst.total_weight - optimum(inst), inst
+    assert grouped >= 20  # groups with twins occurred
+
+
+def test_minimal_vectors() -> None:
+    groups = [TwinGroup((0, 1), 1, 0), TwinGroup((2, 3), 3, 0)]
+    # weight >= 4 and minimal: (1, 1) = 4; (2, 1) = 5 drops to 4 without a weight-1 job:
+    # not minimal; (0, 2) = 6 drops to 3 without one: minimal; (1, 2) = 7 drops to 6: not
+    assert sorted(minimal_vectors(groups, 4) or []) == [(0, 2), (1, 1)]
+    assert minimal_vectors(groups, 4, limit=1) is None   # more than the limit
+    assert minimal_vectors(groups, 9) == []               # the whole weight is 8
+    assert chosen_jobs(groups, (1, 2)) == [1, 2, 3]       # due last: the last members
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_count_vector_check_agrees_with_the_oracle(seed: int) -> None:
+    rng = random.Random(seed)
+    seen = {"feasible": 0, "infeasible": 0, "unknown": 0}
+    for i in range(120):
+        inst = _twins_instance(rng, i)
+        groups = twin_groups(inst)
+        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+            jobs = chosen_jobs(groups, v)
+            if len(jobs) < 2:
+                continue
+            res = count_vector_check(inst, groups, v)
+            seen[res.status] += 1
+            if res.status == "infeasible":
+                assert optimum(_sub(inst, jobs)) > 0, (v, inst)
+            elif res.status == "feasible":
+                assert res.schedule is not None
+                ev = evaluate(inst, res.schedule)
+                assert ev.feasible, ev.violations
+                kept = sorted(inst.job_index[p.job] for p in res.schedule.plans
+                              if p.cut is not None)
+                assert kept == jobs and all(ev.on_time[inst.jobs[j].id] for j in jobs)
+    assert seen["feasible"] >= 300 and seen["infeasible"] >= 60, seen
+
+
+def test_a_gpu_only_twin_may_take_the_earlier_deadline() -> None:
+    inst = inversion()
+    assert optimum(inst) == 0
+    groups = twin_groups(inst)
+    res = count_vector_check(inst, groups, [1, 2])
+    assert res.status == "feasible" and res.schedule is not None
+    ev = evaluate(inst, res.schedule)
+    assert ev.feasible and ev.weighted_misses == 0
+    # the same DP with twins held to their deadlines in order (no GPU-only twin may fill
+    # an earlier slot) refutes it: the slots are what keeps the DP exact
+    dp = _CountDp(inst, groups, [1, 2], time.perf_counter() + 60, 10**6, relaxed=True)
+    dp.a_g = [0] * len(dp.a_g)
+    assert dp.run() is False
+
+
+def test_never_refutes_the_handoff_counterexample() -> None:
+    # only different orders on the two processors keep both on time: with the real lags
+    # no common order does, so the lags must be lowered before a refutation counts
+    inst = handoff_counterexample()
+    groups = twin_groups(inst)
+    res = count_vector_check(inst, groups, [1, 1])
+    assert res.status != "infeasible"
+    assert refute_on_time(inst, 2, t_end=time.perf_counter() + 30).status != "refuted"
+
+
+def test_refute_on_time_never_refutes_the_optimum() -> None:
+    rng = random.Random(7)
+    seen = {"refuted": 0, "found": 0}
+    for i in range(150):
+        inst = _twins_instance(rng, i)
+        best = inst.total_weight - optimum(inst)
+        above = refute_on_time(inst, best + 1, t_end=time.perf_counter() + 30)
+        assert above.status != "found", inst
+        seen["refuted"] += above.status == "refuted"
+        at = refute_on_time(inst, best, t_end=time.perf_counter() + 30)
+        assert at.status != "refuted", inst
+        if at.status == "found":
+            assert at.schedule is not None
+            ev = evaluate(inst, at.schedule)
+            assert ev.feasible and inst.total_weight - ev.weighted_misses >= best
+            seen["found"] += 1
+    assert seen["refuted"] >= 100 and seen["found"] >= 100, seen
+
+
+def test_refute_on_time_needs_one_release() -> None:
+    inst = _twins_instance(random.Random(1), 0)
+    jobs = list(inst.jobs)
+    jobs[0] = Job(jobs[0].id, jobs[0].network, jobs[0].release + 1, jobs[0].deadline + 1)
+    other = Instance(id="two-releases", networks=inst.networks, jobs=tuple(jobs))
+    assert refute_on_time(other, 1, t_end=time.perf_counter() + 5).status == "unknown"
+    groups = twin_groups(other)
+    with pytest.raises(ValueError, match="release"):
+        count_vector_check(other, groups, [len(g.members) for g in groups])
+
+
+@pytest.mark.slow
+def test_refutes_11_misses_on_vivo_z3_n40_l4_s1() -> None:
+    # the best known schedule misses 12; the per-cut LP leaves 3 of the 304 minimal count vectors at
+    # 11 misses open, and the DP over counts refutes them (about 5 s on the 2-core machine)
+    inst = read_instance(SETS_DIR / "v2" / "batch-n40" / "v2-batch-vivo_z3-n40-l4-s1.json")
+    ans = refute_on_time(inst, inst.total_weight - 11, t_end=time.perf_counter() + 600)
+    assert ans.status == "refuted" and ans.vectors == 304
+    assert ans.by_lp + ans.by_dp == 304
