@@ -14,6 +14,9 @@
 #    after the sweep, so every one still open), code of commit 55f393d (the rows' branch and
 #    bound after the incumbent phase); its runs count in the table too (certify60e-main is
 #    the same run with the code before, 35bfbcc, for comparison; not in the table).
+# 4. certify60f: hybrid at the same limits on certify60's 7 batch instances (every job
+#    released at 0), code of commit fd7350b (the twins phase: count vectors refuted by the
+#    DP over counts); its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -49,3 +52,15 @@ splitsched bench --set results/reference/v2/certify60/instances --solvers hybrid
   --time-limit 60 --threads 2 --workers 1 -o "$check" ${RESUME:+--resume}
 splitsched report "$check"
 python scripts/library_table.py "${done_dirs[@]}" "$check" --library v2 --out results/reference
+batch=results/reference/v2/certify60f-set  # a fixed path: --resume checks the set is the same
+if [[ -z "${RESUME:-}" || ! -d "$batch" ]]; then
+  rm -rf "$batch" && mkdir -p "$batch"
+  cp results/reference/v2/certify60/instances/v2-batch-* "$batch"/
+fi
+twins=results/reference/v2/certify60f
+splitsched bench --set "$batch" --solvers hybrid --time-limit 60 --threads 2 --workers 1 \
+  -o "$twins" ${RESUME:+--resume}
+rm -rf "$batch"
+splitsched report "$twins"
+python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" --library v2 \
+  --out results/reference
