@@ -278,14 +278,18 @@ class _CountDp:
                 nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]]) -> None:
         g, c = fr[0][:, None], fr[1][:, None]
         slots = [(state[2 * q], state[2 * q + 1]) for q in range(len(self.counts))]
-        # the deadlines of the slots left: the holes and every slot from P on
-        rest = [np.concatenate([self.dl[q][[i for i in range(p) if hole >> i & 1]],
-                                self.dl[q][p:]]).astype(np.int64)
-                for q, (p, hole) in enumerate(slots)]
+        # the deadlines of the slots left: the holes and every slot from P on; a hole
+        # is filled by a GPU-only twin, whose work is its GPU stage
+        holes = [self.dl[q][[i for i in range(p) if hole >> i & 1]]
+                 for q, (p, hole) in enumerate(slots)]
+        rest = [np.concatenate([holes[q], self.dl[q][p:]]).astype(np.int64)
+                for q, (p, _hole) in enumerate(slots)]
         left = [q for q in range(len(self.counts)) if len(rest[q])]
         d_rest = np.concatenate([rest[q] for q in left])
-        w_rest = np.concatenate([np.repeat(self.work[:, q:q + 1], len(rest[q]), axis=1)
-                                 for q in left], axis=1)
+        w_rest = np.concatenate([np.concatenate(
+            [np.repeat(self.wts[:, :1] * self.a_g[q], len(holes[q]), axis=1),
+             np.repeat(self.work[:, q:q + 1], len(rest[q]) - len(holes[q]), axis=1)], axis=1)
+            for q in left], axis=1)
         order = np.argsort(d_rest, kind="stable")
         d_rest, cum = d_rest[order], np.cumsum(w_rest[:, order], axis=1)
         gap_g = np.maximum(d_rest[None, :] - g, 0)
@@ -293,6 +297,13 @@ class _CountDp:
         room = (self.wts[:, 0, None, None] * gap_g[None]
                 + self.wts[:, 1, None, None] * gap_c[None])
         alive = (cum[:, None, :] <= room).all(axis=(0, 2))
+        for q in left:
+            if len(holes[q]):
+                # the i-th hole from the lowest: the i-th GPU-only twin of the group from
+                # now, which ends no earlier than g + i A_G + H_G
+                i = np.arange(1, len(holes[q]) + 1)
+                alive &= (g + i[None, :] * self.a_g[q] + self.h_g[q]
+                          <= holes[q][None, :]).all(axis=1)
         if not alive.any():
             return
         moves = []
