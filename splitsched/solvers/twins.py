@@ -20,11 +20,19 @@ count of twins placed per group (``prod (c_q + 1)``: a few thousand on the
 batch instances' vectors of 30-60 jobs). Its relaxations, each of which only
 lets more through, so that "no label survives" is a proof:
 
-* the lags of GPU-then-CPU options are lowered to ``h' = min(h, b_min)`` and
-  those of GPU-only options to at most ``min (a + h' + b)`` over the
-  GPU-then-CPU options; then (the argument of ``same_release_check``) some
-  optimal schedule uses one common order ``pi`` of its jobs, and the DP's
-  earliest placement in ``pi`` is no later;
+* the lags of GPU-then-CPU options are lowered to ``h' = min(h, mu)``,
+  ``mu = min (b + h)`` over them (moving a GPU stage after the next one's,
+  the argument of ``same_release_check``, needs ``h'_i <= b_j + h'_j``, which
+  this gives), or, in turn, the options with the smallest ``b + h`` become
+  GPU-only (done at GPU end ``+ h + b``, their CPU stage dropped), which
+  raises ``mu``; then some optimal schedule of the relaxed problem uses one
+  common order ``pi`` of its jobs, and the DP's earliest placement in ``pi``
+  is no later. The lags of GPU-only options are lowered to at most
+  ``min (a + h' + b)`` over the GPU-then-CPU options (so a GPU-only twin
+  finishes no later than a CPU user after it) and, within a group, to
+  ``min (a + h)`` over its GPU-only options (so its GPU-only twins finish in
+  GPU order; without this a converted option, lag ``h + b``, ahead of a true
+  GPU-only one, lag 0, finishes after it: a review found a false refutation);
 * twins are interchangeable, so what matters is the finish times of a
   group's positions in ``pi``: the twins' deadlines can be matched to them iff
   the sorted matching (earliest finish, earliest deadline) works. Take ``pi``
@@ -223,6 +231,16 @@ class _CountDp:
         self.a = [np.array([o.a for o in os_], dtype=np.int64) for os_ in self.opts]
         self.b = [np.array([o.b for o in os_], dtype=np.int64) for os_ in self.opts]
         self.h = [np.array([lag(o) for o in os_], dtype=np.int64) for os_ in self.opts]
+        if relaxed:
+            # GPU-only twins of a group finish in their GPU order only if h'_i <= a_j + h'_j
+            # for every two of its GPU-only options (a converted option's lag h + b exceeds
+            # a true GPU-only cut's 0): h' = min(h, nu), nu = min (a + h) over them
+            for q, os_ in enumerate(self.opts):
+                g_only = [i for i, o in enumerate(os_) if o.cls == _G]
+                if g_only:
+                    nu = min(int(self.a[q][i] + self.h[q][i]) for i in g_only)
+                    for i in g_only:
+                        self.h[q][i] = min(int(self.h[q][i]), nu)
         self.a_g: list[int] = []
         self.h_g: list[int] = []
         for q, os_ in enumerate(self.opts):

@@ -32,7 +32,7 @@ from splitsched.solvers.twins import (
     refute_on_time,
     twin_groups,
 )
-from tests.helpers.builders import handoff_counterexample, random_tiny_instance
+from tests.helpers.builders import chain_network, handoff_counterexample, random_tiny_instance
 from tests.helpers.oracle import optimum
 from tests.helpers.paths import SETS_DIR
 
@@ -142,6 +142,22 @@ def test_a_gpu_only_twin_may_take_the_earlier_deadline() -> None:
     dp = _CountDp(inst, groups, [1, 2], time.perf_counter() + 60, 10**6, relaxed=True)
     dp.a_g = [0] * len(dp.a_g)
     assert dp.run() is False
+
+
+def test_never_refutes_a_converted_option_ahead_of_a_gpu_only_twin() -> None:
+    # Found by a review's fuzzing: j (a 2, lag 47, b 3, due 53) and twins x1, x2 (cut 1: a 2,
+    # lag 2, b 20; GPU-only: a 15; due 22 and 30). GPU j, x2, x1, CPU x2 [6, 26], j [49, 52]:
+    # all on time. The relaxation that turns x's cut 1 (b + h = 22) GPU-only gave it lag 22,
+    # so GPU-only twins no longer finished in GPU order (x2 at 26 after x1 at 19): the DP,
+    # which puts a GPU-only twin in the lowest free slot, refuted the set.
+    nj = chain_network("nj", gpu=(2, 500), cpu=(500, 3), handoff=(47,))
+    nx = chain_network("nx", gpu=(2, 13), cpu=(500, 20), handoff=(2,))
+    inst = Instance(id="converted-ahead", networks=(nj, nx), jobs=(
+        Job("j", "nj", 0, 53), Job("x1", "nx", 0, 22), Job("x2", "nx", 0, 30)))
+    assert optimum(inst) == 0
+    groups = twin_groups(inst)
+    assert count_vector_check(inst, groups, [1, 2]).status != "infeasible"
+    assert refute_on_time(inst, 3, t_end=time.perf_counter() + 30).status != "refuted"
 
 
 def test_never_refutes_the_handoff_counterexample() -> None:
