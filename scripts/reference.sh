@@ -15,7 +15,7 @@
 #    bound after the incumbent phase); its runs count in the table too (certify60e-main is
 #    the same run with the code before, 35bfbcc, for comparison; not in the table).
 # 4. certify60f: hybrid at the same limits on certify60's 7 batch instances (every job
-#    released at 0), code of commit fd7350b (the twins phase: count vectors refuted by the
+#    released at 0), code of commit 70d131f (the twins phase: count vectors refuted by the
 #    DP over counts); its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
