@@ -618,6 +618,43 @@ def _pareto_front(g: np.ndarray, c: np.ndarray) -> np.ndarray:
     return order[cs < best_before]
 
 
+def energy_fits(g: np.ndarray, c: np.ndarray, d_rest: np.ndarray, cum: np.ndarray,
+                wts: np.ndarray) -> np.ndarray:
+    """Which labels leave room for the jobs left: shape (labels,) of bool.
+
+    ``g``, ``c``: the labels' GPU and CPU free times, shape (labels, 1);
+    ``d_rest``: the deadlines of the jobs left, ascending, shape (rest,);
+    ``cum``: per weight pair ``(alpha, beta)`` of ``wts`` (shape (m, 2)), the
+    cumulative cheapest ``alpha A + beta B`` of those jobs in that order, shape
+    (m, rest). A label fails when, for some deadline ``D`` and pair, the jobs
+    due by ``D`` need more than ``alpha (D - g)^+ + beta (D - c)^+``.
+    """
+    gap_g = np.maximum(d_rest[None, :] - g, 0)                   # (labels, rest)
+    gap_c = np.maximum(d_rest[None, :] - c, 0)
+    room = wts[:, 0, None, None] * gap_g[None] + wts[:, 1, None, None] * gap_c[None]
+    return (cum[:, None, :] <= room).all(axis=(0, 2))
+
+
+def place_next(g: np.ndarray, c: np.ndarray, release: int, cls: np.ndarray, a: np.ndarray,
+               h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each label placed next with each option, at its earliest: (finish, GPU free, CPU free).
+
+    ``g``, ``c``: shape (labels, 1); ``cls``, ``a``, ``h``, ``b``: the
+    options' class and stage table, shape (options,). A GPU stage starts at
+    ``max(g, release)``; a GPU-then-CPU option's CPU stage at ``max(c, GPU end
+    + h)``; a GPU-only option is done at GPU end ``+ h``; a CPU-only one is
+    ready at ``release + h``. Results have shape (labels, options).
+    """
+    k, a, h, b = cls[None, :], a[None, :], h[None, :], b[None, :]
+    ge = np.maximum(g, release) + a
+    ce_split = np.maximum(c, ge + h) + b
+    ce_cpu = np.maximum(c, release + h) + b
+    fin = np.where(k == _GC, ce_split, np.where(k == _G, ge + h, ce_cpu))
+    ng = np.where(k == _C, g, ge)
+    nc = np.where(k == _GC, ce_split, np.where(k == _C, ce_cpu, c))
+    return fin, ng, nc
+
+
 def same_release_check(instance: Instance, jobs: Sequence[int], *, time_limit_s: float = 10.0,
                        label_limit: int = 2_000_000,
                        solver: str = "feasibility") -> FeasibilityResult:
@@ -780,23 +817,13 @@ class _SubsetDp:
         # energy over the jobs left, by deadline (jobs are sorted by deadline)
         d_rest = self.dl[rest]
         cum = np.cumsum(self.work[:, rest], axis=1)                  # (m, rest)
-        gap_g = np.maximum(d_rest[None, :] - g, 0)                   # (labels, rest)
-        gap_c = np.maximum(d_rest[None, :] - c, 0)
-        room = (self.wts[:, 0, None, None] * gap_g[None]
-                + self.wts[:, 1, None, None] * gap_c[None])
-        alive = (cum[:, None, :] <= room).all(axis=(0, 2))
+        alive = energy_fits(g, c, d_rest, cum, self.wts)
         if not alive.any():
             return
         moves = []
         for i in rest:
-            k = self.cls[i][None, :]
-            a, h, b = self.a[i][None, :], self.h[i][None, :], self.b[i][None, :]
-            ge = np.maximum(g, self.release) + a
-            ce_split = np.maximum(c, ge + h) + b
-            ce_cpu = np.maximum(c, self.release + h) + b
-            fin = np.where(k == _GC, ce_split, np.where(k == _G, ge + h, ce_cpu))
-            ng = np.where(k == _C, g, ge)
-            nc = np.where(k == _GC, ce_split, np.where(k == _C, ce_cpu, c))
+            fin, ng, nc = place_next(g, c, self.release, self.cls[i], self.a[i], self.h[i],
+                                     self.b[i])
             ok = fin <= self.dl[i]
             alive &= ok.any(axis=1)  # a job that cannot be on time even next
             moves.append((i, ng, nc, ok))

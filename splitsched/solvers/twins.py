@@ -80,7 +80,6 @@ from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_lp_bound
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.feasibility import (
-    _C,
     _G,
     _GC,
     ENERGY_WEIGHTS,
@@ -92,6 +91,8 @@ from splitsched.solvers.feasibility import (
     _job_options,
     _Opt,
     _pareto_front,
+    energy_fits,
+    place_next,
 )
 from splitsched.solvers.lbbd import sub_instance
 from splitsched.solvers.timing import earliest_schedule
@@ -310,11 +311,7 @@ class _CountDp:
             for q in left], axis=1)
         order = np.argsort(d_rest, kind="stable")
         d_rest, cum = d_rest[order], np.cumsum(w_rest[:, order], axis=1)
-        gap_g = np.maximum(d_rest[None, :] - g, 0)
-        gap_c = np.maximum(d_rest[None, :] - c, 0)
-        room = (self.wts[:, 0, None, None] * gap_g[None]
-                + self.wts[:, 1, None, None] * gap_c[None])
-        alive = (cum[:, None, :] <= room).all(axis=(0, 2))
+        alive = energy_fits(g, c, d_rest, cum, self.wts)
         for q in left:
             if len(holes[q]):
                 # the i-th hole from the lowest: the i-th GPU-only twin of the group from
@@ -329,13 +326,8 @@ class _CountDp:
             p, hole = slots[q]
             dl, m = self.dl[q], len(self.dl[q])
             kind = self.cls[q][None, :]
-            a, h, b = self.a[q][None, :], self.h[q][None, :], self.b[q][None, :]
-            ge = np.maximum(g, self.release) + a
-            ce_split = np.maximum(c, ge + h) + b
-            ce_cpu = np.maximum(c, self.release + h) + b
-            fin = np.where(kind == _GC, ce_split, np.where(kind == _G, ge + h, ce_cpu))
-            ng = np.where(kind == _C, g, ge)
-            nc = np.where(kind == _GC, ce_split, np.where(kind == _C, ce_cpu, c))
+            fin, ng, nc = place_next(g, c, self.release, self.cls[q], self.a[q], self.h[q],
+                                     self.b[q])
             # the twin that will take the earliest slot left, placed now or later
             alive &= (fin <= rest[q].min()).any(axis=1)
             # the slot each move takes (-1: none), then one next state per slot

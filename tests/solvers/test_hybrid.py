@@ -171,10 +171,8 @@ def test_cp_phase_with_chosen_subsolvers_matches_the_oracle(
     assert len(chosen) == len(seen) >= 10, len(seen)
 
 
-def test_primal_phase_gives_the_incumbent(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Benders gets no time and proves nothing, there are no per-cut rows and CP-SAT stops at
-    # once: the answer is the better of the warm start and dp-ls's phases (hybrid.PRIMAL),
-    # never below the oracle's optimum, and "optimal" only where every job is on time.
+def _bare_phases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Benders gets no time, there are no per-cut rows and CP-SAT stops at once."""
     real_new_solver = hybrid.new_solver
 
     def stopped_solver(left: float, *, threads: int, seed: int) -> cp_model.CpSolver:
@@ -185,6 +183,13 @@ def test_primal_phase_gives_the_incumbent(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(hybrid, "run_lbbd", _no_benders)
     monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
     monkeypatch.setattr(hybrid, "new_solver", stopped_solver)
+
+
+def test_primal_phase_gives_the_incumbent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Benders gets no time and proves nothing, there are no per-cut rows and CP-SAT stops at
+    # once: the answer is the better of the warm start and dp-ls's phases (hybrid.PRIMAL),
+    # never below the oracle's optimum, and "optimal" only where every job is on time.
+    _bare_phases(monkeypatch)
     monkeypatch.setattr(hybrid, "TWINS", False)
     rng = random.Random(67)
     ran = 0
@@ -209,16 +214,7 @@ def test_twins_phase_alone_matches_the_oracle(monkeypatch: pytest.MonkeyPatch) -
     # stops at once, no primal phase): on tiny instances whose jobs share one release it
     # claims "optimal" only at the oracle's optimum, its bound never passes it, and it
     # proves some of them.
-    real_new_solver = hybrid.new_solver
-
-    def stopped_solver(left: float, *, threads: int, seed: int) -> cp_model.CpSolver:
-        solver = real_new_solver(left, threads=threads, seed=seed)
-        solver.parameters.max_time_in_seconds = 0.0
-        return solver
-
-    monkeypatch.setattr(hybrid, "run_lbbd", _no_benders)
-    monkeypatch.setattr(hybrid, "cut_energy_rows", lambda *a, **k: [])
-    monkeypatch.setattr(hybrid, "new_solver", stopped_solver)
+    _bare_phases(monkeypatch)
     monkeypatch.setattr(hybrid, "PRIMAL", False)
     rng = random.Random(71)
     proved = 0
