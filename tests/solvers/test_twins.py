@@ -102,6 +102,9 @@ def test_minimal_vectors() -> None:
     assert minimal_vectors(groups, 4, limit=1) is None   # more than the limit
     assert minimal_vectors(groups, 9) == []               # the whole weight is 8
     assert chosen_jobs(groups, (1, 2)) == [1, 2, 3]       # due last: the last members
+    many = [TwinGroup((i,), 1, 0) for i in range(80)]
+    # C(80, 70) vectors: only the clock can stop it
+    assert minimal_vectors(many, 70, limit=10**12, t_end=time.perf_counter()) is None
 
 
 @pytest.mark.parametrize("seed", [11, 12])
