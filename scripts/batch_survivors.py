@@ -15,7 +15,7 @@ label), printing how each was settled and the ones left open. ``hybrid`` runs
 the same refutation as one of its phases; this script shows the vectors.
 
 Measured on the 2-core machine: v2-batch-vivo_z3-n40-l4-s1 with
-``--misses 12``: 304 vectors, all refuted (about 5 s); with ``--misses 24`` on
+``--misses 12``: 304 vectors, all refuted (2.5 s); with ``--misses 24`` on
 v2-batch-huawei_mate_20-n80-l4-s1 the full DP reaches its label limit on the
 vectors the LP leaves. Exit status 2 for a bad file or argument.
 """
