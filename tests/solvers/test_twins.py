@@ -37,10 +37,6 @@ from tests.helpers.oracle import optimum
 from tests.helpers.paths import SETS_DIR
 
 
-def _sub(inst: Instance, jobs: list[int]) -> Instance:
-    return Instance(id="sub", networks=inst.networks, jobs=tuple(inst.jobs[j] for j in jobs))
-
-
 def _twins_instance(rng: random.Random, i: int) -> Instance:
     """1-2 networks of 1-3 layers (GPU layers short, CPU layers long, so that GPU-only cuts
     compete), 3-6 jobs released together, lags on inner cuts, weights 1-2."""
@@ -121,7 +117,7 @@ def test_count_vector_check_agrees_with_the_oracle(seed: int) -> None:
             res = count_vector_check(inst, groups, v)
             seen[res.status] += 1
             if res.status == "infeasible":
-                assert optimum(_sub(inst, jobs)) > 0, (v, inst)
+                assert optimum(sub_instance(inst, tuple(jobs))) > 0, (v, inst)
             elif res.status == "feasible":
                 assert res.schedule is not None
                 ev = evaluate(inst, res.schedule)
