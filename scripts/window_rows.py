@@ -30,6 +30,7 @@ bad file or argument.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,7 @@ from splitsched.io import InputError, read_instance
 from splitsched.problem import Instance
 from splitsched.solve import solve
 from splitsched.solvers.dp import run_dp
+from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.lbbd import sub_instance
 
 
@@ -86,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_jobs < 2:
         print("error: --max-jobs: must be >= 2", file=sys.stderr)
         return 2
-    if not args.seconds > 0:
-        print("error: --seconds: must be > 0", file=sys.stderr)
+    if not (math.isfinite(args.seconds) and args.seconds > 0):
+        print("error: --seconds: must be a finite number > 0", file=sys.stderr)
         return 2
     try:
         instance = read_instance(Path(args.file))
@@ -100,18 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     sets = window_sets(instance, args.max_jobs)
     rows: list[EnergyRow] = []
     for k, J in enumerate(sets, 1):
-        row = window_row(instance, J, args.seconds)
+        with native_stdout_silenced():  # HiGHS' banner on fd 1
+            row = window_row(instance, J, args.seconds)
         if row is not None:
             rows.append(row)
         if k % 50 == 0 or k == len(sets):
             print(f"  {k}/{len(sets)} windows, {len(rows)} rows, "
                   f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     total = instance.total_weight
-    print(f"{instance.id}: {len(sets)} windows of 2-{args.max_jobs} jobs, {len(rows)} rows "
+    largest = min(args.max_jobs, instance.num_jobs)
+    print(f"{instance.id}: {len(sets)} windows of 2-{largest} jobs, {len(rows)} rows "
           f"with a proven loss ({time.perf_counter() - t0:.1f} s)")
     for name, rs in (("energetic rows", energy), ("energetic + window rows", energy + rows)):
-        lp = lp_bound(instance, rs, windows=windows)
-        ip = solve_rows(instance, rs, windows=windows)
+        with native_stdout_silenced():
+            lp = lp_bound(instance, rs, windows=windows)
+            ip = solve_rows(instance, rs, windows=windows)
         print(f"  {name}: LP bound {lp.upper_bound} on-time weight ({total - lp.upper_bound} "
               f"misses), integer {'optimum' if ip.proven else 'bound'} {ip.upper_bound} "
               f"({total - ip.upper_bound} misses)")

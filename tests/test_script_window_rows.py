@@ -57,5 +57,6 @@ def test_bad_input_exits_2() -> None:
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     res = _run(str(DEMO / "batch-mi9-n8-l2p5-s1.json"), "--max-jobs", "1")
     assert res.returncode == 2 and "--max-jobs" in res.stderr
-    res = _run(str(DEMO / "batch-mi9-n8-l2p5-s1.json"), "--seconds", "0")
-    assert res.returncode == 2 and "--seconds" in res.stderr
+    for bad in ("0", "inf", "nan"):
+        res = _run(str(DEMO / "batch-mi9-n8-l2p5-s1.json"), "--seconds", bad)
+        assert res.returncode == 2 and "--seconds" in res.stderr, bad
