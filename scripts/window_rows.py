@@ -40,7 +40,7 @@ import numpy as np
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import EnergyRow, energy_rows, lp_bound, solve_rows
 from splitsched.io import InputError, read_instance
-from splitsched.problem import Instance
+from splitsched.problem import Instance, edf_key
 from splitsched.solve import solve
 from splitsched.solvers.dp import run_dp
 from splitsched.solvers.exact import native_stdout_silenced
@@ -66,7 +66,7 @@ def window_row(instance: Instance, J: tuple[int, ...], seconds: float) -> Energy
     """The row of ``J``, or None when all of ``J`` can be on time (or nothing was proven)."""
     sub = sub_instance(instance, J)
     total = sum(instance.jobs[j].weight for j in J)
-    edf = sorted(sub.jobs, key=lambda j: (j.deadline, j.release, j.id))
+    edf = sorted(sub.jobs, key=edf_key)
     if run_dp(sub, edf).accepted_weight >= total:
         return None
     res = solve(sub, "hybrid", time_limit_s=seconds, threads=1)

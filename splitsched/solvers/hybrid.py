@@ -306,6 +306,12 @@ def _rows_branch(instance: Instance, windows: tuple[JobWindow, ...], rows: list[
     return upper
 
 
+def _checked_weight(instance: Instance, schedule: Schedule) -> int:
+    """A phase's schedule's on-time weight as ``evaluate`` finds it; -1 if it breaks a rule."""
+    ev = evaluate(instance, schedule)
+    return instance.total_weight - ev.weighted_misses if ev.feasible else -1
+
+
 def _twins(instance: Instance, best: int, schedule: Schedule, upper: int, t_end: float,
            stats: dict[str, Any]) -> tuple[int, Schedule, int]:
     """The twins phase: (on-time weight, schedule, upper bound on it) after it.
@@ -323,8 +329,7 @@ def _twins(instance: Instance, best: int, schedule: Schedule, upper: int, t_end:
         if ans.status == "refuted":
             upper = best
         elif ans.status == "found" and ans.schedule is not None:
-            ev = evaluate(instance, ans.schedule)
-            weight = instance.total_weight - ev.weighted_misses if ev.feasible else -1
+            weight = _checked_weight(instance, ans.schedule)
             if weight <= best:
                 break
             best, schedule = weight, ans.schedule
@@ -464,8 +469,7 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
             stats.update(cpsat_status=solver.status_name(code), cpsat_wall_s=solver.wall_time)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = decode_cp(cp, instance, solver)
-                ev = evaluate(instance, found)
-                weight = instance.total_weight - ev.weighted_misses if ev.feasible else -1
+                weight = _checked_weight(instance, found)
                 if weight > best:
                     best, schedule = weight, found
                 if code == cp_model.OPTIMAL and weight >= 0:
