@@ -23,6 +23,7 @@ import math
 import os
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -285,12 +286,15 @@ def _write_through(p: Path, data: bytes, st: os.stat_result) -> None:
         os.close(fd)
 
 
-def check_output_path(path: str | os.PathLike[str], field: str = "(file)") -> None:
+def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
+                      inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
     """Refuse, before any work, an output that :func:`atomic_write_text` could not write.
 
-    Checks: not a directory; for an existing regular file (or a link to one)
-    or a new file, the directory that will hold it exists or can be created
-    and is writable; an existing device or FIFO is writable.
+    Checks: not a directory; not one of the command's ``inputs`` (the same
+    file, through any path or link: writing it would destroy the input);
+    for an existing regular file (or a link to one) or a new file, the
+    directory that will hold it exists or can be created and is writable; an
+    existing device or FIFO is writable.
 
     Raises
     ------
@@ -308,6 +312,15 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)") -> No
         raise InputError(p, field, f"cannot write here: {exc.strerror or exc}") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise InputError(p, field, "is a directory; give a file name")
+    if st is not None and stat.S_ISREG(st.st_mode):
+        for src in inputs:
+            try:
+                same = os.path.samefile(p, src)
+            except OSError:
+                same = False
+            if same:
+                raise InputError(p, field, f"is the input file {src}; writing it would "
+                                 "destroy the input: give another output path")
     if st is not None and not stat.S_ISREG(st.st_mode):
         if not os.access(p, os.W_OK):
             raise InputError(p, field, "not writable")

@@ -271,6 +271,21 @@ def test_output_checks_before_work(tmp_path: Path) -> None:
     check_output_path("/dev/null", "--output")
 
 
+def test_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
+    """Writing a result over the command's own input would destroy it (a newcomer
+    ran ``solve mi9.json -o mi9.json``): refused through any path or link."""
+    src = tmp_path / "inst.json"
+    src.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(src)
+    for out in (src, link, tmp_path / "." / "inst.json"):
+        with pytest.raises(InputError, match="is the input file") as info:
+            check_output_path(out, "--output", inputs=[src])
+        assert info.value.field == "--output"
+    check_output_path(tmp_path / "other.json", "--output", inputs=[src])  # another file is fine
+    check_output_path(src, "--output", inputs=[tmp_path / "missing.json"])
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 def test_unwritable_directory_is_refused(tmp_path: Path) -> None:
     ro = tmp_path / "ro"
