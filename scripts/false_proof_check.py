@@ -26,8 +26,11 @@ written to ``--save`` (if given) as instance files. Exit status 1 when any
 Usage (from the repository root)::
 
     python scripts/false_proof_check.py --instances 3000 --seed 1
+    python scripts/false_proof_check.py --instances 3000 --seed 1 --heavy-weights
 
-Not a test: it takes about an hour on one core.
+``--heavy-weights`` draws each weight from {1, 2, 3, 1000, 99991, 1000000}
+(objective coefficients over six orders of magnitude; a newcomer's screen
+caught the MILP backends there). Not a test: it takes about an hour on one core.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from splitsched.io import write_instance  # noqa: E402
 from splitsched.solve import solve  # noqa: E402
 from splitsched.solvers.base import get_solver, solver_names  # noqa: E402
-from tests.helpers.builders import random_us_instance  # noqa: E402
+from tests.helpers.builders import HEAVY_WEIGHTS, random_us_instance  # noqa: E402
 from tests.helpers.oracle import optimum  # noqa: E402
 
 EPS = 1e-6
@@ -53,17 +56,21 @@ COUNTS = ("runs", "false_optimal", "false_bound", "refuted", "unproven", "errors
           "beats_oracle")
 
 
-def instance_for(seed: int, index: int):  # type: ignore[no-untyped-def]
-    """The ``index``-th instance of the check with ``seed`` (reproducible one by one)."""
+def instance_for(seed: int, index: int, heavy: bool = False):  # type: ignore[no-untyped-def]
+    """The ``index``-th instance of the check with ``seed`` (reproducible one by one);
+    ``heavy``: weights from ``HEAVY_WEIGHTS`` (1 to 1e6) instead of 1..3."""
     rng = random.Random(f"false-proof-check:{seed}:{index}")
     return random_us_instance(rng, rng.randint(2, 6), max_layers=3, max_weight=3,
-                              zero_layers=rng.random() < 0.5)
+                              zero_layers=rng.random() < 0.5,
+                              weights=HEAVY_WEIGHTS if heavy else None)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--instances", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--heavy-weights", action="store_true",
+                    help="weights from {1, 2, 3, 1000, 99991, 1000000} instead of 1..3")
     ap.add_argument("--solvers", default="",
                     help="comma-separated exact solvers (default: every registered exact one)")
     ap.add_argument("--time-limit", type=float, default=20.0,
@@ -81,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"false-proof check: {args.instances} instances, seed {args.seed}, "
           f"solvers {', '.join(names)}, limit {args.time_limit:g} s", flush=True)
     for i in range(args.instances):
-        inst = instance_for(args.seed, i)
+        inst = instance_for(args.seed, i, args.heavy_weights)
         opt = optimum(inst)
         bad: list[str] = []
         for name in names:

@@ -60,7 +60,24 @@ HINT_SUPPORTED = {"SCIP": True, "HIGHS": False}
 #   the failure; with presolve off and the 1e-9 tolerance all of these are right, with
 #   and without the rows. SCIP and highspy's HiGHS 1.16 (milp-pulp-highs) are right on
 #   the same models with presolve. The cost is speed on large instances.
-SPECIFIC_PARAMS = {"SCIP": "", "HIGHS": "mip_feasibility_tolerance=1e-9\npresolve=off\n"}
+# * mip_rel_gap 0 and small_matrix_value 1e-12 (default 1e-9), measured on 2,000+ tiny
+#   instances of a newcomer's screen (3-6 jobs, times scaled by 997 to 1,000,003, weights
+#   up to 1e6, zero-length stages; 2026-11-30): with the two settings above HiGHS still
+#   claimed "Optimal" with a bound above the optimum on 169 of them (e.g. bound 10 where
+#   6 misses are optimal), although run() sets MPSolverParameters' RELATIVE_MIP_GAP to 0.
+#   With mip_rel_gap=0 in this string 1 of 385 re-run instances stayed wrong (bound 5
+#   where 2 is optimal), with small_matrix_value=1e-12 as well none of those 385; on a
+#   second sample of 575, 2 (weights of 99991: bound 99994 where 99993 is optimal) stay
+#   wrong, which confirm_bound refutes. The model's own coefficients are 1 to a few
+#   million, so what small_matrix_value changes is inside HiGHS (not investigated).
+# * SCIP: numerics/feastol 1e-9 (default 1e-6), from the same screen: SCIP (as OR-Tools
+#   9.15 bundles it) claimed "Optimal" with bound 4 where 3 misses are optimal (its own
+#   schedule had 3) on 2 of the 575 instances; with the tighter feasibility tolerance
+#   both were proven right (presolving or separation off did it too; the tolerance is
+#   the narrower change).
+SPECIFIC_PARAMS = {"SCIP": "numerics/feastol = 1e-9\n",
+                   "HIGHS": ("mip_feasibility_tolerance=1e-9\npresolve=off\n"
+                             "mip_rel_gap=0\nsmall_matrix_value=1e-12\n")}
 
 def to_pywraplp(model: MilpModel, solver: Any, *, deadline: float | None = None) -> list[Any]:
     """Load the solver-neutral model into ``solver`` (maximise); returns its variables.

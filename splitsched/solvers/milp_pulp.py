@@ -68,7 +68,13 @@ CBC_MINIMISE = True
 # reaches, and the decoded schedule loses a job (pulp-highs-unproven-tiny.json: 2
 # misses, optimum 0). At 1e-9 the play is below 0.01 us for big-Ms up to 1e7 us, so the
 # decoder's earliest schedule meets every deadline the backend's point meets.
-HIGHS_OPTIONS: dict[str, Any] = {"mip_feasibility_tolerance": 1e-9}
+#
+# presolve off (as OR-Tools' HiGHS, milp_ortools.SPECIFIC_PARAMS): on tiny instances
+# with times scaled by about 1e5 and weights up to 1e6 (a newcomer's screen, 2026-11-30),
+# HiGHS 1.16 with presolve reported "Optimal" at 99991 weighted misses where 2 are
+# optimal (its own dual bound said otherwise), or a false bound; without presolve all
+# 385 re-run instances (and the case files) were proven right.
+HIGHS_OPTIONS: dict[str, Any] = {"mip_feasibility_tolerance": 1e-9, "presolve": "off"}
 
 def to_pulp(model: MilpModel, name: str = "splitsched", *, minimise: bool = True,
             deadline: float | None = None) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:

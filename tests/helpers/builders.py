@@ -112,9 +112,15 @@ def random_medium_instance(rng: random.Random, n_jobs: int, *, layers: int = 6) 
 US_SCALES = (997, 10007, 100003, 250000, 1000003)
 
 
+# Weights of a priority mix: small ones beside ones of 1e3 to 1e6 (objective
+# coefficients spanning six orders of magnitude, as a user's priority classes may).
+HEAVY_WEIGHTS = (1, 2, 3, 1000, 99991, 1000000)
+
+
 def random_us_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
                        max_weight: int = 3, zero_layers: bool = True,
-                       scale: int | None = None) -> Instance:
+                       scale: int | None = None,
+                       weights: tuple[int, ...] | None = None) -> Instance:
     """A tiny instance at microsecond scale on which 1 us decides whether a job is on time.
 
     The shape is :func:`random_tiny_instance`'s (1-3 networks of 1..``max_layers``
@@ -129,7 +135,9 @@ def random_us_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
     This is where MILP backends have been caught claiming false proofs: big-M
     rows with coefficients of millions and a feasibility tolerance of about
     1e-6 relative leave about 1 us of play (``../shared/cases/solver-claims``).
-    Sizes: ``n_jobs`` <= 6 keeps :func:`optimum` fast.
+    Sizes: ``n_jobs`` <= 6 keeps :func:`optimum` fast. ``weights``, when given,
+    is the pool each job's weight is drawn from instead of 1..``max_weight`` (e.g.
+    :data:`HEAVY_WEIGHTS`: a newcomer's screen caught MILP backends on weights up to 1e6).
     """
     factor = scale if scale is not None else rng.choice(US_SCALES)
     jitter = max(1, min(3, factor // 300))
@@ -160,7 +168,9 @@ def random_us_instance(rng: random.Random, n_jobs: int, *, max_layers: int = 3,
         else:
             slack = max(0, best + us(rng.randint(0, 25)) - rng.randint(0, best // 4))
         jobs.append(Job(id=f"j{i}", network=net.name, release=release,
-                        deadline=release + slack, weight=rng.randint(1, max_weight)))
+                        deadline=release + slack,
+                        weight=rng.randint(1, max_weight) if weights is None
+                        else rng.choice(weights)))
     return Instance(id=f"us-{factor}-{rng.random():.8f}", networks=tuple(networks),
                     jobs=tuple(jobs))
 
