@@ -6,8 +6,13 @@ network or as a skip with its reason: in its device file's
 ``provenance.skipped`` when the device is known, else (unknown device folder such
 as ``npu``, a model folder without device folders) in the import report only. A
 pair whose files cannot be read (wrong field count, HOPE's 100000 "not
-supported" marker, ...) is skipped with the file, line, field and reason; the
-rest are imported. hope-mnn networks are DAGs
+supported" marker, a file that is not UTF-8, an operator listed twice, a time
+above :data:`~splitsched.problem.MAX_TIME_US`, ...) is skipped with the file,
+line, field and reason; the rest are imported. An empty layerwise-latency file
+has no data: a hope-mnn pair is skipped; a hope-acl pair takes its times from
+the raw per-run traces, as when the file lists fewer operators than the
+traces, with a note (printed by ``profiles import``, and in the network's
+provenance, whose ``files.latency`` is then null). hope-mnn networks are DAGs
 (``*-info.txt``) linearised in the recorded execution order; hope-acl
 networks are chains whose tensor sizes come from the published architectures
 (:mod:`splitsched.profiles.acl_shapes`) and whose run-to-run spread comes from
