@@ -6,7 +6,10 @@ constructors of :mod:`splitsched.problem`, which hold the instance invariants
 and bounds once; a malformed file is refused with :class:`InputError` naming
 the file, the field path and the reason. Reads refuse what is not a regular
 file and files above :data:`MAX_INPUT_BYTES`; JSON nested deeper than
-:data:`MAX_JSON_DEPTH` is refused. Every write is strict JSON and atomic
+:data:`MAX_JSON_DEPTH` is refused; a key given twice in one object is refused
+(JSON readers would keep the last silently). Text is UTF-8, an optional BOM
+stripped (:func:`decode_text`, the one rule for every reader of text: JSON
+here, the profile importers). Every write is strict JSON and atomic
 (temporary file, fsync, rename; a symlink is followed and keeps pointing at
 the new content; a device or FIFO such as ``/dev/null`` is written through,
 never replaced); nothing is half-written.
@@ -164,6 +167,36 @@ def _join(prefix: str, field: str) -> str:
     return prefix + field if field.startswith("[") else f"{prefix}.{field}"
 
 
+KNOWN_FORMATS = {INSTANCE_FORMAT: "an instance", SCHEDULE_FORMAT: "a schedule",
+                 PROFILE_FORMAT: "a device profile", "splitsched-trace": "a replay trace",
+                 "splitsched-run": "a run record", "splitsched-online-run": "a run record"}
+"""The ``format`` (or ``schema``) values of the project's files, and what each file is."""
+
+
+def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) -> None:
+    """Refuse a valid JSON file of another kind, saying which kind it is.
+
+    ``data`` is the parsed file; a JSON object whose ``format`` (or ``schema``)
+    field names another of the project's formats (:data:`KNOWN_FORMATS`) is
+    refused; anything else (a typo in the field) is left to the model's
+    validation.
+
+    Raises
+    ------
+    InputError
+        Field ``format``: ``this is a splitsched-schedule file (a schedule);
+        expected a splitsched-instance file (an instance)``.
+    """
+    if not isinstance(data, dict):
+        return
+    for key in ("format", "schema"):
+        found = data.get(key)
+        if isinstance(found, str) and found != expected and found in KNOWN_FORMATS:
+            raise InputError(path, key, f"this is a {found} file ({KNOWN_FORMATS[found]}); "
+                                        f"expected a {expected} file "
+                                        f"({KNOWN_FORMATS[expected]})")
+
+
 def _validate(model: type[BaseModel], data: Any, path: str | os.PathLike[str] | None) -> Any:
     try:
         return model.model_validate(data)
@@ -209,6 +242,84 @@ def read_regular_bytes(path: str | os.PathLike[str], max_bytes: int | None = Non
     return data
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_HINT = "UTF-16 encoded (a PowerShell redirect?); save it as UTF-8"
+
+
+class TextDecodeError(ValueError):
+    """Bytes that are not UTF-8 text: ``line`` (1-based, or None for the whole file), ``reason``."""
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"line {line}: {reason}" if line is not None else reason)
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """Whether ``data`` (no BOM) reads as UTF-16 text: NULs at every other byte of its start."""
+    head = data[:256]
+    if len(head) < 2:
+        return False
+    for first in (0, 1):  # big-endian ASCII has NUL first, little-endian second
+        half = head[first::2]
+        if half.count(0) >= 0.75 * len(half):
+            return True
+    return False
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a file's bytes: UTF-8, one leading byte-order mark stripped.
+
+    The one decoding rule of every text reader (JSON files, the HOPE, LiteRT
+    and CSV profile importers): a BOM written by Windows tools must not become
+    part of the first field, and a wrong encoding must be refused, never
+    replaced by U+FFFD (that silently renames operators and drops columns).
+
+    Raises
+    ------
+    TextDecodeError
+        UTF-16 (a ``FF FE`` / ``FE FF`` byte-order mark, or NUL bytes at every
+        other position: what PowerShell's ``>`` writes) is named as such; a NUL
+        byte elsewhere means a binary file; any other undecodable byte is named
+        with its value and its line.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TextDecodeError(None, UTF16_HINT)
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    nul = data.find(b"\0")
+    if nul >= 0:
+        if _looks_utf16(data):
+            raise TextDecodeError(None, UTF16_HINT)
+        raise TextDecodeError(data.count(b"\n", 0, nul) + 1,
+                              "a NUL byte: this is a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise TextDecodeError(line, f"byte 0x{data[exc.start]:02x} at byte {column} of the "
+                                    "line is not UTF-8 (a Latin-1 or Windows-1252 file?); "
+                                    "save it as UTF-8") from None
+
+
+def read_text_file(path: str | os.PathLike[str]) -> str:
+    """A text file's content (see :func:`read_regular_bytes` and :func:`decode_text`).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_regular_bytes`; or not UTF-8 (field ``line N`` of the
+        first undecodable byte, or ``(encoding)`` for a UTF-16 file).
+    """
+    data = read_regular_bytes(path)
+    try:
+        return decode_text(data)
+    except TextDecodeError as exc:
+        field = f"line {exc.line}" if exc.line is not None else "(encoding)"
+        raise InputError(path, field, exc.reason) from None
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number (non-finite numbers are refused)")
 
@@ -234,14 +345,69 @@ def json_depth_exceeds(data: Any, limit: int) -> bool:
     return False
 
 
+class _TwiceDict(dict[str, Any]):
+    """A JSON object in which ``twice`` was given more than once (found after the parse)."""
+
+    twice: str = ""
+
+
+def _first_twice(data: Any) -> tuple[str, str] | None:
+    """(field path of the object, key) of the first object holding a key twice, or None."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, _TwiceDict):
+            return where or "(root)", node.twice
+        if isinstance(node, dict):
+            stack.extend((v, _join(where, str(k))) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(node))))
+    return None
+
+
 def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
                     where: str = "") -> Any:
-    """Strict JSON: NaN/Infinity and out-of-range numbers refused, depth capped.
+    """Strict JSON: NaN/Infinity, out-of-range numbers and repeated keys refused, depth capped.
 
-    ``where`` names the line for a JSON-lines file (``line 7``). Raises InputError.
+    Bytes are decoded by :func:`decode_text` (UTF-8, an optional BOM stripped);
+    a ``str`` may start with a BOM too. ``where`` names the line for a
+    JSON-lines file (``line 7``).
+
+    Raises
+    ------
+    InputError
+        Not UTF-8 (naming the line), not JSON (line and column), a
+        non-finite number, a key given twice in one object (naming the
+        object's field path and the key), or nesting deeper than
+        :data:`MAX_JSON_DEPTH`.
     """
+    if isinstance(text, bytes):
+        try:
+            text = decode_text(text)
+        except TextDecodeError as exc:
+            field = where or (f"line {exc.line}" if exc.line is not None else "(encoding)")
+            raise InputError(path, field, exc.reason) from None
+    elif text.startswith("\ufeff"):
+        text = text[1:]
+    found: list[bool] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        marked = _TwiceDict(obj)
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                marked.twice = key
+                break
+            seen.add(key)
+        found.append(True)
+        return marked
+
     try:
-        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
+                          object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         field = where or f"line {exc.lineno} column {exc.colno}"
         raise InputError(path, field, f"not valid JSON: {exc.msg}") from None
@@ -255,6 +421,14 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
     if json_depth_exceeds(data, MAX_JSON_DEPTH):
         raise InputError(path, where or "(file)",
                          f"JSON nested too deeply (limit {MAX_JSON_DEPTH})")
+    if found:
+        hit = _first_twice(data)
+        assert hit is not None
+        obj, key = hit
+        field = _join("" if obj == "(root)" else obj, key)
+        raise InputError(path, f"{where}, {field}" if where else field,
+                         f"key {key!r} given twice in one object (which value is meant? "
+                         "JSON readers keep the last silently): give it once")
     return data
 
 
@@ -593,6 +767,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
 
 def instance_from_dict(data: Any, path: str | os.PathLike[str] | None = None) -> Instance:
     """Build a validated :class:`Instance` from its JSON data (InputError names the field)."""
+    check_format(data, INSTANCE_FORMAT, path)
     m: InstanceModel = _validate(InstanceModel, data, path)
     networks = tuple(network_from_model(n, path, f"networks[{i}]")
                      for i, n in enumerate(m.networks))
@@ -638,6 +813,7 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
 
 def schedule_from_dict(data: Any, path: str | os.PathLike[str] | None = None) -> Schedule:
     """Build a :class:`Schedule` from its JSON data (InputError names the field)."""
+    check_format(data, SCHEDULE_FORMAT, path)
     m: ScheduleModel = _validate(ScheduleModel, data, path)
     plans = tuple(_build(path, f"plans[{i}]", lambda p=p: JobPlan(
         job=p.job, cut=p.cut, gpu_start=p.gpu_start, cpu_start=p.cpu_start))
@@ -686,7 +862,9 @@ def profile_to_dict(device: str, soc: str, networks: list[Network],
 
 def read_profile(path: str | os.PathLike[str]) -> ProfileModel:
     """Read a device profile file (validated); networks via :func:`profile_networks`."""
-    m: ProfileModel = _validate(ProfileModel, read_json(path), path)
+    data = read_json(path)
+    check_format(data, PROFILE_FORMAT, path)
+    m: ProfileModel = _validate(ProfileModel, data, path)
     return m
 
 

@@ -103,3 +103,95 @@ def test_input_size_variable_caps_reads(tmp_path: Path, monkeypatch: pytest.Monk
         read_json(f)
     monkeypatch.setenv("SPLITSCHED_MAX_INPUT_BYTES", "100")
     assert read_json(f) == [1, 2, 3]
+
+
+# --------------------------------------------------------------------------- text encodings
+def test_utf8_bom_is_stripped_and_reads_the_same(tmp_path: Path) -> None:
+    """Windows tools write a BOM: the file must read exactly as without it."""
+    inst = edf_counterexample()
+    plain = tmp_path / "plain.json"
+    write_instance(inst, plain)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert read_instance(bom) == read_instance(plain) == inst
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    """PowerShell's ``>`` writes UTF-16 (with a BOM as "utf-16"; LE/BE: NUL bytes, no BOM)."""
+    path = tmp_path / "ps.json"
+    path.write_bytes(json.dumps(instance_to_dict(edf_counterexample())).encode(encoding))
+    with pytest.raises(InputError) as exc:
+        read_instance(path)
+    assert exc.value.path == str(path)
+    assert "UTF-16 encoded (a PowerShell redirect?); save it as UTF-8" in exc.value.reason
+
+
+def test_undecodable_byte_names_its_line(tmp_path: Path) -> None:
+    from splitsched.io import TextDecodeError, decode_text
+
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{\n  "id": "caf\u00e9"\n}\n'.encode("latin-1"))  # 0xe9 on line 2
+    with pytest.raises(InputError) as exc:
+        read_instance(path)
+    assert (exc.value.path, exc.value.field) == (str(path), "line 2")
+    assert "0xe9" in exc.value.reason and "not UTF-8" in exc.value.reason
+    with pytest.raises(TextDecodeError) as dec:
+        decode_text(b"ok\nok\n\x00\x01binary")
+    assert dec.value.line == 3 and "binary" in dec.value.reason
+    assert decode_text(b"\xef\xbb\xbfa\xc3\xa9") == "a\u00e9"  # one BOM stripped, UTF-8 kept
+
+
+# --------------------------------------------------------------------------- duplicate keys
+def test_a_key_given_twice_is_refused_naming_it(tmp_path: Path) -> None:
+    """``json`` keeps the last of two equal keys silently; the readers refuse them."""
+    from splitsched.io import parse_json_text
+
+    path = tmp_path / "twice.json"
+    text = json.dumps(instance_to_dict(edf_counterexample()))
+    path.write_text(text.replace('"deadline": ', '"deadline": 1, "deadline": ', 1))
+    with pytest.raises(InputError) as exc:
+        read_instance(path)
+    assert (exc.value.path, exc.value.field) == (str(path), "jobs[0].deadline")
+    assert "'deadline' given twice" in exc.value.reason
+    with pytest.raises(InputError) as exc:
+        parse_json_text('{"a": 1, "a": 1}', "f.json")
+    assert exc.value.field == "a"
+    with pytest.raises(InputError) as exc:
+        parse_json_text(b'{"x": [{"k": 1}, {"k": 2, "k": 3}]}', "runs.jsonl", "line 7")
+    assert exc.value.field == "line 7, x[1].k"
+    assert parse_json_text('{"a": {"a": 1}, "b": [{"a": 2}]}', "f.json") == \
+        {"a": {"a": 1}, "b": [{"a": 2}]}  # the same key in different objects is fine
+
+
+# --------------------------------------------------------------------------- wrong kind
+def test_a_file_of_another_kind_is_named(tmp_path: Path) -> None:
+    from splitsched.io import read_profile
+    from tests.helpers.paths import SHIPPED_DIR
+
+    inst_path, sched_path = tmp_path / "i.json", tmp_path / "s.json"
+    write_instance(edf_counterexample(), inst_path)
+    write_schedule(Schedule(instance_id="x", solver="hand", plans=()), sched_path)
+    profile = SHIPPED_DIR / "profiles" / "mi9.json"
+    for reader, path, found, expected in (
+            (read_instance, sched_path, "splitsched-schedule", "splitsched-instance"),
+            (read_instance, profile, "splitsched-profile", "splitsched-instance"),
+            (read_schedule, inst_path, "splitsched-instance", "splitsched-schedule"),
+            (read_profile, inst_path, "splitsched-instance", "splitsched-profile")):
+        with pytest.raises(InputError) as exc:
+            reader(path)
+        assert (exc.value.path, exc.value.field) == (str(path), "format")
+        assert exc.value.reason.startswith(f"this is a {found} file")
+        assert f"expected a {expected} file" in exc.value.reason
+        assert "more errors" not in exc.value.reason
+
+
+def test_show_a_schedule_says_so_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    from tests.helpers.cli import main
+
+    sched = tmp_path / "dp.json"
+    write_schedule(Schedule(instance_id="x", solver="hand", plans=()), sched)
+    code, _, err = main(capsys, "show", str(sched))
+    assert code == 2 and "Traceback" not in err
+    assert f"{sched}: format: this is a splitsched-schedule file" in err

@@ -20,7 +20,7 @@ from splitsched.cli.options import (
     need_torch,
     resolve_gpu_lane,
 )
-from splitsched.io import InputError
+from splitsched.io import InputError, check_output_path
 from splitsched.problem import MAX_TIME_US
 
 
@@ -92,6 +92,8 @@ def profile_cmd(
     int_in(repeats, "--repeats", 1, MAX_REPEATS)
     int_in(warmup, "--warmup", 0, MAX_REPEATS)
     int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
+    inputs = [p for p in (from_csv, *(from_litert or ())) if p is not None]
+    check_output_path(output, "--output", inputs=inputs)
     with created_folders((output, "--output")):
         _profile(output, backend, device, models, threads, repeats, warmup, max_cuts,
                  input_shape, name, from_litert, model_name, handoff_us, allow_no_delegate,
@@ -208,6 +210,9 @@ def register_profiles(app: typer.Typer) -> None:
             with created_folders((None if out_dir is None else out_dir / "_", "--out")):
                 report = import_profiles(raw_dir, out_dir, cpu_threads=cpu_threads,
                                          max_cuts=max_cuts, progress=progress)
+        for n in report.notes:
+            err.print(f"note: {n['source']}/{n['model']}/{n['device']}: {n['note']}",
+                      highlight=False, markup=False, soft_wrap=True)
         for s in report.skipped():
             err.print(f"skipped {s['source']}/{s['model']}/{s['device']}: {s['reason']}",
                       highlight=False, markup=False, soft_wrap=True)

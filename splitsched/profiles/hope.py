@@ -6,8 +6,13 @@ network or as a skip with its reason: in its device file's
 ``provenance.skipped`` when the device is known, else (unknown device folder such
 as ``npu``, a model folder without device folders) in the import report only. A
 pair whose files cannot be read (wrong field count, HOPE's 100000 "not
-supported" marker, ...) is skipped with the file, line, field and reason; the
-rest are imported. hope-mnn networks are DAGs
+supported" marker, a file that is not UTF-8, an operator listed twice, a time
+above :data:`~splitsched.problem.MAX_TIME_US`, ...) is skipped with the file,
+line, field and reason; the rest are imported. An empty layerwise-latency file
+has no data: a hope-mnn pair is skipped; a hope-acl pair takes its times from
+the raw per-run traces, as when the file lists fewer operators than the
+traces, with a note (printed by ``profiles import``, and in the network's
+provenance, whose ``files.latency`` is then null). hope-mnn networks are DAGs
 (``*-info.txt``) linearised in the recorded execution order; hope-acl
 networks are chains whose tensor sizes come from the published architectures
 (:mod:`splitsched.profiles.acl_shapes`) and whose run-to-run spread comes from
@@ -27,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.io import InputError, atomic_write_text, dumps, profile_to_dict
-from splitsched.problem import Network
+from splitsched.problem import MAX_TIME_US, InvariantError, Network
 from splitsched.profiles.acl_shapes import acl_shapes
 from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.handoff import (
@@ -49,6 +54,7 @@ from splitsched.profiles.raw import (
     OpTimes,
     OpTrace,
     Shape,
+    cpu_column,
     read_data_trans,
     read_info,
     read_layerwise,
@@ -126,11 +132,56 @@ def _handoff_summary(plan: DeviceHandoff, sets: list[list[int]], measured: list[
             "device_plan": plan.as_dict()}
 
 
+def _no_repeated_operator(path: Path, times: OpTimes) -> None:
+    """Refuse a layerwise-latency file that lists an operator twice.
+
+    A network here is a chain (or a linearised DAG) of distinct operators, and
+    HOPE names operators by their unique graph node names: a name listed twice
+    is a repeated line (a doubled log line, a pasted block), which would add
+    the operator's time twice. (The one repeat in the shipped data, in
+    ``acl-inception_v4``, is in a model the importer skips as multi-branch.)
+
+    Raises
+    ------
+    ProfileImportError
+        Naming the file, the repeating line, and the line it repeats.
+    """
+    repeat = times.first_repeat()
+    if repeat is not None:
+        first, again, name = repeat
+        raise ProfileImportError(path, again, "op_name",
+                                 f"operator {name!r} is listed twice (also on line {first}): "
+                                 f"each operator is listed once; remove the repeated line")
+
+
+def _check_chain_totals(*columns: tuple[Path, str, tuple[float, ...]]) -> None:
+    """Refuse a (file, column, operator times) whose sum exceeds MAX_TIME_US, naming both.
+
+    Each time is within the bound already (:func:`~splitsched.profiles.errors.parse_time_us`);
+    a network's whole chain must be too (:class:`splitsched.problem.Network`).
+    """
+    for path, col, values in columns:
+        total = math.fsum(values)
+        if total > MAX_TIME_US:
+            raise ProfileImportError(path, None, col,
+                                     f"the operators' times sum to {total:.6g} us, more than "
+                                     f"{MAX_TIME_US} us (2**40 us, about 12.7 days: the bound "
+                                     f"of a network's whole chain)")
+
+
 def _reduce_with_handoff_summary(model: str, profile: OperatorProfile, max_cuts: int,
                                  prov: dict[str, Any], plan: DeviceHandoff,
-                                 sets: list[list[int]], measured: list[bool]) -> Network:
-    """Reduce to at most ``max_cuts`` cuts, then record how the kept cuts' hand-offs arose."""
-    net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
+                                 sets: list[list[int]], measured: list[bool],
+                                 folder: Path) -> Network:
+    """Reduce to at most ``max_cuts`` cuts, then record how the kept cuts' hand-offs arose.
+
+    A network the reduced numbers cannot make (a hand-off over the time bound)
+    is a ProfileImportError naming ``folder``, the pair's folder.
+    """
+    try:
+        net = reduce_profile(network_name(model), profile, max_cuts=max_cuts, provenance=prov)
+    except InvariantError as exc:
+        raise ProfileImportError(folder, None, exc.field, exc.reason) from None
     cuts = list(net.provenance["reduction"]["cut_after_operator"])
     summary = dict(net.provenance) | {"handoff": _handoff_summary(plan, sets, measured, cuts)}
     return dataclasses.replace(net, provenance=summary)
@@ -166,6 +217,9 @@ def import_mnn(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
     times = read_layerwise(lat_path, cpu_threads)
     if times is None:
         return f"{lat_path.name} is empty"
+    _no_repeated_operator(lat_path, times)
+    _check_chain_totals((lat_path, "gpu", times.gpu_us), (lat_path, cpu_column(cpu_threads),
+                                                          times.cpu_us))
     ops = read_info(info_path)
     if not same_names(times.names, [op.name for op in ops]):
         return (f"{lat_path.name} ({len(times.names)} ops) does not match "
@@ -185,7 +239,8 @@ def import_mnn(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
                      "graph": f"{info_path.name} ({SOURCE_REPOSITORY} commit {INFO_COMMIT}, "
                               f"{INFO_PATH})"}
     prov["linearisation"] = "recorded execution order (line order of the latency and info files)"
-    return _reduce_with_handoff_summary(model, profile, max_cuts, prov, plan, sets, measured)
+    return _reduce_with_handoff_summary(model, profile, max_cuts, prov, plan, sets, measured,
+                                        model_dir / device)
 
 
 # --------------------------------------------------------------------------- hope-acl
@@ -216,16 +271,26 @@ def _acl_tensors(model: str, names: tuple[str, ...]) -> tuple[list[CrossingTenso
     return tensors, missing
 
 
-def _acl_times(times: OpTimes | None, cpu_trace: OpTrace | None, gpu_trace: OpTrace | None
+EMPTY_LAYERWISE_NOTE = ("the layerwise-latency file is empty (no data, as if absent): "
+                        "per-operator times are the means of the raw per-run traces")
+"""Provenance ``note`` (and printed note) of a hope-acl pair whose layerwise file is empty."""
+
+
+def _acl_times(times: OpTimes | None, cpu_trace: OpTrace | None, gpu_trace: OpTrace | None,
+               *, empty_file: bool = False
                ) -> tuple[tuple[str, ...], tuple[float, ...], tuple[float, ...], str] | None:
-    """Per-op means: the layerwise file, or the traces where the file lists fewer ops."""
+    """Per-op means: the layerwise file, or the traces where the file lists fewer ops.
+
+    ``empty_file``: a layerwise-latency file exists but is empty (``times`` is None).
+    """
     if cpu_trace is not None and gpu_trace is not None and \
             same_names(cpu_trace.names, gpu_trace.names) and \
             (times is None or len(times.names) < len(gpu_trace.names)):
         listed = 0 if times is None else len(times.names)
         why = (f"means of the raw per-run traces (runs after the first {TRACE_WARMUP_RUNS}); "
-               f"the layerwise-latency file lists only {listed} of the "
-               f"{len(gpu_trace.names)} traced operators")
+               + ("the layerwise-latency file is empty" if empty_file else
+                  f"the layerwise-latency file lists only {listed} of the "
+                  f"{len(gpu_trace.names)} traced operators"))
         return (gpu_trace.names, gpu_trace.mean(TRACE_WARMUP_RUNS),
                 cpu_trace.mean(TRACE_WARMUP_RUNS), why)
     if times is None:
@@ -248,14 +313,25 @@ def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
     folder = raw_dir / "hope-acl" / model / device
     lat_path = _one(folder, "*-layerwise-latency.csv", f"{device}-{model}-layerwise-latency.csv")
     times = read_layerwise(lat_path, cpu_threads) if lat_path is not None else None
+    empty_file = lat_path is not None and times is None
+    if times is not None:
+        assert lat_path is not None
+        _no_repeated_operator(lat_path, times)
     cpu_path = _one(folder, f"*-cpu-big-{cpu_threads}.csv")
     gpu_path = _one(folder, "*-gpu-big-1.csv") or _one(folder, "*-gpu-1.csv")
     cpu_trace = read_trace(cpu_path) if cpu_path is not None else None
     gpu_trace = read_trace(gpu_path) if gpu_path is not None else None
-    chosen = _acl_times(times, cpu_trace, gpu_trace)
+    chosen = _acl_times(times, cpu_trace, gpu_trace, empty_file=empty_file)
     if chosen is None:
         return "no per-operator latency data (layerwise file missing or empty, no traces)"
     names, gpu, cpu, times_from = chosen
+    from_file = times is not None and names == times.names
+    if from_file:
+        assert lat_path is not None
+        _check_chain_totals((lat_path, "gpu", gpu), (lat_path, cpu_column(cpu_threads), cpu))
+    else:
+        assert gpu_path is not None and cpu_path is not None
+        _check_chain_totals((gpu_path, "duration_us", gpu), (cpu_path, "duration_us", cpu))
     tensors, missing = _acl_tensors(model, names)
     costs, measured = tensor_costs([t.shape for t in tensors], {}, plan.fit)
     handoff, crossing, sets = _cut_handoffs(tensors, len(names), costs)
@@ -263,10 +339,12 @@ def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
     profile = OperatorProfile(names, gpu, cpu, handoff, crossing, gpu_sd, cpu_sd)
     prov = _base_provenance("hope-acl", "ARM Compute Library (NEON CPU, OpenCL GPU)", device,
                             cpu_threads)
-    prov["files"] = {"latency": lat_path.name if lat_path else None,
+    prov["files"] = {"latency": lat_path.name if lat_path and not empty_file else None,
                      "cpu_trace": cpu_path.name if cpu_path else None,
                      "gpu_trace": gpu_path.name if gpu_path else None}
     prov["times_from"] = times_from
+    if empty_file:
+        prov["note"] = EMPTY_LAYERWISE_NOTE
     prov["linearisation"] = "chain, in the recorded operator order"
     prov["spread"] = (
         f"per-operator sample standard deviation over the raw per-run traces, first "
@@ -278,7 +356,8 @@ def import_acl(raw_dir: Path, model: str, device: str, plan: DeviceHandoff, *,
         "reads its predecessor, plus branch/residual inputs"
         + (f"; {missing} operators without a known shape are left out of hand-offs"
            if missing else ""))
-    return _reduce_with_handoff_summary(model, profile, max_cuts, prov, plan, sets, measured)
+    return _reduce_with_handoff_summary(model, profile, max_cuts, prov, plan, sets, measured,
+                                        folder)
 
 
 # --------------------------------------------------------------------------- build
@@ -351,6 +430,9 @@ class ImportReport:
     unplaced: list[dict[str, str]]
     """Skipped pairs with no device file to hold them (unknown device, no device folder)."""
     written: list[Path] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    """Imported pairs the user should know about: ``source``, ``model``, ``device``,
+    ``note`` (e.g. an empty layerwise-latency file, times taken from the traces)."""
 
     def skipped(self) -> list[dict[str, str]]:
         """Every skipped pair: ``source``, ``model``, ``device``, ``reason``."""
@@ -376,6 +458,7 @@ def collect_report(raw_dir: Path, *, cpu_threads: int = 4, max_cuts: int = DEFAU
     plans = plan_device_handoffs(raw_dir, {p.device for p in pairs if pre[p] is None})
     bundles: dict[str, DeviceBundle] = {}
     unplaced: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
     for pair in pairs:
         if progress is not None:
             progress(f"{pair.source}/{pair.model}/{pair.device}")
@@ -399,7 +482,10 @@ def collect_report(raw_dir: Path, *, cpu_threads: int = 4, max_cuts: int = DEFAU
                                    "reason": result})
         else:
             bundle.networks.append(result)
-    return ImportReport({d: b for d, b in sorted(bundles.items())}, unplaced)
+            if "note" in result.provenance:
+                notes.append({"source": pair.source, "model": pair.model,
+                              "device": pair.device, "note": str(result.provenance["note"])})
+    return ImportReport({d: b for d, b in sorted(bundles.items())}, unplaced, notes=notes)
 
 
 def collect_networks(raw_dir: Path, *, cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS,

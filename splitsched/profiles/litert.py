@@ -70,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.problem import Network
-from splitsched.profiles.errors import ProfileImportError
+from splitsched.profiles.errors import ProfileImportError, read_text
 
 RUN_ORDER = "Run Order"
 _TITLE = re.compile(r"^=+\s*(.*?)\s*=+$")
@@ -292,13 +292,13 @@ def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
     Raises
     ------
     ProfileImportError
-        Missing file, no Run Order table, a header that is not benchmark_model's,
-        or a row whose numbers do not parse (file, line, column, reason).
+        Missing file, a file that is not UTF-8 (a UTF-16 one named as such;
+        a leading BOM is stripped), no Run Order table, a header that is not
+        benchmark_model's, or a row whose numbers do not parse (file, line,
+        column, reason).
     """
     p = Path(path)
-    if not p.is_file():
-        raise ProfileImportError(p, None, "(file)", "no such file")
-    lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = read_text(p).splitlines()
     primary: list[OpRow] = []
     internal: list[OpRow] = []
     in_runs = not any("Profiling Info for Regular Benchmark Runs" in ln for ln in lines)

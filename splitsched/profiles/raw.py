@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from splitsched.paths import REPO_ROOT
-from splitsched.profiles.errors import ProfileImportError, parse_time_us
+from splitsched.profiles.errors import ProfileImportError, parse_time_us, read_text
 
 SOURCE_REPOSITORY = "summerspringwei/DAG-Scheduler"
 SOURCE_COMMIT = "9acc93f"
@@ -88,10 +88,12 @@ def device_info(device: str) -> DeviceInfo:
 
 
 def _rows(path: Path, *widths: int, layout: str = "") -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of each non-blank line; each must have one of ``widths`` fields."""
-    if not path.is_file():
-        raise ProfileImportError(path, None, "(file)", "no such file")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    """(line number, fields) of each non-blank line; each must have one of ``widths`` fields.
+
+    The file is UTF-8 (a leading BOM stripped); another encoding is a
+    ProfileImportError (:func:`~splitsched.profiles.errors.read_text`).
+    """
+    text = read_text(path)
     for lineno, line in enumerate(text.splitlines(), start=1):
         parts = line.split()
         if not parts:
@@ -121,6 +123,22 @@ class OpTimes:
     names: tuple[str, ...]
     cpu_us: tuple[float, ...]
     gpu_us: tuple[float, ...]
+    lines: tuple[int, ...] = ()
+    """The 1-based line of each operator in the file."""
+
+    def first_repeat(self) -> tuple[int, int, str] | None:
+        """(first line, repeating line, name) of the first operator listed twice, or None."""
+        seen: dict[str, int] = {}
+        for i, name in enumerate(self.names):
+            if name in seen:
+                return self.lines[seen[name]], self.lines[i], name
+            seen[name] = i
+        return None
+
+
+def cpu_column(cpu_threads: int) -> str:
+    """The layerwise-latency column name of the big-core CPU time used (``cpu_big_4threads``)."""
+    return f"cpu_big_{cpu_threads}thread{'s' if cpu_threads > 1 else ''}"
 
 
 def read_layerwise(path: Path, cpu_threads: int) -> OpTimes | None:
@@ -137,15 +155,17 @@ def read_layerwise(path: Path, cpu_threads: int) -> OpTimes | None:
     names: list[str] = []
     cpu: list[float] = []
     gpu: list[float] = []
-    cpu_name = f"cpu_big_{cpu_threads}thread{'s' if cpu_threads > 1 else ''}"
+    lines: list[int] = []
+    cpu_name = cpu_column(cpu_threads)
     layout = "op_name cpu_big_1thread cpu_big_2threads cpu_big_4threads gpu [3 little-core]"
     for lineno, parts in _rows(path, 5, 8, layout=layout):
         names.append(parts[0])
+        lines.append(lineno)
         cpu.append(_number(path, lineno, parts[1 + col], cpu_name))
         gpu.append(_number(path, lineno, parts[1 + GPU_COLUMN], "gpu"))
     if not names:
         return None
-    return OpTimes(tuple(names), tuple(cpu), tuple(gpu))
+    return OpTimes(tuple(names), tuple(cpu), tuple(gpu), tuple(lines))
 
 
 # --------------------------------------------------------------------------- graph

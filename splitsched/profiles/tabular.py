@@ -36,7 +36,9 @@ it, in order of first appearance; without it the file is one network named by
 the caller (default: the file stem). Times are microseconds >= 0; decimals are
 rounded to the nearest integer once, as read. Every error is a
 :class:`~splitsched.profiles.errors.ProfileImportError` naming file, line,
-field and reason.
+field and reason. Times are at most 2**40 us (:data:`splitsched.problem.MAX_TIME_US`),
+and so is the sum of a per-layer column. The file is UTF-8 (a leading BOM is
+stripped); a UTF-16 file or another encoding is refused, naming it.
 """
 
 from __future__ import annotations
@@ -44,12 +46,13 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from splitsched.problem import Network
-from splitsched.profiles.errors import ProfileImportError, parse_time_us
+from splitsched.problem import MAX_TIME_US, InvariantError, Network
+from splitsched.profiles.errors import ProfileImportError, parse_time_us, read_text
 
 STAGE_COLUMNS = {"cut": "cut", "k": "cut", "a_us": "a", "a": "a", "h_us": "h", "h": "h",
                  "b_us": "b", "b": "b"}
@@ -74,11 +77,21 @@ def _time(path: str, lineno: int, column: str, text: str, *, empty_ok: bool = Fa
     return parse_time_us(path, lineno, column, text)
 
 
+def _delimiter_hint(header: list[str]) -> str:
+    """A hint when a one-cell header holds another delimiter (``;`` from a spreadsheet)."""
+    if len(header) != 1:
+        return ""
+    for sep, label in ((";", "';' (semicolon)"), ("\t", "a tab"), ("|", "'|'")):
+        if sep in header[0]:
+            return (f"; the header is separated by {label}: this reader takes comma-separated "
+                    f"values (a spreadsheet in a locale with decimal commas saves ';'): save "
+                    f"the file as CSV with ',' between fields and '.' in numbers")
+    return ""
+
+
 def _read(path: Path) -> tuple[str, list[str], list[tuple[int, list[str]]], int]:
     """(layout, column keys, data rows with line numbers, header line)."""
-    if not path.is_file():
-        raise ProfileImportError(path, None, "(file)", "no such file")
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = read_text(path)
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(text.splitlines())
     header: list[str] | None = None
@@ -106,7 +119,7 @@ def _read(path: Path) -> tuple[str, list[str], list[tuple[int, list[str]]], int]
         raise ProfileImportError(path, header_line, "header",
                                  f"{why}; expected a stage table {STAGE_HEADER!r} or a "
                                  f"per-layer table {LAYER_HEADER!r} (optionally with a "
-                                 f"'network' column)")
+                                 f"'network' column){_delimiter_hint(header)}")
     keys = [mapping.get(h, h) for h in header]
     dup = sorted({k for k in keys if keys.count(k) > 1})
     if dup:
@@ -182,9 +195,10 @@ def _stage_network(path: Path, name: str, group: _Group, prov: dict[str, Any]) -
         gpu.append(a1 - a0)
         cpu.append(b0 - b1)
     n = len(gpu)
-    return Network(name=name, layer_names=tuple(f"stage-{i + 1}" for i in range(n)),
-                   gpu_us=tuple(gpu), cpu_us=tuple(cpu),
-                   handoff_us=tuple(c[2] for c in cuts), provenance=prov)
+    return _network(p, (cuts[0][0], cuts[-1][0]), lambda: Network(
+        name=name, layer_names=tuple(f"stage-{i + 1}" for i in range(n)),
+        gpu_us=tuple(gpu), cpu_us=tuple(cpu), handoff_us=tuple(c[2] for c in cuts),
+        provenance=prov))
 
 
 def _layer_network(path: Path, name: str, group: _Group, prov: dict[str, Any]) -> Network:
@@ -212,9 +226,26 @@ def _layer_network(path: Path, name: str, group: _Group, prov: dict[str, Any]) -
             if col in rec:
                 sds[col].append(_time(p, lineno, f"{col}_us", rec[col]))
     handoff[-1] = 0
-    return Network(name=name, layer_names=tuple(names), gpu_us=tuple(gpu), cpu_us=tuple(cpu),
-                   handoff_us=tuple(handoff), gpu_sd_us=tuple(sds["gpu_sd"]),
-                   cpu_sd_us=tuple(sds["cpu_sd"]), provenance=prov)
+    lines = (group.rows[0][0], group.rows[-1][0])
+    for col, values in (("gpu_us", gpu), ("cpu_us", cpu)):
+        if sum(values) > MAX_TIME_US:
+            raise ProfileImportError(p, None, f"lines {lines[0]}-{lines[1]}, {col}",
+                                     f"network {name!r}: the column sums to {sum(values):.6g} "
+                                     f"us, more than {MAX_TIME_US} us (2**40 us, about 12.7 "
+                                     f"days: the bound of a network's whole chain)")
+    return _network(p, lines, lambda: Network(
+        name=name, layer_names=tuple(names), gpu_us=tuple(gpu), cpu_us=tuple(cpu),
+        handoff_us=tuple(handoff), gpu_sd_us=tuple(sds["gpu_sd"]),
+        cpu_sd_us=tuple(sds["cpu_sd"]), provenance=prov))
+
+
+def _network(path: str, lines: tuple[int, int], make: Callable[[], Network]) -> Network:
+    """``make()``; a rule it breaks (none should be left) names the file and the lines."""
+    try:
+        return make()
+    except InvariantError as exc:
+        raise ProfileImportError(path, None, f"lines {lines[0]}-{lines[1]}",
+                                 f"{exc.subject}: {exc.field}: {exc.reason}") from None
 
 
 def read_table_csv(path: str | os.PathLike[str], *, name: str | None = None) -> list[Network]:
@@ -235,7 +266,8 @@ def read_table_csv(path: str | os.PathLike[str], *, name: str | None = None) -> 
     Raises
     ------
     ProfileImportError
-        Missing file, unknown header, a missing/non-numeric/negative value, cuts
+        Missing file (or a directory), a file that is not UTF-8, unknown header
+        (a ';'-separated one gets a hint), a missing/non-numeric/negative value, cuts
         out of order, a stage table whose ``a`` decreases or ``b`` increases, a
         non-zero end hand-off (file, line, field and reason).
     """

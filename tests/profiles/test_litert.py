@@ -261,3 +261,55 @@ def test_nan_percentages_are_accepted_but_a_nan_time_is_not(tmp_path: Path) -> N
     with pytest.raises(ProfileImportError, match="must be finite") as exc:
         parse_benchmark_output(f)
     assert (exc.value.line, exc.value.column) == (5, "avg_ms")
+
+
+# --------------------------------------------------------------------------- encodings
+def _rows(run: LiteRTRun) -> list[tuple[str, str, float, int]]:
+    return [(r.node_type, r.name, r.avg_ms, r.times_called) for r in run.primary]
+
+
+@pytest.mark.parametrize("name", ["toy_cpu.txt", "toy_cpu.csv", "toy_gpu_fused.txt"])
+def test_a_bom_reads_the_same_rows(tmp_path: Path, name: str) -> None:
+    bom = tmp_path / name
+    bom.write_bytes(b"\xef\xbb\xbf" + (TOY / name).read_bytes())
+    plain = parse_benchmark_output(TOY / name)
+    with_bom = parse_benchmark_output(bom)
+    assert _rows(with_bom) == _rows(plain) and with_bom.total_avg_us == plain.total_avg_us
+
+
+def test_a_utf16_log_is_named_not_read_as_no_rows(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``benchmark_model ... > cpu.log`` in PowerShell writes UTF-16."""
+    from tests.helpers.cli import main
+
+    ps = tmp_path / "cpu.log"
+    ps.write_bytes((TOY / "toy_cpu.txt").read_text().encode("utf-16"))
+    with pytest.raises(ProfileImportError) as exc:
+        parse_benchmark_output(ps)
+    assert exc.value.path == str(ps) and "UTF-16 encoded" in exc.value.reason
+    out = tmp_path / "p.json"
+    code, _, err = main(capsys, "profile", "--from-litert", str(ps),
+                        str(TOY / "toy_gpu_fused.txt"), "-o", str(out))
+    assert code == 2 and f"{ps}: (encoding): UTF-16 encoded" in err and not out.exists()
+
+
+def test_an_undecodable_byte_names_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "cpu.txt"
+    lines = (TOY / "toy_cpu.txt").read_bytes().split(b"\n")
+    lines[4] += b" \xff"
+    bad.write_bytes(b"\n".join(lines))
+    with pytest.raises(ProfileImportError) as exc:
+        parse_benchmark_output(bad)
+    assert (exc.value.path, exc.value.line) == (str(bad), 5) and "0xff" in exc.value.reason
+
+
+def test_cli_refuses_to_write_over_an_input(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import main
+
+    gpu = tmp_path / "gpu.txt"
+    gpu.write_bytes((TOY / "toy_gpu_fused.txt").read_bytes())
+    code, _, err = main(capsys, "profile", "--from-litert", str(TOY / "toy_cpu.txt"), str(gpu),
+                        "-o", str(gpu))
+    assert code == 2 and "is the input file" in err
+    assert gpu.read_bytes() == (TOY / "toy_gpu_fused.txt").read_bytes()

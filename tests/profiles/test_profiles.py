@@ -398,3 +398,118 @@ def test_cli_lists_and_rejects_unknown_device(tmp_path: Path,
     assert isinstance(res.exception, InputError)
     res = runner.invoke(app, ["profiles", "import", "--raw", str(tmp_path / "missing")])
     assert isinstance(res.exception, InputError)
+
+
+# --------------------------------------------------------------------------- attack 5
+# A hope-acl chain model (squeezenet's folder name; op names without known shapes are left
+# out of hand-offs, which is fine here): layerwise file + raw per-run traces of 3 runs.
+ACL_LATENCY = """\
+conv1 75.0 36.0 37.0 44.0
+pool1 40.0 31.0 34.0 20.0
+fire2 34.0 21.0 23.0 51.0
+"""
+ACL_OPS = ("conv1", "pool1", "fire2")
+# durations per run: run 1 is warm-up (dropped); runs 2-3 give the means below
+ACL_GPU_RUNS = ((900, 500, 700), (40, 20, 50), (48, 22, 52))
+ACL_CPU_RUNS = ((800, 600, 400), (36, 34, 23), (38, 32, 25))
+
+
+def _trace(runs: tuple[tuple[int, ...], ...], device: str) -> str:
+    return "".join(f"{op} {device} {d} 0 {d}\n" for run in runs for op, d in zip(ACL_OPS, run,
+                                                                               strict=True))
+
+
+def _acl_raw(root: Path) -> tuple[Path, Path]:
+    """The tiny hope-mnn raw folder plus hope-acl/acl-squeezenet/mi9; (raw, layerwise file)."""
+    raw = _tiny_raw(root)
+    folder = raw / "hope-acl" / "acl-squeezenet" / "mi9"
+    folder.mkdir(parents=True)
+    lat = folder / "mi9-acl-squeezenet-layerwise-latency.csv"
+    lat.write_text(ACL_LATENCY)
+    (folder / "mi9-acl-squeezenet-gpu-big-1.csv").write_text(_trace(ACL_GPU_RUNS, "GPU"))
+    (folder / "mi9-acl-squeezenet-cpu-big-4.csv").write_text(_trace(ACL_CPU_RUNS, "CPU"))
+    return raw, lat
+
+
+def _skip_reason(raw: Path, out: Path, model: str) -> str:
+    report = import_profiles(raw, out)
+    (reason,) = [s["reason"] for s in report.skipped() if s["model"] == model]
+    return reason
+
+
+def test_acl_fixture_imports_from_its_layerwise_file(tmp_path: Path) -> None:
+    raw, _ = _acl_raw(tmp_path)
+    build_profiles(raw, tmp_path / "out")
+    net = load_device("mi9", tmp_path / "out").networks["acl-squeezenet"]
+    assert net.gpu_us == (44, 20, 51) and net.cpu_us == (37, 34, 23)  # gpu, 4-thread columns
+    assert len(net.gpu_sd_us) == 3 and net.provenance["files"]["latency"] == \
+        "mi9-acl-squeezenet-layerwise-latency.csv"
+
+
+def test_a_bom_in_hope_files_gives_the_same_profile(tmp_path: Path) -> None:
+    """Finding 4: a BOM made the first operator '\\ufeffconv1' and dropped its spread."""
+    raw, lat = _acl_raw(tmp_path)
+    build_profiles(raw, tmp_path / "plain")
+    mnn = raw / "hope-mnn" / "tiny" / "mi9" / "mi9-tiny-layerwise-latency.csv"
+    for f in (lat, mnn, raw / "hope-acl" / "acl-squeezenet" / "mi9" /
+              "mi9-acl-squeezenet-gpu-big-1.csv"):
+        f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
+    build_profiles(raw, tmp_path / "bom")
+    assert (tmp_path / "bom" / "mi9.json").read_bytes() == \
+        (tmp_path / "plain" / "mi9.json").read_bytes()
+    net = load_device("mi9", tmp_path / "bom").networks["acl-squeezenet"]
+    assert len(net.gpu_sd_us) == net.num_layers
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (ACL_LATENCY.replace("pool1", "poo\xff1").encode("latin-1"),
+     "line 2, (encoding): byte 0xff"),
+    (ACL_LATENCY.encode("utf-16"), "(encoding): UTF-16 encoded (a PowerShell redirect?)"),
+    (ACL_LATENCY.replace("fire2", "pool1").encode(),
+     "line 3, op_name: operator 'pool1' is listed twice (also on line 2)"),
+    (ACL_LATENCY.replace("51.0", "1e300").encode(),
+     "line 3, gpu: must be at most 1099511627776 us"),
+    (ACL_LATENCY.replace("44.0", str(2**39)).replace("20.0", str(2**39)).encode(),
+     "gpu: the operators' times sum to 1.09951e+12 us"),
+], ids=["latin1", "utf16", "repeated-line", "1e300", "sum-past-bound"])
+def test_a_bad_hope_file_is_skipped_naming_file_line_reason(tmp_path: Path, content: bytes,
+                                                            says: str) -> None:
+    """Findings 4, 5, 11: a pair with a bad file is skipped (the import's rule), the reason
+    naming the file as the user sees it, the line and the column; no 300-digit number."""
+    raw, lat = _acl_raw(tmp_path)
+    lat.write_bytes(content)
+    reason = _skip_reason(raw, tmp_path / "out", "acl-squeezenet")
+    assert reason.startswith("hope-acl/acl-squeezenet/mi9/mi9-acl-squeezenet-layerwise-"
+                             "latency.csv: ")
+    assert says in reason and "0" * 30 not in reason
+    assert "acl-squeezenet" not in load_device("mi9", tmp_path / "out").networks
+
+
+def test_a_repeated_mnn_line_is_named_not_a_mismatch(tmp_path: Path) -> None:
+    raw = _tiny_raw(tmp_path)
+    lat = raw / "hope-mnn" / "tiny" / "mi9" / "mi9-tiny-layerwise-latency.csv"
+    lat.write_text(TINY_LATENCY + "b 41.0 31.0 21.4 11.2\n")
+    report = import_profiles(raw, tmp_path / "out")
+    (skip,) = report.skipped()
+    assert "line 5, op_name: operator 'b' is listed twice (also on line 2)" in skip["reason"]
+
+
+def test_an_empty_acl_layerwise_file_uses_the_traces_with_a_note(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Finding 6: the traces are used (as when the file lists fewer operators), the note is
+    printed, and the provenance no longer names the empty file as the times' source."""
+    from tests.helpers.cli import main
+
+    raw, lat = _acl_raw(tmp_path)
+    lat.write_text("")
+    report = import_profiles(raw, tmp_path / "out")
+    net = load_device("mi9", tmp_path / "out").networks["acl-squeezenet"]
+    # means of runs 2-3: GPU (40+48)/2, (20+22)/2, (50+52)/2; CPU (36+38)/2, 33, 24
+    assert net.gpu_us == (44, 21, 51) and net.cpu_us == (37, 33, 24)
+    assert net.provenance["files"]["latency"] is None
+    assert "layerwise-latency file is empty" in net.provenance["times_from"]
+    assert [(n["model"], n["device"]) for n in report.notes] == [("acl-squeezenet", "mi9")]
+    code, _, err = main(capsys, "profiles", "import", "--raw", str(raw), "--out",
+                        str(tmp_path / "cli"))
+    assert code == 0
+    assert "note: hope-acl/acl-squeezenet/mi9: the layerwise-latency file is empty" in err

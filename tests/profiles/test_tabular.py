@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from splitsched.cli import app
 from splitsched.io import profile_networks, read_profile
+from splitsched.problem import Network
 from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.tabular import read_table_csv
 from tests.helpers.paths import DATA_DIR
@@ -106,3 +107,108 @@ def test_cli_from_csv(tmp_path: Path) -> None:
                                    str(tmp_path / "q.json")])
     assert isinstance(res.exception, ProfileImportError)
     assert not (tmp_path / "q.json").exists()
+
+
+# --------------------------------------------------------------------------- encodings, bounds
+def _numbers(nets: list[Network]) -> list[tuple[object, ...]]:
+    return [(n.name, n.gpu_us, n.cpu_us, n.handoff_us, n.gpu_sd_us, n.cpu_sd_us) for n in nets]
+
+
+@pytest.mark.parametrize("name", ["stages.csv", "layers.csv", "two_networks_stages.csv"])
+def test_a_utf8_bom_reads_the_same_numbers(tmp_path: Path, name: str) -> None:
+    """Excel's "CSV UTF-8" writes a BOM; the first column must not become '\\ufeffcut'."""
+    bom = tmp_path / name
+    bom.write_bytes(b"\xef\xbb\xbf" + (DATA / name).read_bytes())
+    assert _numbers(read_table_csv(bom)) == _numbers(read_table_csv(DATA / name))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_csv_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    f = tmp_path / "ps.csv"
+    f.write_bytes((DATA / "stages.csv").read_text().encode(encoding))
+    with pytest.raises(ProfileImportError) as exc:
+        read_table_csv(f)
+    assert exc.value.path == str(f)
+    assert "UTF-16 encoded (a PowerShell redirect?); save it as UTF-8" in exc.value.reason
+
+
+def test_a_latin1_byte_names_its_line(tmp_path: Path) -> None:
+    f = tmp_path / "latin1.csv"
+    f.write_bytes((LAYER + "conv1,1,2,3\nd\u00e9conv,4,5,0\n").encode("latin-1"))
+    with pytest.raises(ProfileImportError) as exc:
+        read_table_csv(f)
+    assert (exc.value.path, exc.value.line) == (str(f), 3)
+    assert "0xe9" in exc.value.reason
+
+
+def test_a_semicolon_header_gets_a_hint(tmp_path: Path) -> None:
+    f = tmp_path / "semi.csv"
+    f.write_text(STAGE.replace(",", ";") + "0;0;0;10\n1;5;0;0\n")
+    with pytest.raises(ProfileImportError) as exc:
+        read_table_csv(f)
+    assert (exc.value.line, exc.value.column) == (1, "header")
+    assert "separated by ';'" in exc.value.reason
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("1e30", "'1e30'"),
+    ("9" * 300, "1e+300 (a 300-character number)"),
+], ids=["1e30", "300-digits"])
+def test_an_oversized_time_names_file_line_column_and_limit(tmp_path: Path, value: str,
+                                                            shown: str) -> None:
+    """The column the user wrote (a_us, line 5), not a derived layers[i].gpu_us."""
+    f = tmp_path / "big.csv"
+    f.write_text(STAGE + f"0,0,0,0\n1,0,0,0\n2,0,0,0\n3,{value},0,0\n")
+    with pytest.raises(ProfileImportError) as exc:
+        read_table_csv(f)
+    assert (exc.value.path, exc.value.line, exc.value.column) == (str(f), 5, "a_us")
+    assert "at most 1099511627776 us" in exc.value.reason and exc.value.reason.endswith(shown)
+    assert len(exc.value.reason) < 150
+
+
+def test_a_per_layer_column_summing_past_the_bound_names_the_lines(tmp_path: Path) -> None:
+    """Each time is within 2**40 us, their sum (the whole GPU chain) is not."""
+    f = tmp_path / "sum.csv"
+    f.write_text(LAYER + f"a,{2**39},1,1\nb,{2**39},1,1\nc,1,1,0\n")
+    with pytest.raises(ProfileImportError) as exc:
+        read_table_csv(f)
+    assert exc.value.path == str(f) and exc.value.column == "lines 2-4, gpu_us"
+    assert "sums to 1.09951e+12 us" in exc.value.reason
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    with pytest.raises(ProfileImportError, match="is a directory"):
+        read_table_csv(tmp_path)
+
+
+def test_cli_bad_csv_exits_2_naming_file_and_line(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import main
+
+    big = tmp_path / "big.csv"
+    big.write_text(STAGE + "0,0,0,10\n1," + "9" * 300 + ",0,0\n")
+    ps = tmp_path / "ps.csv"
+    ps.write_bytes((DATA / "stages.csv").read_text().encode("utf-16"))
+    for bad, says in ((big, f"{big}: line 3, a_us: must be at most"),
+                      (ps, f"{ps}: (encoding): UTF-16 encoded"),
+                      (tmp_path, f"{tmp_path}: (file): is a directory")):
+        out = tmp_path / "p.json"
+        code, _, err = main(capsys, "profile", "--from-csv", str(bad), "-o", str(out))
+        assert code == 2 and says in err and "Traceback" not in err, err
+        assert "9" * 30 not in err
+        assert not out.exists()
+
+
+def test_cli_refuses_to_write_over_its_input(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import main
+
+    src = tmp_path / "ok.csv"
+    src.write_bytes((DATA / "stages.csv").read_bytes())
+    link = tmp_path / "link.csv"
+    link.symlink_to(src)
+    for out in (src, link):
+        code, _, err = main(capsys, "profile", "--from-csv", str(src), "--name", "p",
+                            "-o", str(out))
+        assert code == 2 and "is the input file" in err, err
+        assert src.read_bytes() == (DATA / "stages.csv").read_bytes()
