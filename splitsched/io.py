@@ -303,23 +303,6 @@ def decode_text(data: bytes) -> str:
                                     "save it as UTF-8") from None
 
 
-def read_text_file(path: str | os.PathLike[str]) -> str:
-    """A text file's content (see :func:`read_regular_bytes` and :func:`decode_text`).
-
-    Raises
-    ------
-    InputError
-        As :func:`read_regular_bytes`; or not UTF-8 (field ``line N`` of the
-        first undecodable byte, or ``(encoding)`` for a UTF-16 file).
-    """
-    data = read_regular_bytes(path)
-    try:
-        return decode_text(data)
-    except TextDecodeError as exc:
-        field = f"line {exc.line}" if exc.line is not None else "(encoding)"
-        raise InputError(path, field, exc.reason) from None
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number (non-finite numbers are refused)")
 
