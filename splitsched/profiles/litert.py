@@ -17,7 +17,10 @@ Both output modes are read:
   commas, as some hand-written files have) is read that way.
 
 Only the Run Order table of the regular benchmark runs is used (the
-initialisation part is skipped). A node's per-inference time is ``avg ms x
+initialisation part is skipped); a file holding more than one run (two logs
+appended into one: a second "Regular Benchmark Runs" part or primary Run Order
+table, or a node index listed twice) is refused, since adding the runs' rows
+would double every time. A node's per-inference time is ``avg ms x
 times called`` (``0`` read as 1). A node's *name* is ``[t1, t2, ...]:i``: the
 tensors it produces and its node index.
 
@@ -294,8 +297,10 @@ def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
     ProfileImportError
         Missing file, a file that is not UTF-8 (a UTF-16 one named as such;
         a leading BOM is stripped), no Run Order table, a header that is not
-        benchmark_model's, or a row whose numbers do not parse (file, line,
-        column, reason).
+        benchmark_model's, a row whose numbers do not parse (file, line,
+        column, reason), or a file holding more than one run (a second
+        "Regular Benchmark Runs" part or primary Run Order table, or a node
+        index listed twice: appended logs, whose times would add up).
     """
     p = Path(path)
     lines = read_text(p).splitlines()
@@ -309,12 +314,19 @@ def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
     mode = "csv"
     header_line = 0
     total_avg = total_std = None
+    runs_line = 0  # where the (one) "Regular Benchmark Runs" part starts
+    index_line: dict[int, int] = {}  # node index -> its row's line, primary graph
     for lineno, raw in enumerate(lines, start=1):
         line = _LOG_PREFIX.sub("", raw.strip()).strip()
         if "Profiling Info for Benchmark Initialization" in line:
             in_runs, table = False, None
             continue
         if "Profiling Info for Regular Benchmark Runs" in line:
+            if runs_line:
+                raise ProfileImportError(p, lineno, "Run Order", _more_than_one_run(
+                    f"a second 'Profiling Info for Regular Benchmark Runs' (the first at "
+                    f"line {runs_line})"))
+            runs_line = lineno
             in_runs, part, table = True, "primary", None
             continue
         if not in_runs:
@@ -347,6 +359,10 @@ def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
         if header is None:
             header, mode = _parse_header(line, str(p), lineno)
             pattern = _text_pattern(header) if mode == "text" else None
+            if part == "primary" and header_line and primary:
+                raise ProfileImportError(p, lineno, "Run Order", _more_than_one_run(
+                    f"a second Run Order table of the primary graph (the first at line "
+                    f"{header_line})"))
             if part == "primary" and not header_line:
                 header_line = lineno
             continue
@@ -355,6 +371,13 @@ def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
         else:
             row = _csv_row(line, header, str(p), lineno)
         if part == "primary":
+            # XNNPACK's internal rows carry partition-local indices, which may repeat
+            i = None if row.is_xnnpack_internal else row.index
+            if i is not None and i in index_line:
+                raise ProfileImportError(p, lineno, "name", _more_than_one_run(
+                    f"node index {i} listed twice (first at line {index_line[i]})"))
+            if i is not None:
+                index_line[i] = lineno
             primary.append(row)
         elif part == "delegate":
             internal.append(row)
@@ -365,6 +388,11 @@ def parse_benchmark_output(path: str | os.PathLike[str]) -> LiteRTRun:
     return LiteRTRun(path=str(p), primary=tuple(primary), delegate_internal=tuple(internal),
                      total_avg_us=total_avg, total_std_us=total_std, mode=mode,
                      header_line=header_line)
+
+
+def _more_than_one_run(what: str) -> str:
+    return (f"{what}: the file holds more than one benchmark run (logs appended with "
+            ">> or tee -a?); adding them would double every time: keep one run per file")
 
 
 parse_benchmark_csv = parse_benchmark_output

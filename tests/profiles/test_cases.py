@@ -64,6 +64,21 @@ def test_01_swapped_is_refused() -> None:
         network_from_litert_files(C01 / "mobilenet-GPU.log", C01 / "mobilenet-CPU.log")
 
 
+@pytest.mark.parametrize("name", ["mobilenet-CPU.log", "mobilenet-GPU.log"])
+def test_01_a_log_with_two_runs_appended_is_refused(tmp_path: Path, name: str) -> None:
+    """The same tool's log written twice into one file (``>>``): the delegate node's
+    time (163313 us) was read as two partitions, 326626 us; now refused, naming the
+    line where the second run starts."""
+    text = (C01 / name).read_text()
+    f = tmp_path / name
+    f.write_text(text + text)
+    second = text.count("\n") + 1 + text.splitlines().index(
+        next(ln for ln in text.splitlines() if "Regular Benchmark Runs" in ln))
+    with pytest.raises(ProfileImportError, match="more than one benchmark run") as info:
+        parse_benchmark_output(f)
+    assert info.value.line == second
+
+
 # --------------------------------------------------------------------------- 03
 def test_03_xnnpack_csv_splits_node_types_from_the_right() -> None:
     run = parse_benchmark_output(C03 / "efficientdet-lite0-cpu-xnnpack.csv")

@@ -313,3 +313,34 @@ def test_cli_refuses_to_write_over_an_input(tmp_path: Path,
                         "-o", str(gpu))
     assert code == 2 and "is the input file" in err
     assert gpu.read_bytes() == (TOY / "toy_gpu_fused.txt").read_bytes()
+
+
+# ------------------------------------------------- a file holding two runs (appended logs)
+def _rows_only(text: str) -> str:
+    """The primary Run Order table's header and rows of ``tiny_cpu.csv``, nothing else."""
+    lines = text.splitlines()
+    start = lines.index("Operator-wise Profiling Info for Regular Benchmark Runs:") + 1
+    end = lines.index("", start)
+    return "\n".join(lines[start:end]) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["whole file twice", "table twice", "rows twice"])
+def test_a_file_with_two_runs_is_refused(tmp_path: Path, kind: str) -> None:
+    """``benchmark_model ... >> run.log`` twice: adding both runs' rows doubled every time
+    (a user's CPU-only time of 29740 us where one run says 14870). Refused, naming the
+    line where the second run starts."""
+    one = (DATA / "tiny_cpu.csv").read_text()
+    if kind == "whole file twice":
+        text, line = one + one, one.count("\n") + 7
+    elif kind == "table twice":  # no "Profiling Info" line: only the table repeats
+        table = _rows_only(one)
+        text, line = table + "\n" + table, table.count("\n") + 3
+    else:  # rows appended under one header
+        table = _rows_only(one)
+        rows = table.split("\n", 2)[2]
+        text, line = table + rows, table.count("\n") + 1
+    f = tmp_path / "appended.csv"
+    f.write_text(text)
+    with pytest.raises(ProfileImportError, match="more than one benchmark run") as info:
+        parse_benchmark_csv(f)
+    assert info.value.line == line
