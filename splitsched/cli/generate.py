@@ -15,11 +15,20 @@ from splitsched.io import InputError
 
 
 def _networks_from(device: str | None, profile: Path | None) -> tuple[str, dict, dict]:
+    """The device name, its networks by name and the provenance to record.
+
+    ``--device`` and ``--profile`` together must name the same device (the
+    profile file's ``device`` field); the networks then come from the file.
+    """
     from splitsched.io import profile_networks, read_profile
     from splitsched.profiles import load_device
 
     if profile is not None:
         m = read_profile(profile)
+        if device is not None and device != m.device:
+            raise InputError(None, "--device", f"{device!r} is not the device of --profile "
+                             f"{profile} ({m.device!r}); give one of them, or both naming "
+                             "the same device")
         nets = {n.name: n for n in profile_networks(m)}
         return m.device, nets, {"profile": str(profile), "soc": m.soc}
     if device is None:
@@ -33,45 +42,79 @@ def generate_cmd(
     device: Annotated[str | None, typer.Option(help="device profile name "
                                                "(see `splitsched profiles`)")] = None,
     profile: Annotated[Path | None, typer.Option(help="a profile JSON file instead of "
-                                                 "--device")] = None,
-    models: Annotated[str | None, typer.Option(help="comma-separated network names "
-                                               "(default: all of the device)")] = None,
+                                                 "--device (with --device too, both must "
+                                                 "name the same device, else refused)")] = None,
+    models: Annotated[str | None, typer.Option(help="comma-separated network names, each "
+                                               "once (default: all of the device); a mix "
+                                               "other than all in name order adds -mHASH to "
+                                               "the id")] = None,
     jobs: Annotated[int, typer.Option(help="number of jobs")] = 10,
     load: Annotated[float, typer.Option(help="offered load (best-latency work per unit "
                                         "time)")] = 1.0,
-    slack: Annotated[float | None, typer.Option(help="deadline slack factor (>= 1)")] = None,
+    slack: Annotated[float | None, typer.Option(help="deadline slack factor (>= 1; batch and "
+                                                "poisson only; slack x best latency must stay "
+                                                "within 2**40 us); adds -kSLACK to the "
+                                                "id")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     weights: Annotated[str | None, typer.Option(help="job weights by network, e.g. "
-                                                "acl-mobilenet=3 (others weigh 1)")] = None,
+                                                "acl-mobilenet=3 (others weigh 1; each network "
+                                                "once); adds -cHASH-w to the id")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="instance JSON to write")] = Path(
         "instance.json"),
 ) -> None:
-    """Generate one instance from a device profile (seeded, deterministic)."""
+    """Generate one instance from a device profile (seeded, deterministic).
+
+    The id is SCENARIO-DEVICE-nJOBS-lLOAD-sSEED, plus -kSLACK, -mHASH (models) and
+    -cHASH-w (weights) when those are given, so different instances get different ids.
+    Every release and deadline stays within 2**40 us; parameters that would pass it
+    are refused naming --slack or --load.
+    """
     from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
-    from splitsched.io import write_instance
+    from splitsched.io import check_output_path, write_instance
 
     int_in(jobs, "--jobs", 1, MAX_JOBS)
+    check_output_path(output, "--output", inputs=[profile] if profile is not None else [])
     dev, nets, prov = _networks_from(device, profile)
-    names = models.split(",") if models else sorted(nets)
-    mix = tuple(m.strip() for m in names if m.strip())
+    mix = (tuple(sorted(nets)) if models is None
+           else _names(models, "--models", "every network of the device"))
     params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
                              slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
-    inst = generate_instance(params, nets, provenance=prov)
+    inst = generate_instance(params, nets, provenance=prov, distinct_id=True)
     with created_folders((output, "--output")):
         write_instance(inst, output)
     out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
               f"{len(inst.networks)} networks)", highlight=False)
 
 
+def _names(text: str, option: str, default: str) -> tuple[str, ...]:
+    """``"a, b"`` -> ``("a", "b")``; an empty list, an empty item (``a,,b``, ``a,``) or a
+    name given twice is refused naming ``option``."""
+    items = tuple(t.strip() for t in text.split(","))
+    if not any(items):
+        raise InputError(None, option, f"empty list {text!r}; leave {option} out for "
+                         f"{default}")
+    if "" in items:
+        raise InputError(None, option, f"empty name in {text!r} (a stray comma?)")
+    twice = sorted({t for t in items if items.count(t) > 1})
+    if twice:
+        raise InputError(None, option, f"{', '.join(map(repr, twice))} named more than once "
+                         f"in {text!r}")
+    return items
+
+
 def _weights(text: str | None) -> dict[str, int]:
-    """``a=3,b=2`` -> ``{"a": 3, "b": 2}``; refused with the option named when malformed."""
+    """``a=3,b=2`` -> ``{"a": 3, "b": 2}``; refused with the option named when malformed,
+    empty or naming a network twice (``a=2,a=3``)."""
     out: dict[str, int] = {}
-    for item in (t.strip() for t in (text or "").split(",")):
-        if not item:
-            continue
+    if text is None:
+        return out
+    for item in _names(text, "--weights", "weight 1 everywhere"):
         name, eq, value = item.partition("=")
         if not eq or not name.strip() or not value.strip().isdigit():
             raise InputError(None, "--weights", f"expected NETWORK=WEIGHT, got {item!r}")
+        if name.strip() in out:
+            raise InputError(None, "--weights", f"{name.strip()!r} given more than once "
+                             f"in {text!r}")
         out[name.strip()] = int(value)
     return out
 

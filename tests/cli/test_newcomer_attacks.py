@@ -64,7 +64,7 @@ def test_a_set_named_twice_is_refused(tmp_path: Path) -> None:
 def test_parameters_that_break_the_bounds_name_the_flag(tmp_path: Path,
                                                         option: list[str]) -> None:
     _refused(_run("generate", "--device", "mi9", *option, "-o", "g.json", cwd=tmp_path),
-             "--load", "stated bound")
+             f"error: {option[0]}:", "time bound", "MAX_TIME_US")
     assert not (tmp_path / "g.json").exists()
 
 

@@ -1,0 +1,174 @@
+"""``splitsched generate`` against a newcomer's attack (2026-11-30, findings 3, 8, 12, 15, 17
+and the minor ones about generate).
+
+Each refusal is exit status 2, one line ``error: ...`` naming the option and the reason,
+no traceback, and nothing written (the output folder stays empty). Ids: two different
+instances never share an id; the default parameters keep the plain id.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from splitsched.paths import DATA_DIR
+from splitsched.problem import MAX_TIME_US
+from tests.helpers.cli import main
+
+MI9 = DATA_DIR / "profiles" / "mi9.json"
+
+
+def _refused(capsys: pytest.CaptureFixture[str], folder: Path, *args: str) -> str:
+    """Run ``generate ARGS`` (writing into ``folder``); assert the refusal; return the line."""
+    before = sorted(folder.iterdir())
+    code, stdout, stderr = main(capsys, "generate", *args)
+    assert code == 2, (stdout, stderr)
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert "Traceback" not in stderr
+    assert sorted(folder.iterdir()) == before  # nothing written
+    return lines[0]
+
+
+def _made(capsys: pytest.CaptureFixture[str], out: Path, *args: str) -> dict:
+    code, stdout, stderr = main(capsys, "generate", *args, "-o", str(out))
+    assert code == 0, (stdout, stderr)
+    data: dict = json.loads(out.read_text())
+    return data
+
+
+# --- 3: values whose instance would pass the time bound --------------------------------------
+
+
+@pytest.mark.parametrize("scenario", ["batch", "poisson"])
+@pytest.mark.parametrize("slack", ["1e308", "1e12"])
+def test_a_huge_slack_names_slack_and_the_bound(scenario: str, slack: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "mi9", "--scenario", scenario,
+                    "--slack", slack, "-o", str(tmp_path / "g.json"))
+    assert line.startswith("error: --slack: ") and str(MAX_TIME_US) in line, line
+
+
+@pytest.mark.parametrize("scenario", ["batch", "poisson", "periodic"])
+@pytest.mark.parametrize("load", ["5e-324", "1e-300"])
+def test_a_tiny_load_names_load_and_the_bound(scenario: str, load: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "mi9", "--scenario", scenario,
+                    "--load", load, "-o", str(tmp_path / "g.json"))
+    assert line.startswith("error: --load: ") and str(MAX_TIME_US) in line, line
+
+
+def test_the_largest_slack_the_refusal_names_is_accepted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The refusal prints the largest slack for the mix; that slack generates an instance
+    whose deadlines stay within MAX_TIME_US (the slack x best latency bound is exact)."""
+    line = _refused(capsys, tmp_path, "--device", "mi9", "--slack", "1e7", "-o",
+                    str(tmp_path / "g.json"))
+    largest = line.split("slack <= ")[1].split(")")[0]
+    inst = _made(capsys, tmp_path / "g.json", "--device", "mi9", "--slack", largest,
+                 "--jobs", "500")
+    assert max(j["deadline"] for j in inst["jobs"]) <= MAX_TIME_US
+
+
+# --- 12, minor: weights and models lists -----------------------------------------------------
+
+
+@pytest.mark.parametrize("weights, reason", [
+    ("acl-squeezenet=99999999999999", "1..2147483647"),  # blamed --load before
+    ("acl-squeezenet=2,acl-squeezenet=3", "more than once"),  # kept 3 before
+    ("acl-squeezenet=2,", "empty name"),
+    ("", "empty list"),
+])
+def test_bad_weights_name_weights(weights: str, reason: str, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "mi9", f"--weights={weights}",
+                    "-o", str(tmp_path / "g.json"))
+    assert line.startswith("error: --weights: ") and reason in line, line
+
+
+@pytest.mark.parametrize("models, reason", [
+    ("", "empty list"),  # meant every network before
+    ("acl-squeezenet,", "empty name"),
+    ("acl-squeezenet,,inception-v3", "empty name"),
+    ("acl-squeezenet,inception-v3,acl-squeezenet", "more than once"),
+])
+def test_bad_model_lists_name_models(models: str, reason: str, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "mi9", f"--models={models}",
+                    "-o", str(tmp_path / "g.json"))
+    assert line.startswith("error: --models: ") and reason in line, line
+
+
+def test_slack_is_refused_for_the_periodic_scenario(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "mi9", "--scenario", "periodic",
+                    "--slack", "2", "-o", str(tmp_path / "g.json"))
+    assert line.startswith("error: --slack: ") and "periodic" in line, line
+
+
+# --- 15 and 8: --device with --profile, output over the input --------------------------------
+
+
+def test_device_and_profile_of_another_device_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "huawei_p40", "--profile", str(MI9),
+                    "-o", str(tmp_path / "g.json"))
+    assert line.startswith("error: --device: ") and "huawei_p40" in line and "mi9" in line
+
+
+def test_device_and_profile_of_the_same_device_agree(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    both = _made(capsys, tmp_path / "a.json", "--device", "mi9", "--profile", str(MI9))
+    alone = _made(capsys, tmp_path / "b.json", "--profile", str(MI9))
+    assert both == alone and both["provenance"]["device"] == "mi9"
+
+
+def test_the_profile_is_never_the_output(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "pp.json"
+    shutil.copyfile(MI9, profile)
+    (tmp_path / "link.json").symlink_to(profile)
+    for out in ("pp.json", "link.json", "./pp.json"):
+        line = _refused(capsys, tmp_path, "--profile", str(profile),
+                        "-o", str(tmp_path / out))
+        assert line.startswith("error: ") and "--output" in line and "input" in line, line
+    assert profile.read_bytes() == MI9.read_bytes()
+
+
+# --- 17: ids ---------------------------------------------------------------------------------
+
+
+def test_ids_differ_when_the_instances_differ(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """default, --slack 1, --slack 2, --models x, --models x,y, --models y,x and two weights:
+    each a different instance, each its own id; the default keeps the plain id."""
+    variants = {
+        "default": [],
+        "slack1": ["--slack", "1"],
+        "slack2": ["--slack", "2"],
+        "one": ["--models", "acl-squeezenet"],
+        "two": ["--models", "acl-squeezenet,inception-v3"],
+        "swapped": ["--models", "inception-v3,acl-squeezenet"],
+        "w2": ["--weights", "acl-squeezenet=2"],
+        "w3": ["--weights", "acl-squeezenet=3"],
+    }
+    made = {k: _made(capsys, tmp_path / f"{k}.json", "--device", "mi9", "--jobs", "6", *v)
+            for k, v in variants.items()}
+    jobs = {k: json.dumps(d["jobs"]) for k, d in made.items()}
+    assert len(set(jobs.values())) == len(jobs)  # all different instances ...
+    ids = {k: d["id"] for k, d in made.items()}
+    assert len(set(ids.values())) == len(ids), ids  # ... so all different ids
+    assert ids["default"] == "batch-mi9-n6-l1-s0"
+    assert ids["slack1"] == "batch-mi9-n6-l1-s0-k1"
+    assert ids["w2"].endswith("-w") and ids["w3"].endswith("-w")
+
+
+def test_all_the_device_networks_in_name_order_is_the_default_id(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    names = sorted(n["name"] for n in json.loads(MI9.read_text())["networks"])
+    listed = _made(capsys, tmp_path / "a.json", "--device", "mi9", "--models", ",".join(names))
+    default = _made(capsys, tmp_path / "b.json", "--device", "mi9")
+    assert listed == default and default["id"] == "batch-mi9-n10-l1-s0"
