@@ -459,6 +459,9 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
         Naming ``path`` and ``field`` (e.g. the option that gave the path).
     """
     p = Path(path)
+    if os.fspath(path) == "-":  # a file literally named "-" is never what was meant
+        raise InputError(p, field, "'-' (standard output) is not supported here; give a "
+                         "file name (./- for a file named '-')")
     try:
         st: os.stat_result | None = os.stat(p)
     except FileNotFoundError:
@@ -507,6 +510,8 @@ def check_output_dir(path: str | os.PathLike[str], field: str = "-o") -> None:
         Naming ``path`` and ``field`` (the option that gave it) and the reason.
     """
     p = Path(path)
+    if os.fspath(path) == "-":
+        raise InputError(p, field, "'-' is not a run directory; give a folder name")
     if p.exists():
         if not p.is_dir():
             raise InputError(p, field, "exists and is not a directory")

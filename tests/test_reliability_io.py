@@ -22,6 +22,7 @@ from splitsched.io import (
     InputError,
     NonFiniteError,
     atomic_write_text,
+    check_output_dir,
     check_output_path,
     dumps,
     instance_to_dict,
@@ -284,6 +285,16 @@ def test_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
         assert info.value.field == "--output"
     check_output_path(tmp_path / "other.json", "--output", inputs=[src])  # another file is fine
     check_output_path(src, "--output", inputs=[tmp_path / "missing.json"])
+
+
+def test_dash_is_not_a_file_name() -> None:
+    """``-o -`` wrote a file literally named ``-`` (a newcomer expected standard output)."""
+    with pytest.raises(InputError, match="standard output") as info:
+        check_output_path("-", "-o")
+    assert info.value.field == "-o"
+    check_output_path("./-", "-o")  # spelled as a path, a file named "-" is allowed
+    with pytest.raises(InputError, match="not a run directory"):
+        check_output_dir("-", "-o")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
