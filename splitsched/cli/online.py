@@ -98,7 +98,9 @@ def online_cmd(
                       "continue with --resume", highlight=False)
             raise SystemExit(130) from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
-                  f"{summary.errors} errors); report in {output / 'report'}", highlight=False)
+                  f"{summary.errors} errors); "
+                  + (f"report in {summary.report}" if summary.report else "no report (no run "
+                     "recorded)"), highlight=False)
         if summary.infra_failures:
             err.print(f"[bold red]{len(summary.infra_failures)} runs not done: infrastructure "
                       f"failure ({summary.infra_failures[0].error}); they are not recorded as "

@@ -57,6 +57,7 @@ from splitsched.bench.records import (
     repair_runs,
 )
 from splitsched.bench.sets import SetEntry, load_sets, params_of
+from splitsched.bench.staging import check_folder_output
 from splitsched.bench.sweep import refuse_other_settings
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
@@ -437,6 +438,8 @@ def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> Non
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(run_dir, "-o", "exists and is not a directory")
     check_output_dir(run_dir, "-o")
+    if run_dir.is_dir():  # the report written at the end: refused now, not after the runs
+        check_folder_output(run_dir / "report")
     if (run_dir / BENCH_SWEEP_FILE).exists():
         raise InputError(run_dir / BENCH_SWEEP_FILE, "(file)", "this is a bench run "
                          "directory; give the online sweep another -o")
@@ -538,7 +541,8 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
                      on_infra=lost)
     from splitsched.online.report import build_report
 
-    report = build_report(run_dir)
+    # No record at all (every instance lost to an infrastructure failure): no report.
+    report = build_report(run_dir) if read_online_runs(run_dir).records else None
     return SweepSummary(run_dir, new, sum(1 for r in existing if r.kind != OFFLINE), errors,
                         infra, report)
 
