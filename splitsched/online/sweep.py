@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -565,6 +565,31 @@ def _row(rec: RunRecord) -> dict[str, Any]:
             "policy_stats": rec.stats.get("policy", {}), "error": rec.error}
 
 
+def _schedule_path(output: Path, policy: str, run: int, single: bool) -> Path:
+    """Where :func:`run_file` writes the realized schedule of (``policy``, ``run``)."""
+    if single:
+        return output
+    return output.with_name(f"{output.stem}.{_safe_name(policy)}.r{run}"
+                            f"{output.suffix or '.json'}")
+
+
+def _realized_path(output: Path, run: int) -> Path:
+    """Where :func:`run_file` writes the realized instance of run ``run`` (under noise)."""
+    return output.with_name(f"{output.stem}.r{run}.instance.json")
+
+
+def run_file_outputs(output: Path, cfg: OnlineConfig) -> Iterator[Path]:
+    """Every file :func:`run_file` may write for ``output`` under ``cfg`` (so that the CLI
+    can check them all, against its inputs too, before any work): the realized schedule
+    of each (policy, run), and under noise the realized instance of each run."""
+    single = len(cfg.policies) == 1 and cfg.runs == 1
+    for run in range(cfg.runs):
+        for policy in cfg.policies:
+            yield _schedule_path(output, policy, run, single)
+        if not cfg.noise.silent:
+            yield _realized_path(output, run)
+
+
 def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dict[str, Any]:
     """``splitsched online INSTANCE``: run the policies on one instance file.
 
@@ -598,15 +623,11 @@ def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dic
     def save(rec: RunRecord, run: OnlineRun | None) -> None:
         if output is None or run is None or rec.policy is None or rec.run is None:
             return
-        if single:
-            path = output
-        else:
-            path = output.with_name(f"{output.stem}.{_safe_name(rec.policy)}.r{rec.run}"
-                                    f"{output.suffix or '.json'}")
+        path = _schedule_path(output, rec.policy, rec.run, single)
         write_schedule(run.schedule, path)
         written[(rec.policy, rec.run)] = str(path)
         if run.realized is not inst and rec.run not in realized_files:
-            ipath = output.with_name(f"{output.stem}.r{rec.run}.instance.json")
+            ipath = _realized_path(output, rec.run)
             write_instance(run.realized, ipath)
             realized_files[rec.run] = str(ipath)
 
