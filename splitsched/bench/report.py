@@ -16,6 +16,7 @@ from splitsched.bench.certify import Certification, certify, is_solved
 from splitsched.bench.html import render
 from splitsched.bench.plots import choose_gantt_instance, draw_plots
 from splitsched.bench.records import RUNS_FILE, RunRecord, read_runs, unique_records
+from splitsched.bench.staging import check_folder_output, staged_folder
 from splitsched.bench.tables import DEFAULT_SHIFT_S, write_tables
 from splitsched.io import InputError, atomic_write_text, read_instance, read_schedule
 from splitsched.problem import Instance, Schedule
@@ -116,12 +117,19 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
                  gantt_solvers: Sequence[str] | None = None) -> Report:
     """Write ``RUN_DIR/report/``: CSV, Markdown and Parquet tables, PNG plots, report.html.
 
+    The folder is written whole (:func:`splitsched.bench.staging.staged_folder`):
+    built beside ``RUN_DIR/report`` and swapped in at the end, after every
+    input was checked, so a refusal or a failure leaves the previous report
+    (or none) exactly as it was.
+
     Raises
     ------
     InputError
         No such run directory, or no records in it, or an online sweep's
         records in it (their policies are not solvers; the online report is
-        :func:`splitsched.online.report.build_report`).
+        :func:`splitsched.online.report.build_report`); no runs of
+        ``gantt_instance``; the Gantt's instance copy or a schedule file
+        missing or malformed; ``RUN_DIR/report`` is a file; a write failed.
     """
     runs_path = run_dir / RUNS_FILE
     if not run_dir.is_dir():
@@ -136,25 +144,32 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
                              "directory")
     cert = certify(records)
     out = run_dir / REPORT_DIR
-    tables = write_tables(out, cert, shift_s)
+    # Everything that can refuse is checked before anything is written: the report folder,
+    # the Gantt's instance and solvers, its instance copy and schedules (read here).
+    check_folder_output(out)
     gantt_input, gantt_note = _gantt_input(run_dir, cert, gantt_instance, gantt_solvers)
-    plots, captions = draw_plots(cert, out, gantt_input, shift_s=shift_s, gantt_note=gantt_note)
-    first = records[0]
-    machine = first.machine or {}
-    versions = first.versions or {}
-    facts = [
-        f"{len(records)} runs, {len(cert.instances)} instances, "
-        f"{tables['solvers'].shape[0]} solvers; set {first.set}",
-        f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, {machine.get('os')}",
-        "versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
-        f"certified optimal instances: {sum(c.certified for c in cert.instances.values())} "
-        f"of {len(cert.instances)}",
-    ]
-    if duplicates:
-        facts.append(f"{duplicates} duplicate records of runs already counted were ignored "
-                     "(first record of each run kept)")
-    page = render(f"splitsched benchmark report: {run_dir.name}", facts, tables, plots,
-                  definitions(shift_s), captions=captions)
+    with staged_folder(out) as tmp:  # swapped in whole at the end
+        tables = write_tables(tmp, cert, shift_s)
+        drawn, captions = draw_plots(cert, tmp, gantt_input, shift_s=shift_s,
+                                     gantt_note=gantt_note)
+        first = records[0]
+        machine = first.machine or {}
+        versions = first.versions or {}
+        facts = [
+            f"{len(records)} runs, {len(cert.instances)} instances, "
+            f"{tables['solvers'].shape[0]} solvers; set {first.set}",
+            f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, "
+            f"{machine.get('os')}",
+            "versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
+            f"certified optimal instances: {sum(c.certified for c in cert.instances.values())} "
+            f"of {len(cert.instances)}",
+        ]
+        if duplicates:
+            facts.append(f"{duplicates} duplicate records of runs already counted were ignored "
+                         "(first record of each run kept)")
+        page = render(f"splitsched benchmark report: {run_dir.name}", facts, tables, drawn,
+                      definitions(shift_s), captions=captions)
+        atomic_write_text(tmp / "report.html", page)
     html_path = out / "report.html"
-    atomic_write_text(html_path, page)
+    plots = {name: out / path.name for name, path in drawn.items()}
     return Report(out, html_path, tables, plots, cert, duplicates)

@@ -40,6 +40,8 @@ from splitsched.cli.options import (
     int_in,
     number_in,
     positive_time,
+    refuse_dangling_link,
+    refuse_set_as_run_dir,
     split_names,
 )
 
@@ -81,6 +83,8 @@ def bench_cmd(
         int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)
     if grace is not None:
         number_in(grace, "--grace", 0, MAX_SECONDS)
+    refuse_dangling_link(output, "--output")
+    refuse_set_as_run_dir(set_ref, output, "--output")
     if solvers.strip() == "all":
         from splitsched.solvers import solver_names
 

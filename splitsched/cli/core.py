@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import MAX_THREADS, created_folders, fail, int_in, positive_time
+from splitsched.cli.options import (
+    MAX_THREADS,
+    check_output,
+    check_outputs_differ,
+    created_folders,
+    fail,
+    int_in,
+    positive_time,
+)
 
 if TYPE_CHECKING:
     from splitsched.evaluate import JobRow
@@ -49,7 +57,7 @@ def solve_cmd(
                     ] = None,
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
-    from splitsched.io import check_output_path, instance_sha256, read_instance, write_schedule
+    from splitsched.io import instance_sha256, read_instance, write_schedule
     from splitsched.solve import check_solve_parameters, solve, stamp_schedule
     from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
 
@@ -61,10 +69,14 @@ def solve_cmd(
         get_solver(solver)
     except UnknownSolverError as exc:
         fail(None, "--solver", str(exc))
-    # Parameters and the output path are checked before the solve (nothing is lost after).
+    # Parameters and the output paths are checked before the solve (nothing is lost after,
+    # and a bad --plot path leaves no schedule file written).
     check_solve_parameters(time_limit_s=time_limit, seed=seed, threads=threads)
     if output is not None:
-        check_output_path(output, "--output")
+        check_output(output, "--output", inputs=[instance_file])
+    if plot is not None:
+        check_output(plot, "--plot", inputs=[instance_file])
+    check_outputs_differ((output, "--output"), (plot, "--plot"))
     inst = read_instance(instance_file)
     res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
     with created_folders((output, "--output"), (plot, "--plot")):
@@ -178,6 +190,7 @@ def plot_cmd(
     from splitsched.plot import write_schedule_plot
 
     _plot_suffix(output, "--output")
+    check_output(output, "--output", inputs=[instance_file, schedule_file])
     inst = read_instance(instance_file)
     sched = read_schedule(schedule_file)
     check_schedule_matches(inst, sched, schedule_file)

@@ -21,11 +21,14 @@ from splitsched.cli.options import (
     MAX_CV,
     MAX_REPLAY_RUNS,
     MAX_SECONDS,
+    check_output,
     created_folders,
     fail,
     int_in,
     number_in,
     positive_time,
+    refuse_dangling_link,
+    refuse_set_as_run_dir,
     split_names,
 )
 from splitsched.io import InputError
@@ -89,6 +92,8 @@ def online_cmd(
                                                           "not both")
         if output is None:
             raise InputError(None, "--output", "a sweep needs a run directory (-o RUN_DIR)")
+        refuse_dangling_link(output, "--output")
+        refuse_set_as_run_dir(set_ref, output, "--output")
         try:
             with created_folders((output, "--output")):
                 summary = run_sweep(set_ref, cfg, output, resume=resume,
@@ -98,7 +103,9 @@ def online_cmd(
                       "continue with --resume", highlight=False)
             raise SystemExit(130) from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
-                  f"{summary.errors} errors); report in {output / 'report'}", highlight=False)
+                  f"{summary.errors} errors); "
+                  + (f"report in {summary.report}" if summary.report else "no report (no run "
+                     "recorded)"), highlight=False)
         if summary.infra_failures:
             err.print(f"[bold red]{len(summary.infra_failures)} runs not done: infrastructure "
                       f"failure ({summary.infra_failures[0].error}); they are not recorded as "
@@ -111,9 +118,12 @@ def online_cmd(
     if instance_file is None:
         raise InputError(None, "(argument)", "give an instance file or --set NAME|DIR")
     if output is not None:  # before the offline solve and the runs, not after them
-        from splitsched.io import check_output_path
+        from splitsched.online.sweep import run_file_outputs
 
-        check_output_path(output, "--output")
+        check_output(output, "--output", inputs=[instance_file, best_known])
+        for path in run_file_outputs(output, cfg):  # files beside it, named after it
+            if path != output and path.exists():
+                check_output(path, "--output", inputs=[instance_file, best_known])
     with created_folders((output, "--output")):
         result = run_file(instance_file, cfg, output)
     if as_json:

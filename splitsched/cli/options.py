@@ -16,16 +16,21 @@ but ``online``, whose checks live in :mod:`splitsched.online.sweep`).
 Output paths (:func:`created_folders`): a folder missing above an output
 file or run directory is created, as the library's writers do, and the CLI
 says so with one line on stderr, ``note: FLAG: created folder PATH``.
+Before any work, :func:`check_output` refuses an output file that cannot be
+written or is one of the command's input files, and :func:`refuse_dangling_link`
+an output (file or run directory) given through a dangling link: writing
+through it would create the link's target, folders included, somewhere else.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from splitsched.io import InputError
+from splitsched.io import InputError, check_output_path
 
 # Upper bounds of numeric flags (docs/reliability.md, "Limits").
 MAX_THREADS = 1024
@@ -109,6 +114,56 @@ def int_in(value: int | None, option: str, low: int, high: int) -> int | None:
     if value > high:
         fail(None, option, f"must be <= {high}, got {value}")
     return value
+
+
+def refuse_dangling_link(path: Path, option: str) -> None:
+    """A bad-input error naming ``option`` when ``path``, or a folder on it that does not
+    exist, is a dangling symbolic link.
+
+    The library's writers follow a link and create its target (folders
+    included); from the command line that would write outside the folders
+    the user sees, so the CLI refuses it before any work.
+    """
+    for part in (path, *path.parents):
+        if part.is_symlink() and not part.exists():
+            where = "" if part == path else f" ({part} on its path)"
+            fail(path, option, f"a dangling link{where}; its target {os.readlink(part)} does "
+                               "not exist: give the target's own path or remove the link")
+        if part.exists():
+            return
+
+
+def check_output(path: Path, option: str, inputs: Sequence[Path | None] = ()) -> None:
+    """Check an output file before any work: no dangling link on its path
+    (:func:`refuse_dangling_link`), then :func:`splitsched.io.check_output_path` (not a
+    directory, not one of ``inputs`` (None entries skipped), a writable folder)."""
+    refuse_dangling_link(path, option)
+    check_output_path(path, option, inputs=[p for p in inputs if p is not None])
+
+
+def refuse_set_as_run_dir(set_ref: str, run_dir: Path, option: str) -> None:
+    """A bad-input error when the run directory ``run_dir`` is one of the set directories
+    named in ``set_ref`` (comma-separated): the sweep would write its records, settings
+    and instance copies among the set's instance files."""
+    if not run_dir.is_dir():
+        return
+    for name in split_names(set_ref):
+        if Path(name).is_dir() and os.path.samefile(name, run_dir):
+            fail(run_dir, option, f"is the set directory {name} (--set); give the run "
+                                  "directory another path")
+
+
+def check_outputs_differ(*outputs: tuple[Path | None, str]) -> None:
+    """A bad-input error when two ``(path, option)`` outputs of one command are the same
+    file: the second write would replace the first."""
+    seen: dict[str, str] = {}
+    for path, option in outputs:
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            fail(path, option, f"the same file as {seen[key]}; give another path")
+        seen[key] = option
 
 
 def missing_folders(path: Path | None) -> list[Path]:

@@ -18,6 +18,7 @@ from splitsched.cli.options import (
     MAX_CV,
     MAX_REPLAY_RUNS,
     MAX_THREADS,
+    check_output,
     choice,
     created_folders,
     int_in,
@@ -63,7 +64,6 @@ def replay_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False,
 ) -> None:
     """Replay a schedule: simulated with noise, or for real with PyTorch."""
-    from splitsched.io import check_output_path
     from splitsched.replay.compare import replay_and_compare
     from splitsched.replay.dispatch import POLICIES, require_replayable
     from splitsched.replay.sim import check_replay_parameters
@@ -76,7 +76,7 @@ def replay_cmd(
     number_in(cv, "--cv", 0, MAX_CV)
     int_in(cpu_threads, "--cpu-threads", 1, MAX_THREADS)
     if trace is not None:
-        check_output_path(trace, "--trace")
+        check_output(trace, "--trace", inputs=[instance_file, schedule_file])
     inst, sched = _load(instance_file, schedule_file)
     require_replayable(inst, sched, schedule_file)
     stream: Iterator[Any]
@@ -139,14 +139,13 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="full report as JSON")] = False,
 ) -> None:
     """Compare a replay trace with the plan: misses, lateness, stage prediction error."""
-    from splitsched.io import check_output_path
     from splitsched.replay.compare import check_trace, compare, format_report
     from splitsched.replay.dispatch import require_replayable
     from splitsched.replay.trace import read_trace_file
 
     # The plot path, the schedule and the trace are checked first.
     if plot is not None:
-        check_output_path(plot, "--plot")
+        check_output(plot, "--plot", inputs=[instance_file, schedule_file, trace_file])
     inst, sched = _load(instance_file, schedule_file)
     require_replayable(inst, sched, schedule_file)
     trace_data = read_trace_file(trace_file)

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from splitsched.bench.records import RunRecord, unique_records
-from splitsched.io import atomic_write_text
+from splitsched.bench.records import RUNS_FILE, RunRecord, unique_records
+from splitsched.bench.staging import check_folder_output, staged_folder
+from splitsched.io import InputError, atomic_write_text
 from splitsched.online.records import OFFLINE, ONLINE, STATIC, read_online_runs
 from splitsched.plot import ecdf, save_png, series_by_solver
 from splitsched.solvers.base import SolveStatus
@@ -138,28 +139,32 @@ LOAD_COLS = ["policy", "load", "runs", "mean_miss_rate", "mean_regret"]
 def build_report(run_dir: Path) -> Path:
     """Write ``run_dir/report/`` from ``run_dir/runs.jsonl``; returns the report folder.
 
+    The folder is written whole, as the bench report
+    (:func:`splitsched.bench.staging.staged_folder`): built beside
+    ``run_dir/report`` and swapped in at the end, so a failure leaves the
+    previous report (or none) exactly as it was.
+
     Raises
     ------
     InputError
-        The runs file is malformed, of the old online format, or a bench one
-        (:func:`splitsched.online.records.read_online_runs`).
+        No such directory; no records in it (an empty or missing runs file:
+        nothing to report); the runs file is malformed, of the old online
+        format, or a bench one (:func:`splitsched.online.records.read_online_runs`);
+        ``run_dir/report`` is a file; a write failed.
     """
     run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(run_dir, "RUN_DIR", "no such directory")
     records, dropped = unique_records(read_online_runs(run_dir).records)
-    out = run_dir / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    if not records:
+        raise InputError(run_dir / RUNS_FILE, "(file)", "no run records (run `splitsched "
+                         "online --set ... -o RUN_DIR` first)")
+    final = run_dir / "report"
+    check_folder_output(final)
     prow = policy_rows(records)
     lrow = load_rows(records)
     pmd, pcsv = _table(prow, POLICY_COLS)
     lmd, lcsv = _table(lrow, LOAD_COLS)
-    atomic_write_text(out / "policies.md", pmd)
-    atomic_write_text(out / "policies.csv", pcsv)
-    atomic_write_text(out / "by_load.csv", lcsv)
-    if lrow:
-        _by_load_plot(lrow, "mean_miss_rate", "mean miss rate", out / "miss_rate_vs_load.png")
-        _by_load_plot(lrow, "mean_regret", "mean regret (weighted misses - offline best)",
-                      out / "regret.png")
-    _latency_plot(records, out / "latency.png")
     offline = [r for r in records if r.kind == OFFLINE]
     proven = sum(1 for r in offline if r.offline_proven)
     text = [
@@ -178,5 +183,15 @@ def build_report(run_dir: Path) -> Path:
         "![miss rate vs load](miss_rate_vs_load.png)", "", "![regret](regret.png)", "",
         "![latency](latency.png)", "",
     ]
-    atomic_write_text(out / "report.md", "\n".join(text))
-    return out
+    with staged_folder(final) as out:  # swapped in whole at the end
+        atomic_write_text(out / "policies.md", pmd)
+        atomic_write_text(out / "policies.csv", pcsv)
+        atomic_write_text(out / "by_load.csv", lcsv)
+        if lrow:
+            _by_load_plot(lrow, "mean_miss_rate", "mean miss rate",
+                          out / "miss_rate_vs_load.png")
+            _by_load_plot(lrow, "mean_regret", "mean regret (weighted misses - offline best)",
+                          out / "regret.png")
+        _latency_plot(records, out / "latency.png")
+        atomic_write_text(out / "report.md", "\n".join(text))
+    return final

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ from splitsched.bench.records import (
     repair_runs,
 )
 from splitsched.bench.sets import SetEntry, load_sets, params_of
+from splitsched.bench.staging import check_folder_output
 from splitsched.bench.sweep import refuse_other_settings
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
@@ -437,6 +438,8 @@ def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> Non
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(run_dir, "-o", "exists and is not a directory")
     check_output_dir(run_dir, "-o")
+    if run_dir.is_dir():  # the report written at the end: refused now, not after the runs
+        check_folder_output(run_dir / "report")
     if (run_dir / BENCH_SWEEP_FILE).exists():
         raise InputError(run_dir / BENCH_SWEEP_FILE, "(file)", "this is a bench run "
                          "directory; give the online sweep another -o")
@@ -538,7 +541,8 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
                      on_infra=lost)
     from splitsched.online.report import build_report
 
-    report = build_report(run_dir)
+    # No record at all (every instance lost to an infrastructure failure): no report.
+    report = build_report(run_dir) if read_online_runs(run_dir).records else None
     return SweepSummary(run_dir, new, sum(1 for r in existing if r.kind != OFFLINE), errors,
                         infra, report)
 
@@ -559,6 +563,31 @@ def _row(rec: RunRecord) -> dict[str, Any]:
             "misses": rec.misses, "weighted_misses": rec.missed, "miss_rate": rec.miss_rate,
             "regret": rec.regret, "latency": lat, "decisions": rec.decisions,
             "policy_stats": rec.stats.get("policy", {}), "error": rec.error}
+
+
+def _schedule_path(output: Path, policy: str, run: int, single: bool) -> Path:
+    """Where :func:`run_file` writes the realized schedule of (``policy``, ``run``)."""
+    if single:
+        return output
+    return output.with_name(f"{output.stem}.{_safe_name(policy)}.r{run}"
+                            f"{output.suffix or '.json'}")
+
+
+def _realized_path(output: Path, run: int) -> Path:
+    """Where :func:`run_file` writes the realized instance of run ``run`` (under noise)."""
+    return output.with_name(f"{output.stem}.r{run}.instance.json")
+
+
+def run_file_outputs(output: Path, cfg: OnlineConfig) -> Iterator[Path]:
+    """Every file :func:`run_file` may write for ``output`` under ``cfg`` (so that the CLI
+    can check them all, against its inputs too, before any work): the realized schedule
+    of each (policy, run), and under noise the realized instance of each run."""
+    single = len(cfg.policies) == 1 and cfg.runs == 1
+    for run in range(cfg.runs):
+        for policy in cfg.policies:
+            yield _schedule_path(output, policy, run, single)
+        if not cfg.noise.silent:
+            yield _realized_path(output, run)
 
 
 def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dict[str, Any]:
@@ -594,15 +623,11 @@ def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dic
     def save(rec: RunRecord, run: OnlineRun | None) -> None:
         if output is None or run is None or rec.policy is None or rec.run is None:
             return
-        if single:
-            path = output
-        else:
-            path = output.with_name(f"{output.stem}.{_safe_name(rec.policy)}.r{rec.run}"
-                                    f"{output.suffix or '.json'}")
+        path = _schedule_path(output, rec.policy, rec.run, single)
         write_schedule(run.schedule, path)
         written[(rec.policy, rec.run)] = str(path)
         if run.realized is not inst and rec.run not in realized_files:
-            ipath = output.with_name(f"{output.stem}.r{rec.run}.instance.json")
+            ipath = _realized_path(output, rec.run)
             write_instance(run.realized, ipath)
             realized_files[rec.run] = str(ipath)
 

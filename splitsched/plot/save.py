@@ -37,18 +37,26 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) ->
     Raises
     ------
     InputError
-        The suffix is not ``.png`` or ``.svg``.
+        The suffix is not ``.png`` or ``.svg``; the folder above ``path`` cannot
+        be created (a file stands on its path); the write failed (``ENOSPC``,
+        permission: an existing file is then untouched).
     """
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in FIGURE_SUFFIXES:
         raise InputError(out, "(suffix)", f"cannot write a figure as {suffix or 'no suffix'!r}; "
                          f"use one of {', '.join(FIGURE_SUFFIXES)}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, a read-only place
+        raise InputError(out, "(file)", f"cannot create its folder {out.parent}: "
+                         f"{exc.strerror or exc}") from None
     tmp = out.with_name(f".{out.name}.tmp{suffix}")
     try:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=suffix[1:])
         os.replace(tmp, out)
+    except OSError as exc:  # ENOSPC, permission: the old file stays
+        raise InputError(out, "(file)", f"cannot write: {exc.strerror or exc}") from None
     finally:
         if tmp.exists():
             tmp.unlink()

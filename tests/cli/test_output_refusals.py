@@ -1,0 +1,188 @@
+"""Outputs refused before any work (a newcomer's attack, findings 1, 8 and 18).
+
+Each case exits 2 with one ``error:`` line naming the path and the option, and
+leaves nothing behind: no output written (``solve`` writes no schedule when its
+``--plot`` path is bad), no input overwritten (its bytes are compared), no folder
+created through a dangling link.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+from splitsched.io import InputError, write_instance
+from splitsched.plot import save_png
+from tests.helpers.builders import edf_counterexample
+from tests.helpers.cli import main
+
+
+@pytest.fixture()
+def made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
+    """An instance, its dp-edf schedule, a 2-run trace and an ordinary file, in tmp_path."""
+    inst, sched, trace = tmp_path / "inst.json", tmp_path / "sched.json", tmp_path / "t.jsonl"
+    write_instance(edf_counterexample(), inst)
+    assert main(capsys, "solve", str(inst), "-s", "dp-edf", "-o", str(sched))[0] == 0
+    assert main(capsys, "replay", str(inst), str(sched), "--runs", "2", "--trace",
+                str(trace))[0] == 0
+    (tmp_path / "afile").write_text("x")
+    return {"inst": inst, "sched": sched, "trace": trace}
+
+
+def _refused(capsys: pytest.CaptureFixture[str], args: list[str], *words: str) -> str:
+    code, out, err = main(capsys, *args)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink()}
+
+
+# Finding 1: an output folder path through a file.
+THROUGH_A_FILE = [
+    (["solve", "{inst}", "-s", "dp-edf", "-o", "{tmp}/s2.json", "--plot", "{tmp}/afile/x.png"],
+     "--plot"),
+    (["plot", "{inst}", "{sched}", "-o", "{tmp}/afile/x.png"], "--output"),
+    (["solve", "{inst}", "-s", "dp-edf", "-o", "{tmp}/afile/s.json"], "--output"),
+]
+
+
+@pytest.mark.parametrize("args, option", THROUGH_A_FILE,
+                         ids=["solve --plot", "plot -o", "solve -o"])
+def test_a_path_through_a_file_is_refused_before_any_work(
+        args: list[str], option: str, made: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    before = _listing(tmp_path)
+    _refused(capsys, [a.format(tmp=tmp_path, **made) for a in args], "afile/", option,
+             "not a directory")
+    assert _listing(tmp_path) == before  # in particular: solve wrote no s2.json
+
+
+def test_save_figure_through_a_file_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InputError, match="cannot create its folder"):
+        save_png(Figure(), tmp_path / "afile" / "x.png")
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+# Finding 8: an output that is one of the command's inputs ({x}: the input it names).
+AS_INPUT = [
+    (["solve", "{inst}", "-s", "dp-edf", "-o", "{inst}"], "inst", "--output"),
+    (["plot", "{inst}", "{svg}", "-o", "{svg}"], "svg", "--output"),
+    (["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none", "-o", "{inst}"],
+     "inst", "--output"),
+    (["replay", "{inst}", "{sched}", "--trace", "{inst}"], "inst", "--trace"),
+    (["replay", "{inst}", "{sched}", "--trace", "{sched}"], "sched", "--trace"),
+    (["compare", "{inst}", "{sched}", "{png}", "--plot", "{png}"], "png", "--plot"),
+    (["compare", "{inst}", "{sched}", "{trace}", "--plot", "{link}"], "inst", "--plot"),
+]
+
+
+@pytest.mark.parametrize("args, victim, option", AS_INPUT,
+                         ids=["solve -o", "plot -o", "online -o", "replay --trace inst",
+                              "replay --trace sched", "compare --plot", "through a link"])
+def test_an_output_that_is_an_input_is_refused(
+        args: list[str], victim: str, option: str, made: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # An input under a picture's name (plot and compare accept only picture suffixes),
+    # and a link to the instance under one.
+    paths = dict(made, svg=tmp_path / "sched.svg", png=tmp_path / "trace.png",
+                 link=tmp_path / "inst-link.png")
+    shutil.copy(made["sched"], paths["svg"])
+    shutil.copy(made["trace"], paths["png"])
+    paths["link"].symlink_to(made["inst"])
+    before = _listing(tmp_path)
+    _refused(capsys, [a.format(**paths) for a in args], option, "is the input file",
+             str(made[victim]) if victim in made else str(paths[victim]))
+    assert _listing(tmp_path) == before
+
+
+def test_online_files_named_after_the_output_may_not_be_an_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With two policies ``online -o y.json`` writes ``y.<policy>.r0.json``: an input
+    of that name is refused as well, and under noise ``y.r0.instance.json``."""
+    cases = [("y.fifo-gpu.r0.json", "y.json", []), ("w.r0.instance.json", "w.json",
+                                                     ["--noise-cv", "0.1"])]
+    for name, out, extra in cases:
+        inst = tmp_path / name
+        write_instance(edf_counterexample(), inst)
+        before = _listing(tmp_path)
+        _refused(capsys, ["online", str(inst), "--policy", "fifo-gpu,edf-gpu", "--offline",
+                          "none", "-o", str(tmp_path / out), *extra],
+                 "--output", "is the input file", name)
+        assert _listing(tmp_path) == before
+
+
+def test_solve_refuses_one_file_for_two_outputs(made: dict[str, Path], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    both = str(tmp_path / "both.svg")
+    _refused(capsys, ["solve", str(made["inst"]), "-s", "dp-edf", "-o", both, "--plot", both],
+             "--plot", "the same file as --output")
+    assert not Path(both).exists()
+
+
+# Finding 18: an output given through a dangling link.
+DANGLING = [
+    (["solve", "{inst}", "-s", "dp-edf", "-o", "{link}"], "--output"),
+    (["solve", "{inst}", "-s", "dp-edf", "--plot", "{linkpng}"], "--plot"),
+    (["solve", "{inst}", "-s", "dp-edf", "-o", "{linkdir}/x.json"], "--output"),
+    (["plot", "{inst}", "{sched}", "-o", "{linkpng}"], "--output"),
+    (["replay", "{inst}", "{sched}", "--trace", "{link}"], "--trace"),
+    (["compare", "{inst}", "{sched}", "{trace}", "--plot", "{linkpng}"], "--plot"),
+    (["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none", "-o", "{link}"],
+     "--output"),
+    (["online", "--set", "{setdir}", "--policies", "fifo-gpu", "--offline", "dp-edf", "-o",
+      "{linkdir}"], "--output"),
+    (["bench", "--set", "{setdir}", "--solvers", "edf-gpu", "--time-limit", "5", "-o",
+      "{linkdir}"], "--output"),
+]
+
+
+@pytest.mark.parametrize("args, option", DANGLING,
+                         ids=["solve -o", "solve --plot", "solve -o through a folder link",
+                              "plot -o", "replay --trace", "compare --plot", "online -o",
+                              "online --set -o", "bench -o"])
+def test_a_dangling_link_as_output_is_refused(
+        args: list[str], option: str, made: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    gone = tmp_path / "missing"
+    paths = dict(made, link=tmp_path / "link.json", linkpng=tmp_path / "link.png",
+                 linkdir=tmp_path / "linkdir", setdir=tmp_path / "set")
+    paths["link"].symlink_to(gone / "dir" / "x.json")
+    paths["linkpng"].symlink_to(gone / "dir" / "x.png")
+    paths["linkdir"].symlink_to(gone / "run")
+    paths["setdir"].mkdir()
+    write_instance(edf_counterexample(), paths["setdir"] / "edf.json")
+    before = _listing(tmp_path)
+    _refused(capsys, [a.format(**paths) for a in args], option, "a dangling link",
+             str(gone))
+    assert not gone.exists()
+    assert _listing(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", [
+    ["bench", "--solvers", "edf-gpu", "--time-limit", "5"],
+    ["online", "--policies", "fifo-gpu", "--offline", "dp-edf"],
+], ids=["bench", "online --set"])
+def test_a_set_directory_as_its_own_run_directory_is_refused(
+        command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sweep would write its records and copies among the set's instance files (a
+    later ``--set`` of it would then read ``sweep.json`` as an instance)."""
+    setdir = tmp_path / "set"
+    setdir.mkdir()
+    write_instance(edf_counterexample(), setdir / "edf.json")
+    before = _listing(tmp_path)
+    _refused(capsys, [*command, "--set", str(setdir), "-o", str(tmp_path / "." / "set")],
+             "--output", "is the set directory")
+    assert _listing(tmp_path) == before and sorted(p.name for p in setdir.iterdir()) == [
+        "edf.json"]
