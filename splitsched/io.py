@@ -169,7 +169,8 @@ def _join(prefix: str, field: str) -> str:
 
 KNOWN_FORMATS = {INSTANCE_FORMAT: "an instance", SCHEDULE_FORMAT: "a schedule",
                  PROFILE_FORMAT: "a device profile", "splitsched-trace": "a replay trace",
-                 "splitsched-run": "a run record", "splitsched-online-run": "a run record"}
+                 "splitsched-run": "run records, a runs.jsonl",
+                 "splitsched-online-run": "run records, a runs.jsonl"}
 """The ``format`` (or ``schema``) values of the project's files, and what each file is."""
 
 
@@ -195,6 +196,39 @@ def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) 
             raise InputError(path, key, f"this is a {found} file ({KNOWN_FORMATS[found]}); "
                                         f"expected a {expected} file "
                                         f"({KNOWN_FORMATS[expected]})")
+
+
+def check_lines_format(data: bytes, expected: str, path: str | os.PathLike[str] | None,
+                       own: Sequence[str] = ()) -> None:
+    """Refuse a JSON file of another kind given where a JSON-lines file is expected.
+
+    For the readers of JSON lines (a replay trace, a ``runs.jsonl``), called
+    when a line does not read as one of theirs: a pretty-printed instance
+    fails on its first line (``{``) and would be reported as "not valid
+    JSON". ``data`` is the whole file; when it parses as one JSON document,
+    or its first non-blank line does, and that names another of the
+    project's formats (:func:`check_format`), the file is refused naming its
+    kind; otherwise this returns and the reader raises its own error. Formats
+    in ``own`` are left to the reader (it has a better message for them).
+
+    Raises
+    ------
+    InputError
+        Field ``format`` (or ``schema``): ``this is a splitsched-instance
+        file (an instance); expected a splitsched-trace file (a replay trace)``.
+    """
+    candidates: list[bytes] = [data]
+    first = next((line for line in data.split(b"\n") if line.strip()), None)
+    if first is not None and first != data:
+        candidates.append(first)
+    for text in candidates:
+        try:
+            parsed = parse_json_text(text, path)
+        except InputError:
+            continue
+        if isinstance(parsed, dict) and any(parsed.get(k) in own for k in ("format", "schema")):
+            return
+        check_format(parsed, expected, path)
 
 
 def _validate(model: type[BaseModel], data: Any, path: str | os.PathLike[str] | None) -> Any:

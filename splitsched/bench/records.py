@@ -34,7 +34,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from splitsched.io import InputError, parse_json_text, read_regular_bytes, strict_json
+from splitsched.io import (
+    InputError,
+    check_lines_format,
+    parse_json_text,
+    read_regular_bytes,
+    strict_json,
+)
 from splitsched.solvers.base import SolveStatus
 
 RECORD_SCHEMA = "splitsched-run"
@@ -445,23 +451,33 @@ def read_runs(path: str | os.PathLike[str]) -> LoadedRuns:
     offset = 0
     lines = data.split(b"\n")
     # After the final "\n" split() yields b"" (complete file) or a partial line (torn).
-    for lineno, raw in enumerate(lines, start=1):
-        is_last = lineno == len(lines)
-        if is_last:
-            if raw.strip():
-                return LoadedRuns(records, True, offset)
-            break
-        where = f"line {lineno}"
-        if raw.strip():
-            try:
-                rec = parse_json_text(raw, p, where)
-            except InputError:
-                if lineno == len(lines) - 1 and not lines[-1]:
-                    # the very last, newline-terminated record does not parse: torn
+    own = (OLD_ONLINE_SCHEMA,)  # from_dict names the old online format itself
+    try:
+        for lineno, raw in enumerate(lines, start=1):
+            is_last = lineno == len(lines)
+            if is_last:
+                if raw.strip():
+                    if not records:  # one line, no newline: another kind of JSON file?
+                        check_lines_format(data, RECORD_SCHEMA, p, own)
                     return LoadedRuns(records, True, offset)
-                raise
-            records.append(RunRecord.from_dict(rec, p, where))
-        offset += len(raw) + 1
+                break
+            where = f"line {lineno}"
+            if raw.strip():
+                try:
+                    rec = parse_json_text(raw, p, where)
+                except InputError:
+                    if lineno == len(lines) - 1 and not lines[-1]:
+                        # the very last, newline-terminated record does not parse: torn
+                        if not records:
+                            check_lines_format(data, RECORD_SCHEMA, p, own)
+                        return LoadedRuns(records, True, offset)
+                    raise
+                records.append(RunRecord.from_dict(rec, p, where))
+            offset += len(raw) + 1
+    except InputError:
+        if not records:  # an instance, schedule or trace given for a runs file: say so
+            check_lines_format(data, RECORD_SCHEMA, p, own)
+        raise
     return LoadedRuns(records, False, offset)
 
 

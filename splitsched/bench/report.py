@@ -67,6 +67,12 @@ def _gantt_input(run_dir: Path, cert: Certification, instance_id: str | None,
                  solvers: Sequence[str] | None, max_solvers: int = 4
                  ) -> tuple[tuple[Instance, list[Schedule]] | None, str | None]:
     """The Gantt's instance and schedules, and a note for its caption (why dp-edf is absent)."""
+    if solvers is not None:
+        swept = {m.record.solver for m in cert.runs}
+        unknown = [s for s in solvers if s not in swept]
+        if unknown:
+            raise InputError(None, "gantt_solvers", f"no runs of {', '.join(map(repr, unknown))}"
+                             f" in this run directory (its solvers: {', '.join(sorted(swept))})")
     if instance_id is not None:
         shas = [c.sha256 for c in cert.instances.values() if c.instance_id == instance_id]
         if not shas:
@@ -125,13 +131,17 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
     Raises
     ------
     InputError
-        No such run directory, or no records in it, or an online sweep's
-        records in it (their policies are not solvers; the online report is
-        :func:`splitsched.online.report.build_report`); no runs of
-        ``gantt_instance``; the Gantt's instance copy or a schedule file
-        missing or malformed; ``RUN_DIR/report`` is a file; a write failed.
+        No such run directory (or a file given for it), or no records in it,
+        or an online sweep's records in it (their policies are not solvers; the
+        online report is :func:`splitsched.online.report.build_report`); no runs
+        of ``gantt_instance``, or of a solver named in ``gantt_solvers``; the
+        Gantt's instance copy or a schedule file missing or malformed;
+        ``RUN_DIR/report`` is a file; a write failed.
     """
     runs_path = run_dir / RUNS_FILE
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(run_dir, "RUN_DIR", "is a file; expected a run directory (the folder "
+                         "`splitsched bench` or `splitsched online --set` wrote)")
     if not run_dir.is_dir():
         raise InputError(run_dir, "RUN_DIR", "no such directory")
     records, duplicates = unique_records(read_runs(runs_path).records)

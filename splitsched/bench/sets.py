@@ -21,6 +21,10 @@ from splitsched.problem import Instance
 from splitsched.sets import SETS_DIR
 
 MANIFEST = "manifest.json"
+RUN_DIR_FILES = ("runs.jsonl", "sweep.json", "online.json")
+"""What a run directory holds (``splitsched.bench.records.RUNS_FILE``,
+``splitsched.bench.sweep.SWEEP_FILE``, ``splitsched.online.sweep.CONFIG_FILE``), never a
+set: a folder holding one of them given as ``--set`` is refused."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,18 @@ def load_set(directory: str | Path) -> list[SetEntry]:
     InputError
         Empty set, malformed instance or manifest, a manifest entry whose file
         is missing, or whose sha256 matches neither the instance's canonical
-        hash nor the file's bytes (the file changed since the set was made).
+        hash nor the file's bytes (the file changed since the set was made);
+        a run directory (:data:`RUN_DIR_FILES`) given as a set; two files with
+        one instance id (naming both).
     """
     d = Path(directory)
     manifest = d / MANIFEST
+    if not manifest.exists():
+        markers = [name for name in RUN_DIR_FILES if (d / name).exists()]
+        if markers:
+            raise InputError(d, "(set)", f"a run directory (holds {' and '.join(markers)}), "
+                             "not a set; --set expects a set name or a folder of instance "
+                             "JSON files")
     entries: list[SetEntry] = []
     subsets = sorted(p.parent for p in d.glob(f"*/{MANIFEST}"))
     if not manifest.exists() and subsets and not any(d.glob("*.json")):
@@ -109,12 +121,16 @@ def load_set(directory: str | Path) -> list[SetEntry]:
 
 
 def _check_unique_ids(entries: list[SetEntry]) -> None:
+    """Refuse two entries with one instance id: records are keyed by the id."""
     seen: dict[str, Path] = {}
     for e in entries:
-        if e.id in seen:  # the same file twice (a set named twice) would run every run twice
-            other = "this file again" if seen[e.id] == e.file else str(seen[e.id])
-            raise InputError(e.file, "id", f"instance id {e.id!r} also used by {other} "
-                             "(is a set named twice in --set?)")
+        if e.id in seen:
+            if seen[e.id] == e.file:  # the same file twice would run every run twice
+                raise InputError(e.file, "id", f"instance id {e.id!r}: this file is in the "
+                                 "sweep twice (is a set named twice in --set?)")
+            raise InputError(e.file, "id", f"instance id {e.id!r} is also the id of "
+                             f"{seen[e.id]}: two instance files with one id (records are "
+                             "kept by instance id); give one of them another id")
         seen[e.id] = e.file
 
 

@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     consistency check, solver error); 2 bad input or usage (one line on
     stderr: ``error: FILE: FIELD: REASON`` or the usage problem); 3 work
     left undone by an infrastructure failure (``bench``,
-    ``online --set``); 130 interrupted.
+    ``online --set``); 130 interrupted; 143 terminated by SIGTERM (``bench``
+    and ``online --set`` stop as on Ctrl-C, printing the ``--resume`` hint).
     """
     from splitsched.problem import InvariantError
 

@@ -35,13 +35,17 @@ from splitsched.cli.options import (
     MAX_SECONDS,
     MAX_SEEDS,
     MAX_THREADS,
+    TERMINATED_EXIT,
+    Terminated,
     created_folders,
     fail,
     int_in,
+    interrupts,
     number_in,
     positive_time,
     refuse_dangling_link,
     refuse_set_as_run_dir,
+    refuse_unused,
     split_names,
 )
 
@@ -115,7 +119,7 @@ def _sweep(cfg: SweepConfig, output: Path) -> None:
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                         TimeRemainingColumn(), console=err, transient=False)
     try:
-        with progress:
+        with interrupts(), progress:
             bar = progress.add_task("", total=len(prep.tasks))
 
             def tick(record: RunRecord) -> None:
@@ -124,10 +128,11 @@ def _sweep(cfg: SweepConfig, output: Path) -> None:
                 progress.update(bar, advance=1, description=desc)
 
             result = execute(prep, tick)
-    except KeyboardInterrupt:
-        err.print(f"interrupted: {sum(statuses.values())} runs recorded in {output}; "
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        err.print(f"{how}: {sum(statuses.values())} runs recorded in {output}; "
                    "continue with --resume", highlight=False)
-        raise SystemExit(130) from None
+        raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
     total = Counter(r.status.value for r in result.all_records)
     err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
               f"{output / 'runs.jsonl'}: "
@@ -150,6 +155,7 @@ def _sweep(cfg: SweepConfig, output: Path) -> None:
 
 
 def report_cmd(
+    ctx: typer.Context,
     run_dir: Annotated[Path, typer.Argument(help="run directory written by `splitsched bench`")],
     shift: Annotated[float, typer.Option("--shift", help="shift (s) of the shifted geometric "
                                          "mean of runtimes")] = 1.0,
@@ -170,6 +176,8 @@ def report_cmd(
         if gantt_instance or gantt_solvers:
             fail(None, "--gantt-instance" if gantt_instance else "--gantt-solvers",
                  f"{run_dir} is an online sweep's run directory: its report has no Gantt chart")
+        refuse_unused(ctx, {"shift": "--shift"}, f"{run_dir} is an online sweep's run "
+                      "directory: its report has no mean runtimes to shift")
         out = build_online_report(run_dir)
         err.print(f"report written: {out / 'report.md'}", highlight=False)
         return

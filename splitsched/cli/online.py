@@ -21,10 +21,13 @@ from splitsched.cli.options import (
     MAX_CV,
     MAX_REPLAY_RUNS,
     MAX_SECONDS,
+    TERMINATED_EXIT,
+    Terminated,
     check_output,
     created_folders,
     fail,
     int_in,
+    interrupts,
     number_in,
     positive_time,
     refuse_dangling_link,
@@ -95,13 +98,15 @@ def online_cmd(
         refuse_dangling_link(output, "--output")
         refuse_set_as_run_dir(set_ref, output, "--output")
         try:
-            with created_folders((output, "--output")):
+            with interrupts(), created_folders((output, "--output")):
                 summary = run_sweep(set_ref, cfg, output, resume=resume,
                                     progress=lambda line: err.print(line, highlight=False))
-        except KeyboardInterrupt:
-            err.print(f"interrupted: the runs recorded so far are in {output / 'runs.jsonl'}; "
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
+            how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            err.print(f"{how}: the runs recorded so far are in {output / 'runs.jsonl'}; "
                       "continue with --resume", highlight=False)
-            raise SystemExit(130) from None
+            raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) \
+                from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
                   f"{summary.errors} errors); "
                   + (f"report in {summary.report}" if summary.report else "no report (no run "

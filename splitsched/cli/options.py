@@ -26,11 +26,16 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from splitsched.io import InputError, check_output_path
+
+if TYPE_CHECKING:
+    import typer
 
 # Upper bounds of numeric flags (docs/reliability.md, "Limits").
 MAX_THREADS = 1024
@@ -64,7 +69,8 @@ FLAG_FOR_PARAMETER: dict[str, str] = {
     "workers": "--workers", "mem_limit_mb": "--mem-limit-mb", "grace_s": "--grace",
     "solvers": "--solvers", "set_ref": "--set", "extra_modules": "--solver-module",
     # splitsched.bench.report.build_report
-    "gantt_instance": "--gantt-instance", "shift_s": "--shift",
+    "gantt_instance": "--gantt-instance", "gantt_solvers": "--gantt-solvers",
+    "shift_s": "--shift",
     # splitsched.online.sweep.OnlineConfig
     "policies": "--policy", "replan_budget_ms": "--replan-budget-ms", "noise_cv": "--noise-cv",
     "runs": "--runs", "offline_limit_s": "--offline-limit", "offline_solvers": "--offline",
@@ -86,6 +92,55 @@ def as_cli_error(exc: InputError) -> InputError:
 def fail(path: str | Path | None, field: str, reason: str) -> None:
     """Raise the CLI's bad-input error (exit status 2)."""
     raise InputError(path, field, reason)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as an interrupt (see :func:`interrupts`)."""
+
+
+TERMINATED_EXIT = 128 + signal.SIGTERM
+"""The exit status after SIGTERM: 143, as if the signal had killed the process."""
+
+
+@contextmanager
+def interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM is handled like Ctrl-C: it raises :class:`Terminated`
+    (a ``KeyboardInterrupt``) in the main thread, so that a sweep stops the same way
+    (records kept, the ``--resume`` hint printed); the exit status is the caller's
+    (:data:`TERMINATED_EXIT` for SIGTERM). The previous handler is restored on exit.
+    Outside the main thread (no handler can be set there) the block runs unchanged."""
+    def on_term(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def given(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the option of ``parameter`` (the function's argument name) was given on
+    the command line (or by an environment variable), not left at its default."""
+    source = ctx.get_parameter_source(parameter)
+    return source is not None and getattr(source, "name", "DEFAULT") not in ("DEFAULT",
+                                                                              "DEFAULT_MAP")
+
+
+def refuse_unused(ctx: typer.Context, flags: dict[str, str], why: str) -> None:
+    """A bad-input error naming the first option of ``flags`` (parameter name -> flag) that
+    was given although it does nothing in this use of the command, saying ``why``.
+
+    An option accepted and silently ignored lets a user believe it took effect
+    (``replay --gpu-lane cuda`` with the simulator).
+    """
+    for parameter, flag in flags.items():
+        if given(ctx, parameter):
+            fail(None, flag, f"does nothing here: {why}")
 
 
 def positive_time(value: float, option: str) -> float:

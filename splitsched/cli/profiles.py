@@ -18,6 +18,7 @@ from splitsched.cli.options import (
     created_folders,
     int_in,
     need_torch,
+    refuse_unused,
     resolve_gpu_lane,
 )
 from splitsched.io import InputError, check_output_path
@@ -51,7 +52,17 @@ def _list(device: str | None) -> None:
     out.print(table)
 
 
+_TORCH_ONLY = {"backend": "--backend", "device": "--device", "models": "--models",
+               "threads": "--threads", "repeats": "--repeats", "warmup": "--warmup",
+               "max_cuts": "--max-cuts", "input_shape": "--input-shape"}
+"""``profile`` options that only a PyTorch measurement uses (parameter -> flag)."""
+_LITERT_ONLY = {"handoff_us": "--handoff-us", "allow_no_delegate": "--allow-no-delegate",
+                "allow_cpu_fallback": "--allow-cpu-fallback"}
+"""``profile`` options that only ``--from-litert`` uses (parameter -> flag)."""
+
+
 def profile_cmd(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="profile JSON to write")],
     backend: Annotated[str, typer.Option(help="torch (measure here)")] = "torch",
     device: Annotated[str, typer.Option("--device", "--gpu-lane",
@@ -92,6 +103,19 @@ def profile_cmd(
     int_in(repeats, "--repeats", 1, MAX_REPEATS)
     int_in(warmup, "--warmup", 0, MAX_REPEATS)
     int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
+    # An option the chosen source does not use is refused, not silently ignored.
+    if from_csv is not None:
+        refuse_unused(ctx, {**_TORCH_ONLY, **_LITERT_ONLY}, "--from-csv reads every time "
+                      "(hand-offs included) from the CSV file; nothing is measured")
+    elif from_litert is not None:
+        refuse_unused(ctx, _TORCH_ONLY, "--from-litert reads the times from the two "
+                      "benchmark_model files; nothing is measured here")
+    else:
+        refuse_unused(ctx, _LITERT_ONLY, "it applies to --from-litert only (a PyTorch "
+                      "measurement times the hand-offs itself)")
+        refuse_unused(ctx, {"model_name": "--model-name"}, "it names the network of "
+                      "--from-litert or --from-csv; a PyTorch measurement names its networks "
+                      "by --models")
     inputs = [p for p in (from_csv, *(from_litert or ())) if p is not None]
     check_output_path(output, "--output", inputs=inputs)
     with created_folders((output, "--output")):
@@ -191,7 +215,8 @@ def register_profiles(app: typer.Typer) -> None:
         max_cuts: Annotated[int, typer.Option("--max-cuts",
                                               help="most segments per network")] = 24,
     ) -> None:
-        """Regenerate <out>/<device>.json from the raw HOPE measurements; list every skip."""
+        """Regenerate <out>/<device>.json from the raw HOPE measurements; list every skip.
+        Device files of an earlier import that the raw data no longer yields are removed."""
         from splitsched.profiles.hope import import_profiles
         from splitsched.profiles.raw import default_raw_dir
 
@@ -204,7 +229,7 @@ def register_profiles(app: typer.Typer) -> None:
         with err.status("importing") as status:
             def progress(label: str) -> None:
                 status.update(f"importing {label}")
-                if label.startswith("wrote "):
+                if label.startswith(("wrote ", "removed ")):
                     err.print(label, highlight=False)
 
             with created_folders((None if out_dir is None else out_dir / "_", "--out")):
@@ -216,8 +241,11 @@ def register_profiles(app: typer.Typer) -> None:
         for s in report.skipped():
             err.print(f"skipped {s['source']}/{s['model']}/{s['device']}: {s['reason']}",
                       highlight=False, markup=False, soft_wrap=True)
+        removed = (f", {len(report.removed)} device profiles of an earlier import removed "
+                   "(the raw data no longer yields them)" if report.removed else "")
         out.print(f"{len(report.written)} device profiles written, "
-                  f"{len(report.skipped())} (model, device) folders skipped", highlight=False)
+                  f"{len(report.skipped())} (model, device) folders skipped{removed}",
+                  highlight=False)
 
     app.add_typer(sub, name="profiles")
 

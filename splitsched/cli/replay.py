@@ -24,6 +24,7 @@ from splitsched.cli.options import (
     int_in,
     need_torch,
     number_in,
+    refuse_unused,
     resolve_gpu_lane,
 )
 from splitsched.io import InputError
@@ -46,6 +47,7 @@ def _load(instance_file: Path, schedule_file: Path) -> tuple[Any, Any]:
 
 
 def replay_cmd(
+    ctx: typer.Context,
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     backend: Annotated[str, typer.Option(help="sim | torch")] = "sim",
@@ -75,6 +77,15 @@ def replay_cmd(
     check_replay_parameters(runs=runs, seed=seed)
     number_in(cv, "--cv", 0, MAX_CV)
     int_in(cpu_threads, "--cpu-threads", 1, MAX_THREADS)
+    # An option the chosen backend does not use is refused, not silently ignored.
+    if backend == "sim":
+        refuse_unused(ctx, {"gpu_lane": "--gpu-lane", "cpu_threads": "--cpu-threads"},
+                      "it sets up PyTorch (--backend torch); the sim backend runs no model "
+                      "and has no GPU lane to pick")
+    else:
+        refuse_unused(ctx, {"cv": "--cv", "measured_sd": "--measured-sd"},
+                      "it sets the sim backend's noise; --backend torch measures real stage "
+                      "times")
     if trace is not None:
         check_output(trace, "--trace", inputs=[instance_file, schedule_file])
     inst, sched = _load(instance_file, schedule_file)

@@ -147,12 +147,15 @@ def build_report(run_dir: Path) -> Path:
     Raises
     ------
     InputError
-        No such directory; no records in it (an empty or missing runs file:
+        No such directory (or a file given for it); no records in it (an empty or missing runs file:
         nothing to report); the runs file is malformed, of the old online
         format, or a bench one (:func:`splitsched.online.records.read_online_runs`);
         ``run_dir/report`` is a file; a write failed.
     """
     run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(run_dir, "RUN_DIR", "is a file; expected a run directory (the folder "
+                         "`splitsched bench` or `splitsched online --set` wrote)")
     if not run_dir.is_dir():
         raise InputError(run_dir, "RUN_DIR", "no such directory")
     records, dropped = unique_records(read_online_runs(run_dir).records)

@@ -430,6 +430,9 @@ class ImportReport:
     unplaced: list[dict[str, str]]
     """Skipped pairs with no device file to hold them (unknown device, no device folder)."""
     written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    """Device files of an earlier import that this one no longer yields, removed
+    (:func:`stale_device_files`)."""
     notes: list[dict[str, str]] = field(default_factory=list)
     """Imported pairs the user should know about: ``source``, ``model``, ``device``,
     ``note`` (e.g. an empty layerwise-latency file, times taken from the traces)."""
@@ -511,7 +514,7 @@ def profile_text(bundle: DeviceBundle, cpu_threads: int) -> str:
         "source_repository": SOURCE_REPOSITORY, "source_commit": SOURCE_COMMIT,
         "info_files_commit": INFO_COMMIT, "gpu": info.gpu,
         "cpu_setting": f"big cores, {cpu_threads} thread{'s' if cpu_threads > 1 else ''}",
-        "generator": "splitsched.profiles.hope.build_profiles",
+        "generator": GENERATOR,
         "skipped": bundle.skipped,
     }
     if info.note:
@@ -541,7 +544,9 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
     Returns
     -------
     ImportReport
-        ``written`` (the files, sorted by device) and every skipped pair with its reason.
+        ``written`` (the files, sorted by device), ``removed`` (device files of an
+        earlier import that this one no longer yields: :func:`stale_device_files`)
+        and every skipped pair with its reason.
 
     Raises
     ------
@@ -562,7 +567,50 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
         if progress is not None:
             progress(f"wrote {path}")
         report.written.append(path)
+    for path in stale_device_files(out, report.written):
+        path.unlink(missing_ok=True)
+        if progress is not None:
+            progress(f"removed {path}")
+        report.removed.append(path)
     return report
+
+
+GENERATOR = "splitsched.profiles.hope.build_profiles"
+"""``provenance.generator`` of every device file this importer writes."""
+
+
+def stale_device_files(out_dir: Path, written: list[Path]) -> list[Path]:
+    """Device files in ``out_dir`` written by an earlier import and not by this one.
+
+    A file counts only when it is a regular ``<device>.json`` file holding the
+    profile of that device whose ``provenance.generator`` is :data:`GENERATOR`
+    (an earlier run of this importer): a profile measured with ``splitsched
+    profile``, a renamed copy, a malformed file or any other file is never
+    touched. Left in place, such a
+    file would still be listed by ``profiles`` and used by ``generate
+    --device`` although the raw data no longer yields that device (or yields
+    it only from other measurements). Sorted by name.
+    """
+    from splitsched.io import PROFILE_FORMAT, read_json
+
+    keep = {p.name for p in written}
+    stale: list[Path] = []
+    if not out_dir.is_dir():
+        return stale
+    for path in sorted(out_dir.glob("*.json")):
+        if path.name in keep or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            data = read_json(path)
+        except InputError:
+            continue
+        if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
+            continue
+        prov = data.get("provenance")
+        if isinstance(prov, dict) and prov.get("generator") == GENERATOR \
+                and data.get("device") == path.stem:
+            stale.append(path)
+    return stale
 
 
 def build_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None = None,

@@ -25,6 +25,7 @@ from typing import Any
 from splitsched.io import (
     AtomicWriter,
     InputError,
+    check_lines_format,
     instance_sha256,
     parse_json_text,
     read_regular_bytes,
@@ -256,9 +257,14 @@ def read_trace_file(path: str | os.PathLike[str]) -> TraceFile:
         if not raw.strip():
             continue
         where = f"line {lineno}"
-        rec = parse_json_text(raw, p, where)
-        if not isinstance(rec, dict) or rec.get("kind") not in ("header", "stage"):
-            raise InputError(p, where, "expected an object with kind header or stage")
+        try:
+            rec = parse_json_text(raw, p, where)
+            if not isinstance(rec, dict) or rec.get("kind") not in ("header", "stage"):
+                raise InputError(p, where, "expected an object with kind header or stage")
+        except InputError:
+            if header is None:  # an instance or schedule given for the trace: say so
+                check_lines_format(text, TRACE_FORMAT, p)
+            raise
         if rec["kind"] == "header":
             if rec.get("format") != TRACE_FORMAT or rec.get("version") != TRACE_VERSION:
                 raise InputError(p, f"{where}.format",

@@ -122,3 +122,62 @@ def test_a_failure_while_writing_keeps_the_old_report(
     with pytest.raises(OSError, match="No space"):
         build_report(run)
     assert _snapshot(run) == before
+
+
+def test_an_unknown_gantt_solver_writes_nothing(run: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # A name in --gantt-solvers that never ran was silently left out of the chart.
+    before = _snapshot(run)
+    line = _refused(capsys, "report", str(run), "--gantt-solvers", "nope,fifo-gpu")
+    assert line.startswith("error: --gantt-solvers:") and "'nope'" in line
+    assert "edf-greedy-cut, fifo-gpu" in line  # the solvers it did run
+    assert _snapshot(run) == before
+
+
+def test_a_file_given_as_run_directory_is_named_a_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    afile = tmp_path / "mi9.json"
+    afile.write_text("{}")
+    line = _refused(capsys, "report", str(afile))
+    assert line.startswith(f"error: {afile}: RUN_DIR: is a file;") and "run directory" in line
+    assert afile.read_text() == "{}"
+
+
+def test_stale_staging_folders_of_a_killed_report_are_removed(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A report killed outright leaves its hidden folders; the next report removes exactly
+    # those (the pattern .report.XXXXXXXX.tmp|old), nothing that only looks like them.
+    stale = [run / ".report.ab12cd_9.tmp", run / ".report.zz00zz00.old"]
+    for folder in stale:
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "table.csv").write_text("half written\n")
+    kept_dirs = [run / ".report.short.tmp", run / ".report.ab12cd_9.tmpx",
+                 run / ".reports.ab12cd_9.tmp", run / "report.ab12cd_9.tmp",
+                 run / ".report.AB12CD_9.tmp"]
+    for folder in kept_dirs:
+        folder.mkdir()
+    kept_file = run / ".report.ab12cd90.tmp"  # a file, not a folder
+    kept_file.write_text("mine")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep")
+    kept_link = run / ".report.link0000.old"  # a link to a folder: not followed, kept
+    kept_link.symlink_to(elsewhere)
+    assert main(capsys, "report", str(run))[0] == 0
+    assert not any(folder.exists() for folder in stale)
+    assert all(folder.is_dir() for folder in kept_dirs)
+    assert kept_file.read_text() == "mine"
+    assert kept_link.is_symlink() and (elsewhere / "keep.txt").read_text() == "keep"
+    assert _snapshot(run / "report") == _snapshot(tmp_path / "first_report")
+
+
+def test_a_live_reports_staging_folder_is_left_alone(run: Path) -> None:
+    # Two reports of one run directory at once: the second must not remove the folder the
+    # first is building (it holds a lock on it while it builds).
+    from splitsched.bench.staging import remove_stale_staging, staged_folder
+
+    with staged_folder(run / "report") as building:
+        (building / "part.csv").write_text("being written\n")
+        assert remove_stale_staging(run / "report") == []
+        assert (building / "part.csv").is_file()
+    assert (run / "report" / "part.csv").is_file()

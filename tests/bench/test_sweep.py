@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -179,6 +180,33 @@ def test_kill_midway_then_resume_runs_everything_once(tmp_path: Path, instance_s
                                     for s in ("tb-slow", "edf-greedy-cut") for seed in (0, 1))
     assert [record_key(r) for r in final.records[:len(first)]] == \
         [record_key(r) for r in first]
+
+
+def test_sigterm_stops_like_ctrl_c_keeping_records_and_the_resume_hint(
+        tmp_path: Path, instance_set: Path, solver_module: str) -> None:
+    # `kill PID` (SIGTERM, what a batch system sends) must stop the sweep as Ctrl-C does:
+    # the records written so far kept whole, the --resume hint printed; exit status 143.
+    run_dir = tmp_path / "run"
+    proc = subprocess.Popen(_cli("bench", "--set", str(instance_set), "--solvers",
+                                 "tb-slow,edf-greedy-cut", "--seeds", "2", "--time-limit", "5",
+                                 "-o", str(run_dir), "--solver-module", solver_module,
+                                 "--workers", "1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    runs = run_dir / "runs.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.exists() and runs.read_bytes().count(b"\n") >= 1:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the sweep ended before it could be terminated"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    loaded = read_runs(runs)
+    assert not loaded.torn and 1 <= len(loaded.records) < 8
+    text = " ".join(stderr.split())  # rich may wrap the line
+    assert re.search(rf"terminated: \d+ runs recorded in {re.escape(str(run_dir))}; "
+                     r"continue with --resume", text), stderr
 
 
 def _main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:

@@ -441,3 +441,30 @@ def test_report_of_an_online_directory_without_online_json_is_the_online_report(
     assert _main("report", str(out)) == 0
     assert (out / "report" / "policies.csv").exists()
     assert not (out / "report" / "solvers.csv").exists()
+
+
+def test_sigterm_during_a_cli_sweep_stops_it_like_ctrl_c(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    # `kill PID` mid-sweep: the same stop as Ctrl-C (records kept, the --resume hint),
+    # exit status 143; the SIGTERM handler is put back afterwards.
+    d = _tiny_set(tmp_path)
+    out = tmp_path / "run"
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminated(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)  # as from another process
+        time.sleep(30)  # the handler raises before this ends
+        raise AssertionError("SIGTERM was not turned into an interrupt")
+
+    monkeypatch.setattr(sweep_mod, "run_sweep", terminated)
+    monkeypatch.setattr(sys, "argv", ["splitsched", "online", "--set", str(d), "--offline",
+                                      "dp-edf", "-o", str(out)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 143
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"terminated: the runs recorded so far are in {out / 'runs.jsonl'}; continue " \
+           "with --resume" in err
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -161,6 +161,41 @@ def test_not_supported_marker_is_never_a_time(tmp_path: Path) -> None:
     assert (exc.value.line, exc.value.column) == (3, "gpu")
 
 
+def test_a_reimport_removes_the_device_files_it_no_longer_yields(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # profiles import --out DIR twice: a device the raw data no longer yields must not
+    # stay listed (and usable by generate --device) from the first import. Only the
+    # importer's own <device>.json files go; a measured profile, a renamed copy and a
+    # file that is not a profile stay.
+    from tests.helpers.cli import main
+
+    raw = _tiny_raw(tmp_path)
+    out = tmp_path / "out"
+    build_profiles(raw, out)
+    stale = out / "mi9.json"
+    first = stale.read_text()
+    (out / "mi9-copy.json").write_text(first)  # device "mi9" in a file of another name
+    (out / "measured.json").write_text(json.dumps(
+        {**json.loads(first), "device": "measured", "provenance": {"source": "CSV"}}))
+    (out / "notes.json").write_text("{not json")
+    lat = raw / "hope-mnn" / "tiny" / "mi9" / "mi9-tiny-layerwise-latency.csv"
+    lat.write_text(TINY_LATENCY.replace("22.4 12.2", "22.4 100000"))  # mi9's only network
+    code, stdout, stderr = main(capsys, "profiles", "import", "--raw", str(raw),
+                                "--out", str(out))
+    assert code == 0, stderr
+    assert not stale.exists()
+    assert f"removed {stale}" in stderr
+    assert "1 device profiles of an earlier import removed" in stdout
+    assert (out / "mi9-copy.json").read_text() == first
+    assert json.loads((out / "measured.json").read_text())["device"] == "measured"
+    assert (out / "notes.json").read_text() == "{not json"
+    # Nothing stale: nothing removed, and the report says nothing about removal.
+    lat.write_text(TINY_LATENCY)
+    report = import_profiles(raw, out)
+    assert report.written == [stale] and report.removed == []
+    assert stale.read_text() == first
+
+
 def test_acl_models_without_shapes_are_skipped_with_a_reason(tmp_path: Path) -> None:
     raw = _tiny_raw(tmp_path)
     big = raw / "hope-acl" / "acl-bignet" / "mi9"
