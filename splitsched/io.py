@@ -328,13 +328,17 @@ def decode_text(data: bytes) -> str:
         raise TextDecodeError(data.count(b"\n", 0, nul) + 1,
                               "a NUL byte: this is a binary file, not text")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise TextDecodeError(line, f"byte 0x{data[exc.start]:02x} at byte {column} of the "
                                     "line is not UTF-8 (a Latin-1 or Windows-1252 file?); "
                                     "save it as UTF-8") from None
+    if text.startswith("\ufeff"):  # JSON's reader would say "decode using utf-8-sig"
+        raise TextDecodeError(1, "a second byte-order mark (U+FEFF) after the first; save "
+                                 "the file as UTF-8 without them")
+    return text
 
 
 def _refuse_constant(name: str) -> Any:
@@ -495,7 +499,7 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
     p = Path(path)
     if os.fspath(path) == "-":  # a file literally named "-" is never what was meant
         raise InputError(p, field, "'-' (standard output) is not supported here; give a "
-                         "file name (./- for a file named '-')")
+                         "file name")
     try:
         st: os.stat_result | None = os.stat(p)
     except FileNotFoundError:

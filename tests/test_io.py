@@ -140,6 +140,9 @@ def test_undecodable_byte_names_its_line(tmp_path: Path) -> None:
         decode_text(b"ok\nok\n\x00\x01binary")
     assert dec.value.line == 3 and "binary" in dec.value.reason
     assert decode_text(b"\xef\xbb\xbfa\xc3\xa9") == "a\u00e9"  # one BOM stripped, UTF-8 kept
+    with pytest.raises(TextDecodeError, match="second byte-order mark") as two:
+        decode_text(b"\xef\xbb\xbf\xef\xbb\xbf{}")  # Python's "decode using utf-8-sig" before
+    assert two.value.line == 1
 
 
 # --------------------------------------------------------------------------- duplicate keys

@@ -123,10 +123,10 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
                  gantt_solvers: Sequence[str] | None = None) -> Report:
     """Write ``RUN_DIR/report/``: CSV, Markdown and Parquet tables, PNG plots, report.html.
 
-    The folder is written whole (:func:`splitsched.bench.staging.staged_folder`):
-    built beside ``RUN_DIR/report`` and swapped in at the end, after every
-    input was checked, so a refusal or a failure leaves the previous report
-    (or none) exactly as it was.
+    The report is staged (:func:`splitsched.bench.staging.staged_folder`):
+    built beside ``RUN_DIR/report`` and its files moved in at the end, after
+    every input was checked, so a refusal or a failure leaves the previous
+    report (or none) exactly as it was; other files in ``report/`` are kept.
 
     Raises
     ------
@@ -158,7 +158,7 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
     # the Gantt's instance and solvers, its instance copy and schedules (read here).
     check_folder_output(out)
     gantt_input, gantt_note = _gantt_input(run_dir, cert, gantt_instance, gantt_solvers)
-    with staged_folder(out) as tmp:  # swapped in whole at the end
+    with staged_folder(out) as tmp:  # its files moved into report/ at the end
         tables = write_tables(tmp, cert, shift_s)
         drawn, captions = draw_plots(cert, tmp, gantt_input, shift_s=shift_s,
                                      gantt_note=gantt_note)

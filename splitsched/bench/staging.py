@@ -1,20 +1,18 @@
-"""A report folder written whole: built beside its place, swapped in at the end.
+"""A report folder whose files appear together: built beside its place, moved in at the end.
 
-``splitsched report`` (bench and online) writes ``RUN_DIR/report/`` as one
-unit: :func:`staged_folder` hands out an empty temporary folder next to it
-(``RUN_DIR/.report.XXXX.tmp``); the report is written there and, only when
-every file is written, swapped in for the old folder, which is then removed.
-On any failure (bad input found late, a full disk, Ctrl-C) the temporary
-folder is removed and the previous report stays as it was, so a reader never
-sees a report whose tables and plots come from different runs, or half of one.
-A process killed outright (SIGKILL, power loss) can leave ``.report.XXXX.tmp``
-or ``.report.XXXX.old`` behind: the next report removes those
-(:func:`remove_stale_staging`: only folders of exactly that pattern, and
-never one a live report holds locked).
+``splitsched report`` (bench and online) writes ``RUN_DIR/report/`` through
+:func:`staged_folder`: the report is written into an empty temporary folder next
+to it (``RUN_DIR/.report.XXXXXXXX.tmp``, marked by a :data:`MARKER` file), and
+only when every file is written are they moved into ``report/``, each replacing
+its namesake (a rename per file). On any failure before that (bad input found
+late, a full disk, Ctrl-C) the temporary folder is removed and the previous
+report stays as it was. Files in ``report/`` that the report does not write (a
+user's notes, an older report's extra chart) are left alone, and a ``report``
+that is a link writes into the folder it points at, never replacing it.
 
 :func:`check_folder_output` is the check done before any work: a file (or a
 dangling link) standing where the folder should be is refused, and so is a
-run directory that is not writable.
+``report`` that is (a link to) the run directory itself or a folder above it.
 """
 
 from __future__ import annotations
@@ -29,6 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from splitsched.io import InputError
+
+# A file in every staging folder: only folders holding it are ever removed as stale.
+MARKER = ".splitsched-report-staging"
 
 
 def check_folder_output(path: Path, field: str = "(folder)") -> None:
@@ -47,6 +48,11 @@ def check_folder_output(path: Path, field: str = "(folder)") -> None:
     if path.exists() and not path.is_dir():
         raise InputError(path, field, "exists and is not a directory; move it away so that "
                          "the report can be written here")
+    real = Path(os.path.realpath(path))
+    home = Path(os.path.realpath(path.parent))
+    if real == home or real in home.parents:
+        raise InputError(path, field, f"leads to {real}, the run directory or a folder "
+                         "above it; the report needs a folder of its own")
     parent = Path(os.path.realpath(path)).parent
     if not parent.is_dir():
         raise InputError(path, field, f"{parent} is not a directory")
@@ -54,34 +60,23 @@ def check_folder_output(path: Path, field: str = "(folder)") -> None:
         raise InputError(path, field, f"directory {parent} is not writable")
 
 
-def _folder_mode(existing: Path) -> int:
-    """The mode of the folder being replaced, else the usual one (0777 less the umask)."""
-    try:
-        return existing.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o777 & ~umask
-
-
 @contextlib.contextmanager
 def staged_folder(final: Path, field: str = "(folder)") -> Iterator[Path]:
-    """Yield an empty temporary folder beside ``final``; swap it in for ``final`` when the
-    block ends without an exception.
+    """Yield an empty temporary folder beside ``final``; move its files into ``final``
+    when the block ends without an exception.
 
-    ``final`` may be missing, a folder, or a link to a folder (the link stays;
-    the folder it points at is replaced). The new folder gets the old one's
-    mode (a new one: 0777 less the umask). On an exception the temporary folder
-    is removed and ``final`` is untouched. Leaves at most a ``.NAME.XXXX.old``
-    folder behind if the process dies between the two renames of the swap; stale
-    ``.tmp`` and ``.old`` folders of a killed run are removed first
-    (:func:`remove_stale_staging`).
+    ``final`` may be missing (made, with the usual mode), a folder, or a link to
+    a folder (the files go into the folder it points at; the link stays). Each
+    file written in the block replaces the file of the same path under
+    ``final``; nothing else there is touched. On an exception the temporary
+    folder is removed and ``final`` is untouched.
 
     Raises
     ------
     InputError
         As :func:`check_folder_output`, or a write failed (``ENOSPC``,
-        permission): naming ``final`` and ``field``.
+        permission, a folder standing where a file goes): naming ``final`` and
+        ``field``.
     """
     check_folder_output(final, field)
     target = Path(os.path.realpath(final))
@@ -89,24 +84,23 @@ def staged_folder(final: Path, field: str = "(folder)") -> Iterator[Path]:
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp",
                                     dir=target.parent))
+        (tmp / MARKER).write_text("a splitsched report being written; removed when done\n")
     except OSError as exc:
         raise InputError(final, field, f"cannot write: {exc.strerror or exc}") from None
     held = _hold(tmp)  # marks the folder live: remove_stale_staging leaves it alone
     try:
-        os.chmod(tmp, _folder_mode(target))
         yield tmp
-        _swap(tmp, target, final, field)
+        _move_in(tmp, target, final, field)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # gone already after a swap
+        shutil.rmtree(tmp, ignore_errors=True)
         if held is not None:
             os.close(held)
 
 
 def staging_pattern(name: str) -> re.Pattern[str]:
     """The names :func:`staged_folder` gives its folders beside ``name``:
-    ``.NAME.XXXXXXXX.tmp`` (being built) and ``.NAME.XXXXXXXX.old`` (the previous
-    folder, being removed); ``XXXXXXXX`` is :func:`tempfile.mkdtemp`'s 8 characters."""
-    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(tmp|old)")
+    ``.NAME.XXXXXXXX.tmp``, ``XXXXXXXX`` being :func:`tempfile.mkdtemp`'s 8 characters."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp")
 
 
 def _hold(folder: Path) -> int | None:
@@ -126,14 +120,10 @@ def _hold(folder: Path) -> int | None:
 
 def remove_stale_staging(target: Path) -> list[Path]:
     """Remove the folders a killed report left beside ``target`` (its parent is the run
-    directory): only real folders named as :func:`staging_pattern` says, never a
-    link or a file, and never one that a live report holds (it keeps a lock on its
-    ``.tmp`` folder while it builds). Returns what was removed, sorted.
-
-    A ``.old`` folder is the previous report of a swap that died between its two
-    renames (or whose removal was cut short): the new report is in place then,
-    so it is removed too.
-    """
+    directory): only real folders named as :func:`staging_pattern` says *and* holding
+    the :data:`MARKER` file, never a link or a file, and never one that a live report
+    holds (it keeps a lock on its folder while it builds). Returns what was removed,
+    sorted."""
     pattern = staging_pattern(target.name)
     removed: list[Path] = []
     try:
@@ -143,6 +133,9 @@ def remove_stale_staging(target: Path) -> list[Path]:
     for entry in entries:
         if not pattern.fullmatch(entry.name) or entry.is_symlink() or not entry.is_dir():
             continue
+        marker = entry / MARKER
+        if marker.is_symlink() or not marker.is_file():
+            continue  # not ours: a user's folder that only looks like one
         held = _hold(entry)
         if held is None:  # a live report's folder (or one we cannot lock): leave it
             continue
@@ -154,29 +147,21 @@ def remove_stale_staging(target: Path) -> list[Path]:
     return removed
 
 
-def _swap(new: Path, target: Path, final: Path, field: str) -> None:
-    """Put folder ``new`` at ``target``; the old folder there (if any) is removed after."""
+def _move_in(new: Path, target: Path, final: Path, field: str) -> None:
+    """Move every file under ``new`` (the marker aside) to the same path under ``target``."""
     try:
         if not target.exists():
-            os.rename(new, target)
-            return
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old",
-                                    dir=target.parent))
-        try:
-            os.rename(target, old)  # onto the empty folder just made
-        except OSError:
-            old.rmdir()
-            raise
-        held = _hold(old)  # the previous report, now here: not stale while we hold it
-        try:
-            try:
-                os.rename(new, target)
-            except OSError:
-                os.rename(old, target)  # put the previous report back
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if held is not None:
-                os.close(held)
+            target.mkdir()
+        for src in sorted(new.rglob("*")):
+            rel = src.relative_to(new)
+            if rel == Path(MARKER) or src.is_dir():
+                continue
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.is_dir() and not dest.is_symlink():
+                raise IsADirectoryError(21, "a folder stands where the report writes a file",
+                                        str(dest))
+            os.replace(src, dest)
     except OSError as exc:
-        raise InputError(final, field, f"cannot write: {exc.strerror or exc}") from None
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise InputError(final, field, f"cannot write: {exc.strerror or exc}{where}") from None

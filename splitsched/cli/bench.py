@@ -130,8 +130,9 @@ def _sweep(cfg: SweepConfig, output: Path) -> None:
             result = execute(prep, tick)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        err.print(f"{how}: {sum(statuses.values())} runs recorded in {output}; "
-                   "continue with --resume", highlight=False)
+        done = sum(statuses.values())
+        err.print(f"{how}: {done} runs recorded now, {prep.skipped + done} in {output}; "
+                  "continue with --resume", highlight=False)
         raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
     total = Counter(r.status.value for r in result.all_records)
     err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "

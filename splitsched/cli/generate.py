@@ -110,8 +110,11 @@ def _weights(text: str | None) -> dict[str, int]:
         return out
     for item in _names(text, "--weights", "weight 1 everywhere"):
         name, eq, value = item.partition("=")
-        if not eq or not name.strip() or not value.strip().isdigit():
+        if not eq or not name.strip():
             raise InputError(None, "--weights", f"expected NETWORK=WEIGHT, got {item!r}")
+        if not value.strip().isdigit():
+            raise InputError(None, "--weights", f"{name.strip()!r}: the weight must be a "
+                             f"whole number >= 1 (a priority class), got {value.strip()!r}")
         if name.strip() in out:
             raise InputError(None, "--weights", f"{name.strip()!r} given more than once "
                              f"in {text!r}")

@@ -214,9 +214,13 @@ def register_profiles(app: typer.Typer) -> None:
                                                  help="big-core threads: 1, 2 or 4")] = 4,
         max_cuts: Annotated[int, typer.Option("--max-cuts",
                                               help="most segments per network")] = 24,
+        prune: Annotated[bool, typer.Option(
+            "--prune", help="remove the device files of an earlier import that the raw "
+                            "data no longer yields (default: list them)")] = False,
     ) -> None:
         """Regenerate <out>/<device>.json from the raw HOPE measurements; list every skip.
-        Device files of an earlier import that the raw data no longer yields are removed."""
+        Device files of an earlier import that the raw data no longer yields are listed
+        (removed with --prune)."""
         from splitsched.profiles.hope import import_profiles
         from splitsched.profiles.raw import default_raw_dir
 
@@ -234,15 +238,23 @@ def register_profiles(app: typer.Typer) -> None:
 
             with created_folders((None if out_dir is None else out_dir / "_", "--out")):
                 report = import_profiles(raw_dir, out_dir, cpu_threads=cpu_threads,
-                                         max_cuts=max_cuts, progress=progress)
+                                         max_cuts=max_cuts, progress=progress, prune=prune)
         for n in report.notes:
             err.print(f"note: {n['source']}/{n['model']}/{n['device']}: {n['note']}",
                       highlight=False, markup=False, soft_wrap=True)
         for s in report.skipped():
             err.print(f"skipped {s['source']}/{s['model']}/{s['device']}: {s['reason']}",
                       highlight=False, markup=False, soft_wrap=True)
+        if not prune:
+            for path in report.stale:
+                err.print(f"stale {path}: written by an earlier import, the raw data no "
+                          "longer yields this device; still listed by `splitsched profiles` "
+                          "and used by `generate --device` (--prune removes it)",
+                          highlight=False, markup=False, soft_wrap=True)
         removed = (f", {len(report.removed)} device profiles of an earlier import removed "
-                   "(the raw data no longer yields them)" if report.removed else "")
+                   "(the raw data no longer yields them)" if report.removed else
+                   f", {len(report.stale)} device profiles of an earlier import left "
+                   "(stale: --prune removes them)" if report.stale else "")
         out.print(f"{len(report.written)} device profiles written, "
                   f"{len(report.skipped())} (model, device) folders skipped{removed}",
                   highlight=False)

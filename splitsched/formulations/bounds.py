@@ -68,7 +68,7 @@ import highspy
 # isort: on
 
 from splitsched.formulations import JobWindow, job_windows
-from splitsched.formulations.cp import proven_objective_bound
+from splitsched.formulations.cp import cp_solver, proven_objective_bound
 from splitsched.problem import Instance
 
 # Multipliers (GPU, CPU) of the aggregated rows; see the module docstring.
@@ -308,7 +308,7 @@ def solve_rows(instance: Instance, rows: list[EnergyRow], *, time_limit_s: float
         nz = np.flatnonzero(row.coef)
         model.add(sum(int(row.coef[j]) * y[j] for j in nz) <= row.capacity)
     model.maximize(sum(job.weight * y[j] for j, job in enumerate(instance.jobs)))
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 1
     code = solver.solve(model)

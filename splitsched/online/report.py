@@ -139,10 +139,10 @@ LOAD_COLS = ["policy", "load", "runs", "mean_miss_rate", "mean_regret"]
 def build_report(run_dir: Path) -> Path:
     """Write ``run_dir/report/`` from ``run_dir/runs.jsonl``; returns the report folder.
 
-    The folder is written whole, as the bench report
+    The report is staged, as the bench report
     (:func:`splitsched.bench.staging.staged_folder`): built beside
-    ``run_dir/report`` and swapped in at the end, so a failure leaves the
-    previous report (or none) exactly as it was.
+    ``run_dir/report`` and its files moved in at the end, so a failure leaves
+    the previous report (or none) exactly as it was; other files there are kept.
 
     Raises
     ------
@@ -186,7 +186,7 @@ def build_report(run_dir: Path) -> Path:
         "![miss rate vs load](miss_rate_vs_load.png)", "", "![regret](regret.png)", "",
         "![latency](latency.png)", "",
     ]
-    with staged_folder(final) as out:  # swapped in whole at the end
+    with staged_folder(final) as out:  # its files moved into report/ at the end
         atomic_write_text(out / "policies.md", pmd)
         atomic_write_text(out / "policies.csv", pcsv)
         atomic_write_text(out / "by_load.csv", lcsv)

@@ -430,9 +430,11 @@ class ImportReport:
     unplaced: list[dict[str, str]]
     """Skipped pairs with no device file to hold them (unknown device, no device folder)."""
     written: list[Path] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)
+    """Device files of an earlier import that this one no longer yields
+    (:func:`stale_device_files`): left in place unless ``prune`` was asked."""
     removed: list[Path] = field(default_factory=list)
-    """Device files of an earlier import that this one no longer yields, removed
-    (:func:`stale_device_files`)."""
+    """Those of ``stale`` removed (with ``prune``)."""
     notes: list[dict[str, str]] = field(default_factory=list)
     """Imported pairs the user should know about: ``source``, ``model``, ``device``,
     ``note`` (e.g. an empty layerwise-latency file, times taken from the traces)."""
@@ -524,7 +526,7 @@ def profile_text(bundle: DeviceBundle, cpu_threads: int) -> str:
 
 def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | None = None,
                     cpu_threads: int = 4, max_cuts: int = DEFAULT_MAX_CUTS, *,
-                    progress: Progress | None = None) -> ImportReport:
+                    progress: Progress | None = None, prune: bool = False) -> ImportReport:
     """Regenerate ``<out_dir>/<device>.json`` for every device with at least one network.
 
     Parameters
@@ -544,8 +546,10 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
     Returns
     -------
     ImportReport
-        ``written`` (the files, sorted by device), ``removed`` (device files of an
-        earlier import that this one no longer yields: :func:`stale_device_files`)
+        ``written`` (the files, sorted by device), ``stale`` (device files of an
+        earlier import that this one no longer yields: :func:`stale_device_files`;
+        removed only with ``prune``, then also listed in ``removed``: a file the
+        user copied there carries the same marks, so nothing is deleted unasked)
         and every skipped pair with its reason.
 
     Raises
@@ -567,11 +571,13 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
         if progress is not None:
             progress(f"wrote {path}")
         report.written.append(path)
-    for path in stale_device_files(out, report.written):
-        path.unlink(missing_ok=True)
-        if progress is not None:
-            progress(f"removed {path}")
-        report.removed.append(path)
+    report.stale = stale_device_files(out, report.written)
+    if prune:
+        for path in report.stale:
+            path.unlink(missing_ok=True)
+            if progress is not None:
+                progress(f"removed {path}")
+            report.removed.append(path)
     return report
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from splitsched.formulations.cp import build_cp
+from splitsched.formulations.cp import build_cp, cp_solver
 from splitsched.problem import Instance
 from splitsched.solvers.base import SolverOutput, SolveStatus
 from splitsched.solvers.cpsat import decode_cp
@@ -64,7 +64,7 @@ def confirm_bound(instance: Instance, out: SolverOutput, *, deadline: float, see
         cp.model.clear_objective()
         cp.model.add(sum(cp.windows[j].job.weight * var for (j, _k), var in cp.x.items())
                      >= claimed_on_time + 1)
-        solver = cp_model.CpSolver()
+        solver = cp_solver()
         solver.parameters.max_time_in_seconds = max(MIN_CONFIRM_S,
                                                     deadline - time.perf_counter())
         solver.parameters.random_seed = seed

@@ -53,6 +53,7 @@ from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
 from splitsched.formulations import JobWindow, job_windows
+from splitsched.formulations.cp import cp_solver
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.heuristics import (
@@ -206,7 +207,7 @@ def _solve_window(instance: Instance, windows: tuple[JobWindow, ...], plans: dic
     model.maximize(sum(windows[j].job.weight * v for (j, _k), v in sub.x.items()))
     now = sum(windows[j].job.weight for j in free if plans[windows[j].job.id].cut is not None)
     model.add(sum(windows[j].job.weight * v for (j, _k), v in sub.x.items()) >= now + 1)
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = dtime

@@ -1,5 +1,6 @@
-"""``splitsched report`` writes ``RUN_DIR/report/`` whole or not at all (a newcomer's
-attack, findings 2, 9 and 10).
+"""``splitsched report`` writes ``RUN_DIR/report/`` staged: all its files or none (a
+newcomer's attack, findings 2, 9 and 10), and never removes what it did not write (a
+second attack: a ``report`` link to the run directory replaced the whole run).
 
 Every refusal (``RUN_DIR/report`` a file, the Gantt instance's copy or a schedule
 missing, an unknown ``--gantt-instance``) exits 2 with one ``error:`` line naming the
@@ -145,30 +146,80 @@ def test_a_file_given_as_run_directory_is_named_a_file(
 
 def test_stale_staging_folders_of_a_killed_report_are_removed(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # A report killed outright leaves its hidden folders; the next report removes exactly
-    # those (the pattern .report.XXXXXXXX.tmp|old), nothing that only looks like them.
-    stale = [run / ".report.ab12cd_9.tmp", run / ".report.zz00zz00.old"]
+    # A report killed outright leaves its hidden folder; the next report removes exactly
+    # those (the pattern .report.XXXXXXXX.tmp holding the marker file), nothing that
+    # only looks like them: a user's folder of that name without the marker is kept.
+    from splitsched.bench.staging import MARKER
+
+    stale = [run / ".report.ab12cd_9.tmp", run / ".report.zz00zz00.tmp"]
     for folder in stale:
         (folder / "sub").mkdir(parents=True)
         (folder / "sub" / "table.csv").write_text("half written\n")
+        (folder / MARKER).write_text("")
     kept_dirs = [run / ".report.short.tmp", run / ".report.ab12cd_9.tmpx",
                  run / ".reports.ab12cd_9.tmp", run / "report.ab12cd_9.tmp",
-                 run / ".report.AB12CD_9.tmp"]
+                 run / ".report.AB12CD_9.tmp", run / ".report.20261129.old"]
     for folder in kept_dirs:
         folder.mkdir()
+        (folder / MARKER).write_text("")
+    unmarked = run / ".report.backup_1.tmp"  # the pattern, but a user's: no marker
+    unmarked.mkdir()
+    (unmarked / "keep.txt").write_text("precious")
     kept_file = run / ".report.ab12cd90.tmp"  # a file, not a folder
     kept_file.write_text("mine")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "keep.txt").write_text("keep")
-    kept_link = run / ".report.link0000.old"  # a link to a folder: not followed, kept
+    (elsewhere / MARKER).write_text("")
+    kept_link = run / ".report.link0000.tmp"  # a link to a folder: not followed, kept
     kept_link.symlink_to(elsewhere)
     assert main(capsys, "report", str(run))[0] == 0
     assert not any(folder.exists() for folder in stale)
     assert all(folder.is_dir() for folder in kept_dirs)
+    assert (unmarked / "keep.txt").read_text() == "precious"
     assert kept_file.read_text() == "mine"
     assert kept_link.is_symlink() and (elsewhere / "keep.txt").read_text() == "keep"
     assert _snapshot(run / "report") == _snapshot(tmp_path / "first_report")
+
+
+def test_files_the_report_does_not_write_are_kept(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A user's notes in report/ were deleted when the folder was replaced whole.
+    _old_report(run, tmp_path)
+    (run / "report" / "NOTES.md").write_text("my notes\n")
+    (run / "report" / "mine").mkdir()
+    (run / "report" / "mine" / "data.csv").write_text("1,2\n")
+    assert main(capsys, "report", str(run))[0] == 0
+    assert (run / "report" / "NOTES.md").read_text() == "my notes\n"
+    assert (run / "report" / "mine" / "data.csv").read_text() == "1,2\n"
+    new = _snapshot(run / "report")
+    for name, data in _snapshot(tmp_path / "first_report").items():
+        assert new[name] == data, name  # every report file rewritten (solvers.csv too)
+
+
+def test_a_report_link_writes_into_its_target_and_keeps_the_link(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "mydocs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "thesis.tex").write_text("\\begin{document}\n")
+    (docs / "sub" / "data.csv").write_text("3,4\n")
+    (run / "report").symlink_to(docs)
+    assert main(capsys, "report", str(run))[0] == 0
+    assert (run / "report").is_symlink()
+    assert (docs / "thesis.tex").read_text() == "\\begin{document}\n"
+    assert (docs / "sub" / "data.csv").read_text() == "3,4\n"
+    assert (docs / "report.html").is_file()
+
+
+@pytest.mark.parametrize("target", [".", ".."])
+def test_a_report_link_to_the_run_directory_or_above_is_refused(
+        target: str, run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `report -> .` replaced the whole run directory by the report (exit 0).
+    (run / "report").symlink_to(target)
+    before = _snapshot(run)
+    line = _refused(capsys, "report", str(run))
+    assert "run directory or a folder above it" in line
+    assert _snapshot(run) == before
 
 
 def test_a_live_reports_staging_folder_is_left_alone(run: Path) -> None:

@@ -205,8 +205,10 @@ def test_sigterm_stops_like_ctrl_c_keeping_records_and_the_resume_hint(
     loaded = read_runs(runs)
     assert not loaded.torn and 1 <= len(loaded.records) < 8
     text = " ".join(stderr.split())  # rich may wrap the line
-    assert re.search(rf"terminated: \d+ runs recorded in {re.escape(str(run_dir))}; "
-                     r"continue with --resume", text), stderr
+    m = re.search(rf"terminated: \d+ runs recorded now, (\d+) in {re.escape(str(run_dir))}; "
+                  r"continue with --resume", text)
+    assert m, stderr
+    assert int(m.group(1)) == len(loaded.records)  # all of the run directory's records
 
 
 def _main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:

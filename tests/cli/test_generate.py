@@ -81,6 +81,8 @@ def test_the_largest_slack_the_refusal_names_is_accepted(
     ("acl-squeezenet=2,acl-squeezenet=3", "more than once"),  # kept 3 before
     ("acl-squeezenet=2,", "empty name"),
     ("", "empty list"),
+    ("acl-squeezenet=2.0", "whole number"),  # "expected NETWORK=WEIGHT" before
+    ("acl-squeezenet", "NETWORK=WEIGHT"),
 ])
 def test_bad_weights_name_weights(weights: str, reason: str, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:

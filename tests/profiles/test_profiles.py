@@ -161,12 +161,14 @@ def test_not_supported_marker_is_never_a_time(tmp_path: Path) -> None:
     assert (exc.value.line, exc.value.column) == (3, "gpu")
 
 
-def test_a_reimport_removes_the_device_files_it_no_longer_yields(
+def test_a_reimport_lists_the_device_files_it_no_longer_yields_and_prunes_on_request(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # profiles import --out DIR twice: a device the raw data no longer yields must not
-    # stay listed (and usable by generate --device) from the first import. Only the
-    # importer's own <device>.json files go; a measured profile, a renamed copy and a
-    # file that is not a profile stay.
+    # profiles import --out DIR twice: a device the raw data no longer yields stays
+    # listed (and usable by generate --device) from the first import: it is named as
+    # stale, and removed only with --prune (a user's copy of a shipped profile carries
+    # the same marks: deleting it unasked was a newcomer's finding). Only the
+    # importer's own <device>.json files count; a measured profile, a renamed copy and
+    # a file that is not a profile are never touched.
     from tests.helpers.cli import main
 
     raw = _tiny_raw(tmp_path)
@@ -183,6 +185,12 @@ def test_a_reimport_removes_the_device_files_it_no_longer_yields(
     code, stdout, stderr = main(capsys, "profiles", "import", "--raw", str(raw),
                                 "--out", str(out))
     assert code == 0, stderr
+    assert stale.read_text() == first  # listed, not removed
+    assert f"stale {stale}:" in stderr and "--prune" in stderr
+    assert "1 device profiles of an earlier import left" in stdout
+    code, stdout, stderr = main(capsys, "profiles", "import", "--raw", str(raw),
+                                "--out", str(out), "--prune")
+    assert code == 0, stderr
     assert not stale.exists()
     assert f"removed {stale}" in stderr
     assert "1 device profiles of an earlier import removed" in stdout
@@ -192,7 +200,7 @@ def test_a_reimport_removes_the_device_files_it_no_longer_yields(
     # Nothing stale: nothing removed, and the report says nothing about removal.
     lat.write_text(TINY_LATENCY)
     report = import_profiles(raw, out)
-    assert report.written == [stale] and report.removed == []
+    assert report.written == [stale] and report.stale == report.removed == []
     assert stale.read_text() == first
 
 
