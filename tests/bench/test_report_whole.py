@@ -21,7 +21,7 @@ from splitsched.bench.report import build_report
 from splitsched.bench.sweep import SweepConfig, run_sweep
 from splitsched.io import write_instance
 from tests.helpers.builders import edf_counterexample, handoff_counterexample
-from tests.helpers.cli import main
+from tests.helpers.cli import main, refused, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -47,46 +47,31 @@ def run(done_run: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def _snapshot(folder: Path) -> dict[str, bytes | None]:
-    """Every entry under ``folder`` (hidden ones included): file bytes, None for a folder."""
-    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes())
-            for p in sorted(folder.rglob("*"))}
-
-
 def _old_report(run: Path, tmp_path: Path) -> None:
     """A previous report in ``run``, told apart from a new one by its solvers table."""
     shutil.copytree(tmp_path / "first_report", run / "report")
     (run / "report" / "solvers.csv").write_text("an older table\n")
 
 
-def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code, out, err = main(capsys, *args)
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
-
-
 def test_a_rebuilt_report_is_byte_identical(run: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    first = _snapshot(tmp_path / "first_report")
+    first = snapshot(tmp_path / "first_report")
     assert "report.html" in first and "runs.parquet" in first and "gantt.png" in first
     assert main(capsys, "report", str(run))[0] == 0  # into no report folder
-    assert _snapshot(run / "report") == first
+    assert snapshot(run / "report") == first
     mode = (run / "report").stat().st_mode & 0o777
     assert main(capsys, "report", str(run))[0] == 0  # over the previous report
-    assert _snapshot(run / "report") == first
+    assert snapshot(run / "report") == first
     assert (run / "report").stat().st_mode & 0o777 == mode
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".report")) == []
 
 
 def test_report_path_is_a_file(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (run / "report").write_text("my notes")
-    before = _snapshot(run)
-    line = _refused(capsys, "report", str(run))
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run))
     assert f"{run / 'report'}:" in line and "not a directory" in line
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 @pytest.mark.parametrize("removed", ["instances", "schedules"])
@@ -97,24 +82,24 @@ def test_a_missing_input_writes_no_table(removed: str, old_report: bool, run: Pa
     shutil.rmtree(run / removed)
     if old_report:
         _old_report(run, tmp_path)
-    before = _snapshot(run)
-    line = _refused(capsys, "report", str(run))
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run))
     assert f"{run / removed}/" in line and "no such file" in line  # the Gantt's file
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 def test_an_unknown_gantt_instance_writes_nothing(run: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    before = _snapshot(run)
-    line = _refused(capsys, "report", str(run), "--gantt-instance", "nope")
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run), "--gantt-instance", "nope")
     assert "--gantt-instance" in line and "'nope'" in line
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 def test_a_failure_while_writing_keeps_the_old_report(
         run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _old_report(run, tmp_path)
-    before = _snapshot(run)
+    before = snapshot(run)
 
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
@@ -122,24 +107,24 @@ def test_a_failure_while_writing_keeps_the_old_report(
     monkeypatch.setattr("splitsched.bench.report.render", boom)  # after tables and plots
     with pytest.raises(OSError, match="No space"):
         build_report(run)
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 def test_an_unknown_gantt_solver_writes_nothing(run: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     # A name in --gantt-solvers that never ran was silently left out of the chart.
-    before = _snapshot(run)
-    line = _refused(capsys, "report", str(run), "--gantt-solvers", "nope,fifo-gpu")
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run), "--gantt-solvers", "nope,fifo-gpu")
     assert line.startswith("error: --gantt-solvers:") and "'nope'" in line
     assert "edf-greedy-cut, fifo-gpu" in line  # the solvers it did run
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 def test_a_file_given_as_run_directory_is_named_a_file(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     afile = tmp_path / "mi9.json"
     afile.write_text("{}")
-    line = _refused(capsys, "report", str(afile))
+    line = refused(capsys, "report", str(afile))
     assert line.startswith(f"error: {afile}: RUN_DIR: is a file;") and "run directory" in line
     assert afile.read_text() == "{}"
 
@@ -179,7 +164,7 @@ def test_stale_staging_folders_of_a_killed_report_are_removed(
     assert (unmarked / "keep.txt").read_text() == "precious"
     assert kept_file.read_text() == "mine"
     assert kept_link.is_symlink() and (elsewhere / "keep.txt").read_text() == "keep"
-    assert _snapshot(run / "report") == _snapshot(tmp_path / "first_report")
+    assert snapshot(run / "report") == snapshot(tmp_path / "first_report")
 
 
 def test_files_the_report_does_not_write_are_kept(
@@ -192,8 +177,8 @@ def test_files_the_report_does_not_write_are_kept(
     assert main(capsys, "report", str(run))[0] == 0
     assert (run / "report" / "NOTES.md").read_text() == "my notes\n"
     assert (run / "report" / "mine" / "data.csv").read_text() == "1,2\n"
-    new = _snapshot(run / "report")
-    for name, data in _snapshot(tmp_path / "first_report").items():
+    new = snapshot(run / "report")
+    for name, data in snapshot(tmp_path / "first_report").items():
         assert new[name] == data, name  # every report file rewritten (solvers.csv too)
 
 
@@ -212,14 +197,14 @@ def test_a_report_link_writes_into_its_target_and_keeps_the_link(
 
 
 @pytest.mark.parametrize("target", [".", ".."])
-def test_a_report_link_to_the_run_directory_or_above_is_refused(
+def test_a_report_link_to_the_run_directory_or_above_isrefused(
         target: str, run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # `report -> .` replaced the whole run directory by the report (exit 0).
     (run / "report").symlink_to(target)
-    before = _snapshot(run)
-    line = _refused(capsys, "report", str(run))
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run))
     assert "run directory or a folder above it" in line
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 def test_a_live_reports_staging_folder_is_left_alone(run: Path) -> None:

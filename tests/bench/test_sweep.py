@@ -149,6 +149,15 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "from splitsched.cli import main; main()", *args]
 
 
+def _wait_for_a_record(proc: subprocess.Popen[Any], runs: Path) -> None:
+    """Wait (at most 60 s) until ``runs`` holds a whole record or ``proc`` ended."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.exists() and runs.read_bytes().count(b"\n") >= 1:
+            break
+        time.sleep(0.05)
+
+
 def test_kill_midway_then_resume_runs_everything_once(tmp_path: Path, instance_set: Path,
                                                      solver_module: str) -> None:
     run_dir = tmp_path / "run"
@@ -158,11 +167,7 @@ def test_kill_midway_then_resume_runs_everything_once(tmp_path: Path, instance_s
     proc = subprocess.Popen(_cli(*args, "--workers", "1"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     runs = run_dir / "runs.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if runs.exists() and runs.read_bytes().count(b"\n") >= 1:
-            break
-        time.sleep(0.05)
+    _wait_for_a_record(proc, runs)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     first = read_runs(runs).records
@@ -193,11 +198,7 @@ def test_sigterm_stops_like_ctrl_c_keeping_records_and_the_resume_hint(
                                  "--workers", "1"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     runs = run_dir / "runs.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if runs.exists() and runs.read_bytes().count(b"\n") >= 1:
-            break
-        time.sleep(0.05)
+    _wait_for_a_record(proc, runs)
     assert proc.poll() is None, "the sweep ended before it could be terminated"
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)

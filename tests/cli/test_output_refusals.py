@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from splitsched.io import InputError, write_instance
 from splitsched.plot import save_png
 from tests.helpers.builders import edf_counterexample
-from tests.helpers.cli import main
+from tests.helpers.cli import main, refused
 
 
 @pytest.fixture()
@@ -33,14 +33,10 @@ def made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
 
 
 def _refused(capsys: pytest.CaptureFixture[str], args: list[str], *words: str) -> str:
-    code, out, err = main(capsys, *args)
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
+    line = refused(capsys, *args)
     for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
+        assert word in line, line
+    return line
 
 
 def _listing(folder: Path) -> dict[str, bytes]:

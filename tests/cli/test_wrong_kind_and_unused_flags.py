@@ -16,16 +16,7 @@ import pytest
 
 from splitsched.io import dumps, instance_to_dict, read_instance, write_instance
 from tests.helpers.builders import edf_counterexample
-from tests.helpers.cli import CSV, main
-
-
-def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code, out, err = main(capsys, *args)
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
+from tests.helpers.cli import CSV, main, refused
 
 
 @pytest.fixture()
@@ -54,7 +45,7 @@ def test_compare_names_an_instance_or_schedule_given_as_trace(
                         (sched, "splitsched-schedule file (a schedule)")):
         path = _compact(given, tmp_path / f"c-{given.name}") if compact else given
         plot = tmp_path / "cmp.png"
-        line = _refused(capsys, "compare", str(inst), str(sched), str(path),
+        line = refused(capsys, "compare", str(inst), str(sched), str(path),
                         "--plot", str(plot))
         assert line == f"error: {path}: format: this is a {kind}; expected a " \
                        "splitsched-trace file (a replay trace)"
@@ -74,7 +65,7 @@ def test_best_known_names_the_kind_of_file_it_was_given(
         given = inst if kind == "instance" else sched
         found = f"splitsched-{kind} file (a{'n' if kind == 'instance' else ''} {kind})"
     out = tmp_path / "realized.json"
-    line = _refused(capsys, "online", str(inst), "--best-known", str(given), "-o", str(out))
+    line = refused(capsys, "online", str(inst), "--best-known", str(given), "-o", str(out))
     assert line == f"error: {given}: format: this is a {found}; expected a splitsched-run " \
                    "file (run records, a runs.jsonl)"
     assert not out.exists()
@@ -83,7 +74,7 @@ def test_best_known_names_the_kind_of_file_it_was_given(
 def test_report_of_a_file_says_it_is_a_file(solved: tuple[Path, Path],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     inst, _ = solved
-    line = _refused(capsys, "report", str(inst))
+    line = refused(capsys, "report", str(inst))
     assert line.startswith(f"error: {inst}: RUN_DIR: is a file; expected a run directory")
 
 
@@ -96,7 +87,7 @@ def test_bench_set_of_a_run_directory_says_so(tmp_path: Path, marker: str,
     write_instance(edf_counterexample(), run / "edf.json")
     (run / marker).write_text("{}\n" if marker.endswith(".json") else "")
     out = tmp_path / "again"
-    line = _refused(capsys, "bench", "--set", str(run), "--solvers", "edf-greedy-cut",
+    line = refused(capsys, "bench", "--set", str(run), "--solvers", "edf-greedy-cut",
                     "-o", str(out))
     assert line == f"error: {run}: (set): a run directory (holds {marker}), not a set; " \
                    "--set expects a set name or a folder of instance JSON files"
@@ -113,7 +104,7 @@ def test_two_files_with_one_id_are_both_named(tmp_path: Path,
     (folder / "b.json").write_text(dumps(data))
     assert read_instance(folder / "b.json").id == "edf-counterexample"
     out = tmp_path / "run"
-    line = _refused(capsys, "bench", "--set", str(folder), "--solvers", "edf-greedy-cut",
+    line = refused(capsys, "bench", "--set", str(folder), "--solvers", "edf-greedy-cut",
                     "-o", str(out))
     assert line.startswith(f"error: {folder / 'b.json'}: id: instance id "
                            f"'edf-counterexample' is also the id of {folder / 'a.json'}")
@@ -132,7 +123,7 @@ def test_replay_sim_refuses_torch_options(solved: tuple[Path, Path], tmp_path: P
                                           capsys: pytest.CaptureFixture[str]) -> None:
     inst, sched = solved
     trace = tmp_path / "t.jsonl"
-    line = _refused(capsys, "replay", str(inst), str(sched), "--trace", str(trace), *extra)
+    line = refused(capsys, "replay", str(inst), str(sched), "--trace", str(trace), *extra)
     assert line.startswith(f"error: {flag}: does nothing here:") and "sim" in line
     assert not trace.exists()
 
@@ -146,7 +137,7 @@ def test_replay_torch_refuses_sim_options(solved: tuple[Path, Path], tmp_path: P
                                           capsys: pytest.CaptureFixture[str]) -> None:
     # Refused before PyTorch is looked for: the same answer with or without it.
     inst, sched = solved
-    line = _refused(capsys, "replay", str(inst), str(sched), "--backend", "torch", *extra)
+    line = refused(capsys, "replay", str(inst), str(sched), "--backend", "torch", *extra)
     assert line.startswith(f"error: {flag}: does nothing here:") and "torch" in line
 
 
@@ -171,7 +162,7 @@ def test_profile_from_csv_refuses_options_it_does_not_use(
         capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "t.csv").write_text(CSV)
     out = tmp_path / "p.json"
-    line = _refused(capsys, "profile", "--from-csv", str(tmp_path / "t.csv"), "-o", str(out),
+    line = refused(capsys, "profile", "--from-csv", str(tmp_path / "t.csv"), "-o", str(out),
                     *extra)
     assert line.startswith(f"error: {flag}: does nothing here: --from-csv")
     assert not out.exists()
@@ -180,7 +171,7 @@ def test_profile_from_csv_refuses_options_it_does_not_use(
 def test_profile_from_litert_refuses_torch_options(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "p.json"
-    line = _refused(capsys, "profile", "--from-litert", "cpu.txt", "gpu.txt", "-o", str(out),
+    line = refused(capsys, "profile", "--from-litert", "cpu.txt", "gpu.txt", "-o", str(out),
                     "--repeats", "5")
     assert line.startswith("error: --repeats: does nothing here: --from-litert")
     assert not out.exists()
@@ -190,7 +181,7 @@ def test_profile_from_litert_refuses_torch_options(tmp_path: Path,
 def test_a_pytorch_profile_refuses_file_import_options(
         tmp_path: Path, flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     value = "5" if flag == "--handoff-us" else "net"
-    line = _refused(capsys, "profile", "-o", str(tmp_path / "p.json"), flag, value)
+    line = refused(capsys, "profile", "-o", str(tmp_path / "p.json"), flag, value)
     assert line.startswith(f"error: {flag}: does nothing here:")
 
 
@@ -211,6 +202,6 @@ def test_report_of_an_online_run_refuses_shift(tmp_path: Path,
     run = tmp_path / "online-run"
     run.mkdir()
     (run / "online.json").write_text("{}\n")
-    line = _refused(capsys, "report", str(run), "--shift", "-3")
+    line = refused(capsys, "report", str(run), "--shift", "-3")
     assert line.startswith("error: --shift: does nothing here:") and str(run) in line
     assert sorted(p.name for p in run.iterdir()) == ["online.json"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 # A profile CSV of two layers (the tool-neutral import format).
@@ -18,3 +20,19 @@ def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     code = exc.value.code
     return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, \
         captured.err
+
+
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run the CLI; assert exit 2 with one ``error:`` line and no traceback; return it."""
+    code, out, err = main(capsys, *args)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every entry under ``folder`` (hidden ones included): file bytes, None for a folder."""
+    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes())
+            for p in sorted(folder.rglob("*"))}

@@ -19,7 +19,7 @@ from splitsched.io import InputError, write_instance
 from splitsched.online.report import build_report
 from splitsched.online.sweep import CONFIG_FILE
 from tests.helpers.builders import edf_counterexample
-from tests.helpers.cli import main
+from tests.helpers.cli import main, refused, snapshot
 from tests.online.test_report import RECORDS
 
 
@@ -34,45 +34,31 @@ def run_dir(tmp_path: Path) -> Path:
     return run
 
 
-def _snapshot(folder: Path) -> dict[str, bytes | None]:
-    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes())
-            for p in sorted(folder.rglob("*"))}
-
-
-def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code, out, err = main(capsys, *args)
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
-
-
 def test_a_rebuilt_report_is_byte_identical(run_dir: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(capsys, "report", str(run_dir))[0] == 0
-    first = _snapshot(run_dir / "report")
+    first = snapshot(run_dir / "report")
     assert {"report.md", "policies.csv", "latency.png"} <= set(first)
     assert main(capsys, "report", str(run_dir))[0] == 0
-    assert _snapshot(run_dir / "report") == first
+    assert snapshot(run_dir / "report") == first
     assert [p.name for p in run_dir.iterdir() if p.name.startswith(".report")] == []
 
 
 def test_report_path_is_a_file(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (run_dir / "report").write_text("my notes")
-    before = _snapshot(run_dir)
-    line = _refused(capsys, "report", str(run_dir))
+    before = snapshot(run_dir)
+    line = refused(capsys, "report", str(run_dir))
     assert f"{run_dir / 'report'}:" in line and "not a directory" in line
-    assert _snapshot(run_dir) == before
+    assert snapshot(run_dir) == before
 
 
 def test_empty_runs_file_is_refused_as_in_bench(run_dir: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     (run_dir / "runs.jsonl").write_text("")
-    before = _snapshot(run_dir)
-    line = _refused(capsys, "report", str(run_dir))
+    before = snapshot(run_dir)
+    line = refused(capsys, "report", str(run_dir))
     assert f"{run_dir / 'runs.jsonl'}:" in line and "no run records" in line
-    assert _snapshot(run_dir) == before
+    assert snapshot(run_dir) == before
     with pytest.raises(InputError, match="no such directory"):
         build_report(run_dir / "absent")
 
@@ -81,7 +67,7 @@ def test_a_failure_while_writing_keeps_the_old_report(
         run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build_report(run_dir)
     (run_dir / "report" / "policies.csv").write_text("an older table\n")
-    before = _snapshot(run_dir)
+    before = snapshot(run_dir)
 
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
@@ -89,7 +75,7 @@ def test_a_failure_while_writing_keeps_the_old_report(
     monkeypatch.setattr("splitsched.online.report._latency_plot", boom)  # after the tables
     with pytest.raises(OSError, match="No space"):
         build_report(run_dir)
-    assert _snapshot(run_dir) == before
+    assert snapshot(run_dir) == before
 
 
 def test_a_sweep_is_refused_before_it_runs_when_its_report_cannot_be_written(
@@ -99,7 +85,7 @@ def test_a_sweep_is_refused_before_it_runs_when_its_report_cannot_be_written(
     run = tmp_path / "orun"
     run.mkdir()
     (run / "report").write_text("my notes")
-    line = _refused(capsys, "online", "--set", str(tmp_path / "set"), "--policies",
+    line = refused(capsys, "online", "--set", str(tmp_path / "set"), "--policies",
                     "fifo-gpu", "--offline", "dp-edf", "-o", str(run))
     assert f"{run / 'report'}:" in line and "not a directory" in line
     assert sorted(p.name for p in run.iterdir()) == ["report"]

@@ -54,26 +54,9 @@ def test_every_exact_solver_is_covered() -> None:
     assert {n for n in BUILTIN_MODULES if get_solver(n).exact} == set(EXACT)
 
 
-@pytest.mark.parametrize("case", sorted(RIGHT))
-def test_right_values_are_the_oracles(case: str) -> None:
-    assert optimum(read_instance(CASES / case)) == RIGHT[case]
-
-
-@pytest.mark.parametrize("name", EXACT)
-@pytest.mark.parametrize("case", sorted(RIGHT))
-def test_case_file_proven_right(case: str, name: str) -> None:
-    inst = read_instance(CASES / case)
-    right = RIGHT[case]
-    res = solve(inst, name, time_limit_s=20, seed=0, threads=1)
-    assert "proof_contradiction" not in res.stats, res.stats  # the backend's own claim held
-    assert res.bound is None or res.bound <= right + 1e-6, (res.bound, res.stats)
-    assert res.status == "optimal", res.stats  # a 3- to 6-job instance is proven
-    assert res.missed == right and res.bound == right
-
-
 SCREEN = DATA_DIR / "solver_claims_screen"
-# Right values from the brute-force oracle (test_screen_right_values checks them); see
-# the folder's README for what each backend claimed before its settings were fixed.
+# Right values from the brute-force oracle; see that folder's README for what each
+# backend claimed before its settings were fixed.
 SCREEN_RIGHT = {
     "cbc-false-bound-5jobs.json": 2,
     "highs-false-optimal-3jobs-b.json": 1,
@@ -86,37 +69,41 @@ SCREEN_RIGHT = {
     "pulp-highs-unproven-4jobs.json": 2,
     "scip-false-bound-5jobs.json": 3,
 }
-# Backends still wrong on a file (the harness refutes their claim): held to an honest
-# report only.
+# Every case file with its right value: the issue's, then the newcomer's screen's.
+ALL_CASES = {**{CASES / c: v for c, v in RIGHT.items()},
+             **{SCREEN / c: v for c, v in SCREEN_RIGHT.items()}}
+# Backends still wrong on a screened file (the harness refutes their claim): held to an
+# honest report only.
 STILL_REFUTED = {("cbc-false-bound-5jobs.json", "milp-pulp-cbc"),
                  ("ortools-highs-still-refuted.json", "milp-ortools-highs"),
                  ("scip-false-bound-5jobs.json", "milp-ortools-scip")}
 
 
-def test_screen_files_are_listed() -> None:
-    assert {p.name for p in SCREEN.glob("*.json")} == set(SCREEN_RIGHT)
+def test_every_case_file_is_listed() -> None:
+    for folder in (CASES, SCREEN):
+        assert {p for p in folder.glob("*.json")} == {p for p in ALL_CASES if p.parent == folder}
 
 
-@pytest.mark.parametrize("case", sorted(SCREEN_RIGHT))
-def test_screen_right_values(case: str) -> None:
-    assert optimum(read_instance(SCREEN / case)) == SCREEN_RIGHT[case]
+@pytest.mark.parametrize("path", sorted(ALL_CASES), ids=lambda p: p.name)
+def test_right_values_are_the_oracles(path: Path) -> None:
+    assert optimum(read_instance(path)) == ALL_CASES[path]
 
 
 @pytest.mark.parametrize("name", EXACT)
-@pytest.mark.parametrize("case", sorted(SCREEN_RIGHT))
-def test_screen_file_proven_right(case: str, name: str) -> None:
-    """Every exact backend proves the right value of the screened files, except the
-    listed pairs, whose report must still be honest (no bound above the optimum, no
-    false ``optimal``)."""
-    inst = read_instance(SCREEN / case)
-    right = SCREEN_RIGHT[case]
+@pytest.mark.parametrize("path", sorted(ALL_CASES), ids=lambda p: p.name)
+def test_case_file_proven_right(path: Path, name: str) -> None:
+    """Every exact backend proves the right value of each case file with its own claim
+    holding, except the listed pairs, whose report must still be honest (no bound
+    above the optimum, no false ``optimal``)."""
+    inst = read_instance(path)
+    right = ALL_CASES[path]
     res = solve(inst, name, time_limit_s=20, seed=0, threads=1)
     assert res.bound is None or res.bound <= right + 1e-6, (res.bound, res.stats)
     assert res.status != "optimal" or res.missed == right, res.stats
-    if (case, name) in STILL_REFUTED:
+    if (path.name, name) in STILL_REFUTED:
         return
-    assert "proof_contradiction" not in res.stats, res.stats
-    assert res.status == "optimal", res.stats
+    assert "proof_contradiction" not in res.stats, res.stats  # the backend's own claim held
+    assert res.status == "optimal", res.stats  # a 3- to 6-job instance is proven
     assert res.missed == right and res.bound == right
 
 
