@@ -18,6 +18,7 @@ dangling link) standing where the folder should be is refused, and so is a
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -32,17 +33,25 @@ from splitsched.io import InputError
 MARKER = ".splitsched-report-staging"
 
 
-def check_folder_output(path: Path, field: str = "(folder)") -> None:
-    """Refuse, before any work, a folder that :func:`staged_folder` could not replace.
+def check_folder_output(path: Path, field: str = "report folder") -> None:
+    """Refuse, before any work, a report folder that :func:`staged_folder` could not fill.
 
     Raises
     ------
     InputError
         Naming ``path`` and ``field``: something other than a folder stands
-        there (a file, a dangling link), or the folder that holds it is
-        missing or not writable.
+        there (a file, a dangling link, a link loop), it leads to the run
+        directory (``path.parent``), a folder above it or another folder inside
+        it (``schedules/``: the report would mix into the run's data), or the
+        folder that holds it is missing or not writable.
     """
     if path.is_symlink() and not path.exists():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(path, field, "a link loop; remove it so that the report "
+                                 "can be written") from None
         raise InputError(path, field, f"a dangling link (to {os.readlink(path)}, which does "
                          "not exist); remove it so that the report can be written")
     if path.exists() and not path.is_dir():
@@ -53,6 +62,9 @@ def check_folder_output(path: Path, field: str = "(folder)") -> None:
     if real == home or real in home.parents:
         raise InputError(path, field, f"leads to {real}, the run directory or a folder "
                          "above it; the report needs a folder of its own")
+    if home in real.parents and real != home / path.name:
+        raise InputError(path, field, f"leads to {real}, another folder of the run "
+                         "directory; the report needs a folder of its own")
     parent = Path(os.path.realpath(path)).parent
     if not parent.is_dir():
         raise InputError(path, field, f"{parent} is not a directory")
@@ -61,7 +73,7 @@ def check_folder_output(path: Path, field: str = "(folder)") -> None:
 
 
 @contextlib.contextmanager
-def staged_folder(final: Path, field: str = "(folder)") -> Iterator[Path]:
+def staged_folder(final: Path, field: str = "report folder") -> Iterator[Path]:
     """Yield an empty temporary folder beside ``final``; move its files into ``final``
     when the block ends without an exception.
 
@@ -148,19 +160,30 @@ def remove_stale_staging(target: Path) -> list[Path]:
 
 
 def _move_in(new: Path, target: Path, final: Path, field: str) -> None:
-    """Move every file under ``new`` (the marker aside) to the same path under ``target``."""
+    """Move every file under ``new`` (the marker aside) to the same path under ``target``.
+
+    Every destination is checked before the first move (a folder where a file
+    goes, a file where a folder goes, a folder that cannot be written), so a
+    refusal leaves ``target`` as it was."""
+    files = [p for p in sorted(new.rglob("*"))
+             if not p.is_dir() and p.relative_to(new) != Path(MARKER)]
+    for src in files:
+        dest = target / src.relative_to(new)
+        if dest.is_dir() and not dest.is_symlink():
+            raise InputError(dest, field, "a folder stands where the report writes a file; "
+                             "move it away (nothing was changed)")
+        above = dest.parent
+        while not above.exists() and above != target.parent:
+            above = above.parent
+        if above.is_symlink() or not above.is_dir():
+            raise InputError(above, field, "stands where the report needs a folder; move it "
+                             "away (nothing was changed)")
+        if not os.access(above, os.W_OK | os.X_OK):
+            raise InputError(above, field, "folder is not writable (nothing was changed)")
     try:
-        if not target.exists():
-            target.mkdir()
-        for src in sorted(new.rglob("*")):
-            rel = src.relative_to(new)
-            if rel == Path(MARKER) or src.is_dir():
-                continue
-            dest = target / rel
+        for src in files:
+            dest = target / src.relative_to(new)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            if dest.is_dir() and not dest.is_symlink():
-                raise IsADirectoryError(21, "a folder stands where the report writes a file",
-                                        str(dest))
             os.replace(src, dest)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""

@@ -555,7 +555,10 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
     Raises
     ------
     InputError
-        See :func:`collect_report`; nothing is written then.
+        See :func:`collect_report`; nothing is written then. With ``prune``, a
+        raw folder that holds no (model, device) measurement at all, neither
+        imported nor skipped (a wrong ``--raw`` would otherwise empty
+        ``out_dir``): nothing is removed.
     """
     from splitsched.profiles.raw import default_raw_dir
     from splitsched.profiles.store import writable_profiles_dir
@@ -572,6 +575,10 @@ def import_profiles(raw_dir: Path | str | None = None, out_dir: Path | str | Non
             progress(f"wrote {path}")
         report.written.append(path)
     report.stale = stale_device_files(out, report.written)
+    if prune and report.stale and not report.written and not report.skipped():
+        raise InputError(raw, "--prune", "the raw folder holds no measurement at all, so "
+                         f"every profile of an earlier import in {out} would go: nothing "
+                         "removed (is --raw the phone-profiles folder?)")
     if prune:
         for path in report.stale:
             path.unlink(missing_ok=True)

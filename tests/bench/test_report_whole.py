@@ -217,3 +217,33 @@ def test_a_live_reports_staging_folder_is_left_alone(run: Path) -> None:
         assert remove_stale_staging(run / "report") == []
         assert (building / "part.csv").is_file()
     assert (run / "report" / "part.csv").is_file()
+
+
+def test_a_folder_where_the_report_writes_a_file_changes_nothing(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The files sorted before the clash were already moved in: a new report.html beside
+    # old tables (a third attack). Every destination is checked before the first move.
+    _old_report(run, tmp_path)
+    (run / "report" / "runs.csv").unlink()
+    (run / "report" / "runs.csv").mkdir()
+    (run / "report" / "runs.csv" / "keep.txt").write_text("mine")
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run))
+    assert "a folder stands where the report writes a file" in line and "runs.csv" in line
+    assert snapshot(run) == before
+
+
+@pytest.mark.parametrize("inside", ["schedules", "instances"])
+def test_a_report_link_into_the_run_s_own_folders_is_refused(
+        inside: str, run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (run / "report").symlink_to(inside)
+    before = snapshot(run)
+    line = refused(capsys, "report", str(run))
+    assert "another folder of the run directory" in line
+    assert snapshot(run) == before
+
+
+def test_a_report_link_loop_is_named_a_loop(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (run / "report").symlink_to("r2")
+    (run / "r2").symlink_to("report")
+    assert "a link loop" in refused(capsys, "report", str(run))

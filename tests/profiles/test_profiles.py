@@ -202,6 +202,13 @@ def test_a_reimport_lists_the_device_files_it_no_longer_yields_and_prunes_on_req
     report = import_profiles(raw, out)
     assert report.written == [stale] and report.stale == report.removed == []
     assert stale.read_text() == first
+    # A raw folder that yields nothing (a wrong --raw) must not empty the output folder.
+    empty = tmp_path / "empty-raw"
+    (empty / "hope-mnn").mkdir(parents=True)
+    code, stdout, stderr = main(capsys, "profiles", "import", "--raw", str(empty),
+                                "--out", str(out), "--prune")
+    assert code == 2 and "holds no measurement at all" in stderr, stderr
+    assert stale.read_text() == first
 
 
 def test_acl_models_without_shapes_are_skipped_with_a_reason(tmp_path: Path) -> None:
