@@ -72,32 +72,24 @@ def test_the_largest_slack_the_refusal_names_is_accepted(
 # --- 12, minor: weights and models lists -----------------------------------------------------
 
 
-@pytest.mark.parametrize("weights, reason", [
-    ("acl-squeezenet=99999999999999", "1..2147483647"),  # blamed --load before
-    ("acl-squeezenet=2,acl-squeezenet=3", "more than once"),  # kept 3 before
-    ("acl-squeezenet=2,", "empty name"),
-    ("", "empty list"),
-    ("acl-squeezenet=2.0", "whole number"),  # "expected NETWORK=WEIGHT" before
-    ("acl-squeezenet", "NETWORK=WEIGHT"),
+@pytest.mark.parametrize("option, value, reason", [
+    ("--weights", "acl-squeezenet=99999999999999", "1..2147483647"),  # blamed --load before
+    ("--weights", "acl-squeezenet=2,acl-squeezenet=3", "more than once"),  # kept 3 before
+    ("--weights", "acl-squeezenet=2,", "empty name"),
+    ("--weights", "", "empty list"),
+    ("--weights", "acl-squeezenet=2.0", "whole number"),  # "expected NETWORK=WEIGHT" before
+    ("--weights", "acl-squeezenet", "NETWORK=WEIGHT"),
+    ("--models", "", "empty list"),  # meant every network before
+    ("--models", "acl-squeezenet,", "empty name"),
+    ("--models", "acl-squeezenet,,inception-v3", "empty name"),
+    ("--models", "acl-squeezenet,inception-v3,acl-squeezenet", "more than once"),
 ])
-def test_bad_weights_name_weights(weights: str, reason: str, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
-    line = _refused(capsys, tmp_path, "--device", "mi9", f"--weights={weights}",
+def test_bad_weights_and_model_lists_name_their_option(
+        option: str, value: str, reason: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    line = _refused(capsys, tmp_path, "--device", "mi9", f"{option}={value}",
                     "-o", str(tmp_path / "g.json"))
-    assert line.startswith("error: --weights: ") and reason in line, line
-
-
-@pytest.mark.parametrize("models, reason", [
-    ("", "empty list"),  # meant every network before
-    ("acl-squeezenet,", "empty name"),
-    ("acl-squeezenet,,inception-v3", "empty name"),
-    ("acl-squeezenet,inception-v3,acl-squeezenet", "more than once"),
-])
-def test_bad_model_lists_name_models(models: str, reason: str, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    line = _refused(capsys, tmp_path, "--device", "mi9", f"--models={models}",
-                    "-o", str(tmp_path / "g.json"))
-    assert line.startswith("error: --models: ") and reason in line, line
+    assert line.startswith(f"error: {option}: ") and reason in line, line
 
 
 def test_slack_is_refused_for_the_periodic_scenario(tmp_path: Path,
