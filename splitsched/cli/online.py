@@ -103,8 +103,11 @@ def online_cmd(
                                     progress=lambda line: err.print(line, highlight=False))
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
             how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            err.print(f"{how}: the runs recorded so far are in {output / 'runs.jsonl'}; "
-                      "continue with --resume", highlight=False)
+            runs_file = output / "runs.jsonl"
+            where = (f"the runs recorded so far are in {runs_file}"
+                     if runs_file.is_file() and runs_file.stat().st_size > 0
+                     else "no run recorded yet")
+            err.print(f"{how}: {where}; continue with --resume", highlight=False)
             raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) \
                 from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "

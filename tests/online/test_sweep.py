@@ -443,17 +443,22 @@ def test_report_of_an_online_directory_without_online_json_is_the_online_report(
     assert not (out / "report" / "solvers.csv").exists()
 
 
-def test_sigterm_during_a_cli_sweep_stops_it_like_ctrl_c(tmp_path: Path,
+@pytest.mark.parametrize("recorded", [True, False])
+def test_sigterm_during_a_cli_sweep_stops_it_like_ctrl_c(recorded: bool, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
     # `kill PID` mid-sweep: the same stop as Ctrl-C (records kept, the --resume hint),
-    # exit status 143; the SIGTERM handler is put back afterwards.
+    # exit status 143; the SIGTERM handler is put back afterwards. Before the first
+    # record the hint named a runs.jsonl that did not exist yet (a newcomer's report).
     d = _tiny_set(tmp_path)
     out = tmp_path / "run"
     before = signal.getsignal(signal.SIGTERM)
 
     def terminated(*args: Any, **kwargs: Any) -> Any:
+        if recorded:
+            out.mkdir(exist_ok=True)
+            (out / "runs.jsonl").write_text("{}\n")  # stands for a record written
         os.kill(os.getpid(), signal.SIGTERM)  # as from another process
         time.sleep(30)  # the handler raises before this ends
         raise AssertionError("SIGTERM was not turned into an interrupt")
@@ -465,6 +470,7 @@ def test_sigterm_during_a_cli_sweep_stops_it_like_ctrl_c(tmp_path: Path,
         main()
     assert exc.value.code == 143
     err = " ".join(capsys.readouterr().err.split())
-    assert f"terminated: the runs recorded so far are in {out / 'runs.jsonl'}; continue " \
-           "with --resume" in err
+    where = (f"the runs recorded so far are in {out / 'runs.jsonl'}" if recorded
+             else "no run recorded yet")
+    assert f"terminated: {where}; continue with --resume" in err
     assert signal.getsignal(signal.SIGTERM) == before
