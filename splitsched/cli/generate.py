@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import MAX_JOBS, created_folders, int_in
+from splitsched.cli.options import MAX_JOBS, check_output, created_folders, int_in
 from splitsched.io import InputError
 
 
@@ -70,10 +70,10 @@ def generate_cmd(
     are refused naming --slack or --load.
     """
     from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
-    from splitsched.io import check_output_path, write_instance
+    from splitsched.io import write_instance
 
     int_in(jobs, "--jobs", 1, MAX_JOBS)
-    check_output_path(output, "--output", inputs=[profile] if profile is not None else [])
+    check_output(output, "--output", inputs=[profile])
     dev, nets, prov = _networks_from(device, profile)
     mix = (tuple(sorted(nets)) if models is None
            else _names(models, "--models", "every network of the device"))

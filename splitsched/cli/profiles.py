@@ -14,6 +14,7 @@ from splitsched.cli.console import err, out
 from splitsched.cli.options import (
     MAX_REPEATS,
     MAX_THREADS,
+    check_output,
     choice,
     created_folders,
     int_in,
@@ -21,7 +22,7 @@ from splitsched.cli.options import (
     refuse_unused,
     resolve_gpu_lane,
 )
-from splitsched.io import InputError, check_output_path
+from splitsched.io import InputError
 from splitsched.problem import MAX_TIME_US
 
 
@@ -116,8 +117,7 @@ def profile_cmd(
         refuse_unused(ctx, {"model_name": "--model-name"}, "it names the network of "
                       "--from-litert or --from-csv; a PyTorch measurement names its networks "
                       "by --models")
-    inputs = [p for p in (from_csv, *(from_litert or ())) if p is not None]
-    check_output_path(output, "--output", inputs=inputs)
+    check_output(output, "--output", inputs=[from_csv, *(from_litert or ())])
     with created_folders((output, "--output")):
         _profile(output, backend, device, models, threads, repeats, warmup, max_cuts,
                  input_shape, name, from_litert, model_name, handoff_us, allow_no_delegate,

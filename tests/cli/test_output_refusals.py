@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from splitsched.io import InputError, write_instance
 from splitsched.plot import save_png
 from tests.helpers.builders import edf_counterexample
-from tests.helpers.cli import main, refused
+from tests.helpers.cli import CSV, main, refused
 
 
 @pytest.fixture()
@@ -141,19 +141,24 @@ DANGLING = [
       "{linkdir}"], "--output"),
     (["bench", "--set", "{setdir}", "--solvers", "edf-gpu", "--time-limit", "5", "-o",
       "{linkdir}"], "--output"),
+    # the finding's own command: generate created the link's target folder
+    (["generate", "--device", "mi9", "--jobs", "3", "-o", "{link}"], "--output"),
+    (["profile", "--from-csv", "{csv}", "--name", "p", "-o", "{link}"], "--output"),
 ]
 
 
 @pytest.mark.parametrize("args, option", DANGLING,
                          ids=["solve -o", "solve --plot", "solve -o through a folder link",
                               "plot -o", "replay --trace", "compare --plot", "online -o",
-                              "online --set -o", "bench -o"])
+                              "online --set -o", "bench -o", "generate -o", "profile -o"])
 def test_a_dangling_link_as_output_is_refused(
         args: list[str], option: str, made: dict[str, Path], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     gone = tmp_path / "missing"
     paths = dict(made, link=tmp_path / "link.json", linkpng=tmp_path / "link.png",
-                 linkdir=tmp_path / "linkdir", setdir=tmp_path / "set")
+                 linkdir=tmp_path / "linkdir", setdir=tmp_path / "set",
+                 csv=tmp_path / "stages.csv")
+    paths["csv"].write_text(CSV)
     paths["link"].symlink_to(gone / "dir" / "x.json")
     paths["linkpng"].symlink_to(gone / "dir" / "x.png")
     paths["linkdir"].symlink_to(gone / "run")
