@@ -16,7 +16,7 @@ from splitsched.bench.certify import Certification, certify, is_solved
 from splitsched.bench.html import render
 from splitsched.bench.plots import choose_gantt_instance, draw_plots
 from splitsched.bench.records import RUNS_FILE, RunRecord, read_runs, unique_records
-from splitsched.bench.staging import check_folder_output, staged_folder
+from splitsched.bench.staging import check_folder_output, check_run_dir, staged_folder
 from splitsched.bench.tables import DEFAULT_SHIFT_S, write_tables
 from splitsched.io import InputError, atomic_write_text, read_instance, read_schedule
 from splitsched.problem import Instance, Schedule
@@ -139,11 +139,7 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
         ``RUN_DIR/report`` is a file; a write failed.
     """
     runs_path = run_dir / RUNS_FILE
-    if run_dir.exists() and not run_dir.is_dir():
-        raise InputError(run_dir, "RUN_DIR", "is a file; expected a run directory (the folder "
-                         "`splitsched bench` or `splitsched online --set` wrote)")
-    if not run_dir.is_dir():
-        raise InputError(run_dir, "RUN_DIR", "no such directory")
+    check_run_dir(run_dir)
     records, duplicates = unique_records(read_runs(runs_path).records)
     if not records:
         raise InputError(runs_path, "(file)", "no run records (run `splitsched bench` first)")

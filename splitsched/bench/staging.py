@@ -33,6 +33,23 @@ from splitsched.io import InputError
 MARKER = ".splitsched-report-staging"
 
 
+def check_run_dir(run_dir: Path) -> None:
+    """Refuse a ``RUN_DIR`` a report cannot be built from: missing, or a file (both
+    reports, bench and online, take the folder a sweep wrote).
+
+    Raises
+    ------
+    InputError
+        Field ``RUN_DIR``: ``is a file; expected a run directory ...`` or ``no such
+        directory``.
+    """
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(run_dir, "RUN_DIR", "is a file; expected a run directory (the folder "
+                         "`splitsched bench` or `splitsched online --set` wrote)")
+    if not run_dir.is_dir():
+        raise InputError(run_dir, "RUN_DIR", "no such directory")
+
+
 def check_folder_output(path: Path, field: str = "report folder") -> None:
     """Refuse, before any work, a report folder that :func:`staged_folder` could not fill.
 

@@ -38,7 +38,7 @@ from splitsched.bench.certify import (
     shifted_geometric_mean,
 )
 from splitsched.bench.records import NORMAL_END, RunRecord
-from splitsched.io import InputError, atomic_write_text
+from splitsched.io import atomic_write_text
 from splitsched.solvers.base import SolveStatus
 
 DEFAULT_SHIFT_S = 1.0
@@ -166,18 +166,8 @@ def to_markdown(df: pd.DataFrame) -> str:
 
 def write_tables(report_dir: Path, cert: Certification,
                  shift_s: float = DEFAULT_SHIFT_S) -> dict[str, pd.DataFrame]:
-    """Write solvers/instances/flags tables as CSV and Markdown, runs as CSV and Parquet.
-
-    Raises
-    ------
-    InputError
-        ``report_dir`` cannot be created (a file stands on its path).
-    """
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(report_dir, "(folder)", f"cannot create it: {exc.strerror or exc}") \
-            from None
+    """Write solvers/instances/flags tables as CSV and Markdown, runs as CSV and Parquet."""
+    report_dir.mkdir(parents=True, exist_ok=True)
     tables = {"solvers": solver_table(cert, shift_s), "instances": instance_table(cert),
               "flags": flags_table(cert), "runs": runs_frame(cert)}
     for name, df in tables.items():

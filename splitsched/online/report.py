@@ -30,7 +30,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from splitsched.bench.records import RUNS_FILE, RunRecord, unique_records
-from splitsched.bench.staging import check_folder_output, staged_folder
+from splitsched.bench.staging import check_folder_output, check_run_dir, staged_folder
 from splitsched.io import InputError, atomic_write_text
 from splitsched.online.records import OFFLINE, ONLINE, STATIC, read_online_runs
 from splitsched.plot import ecdf, save_png, series_by_solver
@@ -153,11 +153,7 @@ def build_report(run_dir: Path) -> Path:
         ``run_dir/report`` is a file; a write failed.
     """
     run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise InputError(run_dir, "RUN_DIR", "is a file; expected a run directory (the folder "
-                         "`splitsched bench` or `splitsched online --set` wrote)")
-    if not run_dir.is_dir():
-        raise InputError(run_dir, "RUN_DIR", "no such directory")
+    check_run_dir(run_dir)
     records, dropped = unique_records(read_online_runs(run_dir).records)
     if not records:
         raise InputError(run_dir / RUNS_FILE, "(file)", "no run records (run `splitsched "

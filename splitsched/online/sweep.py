@@ -499,7 +499,7 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
         path = instance_copy_path(run_dir, entry)
         if not path.exists():
             atomic_write_text(path, dumps(instance_to_dict(entry.instance)))
-    new = errors = 0
+    new = errors = offline_new = 0
     infra: list[InfraFailure] = []
 
     def write(rec: RunRecord, run: OnlineRun | None) -> None:
@@ -535,6 +535,7 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
                 lost(InfraFailure(entry.id, sha, OFFLINE, None, _error_text(exc)))
                 continue
             append_record(runs_path, rec)
+            offline_new += 1
             errors += best is None
             offline[sha] = best
         run_instance(entry.instance, cfg, best=best, base=base, skip=done, on_record=write,
@@ -542,7 +543,7 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
     from splitsched.online.report import build_report
 
     # No record at all (every instance lost to an infrastructure failure): no report.
-    report = build_report(run_dir) if read_online_runs(run_dir).records else None
+    report = build_report(run_dir) if existing or new or offline_new else None
     return SweepSummary(run_dir, new, sum(1 for r in existing if r.kind != OFFLINE), errors,
                         infra, report)
 
