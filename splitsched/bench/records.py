@@ -452,13 +452,18 @@ def read_runs(path: str | os.PathLike[str]) -> LoadedRuns:
     lines = data.split(b"\n")
     # After the final "\n" split() yields b"" (complete file) or a partial line (torn).
     own = (OLD_ONLINE_SCHEMA,)  # from_dict names the old online format itself
+
+    def other_kind() -> None:
+        """With no record read, the file may be another kind of JSON file: say so."""
+        if not records:
+            check_lines_format(data, RECORD_SCHEMA, p, own)
+
     try:
         for lineno, raw in enumerate(lines, start=1):
             is_last = lineno == len(lines)
             if is_last:
-                if raw.strip():
-                    if not records:  # one line, no newline: another kind of JSON file?
-                        check_lines_format(data, RECORD_SCHEMA, p, own)
+                if raw.strip():  # a last line without its newline: torn
+                    other_kind()
                     return LoadedRuns(records, True, offset)
                 break
             where = f"line {lineno}"
@@ -468,15 +473,13 @@ def read_runs(path: str | os.PathLike[str]) -> LoadedRuns:
                 except InputError:
                     if lineno == len(lines) - 1 and not lines[-1]:
                         # the very last, newline-terminated record does not parse: torn
-                        if not records:
-                            check_lines_format(data, RECORD_SCHEMA, p, own)
+                        other_kind()
                         return LoadedRuns(records, True, offset)
                     raise
                 records.append(RunRecord.from_dict(rec, p, where))
             offset += len(raw) + 1
     except InputError:
-        if not records:  # an instance, schedule or trace given for a runs file: say so
-            check_lines_format(data, RECORD_SCHEMA, p, own)
+        other_kind()  # an instance, schedule or trace given for a runs file: say so
         raise
     return LoadedRuns(records, False, offset)
 
