@@ -23,8 +23,11 @@ Measured on the 2-core machine (load about 1, commit 4af0c1c's solvers): on
 v2-poisson-mi9-n80-l2-s1 (best known 75 of 80 on time, ``hybrid``'s per-cut
 LP proves 76), 1881 windows of 2-32 jobs, 414 rows with a proven loss
 (545 s); the energetic rows alone give 79 (LP) and 78 (integer), with the
-window rows 76 and 76: no better than the per-cut LP. Exit status 2 for a
-bad file or argument.
+window rows 76 and 76: no better than the per-cut LP. On
+v2-poisson-redmi-n40-l4-s3-w (best known 50 of 60 on time; load about 2,
+commit 94006d5's solvers): 672 windows, 386 rows with a proven loss
+(550 s); 53 and 53 without, 51 and 51 with the window rows (the bound
+``hybrid`` proves). Exit status 2 for a bad file or argument.
 """
 
 from __future__ import annotations
