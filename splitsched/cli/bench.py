@@ -10,6 +10,8 @@ above a feasible schedule).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,6 +31,7 @@ from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import err
 
 if TYPE_CHECKING:
+    from splitsched.bench.certify import Flag
     from splitsched.bench.sweep import SweepConfig
 from splitsched.cli.options import (
     MAX_MEM_LIMIT_MB,
@@ -168,6 +171,20 @@ def report_cmd(
 ) -> None:
     """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html
     (an online sweep's directory: its report, RUN_DIR/report/report.md)."""
+    with _report_interrupts(run_dir):  # from the first (slow) import on
+        written, flags = _report(ctx, run_dir, shift, gantt_instance, gantt_solvers)
+    # Printed only once the report is in place (an interrupt from here on is too late).
+    err.print(f"report written: {written}", highlight=False)
+    if flags:
+        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
+        for flag in flags:
+            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+
+
+def _report(ctx: typer.Context, run_dir: Path, shift: float, gantt_instance: str | None,
+            gantt_solvers: str | None) -> tuple[Path, list[Flag]]:
+    """Build the report of ``run_dir`` (bench or online): the file to name as written and
+    the consistency flags to list."""
     from splitsched.bench.report import build_report
     from splitsched.online.sweep import CONFIG_FILE
 
@@ -179,18 +196,30 @@ def report_cmd(
                  f"{run_dir} is an online sweep's run directory: its report has no Gantt chart")
         refuse_unused(ctx, {"shift": "--shift"}, f"{run_dir} is an online sweep's run "
                       "directory: its report has no mean runtimes to shift")
-        out = build_online_report(run_dir)
-        err.print(f"report written: {out / 'report.md'}", highlight=False)
-        return
+        return build_online_report(run_dir) / "report.md", []
     positive_time(shift, "--shift")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
                        gantt_solvers=split_names(gantt_solvers) if gantt_solvers else None)
-    err.print(f"report written: {rep.html}", highlight=False)
-    flags = rep.certification.flags
-    if flags:
-        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
-        for flag in flags:
-            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+    return rep.html, list(rep.certification.flags)
+
+
+@contextmanager
+def _report_interrupts(run_dir: Path) -> Iterator[None]:
+    """Ctrl-C or SIGTERM while a report is built: say that it was not written and that the
+    previous one (if any) is kept, then exit 130 (143 for SIGTERM).
+
+    The report's files are moved in as one step (:func:`splitsched.bench.staging.
+    staged_folder`), so an interrupt that stops the report leaves ``RUN_DIR/report``
+    exactly as it was; one that comes after the last move is too late and is dropped
+    there (the report is written)."""
+    try:
+        with interrupts():
+            yield
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        err.print(f"{how}: the report was not written; {run_dir / 'report'} is as it was "
+                  "(the previous report, if any, is kept)", highlight=False, soft_wrap=True)
+        raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
 
 
 def _holds_online_records(run_dir: Path) -> bool:
