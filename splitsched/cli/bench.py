@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.progress import (
@@ -29,10 +29,11 @@ from splitsched.bench.machine import usable_cores
 from splitsched.bench.records import RunRecord
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import err
+from splitsched.io import InputError
 
 if TYPE_CHECKING:
     from splitsched.bench.certify import Flag
-    from splitsched.bench.sweep import SweepConfig
+    from splitsched.bench.sweep import SweepConfig, SweepResult
 from splitsched.cli.options import (
     MAX_MEM_LIMIT_MB,
     MAX_SECONDS,
@@ -80,32 +81,62 @@ def bench_cmd(
              "every worker; repeat the flag for several")] = None,
 ) -> None:
     """Run every (instance, solver, seed) of a set in isolated workers; append records."""
-    from splitsched.bench.sweep import SweepConfig
+    statuses: Counter[str] = Counter()  # records written by this sweep, per status
+    try:
+        # From the first check on (before any work), SIGTERM stops the command as Ctrl-C
+        # does: it used to be installed only once the sweep's runs began, so `kill PID`
+        # while the set was read and the solvers imported ended it without a word.
+        with interrupts():
+            from splitsched.bench.sweep import SweepConfig
 
-    positive_time(time_limit, "--time-limit")
-    int_in(seeds, "--seeds", 1, MAX_SEEDS)
-    int_in(threads, "--threads", 1, MAX_THREADS)
-    int_in(workers, "--workers", 1, MAX_THREADS)
-    if mem_limit_mb > MAX_MEM_LIMIT_MB:  # below 1: the sweep's check says why 0 is refused
-        int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)
-    if grace is not None:
-        number_in(grace, "--grace", 0, MAX_SECONDS)
-    refuse_dangling_link(output, "--output")
-    refuse_set_as_run_dir(set_ref, output, "--output")
-    if solvers.strip() == "all":
-        from splitsched.solvers import solver_names
+            positive_time(time_limit, "--time-limit")
+            int_in(seeds, "--seeds", 1, MAX_SEEDS)
+            int_in(threads, "--threads", 1, MAX_THREADS)
+            int_in(workers, "--workers", 1, MAX_THREADS)
+            if mem_limit_mb > MAX_MEM_LIMIT_MB:  # below 1: the sweep's check says why 0 is
+                int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)  # refused
+            if grace is not None:
+                number_in(grace, "--grace", 0, MAX_SECONDS)
+            refuse_dangling_link(output, "--output")
+            refuse_set_as_run_dir(set_ref, output, "--output")
+            if solvers.strip() == "all":
+                from splitsched.solvers import solver_names
 
-        solvers = ",".join(solver_names())
-    cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
-                      time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
-                      mem_limit_mb=mem_limit_mb, grace_s=grace, scheduler=scheduler,
-                      resume=resume, extra_modules=tuple(solver_module or ()))
-    with created_folders((output, "--output")):
-        _sweep(cfg, output)
+                solvers = ",".join(solver_names())
+            cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
+                              time_limit_s=time_limit, seeds=seeds, threads=threads,
+                              workers=workers, mem_limit_mb=mem_limit_mb, grace_s=grace,
+                              scheduler=scheduler, resume=resume,
+                              extra_modules=tuple(solver_module or ()))
+            with created_folders((output, "--output")):
+                result = _sweep(cfg, statuses)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
+        _say_stopped(exc, output, sum(statuses.values()))
+    _summarise(result, output)
 
 
-def _sweep(cfg: SweepConfig, output: Path) -> None:
-    """Run a checked sweep with a progress bar; exit 1 on a failed check, 3 on lost runs."""
+def _say_stopped(exc: KeyboardInterrupt, output: Path, done: int) -> NoReturn:
+    """After Ctrl-C or SIGTERM (``exc``): say what the run directory ``output`` holds and
+    how to go on; exit 130 (143 for SIGTERM). ``done``: records this sweep wrote."""
+    from splitsched.bench.records import RUNS_FILE, read_runs
+
+    how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    if output.is_dir():
+        runs = output / RUNS_FILE
+        try:
+            recorded = len(read_runs(runs).records) if runs.is_file() else 0
+        except InputError:  # not ours to judge here; the --resume run will say
+            recorded = done
+        err.print(f"{how}: {done} runs recorded now, {recorded} in {output}; continue with "
+                  "--resume", highlight=False)
+    else:
+        err.print(f"{how} before the sweep started: nothing was written ({output} does not "
+                  "exist)", highlight=False)
+    raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
+
+
+def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
+    """Run a checked sweep with a progress bar, counting its new records in ``statuses``."""
     from splitsched.bench.sweep import execute, prepare
 
     scheduler, workers, threads = cfg.scheduler, cfg.workers, cfg.threads
@@ -117,26 +148,22 @@ def _sweep(cfg: SweepConfig, output: Path) -> None:
     if prep.skipped:
         err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
                    highlight=False)
-    statuses: Counter[str] = Counter()
     progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                         TimeRemainingColumn(), console=err, transient=False)
-    try:
-        with interrupts(), progress:
-            bar = progress.add_task("", total=len(prep.tasks))
+    with progress:
+        bar = progress.add_task("", total=len(prep.tasks))
 
-            def tick(record: RunRecord) -> None:
-                statuses[record.status.value] += 1
-                desc = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
-                progress.update(bar, advance=1, description=desc)
+        def tick(record: RunRecord) -> None:
+            statuses[record.status.value] += 1
+            desc = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
+            progress.update(bar, advance=1, description=desc)
 
-            result = execute(prep, tick)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
-        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        done = sum(statuses.values())
-        err.print(f"{how}: {done} runs recorded now, {prep.skipped + done} in {output}; "
-                  "continue with --resume", highlight=False)
-        raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
+        return execute(prep, tick)
+
+
+def _summarise(result: SweepResult, output: Path) -> None:
+    """Say what a finished sweep recorded; exit 1 on a failed check, 3 on lost runs."""
     total = Counter(r.status.value for r in result.all_records)
     err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
               f"{output / 'runs.jsonl'}: "
