@@ -134,12 +134,12 @@ def staged_folder(final: Path, field: str = "report folder") -> Iterator[Path]:
     except OSError as exc:
         raise InputError(final, field, f"cannot write: {exc.strerror or exc}") from None
     held = _hold(tmp)  # marks the folder live: remove_stale_staging leaves it alone
-    stopped_by: int | None = None
+    signals: list[int] = []
+    committed = False
     try:
         yield tmp
         with signals_held() as signals:
-            if not _move_in(tmp, target, final, field, cancelled=lambda: bool(signals)):
-                stopped_by = signals[0]  # every move was put back
+            committed = _move_in(tmp, target, final, field, cancelled=lambda: bool(signals))
             # A signal from here on came after the last move: too late to stop the report,
             # which is written; it is dropped (the caller says "written" and exits 0).
             shutil.rmtree(tmp, ignore_errors=True)  # with the previous files kept there
@@ -147,8 +147,8 @@ def staged_folder(final: Path, field: str = "report folder") -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         if held is not None:
             os.close(held)
-    if stopped_by is not None:  # now the signal takes effect, as it would have
-        deliver(stopped_by)
+        if signals and not committed:  # moves undone (or refused): now the signal acts
+            deliver(signals[0])
 
 
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
