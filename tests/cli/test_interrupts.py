@@ -1,8 +1,9 @@
-"""Signals at the edges of a command: before its work starts and after it has ended.
+"""A signal after a command has ended does not change its exit status.
 
 (A newcomer's attack: ``report`` printed ``report written`` and then exited 130, killed
-by a Ctrl-C in the interpreter's shutdown; ``bench`` killed by SIGTERM in its first
-second exited without a word.)
+by a Ctrl-C in the interpreter's shutdown. Signals during a report:
+tests/bench/test_report_whole.py, tests/online/test_report_whole.py; SIGTERM before a
+sweep's first run: tests/bench/test_sweep.py.)
 """
 
 from __future__ import annotations
