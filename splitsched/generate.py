@@ -89,9 +89,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -283,6 +283,26 @@ def _period_reason(params: GeneratorParams, model: str, period: int, share: floa
             f"pass the time bound {MAX_TIME_US} us (problem.MAX_TIME_US): raise --load")
 
 
+T = TypeVar("T")
+
+PROGRESS_EVERY = 4096
+"""Jobs built between two calls of a generator's ``progress`` hook."""
+
+
+def _counted(items: Iterable[T], progress: Callable[[int], None] | None) -> Iterator[T]:
+    """``items`` unchanged, calling ``progress`` with the count so far every
+    :data:`PROGRESS_EVERY` items and once at the end."""
+    if progress is None:
+        yield from items
+        return
+    count = 0
+    for count, item in enumerate(items, start=1):
+        yield item
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+    progress(count)
+
+
 def _uunifast(rng: np.random.Generator, n: int, total: float) -> np.ndarray:
     """Split ``total`` utilisation into n shares, uniform over the simplex (Bini & Buttazzo)."""
     shares = np.empty(n)
@@ -296,7 +316,8 @@ def _uunifast(rng: np.random.Generator, n: int, total: float) -> np.ndarray:
 
 
 def _generate_instance(params: GeneratorParams, networks: dict[str, Network],
-                       provenance: dict[str, Any] | None = None) -> Instance:
+                       provenance: dict[str, Any] | None = None,
+                       progress: Callable[[int], None] | None = None) -> Instance:
     """Build one instance from a device's networks.
 
     Parameters
@@ -308,6 +329,9 @@ def _generate_instance(params: GeneratorParams, networks: dict[str, Network],
     provenance:
         Extra facts to record (e.g. the profile's source); generator
         parameters are always recorded.
+    progress:
+        Called with the number of jobs built so far, every :data:`PROGRESS_EVERY`
+        jobs and once at the end (a progress display; it does not change the draws).
 
     Raises
     ------
@@ -386,7 +410,8 @@ def _generate_instance(params: GeneratorParams, networks: dict[str, Network],
     width = len(str(n - 1))
     jobs = tuple(Job(id=f"j{i:0{width}d}", network=m, release=r, deadline=d,
                      weight=params.weight_of(m))
-                 for i, (m, r, d) in enumerate(zip(chosen, releases, deadlines, strict=True)))
+                 for i, (m, r, d) in enumerate(_counted(zip(chosen, releases, deadlines,
+                                                            strict=True), progress)))
     used = sorted(set(chosen))
     prov: dict[str, Any] = dict(provenance or {})
     prov["generator"] = params.as_dict() | {"effective_slack": slack}
@@ -400,12 +425,15 @@ def _generate_instance(params: GeneratorParams, networks: dict[str, Network],
 
 def generate_instance(params: GeneratorParams, networks: dict[str, Network],
                       provenance: dict[str, Any] | None = None, *,
-                      distinct_id: bool = False) -> Instance:
+                      distinct_id: bool = False,
+                      progress: Callable[[int], None] | None = None) -> Instance:
     """One seeded instance of ``params`` over ``networks`` (see :func:`_generate_instance`).
 
     ``distinct_id``: name the instance :meth:`GeneratorParams.distinct_id`
     with ``networks`` as the device's networks (what ``splitsched generate``
     does) instead of :meth:`GeneratorParams.instance_id` (the sets' ids).
+    ``progress``: called with the number of jobs built so far (every
+    :data:`PROGRESS_EVERY` and at the end); the instance is the same with or without.
 
     Raises
     ------
@@ -416,7 +444,7 @@ def generate_instance(params: GeneratorParams, networks: dict[str, Network],
         ``load``, ``jobs`` or ``weights``), never a job.
     """
     try:
-        inst = _generate_instance(params, networks, provenance)
+        inst = _generate_instance(params, networks, provenance, progress)
     except InvariantError as exc:  # a safety net: _check_bounds and the draw checks come first
         raise InputError(None, "load", "with these jobs, load and slack the instance breaks "
                          f"a stated bound ({str(exc)[:120]}...)") from None

@@ -26,7 +26,7 @@ import math
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -720,6 +720,63 @@ def dumps(data: Any) -> str:
     return strict_json(data, indent=2, sort_keys=True) + "\n"
 
 
+def dumps_pieces(data: Any) -> Iterator[str]:
+    """:func:`dumps`'s text in pieces, as the encoder makes them: joined, the same
+    characters (``json.dumps`` joins the same encoder's pieces), never all in memory.
+
+    Raises
+    ------
+    NonFiniteError
+        As :func:`strict_json`, once the pieces before the number were given.
+    """
+    encoder = json.JSONEncoder(allow_nan=False, indent=2, sort_keys=True)
+    try:
+        yield from encoder.iterencode(data)
+    except ValueError:
+        where = _nonfinite_at(data)
+        if where is None:
+            raise
+        raise NonFiniteError(f"{where}: non-finite number; strict JSON has no NaN or "
+                             "Infinity") from None
+    yield "\n"
+
+
+WRITE_PIECE_CHARS = 1 << 20
+"""Characters gathered before each write of :func:`write_json_pieces` (and each call of
+its ``progress`` hook)."""
+
+
+def write_json_pieces(path: str | os.PathLike[str], data: Any,
+                      progress: Callable[[int], None]) -> None:
+    """Write ``data`` as :func:`dumps` does (the same bytes), atomically
+    (:class:`AtomicWriter`), in pieces of about :data:`WRITE_PIECE_CHARS` characters,
+    calling ``progress`` with the characters written so far after each.
+
+    Raises
+    ------
+    InputError
+        As :class:`AtomicWriter` (the old file is then untouched).
+    NonFiniteError
+        As :func:`strict_json` (nothing written).
+    """
+    written = 0
+    with AtomicWriter(path) as out:
+        pieces: list[str] = []
+        size = 0
+        for piece in dumps_pieces(data):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= WRITE_PIECE_CHARS:
+                out.write("".join(pieces))
+                written += size
+                progress(written)
+                pieces.clear()
+                size = 0
+        out.write("".join(pieces))
+        written += size
+    progress(written)
+
+
 def sha256_of(data: Any) -> str:
     """Hash of the canonical compact JSON of ``data``."""
     compact = strict_json(data, sort_keys=True, separators=(",", ":"))
@@ -818,8 +875,17 @@ def read_instance(path: str | os.PathLike[str]) -> Instance:
     return instance_from_dict(read_json(path), path)
 
 
-def write_instance(inst: Instance, path: str | os.PathLike[str]) -> None:
-    """Write an instance as canonical JSON, atomically (parent folders are created)."""
+def write_instance(inst: Instance, path: str | os.PathLike[str],
+                   progress: Callable[[int], None] | None = None) -> None:
+    """Write an instance as canonical JSON, atomically (parent folders are created).
+
+    ``progress``: when given, the text is written in pieces
+    (:func:`write_json_pieces`: the same bytes) and ``progress`` is called with the
+    characters written so far (a large instance's progress display).
+    """
+    if progress is not None:
+        write_json_pieces(path, instance_to_dict(inst), progress)
+        return
     atomic_write_text(path, dumps(instance_to_dict(inst)))
 
 

@@ -6,7 +6,10 @@ to it (``RUN_DIR/.report.XXXXXXXX.tmp``, marked by a :data:`MARKER` file), and
 only when every file is written are they moved into ``report/``, each replacing
 its namesake (a rename per file). On any failure before that (bad input found
 late, a full disk, Ctrl-C) the temporary folder is removed and the previous
-report stays as it was. Files in ``report/`` that the report does not write (a
+report stays as it was. The moves are one step: Ctrl-C and SIGTERM are held
+while they run (a failed rename, or a signal held meanwhile, puts back every
+file already moved), so an interrupt leaves the whole previous report, never a
+mix of old and new files. Files in ``report/`` that the report does not write (a
 user's notes, an older report's extra chart) are left alone, and a ``report``
 that is a link writes into the folder it points at, never replacing it.
 
@@ -20,12 +23,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import re
 import shutil
+import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from splitsched.io import InputError
 
@@ -100,12 +107,22 @@ def staged_folder(final: Path, field: str = "report folder") -> Iterator[Path]:
     ``final``; nothing else there is touched. On an exception the temporary
     folder is removed and ``final`` is untouched.
 
+    The moves at the end run with SIGINT and SIGTERM held (in the main thread;
+    :func:`signals_held`): a signal that comes meanwhile puts every moved file
+    back (``final`` as it was), then takes effect as it would have (Ctrl-C raises
+    ``KeyboardInterrupt`` out of the block), so an interrupt never leaves a
+    mix of old and new files. One that comes after the last move is too late to
+    stop the report (it is written): it is dropped.
+
     Raises
     ------
     InputError
         As :func:`check_folder_output`, or a write failed (``ENOSPC``,
         permission, a folder standing where a file goes): naming ``final`` and
-        ``field``.
+        ``field``; ``final`` is left as it was.
+    KeyboardInterrupt
+        Ctrl-C (or a SIGTERM turned into one by the caller's handler) during the
+        block or the moves; ``final`` is left as it was.
     """
     check_folder_output(final, field)
     target = Path(os.path.realpath(final))
@@ -117,13 +134,62 @@ def staged_folder(final: Path, field: str = "report folder") -> Iterator[Path]:
     except OSError as exc:
         raise InputError(final, field, f"cannot write: {exc.strerror or exc}") from None
     held = _hold(tmp)  # marks the folder live: remove_stale_staging leaves it alone
+    signals: list[int] = []
+    committed = False
     try:
         yield tmp
-        _move_in(tmp, target, final, field)
+        with signals_held() as signals:
+            committed = _move_in(tmp, target, final, field, cancelled=lambda: bool(signals))
+            # A signal from here on came after the last move: too late to stop the report,
+            # which is written; it is dropped (the caller says "written" and exits 0).
+            shutil.rmtree(tmp, ignore_errors=True)  # with the previous files kept there
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if held is not None:
             os.close(held)
+        if signals and not committed:  # moves undone (or refused): now the signal acts
+            deliver(signals[0])
+
+
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""The signals :func:`signals_held` holds: Ctrl-C and ``kill PID``."""
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[list[int]]:
+    """Within the block, :data:`HELD_SIGNALS` are recorded, not acted on: yields the list
+    they are appended to (in arrival order); the previous handlers are restored on exit,
+    and acting on a recorded signal is the caller's (:func:`deliver`). A signal whose
+    handler is ``SIG_IGN`` stays ignored. Outside the main thread (no handler can be
+    set there) the block runs unchanged and the list stays empty."""
+    arrived: list[int] = []
+
+    def record(signum: int, frame: FrameType | None) -> None:
+        arrived.append(signum)
+
+    previous: dict[signal.Signals, Any] = {}
+    try:
+        for signum in HELD_SIGNALS:
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, record)
+    except ValueError:  # not the main thread: nothing was set
+        pass
+    try:
+        yield arrived
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def deliver(signum: int) -> None:
+    """Act on ``signum`` now as its current handler says: call a Python handler (the
+    default SIGINT handler raises ``KeyboardInterrupt``), or send it to this process
+    (the default action of SIGTERM ends it)."""
+    handler = signal.getsignal(signum)
+    if callable(handler):
+        handler(signum, None)
+    elif handler != signal.SIG_IGN:
+        signal.raise_signal(signum)
 
 
 def staging_pattern(name: str) -> re.Pattern[str]:
@@ -176,12 +242,18 @@ def remove_stale_staging(target: Path) -> list[Path]:
     return removed
 
 
-def _move_in(new: Path, target: Path, final: Path, field: str) -> None:
+def _move_in(new: Path, target: Path, final: Path, field: str,
+             cancelled: Callable[[], bool] = lambda: False) -> bool:
     """Move every file under ``new`` (the marker aside) to the same path under ``target``.
 
     Every destination is checked before the first move (a folder where a file
     goes, a file where a folder goes, a folder that cannot be written), so a
-    refusal leaves ``target`` as it was."""
+    refusal leaves ``target`` as it was. A file replaced is first moved aside
+    into ``new`` (under :data:`PREVIOUS`); when a rename fails, or ``cancelled()``
+    is true once all are done (a signal held meanwhile), every step is undone in
+    reverse (new files removed, previous ones put back, folders made removed), so
+    ``target`` is again as it was. Returns True when the files are in place, False
+    when ``cancelled()`` undid the moves."""
     files = [p for p in sorted(new.rglob("*"))
              if not p.is_dir() and p.relative_to(new) != Path(MARKER)]
     for src in files:
@@ -197,11 +269,46 @@ def _move_in(new: Path, target: Path, final: Path, field: str) -> None:
                              "away (nothing was changed)")
         if not os.access(above, os.W_OK | os.X_OK):
             raise InputError(above, field, "folder is not writable (nothing was changed)")
+    undo: list[Callable[[], object]] = []
     try:
         for src in files:
-            dest = target / src.relative_to(new)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            rel = src.relative_to(new)
+            dest = target / rel
+            for folder in reversed([dest.parent, *dest.parent.parents]):
+                if folder == target.parent or folder in target.parent.parents:
+                    continue
+                if not folder.exists():
+                    folder.mkdir()
+                    undo.append(functools.partial(Path.rmdir, folder))
+            if os.path.lexists(dest):
+                keep = new / PREVIOUS / rel
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dest, keep)
+                undo.append(functools.partial(os.replace, keep, dest))
             os.replace(src, dest)
+            undo.append(functools.partial(Path.unlink, dest))
     except OSError as exc:
+        _undo(undo)
         where = f" ({exc.filename})" if exc.filename else ""
-        raise InputError(final, field, f"cannot write: {exc.strerror or exc}{where}") from None
+        raise InputError(final, field, f"cannot write: {exc.strerror or exc}{where} (nothing "
+                         "was changed)") from None
+    except BaseException:
+        _undo(undo)
+        raise
+    if cancelled():
+        _undo(undo)
+        return False
+    return True
+
+
+PREVIOUS = ".previous"
+"""The folder (inside the staging folder) where :func:`_move_in` keeps the files it
+replaces until the moves are done."""
+
+
+def _undo(steps: list[Callable[[], object]]) -> None:
+    """Run ``steps`` last first; a step that fails is skipped (best effort: the rest
+    still puts back what it can)."""
+    for step in reversed(steps):
+        with contextlib.suppress(OSError):
+            step()

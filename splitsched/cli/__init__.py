@@ -19,6 +19,8 @@ missing above an output is created and named on stderr
 
 from __future__ import annotations
 
+import atexit
+import signal
 import sys
 from typing import Annotated
 
@@ -104,6 +106,18 @@ def _root(
     benchmark, replay."""
 
 
+def _ignore_late_interrupts() -> None:
+    """Ignore Ctrl-C and SIGTERM from here on (an :mod:`atexit` hook): the command has
+    finished and said how; a signal in the interpreter's shutdown (a report's hundreds of
+    milliseconds tearing down pandas and matplotlib) would otherwise kill the process
+    after its ``report written`` line, exit status 130 after a success."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(signum, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            return
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point.
 
@@ -112,8 +126,19 @@ def main(argv: list[str] | None = None) -> None:
     stderr: ``error: FILE: FIELD: REASON`` or the usage problem); 3 work
     left undone by an infrastructure failure (``bench``,
     ``online --set``); 130 interrupted; 143 terminated by SIGTERM (``bench``
-    and ``online --set`` stop as on Ctrl-C, printing the ``--resume`` hint).
+    and ``online --set`` stop as on Ctrl-C, printing the ``--resume`` hint). A signal
+    that comes once the command has ended (in the interpreter's shutdown) is ignored:
+    it cannot change what the command did and said.
     """
+    try:
+        _main(argv)
+    finally:  # registered last, so run first of the exit hooks (the command's imports add theirs)
+        atexit.unregister(_ignore_late_interrupts)
+        atexit.register(_ignore_late_interrupts)
+
+
+def _main(argv: list[str] | None) -> None:
+    """The body of :func:`main`: run the command, map its errors to exit statuses."""
     from splitsched.problem import InvariantError
 
     usage_errors, aborts = _click_types()

@@ -10,8 +10,10 @@ above a feasible schedule).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.progress import (
@@ -27,9 +29,11 @@ from splitsched.bench.machine import usable_cores
 from splitsched.bench.records import RunRecord
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import err
+from splitsched.io import InputError
 
 if TYPE_CHECKING:
-    from splitsched.bench.sweep import SweepConfig
+    from splitsched.bench.certify import Flag
+    from splitsched.bench.sweep import SweepConfig, SweepResult
 from splitsched.cli.options import (
     MAX_MEM_LIMIT_MB,
     MAX_SECONDS,
@@ -77,32 +81,62 @@ def bench_cmd(
              "every worker; repeat the flag for several")] = None,
 ) -> None:
     """Run every (instance, solver, seed) of a set in isolated workers; append records."""
-    from splitsched.bench.sweep import SweepConfig
+    statuses: Counter[str] = Counter()  # records written by this sweep, per status
+    try:
+        # From the first check on (before any work), SIGTERM stops the command as Ctrl-C
+        # does: it used to be installed only once the sweep's runs began, so `kill PID`
+        # while the set was read and the solvers imported ended it without a word.
+        with interrupts():
+            from splitsched.bench.sweep import SweepConfig
 
-    positive_time(time_limit, "--time-limit")
-    int_in(seeds, "--seeds", 1, MAX_SEEDS)
-    int_in(threads, "--threads", 1, MAX_THREADS)
-    int_in(workers, "--workers", 1, MAX_THREADS)
-    if mem_limit_mb > MAX_MEM_LIMIT_MB:  # below 1: the sweep's check says why 0 is refused
-        int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)
-    if grace is not None:
-        number_in(grace, "--grace", 0, MAX_SECONDS)
-    refuse_dangling_link(output, "--output")
-    refuse_set_as_run_dir(set_ref, output, "--output")
-    if solvers.strip() == "all":
-        from splitsched.solvers import solver_names
+            positive_time(time_limit, "--time-limit")
+            int_in(seeds, "--seeds", 1, MAX_SEEDS)
+            int_in(threads, "--threads", 1, MAX_THREADS)
+            int_in(workers, "--workers", 1, MAX_THREADS)
+            if mem_limit_mb > MAX_MEM_LIMIT_MB:  # below 1: the sweep's check says why 0 is
+                int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)  # refused
+            if grace is not None:
+                number_in(grace, "--grace", 0, MAX_SECONDS)
+            refuse_dangling_link(output, "--output")
+            refuse_set_as_run_dir(set_ref, output, "--output")
+            if solvers.strip() == "all":
+                from splitsched.solvers import solver_names
 
-        solvers = ",".join(solver_names())
-    cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
-                      time_limit_s=time_limit, seeds=seeds, threads=threads, workers=workers,
-                      mem_limit_mb=mem_limit_mb, grace_s=grace, scheduler=scheduler,
-                      resume=resume, extra_modules=tuple(solver_module or ()))
-    with created_folders((output, "--output")):
-        _sweep(cfg, output)
+                solvers = ",".join(solver_names())
+            cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
+                              time_limit_s=time_limit, seeds=seeds, threads=threads,
+                              workers=workers, mem_limit_mb=mem_limit_mb, grace_s=grace,
+                              scheduler=scheduler, resume=resume,
+                              extra_modules=tuple(solver_module or ()))
+            with created_folders((output, "--output")):
+                result = _sweep(cfg, statuses)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
+        _say_stopped(exc, output, sum(statuses.values()))
+    _summarise(result, output)
 
 
-def _sweep(cfg: SweepConfig, output: Path) -> None:
-    """Run a checked sweep with a progress bar; exit 1 on a failed check, 3 on lost runs."""
+def _say_stopped(exc: KeyboardInterrupt, output: Path, done: int) -> NoReturn:
+    """After Ctrl-C or SIGTERM (``exc``): say what the run directory ``output`` holds and
+    how to go on; exit 130 (143 for SIGTERM). ``done``: records this sweep wrote."""
+    from splitsched.bench.records import RUNS_FILE, read_runs
+
+    how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    if output.is_dir():
+        runs = output / RUNS_FILE
+        try:
+            recorded = len(read_runs(runs).records) if runs.is_file() else 0
+        except InputError:  # not ours to judge here; the --resume run will say
+            recorded = done
+        err.print(f"{how}: {done} runs recorded now, {recorded} in {output}; continue with "
+                  "--resume", highlight=False)
+    else:
+        err.print(f"{how} before the sweep started: nothing was written ({output} does not "
+                  "exist)", highlight=False)
+    raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
+
+
+def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
+    """Run a checked sweep with a progress bar, counting its new records in ``statuses``."""
     from splitsched.bench.sweep import execute, prepare
 
     scheduler, workers, threads = cfg.scheduler, cfg.workers, cfg.threads
@@ -114,26 +148,22 @@ def _sweep(cfg: SweepConfig, output: Path) -> None:
     if prep.skipped:
         err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
                    highlight=False)
-    statuses: Counter[str] = Counter()
     progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                         TimeRemainingColumn(), console=err, transient=False)
-    try:
-        with interrupts(), progress:
-            bar = progress.add_task("", total=len(prep.tasks))
+    with progress:
+        bar = progress.add_task("", total=len(prep.tasks))
 
-            def tick(record: RunRecord) -> None:
-                statuses[record.status.value] += 1
-                desc = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
-                progress.update(bar, advance=1, description=desc)
+        def tick(record: RunRecord) -> None:
+            statuses[record.status.value] += 1
+            desc = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
+            progress.update(bar, advance=1, description=desc)
 
-            result = execute(prep, tick)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
-        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        done = sum(statuses.values())
-        err.print(f"{how}: {done} runs recorded now, {prep.skipped + done} in {output}; "
-                  "continue with --resume", highlight=False)
-        raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
+        return execute(prep, tick)
+
+
+def _summarise(result: SweepResult, output: Path) -> None:
+    """Say what a finished sweep recorded; exit 1 on a failed check, 3 on lost runs."""
     total = Counter(r.status.value for r in result.all_records)
     err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
               f"{output / 'runs.jsonl'}: "
@@ -168,6 +198,20 @@ def report_cmd(
 ) -> None:
     """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html
     (an online sweep's directory: its report, RUN_DIR/report/report.md)."""
+    with _report_interrupts(run_dir):  # from the first (slow) import on
+        written, flags = _report(ctx, run_dir, shift, gantt_instance, gantt_solvers)
+    # Printed only once the report is in place (an interrupt from here on is too late).
+    err.print(f"report written: {written}", highlight=False)
+    if flags:
+        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
+        for flag in flags:
+            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+
+
+def _report(ctx: typer.Context, run_dir: Path, shift: float, gantt_instance: str | None,
+            gantt_solvers: str | None) -> tuple[Path, list[Flag]]:
+    """Build the report of ``run_dir`` (bench or online): the file to name as written and
+    the consistency flags to list."""
     from splitsched.bench.report import build_report
     from splitsched.online.sweep import CONFIG_FILE
 
@@ -179,18 +223,30 @@ def report_cmd(
                  f"{run_dir} is an online sweep's run directory: its report has no Gantt chart")
         refuse_unused(ctx, {"shift": "--shift"}, f"{run_dir} is an online sweep's run "
                       "directory: its report has no mean runtimes to shift")
-        out = build_online_report(run_dir)
-        err.print(f"report written: {out / 'report.md'}", highlight=False)
-        return
+        return build_online_report(run_dir) / "report.md", []
     positive_time(shift, "--shift")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
                        gantt_solvers=split_names(gantt_solvers) if gantt_solvers else None)
-    err.print(f"report written: {rep.html}", highlight=False)
-    flags = rep.certification.flags
-    if flags:
-        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
-        for flag in flags:
-            err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
+    return rep.html, list(rep.certification.flags)
+
+
+@contextmanager
+def _report_interrupts(run_dir: Path) -> Iterator[None]:
+    """Ctrl-C or SIGTERM while a report is built: say that it was not written and that the
+    previous one (if any) is kept, then exit 130 (143 for SIGTERM).
+
+    The report's files are moved in as one step (:func:`splitsched.bench.staging.
+    staged_folder`), so an interrupt that stops the report leaves ``RUN_DIR/report``
+    exactly as it was; one that comes after the last move is too late and is dropped
+    there (the report is written)."""
+    try:
+        with interrupts():
+            yield
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        err.print(f"{how}: the report was not written; {run_dir / 'report'} is as it was "
+                  "(the previous report, if any, is kept)", highlight=False, soft_wrap=True)
+        raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
 
 
 def _holds_online_records(run_dir: Path) -> bool:

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from splitsched.cli.console import err, out
@@ -79,11 +86,32 @@ def generate_cmd(
            else _names(models, "--models", "every network of the device"))
     params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
                              slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
-    inst = generate_instance(params, nets, provenance=prov, distinct_id=True)
-    with created_folders((output, "--output")):
-        write_instance(inst, output)
+    with _progress(jobs) as bar:
+        making = bar.add_task("generating jobs", total=jobs, amount=f"0/{jobs} jobs")
+        inst = generate_instance(params, nets, provenance=prov, distinct_id=True,
+                                 progress=lambda k: bar.update(making, completed=k,
+                                                               amount=f"{k}/{jobs} jobs"))
+        writing = bar.add_task(f"writing {output}", total=None, amount="0.0 MB")
+        with created_folders((output, "--output")):  # atomic: the whole file or none
+            write_instance(inst, output, progress=lambda c: bar.update(
+                writing, completed=c, amount=f"{c / 1e6:.1f} MB"))
     out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
               f"{len(inst.networks)} networks)", highlight=False)
+
+
+PROGRESS_MIN_JOBS = 20_000
+"""``generate --jobs`` from which a progress display is shown (on a terminal): about a
+second of work on a laptop; fewer jobs are done before a display would be read."""
+
+
+def _progress(jobs: int) -> Progress:
+    """The display of a long ``generate``, in the style of ``bench``'s (on stderr, gone
+    when done): jobs built, then the output written (MB, its size unknown until the end).
+    Shown only on a terminal and from :data:`PROGRESS_MIN_JOBS` jobs on."""
+    return Progress(TextColumn("[bold]generate[/bold] {task.description}"), BarColumn(),
+                    TextColumn("{task.fields[amount]}"), TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True,
+                    disable=not err.is_terminal or jobs < PROGRESS_MIN_JOBS)
 
 
 def _names(text: str, option: str, default: str) -> tuple[str, ...]:

@@ -240,3 +240,53 @@ def test_a_report_link_loop_is_named_a_loop(run: Path, capsys: pytest.CaptureFix
     (run / "report").symlink_to("r2")
     (run / "r2").symlink_to("report")
     assert "a link loop" in refused(capsys, "report", str(run))
+
+
+@pytest.mark.parametrize("old_report", [False, True], ids=["no report", "old report"])
+def test_ctrl_c_while_the_files_are_moved_in_changes_nothing(
+        old_report: bool, run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Ctrl-C between two of the final renames left a mix of new and old files and exited
+    # 130 without a word (a newcomer's attack). The moves are one step now: the signal is
+    # held until they end, then every file is put back and the command says so.
+    import os
+    import signal
+
+    if old_report:
+        _old_report(run, tmp_path)
+    before = snapshot(run)
+    real_replace = os.replace
+    calls: list[object] = []
+
+    def replace_then_ctrl_c(src: object, dest: object) -> None:
+        real_replace(src, dest)  # type: ignore[arg-type]
+        if Path(str(dest)).parent == run / "report":  # a move into the report folder
+            calls.append(dest)
+            if len(calls) == 3:  # the third file moved in: Ctrl-C
+                os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr("splitsched.bench.staging.os.replace", replace_then_ctrl_c)
+    code, _, err = main(capsys, "report", str(run))
+    monkeypatch.undo()
+    assert len(calls) >= 3  # the interrupt came among the moves
+    assert code == 130, err
+    assert "report written" not in err
+    assert f"interrupted: the report was not written; {run / 'report'} is as it was" in \
+        " ".join(err.split())
+    assert snapshot(run) == before  # no staging folder left either
+
+
+def test_ctrl_c_while_the_report_is_built_says_it_was_not_written(
+        run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _old_report(run, tmp_path)
+    before = snapshot(run)
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("splitsched.bench.report.render", ctrl_c)  # after tables and plots
+    code, _, err = main(capsys, "report", str(run))
+    assert code == 130, err
+    assert "report written" not in err and "the report was not written" in err
+    assert snapshot(run) == before

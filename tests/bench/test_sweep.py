@@ -212,6 +212,60 @@ def test_sigterm_stops_like_ctrl_c_keeping_records_and_the_resume_hint(
     assert int(m.group(1)) == len(loaded.records)  # all of the run directory's records
 
 
+# A --solver-module whose import (in the sweep's checks, before any run) says so on stderr
+# and then waits, when the test asks for it (the sweeps that make records import it quickly).
+SLOW_IMPORT = """
+import os
+import sys
+import time
+
+if os.environ.get("SPLITSCHED_TEST_SLOW_IMPORT"):
+    print("slow module: importing", file=sys.stderr, flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("resume", [False, True], ids=["new run", "resumed run"])
+def test_sigterm_before_the_first_run_stops_like_ctrl_c(resume: bool, tmp_path: Path,
+                                                        instance_set: Path) -> None:
+    # `kill PID` while the sweep still read its set and imported its solvers (the first
+    # second of a newcomer's run) ended bench without a word (killed by SIGTERM): its
+    # handler was installed only when the runs began. Now: exit 143 and what the run
+    # directory holds, with the --resume hint where there is one.
+    slow = tmp_path / "slow_module.py"
+    slow.write_text(SLOW_IMPORT)
+    run_dir = tmp_path / "run"
+    args = ["bench", "--set", str(instance_set), "--solvers", "edf-greedy-cut", "--time-limit",
+            "5", "-o", str(run_dir), "--solver-module", str(slow), "--workers", "1"]
+    if resume:
+        run_sweep(SweepConfig(set_ref=str(instance_set), solvers=("edf-greedy-cut",),
+                              run_dir=run_dir, time_limit_s=5.0, workers=1,
+                              extra_modules=(str(slow),)))
+        args.append("--resume")
+    runs = run_dir / "runs.jsonl"
+    before = runs.read_bytes() if resume else None
+    proc = subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "SPLITSCHED_TEST_SLOW_IMPORT": "1"})
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the sweep's checks import the module: no run yet
+    assert "slow module: importing" in first, first
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (proc.returncode, stderr)
+    assert "Traceback" not in stderr
+    text = " ".join(stderr.split())  # rich may wrap the line
+    if resume:
+        recorded = len(read_runs(runs).records)
+        assert recorded == 2  # the set's two instances, one solver, one seed
+        assert f"terminated: 0 runs recorded now, {recorded} in {run_dir}; continue with " \
+            "--resume" in text, stderr
+        assert runs.read_bytes() == before
+    else:
+        assert f"terminated before the sweep started: nothing was written ({run_dir} does " \
+            "not exist)" in text, stderr
+        assert not run_dir.exists()
+
+
 def _main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
     from splitsched.cli import main
 

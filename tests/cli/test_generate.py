@@ -162,3 +162,73 @@ def test_all_the_device_networks_in_name_order_is_the_default_id(
     listed = _made(capsys, tmp_path / "a.json", "--device", "mi9", "--models", ",".join(names))
     default = _made(capsys, tmp_path / "b.json", "--device", "mi9")
     assert listed == default and default["id"] == "batch-mi9-n10-l1-s0"
+
+
+# --- minor: `generate --jobs 1000000` worked for half a minute without a sign ---------------
+
+def test_a_long_generate_shows_its_progress_on_a_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from splitsched.io import dumps, instance_to_dict, read_instance
+
+    screen = io.StringIO()
+    monkeypatch.setattr("splitsched.cli.generate.err",
+                        Console(file=screen, force_terminal=True, width=120))
+    monkeypatch.setattr("splitsched.cli.generate.PROGRESS_MIN_JOBS", 3000)  # a quick test
+    monkeypatch.setattr("splitsched.io.WRITE_PIECE_CHARS", 10_000)  # written in many pieces
+    out = tmp_path / "big.json"
+    code, stdout, _ = main(capsys, "generate", "--device", "mi9", "--jobs", "3000", "--load",
+                           "5", "-o", str(out))
+    assert code == 0 and "wrote" in stdout
+    shown = screen.getvalue()
+    assert "generating jobs" in shown and "3000/3000 jobs" in shown
+    assert f"writing {out}" in shown and " MB" in shown
+    # Written in pieces, the file is still the canonical text of its instance.
+    text = out.read_text()
+    assert text == dumps(instance_to_dict(read_instance(out)))
+    assert len(read_instance(out).jobs) == 3000
+
+
+def test_no_progress_display_off_a_terminal_or_for_few_jobs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    monkeypatch.setattr("splitsched.cli.generate.PROGRESS_MIN_JOBS", 10)
+    code, _, stderr = main(capsys, "generate", "--device", "mi9", "--jobs", "50", "-o",
+                           str(tmp_path / "a.json"))
+    assert code == 0 and stderr == ""  # stderr is no terminal here
+    screen = io.StringIO()
+    monkeypatch.setattr("splitsched.cli.generate.err",
+                        Console(file=screen, force_terminal=True, width=120))
+    code, _, stderr = main(capsys, "generate", "--device", "mi9", "--jobs", "9", "-o",
+                           str(tmp_path / "b.json"))
+    assert code == 0 and screen.getvalue() == ""  # a terminal, but below the threshold
+
+
+def test_an_interrupted_write_in_pieces_leaves_the_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from splitsched.generate import generate
+    from splitsched.io import write_instance
+
+    monkeypatch.setattr("splitsched.io.WRITE_PIECE_CHARS", 1000)
+    out = tmp_path / "inst.json"
+    out.write_text("the old file\n")
+    seen: list[int] = []
+
+    def ctrl_c_after_two_pieces(written: int) -> None:
+        seen.append(written)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_instance(generate("mi9", jobs=200, load=5.0), out, progress=ctrl_c_after_two_pieces)
+    assert seen[0] >= 1000 and seen[1] > seen[0]  # two pieces were written
+    assert out.read_text() == "the old file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inst.json"]  # no temporary file

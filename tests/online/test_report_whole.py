@@ -89,3 +89,36 @@ def test_a_sweep_is_refused_before_it_runs_when_its_report_cannot_be_written(
                     "fifo-gpu", "--offline", "dp-edf", "-o", str(run))
     assert f"{run / 'report'}:" in line and "not a directory" in line
     assert sorted(p.name for p in run.iterdir()) == ["report"]
+
+
+def test_sigterm_while_the_files_are_moved_in_changes_nothing(
+        run_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # As Ctrl-C (tests/bench/test_report_whole.py): `kill PID` between two of the final
+    # renames puts every file back; the command says so and exits 143.
+    import os
+    import signal
+
+    assert main(capsys, "report", str(run_dir))[0] == 0
+    (run_dir / "report" / "policies.csv").write_text("an older table\n")
+    before = snapshot(run_dir)
+    real_replace = os.replace
+    moved: list[object] = []
+
+    def replace_then_sigterm(src: object, dest: object) -> None:
+        real_replace(src, dest)  # type: ignore[arg-type]
+        if Path(str(dest)).parent == run_dir / "report":
+            moved.append(dest)
+            if len(moved) == 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    handler = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr("splitsched.bench.staging.os.replace", replace_then_sigterm)
+    code, _, err = main(capsys, "report", str(run_dir))
+    monkeypatch.undo()
+    assert signal.getsignal(signal.SIGTERM) == handler  # put back
+    assert code == 143, err
+    assert "report written" not in err
+    assert f"terminated: the report was not written; {run_dir / 'report'} is as it was" in \
+        " ".join(err.split())
+    assert snapshot(run_dir) == before
