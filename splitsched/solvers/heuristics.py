@@ -749,7 +749,7 @@ def output(best: Candidate, stats: dict[str, object], t0: float) -> SolverOutput
 
 
 @register("dp-orders", "dp-edf, then the DP over other job orders (EDF with Johnson ties, "
-                       "least laxity, release order); best schedule; heuristic")
+                       "least laxity, release order); best schedule; at most 1 s after dp-edf")
 def solve_dp_orders(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                     warm_start: Schedule | None = None) -> SolverOutput:
     """dp-edf's schedule, improved by the DP over other orders (module docstring).
@@ -765,7 +765,9 @@ def solve_dp_orders(instance: Instance, *, time_limit_s: float, seed: int, threa
 
 
 @register("dp-ls", "dp-orders, then local search over the job order with a beam DP as "
-                   "inner step (re-insert a job up to 4 places earlier); heuristic")
+                   "inner step (re-insert a job up to 4 places earlier), then an order DP "
+                   "whose GPU and CPU orders may differ by one moved job (solvers/dp_swap.py); "
+                   "at most 1 s after dp-edf")
 def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                 warm_start: Schedule | None = None) -> SolverOutput:
     """``dp-orders``, then local search over the order (module docstring).

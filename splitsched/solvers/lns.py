@@ -302,7 +302,8 @@ def lns(instance: Instance, best: Candidate, seed: int, stats: dict[str, object]
 
 
 @register(NAME, "dp-ls, then large-neighbourhood search with CP-SAT: all jobs fixed but a "
-                "window around a dropped one (processors may take different orders); heuristic")
+                "window around a dropped one (processors may take different orders); at most 1 s "
+                "after dp-edf")
 def solve_lns_cpsat(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                     warm_start: Schedule | None = None) -> SolverOutput:
     """dp-ls's phases, then the window search (module docstring).
