@@ -180,14 +180,21 @@ def sets_build(
     From a source checkout they go to splitsched/data/sets (the shipped sets);
     an installed package is never written into, so there --out DIR is required.
     """
-    from splitsched.sets import build_set, default_build_root, load_specs
+    from splitsched.sets import build_set, default_build_root, library_sets, load_specs
 
     specs = load_specs()
     root = out_dir if out_dir is not None else default_build_root()
-    chosen = names or list(specs)
-    for name in chosen:
-        if name not in specs:
-            raise InputError(None, "set", f"unknown set {name!r}; known: {', '.join(specs)}")
+    libraries = sorted({"v1"} | {s.library for s in specs.values() if s.library})
+    chosen: list[str] = []
+    for name in names or list(specs):
+        if name in specs:
+            picked = [name]
+        elif name in libraries:  # a library stands for its sets, as `bench --set v2` reads it
+            picked = [s.name for s in library_sets(name, specs)]
+        else:
+            raise InputError(None, "set", f"unknown set {name!r}; known: {', '.join(specs)}; "
+                             f"libraries: {', '.join(libraries)}")
+        chosen += [n for n in picked if n not in chosen]
     total = sum(len(specs[n].grid) for n in chosen)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())

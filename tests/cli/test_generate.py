@@ -232,3 +232,18 @@ def test_an_interrupted_write_in_pieces_leaves_the_old_file(
     assert seen[0] >= 1000 and seen[1] > seen[0]  # two pieces were written
     assert out.read_text() == "the old file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inst.json"]  # no temporary file
+
+
+def test_sets_build_takes_a_library_name_as_bench_does(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    # `bench --set v2` runs the whole library; `sets build v2` was refused as an unknown
+    # set (a newcomer's report). It builds every set of the library, byte for byte the
+    # shipped ones.
+    code, _out, err = main(capsys, "sets", "build", "v2", "--out", str(tmp_path))
+    assert code == 0, err
+    shipped = DATA_DIR / "sets" / "v2"
+    built = sorted(p.relative_to(tmp_path / "v2") for p in (tmp_path / "v2").rglob("*.json"))
+    assert built == sorted(p.relative_to(shipped) for p in shipped.rglob("*.json"))
+    assert all((tmp_path / "v2" / p).read_bytes() == (shipped / p).read_bytes() for p in built)
+    assert "libraries: v1, v2" in refused(capsys, "sets", "build", "v3")
