@@ -16,7 +16,8 @@ Guarantees (``docs/reliability.md``):
 * ``--resume`` continues the same sweep only: the settings that define the
   runs (set, solvers, seeds, time limit, threads, memory limit, grace, solver
   modules) must equal those in ``sweep.json``, or it is refused with the
-  differences listed;
+  differences listed; an instance file edited since its runs were recorded
+  (its id recorded with another sha256) is refused too;
 * with ``--scheduler`` the scheduler is reached before the run directory is
   created;
 * an infrastructure failure (scheduler or Dask worker lost, executor error)
@@ -35,7 +36,7 @@ import contextlib
 import math
 import os
 import uuid
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -234,6 +235,36 @@ def refuse_other_settings(path: Path, now: dict[str, Any], keys: Sequence[str], 
                          + "; ".join(diffs) + ")")
 
 
+def refuse_changed_instances(entries: Sequence[SetEntry], records: Iterable[RunRecord],
+                             runs: Path) -> None:
+    """Refuse to resume over an instance file edited since its runs were recorded.
+
+    Records are keyed by the instance's sha256 but reported by its id: an entry
+    whose id is recorded (in ``runs``) with another sha256 would add runs of a
+    second version under the same id (two rows for one id in every table, a set
+    of 2 counted as 3 instances). Checked before any work.
+
+    Raises
+    ------
+    InputError
+        Naming the entry's file, its id, the recorded and the current sha256,
+        and how to go on (restore the file, or run into a new directory).
+    """
+    recorded: dict[str, list[str]] = {}
+    for rec in records:
+        shas = recorded.setdefault(rec.instance_id, [])
+        if rec.instance_sha256 not in shas:
+            shas.append(rec.instance_sha256)
+    for entry in entries:
+        other = [sha for sha in recorded.get(entry.id, ()) if sha != entry.sha256]
+        if other:
+            raise InputError(entry.file, "id", f"instance {entry.id!r} was recorded in {runs} "
+                             f"with sha256 {', '.join(other)}, but this file now has sha256 "
+                             f"{entry.sha256}: it changed since those runs, and resuming would "
+                             "mix two versions under one id; restore the file as it was, or "
+                             "run the sweep into a new -o directory")
+
+
 def _norm(value: Any) -> Any:
     if isinstance(value, bool):  # True == 1.0 in Python: keep a hand-edited `1` apart from true
         return ("bool", value)
@@ -281,6 +312,7 @@ def prepare(cfg: SweepConfig) -> Prepared:
                                  "give bench another -o")
     if cfg.resume:
         check_resume_settings(cfg)
+        refuse_changed_instances(entries, existing, runs_path)
     tasks, skipped = _plan(cfg, entries, finished_keys(existing))
     return Prepared(cfg, entries, tasks, existing, skipped)
 
@@ -425,7 +457,9 @@ def execute(prep: Prepared, on_record: ProgressHook | None = None) -> SweepResul
 def _execute_locked(prep: Prepared, client: Any, on_record: ProgressHook | None) -> SweepResult:
     cfg = prep.config
     runs_path = cfg.run_dir / RUNS_FILE
-    done = finished_keys(read_runs(runs_path).records)
+    recorded = read_runs(runs_path).records
+    refuse_changed_instances(prep.entries, recorded, runs_path)  # records made meanwhile
+    done = finished_keys(recorded)
     tasks = [t for t in prep.tasks
              if run_key(t.entry.sha256, t.spec.solver, t.spec.seed, t.spec.time_limit_s,
                         t.spec.threads) not in done]

@@ -51,3 +51,41 @@ def test_a_one_mib_limit_makes_error_runs_never_results(tmp_path: Path) -> None:
         assert not rec.feasible and rec.missed is None
         assert rec.error is not None and "--mem-limit-mb 1 (MiB)" in rec.error
         assert "VmSize" in rec.error
+
+
+# ----------------------------------------------------------------- edited instance on resume
+def _edit_keeping_id(path: Path) -> tuple[str, str]:
+    """Move the first job's deadline of the instance in ``path`` 7 us later, keeping its id;
+    (sha256 before, sha256 after)."""
+    from dataclasses import replace
+
+    from splitsched.io import instance_sha256, read_instance, write_instance
+
+    inst = read_instance(path)
+    job = inst.jobs[0]
+    edited = replace(inst, jobs=(replace(job, deadline=job.deadline + 7), *inst.jobs[1:]))
+    assert edited.id == inst.id
+    write_instance(edited, path)
+    return instance_sha256(inst), instance_sha256(edited)
+
+
+BENCH = ("bench", "--solvers", "fifo-gpu", "--time-limit", "5")
+ONLINE = ("online", "--policies", "fifo-gpu", "--offline", "dp-edf", "--offline-limit", "5")
+
+
+@pytest.mark.parametrize("command", [BENCH, ONLINE], ids=["bench", "online"])
+def test_resume_refuses_an_instance_edited_under_its_recorded_id(
+        command: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import main, refused, snapshot
+
+    set_dir = make_set(tmp_path / "set")
+    out = tmp_path / "run"
+    code, _, err = main(capsys, *command, "--set", str(set_dir), "-o", str(out))
+    assert code == 0, err
+    before = snapshot(out)
+    old, new = _edit_keeping_id(set_dir / "pair.json")
+    line = refused(capsys, *command, "--set", str(set_dir), "-o", str(out), "--resume")
+    assert str(set_dir / "pair.json") in line and "'pair'" in line
+    assert old in line and new in line
+    assert "restore the file" in line and "new -o" in line
+    assert snapshot(out) == before  # refused before any work: nothing written
