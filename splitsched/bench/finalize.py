@@ -24,13 +24,13 @@ from splitsched.bench.records import (
     RunSpec,
     WorkerResult,
     parse_status,
+    write_run_file,
 )
 from splitsched.bench.sets import SetEntry
 from splitsched.evaluate import evaluate
 from splitsched.generate import horizon_load
 from splitsched.io import (
     InputError,
-    atomic_write_text,
     check_schedule_matches,
     dumps,
     read_instance,
@@ -186,7 +186,11 @@ def build_record(entry: SetEntry, spec: RunSpec, raw: WorkerResult, run_dir: Pat
         sched_dict = schedule_to_dict(stamp_schedule(
             sched, instance_sha256=entry.sha256, status=status.value, bound=bound,
             runtime_s=runtime, time_limit_s=limit, seed=seed, threads=threads))
-        atomic_write_text(spath, dumps(sched_dict))
+        text = dumps(sched_dict)
+    except InputError as exc:
+        return record.replace(status=SolveStatus.ERROR, error=f"unusable schedule: {exc}")
+    write_run_file(spath, text)  # a failed write (full disk) is no verdict on the run
+    try:
         sched = read_schedule(spath)
         check_schedule_matches(instance, sched, spath)
     except InputError as exc:

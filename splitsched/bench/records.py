@@ -15,15 +15,19 @@ A sweep must survive Ctrl-C, ``kill -9`` and power loss losing at most the
 runs in flight, so every record is written as one line, flushed and fsynced
 before the next run's result is handled. A crash in the middle of a write
 leaves a *torn* last line (no trailing newline or unparsable JSON); readers
-ignore it and ``--resume`` truncates it away before appending. One writer at
+ignore it and ``--resume`` truncates it away before appending. A write that
+fails (a full disk) cuts the file back to its previous length and raises
+:class:`WriteFailure`, an infrastructure failure. One writer at
 a time: :class:`RunDirLock` (an ``flock`` the kernel drops when its holder
 dies, so a killed sweep never leaves a stale lock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import errno
 import fcntl
 import math
 import os
@@ -36,6 +40,7 @@ from typing import Any
 
 from splitsched.io import (
     InputError,
+    atomic_write_text,
     check_lines_format,
     parse_json_text,
     read_regular_bytes,
@@ -495,15 +500,68 @@ def repair_runs(path: str | os.PathLike[str]) -> LoadedRuns:
     return loaded
 
 
+class WriteFailure(Exception):
+    """A file of a run directory could not be written (disk full, I/O error, a file-size
+    limit): an infrastructure failure, not bad input (the CLI exits 3, not 2). What was
+    written before stays whole: :func:`append_json_line` leaves no torn line behind.
+
+    ``str()`` is ``PATH: cannot write: REASON``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: cannot write: {reason}")
+
+
+def write_run_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write one file of a run directory atomically (:func:`splitsched.io.atomic_write_text`);
+    a failed write raises :class:`WriteFailure` (the old content, if any, is untouched)."""
+    try:
+        atomic_write_text(path, text)
+    except InputError as exc:
+        reason = exc.reason.removeprefix("cannot write: ")
+        raise WriteFailure(path, reason) from None
+
+
 def append_json_line(path: str | os.PathLike[str], data: Mapping[str, Any]) -> None:
-    """Append one strict-JSON object as a single line, flushed and fsynced."""
+    """Append one strict-JSON object as a single line, fsynced before returning.
+
+    The line goes out as one ``os.write`` of its whole bytes (repeated only for
+    what a short write left); if any write or the fsync fails, the file is cut
+    back to its length before the call, so a full disk leaves no torn line.
+
+    Raises
+    ------
+    WriteFailure
+        The file cannot be opened or written (``ENOSPC``, ``EIO``, ``EFBIG``),
+        naming it and the reason.
+    """
     line = strict_json(dict(data), sort_keys=True, separators=(",", ":"), default=_json_default)
     if "\n" in line:
         raise ValueError("a record must serialise to one line")
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    payload = (line + "\n").encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise WriteFailure(path, exc.strerror or str(exc)) from None
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                if written <= 0:  # never for a regular file, but never loop forever
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                view = view[written:]
+            os.fsync(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # the file as it was: no torn line
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            raise WriteFailure(path, exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
 
 
 def append_record(path: str | os.PathLike[str], record: RunRecord) -> None:
@@ -556,7 +614,8 @@ class RunDirLock:
     it dies. Raises :class:`InputError` (exit 2 at the CLI) when another
     process holds it, or when the directory or its lock file cannot be
     created (a read-only file system, a file where a folder should be);
-    nothing is written then.
+    nothing is written then. :class:`WriteFailure` when the holder's pid
+    cannot be written into the lock file (a full disk).
     """
 
     def __init__(self, run_dir: Path) -> None:
@@ -579,8 +638,12 @@ class RunDirLock:
             raise InputError(self.run_dir, "(lock)", f"another splitsched process (pid "
                              f"{holder}) is writing this run directory; wait for it to end "
                              "or choose another directory") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError as exc:  # a full disk: the lock is held, its holder cannot be named
+            os.close(fd)
+            raise WriteFailure(path, exc.strerror or str(exc)) from None
         self._fd = fd
         return self
 

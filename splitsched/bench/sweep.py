@@ -16,9 +16,15 @@ Guarantees (``docs/reliability.md``):
 * ``--resume`` continues the same sweep only: the settings that define the
   runs (set, solvers, seeds, time limit, threads, memory limit, grace, solver
   modules) must equal those in ``sweep.json``, or it is refused with the
-  differences listed;
+  differences listed; an instance file edited since its runs were recorded
+  (its id recorded with another sha256) is refused too;
 * with ``--scheduler`` the scheduler is reached before the run directory is
   created;
+* a file of the run directory that cannot be written (a full disk) stops
+  the sweep with :class:`~splitsched.bench.records.WriteFailure` (``bench``
+  exits 3): the records before it stay whole (no torn line) and ``--resume``
+  goes on from them; a run directory the sweep created that holds no record
+  then is removed;
 * an infrastructure failure (scheduler or Dask worker lost, executor error)
   is not a run: it is appended to ``infra.jsonl``, not to ``runs.jsonl``,
   the sweep reports it (``bench`` exits 3) and ``--resume`` runs it again.
@@ -34,8 +40,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import uuid
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,12 +60,14 @@ from splitsched.bench.records import (
     RunRecord,
     RunSpec,
     WorkerResult,
+    WriteFailure,
     append_json_line,
     append_record,
     finished_keys,
     read_runs,
     repair_runs,
     run_key,
+    write_run_file,
 )
 from splitsched.bench.sets import SetEntry, instance_payload, load_sets
 from splitsched.bench.worker import (
@@ -71,7 +80,6 @@ from splitsched.bench.worker import (
 )
 from splitsched.io import (
     InputError,
-    atomic_write_text,
     check_output_dir,
     dumps,
     instance_to_dict,
@@ -234,6 +242,36 @@ def refuse_other_settings(path: Path, now: dict[str, Any], keys: Sequence[str], 
                          + "; ".join(diffs) + ")")
 
 
+def refuse_changed_instances(entries: Sequence[SetEntry], records: Iterable[RunRecord],
+                             runs: Path) -> None:
+    """Refuse to resume over an instance file edited since its runs were recorded.
+
+    Records are keyed by the instance's sha256 but reported by its id: an entry
+    whose id is recorded (in ``runs``) with another sha256 would add runs of a
+    second version under the same id (two rows for one id in every table, a set
+    of 2 counted as 3 instances). Checked before any work.
+
+    Raises
+    ------
+    InputError
+        Naming the entry's file, its id, the recorded and the current sha256,
+        and how to go on (restore the file, or run into a new directory).
+    """
+    recorded: dict[str, list[str]] = {}
+    for rec in records:
+        shas = recorded.setdefault(rec.instance_id, [])
+        if rec.instance_sha256 not in shas:
+            shas.append(rec.instance_sha256)
+    for entry in entries:
+        other = [sha for sha in recorded.get(entry.id, ()) if sha != entry.sha256]
+        if other:
+            raise InputError(entry.file, "id", f"instance {entry.id!r} was recorded in {runs} "
+                             f"with sha256 {', '.join(other)}, but this file now has sha256 "
+                             f"{entry.sha256}: it changed since those runs, and resuming would "
+                             "mix two versions under one id; restore the file as it was, or "
+                             "run the sweep into a new -o directory")
+
+
 def _norm(value: Any) -> Any:
     if isinstance(value, bool):  # True == 1.0 in Python: keep a hand-edited `1` apart from true
         return ("bool", value)
@@ -281,6 +319,7 @@ def prepare(cfg: SweepConfig) -> Prepared:
                                  "give bench another -o")
     if cfg.resume:
         check_resume_settings(cfg)
+        refuse_changed_instances(entries, existing, runs_path)
     tasks, skipped = _plan(cfg, entries, finished_keys(existing))
     return Prepared(cfg, entries, tasks, existing, skipped)
 
@@ -318,9 +357,9 @@ def _write_run_dir(prep: Prepared) -> None:
     for entry in prep.entries:
         path = instance_copy_path(cfg.run_dir, entry)
         if not path.exists():
-            atomic_write_text(path, dumps(instance_to_dict(entry.instance)))
+            write_run_file(path, dumps(instance_to_dict(entry.instance)))
     meta = {**sweep_settings(cfg), "submitted_from": environment()}
-    atomic_write_text(cfg.run_dir / SWEEP_FILE, dumps(meta))
+    write_run_file(cfg.run_dir / SWEEP_FILE, dumps(meta))
 
 
 RawStream = Generator[tuple[Task, WorkerResult], None, None]
@@ -409,23 +448,56 @@ def execute(prep: Prepared, on_record: ProgressHook | None = None) -> SweepResul
     InputError
         The scheduler cannot be reached, or another process holds the run
         directory's lock; nothing is written then.
+    WriteFailure
+        A file of the run directory could not be written (a full disk): the
+        records written before are kept whole (``--resume`` goes on from
+        them); a run directory this call created that holds no record is
+        removed.
     """
     cfg = prep.config
     clean_stale_run_dirs()
     client = connect_scheduler(cfg.scheduler) if cfg.scheduler else None
+    created = not os.path.lexists(cfg.run_dir)
+    locked = False
     try:
         with RunDirLock(cfg.run_dir):
-            return _execute_locked(prep, client, on_record)
+            locked = True
+            try:
+                return _execute_locked(prep, client, on_record)
+            except WriteFailure:
+                if created:  # removed under the lock
+                    remove_if_unrecorded(cfg.run_dir)
+                raise
+    except WriteFailure:
+        if created and not locked:  # the lock file itself could not be written
+            remove_if_unrecorded(cfg.run_dir)
+        raise
     finally:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close()
 
 
+def remove_if_unrecorded(run_dir: Path) -> bool:
+    """Remove ``run_dir`` (created by the caller) if its ``runs.jsonl`` holds no record:
+    after a failure before the first record, what remains (the lock, part of the
+    instance copies) is no run directory worth resuming. True if removed."""
+    runs = run_dir / RUNS_FILE
+    try:
+        if runs.exists() and read_runs(runs).records:
+            return False
+    except InputError:
+        return False  # not ours to judge: keep it
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return not run_dir.exists()
+
+
 def _execute_locked(prep: Prepared, client: Any, on_record: ProgressHook | None) -> SweepResult:
     cfg = prep.config
     runs_path = cfg.run_dir / RUNS_FILE
-    done = finished_keys(read_runs(runs_path).records)
+    recorded = read_runs(runs_path).records
+    refuse_changed_instances(prep.entries, recorded, runs_path)  # records made meanwhile
+    done = finished_keys(recorded)
     tasks = [t for t in prep.tasks
              if run_key(t.entry.sha256, t.spec.solver, t.spec.seed, t.spec.time_limit_s,
                         t.spec.threads) not in done]

@@ -30,7 +30,9 @@ or Dask worker) are removed when the next run starts in any process.
 
 The child is ``python -m splitsched.bench.worker SPEC RESULT FD PARENT_PID``:
 it reads the spec (instance inline, so a remote Dask worker needs no shared
-file system), imports extra solver modules, sets an address-space limit,
+file system), imports extra solver modules, sets an address-space limit
+(a limit at or below what the child already maps then, ``VmSize``, cannot be
+honoured: the run ends with status ``error`` naming both, never as if limited),
 solves, and writes the result JSON atomically. The parent side,
 :func:`run_isolated`, returns a plain dict (JSON-able, so it travels back from
 a Dask task unchanged); it never evaluates anything: the submitting side
@@ -425,9 +427,43 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(3)
 
 
-def _set_memory_limit(mem_limit_mb: int | None) -> None:
+def address_space_mb() -> float | None:
+    """This process's current address-space size (``VmSize`` of ``/proc/self/status``),
+    MiB; None where ``/proc`` does not say (not Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) / 1024.0  # the kernel writes kB (KiB)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def unmet_memory_limit(mem_limit_mb: int | None, size_mb: float | None) -> str | None:
+    """Why an address-space limit of ``mem_limit_mb`` MiB cannot be honoured by a process
+    that already maps ``size_mb`` MiB, or None when it can (or nothing is known).
+
+    ``RLIMIT_AS`` does not shrink what a process already maps: set below that size it
+    only fails the next allocations, so a run could pass (or fail) as if it were limited
+    while it already holds more than the limit. Such a run is an error, never a result.
+    """
+    if not mem_limit_mb or size_mb is None or mem_limit_mb > size_mb:
+        return None
+    return (f"--mem-limit-mb {mem_limit_mb} (MiB) is below the worker's address space when "
+            f"the limit is set ({size_mb:.1f} MiB: the interpreter, the solver's imports and "
+            f"the instance; VmSize of /proc/self/status), so the limit cannot be honoured; "
+            f"give --mem-limit-mb well above {math.ceil(size_mb)}")
+
+
+def _set_memory_limit(mem_limit_mb: int | None) -> str | None:
+    """Set the address-space limit; the reason it cannot be honoured (then nothing is
+    set), or None."""
     if not mem_limit_mb:
-        return
+        return None
+    unmet = unmet_memory_limit(mem_limit_mb, address_space_mb())
+    if unmet is not None:
+        return unmet
     import resource
 
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -435,6 +471,7 @@ def _set_memory_limit(mem_limit_mb: int | None) -> None:
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    return None
 
 
 def _lift_memory_limit() -> None:
@@ -496,7 +533,12 @@ def child_main(argv: list[str]) -> int:
                                                 error=f"{type(exc).__name__}: {exc}",
                                                 peak_rss_mb=_peak_rss_mb()))
         return 0
-    _set_memory_limit(spec.mem_limit_mb)
+    unmet = _set_memory_limit(spec.mem_limit_mb)
+    if unmet is not None:  # the run cannot be limited as asked: an error record, no result
+        os.close(start_fd)
+        _write_result(result_path, WorkerResult(status=SolveStatus.ERROR.value, error=unmet,
+                                                peak_rss_mb=_peak_rss_mb()))
+        return 0
     os.write(start_fd, b"S")
     os.close(start_fd)
     try:

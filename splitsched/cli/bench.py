@@ -4,11 +4,14 @@ Bad input (unknown solver or set, negative time limit, a run directory that
 already has results without ``--resume``) raises :class:`InputError` before
 anything is written; the main CLI turns it into exit status 2. ``bench``
 exits 1 when a consistency check fails (a false ``optimal`` claim, a bound
-above a feasible schedule).
+above a feasible schedule), 3 when runs were lost to an infrastructure failure
+or a run-directory file could not be written (a full disk: one ``error:`` line
+naming the file, the records kept and the ``--resume`` hint).
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +29,7 @@ from rich.progress import (
 )
 
 from splitsched.bench.machine import usable_cores
-from splitsched.bench.records import RunRecord
+from splitsched.bench.records import RunRecord, WriteFailure
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import err
 from splitsched.io import InputError
@@ -112,7 +115,32 @@ def bench_cmd(
                 result = _sweep(cfg, statuses)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
         _say_stopped(exc, output, sum(statuses.values()))
+    except WriteFailure as exc:  # a full disk: infrastructure, not bad input
+        _say_write_failure(exc, output, sum(statuses.values()))
     _summarise(result, output)
+
+
+def _say_write_failure(exc: WriteFailure, output: Path, done: int) -> NoReturn:
+    """After a run-directory file could not be written: one ``error:`` line naming it and
+    the reason, what ``output`` keeps and how to go on; exit 3 (infrastructure)."""
+    from splitsched.bench.records import RUNS_FILE, read_runs
+
+    print(f"error: {exc}", file=sys.stderr)  # plain print, as main's error lines
+    runs = output / RUNS_FILE
+    try:
+        recorded = len(read_runs(runs).records) if runs.is_file() else 0
+    except InputError:
+        recorded = done
+    if recorded:
+        err.print(f"{recorded} runs kept in {runs} ({done} recorded now); free space, then "
+                  "continue with --resume", highlight=False, soft_wrap=True)
+    elif not output.exists():
+        err.print(f"no run recorded: {output}, created by this command, was removed; free "
+                  "space and run the sweep again", highlight=False, soft_wrap=True)
+    else:
+        err.print(f"no run recorded in {output}; free space, then continue with --resume",
+                  highlight=False, soft_wrap=True)
+    raise SystemExit(3)
 
 
 def _say_stopped(exc: KeyboardInterrupt, output: Path, done: int) -> NoReturn:

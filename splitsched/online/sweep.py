@@ -20,8 +20,9 @@ A sweep's run directory follows the bench's rules (``docs/reliability.md``):
   :data:`RESUME_KEYS` setting equal, else refused listing the differences),
   skips every recorded key (:func:`~splitsched.bench.records.online_run_key`:
   kind, instance, policy, seed, run) and reuses the recorded offline best and
-  its schedule file: after an interruption every (instance, policy, run) ends
-  up recorded exactly once;
+  its schedule file (an instance file edited since its records, its id
+  recorded with another sha256, is refused): after an interruption every
+  (instance, policy, run) ends up recorded exactly once;
 * a policy that raises is a run: a record with status ``error`` (exit 1 at
   the CLI) and the sweep goes on;
 * an infrastructure failure (:data:`INFRA_ERRORS`: the operating system or
@@ -58,7 +59,7 @@ from splitsched.bench.records import (
 )
 from splitsched.bench.sets import SetEntry, load_sets, params_of
 from splitsched.bench.staging import check_folder_output
-from splitsched.bench.sweep import refuse_other_settings
+from splitsched.bench.sweep import refuse_changed_instances, refuse_other_settings
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
     InputError,
@@ -433,8 +434,10 @@ def check_resume_settings(run_dir: Path, now: dict[str, Any]) -> None:
     refuse_other_settings(run_dir / CONFIG_FILE, now, RESUME_KEYS, runs=run_dir / RUNS_FILE)
 
 
-def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> None:
-    """Refuse a run directory this sweep must not write (nothing is written here)."""
+def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any],
+                   entries: list[SetEntry]) -> None:
+    """Refuse a run directory this sweep must not write (nothing is written here); with
+    ``resume``, also an entry of the set edited since its records were written."""
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(run_dir, "-o", "exists and is not a directory")
     check_output_dir(run_dir, "-o")
@@ -445,11 +448,13 @@ def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any]) -> Non
                          "directory; give the online sweep another -o")
     runs_path = run_dir / RUNS_FILE
     if runs_path.exists() and runs_path.stat().st_size > 0:
-        read_online_runs(run_dir)  # an old-format or bench file is refused by name here
+        recorded = read_online_runs(run_dir).records  # old-format or bench: refused here
         if not resume:
             raise InputError(runs_path, "(file)", "this run directory already has results; "
                              "use --resume to continue it, or choose a new directory")
-    if resume:
+        check_resume_settings(run_dir, settings)
+        refuse_changed_instances(entries, recorded, runs_path)
+    elif resume:
         check_resume_settings(run_dir, settings)
 
 
@@ -479,7 +484,7 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
     entries = load_sets(set_ref)
     run_dir = Path(run_dir)
     settings = sweep_settings(set_ref, cfg)
-    _check_run_dir(run_dir, resume, settings)
+    _check_run_dir(run_dir, resume, settings, entries)
     known = best_known_from_runs(cfg.best_known) if cfg.best_known else {}
     with RunDirLock(run_dir):
         return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
@@ -491,6 +496,7 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
     runs_path = run_dir / RUNS_FILE
     repair_runs(runs_path)  # cut a torn last line before appending
     existing = read_online_runs(run_dir).records
+    refuse_changed_instances(entries, existing, runs_path)  # records made meanwhile
     done = {r.key for r in existing}
     offline = _recorded_offline(existing, run_dir)
     env = environment()
