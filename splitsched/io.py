@@ -32,7 +32,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from splitsched.problem import Instance, InvariantError, Job, JobPlan, Network, Schedule
+from splitsched.problem import (
+    Instance,
+    InvariantError,
+    Job,
+    JobPlan,
+    Network,
+    Schedule,
+    check_id,
+)
 
 INSTANCE_FORMAT = "splitsched-instance"
 SCHEDULE_FORMAT = "splitsched-schedule"
@@ -957,6 +965,7 @@ def read_profile(path: str | os.PathLike[str]) -> ProfileModel:
     data = read_json(path)
     check_format(data, PROFILE_FORMAT, path)
     m: ProfileModel = _validate(ProfileModel, data, path)
+    _build(path, "", lambda: check_id(m.device, f"profile {m.device!r}", "device"))
     return m
 
 
