@@ -182,6 +182,19 @@ KNOWN_FORMATS = {INSTANCE_FORMAT: "an instance", SCHEDULE_FORMAT: "a schedule",
 """The ``format`` (or ``schema``) values of the project's files, and what each file is."""
 
 
+def _json_kind(data: Any) -> str:
+    """What a parsed JSON value is, in words (``a list``, ``a string``, ``null``)."""
+    if data is None:
+        return "null"
+    if isinstance(data, bool):
+        return f"{str(data).lower()} (a boolean)"
+    if isinstance(data, (int, float)):
+        return "a number"
+    if isinstance(data, str):
+        return "a string"
+    return "a list" if isinstance(data, list) else type(data).__name__
+
+
 def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) -> None:
     """Refuse a valid JSON file of another kind, saying which kind it is.
 
@@ -197,7 +210,8 @@ def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) 
         expected a splitsched-instance file (an instance)``.
     """
     if not isinstance(data, dict):
-        return
+        raise InputError(path, "(root)", f"expected a JSON object (a {expected} file), got "
+                                         f"{_json_kind(data)}")
     for key in ("format", "schema"):
         found = data.get(key)
         if isinstance(found, str) and found != expected and found in KNOWN_FORMATS:
@@ -418,6 +432,10 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
             raise InputError(path, field, exc.reason) from None
     elif text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        raise InputError(path, where or "(file)",
+                         ("empty" if where else "the file is empty")
+                         + (" (only whitespace)" if text else ""))
     found: list[bool] = []
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ interrupted (the records written so far are kept; continue with ``--resume``).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -79,6 +80,8 @@ def online_cmd(
             out.print(f"{name:<18}{line}", highlight=False, soft_wrap=True)
         return
     # The same bounds as replay's and solve's flags (docs/reliability.md, "Limits").
+    if not math.isfinite(replan_budget_ms):
+        fail(None, "--replan-budget-ms", f"must be a finite number > 0, got {replan_budget_ms}")
     if not replan_budget_ms > 0:
         fail(None, "--replan-budget-ms", f"must be > 0, got {replan_budget_ms}")
     number_in(replan_budget_ms, "--replan-budget-ms", 0, MAX_SECONDS * 1000)
