@@ -207,7 +207,9 @@ def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) 
     ------
     InputError
         Field ``format``: ``this is a splitsched-schedule file (a schedule);
-        expected a splitsched-instance file (an instance)``.
+        expected a splitsched-instance file (an instance)``; field ``(root)`` when
+        ``data`` is not a JSON object (``expected a JSON object (a
+        splitsched-instance file), got a list``).
     """
     if not isinstance(data, dict):
         raise InputError(path, "(root)", f"expected a JSON object (a {expected} file), got "
@@ -248,7 +250,9 @@ def check_lines_format(data: bytes, expected: str, path: str | os.PathLike[str] 
             parsed = parse_json_text(text, path)
         except InputError:
             continue
-        if isinstance(parsed, dict) and any(parsed.get(k) in own for k in ("format", "schema")):
+        if not isinstance(parsed, dict):
+            continue  # not another kind of file: the reader names the line
+        if any(parsed.get(k) in own for k in ("format", "schema")):
             return
         check_format(parsed, expected, path)
 
