@@ -71,6 +71,30 @@ class _Guarded:
         return getattr(self._stream, name)
 
 
+class _Quiet:
+    """``stream`` with a failed write or flush dropped: standard error that cannot be
+    written (closed, a full device) has nowhere to report to; the exit status still
+    tells what happened."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):  # ValueError: a closed file object
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            return
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 class _Closed:
     """Standard output closed when the program started (``>&-``): every write fails
     with EBADF, as a write to the closed descriptor would."""
@@ -108,8 +132,9 @@ def _occupy_closed_descriptor(fd: int) -> None:
 @contextmanager
 def guarded_stdout() -> Iterator[None]:
     """Within the block, ``sys.stdout`` raises :class:`StdoutError` on a failed write
-    (a closed standard output fails every write); a closed standard error takes
-    writes and drops them (there is nowhere to report). Both are restored on exit."""
+    (a closed standard output fails every write); standard error that cannot be
+    written (closed, a full device) drops what it is given (there is nowhere to
+    report; the exit status stays the command's). Both are restored on exit."""
     saved = sys.stdout, sys.stderr
     if sys.stdout is None:
         _occupy_closed_descriptor(1)
@@ -117,6 +142,7 @@ def guarded_stdout() -> Iterator[None]:
     if sys.stderr is None:
         _occupy_closed_descriptor(2)
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the command
+    sys.stderr = _Quiet(sys.stderr)
     sys.stdout = _Guarded(sys.stdout)
     try:
         yield

@@ -82,3 +82,21 @@ def test_a_broken_pipe_ends_quietly(files: Path, args: list[str]) -> None:
         os.close(write_end)
     assert res.returncode == 1, res.stderr
     assert res.stderr == "", res.stderr
+
+
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_stderr_that_cannot_be_written_keeps_the_exit_status(files: Path, how: str) -> None:
+    """No message can be read, but the status still tells: 2 for bad input, 0 for success."""
+    def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+        if how == "closed":
+            return subprocess.run([sys.executable, "-m", "splitsched", *args],
+                                  stdout=subprocess.PIPE, text=True, cwd=files, timeout=300,
+                                  preexec_fn=lambda: os.close(2))
+        with open("/dev/full", "w") as full:
+            return subprocess.run([sys.executable, "-m", "splitsched", *args],
+                                  stdout=subprocess.PIPE, stderr=full, text=True, cwd=files,
+                                  timeout=300)
+
+    assert run(["show", "no-such.json"]).returncode == 2
+    ok = run(["show", "i.json"])
+    assert ok.returncode == 0 and ok.stdout.startswith("instance ")
