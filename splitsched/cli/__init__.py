@@ -20,6 +20,7 @@ missing above an output is created and named on stderr
 from __future__ import annotations
 
 import atexit
+import contextlib
 import signal
 import sys
 from typing import Annotated
@@ -156,8 +157,9 @@ def _stdout_failed(exc: StdoutError | None) -> None:
     unless it was a broken pipe (``exc`` None: the reader has gone, as a reader does)."""
     if sys.stdout is not None and sys.stdout is sys.__stdout__:
         silence_stdout()
-    if exc is not None:
-        print(f"error: {exc}", file=sys.stderr)
+    if exc is not None and sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):  # stderr unwritable too: the status
+            print(f"error: {exc}", file=sys.stderr, flush=True)
     sys.exit(1)
 
 
