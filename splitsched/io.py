@@ -32,7 +32,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from splitsched.problem import Instance, InvariantError, Job, JobPlan, Network, Schedule
+from splitsched.problem import (
+    Instance,
+    InvariantError,
+    Job,
+    JobPlan,
+    Network,
+    Schedule,
+    check_id,
+)
 
 INSTANCE_FORMAT = "splitsched-instance"
 SCHEDULE_FORMAT = "splitsched-schedule"
@@ -174,6 +182,19 @@ KNOWN_FORMATS = {INSTANCE_FORMAT: "an instance", SCHEDULE_FORMAT: "a schedule",
 """The ``format`` (or ``schema``) values of the project's files, and what each file is."""
 
 
+def _json_kind(data: Any) -> str:
+    """What a parsed JSON value is, in words (``a list``, ``a string``, ``null``)."""
+    if data is None:
+        return "null"
+    if isinstance(data, bool):
+        return f"{str(data).lower()} (a boolean)"
+    if isinstance(data, (int, float)):
+        return "a number"
+    if isinstance(data, str):
+        return "a string"
+    return "a list" if isinstance(data, list) else type(data).__name__
+
+
 def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) -> None:
     """Refuse a valid JSON file of another kind, saying which kind it is.
 
@@ -186,10 +207,13 @@ def check_format(data: Any, expected: str, path: str | os.PathLike[str] | None) 
     ------
     InputError
         Field ``format``: ``this is a splitsched-schedule file (a schedule);
-        expected a splitsched-instance file (an instance)``.
+        expected a splitsched-instance file (an instance)``; field ``(root)`` when
+        ``data`` is not a JSON object (``expected a JSON object (a
+        splitsched-instance file), got a list``).
     """
     if not isinstance(data, dict):
-        return
+        raise InputError(path, "(root)", f"expected a JSON object (a {expected} file), got "
+                                         f"{_json_kind(data)}")
     for key in ("format", "schema"):
         found = data.get(key)
         if isinstance(found, str) and found != expected and found in KNOWN_FORMATS:
@@ -226,7 +250,9 @@ def check_lines_format(data: bytes, expected: str, path: str | os.PathLike[str] 
             parsed = parse_json_text(text, path)
         except InputError:
             continue
-        if isinstance(parsed, dict) and any(parsed.get(k) in own for k in ("format", "schema")):
+        if not isinstance(parsed, dict):
+            continue  # not another kind of file: the reader names the line
+        if any(parsed.get(k) in own for k in ("format", "schema")):
             return
         check_format(parsed, expected, path)
 
@@ -410,6 +436,10 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
             raise InputError(path, field, exc.reason) from None
     elif text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        raise InputError(path, where or "(file)",
+                         ("empty" if where else "the file is empty")
+                         + (" (only whitespace)" if text else ""))
     found: list[bool] = []
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -957,6 +987,7 @@ def read_profile(path: str | os.PathLike[str]) -> ProfileModel:
     data = read_json(path)
     check_format(data, PROFILE_FORMAT, path)
     m: ProfileModel = _validate(ProfileModel, data, path)
+    _build(path, "", lambda: check_id(m.device, f"profile {m.device!r}", "device"))
     return m
 
 

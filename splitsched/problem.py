@@ -14,6 +14,7 @@ through it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +74,25 @@ def check_int(value: Any, subject: str, field: str, low: int, high: int) -> int:
         raise InvariantError(subject, field, f"must be an integer >= {low} and <= {high}, "
                                              f"got {v}")
     return v
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""The characters of Unicode category Cc (C0 controls, DEL, C1 controls)."""
+
+
+def check_id(value: str, subject: str, field: str) -> str:
+    """``value`` if it holds no control character (Unicode category Cc: a newline, a tab,
+    NUL, DEL, ...), else :class:`InvariantError` naming ``field`` and the character.
+
+    An id (instance, job, network) is printed in one-line messages and table rows
+    (``show``, the report's ``instances.md``): a newline in it would break them.
+    """
+    bad = _CONTROL.search(value) if isinstance(value, str) else None
+    if bad is not None:
+        raise InvariantError(subject, field, f"holds the control character {bad.group()!r} at "
+                                             f"position {bad.start()}; an id must be printable "
+                                             "(no newline, tab or other control character)")
+    return value
 
 
 def check_real(value: Any, subject: str, field: str, low: float = 0.0) -> float:
@@ -180,6 +200,7 @@ class Network:
 
     def __post_init__(self) -> None:
         subject = f"network {self.name!r}"
+        check_id(self.name, subject, "name")
         n = len(self.layer_names)
         if n == 0:
             raise InvariantError(subject, "layers", "no layers")
@@ -247,6 +268,8 @@ class Job:
 
     def __post_init__(self) -> None:
         subject = f"job {self.id!r}"
+        check_id(self.id, subject, "id")
+        check_id(self.network, subject, "network")
         release = check_int(self.release, subject, "release", 0, MAX_TIME_US)
         deadline = check_int(self.deadline, subject, "deadline", 0, MAX_TIME_US)
         if deadline < release:
@@ -277,6 +300,7 @@ class Instance:
 
     def __post_init__(self) -> None:
         subject = f"instance {self.id!r}"
+        check_id(self.id, subject, "id")
         seen: dict[str, int] = {}
         for i, net in enumerate(self.networks):
             if net.name in seen:

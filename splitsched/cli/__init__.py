@@ -20,6 +20,7 @@ missing above an output is created and named on stderr
 from __future__ import annotations
 
 import atexit
+import contextlib
 import signal
 import sys
 from typing import Annotated
@@ -27,7 +28,7 @@ from typing import Annotated
 import typer
 
 from splitsched.cli import bench, core, generate, online, profiles, replay
-from splitsched.cli.console import err
+from splitsched.cli.console import StdoutError, err, guarded_stdout, silence_stdout
 from splitsched.cli.options import as_cli_error
 from splitsched.io import InputError
 
@@ -129,12 +130,37 @@ def main(argv: list[str] | None = None) -> None:
     and ``online --set`` stop as on Ctrl-C, printing the ``--resume`` hint). A signal
     that comes once the command has ended (in the interpreter's shutdown) is ignored:
     it cannot change what the command did and said.
+
+    Standard output that cannot be written: a broken pipe (``| head -1``) ends the
+    command quietly with status 1 (rich's consoles do the same); any other failed
+    write (``>/dev/full``, a closed stdout ``>&-``) prints one line,
+    ``error: standard output: cannot write: REASON``, and exits with status 1.
     """
     try:
-        _main(argv)
+        try:
+            with guarded_stdout():
+                try:
+                    _main(argv)
+                finally:  # what print() left buffered fails here, not in the shutdown
+                    sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_failed(None)
+        except StdoutError as exc:
+            _stdout_failed(exc)
     finally:  # registered last, so run first of the exit hooks (the command's imports add theirs)
         atexit.unregister(_ignore_late_interrupts)
         atexit.register(_ignore_late_interrupts)
+
+
+def _stdout_failed(exc: StdoutError | None) -> None:
+    """Exit with status 1 after a failed write to standard output, saying so on stderr
+    unless it was a broken pipe (``exc`` None: the reader has gone, as a reader does)."""
+    if sys.stdout is not None and sys.stdout is sys.__stdout__:
+        silence_stdout()
+    if exc is not None and sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):  # stderr unwritable too: the status
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+    sys.exit(1)
 
 
 def _main(argv: list[str] | None) -> None:

@@ -18,6 +18,7 @@ from splitsched.cli.options import (
     fail,
     int_in,
     positive_time,
+    said_when_interrupted,
 )
 
 if TYPE_CHECKING:
@@ -61,54 +62,57 @@ def solve_cmd(
     from splitsched.solve import check_solve_parameters, solve, stamp_schedule
     from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
 
-    positive_time(time_limit, "--time-limit")
-    if plot is not None:
-        _plot_suffix(plot, "--plot")
-    int_in(threads, "--threads", 1, MAX_THREADS)
-    try:
-        get_solver(solver)
-    except UnknownSolverError as exc:
-        fail(None, "--solver", str(exc))
-    # Parameters and the output paths are checked before the solve (nothing is lost after,
-    # and a bad --plot path leaves no schedule file written).
-    check_solve_parameters(time_limit_s=time_limit, seed=seed, threads=threads)
-    if output is not None:
-        check_output(output, "--output", inputs=[instance_file])
-    if plot is not None:
-        check_output(plot, "--plot", inputs=[instance_file])
-    check_outputs_differ((output, "--output"), (plot, "--plot"))
-    inst = read_instance(instance_file)
-    res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
-    with created_folders((output, "--output"), (plot, "--plot")):
-        if output is not None and res.schedule is not None:
-            write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),
-                                          status=res.status, bound=res.bound,
-                                          runtime_s=res.runtime_s, time_limit_s=time_limit,
-                                          seed=seed, threads=threads), output)
-        if plot is not None and res.schedule is not None:
-            from splitsched.plot import write_schedule_plot
+    # Ctrl-C or SIGTERM: one line saying what was written (each write is atomic).
+    with said_when_interrupted((output, "--output"), (plot, "--plot")):
+        positive_time(time_limit, "--time-limit")
+        if plot is not None:
+            _plot_suffix(plot, "--plot")
+        int_in(threads, "--threads", 1, MAX_THREADS)
+        try:
+            get_solver(solver)
+        except UnknownSolverError as exc:
+            fail(None, "--solver", str(exc))
+        # Parameters and the output paths are checked before the solve (nothing is lost after,
+        # and a bad --plot path leaves no schedule file written).
+        check_solve_parameters(time_limit_s=time_limit, seed=seed, threads=threads)
+        if output is not None:
+            check_output(output, "--output", inputs=[instance_file])
+        if plot is not None:
+            check_output(plot, "--plot", inputs=[instance_file])
+        check_outputs_differ((output, "--output"), (plot, "--plot"))
+        inst = read_instance(instance_file)
+        res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
+        with created_folders((output, "--output"), (plot, "--plot")):
+            if output is not None and res.schedule is not None:
+                write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),
+                                              status=res.status, bound=res.bound,
+                                              runtime_s=res.runtime_s, time_limit_s=time_limit,
+                                              seed=seed, threads=threads), output)
+            if plot is not None and res.schedule is not None:
+                from splitsched.plot import write_schedule_plot
 
-            write_schedule_plot(inst, res.schedule, plot)
-    summary = res.summary()
-    if "error" in res.stats:
-        summary["error"] = res.stats["error"]
-    if as_json:
-        print(json.dumps(summary, allow_nan=False))
-    else:
-        ev = res.evaluation
-        line = (f"{solver}: status={res.status}"
-                + (f" misses={ev.misses} of {inst.num_jobs} jobs (weighted {ev.weighted_misses}; "
-                   f"miss rate {ev.miss_rate:.3f}, makespan {ev.makespan} us)" if ev
-                   else " no schedule")
-                + (f" bound={_bound_text(res.bound)}" if res.bound is not None else "")
-                + f" time={res.runtime_s:.3f}s")
-        out.print(line, highlight=False)
+                write_schedule_plot(inst, res.schedule, plot)
+        summary = res.summary()
         if "error" in res.stats:
-            out.print(f"error: {res.stats['error']}", highlight=False)
-        if plot is not None and res.schedule is not None:
-            out.print(f"wrote {plot}", highlight=False)
-    if res.status is SolveStatus.ERROR:
-        raise typer.Exit(1)
+            summary["error"] = res.stats["error"]
+        if as_json:
+            print(json.dumps(summary, allow_nan=False))
+        else:
+            ev = res.evaluation
+            line = (f"{solver}: status={res.status}"
+                    + (f" misses={ev.misses} of {inst.num_jobs} jobs (weighted "
+                       f"{ev.weighted_misses}; miss rate {ev.miss_rate:.3f}, makespan "
+                       f"{ev.makespan} us)" if ev
+                       else " no schedule")
+                    + (f" bound={_bound_text(res.bound)}" if res.bound is not None else "")
+                    + f" time={res.runtime_s:.3f}s")
+            out.print(line, highlight=False)
+            if "error" in res.stats:
+                out.print(f"error: {res.stats['error']}", highlight=False)
+            if plot is not None and res.schedule is not None:
+                out.print(f"wrote {plot}", highlight=False)
+        if res.status is SolveStatus.ERROR:
+            raise typer.Exit(1)
 
 
 def evaluate_cmd(

@@ -17,7 +17,13 @@ from rich.progress import (
 from rich.table import Table
 
 from splitsched.cli.console import err, out
-from splitsched.cli.options import MAX_JOBS, check_output, created_folders, int_in
+from splitsched.cli.options import (
+    MAX_JOBS,
+    check_output,
+    created_folders,
+    int_in,
+    said_when_interrupted,
+)
 from splitsched.io import InputError
 
 
@@ -79,24 +85,26 @@ def generate_cmd(
     from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
     from splitsched.io import write_instance
 
-    int_in(jobs, "--jobs", 1, MAX_JOBS)
-    check_output(output, "--output", inputs=[profile])
-    dev, nets, prov = _networks_from(device, profile)
-    mix = (tuple(sorted(nets)) if models is None
-           else _names(models, "--models", "every network of the device"))
-    params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
-                             slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
-    with _progress(jobs) as bar:
-        making = bar.add_task("generating jobs", total=jobs, amount=f"0/{jobs} jobs")
-        inst = generate_instance(params, nets, provenance=prov, distinct_id=True,
-                                 progress=lambda k: bar.update(making, completed=k,
-                                                               amount=f"{k}/{jobs} jobs"))
-        writing = bar.add_task(f"writing {output}", total=None, amount="0.0 MB")
-        with created_folders((output, "--output")):  # atomic: the whole file or none
-            write_instance(inst, output, progress=lambda c: bar.update(
-                writing, completed=c, amount=f"{c / 1e6:.1f} MB"))
-    out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
-              f"{len(inst.networks)} networks)", highlight=False)
+    # Ctrl-C or SIGTERM: one line saying what was written (the write is atomic).
+    with said_when_interrupted((output, "--output")):
+        int_in(jobs, "--jobs", 1, MAX_JOBS)
+        check_output(output, "--output", inputs=[profile])
+        dev, nets, prov = _networks_from(device, profile)
+        mix = (tuple(sorted(nets)) if models is None
+               else _names(models, "--models", "every network of the device"))
+        params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
+                                 slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
+        with _progress(jobs) as bar:
+            making = bar.add_task("generating jobs", total=jobs, amount=f"0/{jobs} jobs")
+            inst = generate_instance(params, nets, provenance=prov, distinct_id=True,
+                                     progress=lambda k: bar.update(making, completed=k,
+                                                                   amount=f"{k}/{jobs} jobs"))
+            writing = bar.add_task(f"writing {output}", total=None, amount="0.0 MB")
+            with created_folders((output, "--output")):  # atomic: the whole file or none
+                write_instance(inst, output, progress=lambda c: bar.update(
+                    writing, completed=c, amount=f"{c / 1e6:.1f} MB"))
+        out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
+                  f"{len(inst.networks)} networks)", highlight=False)
 
 
 PROGRESS_MIN_JOBS = 20_000

@@ -11,6 +11,7 @@ interrupted (the records written so far are kept; continue with ``--resume``).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,7 @@ from splitsched.cli.options import (
     positive_time,
     refuse_dangling_link,
     refuse_set_as_run_dir,
+    refuse_unused,
     split_names,
 )
 from splitsched.io import InputError
@@ -39,6 +41,7 @@ from splitsched.solve import MAX_SEED
 
 
 def online_cmd(
+    ctx: typer.Context,
     instance_file: Annotated[Path | None, typer.Argument(help="instance JSON (or use --set)")]
         = None,
     policy: Annotated[str, typer.Option("--policy", "--policies",
@@ -69,7 +72,7 @@ def online_cmd(
     list_policies: Annotated[bool, typer.Option("--list", help="list the policies")] = False,
 ) -> None:
     """Run policies online: jobs revealed at release, decided at each event."""
-    from splitsched.online.policies import policy_summaries
+    from splitsched.online.policies import policy_summaries, uses_replan_budget
     from splitsched.online.sweep import OnlineConfig, run_file, run_sweep
 
     if list_policies:
@@ -77,6 +80,8 @@ def online_cmd(
             out.print(f"{name:<18}{line}", highlight=False, soft_wrap=True)
         return
     # The same bounds as replay's and solve's flags (docs/reliability.md, "Limits").
+    if not math.isfinite(replan_budget_ms):
+        fail(None, "--replan-budget-ms", f"must be a finite number > 0, got {replan_budget_ms}")
     if not replan_budget_ms > 0:
         fail(None, "--replan-budget-ms", f"must be > 0, got {replan_budget_ms}")
     number_in(replan_budget_ms, "--replan-budget-ms", 0, MAX_SECONDS * 1000)
@@ -85,6 +90,28 @@ def online_cmd(
     int_in(seed, "--seed", 0, MAX_SEED)
     positive_time(offline_limit, "--offline-limit")
     solvers = () if offline.strip() == "none" else split_names(offline)
+    # An option that does nothing in this use is refused, not silently ignored.
+    if set_ref is None:
+        refuse_unused(ctx, {"resume": "--resume"}, "it continues a sweep (--set RUN_DIR); "
+                      "one instance is run whole each time")
+    if best_known is not None:
+        refuse_unused(ctx, {"offline": "--offline", "offline_limit": "--offline-limit"},
+                      "the offline best is read from --best-known, nothing is solved offline")
+    elif not solvers:
+        refuse_unused(ctx, {"offline_limit": "--offline-limit"},
+                      "--offline none solves nothing offline")
+    if not any(uses_replan_budget(name) for name in split_names(policy)):
+        refuse_unused(ctx, {"replan_budget_ms": "--replan-budget-ms"},
+                      "only replan:<solver> policies re-solve, under that budget; "
+                      f"{policy} never replans")
+    if noise_cv == 0:
+        refuse_unused(ctx, {"measured_sd": "--measured-sd"},
+                      "it shapes the stage-time noise, and --noise-cv is 0 (no noise)")
+        if runs > 1:
+            refuse_unused(ctx, {"runs": "--runs"},
+                          f"without noise (--noise-cv 0, the default) the {runs} runs would "
+                          "see the same stage times and repeat one another; give "
+                          "--noise-cv > 0 to draw noisy runs")
     cfg = OnlineConfig(policies=split_names(policy), replan_budget_ms=replan_budget_ms,
                        noise_cv=noise_cv, use_measured_sd=measured_sd, runs=runs, seed=seed,
                        offline_solvers=solvers, offline_limit_s=offline_limit,

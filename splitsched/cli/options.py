@@ -27,8 +27,8 @@ from __future__ import annotations
 import math
 import os
 import signal
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +77,8 @@ FLAG_FOR_PARAMETER: dict[str, str] = {
     # profile importers
     "handoff_us": "--handoff-us", "cpu_threads": "--cpu-threads", "max_cuts": "--max-cuts",
     # where `sets build` and `profiles import` write (refused into an installed package)
+    # splitsched.profiles.store.load_device (generate --device)
+    "device": "--device",
     "out_root": "--out", "out_dir": "--out", "run_dir": "--output", "best_known": "--best-known",
 }
 
@@ -123,6 +125,106 @@ def interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file apart from its earlier self (None: no such file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+@contextmanager
+def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
+    """Within the block, Ctrl-C or SIGTERM (:func:`interrupts`) ends the command with one
+    line on stderr saying what was written, then exit status 130 (143 for SIGTERM).
+
+    ``outputs`` are the command's ``(path, flag)`` output files (None entries skipped).
+    Every write is atomic (:class:`splitsched.io.AtomicWriter`: an interrupted write
+    removes its temporary file), so each output is either the whole new file or as it
+    was; the line says which changed: ``interrupted: nothing was written``, or
+    ``interrupted: wrote PATH (--flag); nothing else was written``.
+    """
+    from splitsched.cli.console import err
+
+    files = [(path, flag) for path, flag in outputs if path is not None]
+    before = {path: _file_key(path) for path, _ in files}
+
+    def line(terminated: bool) -> str:
+        changed = [f"{path} ({flag})" for path, flag in files
+                   if _file_key(path) != before[path]]
+        what = (f"wrote {', '.join(changed)}; nothing else was written" if changed
+                else "nothing was written")
+        return f"{'terminated' if terminated else 'interrupted'}: {what}"
+
+    try:
+        with interrupts(), _prompt_in_native_code(line):
+            yield
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        terminated = isinstance(exc, Terminated)
+        err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(TERMINATED_EXIT if terminated else 130) from None
+
+
+NATIVE_GRACE_S = 1.0
+"""Seconds the main thread has to take a signal before :func:`_prompt_in_native_code`
+ends the process for it."""
+
+
+@contextmanager
+def _prompt_in_native_code(line: Callable[[bool], str]) -> Iterator[None]:
+    """Within the block, Ctrl-C and SIGTERM take effect promptly even while the main
+    thread runs native code.
+
+    Python runs a signal handler only between bytecodes of the main thread; a CP-SAT
+    solve holds it in native code until its time limit (minutes), so the signal
+    would wait that long. A watcher thread, woken by :func:`signal.set_wakeup_fd`,
+    gives the main thread :data:`NATIVE_GRACE_S` to take the signal the usual way; if
+    it has not, the thread writes ``line(terminated)`` to stderr and ends the process
+    with 130 (143 for SIGTERM). Only native code is cut short so: every file write is
+    Python code, which takes the signal within the grace. Outside the main thread the
+    block runs unchanged.
+    """
+    import threading
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread
+        os.close(read_end)
+        os.close(write_end)
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                data = os.read(read_end, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            for signum in data:
+                if signum in (signal.SIGINT, signal.SIGTERM) and not done.wait(NATIVE_GRACE_S):
+                    terminated = signum == signal.SIGTERM
+                    with suppress(OSError):
+                        os.write(2, (line(terminated) + "\n").encode())
+                    os._exit(TERMINATED_EXIT if terminated else 130)
+
+    watcher = threading.Thread(target=watch, name="splitsched-signal-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous)
+        os.close(write_end)  # the watcher reads the end of the pipe and returns
+        watcher.join(timeout=5)
+        os.close(read_end)
+
+
 def given(ctx: typer.Context, parameter: str) -> bool:
     """Whether the option of ``parameter`` (the function's argument name) was given on
     the command line (or by an environment variable), not left at its default."""
@@ -145,7 +247,9 @@ def refuse_unused(ctx: typer.Context, flags: dict[str, str], why: str) -> None:
 
 def positive_time(value: float, option: str) -> float:
     """``value`` if it is a number of seconds in (0, :data:`MAX_SECONDS`], else a bad-input
-    error naming ``option``."""
+    error naming ``option`` (NaN and infinities: ``must be a finite number > 0``)."""
+    if not math.isfinite(value):
+        fail(None, option, f"must be a finite number > 0, got {value}")
     if not value > 0:
         fail(None, option, f"must be > 0, got {value}")
     return number_in(value, option, 0, MAX_SECONDS)

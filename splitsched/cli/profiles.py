@@ -229,7 +229,9 @@ def register_profiles(app: typer.Typer) -> None:
         int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
         raw_dir = raw if raw is not None else default_raw_dir()
         if not raw_dir.is_dir():
-            raise InputError(raw_dir, "--raw", "no such folder (the raw phone-profiles data)")
+            what = ("a file, not a folder" if raw_dir.exists() else "no such folder")
+            raise InputError(raw_dir, "--raw", f"{what}; give the folder of the raw "
+                                               "phone-profiles data")
         with err.status("importing") as status:
             def progress(label: str) -> None:
                 status.update(f"importing {label}")

@@ -142,6 +142,7 @@ def replay_cmd(
 
 
 def compare_cmd(
+    ctx: typer.Context,
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     trace_file: Annotated[Path, typer.Argument(help="trace JSON lines from replay")],
@@ -155,7 +156,10 @@ def compare_cmd(
     from splitsched.replay.trace import read_trace_file
 
     # The plot path, the schedule and the trace are checked first.
-    if plot is not None:
+    if plot is None:
+        refuse_unused(ctx, {"plot_run": "--plot-run"}, "it picks the run that --plot "
+                      "draws, and no --plot is given")
+    else:
         check_output(plot, "--plot", inputs=[instance_file, schedule_file, trace_file])
     inst, sched = _load(instance_file, schedule_file)
     require_replayable(inst, sched, schedule_file)

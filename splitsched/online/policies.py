@@ -87,6 +87,13 @@ def policy_summaries() -> dict[str, str]:
     return {n: s for n, (_, s) in sorted(_FACTORIES.items())}
 
 
+def uses_replan_budget(name: str) -> bool:
+    """Whether the built-in policy ``name`` uses ``PolicyOptions.replan_budget_ms``: only
+    ``replan`` (``replan:<solver>``) re-solves; the greedy rules decide by a list rule
+    and take no budget (their factories ignore it)."""
+    return name.partition(":")[0].strip() == "replan"
+
+
 def make_policy(name: str, options: PolicyOptions | None = None) -> Policy:
     """Build the policy called ``name`` (``base`` or ``base:argument``).
 

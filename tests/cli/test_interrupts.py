@@ -8,10 +8,13 @@ sweep's first run: tests/bench/test_sweep.py.)
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.helpers.paths import REPO_ROOT
 
@@ -46,3 +49,105 @@ def test_a_signal_after_the_command_ended_keeps_its_exit_status(tmp_path: Path) 
                          text=True, cwd=tmp_path, env=_env(), timeout=300)
     assert res.returncode == 0, (res.returncode, res.stderr)  # not killed (-2, shell 130)
     assert "dp-edf" in res.stdout
+
+
+# Runs the CLI with one library function replaced: the signal SIG is sent to this process
+# from inside it (before or after the real call, or from a timer one second into it), as a
+# Ctrl-C or `kill PID` at that moment would.
+SIGNAL_IN = '''
+import importlib, os, signal, sys, threading
+
+module, name, when, sig = sys.argv[1:5]
+del sys.argv[1:5]
+mod = importlib.import_module(module)
+real = getattr(mod, name)
+signum = getattr(signal, sig)
+
+def patched(*args, **kwargs):
+    if when == "before":
+        os.kill(os.getpid(), signum)
+    if when == "during":
+        threading.Timer(1.0, os.kill, (os.getpid(), signum)).start()
+    result = real(*args, **kwargs)
+    if when == "after":
+        os.kill(os.getpid(), signum)
+    return result
+
+setattr(mod, name, patched)
+from splitsched.cli import main
+main()
+'''
+
+
+def _signal_in(tmp_path: Path, target: str, when: str, sig: str,
+               *args: str) -> subprocess.CompletedProcess[str]:
+    module, name = target.rsplit(".", 1)
+    return subprocess.run([sys.executable, "-c", SIGNAL_IN, module, name, when, sig, *args],
+                          capture_output=True, text=True, cwd=tmp_path, env=_env(),
+                          timeout=240)
+
+
+GENERATE = ("generate", "--device", "mi9", "--jobs", "50", "-o", "g.json")
+
+
+@pytest.mark.parametrize("sig, status, how", [("SIGINT", 130, "interrupted"),
+                                              ("SIGTERM", 143, "terminated")])
+def test_an_interrupted_generate_says_nothing_was_written(tmp_path: Path, sig: str,
+                                                          status: int, how: str) -> None:
+    res = _signal_in(tmp_path, "splitsched.generate.generate_instance", "before", sig,
+                     *GENERATE)
+    assert res.returncode == status, res.stderr
+    assert res.stderr.strip().splitlines() == [f"{how}: nothing was written"], res.stderr
+    assert list(tmp_path.iterdir()) == []  # no instance, no temporary file
+
+
+def test_a_generate_interrupted_after_its_write_names_the_file(tmp_path: Path) -> None:
+    res = _signal_in(tmp_path, "splitsched.io.write_instance", "after", "SIGINT", *GENERATE)
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "interrupted: wrote g.json (--output); nothing else was written"], res.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["g.json"]
+    json.loads((tmp_path / "g.json").read_text())  # whole
+
+
+def test_an_interrupted_generate_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    (tmp_path / "g.json").write_text("old")
+    res = _signal_in(tmp_path, "splitsched.generate.generate_instance", "after", "SIGTERM",
+                     *GENERATE)
+    assert res.returncode == 143, res.stderr
+    assert res.stderr.strip().splitlines() == ["terminated: nothing was written"]
+    assert [p.name for p in tmp_path.iterdir()] == ["g.json"]
+    assert (tmp_path / "g.json").read_text() == "old"
+
+
+@pytest.fixture()
+def instance(tmp_path: Path) -> Path:
+    """An instance on which CP-SAT runs to its time limit (40 jobs, load 2)."""
+    res = subprocess.run([sys.executable, "-m", "splitsched", "generate", "--device", "mi9",
+                          "--jobs", "40", "--load", "2", "-o", "m.json"], capture_output=True,
+                         text=True, cwd=tmp_path, env=_env(), timeout=240)
+    assert res.returncode == 0, res.stderr
+    return tmp_path / "m.json"
+
+
+@pytest.mark.parametrize("sig, status, how", [("SIGINT", 130, "interrupted"),
+                                              ("SIGTERM", 143, "terminated")])
+def test_a_solve_in_native_code_stops_at_the_signal(instance: Path, sig: str, status: int,
+                                                    how: str) -> None:
+    # The signal comes one second into a CP-SAT solve of a 600 s limit: the solve holds
+    # the main thread in native code; the command still stops (well before the limit:
+    # the subprocess timeout is 240 s) and says that nothing was written.
+    res = _signal_in(instance.parent, "splitsched.solve.solve", "during", sig, "solve",
+                     str(instance), "-s", "cpsat", "--time-limit", "600", "-o", "s.json",
+                     "--plot", "s.png")
+    assert res.returncode == status, res.stderr
+    assert res.stderr.strip().splitlines() == [f"{how}: nothing was written"], res.stderr
+    assert sorted(p.name for p in instance.parent.iterdir()) == ["m.json"]
+
+
+def test_a_solve_interrupted_after_its_schedule_names_it(instance: Path) -> None:
+    res = _signal_in(instance.parent, "splitsched.io.write_schedule", "after", "SIGINT",
+                     "solve", str(instance), "-s", "edf-gpu", "-o", "s.json")
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "interrupted: wrote s.json (--output); nothing else was written"], res.stderr

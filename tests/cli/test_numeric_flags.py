@@ -121,6 +121,13 @@ MODE_BASE = {
                                   "-o", "{out}/p.json"],
     ("profile", "--warmup"): ["profile", "--device", "cpu", "--models", "resnet18",
                               "--max-cuts", "2", "--repeats", "1", "-o", "{out}/p.json"],
+    # online flags that only some uses take (elsewhere refused as doing nothing)
+    ("online", "--replan-budget-ms"): ["online", "{inst}", "--policy", "replan:edf-gpu",
+                                       "--offline", "none", "-o", "{out}/o.json"],
+    ("online", "--offline-limit"): ["online", "{inst}", "--policy", "fifo-gpu", "--offline",
+                                    "edf-gpu", "-o", "{out}/o.json"],
+    ("online", "--runs"): ["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none",
+                           "--noise-cv", "0.1", "-o", "{out}/o.json"],
 }
 LITERT = Path(__file__).resolve().parents[1] / "data" / "litert"
 
@@ -162,7 +169,9 @@ ACCEPTED: list[tuple[str, str, str]] = [
     ("compare", "--plot-run", ZERO),
     ("online", "--seed", ZERO),
     ("online", "--noise-cv", ZERO),
-    ("online", "--runs", "2"),
+    ("online", "--runs", "2"),  # with --noise-cv 0.1
+    ("online", "--replan-budget-ms", "5"),  # with replan:edf-gpu
+    ("online", "--offline-limit", "5"),  # with --offline edf-gpu
 ]
 
 

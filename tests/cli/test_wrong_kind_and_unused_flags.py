@@ -205,3 +205,75 @@ def test_report_of_an_online_run_refuses_shift(tmp_path: Path,
     line = refused(capsys, "report", str(run), "--shift", "-3")
     assert line.startswith("error: --shift: does nothing here:") and str(run) in line
     assert sorted(p.name for p in run.iterdir()) == ["online.json"]
+
+
+ONLINE_UNUSED = [
+    # one instance: --resume continues a sweep only
+    (("--policy", "fifo-gpu", "--offline", "none", "--resume"), "--resume", "sweep"),
+    # nothing solved offline: no time limit to give it
+    (("--policy", "fifo-gpu", "--offline", "none", "--offline-limit", "5"), "--offline-limit",
+     "--offline none"),
+    # the greedy rules never re-solve: no budget to give them
+    (("--policy", "edf-gpu", "--offline", "none", "--replan-budget-ms", "5"),
+     "--replan-budget-ms", "never replans"),
+    (("--policies", "fifo-gpu,edf-greedy-cut", "--offline", "none", "--replan-budget-ms",
+      "5"), "--replan-budget-ms", "never replans"),
+    # no noise: every run sees the same stage times
+    (("--policy", "fifo-gpu", "--offline", "none", "--runs", "3"), "--runs", "--noise-cv"),
+    (("--policy", "fifo-gpu", "--offline", "none", "--no-measured-sd"), "--measured-sd",
+     "--noise-cv"),
+]
+
+
+@pytest.mark.parametrize(("extra", "flag", "why"), ONLINE_UNUSED)
+def test_online_refuses_options_that_do_nothing(solved: tuple[Path, Path], tmp_path: Path,
+                                                extra: tuple[str, ...], flag: str, why: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    inst, _ = solved
+    out = tmp_path / "o.json"
+    line = refused(capsys, "online", str(inst), *extra, "-o", str(out))
+    assert line.startswith(f"error: {flag}: does nothing here:") and why in line, line
+    assert not out.exists()
+
+
+def test_online_refuses_offline_options_beside_best_known(
+        solved: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inst, _ = solved
+    runs = tmp_path / "runs.jsonl"
+    runs.write_text("")
+    for extra, flag in ((("--offline", "dp-edf"), "--offline"),
+                        (("--offline-limit", "5"), "--offline-limit")):
+        line = refused(capsys, "online", str(inst), "--policy", "fifo-gpu", "--best-known",
+                       str(runs), *extra, "-o", str(tmp_path / "o.json"))
+        assert line.startswith(f"error: {flag}: does nothing here:") and "--best-known" in line
+
+
+@pytest.mark.parametrize("extra", [
+    ("--policy", "replan:edf-gpu", "--offline", "none", "--replan-budget-ms", "5"),
+    ("--policies", "fifo-gpu,replan:dp-edf", "--offline", "none", "--replan-budget-ms", "5"),
+    ("--policy", "fifo-gpu", "--offline", "edf-gpu", "--offline-limit", "5"),
+    ("--policy", "fifo-gpu", "--offline", "none", "--noise-cv", "0.1", "--runs", "3",
+     "--no-measured-sd"),
+])
+def test_online_takes_those_options_where_they_act(solved: tuple[Path, Path], tmp_path: Path,
+                                                   extra: tuple[str, ...],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    inst, _ = solved
+    out = tmp_path / "o.json"
+    code, _, err = main(capsys, "online", str(inst), *extra, "-o", str(out))
+    assert code == 0, err
+    assert list(tmp_path.glob("o*.json"))  # one realized schedule per policy and run
+
+
+def test_compare_refuses_plot_run_without_plot(solved: tuple[Path, Path], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    inst, sched = solved
+    trace = tmp_path / "t.jsonl"
+    code, _, err = main(capsys, "replay", str(inst), str(sched), "--runs", "2", "--trace",
+                        str(trace))
+    assert code == 0, err
+    line = refused(capsys, "compare", str(inst), str(sched), str(trace), "--plot-run", "1")
+    assert line.startswith("error: --plot-run: does nothing here:") and "--plot" in line
+    code, _, err = main(capsys, "compare", str(inst), str(sched), str(trace), "--plot-run",
+                        "1", "--plot", str(tmp_path / "c.png"))
+    assert code == 0, err
