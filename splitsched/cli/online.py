@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from splitsched.bench.records import WriteFailure
 from splitsched.cli.console import err, out
 from splitsched.cli.options import (
     MAX_CV,
@@ -137,6 +139,16 @@ def online_cmd(
             err.print(f"{how}: {where}; continue with --resume", highlight=False)
             raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) \
                 from None
+        except WriteFailure as exc:  # disk full: an infrastructure failure (exit 3)
+            print(f"error: {exc}", file=sys.stderr)  # plain print, as main's error lines
+            runs_file = output / "runs.jsonl"
+            where = (f"the runs recorded so far are in {runs_file} (whole: a record is "
+                     "written at once or not at all)"
+                     if runs_file.is_file() and runs_file.stat().st_size > 0
+                     else "no run recorded yet")
+            err.print(f"{where}; free space, then continue with --resume", highlight=False,
+                      soft_wrap=True)
+            raise SystemExit(3) from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
                   f"{summary.errors} errors); "
                   + (f"report in {summary.report}" if summary.report else "no report (no run "

@@ -33,6 +33,7 @@ from splitsched.bench.records import (
     OLD_ONLINE_SCHEMA,
     RunDirLock,
     RunKey,
+    WriteFailure,
     online_run_key,
     read_runs,
 )
@@ -474,3 +475,34 @@ def test_sigterm_during_a_cli_sweep_stops_it_like_ctrl_c(recorded: bool, tmp_pat
              else "no run recorded yet")
     assert f"terminated: {where}; continue with --resume" in err
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_full_disk_while_recording_is_one_line_and_exit_3(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The record appender raises WriteFailure (it cuts a torn line back itself, see
+    # tests/bench/test_sweep_guards.py); the online sweep's CLI said so with a traceback.
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    real = sweep_mod.append_record
+    calls = Counter[str]()
+
+    def append(path: Path, rec: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise WriteFailure(path, "No space left on device")
+        real(path, rec)
+
+    monkeypatch.setattr(sweep_mod, "append_record", append)
+    res = CliRunner().invoke(app, ["online", "--set", str(d), "--policies",
+                                   "fifo-gpu,edf-greedy-cut", "--offline", "dp-edf",
+                                   "-o", str(out)])
+    assert res.exit_code == 3, res.output
+    assert "Traceback" not in res.output
+    assert f"error: {out / 'runs.jsonl'}: cannot write: No space left on device" in res.output
+    assert "free space, then continue with --resume" in res.output
+    assert len((out / "runs.jsonl").read_text().splitlines()) == 2
+    monkeypatch.undo()
+    cfg = OnlineConfig(policies=("fifo-gpu", "edf-greedy-cut"), offline_solvers=("dp-edf",))
+    again = run_sweep(str(d), cfg, out, resume=True)
+    assert not again.infra_failures
+    assert set(_results(out)) == _expected_keys(d, cfg)
