@@ -92,11 +92,18 @@ def us_instances(draw: st.DrawFn) -> Instance:
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(us_instances())
 def test_exact_solvers_make_no_false_proof_at_microsecond_scale(inst: Instance) -> None:
+    # No false proof is ever reported. The solvers in integer arithmetic (CP-SAT and
+    # what is built on it) must not even claim one; a floating-point MILP backend still
+    # sometimes does at this scale (README "No false proof": CBC, HiGHS and SCIP on a
+    # few in 3,000; tests/data/solver_claims_screen/cbc-false-optimal-3jobs.json is one
+    # this test drew), and the harness must then refute and withhold it.
     opt = optimum(inst)
     for name in [n for n in BUILTIN if get_solver(n).exact]:
         res = solve(inst, name, time_limit_s=20, seed=0, threads=1)
         assert res.status in RUN_STATUSES, (name, res.status, res.stats)
-        assert "proof_contradiction" not in res.stats, (name, res.stats)
+        if "proof_contradiction" in res.stats:
+            assert name.startswith("milp-"), (name, res.stats)
+            assert res.status != "optimal" and res.bound is None, (name, res.stats)
         if res.status == "optimal":
             assert res.missed == opt, (name, res.missed, opt)
         if res.bound is not None:
