@@ -28,7 +28,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -737,12 +737,18 @@ def strict_json(data: Any, **kwargs: Any) -> str:
     """
     try:
         return json.dumps(data, allow_nan=False, **kwargs)
-    except ValueError:
-        where = _nonfinite_at(data)
-        if where is None:
-            raise
-        raise NonFiniteError(f"{where}: non-finite number; strict JSON has no NaN or "
-                             "Infinity") from None
+    except ValueError as exc:
+        _refuse_nonfinite(data, exc)
+
+
+def _refuse_nonfinite(data: Any, exc: ValueError) -> NoReturn:
+    """The encoder's ``ValueError`` as a :class:`NonFiniteError` naming the field path of
+    the first non-finite number in ``data`` (``exc`` itself if there is none)."""
+    where = _nonfinite_at(data)
+    if where is None:
+        raise exc
+    raise NonFiniteError(f"{where}: non-finite number; strict JSON has no NaN or "
+                         "Infinity") from None
 
 
 def dumps(data: Any) -> str:
@@ -762,12 +768,8 @@ def dumps_pieces(data: Any) -> Iterator[str]:
     encoder = json.JSONEncoder(allow_nan=False, indent=2, sort_keys=True)
     try:
         yield from encoder.iterencode(data)
-    except ValueError:
-        where = _nonfinite_at(data)
-        if where is None:
-            raise
-        raise NonFiniteError(f"{where}: non-finite number; strict JSON has no NaN or "
-                             "Infinity") from None
+    except ValueError as exc:
+        _refuse_nonfinite(data, exc)
     yield "\n"
 
 
