@@ -11,6 +11,7 @@ naming the file, the records kept and the ``--resume`` hint).
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -267,14 +268,27 @@ def _report_interrupts(run_dir: Path) -> Iterator[None]:
     staged_folder`), so an interrupt that stops the report leaves ``RUN_DIR/report``
     exactly as it was; one that comes after the last move is too late and is dropped
     there (the report is written)."""
+    from splitsched.bench.staging import ARRIVED
+
     try:
-        with interrupts():
+        with interrupts(record=True):
             yield
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
-        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        err.print(f"{how}: the report was not written; {run_dir / 'report'} is as it was "
-                  "(the previous report, if any, is kept)", highlight=False, soft_wrap=True)
-        raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) from None
+        _say_report_stopped(run_dir, isinstance(exc, Terminated))
+    except Exception:
+        if not ARRIVED:
+            raise
+        # A signal that a library turned into another error (matplotlib's import or
+        # drawing made a RuntimeError or ValueError of a KeyboardInterrupt): the report
+        # stopped all the same, and staging kept the previous one.
+        _say_report_stopped(run_dir, ARRIVED[0] == signal.SIGTERM)
+
+
+def _say_report_stopped(run_dir: Path, terminated: bool) -> NoReturn:
+    how = "terminated" if terminated else "interrupted"
+    err.print(f"{how}: the report was not written; {run_dir / 'report'} is as it was "
+              "(the previous report, if any, is kept)", highlight=False, soft_wrap=True)
+    raise SystemExit(TERMINATED_EXIT if terminated else 130) from None
 
 
 def _holds_online_records(run_dir: Path) -> bool:

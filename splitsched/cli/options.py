@@ -105,17 +105,34 @@ TERMINATED_EXIT = 128 + signal.SIGTERM
 
 
 @contextmanager
-def interrupts() -> Iterator[None]:
+def interrupts(*, record: bool = False) -> Iterator[None]:
     """Within the block, SIGTERM is handled like Ctrl-C: it raises :class:`Terminated`
     (a ``KeyboardInterrupt``) in the main thread, so that a sweep stops the same way
     (records kept, the ``--resume`` hint printed); the exit status is the caller's
     (:data:`TERMINATED_EXIT` for SIGTERM). The previous handler is restored on exit.
-    Outside the main thread (no handler can be set there) the block runs unchanged."""
+    Outside the main thread (no handler can be set there) the block runs unchanged.
+
+    With ``record``, both signals are also listed in
+    :data:`splitsched.bench.staging.ARRIVED` (emptied on entry), so that a report's
+    staging still stops when the handler's exception was lost (raised inside a
+    garbage-collector callback) and the caller can tell a signal from an error that a
+    library made of it.
+    """
+    from splitsched.bench.staging import ARRIVED
+
     def on_term(signum: int, frame: object) -> None:
+        if record:
+            ARRIVED.append(signum)
         raise Terminated
 
+    def on_int(signum: int, frame: object) -> None:
+        ARRIVED.append(signum)
+        raise KeyboardInterrupt
+
+    ARRIVED.clear()
     try:
         previous = signal.signal(signal.SIGTERM, on_term)
+        previous_int = signal.signal(signal.SIGINT, on_int) if record else None
     except ValueError:  # not the main thread
         yield
         return
@@ -123,6 +140,8 @@ def interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def _file_key(path: Path) -> tuple[int, int, int] | None:
