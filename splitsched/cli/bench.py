@@ -271,17 +271,19 @@ def _report_interrupts(run_dir: Path) -> Iterator[None]:
     from splitsched.bench.staging import ARRIVED
 
     try:
-        with interrupts(record=True):
-            yield
+        with interrupts(record=True):  # ARRIVED is emptied when the block ends
+            try:
+                yield
+            except Exception:
+                if not ARRIVED:
+                    raise
+                # A signal that a library turned into another error (matplotlib's import
+                # or drawing made a RuntimeError or ValueError of a KeyboardInterrupt):
+                # the report stopped all the same, and staging kept the previous one.
+                raise (Terminated() if ARRIVED[0] == signal.SIGTERM
+                       else KeyboardInterrupt()) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
         _say_report_stopped(run_dir, isinstance(exc, Terminated))
-    except Exception:
-        if not ARRIVED:
-            raise
-        # A signal that a library turned into another error (matplotlib's import or
-        # drawing made a RuntimeError or ValueError of a KeyboardInterrupt): the report
-        # stopped all the same, and staging kept the previous one.
-        _say_report_stopped(run_dir, ARRIVED[0] == signal.SIGTERM)
 
 
 def _say_report_stopped(run_dir: Path, terminated: bool) -> NoReturn:

@@ -142,12 +142,16 @@ def online_cmd(
         except WriteFailure as exc:  # disk full: an infrastructure failure (exit 3)
             print(f"error: {exc}", file=sys.stderr)  # plain print, as main's error lines
             runs_file = output / "runs.jsonl"
-            where = (f"the runs recorded so far are in {runs_file} (whole: a record is "
-                     "written at once or not at all)"
-                     if runs_file.is_file() and runs_file.stat().st_size > 0
-                     else "no run recorded yet")
-            err.print(f"{where}; free space, then continue with --resume", highlight=False,
-                      soft_wrap=True)
+            if not output.exists():  # created by this command and removed: nothing to resume
+                said = (f"no run recorded: {output}, created by this command, was removed; "
+                        "free space and run the sweep again")
+            elif runs_file.is_file() and runs_file.stat().st_size > 0:
+                said = (f"the runs recorded so far are in {runs_file} (whole: a record is "
+                        "written at once or not at all); free space, then continue with "
+                        "--resume")
+            else:
+                said = "no run recorded yet; free space, then continue with --resume"
+            err.print(said, highlight=False, soft_wrap=True)
             raise SystemExit(3) from None
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
                   f"{summary.errors} errors); "

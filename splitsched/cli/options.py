@@ -113,7 +113,7 @@ def interrupts(*, record: bool = False) -> Iterator[None]:
     Outside the main thread (no handler can be set there) the block runs unchanged.
 
     With ``record``, both signals are also listed in
-    :data:`splitsched.bench.staging.ARRIVED` (emptied on entry), so that a report's
+    :data:`splitsched.bench.staging.ARRIVED` (emptied on entry and on exit), so that a report's
     staging still stops when the handler's exception was lost (raised inside a
     garbage-collector callback) and the caller can tell a signal from an error that a
     library made of it.
@@ -142,6 +142,7 @@ def interrupts(*, record: bool = False) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
         if previous_int is not None:
             signal.signal(signal.SIGINT, previous_int)
+        ARRIVED.clear()  # a later report outside this block must not see them
 
 
 def _file_key(path: Path) -> tuple[int, int, int] | None:

@@ -37,6 +37,7 @@ run directory is refused with the file named (exit 2).
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,18 +53,23 @@ from splitsched.bench.records import (
     RunDirLock,
     RunKey,
     RunRecord,
+    WriteFailure,
     append_json_line,
     append_record,
     online_run_key,
     repair_runs,
+    write_run_file,
 )
 from splitsched.bench.sets import SetEntry, load_sets, params_of
 from splitsched.bench.staging import check_folder_output
-from splitsched.bench.sweep import refuse_changed_instances, refuse_other_settings
+from splitsched.bench.sweep import (
+    refuse_changed_instances,
+    refuse_other_settings,
+    remove_if_unrecorded,
+)
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
     InputError,
-    atomic_write_text,
     check_output_dir,
     dumps,
     instance_sha256,
@@ -486,8 +492,21 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
     settings = sweep_settings(set_ref, cfg)
     _check_run_dir(run_dir, resume, settings, entries)
     known = best_known_from_runs(cfg.best_known) if cfg.best_known else {}
-    with RunDirLock(run_dir):
-        return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
+    created = not os.path.lexists(run_dir)
+    locked = False
+    try:
+        with RunDirLock(run_dir):
+            locked = True
+            try:
+                return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
+            except WriteFailure:  # a full disk: as bench (bench/sweep.execute)
+                if created:  # removed under the lock
+                    remove_if_unrecorded(run_dir)
+                raise
+    except WriteFailure:
+        if created and not locked:  # the lock file itself could not be written
+            remove_if_unrecorded(run_dir)
+        raise
 
 
 def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_dir: Path,
@@ -500,11 +519,11 @@ def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_
     done = {r.key for r in existing}
     offline = _recorded_offline(existing, run_dir)
     env = environment()
-    atomic_write_text(run_dir / CONFIG_FILE, dumps({**settings, **env}))
+    write_run_file(run_dir / CONFIG_FILE, dumps({**settings, **env}))
     for entry in entries:
         path = instance_copy_path(run_dir, entry)
         if not path.exists():
-            atomic_write_text(path, dumps(instance_to_dict(entry.instance)))
+            write_run_file(path, dumps(instance_to_dict(entry.instance)))
     new = errors = offline_new = 0
     infra: list[InfraFailure] = []
 

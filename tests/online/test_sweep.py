@@ -506,3 +506,30 @@ def test_a_full_disk_while_recording_is_one_line_and_exit_3(
     again = run_sweep(str(d), cfg, out, resume=True)
     assert not again.infra_failures
     assert set(_results(out)) == _expected_keys(d, cfg)
+
+
+def test_a_full_disk_before_the_first_record_removes_the_new_run_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An instance copy that cannot be written (a full disk) was exit 2 and left the new
+    # run directory holding online.json and an empty instances/ (a newcomer's attack).
+    d = _tiny_set(tmp_path, 1)
+    out = tmp_path / "run"
+    real = sweep_mod.write_run_file
+
+    def write(path: Path, text: str) -> None:
+        if Path(path).parent.name == "instances":
+            raise WriteFailure(path, "File too large")
+        real(path, text)
+
+    monkeypatch.setattr(sweep_mod, "write_run_file", write)
+    res = CliRunner().invoke(app, ["online", "--set", str(d), "--policies", "fifo-gpu",
+                                   "--offline", "dp-edf", "-o", str(out)])
+    assert res.exit_code == 3, res.output
+    assert "cannot write: File too large" in res.output
+    assert "created by this command, was removed" in " ".join(res.output.split())
+    assert not out.exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    res = CliRunner().invoke(app, ["online", "--set", str(d), "--policies", "fifo-gpu",
+                                   "--offline", "dp-edf", "-o", str(kept)])
+    assert res.exit_code == 3 and kept.is_dir()  # a folder that existed before stays
