@@ -76,13 +76,17 @@ def check_int(value: Any, subject: str, field: str, low: int, high: int) -> int:
     return v
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-"""The characters of Unicode category Cc (C0 controls, DEL, C1 controls)."""
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""The characters of Unicode category Cc (C0 controls, DEL, C1 controls), the line and
+paragraph separators (U+2028, U+2029: ``str.splitlines`` breaks at them) and the
+bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: they
+reorder what a terminal or table shows after them)."""
 
 
 def check_id(value: str, subject: str, field: str) -> str:
     """``value`` if it holds no control character (Unicode category Cc: a newline, a tab,
-    NUL, DEL, ...), else :class:`InvariantError` naming ``field`` and the character.
+    NUL, DEL, ...; also a line or paragraph separator or a bidirectional override, see
+    ``_CONTROL``), else :class:`InvariantError` naming ``field`` and the character.
 
     An id (instance, job, network) is printed in one-line messages and table rows
     (``show``, the report's ``instances.md``): a newline in it would break them.
@@ -91,7 +95,8 @@ def check_id(value: str, subject: str, field: str) -> str:
     if bad is not None:
         raise InvariantError(subject, field, f"holds the control character {bad.group()!r} at "
                                              f"position {bad.start()}; an id must be printable "
-                                             "(no newline, tab or other control character)")
+                                             "(no newline, tab, other control character, "
+                                             "line separator or bidirectional override)")
     return value
 
 

@@ -34,7 +34,14 @@ def _net(name: str) -> Network:
     return Network(name=name, layer_names=("a",), gpu_us=(1,), cpu_us=(1,), handoff_us=(0, 0))
 
 
-@pytest.mark.parametrize("ch", CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
+# Also refused: the line and paragraph separators (str.splitlines breaks at them: a
+# report's table row split in two) and the bidirectional overrides and isolates (they
+# reorder what a terminal shows after them); a newcomer's attack.
+LINE_AND_BIDI = [chr(c) for c in (0x2028, 0x2029, *range(0x202A, 0x202F),
+                                  *range(0x2066, 0x206A))]
+
+
+@pytest.mark.parametrize("ch", CONTROLS + LINE_AND_BIDI, ids=lambda c: f"U+{ord(c):04X}")
 def test_every_control_character_is_refused_in_every_id(ch: str) -> None:
     bad = f"a{ch}b"
     with pytest.raises(InvariantError, match=r"^network .*: name: holds the control"):
