@@ -117,13 +117,14 @@ def bench_cmd(
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
         _say_stopped(exc, output, sum(statuses.values()))
     except WriteFailure as exc:  # a full disk: infrastructure, not bad input
-        _say_write_failure(exc, output, sum(statuses.values()))
+        say_write_failure(exc, output, sum(statuses.values()))
     _summarise(result, output)
 
 
-def _say_write_failure(exc: WriteFailure, output: Path, done: int) -> NoReturn:
-    """After a run-directory file could not be written: one ``error:`` line naming it and
-    the reason, what ``output`` keeps and how to go on; exit 3 (infrastructure)."""
+def say_write_failure(exc: WriteFailure, output: Path, done: int | None = None) -> NoReturn:
+    """After a run-directory file could not be written (``bench``, ``online --set``): one
+    ``error:`` line naming it and the reason, what ``output`` keeps and how to go on;
+    exit 3 (infrastructure). ``done``: records this sweep wrote, if known."""
     from splitsched.bench.records import RUNS_FILE, read_runs
 
     print(f"error: {exc}", file=sys.stderr)  # plain print, as main's error lines
@@ -131,10 +132,11 @@ def _say_write_failure(exc: WriteFailure, output: Path, done: int) -> NoReturn:
     try:
         recorded = len(read_runs(runs).records) if runs.is_file() else 0
     except InputError:
-        recorded = done
+        recorded = done or 0
     if recorded:
-        err.print(f"{recorded} runs kept in {runs} ({done} recorded now); free space, then "
-                  "continue with --resume", highlight=False, soft_wrap=True)
+        now = f" ({done} recorded now)" if done is not None else ""
+        err.print(f"{recorded} runs kept in {runs}{now}; free space, then continue with "
+                  "--resume", highlight=False, soft_wrap=True)
     elif not output.exists():
         err.print(f"no run recorded: {output}, created by this command, was removed; free "
                   "space and run the sweep again", highlight=False, soft_wrap=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -140,19 +139,8 @@ def online_cmd(
             raise SystemExit(TERMINATED_EXIT if isinstance(exc, Terminated) else 130) \
                 from None
         except WriteFailure as exc:  # disk full: an infrastructure failure (exit 3)
-            print(f"error: {exc}", file=sys.stderr)  # plain print, as main's error lines
-            runs_file = output / "runs.jsonl"
-            if not output.exists():  # created by this command and removed: nothing to resume
-                said = (f"no run recorded: {output}, created by this command, was removed; "
-                        "free space and run the sweep again")
-            elif runs_file.is_file() and runs_file.stat().st_size > 0:
-                said = (f"the runs recorded so far are in {runs_file} (whole: a record is "
-                        "written at once or not at all); free space, then continue with "
-                        "--resume")
-            else:
-                said = "no run recorded yet; free space, then continue with --resume"
-            err.print(said, highlight=False, soft_wrap=True)
-            raise SystemExit(3) from None
+            from splitsched.cli.bench import say_write_failure
+            say_write_failure(exc, output)
         err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
                   f"{summary.errors} errors); "
                   + (f"report in {summary.report}" if summary.report else "no report (no run "
