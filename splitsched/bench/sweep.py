@@ -42,7 +42,7 @@ import math
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -457,25 +457,37 @@ def execute(prep: Prepared, on_record: ProgressHook | None = None) -> SweepResul
     cfg = prep.config
     clean_stale_run_dirs()
     client = connect_scheduler(cfg.scheduler) if cfg.scheduler else None
-    created = not os.path.lexists(cfg.run_dir)
-    locked = False
     try:
-        with RunDirLock(cfg.run_dir):
-            locked = True
-            try:
-                return _execute_locked(prep, client, on_record)
-            except WriteFailure:
-                if created:  # removed under the lock
-                    remove_if_unrecorded(cfg.run_dir)
-                raise
-    except WriteFailure:
-        if created and not locked:  # the lock file itself could not be written
-            remove_if_unrecorded(cfg.run_dir)
-        raise
+        with locked_run_dir(cfg.run_dir):
+            return _execute_locked(prep, client, on_record)
     finally:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close()
+
+
+@contextlib.contextmanager
+def locked_run_dir(run_dir: Path) -> Iterator[None]:
+    """The block runs holding ``run_dir``'s lock (:class:`RunDirLock`); on a
+    :class:`WriteFailure` (a full disk) a run directory that did not exist before is
+    removed if it holds no record (:func:`remove_if_unrecorded`: under the lock, or
+    after it when the lock file itself could not be written). Used by ``bench`` and
+    ``online --set``."""
+    created = not os.path.lexists(run_dir)
+    locked = False
+    try:
+        with RunDirLock(run_dir):
+            locked = True
+            try:
+                yield
+            except WriteFailure:
+                if created:  # removed under the lock
+                    remove_if_unrecorded(run_dir)
+                raise
+    except WriteFailure:
+        if created and not locked:  # the lock file itself could not be written
+            remove_if_unrecorded(run_dir)
+        raise
 
 
 def remove_if_unrecorded(run_dir: Path) -> bool:

@@ -37,7 +37,6 @@ run directory is refused with the file named (exit 2).
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,10 +49,8 @@ from splitsched.bench.machine import environment
 from splitsched.bench.records import (
     INFRA_FILE,
     RUNS_FILE,
-    RunDirLock,
     RunKey,
     RunRecord,
-    WriteFailure,
     append_json_line,
     append_record,
     online_run_key,
@@ -63,9 +60,9 @@ from splitsched.bench.records import (
 from splitsched.bench.sets import SetEntry, load_sets, params_of
 from splitsched.bench.staging import check_folder_output
 from splitsched.bench.sweep import (
+    locked_run_dir,
     refuse_changed_instances,
     refuse_other_settings,
-    remove_if_unrecorded,
 )
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.io import (
@@ -492,21 +489,8 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
     settings = sweep_settings(set_ref, cfg)
     _check_run_dir(run_dir, resume, settings, entries)
     known = best_known_from_runs(cfg.best_known) if cfg.best_known else {}
-    created = not os.path.lexists(run_dir)
-    locked = False
-    try:
-        with RunDirLock(run_dir):
-            locked = True
-            try:
-                return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
-            except WriteFailure:  # a full disk: as bench (bench/sweep.execute)
-                if created:  # removed under the lock
-                    remove_if_unrecorded(run_dir)
-                raise
-    except WriteFailure:
-        if created and not locked:  # the lock file itself could not be written
-            remove_if_unrecorded(run_dir)
-        raise
+    with locked_run_dir(run_dir):  # a full disk removes a new, unrecorded run_dir
+        return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
 
 
 def _sweep_locked(entries: list[SetEntry], set_ref: str, cfg: OnlineConfig, run_dir: Path,
