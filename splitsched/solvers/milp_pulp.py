@@ -43,6 +43,7 @@ import pulp
 from splitsched.formulations.milp import INF, MilpModel, MilpSettings, check_deadline
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, SolveStatus, register
+from splitsched.solvers.children import reaped_children
 from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.milp_solution import BackendAnswer, drive_milp, start_values
 
@@ -213,7 +214,7 @@ class _PulpBackend:
                                         gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed,
                                         **HIGHS_OPTIONS)
                 t0 = time.perf_counter()
-                with native_stdout_silenced():
+                with native_stdout_silenced(), reaped_children():  # no orphaned CBC
                     prob.solve(solver)
                 stats["backend_wall_s"] = time.perf_counter() - t0
             bound: float | None = None
