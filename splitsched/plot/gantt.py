@@ -9,12 +9,14 @@ labelled in milliseconds (:func:`~splitsched.plot._axes.ms_time_axis`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -35,6 +37,10 @@ LANE_Y = {GPU: 0.0, CPU: 1.0}
 LANE_HEIGHT = 0.6
 WINDOW_TOP = 1.75
 WINDOW_PITCH = 0.42
+LABELLED_ROWS = 120
+"""Most job rows that :func:`plot_schedule` labels one by one (y tick and ``dropped``): at
+the figure's height cap (:func:`schedule_figsize`) more would be under ~7 pt apart. Beyond
+it every k-th row keeps its tick label and a dropped job is told by its dashed window."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ def draw_stage_bars(ax: Axes, bars: Iterable[Bar], colors: Mapping[str, Any], *,
                     thin_us: float = 0.0, late_hatched: bool = True) -> Axes:
     """Draw stage bars on ``ax``; returns it.
 
+    Bars are drawn as few collections (one per lane and fill kind; the thin markers
+    one per line style), not one artist per stage: thousands of stages draw in
+    seconds instead of minutes.
+
     Parameters
     ----------
     bars:
@@ -76,27 +86,45 @@ def draw_stage_bars(ax: Axes, bars: Iterable[Bar], colors: Mapping[str, Any], *,
     late_hatched:
         A late bar is hatched red (True) or only edged red (False).
     """
+    # (lane y, hatched) -> (x ranges, fill colours, edge colours)
+    fills: dict[tuple[float, bool], tuple[list[tuple[int, int]], list[Any], list[Any]]] = {}
+    # has length? -> (x, y low, y high, colour) of the thin markers
+    ticks: dict[bool, tuple[list[float], list[float], list[float], list[Any]]] = {}
+    diamonds: tuple[list[float], list[float], list[Any]] = ([], [], [])
+    labels: list[tuple[float, float, str]] = []
     for b in bars:
         length = b.end - b.start
         if length < thin_us or length <= 0:
             x = b.start + length / 2
             color = LATE_EDGE if b.late else colors[b.job]
-            ax.vlines(x, b.y - height / 2, b.y + height / 2, colors=color,
-                      linewidth=2.2 if length > 0 else 1.6,
-                      linestyles="solid" if length > 0 else "dotted")
+            xs, lows, highs, cs = ticks.setdefault(length > 0, ([], [], [], []))
+            xs.append(x)
+            lows.append(b.y - height / 2)
+            highs.append(b.y + height / 2)
+            cs.append(color)
             if length <= 0:  # a diamond on the lane's edge, so that a dotted tick is found
-                ax.plot([x], [b.y - height / 2], marker="D", markersize=3.5,
-                        markerfacecolor=color, markeredgecolor="#222222",
-                        markeredgewidth=0.6, linestyle="none")
+                diamonds[0].append(x)
+                diamonds[1].append(b.y - height / 2)
+                diamonds[2].append(color)
             continue
         hatched = b.late and late_hatched
-        ax.broken_barh([(b.start, length)], (b.y - height / 2, height),
-                       facecolors=LATE_FILL if hatched else colors[b.job],
-                       edgecolors=LATE_EDGE if b.late else "#333333",
-                       hatch="///" if hatched else None, linewidth=0.5)
+        ranges, faces, edges = fills.setdefault((b.y, hatched), ([], [], []))
+        ranges.append((b.start, length))
+        faces.append(LATE_FILL if hatched else colors[b.job])
+        edges.append(LATE_EDGE if b.late else "#333333")
         if length > max(label_min_us, 0):
-            ax.text(b.start + length / 2, b.y, b.job, ha="center", va="center", fontsize=6,
-                    clip_on=True)
+            labels.append((b.start + length / 2, b.y, b.job))
+    for (y, hatched), (ranges, faces, edges) in fills.items():
+        ax.broken_barh(ranges, (y - height / 2, height), facecolors=faces, edgecolors=edges,
+                       hatch="///" if hatched else None, linewidth=0.5)
+    for has_length, (xs, lows, highs, cs) in ticks.items():
+        ax.vlines(xs, lows, highs, colors=cs, linewidth=2.2 if has_length else 1.6,
+                  linestyles="solid" if has_length else "dotted")
+    if diamonds[0]:
+        ax.scatter(diamonds[0], diamonds[1], marker="D", s=3.5 ** 2, c=diamonds[2],
+                   edgecolors="#222222", linewidths=0.6, zorder=2.5)
+    for x, y, job in labels:
+        ax.text(x, y, job, ha="center", va="center", fontsize=6, clip_on=True)
     return ax
 
 
@@ -115,14 +143,17 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     * a **GPU** and a **CPU** lane; each stage is a bar in its job's colour with
       the job id inside when there is room; a stage shorter than 1/400 of the
       time span (e.g. 2 us) is a thin tick, a zero-length one a dotted tick;
-    * **hand-offs**: a grey arrow from the GPU stage's end to the CPU stage's
-      start of a split job (the hand-off lag ``h(k)`` is the gap it spans,
-      or less when the CPU stage waits for the CPU);
+    * **hand-offs**: a grey line from the GPU stage's end to the CPU stage's
+      start of a split job, with a head (``v``) at the CPU end (the hand-off
+      lag ``h(k)`` is the gap it spans, or less when the CPU stage waits for
+      the CPU); all of them one :class:`~matplotlib.collections.LineCollection`
+      with gid ``handoffs``;
     * below the lanes, one **window row per job**, in the instance's order:
       a line in the job's colour from its release (``>``) to its deadline
       (``|``), and its completion: a dot when on time, a red ``X`` when late
-      (with a red segment from the deadline to it), ``dropped`` written in red
-      when the schedule drops it;
+      (with a red segment from the deadline to it); a dropped job's line is
+      dashed, and ``dropped`` is written on it in red (up to
+      :data:`LABELLED_ROWS` jobs);
     * **misses**: a late job's stages are hatched red and its deadline is a
       dotted red line across the lanes;
     * the title: ``title`` (default the schedule's solver), the weighted
@@ -144,7 +175,11 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     Returns
     -------
     Axes
-        ``ax``; its y tick labels are ``GPU``, ``CPU`` and the job ids.
+        ``ax``; its y tick labels are ``GPU``, ``CPU`` and the job ids (beyond
+        :data:`LABELLED_ROWS` jobs, every k-th job's).
+
+    Every kind of mark is one artist (a collection or one ``Line2D``) whatever the
+    number of jobs: 5,000 jobs draw in seconds.
     """
     ax = axes_or_new(ax, schedule_figsize(instance.num_jobs))
     ev = evaluate(instance, schedule)
@@ -159,42 +194,61 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
                 late=not ev.on_time.get(st.job, False)) for st in ev.stages]
     draw_stage_bars(ax, bars, colors, height=LANE_HEIGHT, label_min_us=span / 45, thin_us=thin)
     half = LANE_HEIGHT / 2
-    for r in rows:
-        if r.gpu_end is not None and r.cpu_start is not None:
-            ax.annotate("", xy=(r.cpu_start, LANE_Y[CPU] - half),
-                        xytext=(r.gpu_end, LANE_Y[GPU] + half),
-                        arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.7,
-                                    "shrinkA": 0, "shrinkB": 0})
-        if r.outcome == "late":  # its deadline across the lanes
-            ax.vlines(r.deadline, LANE_Y[GPU] - half - 0.2, LANE_Y[CPU] + half + 0.2,
-                      colors=LATE_EDGE, linestyles="dotted", linewidth=0.8)
+    handoffs = [((r.gpu_end, LANE_Y[GPU] + half), (r.cpu_start, LANE_Y[CPU] - half))
+                for r in rows if r.gpu_end is not None and r.cpu_start is not None]
+    if handoffs:  # one collection of shafts and one of heads, however many split jobs
+        ax.add_collection(LineCollection(handoffs, colors="#555555", linewidths=0.7,
+                                         gid="handoffs"))
+        ax.plot([b[0] for _, b in handoffs], [b[1] for _, b in handoffs], marker="v",
+                color="#555555", markersize=3.5, linestyle="none")
+    late_deadlines = [r.deadline for r in rows if r.outcome == "late"]
+    if late_deadlines:  # across the lanes
+        ax.vlines(late_deadlines, LANE_Y[GPU] - half - 0.2, LANE_Y[CPU] + half + 0.2,
+                  colors=LATE_EDGE, linestyles="dotted", linewidth=0.8)
     window_y = {r.job: WINDOW_TOP + WINDOW_PITCH * (i + 0.5) for i, r in enumerate(rows)}
-    for r in rows:
-        y = window_y[r.job]
-        done = r.completion
-        ax.hlines(y, r.release, r.deadline, colors=colors[r.job], linewidth=2.4,
-                  linestyles="dashed" if done is None else "solid")
-        ax.plot([r.release], [y], marker=">", color="#222222", markersize=4, linestyle="none")
-        ax.plot([r.deadline], [y], marker="|", color="#222222", markersize=8,
-                markeredgewidth=1.6, linestyle="none")
-        if done is None:
-            ax.text((r.release + r.deadline) / 2, y, "dropped", color=LATE_EDGE, fontsize=6,
-                    ha="center", va="center", clip_on=True,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
-        elif r.on_time:
-            ax.plot([done], [y], marker="o", markerfacecolor=colors[r.job],
-                    markeredgecolor="#222222", markersize=4.5, linestyle="none")
-        else:
-            if done > r.deadline:
-                ax.hlines(y, r.deadline, done, colors=LATE_EDGE, linewidth=1.0)
-            ax.plot([done], [y], marker="X", color=LATE_EDGE, markersize=6,
-                    linestyle="none")
+    ys = [window_y[r.job] for r in rows]
+    for dropped in (False, True):
+        sel = [i for i, r in enumerate(rows) if (r.completion is None) == dropped]
+        if sel:
+            ax.hlines([ys[i] for i in sel], [rows[i].release for i in sel],
+                      [rows[i].deadline for i in sel], colors=[colors[rows[i].job] for i in sel],
+                      linewidth=2.4, linestyles="dashed" if dropped else "solid")
+    ax.plot([r.release for r in rows], ys, marker=">", color="#222222", markersize=4,
+            linestyle="none")
+    ax.plot([r.deadline for r in rows], ys, marker="|", color="#222222", markersize=8,
+            markeredgewidth=1.6, linestyle="none")
+    if len(rows) <= LABELLED_ROWS:
+        for r, y in zip(rows, ys, strict=True):
+            if r.completion is None:
+                ax.text((r.release + r.deadline) / 2, y, "dropped", color=LATE_EDGE,
+                        fontsize=6, ha="center", va="center", clip_on=True,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    # (row, y, completion) of every job that completes
+    placed = [(r, y, r.completion) for r, y in zip(rows, ys, strict=True)
+              if r.completion is not None]
+    on_time = [p for p in placed if p[0].on_time]
+    if on_time:
+        ax.scatter([c for _, _, c in on_time], [y for _, y, _ in on_time], marker="o",
+                   s=4.5 ** 2, c=[colors[r.job] for r, _, _ in on_time], edgecolors="#222222",
+                   linewidths=1.0, zorder=2.5)
+    late = [p for p in placed if not p[0].on_time]
+    overdue = [(r, y, c) for r, y, c in late if c > r.deadline]
+    if overdue:
+        ax.hlines([y for _, y, _ in overdue], [r.deadline for r, _, _ in overdue],
+                  [c for _, _, c in overdue], colors=LATE_EDGE, linewidth=1.0)
+    if late:
+        ax.plot([c for _, _, c in late], [y for _, y, _ in late], marker="X",
+                color=LATE_EDGE, markersize=6, linestyle="none")
     bottom = WINDOW_TOP + WINDOW_PITCH * len(rows)
     ax.axhline((LANE_Y[CPU] + half + WINDOW_TOP) / 2, color="#999999", linewidth=0.6)
-    ticks = [LANE_Y[GPU], LANE_Y[CPU], *window_y.values()]
-    ax.set_yticks(ticks, ["GPU", "CPU", *window_y])
+    # A label per job row while they fit (LABELLED_ROWS); beyond, every k-th row's, so that
+    # the labels stay legible and their layout does not take most of the drawing time.
+    every = max(1, math.ceil(len(rows) / LABELLED_ROWS))
+    labelled = [r.job for r in rows][::every]
+    ax.set_yticks([LANE_Y[GPU], LANE_Y[CPU], *[window_y[j] for j in labelled]],
+                  ["GPU", "CPU", *labelled])
     for label in ax.get_yticklabels()[2:]:
-        label.set_fontsize(6 if len(rows) > 30 else 7)
+        label.set_fontsize(6 if len(labelled) > 30 else 7)
     ax.set_ylim(bottom + 0.1, LANE_Y[GPU] - half - 0.25)  # inverted: GPU on top
     ax.set_xlim(left, left + span * 1.03)
     ax.grid(True, axis="x", alpha=0.3)
@@ -221,8 +275,8 @@ def schedule_legend_handles(thin_us: float) -> list[Any]:
         Line2D([], [], color="#1f77b4", linewidth=1.6, linestyle="dotted", marker="D",
                markersize=3.5, markeredgecolor="#222222", markeredgewidth=0.6,
                label="zero-length stage"),
-        Line2D([], [], marker=r"$\rightarrow$", color="#555555", linestyle="none",
-               markersize=12, label="hand-off GPU -> CPU"),
+        Line2D([], [], marker="v", color="#555555", linewidth=0.7, markersize=3.5,
+               label="hand-off GPU -> CPU"),
         Line2D([], [], color="#888888", linewidth=2.4, label="job window"),
         Line2D([], [], marker=">", color="#222222", linestyle="none", markersize=4,
                label="release"),

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.text import Annotation
 
 from splitsched.io import InputError
 from splitsched.plot import (
@@ -48,15 +47,16 @@ def test_plot_schedule_draws_lanes_windows_handoffs_and_misses() -> None:
     assert ax.get_xlabel() == "time (ms)"
     assert ax.xaxis.get_major_formatter()(15_000, 0) == "15"  # us data, ms labels, no offset
     assert "5 weighted misses (2 of 4 jobs missed)" in ax.get_title(loc="left")
-    arrows = [c for c in ax.get_children() if isinstance(c, Annotation)]
-    assert len(arrows) == 2  # A and B are split; C is GPU-only
+    handoffs = [c for c in ax.collections if c.get_gid() == "handoffs"]
+    assert len(handoffs) == 1 and len(handoffs[0].get_segments()) == 2  # A and B are split
     # Four stages longer than 1/400 of the 30 ms span are bars; B's zero-length stage is not.
     bars = [c for c in ax.collections if isinstance(c, PolyCollection)]
-    assert len(bars) == 4
+    assert sum(len(c.get_paths()) for c in bars) == 4
+    b_color = tuple(job_colors(inst)["B"])
     ticks = [c for c in ax.collections if isinstance(c, LineCollection)
              and any(abs(seg[0][0] - 3000) < 1e-9 and abs(seg[1][0] - 3000) < 1e-9
-                     and seg[0][1] < 0.5 for seg in c.get_segments())
-             and tuple(c.get_colors()[0]) == tuple(job_colors(inst)["B"])]
+                     and seg[0][1] < 0.5 and tuple(color) == b_color
+                     for seg, color in zip(c.get_segments(), c.get_colors(), strict=False))]
     assert len(ticks) == 1 and ticks[0].get_linestyle()[0][1] is not None  # dotted
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     for needed in ("release", "deadline", "hand-off GPU -> CPU", "completion (on time)",
@@ -93,3 +93,30 @@ def test_series_styles_never_repeat_a_pair() -> None:
     styles = series_styles(names)
     assert len(set(styles.values())) == 30
     assert len({c for c, _ in list(styles.values())[:8]}) == 8  # first 8: all colours
+
+
+def test_a_large_schedule_is_drawn_with_a_fixed_number_of_artists() -> None:
+    # 400 jobs, a third dropped or late: one artist per kind of mark, not per job, and
+    # every LABELLED_ROWS-th job row labelled (5,000 jobs took 53 s to plot before).
+    from splitsched.evaluate import evaluate
+    from splitsched.generate import generate
+    from splitsched.plot.gantt import LABELLED_ROWS
+    from splitsched.solve import solve
+
+    inst = generate("mi9", scenario="poisson", jobs=400, load=2.0, seed=1)
+    sched = solve(inst, "edf-greedy-cut").schedule
+    assert sched is not None
+    ev = evaluate(inst, sched)
+    assert ev.misses > 50
+    ax = plot_schedule(inst, sched, ax=Figure(figsize=(11, 14)).add_subplot())
+    assert len(ax.get_children()) < 40
+    bars = sum(len(c.get_paths()) for c in ax.collections if isinstance(c, PolyCollection))
+    drawn = [st for st in ev.stages if st.end - st.start > 0]
+    assert 0 < bars <= len(drawn)  # the rest are thin ticks
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[:2] == ["GPU", "CPU"] and labels[2] == inst.jobs[0].id
+    assert len(labels) - 2 == len(range(0, 400, -(-400 // LABELLED_ROWS)))
+    handoffs = [c for c in ax.collections if c.get_gid() == "handoffs"]
+    split = sum(1 for p in sched.plans if p.cut is not None and p.gpu_start is not None
+                and p.cpu_start is not None)
+    assert len(handoffs[0].get_segments()) == split
