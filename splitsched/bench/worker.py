@@ -65,6 +65,7 @@ from typing import IO, Any
 from splitsched.bench.machine import environment
 from splitsched.bench.records import HarnessStatus, RunSpec, WorkerResult
 from splitsched.solvers.base import SolveStatus
+from splitsched.solvers.children import proc_files
 
 DEFAULT_MEM_LIMIT_MB = 4096
 DEFAULT_STARTUP_TIMEOUT_S = 120.0
@@ -196,17 +197,8 @@ def kill_tagged(token: str, rounds: int = 50) -> int:
     me = os.getpid()
     for _ in range(rounds):
         found = 0
-        try:
-            pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
-        except OSError:
-            return killed
-        for pid in pids:
+        for pid, env in proc_files("environ"):
             if pid == me:
-                continue
-            try:
-                with open(f"/proc/{pid}/environ", "rb") as fh:
-                    env = fh.read()
-            except OSError:
                 continue
             if needle in env.split(b"\0"):
                 with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -20,29 +20,36 @@ import signal
 from collections.abc import Iterator
 
 
+def proc_files(name: str) -> Iterator[tuple[int, bytes]]:
+    """``(pid, bytes of /proc/PID/NAME)`` of every process whose file can be read (a process
+    that ends meanwhile, or another user's, is skipped); nothing where ``/proc`` cannot be
+    listed."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/{name}", "rb") as fh:
+                yield int(entry), fh.read()
+        except OSError:
+            continue
+
+
 def child_pids(parent: int | None = None) -> set[int]:
     """The live child processes of ``parent`` (default: this process), from ``/proc``.
 
     Returns an empty set where ``/proc`` cannot be read.
     """
     parent = os.getpid() if parent is None else parent
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return set()
     found: set[int] = set()
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
+    for pid, stat in proc_files("stat"):
         # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
         fields = stat.rsplit(b")", 1)[-1].split()
         if len(fields) > 1 and fields[1].isdigit() and int(fields[1]) == parent:
-            found.add(int(entry))
+            found.add(pid)
     return found
 
 
