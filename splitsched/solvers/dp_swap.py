@@ -29,6 +29,18 @@ is ready, its length, its cut). At step i, from each label:
   its own) and/or, from its own step on, its CPU stage is placed now (on
   time, or that label is discarded).
 
+With ``whole = w > 0`` the one slot may instead hold a job *moved whole*
+(both stages, one cut) up to ``w`` places in the common order, so that the
+DP also covers the re-insertion of one job at a time (the local search's
+move) on top of the pulls and deferrals:
+
+* *run ahead*: with nothing pending, at step i, job x (i < x <= i + w) runs
+  whole before job i's stages, with a cut ``movable`` allows; it is then
+  pending only as a mark (no CPU stage left, counted at its own step);
+* *postponed*: with nothing pending, job i (when it has any cut) is skipped
+  at its step and runs whole after the job of one of the next ``w`` steps,
+  with any of its on-time-alone cuts (chosen then).
+
 After the last job nothing may be pending. Times follow the DP step's rules
 (a zero-length stage occupies nothing: ``dp_kernel._successor``). A label is
 dropped when another with the same pending job and cut has weight ``>=`` and
@@ -44,6 +56,21 @@ half by weight (a pending job's included), smallest makespan first, the
 other half spread evenly over the rest, a heuristic. ``movable`` restricts
 which cuts a deferred or pulled job may take (a search around a known
 schedule). Compiled with numba (:func:`_step`, one call per job).
+
+Why whole moves: dp-ls reads a round's common order off the last schedule
+(:func:`splitsched.solvers.heuristics.stage_order`), and an order one
+re-insertion away from the right one can keep a round from the optimum
+whatever the beam: on ``v2-poisson-redmi-n40-l4-s1-w`` from the order read
+off the best schedule of dp-ls's local search with seed 1 (11 weighted
+misses; the code before whole moves) a round without them stays at 11 with
+beams of 128 and 2048, and with that order's EDF job 4 moved two places
+later it reaches the certified optimum 10 at beam 128; on
+``v2-poisson-redmi-n40-l3-s1-w`` (seed 1, 7; optimum 6) the same holds with
+job 15 moved three places earlier. A postponed job may take any cut (with
+only ``movable`` cuts the seed 1 walks stayed at 7 and 11 over four rounds);
+a job run ahead only a movable one (any cut there made a round build about
+1.7 times the labels).
+
 
 The answer is the cuts and the two processor orders; the schedule is built
 by :func:`splitsched.solvers.timing.earliest_schedule` from them (the rule's
@@ -92,9 +119,13 @@ class SwapResult:
 # a label row: m, g, c, pending position (NONE: none), its CPU-ready time, its CPU
 # stage (us), its cut; an action row: cut of this step's job (-1: dropped or pulled
 # before), deferred (0/1), position of the pending job placed at this step (-1: none),
-# position of the job pulled at this step (-1: none)
+# position of the job pulled at this step (-1: none; a job run whole ahead of its place
+# counts as pulled), position of a postponed job run whole at this step (-1: none), its cut
 M, G, C, Q, QR, QB, QK = range(7)
 COLS = 7
+ACOLS = 6
+EARLY = 1 << 12  # QK of a job run whole ahead of its place: its cut + EARLY
+LATE = 2 * EARLY  # QK of a job postponed whole (its cut is chosen when it runs)
 
 
 @nb.njit(cache=True)
@@ -104,7 +135,7 @@ def _push(buf: np.ndarray, act: np.ndarray, par: np.ndarray, n: int, row: np.nda
     if n == len(buf):
         nb_ = np.empty((2 * n, COLS), np.int64)
         nb_[:n] = buf
-        na = np.empty((2 * n, 4), np.int64)
+        na = np.empty((2 * n, ACOLS), np.int64)
         na[:n] = act
         npar = np.empty(2 * n, np.int64)
         npar[:n] = par
@@ -160,18 +191,26 @@ def _staircase(buf: np.ndarray, idx: np.ndarray, keep: np.ndarray) -> None:
 @nb.njit(cache=True)
 def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
           wt: np.ndarray, last: np.ndarray, ostart: np.ndarray, ok: np.ndarray,
-          oa: np.ndarray, oh: np.ndarray, ob: np.ndarray, mobile: np.ndarray, beam: int
+          oa: np.ndarray, oh: np.ndarray, ob: np.ndarray, mobile: np.ndarray, beam: int,
+          whole: int, ahead_ok: np.ndarray, later_ok: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:  # pragma: no cover (compiled)
-    """One job of the order: new labels, their parents and actions, candidates built."""
+    """One job of the order: new labels, their parents and actions, candidates built.
+
+    ``ahead_ok`` / ``later_ok``: per option, whether a job may take it when run whole
+    ahead of its place / after it (``whole`` places at most)."""
     n = len(rel)
     buf = np.empty((max(16, 4 * len(cur)), COLS), np.int64)
-    act = np.empty((len(buf), 4), np.int64)
+    act = np.empty((len(buf), ACOLS), np.int64)
     par = np.empty(len(buf), np.int64)
     cnt = 0
     row = np.empty(COLS, np.int64)
-    arow = np.empty(4, np.int64)
+    arow = np.empty(ACOLS, np.int64)
+    arow[4], arow[5] = -1, -1
     r, d, w = rel[i], dl[i], wt[i]
-    pre = np.empty((1 + disp * (ostart[n] - ostart[0]) + 1, 7), np.int64)
+    pre = np.empty((1 + (disp + whole) * (ostart[n] - ostart[0]) + 1, 7), np.int64)
+    movable_here = False
+    for o in range(ostart[i], ostart[i + 1]):
+        movable_here = movable_here or later_ok[o]
     for pi in range(len(cur)):
         m, g, c, q = cur[pi, M], cur[pi, G], cur[pi, C], cur[pi, Q]
         # pre-states: (g, c, q, qr, qb, qk, pulled)
@@ -189,6 +228,29 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                         pre[npre, 0], pre[npre, 1], pre[npre, 2] = gend, c, x
                         pre[npre, 3], pre[npre, 4] = gend + oh[o], ob[o]
                         pre[npre, 5], pre[npre, 6] = ok[o], x
+                        npre += 1
+            # run job x whole (both stages) before this step's job: it is done, pending
+            # only as a mark (CPU-ready = its end, no CPU stage left) until its place
+            for x in range(i + 1, min(n, i + 1 + whole)):
+                for o in range(ostart[x], ostart[x + 1]):
+                    if not ahead_ok[o]:
+                        continue
+                    if oa[o] == 0:
+                        gend, gx = rel[x], g
+                    else:
+                        gend = max(g, rel[x]) + oa[o]
+                        gx = gend
+                    ready = rel[x] if ok[o] == 0 else gend + oh[o]
+                    if ob[o] == 0:
+                        cend, cx = ready, c
+                    else:
+                        cend = max(c, ready) + ob[o]
+                        cx = cend
+                    fin = gend if ok[o] == last[x] else cend
+                    if fin <= dl[x]:
+                        pre[npre, 0], pre[npre, 1], pre[npre, 2] = gx, cx, x
+                        pre[npre, 3], pre[npre, 4] = fin, 0
+                        pre[npre, 5], pre[npre, 6] = ok[o] + EARLY, x
                         npre += 1
         for s in range(npre):
             g1, c1, q1, qr1, qb1, qk1, pulled = (pre[s, 0], pre[s, 1], pre[s, 2], pre[s, 3],
@@ -219,15 +281,19 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                     ok_on = fin <= d
                     m2, kk = m + w, k
                     deferred_too = q1 == NONE and b > 0 and ready + b <= d and mobile[oi]
-                for variant in range(2):
+                for variant in range(3):
                     if variant == 0:
                         if not ok_on:
                             continue
                         mm, gg, cc, qq, qr, qb, qk, dfr = m2, g2, c2, q1, qr1, qb1, qk1, 0
-                    else:
+                    elif variant == 1:
                         if not deferred_too:
                             continue
                         mm, gg, cc, qq, qr, qb, qk, dfr = m, g2, c1, i, ready, b, kk, 1
+                    else:  # postpone this job whole (run later, after a later step's job)
+                        if o >= 0 or whole == 0 or q1 != NONE or not movable_here:
+                            continue
+                        mm, gg, cc, qq, qr, qb, qk, dfr = m, g1, c1, i, 0, 0, LATE, 0
                     if qq == NONE:
                         row[M], row[G], row[C], row[Q], row[QR], row[QB], row[QK] = \
                             mm, gg, cc, NONE, 0, 0, 0
@@ -235,11 +301,38 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                         buf, act, par, cnt = _push(buf, act, par, cnt, row, arow, pi)
                         continue
                     wait = i - qq
-                    if wait < disp:
+                    if wait < (whole if qk == LATE else disp):
                         row[M], row[G], row[C], row[Q], row[QR], row[QB], row[QK] = \
                             mm, gg, cc, qq, qr, qb, qk
                         arow[0], arow[1], arow[2], arow[3] = kk, dfr, -1, pulled
                         buf, act, par, cnt = _push(buf, act, par, cnt, row, arow, pi)
+                    if qk == LATE:
+                        if wait < 1:
+                            continue
+                        # run the postponed job whole now, after this step's job
+                        for ol in range(ostart[qq], ostart[qq + 1]):
+                            if not later_ok[ol]:
+                                continue
+                            if oa[ol] == 0:
+                                gend2, g3 = rel[qq], gg
+                            else:
+                                gend2 = max(gg, rel[qq]) + oa[ol]
+                                g3 = gend2
+                            ready2 = rel[qq] if ok[ol] == 0 else gend2 + oh[ol]
+                            if ob[ol] == 0:
+                                cend2, c3 = ready2, cc
+                            else:
+                                cend2 = max(cc, ready2) + ob[ol]
+                                c3 = cend2
+                            fin2 = gend2 if ok[ol] == last[qq] else cend2
+                            if fin2 <= dl[qq]:
+                                row[M], row[G], row[C], row[Q], row[QR], row[QB], row[QK] = \
+                                    mm + wt[qq], g3, c3, NONE, 0, 0, 0
+                                arow[0], arow[1], arow[2], arow[3] = kk, dfr, -1, pulled
+                                arow[4], arow[5] = qq, ok[ol]
+                                buf, act, par, cnt = _push(buf, act, par, cnt, row, arow, pi)
+                                arow[4], arow[5] = -1, -1
+                        continue
                     if wait >= 0:
                         if qb == 0:
                             end, c3 = qr, cc
@@ -249,7 +342,8 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                         if end <= dl[qq]:
                             row[M], row[G], row[C], row[Q], row[QR], row[QB], row[QK] = \
                                 mm + wt[qq], gg, c3, NONE, 0, 0, 0
-                            arow[0], arow[1], arow[2], arow[3] = kk, dfr, qq, pulled
+                            arow[0], arow[1], arow[2], arow[3] = \
+                                kk, dfr, qq if qk < EARLY else -1, pulled
                             buf, act, par, cnt = _push(buf, act, par, cnt, row, arow, pi)
     buf, act, par = buf[:cnt], act[:cnt], par[:cnt]
     # Pareto per pending group (q, qk): order by group, weight desc, g, c, qr (stable sorts)
@@ -320,7 +414,7 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
 def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
             beam: int | None = None, deadline: float = float("inf"),
             max_work: float = float("inf"), stop: Callable[[], bool] | None = None,
-            movable: dict[str, set[int]] | None = None) -> SwapResult:
+            movable: dict[str, set[int]] | None = None, whole: int = 0) -> SwapResult:
     """Run the DP with one deferred CPU stage over ``order`` (module docstring).
 
     Parameters
@@ -340,16 +434,23 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
         Called between jobs; True stops the pass (incomplete).
     movable:
         Per job id, the cuts with which the job may be deferred or pulled
-        ahead (a job not listed: none); None: every cut. Fewer labels, and a
-        search around a known schedule's cuts.
+        ahead, or run whole ahead of its place (a job not listed: none);
+        None: every cut. Fewer labels, and a search around a known
+        schedule's cuts.
+    whole:
+        How many places a job may move whole, earlier or later (>= 0; 0:
+        none; module docstring).
 
     Raises
     ------
     ValueError
-        ``displacement < 0``, ``beam < 3``, or ``order`` not the instance's jobs once each.
+        ``displacement < 0``, ``whole < 0``, ``beam < 3``, or ``order`` not the
+        instance's jobs once each.
     """
     if displacement < 0:
         raise ValueError(f"displacement must be >= 0, got {displacement}")
+    if whole < 0:
+        raise ValueError(f"whole must be >= 0, got {whole}")
     if beam is not None and beam < 3:
         raise ValueError(f"beam must be >= 3, got {beam}")
     if sorted(j.id for j in order) != sorted(j.id for j in instance.jobs):
@@ -362,6 +463,7 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
     mobile = np.array([movable is None or int(k) in movable.get(j.id, ())
                        for j, (ks, _a, _h, _b) in zip(order, prep.options, strict=True)
                        for k in ks], np.bool_)
+    anycut = np.ones(len(mobile), np.bool_)  # a job run whole after its place: any cut
     cur = np.zeros((1, COLS), np.int64)
     cur[0, Q] = NONE
     stages: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -370,7 +472,7 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
         if time.perf_counter() >= deadline or work > max_work or (stop is not None and stop()):
             return SwapResult(-1, 0, {}, [], [], False, work)
         cur, par, act, built = _step(cur, i, displacement, rel, dl, wt, last, ostart, ok, oa,
-                                     oh, ob, mobile, beam or 0)
+                                     oh, ob, mobile, beam or 0, whole, mobile, anycut)
         work += built
         stages.append((cur, par, act))
     if n == 0:
@@ -385,7 +487,7 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
     cpu_events: list[tuple[int, int, int]] = []
     for i in range(n - 1, -1, -1):
         labs, par, act = stages[i]
-        k, deferred, placed, pulled = (int(x) for x in act[idx])
+        k, deferred, placed, pulled, late, late_cut = (int(x) for x in act[idx])
         if k >= 0:
             cuts_out[order[i].id] = k
             gpu_events.append((i, 1, i))
@@ -395,7 +497,14 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
             cpu_events.append((i, 1, placed))
         if pulled >= 0:
             gpu_events.append((i, 0, pulled))
-            cuts_out[order[pulled].id] = int(labs[idx, QK])  # pending after its pull
+            qk = int(labs[idx, QK])  # pending after its pull
+            cuts_out[order[pulled].id] = qk % EARLY
+            if qk >= EARLY:  # run whole: its CPU stage before this step's job's too
+                cpu_events.append((i, -1, pulled))
+        if late >= 0:  # a postponed job run whole after this step's job
+            cuts_out[order[late].id] = late_cut
+            gpu_events.append((i, 2, late))
+            cpu_events.append((i, 2, late))
         idx = int(par[idx])
     gpu = [order[p].id for _, _, p in sorted(gpu_events)
            if (kp := cuts_out[order[p].id]) is not None and kp > 0]
@@ -411,7 +520,8 @@ def _warm_up() -> None:
     cur = np.zeros((1, COLS), np.int64)
     cur[0, Q] = NONE
     _step(cur, 0, 1, one * 0, one * 10, one, one, np.array([0, 1, 2], np.int64),
-          one, one, one * 0, one, np.ones(2, np.bool_), 2)
+          one, one, one * 0, one, np.ones(2, np.bool_), 2, 1, np.ones(2, np.bool_),
+          np.ones(2, np.bool_))
 
 
 _warm_up()

@@ -47,28 +47,33 @@ gives a better schedule. Two solvers use that:
     ``benchmarks/test_local_search_speed.py``). Then, while time is
     left, once midway (when the search has built ``SWAP_MIDWAY`` labels, one
     round of at most ``SWAP_MIDWAY_WORK`` labels, on the best so far) and at
-    the end (up to ``SWAP_ROUNDS`` rounds, each from the last round's
-    schedule's CPU order, :func:`swap_phase`; continuing the midway walk when
-    the final best order is the one it started from): the DP of
-    :mod:`splitsched.solvers.dp_swap` over the best order, in which one job
-    at a time may have its CPU stage deferred after, or its GPU stage pulled
+    the end (up to ``SWAP_ROUNDS`` rounds, :func:`swap_phase`; continuing
+    the midway walk when the final best order is the one it started from):
+    the DP of :mod:`splitsched.solvers.dp_swap` over a common order read off
+    the best schedule (:func:`stage_order`: the jobs with a CPU stage by its
+    start, the others at their EDF places among them), in which one job at
+    a time may have its CPU stage deferred after, or its GPU stage pulled
     ahead of, the stages of up to ``SWAP_DISPLACEMENT`` other jobs, so that
-    the two processors run different orders (:func:`swap_phase`; a job the
-    best schedule keeps moves with its cut +- ``SWAP_SPREAD`` layers; a
-    beam of ``SWAP_BEAM`` labels per kind and at most ``SWAP_WORK``
-    candidate labels). On ``v2-poisson-redmi-n40-l4-s1-w`` this turns the
-    local search's 11 weighted misses into the certified optimum 10 (about
-    0.15 s more); on ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) one
-    round from the local search's order stays at 7 (displacement 2 to 6,
-    beams up to 512), while from a common order built from an optimal
-    schedule's CPU order displacement 2 and a beam of 128 reach 6: which
-    order a round starts from decides, hence the walk, whose rounds start
-    from the CPU order of the last round's schedule (:func:`swap_phase`).
-    With ``LS_WORK`` at 800,000 labels (raised from 400,000 with the compiled
-    loop) the local search alone reaches the best known on three more
-    reference instances; on the two redmi instances above dp-ls now ends at
-    the 1 s cap, so there its answer depends on the seed and the load (six
-    seeds on a quiet machine: the optimum on 3 and 4 of them; README).
+    the two processors run different orders, and in the final rounds may
+    instead move whole up to ``SWAP_WHOLE`` places (:func:`swap_phase`; a
+    job the best schedule keeps moves with its cut +- ``SWAP_SPREAD``
+    layers; a beam of ``SWAP_BEAM`` labels per kind and at most
+    ``SWAP_WORK`` candidate labels); each next round starts from the order
+    read off the last round's schedule (a walk). Which order a round starts
+    from decides: on ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) one round
+    from the local search's order stays at 7 (displacement 2 to 6, beams up
+    to 512), while from an optimal schedule's CPU order displacement 2 and a
+    beam of 128 reach 6. Two changes made the walk reach the certified
+    optima of both redmi instances (6 and 10) on every one of twelve seeds
+    (0 to 11; before: 6 and 6 of the twelve): a GPU-only or dropped job read
+    at its EDF place instead of at its GPU start or its old place (10 and 8
+    of twelve), and the whole moves in the final rounds (12 and 12; with
+    ``SWAP_BEAM`` 128 the rounds ended at the 1 s cap after 2 or 3 of them:
+    11 and 12). With ``LS_WORK`` at 800,000 labels (raised from 400,000
+    with the compiled loop) the local search alone reaches the best known on
+    three more reference instances; on ``l3-s1-w`` dp-ls uses 0.87 to 0.95
+    CPU s and can end at the 1 s CPU cap after three of its four final
+    rounds (one or two seeds of twelve, depending on the load; README).
 
 Both start from dp-edf's schedule computed under the same time limit, so they
 are never worse than dp-edf; they report ``feasible`` (never a proof) and no
@@ -137,13 +142,14 @@ REACH = True  # prune neighbours by the stored suffix's reach regions (off: the 
 REACH_SIZE = 6  # weights tracked per position by the suffix reach regions of a neighbour's test
 REACH_CORNERS = 64  # corners per reach region
 SWAP_DISPLACEMENT = 2  # dp-ls's last phase: a stage may move this many jobs (dp_swap)
-SWAP_BEAM = 128  # labels per job (and per kind: with / without a pending job) there
+SWAP_BEAM = 96  # labels per job (and per kind: with / without a pending job) there
 SWAP_SPREAD = 3  # a kept job moves with its cut in the best schedule, +- this many layers
 SWAP_WORK = 400_000  # candidate labels that phase may build (a work limit)
 SWAP_MIDWAY = 400_000  # dp-ls: the swap phase also runs once when the search has built this
 SWAP_MIDWAY_WORK = 200_000  # many labels, on the best so far, with this work limit per round
 SWAP_MIDWAY_ROUNDS = 1  # and this many rounds
 SWAP_ROUNDS = 4  # dp-ls's last phase: swap rounds, each from the last one's CPU order
+SWAP_WHOLE = 2  # final rounds: a job may also move whole this many places (dp_swap)
 SWAP_MARGIN_S = 0.05  # it stops this long before the budget's end (one step is not cut short)
 
 
@@ -783,7 +789,7 @@ def solve_dp_ls(instance: Instance, *, time_limit_s: float, seed: int, threads: 
     def midway(best: Candidate) -> Candidate:
         best, walk = swap_phase(instance, "dp-ls", best, budget, stats,
                                 max_work=SWAP_MIDWAY_WORK, key="swap_midway",
-                                rounds=SWAP_MIDWAY_ROUNDS)
+                                rounds=SWAP_MIDWAY_ROUNDS, whole=0)
         walks.append(walk)
         return best
 
@@ -808,26 +814,33 @@ class SwapWalk:
 
 
 def stage_order(schedule: Schedule, order: list[Job]) -> list[Job]:
-    """A common order read off a schedule: kept jobs by the start of their CPU stage (a
-    GPU-only job: of its GPU stage; ties by ``order``), dropped jobs at their EDF places.
+    """A common order read off a schedule: the jobs with a CPU stage by its start (ties by
+    ``order``); the others (dropped, or kept with no CPU stage) each before the first job
+    with a CPU stage later in EDF order.
 
     Where the schedule runs the two processors in different orders, this is
-    its CPU order; :func:`swap_phase` starts its next round from it.
+    its CPU order; :func:`swap_phase` starts its rounds from it. A job without
+    a CPU stage has no CPU start to be read: its EDF place among the CPU
+    stages is where the next round can give it one (a GPU-only job read at
+    its GPU start, before CPU stages that run long before its deadline, can
+    take one only by deferring it past all of them, beyond the swap DP's
+    displacement; the DP can still pull its GPU stage ahead).
     """
     rank = {j.id: i for i, j in enumerate(order)}
     byid = {j.id: j for j in order}
-    start = {p.job: (p.cpu_start if p.cpu_start is not None else p.gpu_start)
-             for p in schedule.plans if p.cut is not None}
+    start = {p.job: p.cpu_start for p in schedule.plans
+             if p.cut is not None and p.cpu_start is not None}
     kept = sorted(start, key=lambda jid: (start[jid], rank[jid]))
-    dropped = {j.id for j in order if j.id not in start}
+    others = {j.id for j in order if j.id not in start}
     return _dropped_at_edf_places([byid[jid] for jid in kept]
-                                  + [j for j in order if j.id in dropped], dropped)
+                                  + [j for j in order if j.id in others], others)
 
 
 def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
                stats: dict[str, object], max_work: float | None = None,
                key: str = "swap", rounds: int = 1,
-               walk: SwapWalk | None = None) -> tuple[Candidate, SwapWalk | None]:
+               walk: SwapWalk | None = None, whole: int | None = None
+               ) -> tuple[Candidate, SwapWalk | None]:
     """The DP with one deferred or pulled-ahead stage, in rounds from the best order.
 
     Each round runs :func:`~splitsched.solvers.dp_swap.swap_dp` with
@@ -837,15 +850,20 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
     that schedule, in fewer labels; a job that is not moved may take any
     cut): the processors may then run different orders, which no common
     order reaches (on ``v2-poisson-redmi-n40-l4-s1-w`` it turns dp-ls's 11
-    weighted misses into the certified optimum 10). The first round starts
-    from ``best.order`` and ``best.schedule`` (or from ``walk``, a previous
-    call's continuation, when given); each next one from the last round's
-    schedule, its common order read off by :func:`stage_order` (its CPU
-    order): a walk, whatever each round's weight, that stops after
+    weighted misses into the certified optimum 10). With ``whole`` (default
+    :data:`SWAP_WHOLE`; dp-ls's midway round passes 0: with whole moves a
+    round there needs about 250,000 labels, more than its
+    :data:`SWAP_MIDWAY_WORK`, and ran out of work before its end) a job may
+    also move whole that many places, ahead with a movable cut or later with
+    any cut (:mod:`~splitsched.solvers.dp_swap`). The first round starts from
+    the order :func:`stage_order` reads off ``best.schedule`` (or from
+    ``walk``, a previous call's continuation, when given); each next one from
+    the last round's schedule, its common order read off the same way (its
+    CPU order): a walk, whatever each round's weight, that stops after
     ``rounds`` rounds or at a fixed point. On
     ``v2-poisson-redmi-n40-l3-s1-w`` (optimum 6) one round from dp-ls's
-    order stays at 7, while the walk reaches 6 from most of the local
-    search's orders (a probe over seeds: README). A round stops
+    order stays at 7, while the walk reaches 6 from the local search's
+    orders (module docstring). A round stops
     :data:`SWAP_MARGIN_S` before ``budget``'s end (the clock is read between
     jobs, and one job's step with the pulls can take tens of ms: measured up
     to 1.064 s wall in all without the margin, at load about 4) or after
@@ -861,7 +879,8 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
         stats[key] = "skipped"
         return best, walk
     if walk is None:
-        walk = SwapWalk(best.order, best.schedule, [j.id for j in best.order])
+        walk = SwapWalk(stage_order(best.schedule, best.order), best.schedule,
+                        [j.id for j in best.order])
     start_weight = best.weight
     labels = done = 0
     state = "complete"
@@ -874,7 +893,8 @@ def swap_phase(instance: Instance, solver: str, best: Candidate, budget: Budget,
                    for p in cur.schedule.plans if p.cut is not None}
         res = swap_dp(instance, cur.order, displacement=SWAP_DISPLACEMENT, beam=SWAP_BEAM,
                       max_work=SWAP_WORK if max_work is None else max_work,
-                      stop=lambda: budget.left() < SWAP_MARGIN_S, movable=movable)
+                      stop=lambda: budget.left() < SWAP_MARGIN_S, movable=movable,
+                      whole=SWAP_WHOLE if whole is None else whole)
         labels += res.labels
         if not res.complete:
             state, nxt = "stopped", None

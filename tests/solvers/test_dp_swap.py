@@ -3,7 +3,11 @@
 Facts: it never beats the brute-force optimum; with displacement 0 it is the
 plain order DP; on a hand-made 3-job instance it keeps every job on time
 where no common order does; its schedules pass evaluate with the weight it
-reports; it stops at its work limit."""
+reports; it stops at its work limit. With whole moves (``whole``): never
+better than the brute force either, never worse than without, at least as
+good as the order DP over every order one re-insertion away, and on a
+hand-made 2-job instance it finds the one schedule that needs a job moved
+whole (no pull or deferral reaches it)."""
 
 from __future__ import annotations
 
@@ -34,10 +38,10 @@ def _tiny(seed: int, count: int) -> list[Instance]:
             for _ in range(count)]
 
 
-def _misses(inst: Instance, order: list[Job], displacement: int, beam: int | None = None
-            ) -> int:
+def _misses(inst: Instance, order: list[Job], displacement: int, beam: int | None = None,
+            whole: int = 0) -> int:
     """Weighted misses of swap_dp's schedule, as evaluated (and equal to what it reports)."""
-    res = swap_dp(inst, order, displacement=displacement, beam=beam)
+    res = swap_dp(inst, order, displacement=displacement, beam=beam, whole=whole)
     assert res.complete
     ev = evaluate(inst, res.schedule(inst, "test"))
     assert ev.feasible, ev.violations
@@ -131,3 +135,64 @@ def test_stops_at_its_work_limit_and_rejects_bad_arguments() -> None:
         swap_dp(inst, order, displacement=1, beam=2)
     with pytest.raises(ValueError, match="every job"):
         swap_dp(inst, order[1:], displacement=1)
+    with pytest.raises(ValueError, match="whole"):
+        swap_dp(inst, order, displacement=1, whole=-1)
+
+
+@pytest.mark.parametrize("displacement", [0, 2])
+def test_whole_moves_never_beat_the_optimum_nor_lose(displacement: int) -> None:
+    rng = random.Random(40 + displacement)
+    for inst in _tiny(seed=41 + displacement, count=80):
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        plain = _misses(inst, order, displacement)
+        for whole in (1, 2):
+            found = _misses(inst, order, displacement, whole=whole)
+            assert optimum(inst) <= found <= plain, inst
+            assert _misses(inst, order, displacement, beam=3, whole=whole) >= optimum(inst)
+
+
+def test_whole_moves_cover_every_reinsertion_within_reach() -> None:
+    """Exact (no beam): at least as good as the order DP over each order with one job
+    re-inserted up to ``whole`` places away (the local search's move)."""
+    rng = random.Random(43)
+    for inst in _tiny(seed=44, count=60):
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        for whole in (1, 2):
+            found = _misses(inst, order, 0, whole=whole)
+            for src, dst in itertools.permutations(range(len(order)), 2):
+                if abs(src - dst) <= whole:
+                    moved = list(order)
+                    moved.insert(dst, moved.pop(src))
+                    assert found <= inst.total_weight - run_dp(inst, moved).accepted_weight
+
+
+def _two_tight_jobs() -> Instance:
+    """x: a=1, b=1, released at 0, d=2; y: the same stages, d=10 (cut 1 of two-layer
+    networks, the other cuts take over BIG us).
+
+    Both on time only with x first on both processors (GPU x [0,1), y [1,2); CPU x
+    [1,2), y [2,3)). From the order y, x no pull or deferral gets there: x's GPU stage
+    pulled ahead of y's leaves its CPU stage after y's (ends 4 > 2), y's CPU stage
+    deferred after x's leaves x's GPU stage after y's (x ends 3 > 2).
+    """
+    nets = (chain_network("net-x", gpu=(1, BIG), cpu=(BIG, 1)),
+            chain_network("net-y", gpu=(1, BIG), cpu=(BIG, 1)))
+    jobs = (Job("x", "net-x", release=0, deadline=2), Job("y", "net-y", release=0, deadline=10))
+    return Instance(id="two-tight-jobs", networks=nets, jobs=jobs)
+
+
+def test_a_job_moved_whole_reaches_what_no_pull_or_deferral_does() -> None:
+    inst = _two_tight_jobs()
+    assert optimum(inst) == 0
+    x, y = inst.jobs
+    for displacement in (0, 1, 2):
+        assert _misses(inst, [y, x], displacement) == 1
+    res = swap_dp(inst, [y, x], displacement=0, whole=1)
+    assert inst.total_weight - res.weight == 0
+    assert res.gpu == ["x", "y"] and res.cpu == ["x", "y"]
+    # with no cut movable, x cannot run ahead, but y can still run after x with any cut
+    assert _misses(inst, [y, x], 2, whole=1) == 0
+    res = swap_dp(inst, [y, x], displacement=2, whole=1, movable={})
+    assert inst.total_weight - res.weight == 0 and res.cpu == ["x", "y"]

@@ -404,17 +404,21 @@ def test_local_search_calls_its_checkpoint_once_and_keeps_its_answer() -> None:
     assert len(seen) == 1 and never.weight >= start.weight
 
 
-def test_stage_order_reads_the_cpu_order_gpu_only_jobs_by_gpu_start_dropped_at_edf() -> None:
+def test_stage_order_reads_the_cpu_order_and_the_others_at_their_edf_places() -> None:
     """The handoff counterexample's optimum runs j, k on the GPU and k, j on the CPU
     (builders.handoff_counterexample): its common order for the next swap round is the
-    CPU order k, j. A GPU-only job goes by its GPU start, a dropped one to its EDF place."""
+    CPU order k, j. A job without a CPU stage (GPU-only or dropped) goes to its EDF place
+    among the jobs with one, not by its GPU start (j's GPU stage starts first, at 0, but
+    k's deadline 7 comes before j's 12)."""
     inst = handoff_counterexample()
     j, k = inst.jobs
     opt = Schedule(inst.id, "test", (JobPlan("j", 1, 0, 11), JobPlan("k", 1, 1, 2)))
     assert evaluate(inst, opt).feasible and evaluate(inst, opt).weighted_misses == 0
     assert [x.id for x in stage_order(opt, [j, k])] == ["k", "j"]
-    gpu_only = Schedule(inst.id, "test", (JobPlan("j", 2, 0, None), JobPlan("k", None)))
-    assert [x.id for x in stage_order(gpu_only, [j, k])] == ["k", "j"]  # k: EDF first
+    gpu_only = Schedule(inst.id, "test", (JobPlan("j", 2, 0, None), JobPlan("k", 1, 1, 2)))
+    assert [x.id for x in stage_order(gpu_only, [j, k])] == ["k", "j"]
+    dropped = Schedule(inst.id, "test", (JobPlan("j", 2, 0, None), JobPlan("k", None)))
+    assert [x.id for x in stage_order(dropped, [j, k])] == ["k", "j"]  # k: EDF first
 
 
 def test_swap_walk_never_loses_weight_and_keeps_its_round_count() -> None:
