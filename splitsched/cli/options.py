@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from splitsched.io import InputError, check_output_path
+from splitsched.solvers.children import kill_children
 
 if TYPE_CHECKING:
     import typer
@@ -200,8 +201,9 @@ def _prompt_in_native_code(line: Callable[[bool], str]) -> Iterator[None]:
     solve holds it in native code until its time limit (minutes), so the signal
     would wait that long. A watcher thread, woken by :func:`signal.set_wakeup_fd`,
     gives the main thread :data:`NATIVE_GRACE_S` to take the signal the usual way; if
-    it has not, the thread writes ``line(terminated)`` to stderr and ends the process
-    with 130 (143 for SIGTERM). Only native code is cut short so: every file write is
+    it has not, the thread writes ``line(terminated)`` to stderr, kills this process's
+    children (a backend such as CBC: no ``except`` clause runs after ``os._exit``) and ends
+    the process with 130 (143 for SIGTERM). Only native code is cut short so: every file write is
     Python code, which takes the signal within the grace. Outside the main thread the
     block runs unchanged.
     """
@@ -231,6 +233,8 @@ def _prompt_in_native_code(line: Callable[[bool], str]) -> Iterator[None]:
                     terminated = signum == signal.SIGTERM
                     with suppress(OSError):
                         os.write(2, (line(terminated) + "\n").encode())
+                    with suppress(Exception):  # no except clause runs after os._exit
+                        kill_children()  # e.g. a CBC started after a lost interrupt
                     os._exit(TERMINATED_EXIT if terminated else 130)
 
     watcher = threading.Thread(target=watch, name="splitsched-signal-watch", daemon=True)

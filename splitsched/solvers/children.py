@@ -62,9 +62,19 @@ def reaped_children() -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for pid in child_pids() - before:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError, OSError):
-                os.waitpid(pid, 0)
+        kill_children(child_pids() - before)
         raise
+
+
+def kill_children(pids: set[int] | None = None) -> None:
+    """SIGKILL and reap ``pids`` (default: every child process of this one).
+
+    Also called by the CLI just before it ends the process from its signal watcher
+    (:func:`splitsched.cli.options.interrupts`' native-code path), where no ``except``
+    clause runs: a Ctrl-C lost inside a library callback let a solve go on into CBC.
+    """
+    for pid in child_pids() if pids is None else pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, 0)

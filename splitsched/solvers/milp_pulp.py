@@ -26,6 +26,7 @@ bound is a claim that the harness checks
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -198,27 +199,30 @@ class _PulpBackend:
     def run(self, limit_s: float, *, seed: int, threads: int, warm: bool,
             stats: dict[str, Any]) -> BackendAnswer:
         backend, prob = self.backend, self.prob
-        log_path = None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if backend == "cbc":
-                    fd, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
-                    os.close(fd)
-                    solver: Any = pulp.PULP_CBC_CMD(
-                        msg=False, timeLimit=limit_s, threads=threads, warmStart=warm,
-                        gapAbs=ABS_GAP, gapRel=0.0, logPath=log_path,
-                        options=[f"randomCbcSeed {seed + 1}"])
-                else:
-                    solver = _HighsWarm(msg=False, timeLimit=limit_s, threads=threads,
-                                        gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed,
-                                        **HIGHS_OPTIONS)
-                t0 = time.perf_counter()
-                with native_stdout_silenced(), reaped_children():  # no orphaned CBC
-                    prob.solve(solver)
-                stats["backend_wall_s"] = time.perf_counter() - t0
-            bound: float | None = None
-            if backend == "cbc" and log_path is not None:
+        # CBC's files (model, MIP start, solution, log) go in a folder of this run, removed
+        # whatever happens: PuLP deletes its files only after a finished solve, so every
+        # interrupted one left megabytes in /tmp.
+        scratch = tempfile.TemporaryDirectory(prefix="splitsched-cbc-") if backend == "cbc" \
+            else contextlib.nullcontext(None)
+        bound: float | None = None
+        with warnings.catch_warnings(), scratch as folder:
+            warnings.simplefilter("ignore")
+            if folder is not None:  # CBC
+                log_path = os.path.join(folder, "cbc.log")
+                solver: Any = pulp.PULP_CBC_CMD(
+                    msg=False, timeLimit=limit_s, threads=threads, warmStart=warm,
+                    gapAbs=ABS_GAP, gapRel=0.0, logPath=log_path,
+                    options=[f"randomCbcSeed {seed + 1}"])
+                solver.tmpDir = folder
+            else:
+                solver = _HighsWarm(msg=False, timeLimit=limit_s, threads=threads,
+                                    gapAbs=ABS_GAP, gapRel=0.0, random_seed=seed,
+                                    **HIGHS_OPTIONS)
+            t0 = time.perf_counter()
+            with native_stdout_silenced(), reaped_children():  # no orphaned CBC
+                prob.solve(solver)
+            stats["backend_wall_s"] = time.perf_counter() - t0
+            if folder is not None:
                 with open(log_path, encoding="utf-8", errors="replace") as fh:
                     log_text = fh.read()
                 bound = _cbc_bound(log_text)
@@ -226,14 +230,11 @@ class _PulpBackend:
                 if start is not None:  # CBC's first incumbent: the MIP start it accepted
                     stats["start_on_time"] = -float(start.group(1)) if CBC_MINIMISE \
                         else float(start.group(1))
-            elif backend == "highs":
+            else:
                 stats["start_accepted"] = solver.start_accepted
                 info = prob.solverModel.getInfo()
                 bound = -float(info.mip_dual_bound)  # the model minimises -on_time
                 stats["nodes"] = int(info.mip_node_count)
-        finally:
-            if log_path is not None and os.path.exists(log_path):
-                os.unlink(log_path)
         sol_status = prob.sol_status
         stats |= {"pulp_status": pulp.LpStatus[prob.status],
                   "pulp_solution": pulp.LpSolution.get(sol_status, str(sol_status)),

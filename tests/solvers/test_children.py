@@ -11,8 +11,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +72,37 @@ def test_an_interrupted_cbc_solve_leaves_no_cbc_running() -> None:
     watcher.join()
     assert seen, "CBC was never started"
     assert not [pid for pid in seen if _alive(pid)], "CBC still running after the interrupt"
+
+
+# A Ctrl-C that Python loses (raised inside a library callback, as numba's compile
+# callbacks do) lets the solve go on; the CLI's watcher then ends the process with
+# os._exit, where no except clause runs. Here the main thread swallows the signal and
+# has started a child: the watcher must kill it before exiting.
+LOST_INTERRUPT = """
+import os, signal, subprocess, sys, time
+from splitsched.cli.options import said_when_interrupted
+with said_when_interrupted():
+    signal.signal(signal.SIGINT, lambda *a: None)  # the interrupt is lost
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    print(child.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(30)
+"""
+
+
+def test_the_cli_watcher_kills_children_when_it_ends_the_process() -> None:
+    proc = subprocess.run([sys.executable, "-c", LOST_INTERRUPT], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert "interrupted: nothing was written" in proc.stderr
+    child = int(proc.stdout.split()[0])
+    time.sleep(0.2)
+    assert not _alive(child)
+
+
+def test_an_interrupted_cbc_solve_leaves_no_files(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    test_an_interrupted_cbc_solve_leaves_no_cbc_running()
+    assert list(tmp_path.iterdir()) == []  # PuLP's model, start and log files: gone
