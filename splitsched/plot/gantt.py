@@ -250,7 +250,7 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     for label in ax.get_yticklabels()[2:]:
         label.set_fontsize(6 if len(labelled) > 30 else 7)
     ax.set_ylim(bottom + 0.1, LANE_Y[GPU] - half - 0.25)  # inverted: GPU on top
-    ax.set_xlim(left, left + span * 1.03)
+    ax.set_xlim(left - span * 0.01, left + span * 1.03)  # room for the marks at the first time
     ax.grid(True, axis="x", alpha=0.3)
     ms_time_axis(ax)
     ax.set_ylabel("lanes; job windows")
