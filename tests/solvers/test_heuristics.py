@@ -20,12 +20,14 @@ from splitsched.solvers.dp import run_dp
 from splitsched.solvers.heuristics import (
     LS_BEAM,
     UNLIMITED,
+    WINDOW,
     Budget,
     Candidate,
     PrefixDP,
     _dropped_at_edf_places,
     _local_search,
     _makespan_keep,
+    _moves,
     dp_ls_phases,
     johnson_key,
     order_schedule,
@@ -507,3 +509,59 @@ def test_a_given_dp_edf_schedule_starts_the_phases_where_dp_edf_would() -> None:
             assert given[0].schedule == own[0].schedule
             assert given[2]["given_start_weight"] == own[2]["dp_edf_weight"]
             assert "dp_edf_status" not in given[2]
+
+
+def test_kept_jobs_move_to_their_release_place_when_it_is_beyond_the_window() -> None:
+    """The last moves take each kept job to its release place (before the first job of the
+    order released after it), only when that is more than ``WINDOW`` places earlier."""
+    rng = random.Random(31)
+    for _ in range(20):
+        inst = random_medium_instance(rng, rng.randint(2, 16))
+        order = list(inst.jobs)
+        rng.shuffle(order)
+        dropped = {j.id for j in order if rng.random() < 0.3}
+        moves = _moves(order, dropped)
+        long = [(i, at) for i, at in moves if at < i - WINDOW]
+        want = []
+        for i, job in enumerate(order):
+            at = next((p for p, j in enumerate(order) if j.release > job.release), i)
+            if job.id not in dropped and at < i - WINDOW:
+                want.append((i, at))
+        assert long == want
+        assert len(set(moves)) == len(moves)
+
+
+# where dp-ls's local search with seed 1 ended (the code before the release-place moves)
+REDMI_L3_S2_LS_ORDER = [
+    "j00", "j02", "j05", "j07", "j09", "j11", "j10", "j12", "j13", "j14", "j16", "j01", "j15",
+    "j03", "j04", "j18", "j19", "j06", "j21", "j08", "j24", "j23", "j26", "j27", "j28", "j30",
+    "j31", "j32", "j17", "j33", "j34", "j35", "j20", "j38", "j22", "j39", "j25", "j29", "j36",
+    "j37"]
+
+
+def test_the_release_place_move_leaves_a_window_local_optimum() -> None:
+    """v2-poisson-redmi-n40-l3-s2-w (certified optimum 9 weighted misses, total weight 58):
+    from the order where dp-ls's local search with seed 1 ended at 10, no re-insertion
+    within ``WINDOW`` places, nor any other move of the search, accepts more weight under
+    its beam, while j01 (released at 54 ms, due at 1680 ms) moved to its release place
+    (10 places earlier) accepts 49, the optimum."""
+    inst = read_instance(SETS_DIR / "v2" / "ar-poisson-n40" / "v2-poisson-redmi-n40-l3-s2-w.json")
+    byid = {j.id: j for j in inst.jobs}
+    order = [byid[i] for i in REDMI_L3_S2_LS_ORDER]
+    assert inst.total_weight == 58
+    dp = PrefixDP(inst, LS_BEAM)
+    first = dp.run(order, 0, 0)
+    assert first is not None and first[0] == 48
+    dp.adopt(order, 0, first[1])
+    dropped = {jid for jid, k in dp.cuts().items() if k is None}
+    moves = _moves(order, dropped)
+    src = REDMI_L3_S2_LS_ORDER.index("j01")
+    assert (src, 1) in moves  # its release place: after j00, before j02
+    for a, b in moves:
+        new = list(order)
+        new.insert(b, new.pop(a))
+        res = dp.run(new, min(a, b), 49)
+        if (a, b) == (src, 1):
+            assert res is not None and res[0] == 49
+        else:
+            assert res is None or res[0] <= 48, (a, b)
