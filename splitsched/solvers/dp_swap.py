@@ -188,6 +188,25 @@ def _staircase(buf: np.ndarray, idx: np.ndarray, keep: np.ndarray) -> None:
         t = u
 
 
+@nb.njit(cache=True, inline="always")
+def _whole(g: int, c: int, release: int, a: int, h: int, b: int, cpu_only: bool,
+           gpu_only: bool) -> tuple[int, int, int, int, int]:
+    """One job run whole from free times ``(g, c)``: ``(GPU end, GPU free, CPU-ready, CPU
+    free, finish)``; a zero-length stage starts when ready and occupies nothing."""
+    if a == 0:
+        gend, g2 = release, g
+    else:
+        gend = max(g, release) + a
+        g2 = gend
+    ready = release if cpu_only else gend + h
+    if b == 0:
+        cend, c2 = ready, c
+    else:
+        cend = max(c, ready) + b
+        c2 = cend
+    return gend, g2, ready, c2, gend if gpu_only else cend
+
+
 @nb.njit(cache=True)
 def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
           wt: np.ndarray, last: np.ndarray, ostart: np.ndarray, ok: np.ndarray,
@@ -235,18 +254,8 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                 for o in range(ostart[x], ostart[x + 1]):
                     if not ahead_ok[o]:
                         continue
-                    if oa[o] == 0:
-                        gend, gx = rel[x], g
-                    else:
-                        gend = max(g, rel[x]) + oa[o]
-                        gx = gend
-                    ready = rel[x] if ok[o] == 0 else gend + oh[o]
-                    if ob[o] == 0:
-                        cend, cx = ready, c
-                    else:
-                        cend = max(c, ready) + ob[o]
-                        cx = cend
-                    fin = gend if ok[o] == last[x] else cend
+                    _, gx, _, cx, fin = _whole(g, c, rel[x], oa[o], oh[o], ob[o],
+                                               ok[o] == 0, ok[o] == last[x])
                     if fin <= dl[x]:
                         pre[npre, 0], pre[npre, 1], pre[npre, 2] = gx, cx, x
                         pre[npre, 3], pre[npre, 4] = fin, 0
@@ -265,19 +274,9 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                     ok_on = True
                 else:
                     oi = ostart[i] + o
-                    k, a, h, b = ok[oi], oa[oi], oh[oi], ob[oi]
-                    if a == 0:
-                        gend, g2 = r, g1
-                    else:
-                        gend = max(g1, r) + a
-                        g2 = gend
-                    ready = r if k == 0 else gend + h
-                    if b == 0:
-                        cend, c2 = ready, c1
-                    else:
-                        cend = max(c1, ready) + b
-                        c2 = cend
-                    fin = gend if k == last[i] else cend
+                    k, b = ok[oi], ob[oi]
+                    _, g2, ready, c2, fin = _whole(g1, c1, r, oa[oi], oh[oi], b, k == 0,
+                                                   k == last[i])
                     ok_on = fin <= d
                     m2, kk = m + w, k
                     deferred_too = q1 == NONE and b > 0 and ready + b <= d and mobile[oi]
@@ -313,18 +312,8 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                         for ol in range(ostart[qq], ostart[qq + 1]):
                             if not later_ok[ol]:
                                 continue
-                            if oa[ol] == 0:
-                                gend2, g3 = rel[qq], gg
-                            else:
-                                gend2 = max(gg, rel[qq]) + oa[ol]
-                                g3 = gend2
-                            ready2 = rel[qq] if ok[ol] == 0 else gend2 + oh[ol]
-                            if ob[ol] == 0:
-                                cend2, c3 = ready2, cc
-                            else:
-                                cend2 = max(cc, ready2) + ob[ol]
-                                c3 = cend2
-                            fin2 = gend2 if ok[ol] == last[qq] else cend2
+                            _, g3, _, c3, fin2 = _whole(gg, cc, rel[qq], oa[ol], oh[ol], ob[ol],
+                                                        ok[ol] == 0, ok[ol] == last[qq])
                             if fin2 <= dl[qq]:
                                 row[M], row[G], row[C], row[Q], row[QR], row[QB], row[QK] = \
                                     mm + wt[qq], g3, c3, NONE, 0, 0, 0
