@@ -211,12 +211,12 @@ def _whole(g: int, c: int, release: int, a: int, h: int, b: int, cpu_only: bool,
 def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
           wt: np.ndarray, last: np.ndarray, ostart: np.ndarray, ok: np.ndarray,
           oa: np.ndarray, oh: np.ndarray, ob: np.ndarray, mobile: np.ndarray, beam: int,
-          whole: int, ahead_ok: np.ndarray, later_ok: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:  # pragma: no cover (compiled)
+          whole: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:  # pragma: no cover
     """One job of the order: new labels, their parents and actions, candidates built.
 
-    ``ahead_ok`` / ``later_ok``: per option, whether a job may take it when run whole
-    ahead of its place / after it (``whole`` places at most)."""
+    ``mobile``: per option, whether a job may take it when deferred, pulled ahead or run
+    whole ahead of its place; a job run whole after its place (``whole`` places at most)
+    may take any of its options."""
     n = len(rel)
     buf = np.empty((max(16, 4 * len(cur)), COLS), np.int64)
     act = np.empty((len(buf), ACOLS), np.int64)
@@ -227,9 +227,7 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
     arow[4], arow[5] = -1, -1
     r, d, w = rel[i], dl[i], wt[i]
     pre = np.empty((1 + (disp + whole) * (ostart[n] - ostart[0]) + 1, 7), np.int64)
-    movable_here = False
-    for o in range(ostart[i], ostart[i + 1]):
-        movable_here = movable_here or later_ok[o]
+    has_cut = ostart[i + 1] > ostart[i]  # some cut can be on time: it may be postponed
     for pi in range(len(cur)):
         m, g, c, q = cur[pi, M], cur[pi, G], cur[pi, C], cur[pi, Q]
         # pre-states: (g, c, q, qr, qb, qk, pulled)
@@ -252,7 +250,7 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
             # only as a mark (CPU-ready = its end, no CPU stage left) until its place
             for x in range(i + 1, min(n, i + 1 + whole)):
                 for o in range(ostart[x], ostart[x + 1]):
-                    if not ahead_ok[o]:
+                    if not mobile[o]:
                         continue
                     _, gx, _, cx, fin = _whole(g, c, rel[x], oa[o], oh[o], ob[o],
                                                ok[o] == 0, ok[o] == last[x])
@@ -290,7 +288,7 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                             continue
                         mm, gg, cc, qq, qr, qb, qk, dfr = m, g2, c1, i, ready, b, kk, 1
                     else:  # postpone this job whole (run later, after a later step's job)
-                        if o >= 0 or whole == 0 or q1 != NONE or not movable_here:
+                        if o >= 0 or whole == 0 or q1 != NONE or not has_cut:
                             continue
                         mm, gg, cc, qq, qr, qb, qk, dfr = m, g1, c1, i, 0, 0, LATE, 0
                     if qq == NONE:
@@ -310,8 +308,6 @@ def _step(cur: np.ndarray, i: int, disp: int, rel: np.ndarray, dl: np.ndarray,
                             continue
                         # run the postponed job whole now, after this step's job
                         for ol in range(ostart[qq], ostart[qq + 1]):
-                            if not later_ok[ol]:
-                                continue
                             _, g3, _, c3, fin2 = _whole(gg, cc, rel[qq], oa[ol], oh[ol], ob[ol],
                                                         ok[ol] == 0, ok[ol] == last[qq])
                             if fin2 <= dl[qq]:
@@ -452,7 +448,6 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
     mobile = np.array([movable is None or int(k) in movable.get(j.id, ())
                        for j, (ks, _a, _h, _b) in zip(order, prep.options, strict=True)
                        for k in ks], np.bool_)
-    anycut = np.ones(len(mobile), np.bool_)  # a job run whole after its place: any cut
     cur = np.zeros((1, COLS), np.int64)
     cur[0, Q] = NONE
     stages: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -461,7 +456,7 @@ def swap_dp(instance: Instance, order: list[Job], *, displacement: int,
         if time.perf_counter() >= deadline or work > max_work or (stop is not None and stop()):
             return SwapResult(-1, 0, {}, [], [], False, work)
         cur, par, act, built = _step(cur, i, displacement, rel, dl, wt, last, ostart, ok, oa,
-                                     oh, ob, mobile, beam or 0, whole, mobile, anycut)
+                                     oh, ob, mobile, beam or 0, whole)
         work += built
         stages.append((cur, par, act))
     if n == 0:
@@ -509,8 +504,7 @@ def _warm_up() -> None:
     cur = np.zeros((1, COLS), np.int64)
     cur[0, Q] = NONE
     _step(cur, 0, 1, one * 0, one * 10, one, one, np.array([0, 1, 2], np.int64),
-          one, one, one * 0, one, np.ones(2, np.bool_), 2, 1, np.ones(2, np.bool_),
-          np.ones(2, np.bool_))
+          one, one, one * 0, one, np.ones(2, np.bool_), 2, 1)
 
 
 _warm_up()
