@@ -205,8 +205,7 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     if late_deadlines:  # across the lanes
         ax.vlines(late_deadlines, LANE_Y[GPU] - half - 0.2, LANE_Y[CPU] + half + 0.2,
                   colors=LATE_EDGE, linestyles="dotted", linewidth=0.8)
-    window_y = {r.job: WINDOW_TOP + WINDOW_PITCH * (i + 0.5) for i, r in enumerate(rows)}
-    ys = [window_y[r.job] for r in rows]
+    ys = [WINDOW_TOP + WINDOW_PITCH * (i + 0.5) for i in range(len(rows))]  # window rows
     for dropped in (False, True):
         sel = [i for i, r in enumerate(rows) if (r.completion is None) == dropped]
         if sel:
@@ -245,8 +244,7 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     # the labels stay legible and their layout does not take most of the drawing time.
     every = max(1, math.ceil(len(rows) / LABELLED_ROWS))
     labelled = [r.job for r in rows][::every]
-    ax.set_yticks([LANE_Y[GPU], LANE_Y[CPU], *[window_y[j] for j in labelled]],
-                  ["GPU", "CPU", *labelled])
+    ax.set_yticks([LANE_Y[GPU], LANE_Y[CPU], *ys[::every]], ["GPU", "CPU", *labelled])
     for label in ax.get_yticklabels()[2:]:
         label.set_fontsize(6 if len(labelled) > 30 else 7)
     ax.set_ylim(bottom + 0.1, LANE_Y[GPU] - half - 0.25)  # inverted: GPU on top
