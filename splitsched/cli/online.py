@@ -11,7 +11,6 @@ interrupted (the records written so far are kept; continue with ``--resume``).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +26,6 @@ from splitsched.cli.options import (
     Terminated,
     check_output,
     created_folders,
-    fail,
     int_in,
     interrupts,
     number_in,
@@ -81,11 +79,7 @@ def online_cmd(
             out.print(f"{name:<18}{line}", highlight=False, soft_wrap=True)
         return
     # The same bounds as replay's and solve's flags (docs/reliability.md, "Limits").
-    if not math.isfinite(replan_budget_ms):
-        fail(None, "--replan-budget-ms", f"must be a finite number > 0, got {replan_budget_ms}")
-    if not replan_budget_ms > 0:
-        fail(None, "--replan-budget-ms", f"must be > 0, got {replan_budget_ms}")
-    number_in(replan_budget_ms, "--replan-budget-ms", 0, MAX_SECONDS * 1000)
+    positive_time(replan_budget_ms, "--replan-budget-ms", MAX_SECONDS * 1000)
     number_in(noise_cv, "--noise-cv", 0, MAX_CV)
     int_in(runs, "--runs", 1, MAX_REPLAY_RUNS)
     int_in(seed, "--seed", 0, MAX_SEED)

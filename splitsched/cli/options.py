@@ -269,14 +269,15 @@ def refuse_unused(ctx: typer.Context, flags: dict[str, str], why: str) -> None:
             fail(None, flag, f"does nothing here: {why}")
 
 
-def positive_time(value: float, option: str) -> float:
-    """``value`` if it is a number of seconds in (0, :data:`MAX_SECONDS`], else a bad-input
-    error naming ``option`` (NaN and infinities: ``must be a finite number > 0``)."""
+def positive_time(value: float, option: str, high: float = MAX_SECONDS) -> float:
+    """``value`` if it is a time in (0, ``high``] (default: seconds up to
+    :data:`MAX_SECONDS`; a flag in ms passes ``MAX_SECONDS * 1000``), else a bad-input error
+    naming ``option`` (NaN and infinities: ``must be a finite number > 0``)."""
     if not math.isfinite(value):
         fail(None, option, f"must be a finite number > 0, got {value}")
     if not value > 0:
         fail(None, option, f"must be > 0, got {value}")
-    return number_in(value, option, 0, MAX_SECONDS)
+    return number_in(value, option, 0, high)
 
 
 def number_in(value: float, option: str, low: float, high: float) -> float:
