@@ -178,11 +178,27 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
                 else "nothing was written")
         return f"{'terminated' if terminated else 'interrupted'}: {what}"
 
+    from splitsched.bench.staging import ARRIVED
+
+    arrived: list[int] = []
     try:
-        with interrupts(), _prompt_in_native_code(line):
-            yield
+        with interrupts(record=True), _prompt_in_native_code(line):
+            try:
+                yield
+            except Exception:
+                arrived.extend(ARRIVED)  # emptied when the block ends
+                raise
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         terminated = isinstance(exc, Terminated)
+        err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(TERMINATED_EXIT if terminated else 130) from None
+    except Exception:
+        # Native code can turn the signal's KeyboardInterrupt into another error (pybind11's
+        # "ImportError: initialization failed" when it comes during OR-Tools' import, numba's
+        # SystemError during a compile): still the signal's outcome, not a failure.
+        if not arrived:
+            raise
+        terminated = arrived[0] == signal.SIGTERM
         err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
         raise SystemExit(TERMINATED_EXIT if terminated else 130) from None
 

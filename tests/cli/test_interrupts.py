@@ -151,3 +151,74 @@ def test_a_solve_interrupted_after_its_schedule_names_it(instance: Path) -> None
     assert res.returncode == 130, res.stderr
     assert res.stderr.strip().splitlines() == [
         "interrupted: wrote s.json (--output); nothing else was written"], res.stderr
+
+
+def test_an_interrupt_before_the_command_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    # A Ctrl-C while typer builds the command (imports, every annotation read) printed a
+    # traceback and killed the process by SIGINT (a newcomer's attack).
+    res = _signal_in(tmp_path, "typer.main.get_command", "before", "SIGINT", "solvers")
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip().splitlines() == ["aborted"], res.stderr
+
+
+# A library function replaced by one that takes the signal and turns its KeyboardInterrupt
+# into another error, as native code does (pybind11's "ImportError: initialization failed"
+# for a Ctrl-C in OR-Tools' import; numba's SystemError in a compile).
+CONVERTED = '''
+import importlib, os, signal, sys, time
+
+module, name, sig = sys.argv[1:4]
+del sys.argv[1:4]
+mod = importlib.import_module(module)
+
+def patched(*args, **kwargs):
+    try:
+        os.kill(os.getpid(), getattr(signal, sig))
+        time.sleep(5)
+    except KeyboardInterrupt as exc:
+        raise ImportError("initialization failed") from exc
+    raise AssertionError("the signal did not arrive")
+
+setattr(mod, name, patched)
+from splitsched.cli import main
+main()
+'''
+
+
+@pytest.mark.parametrize("sig, status, how", [("SIGINT", 130, "interrupted"),
+                                              ("SIGTERM", 143, "terminated")])
+def test_a_signal_that_native_code_turned_into_an_error_is_still_an_interrupt(
+        instance: Path, sig: str, status: int, how: str) -> None:
+    res = subprocess.run([sys.executable, "-c", CONVERTED, "splitsched.solve", "solve", sig,
+                          "solve", str(instance), "-s", "edf-gpu", "-o", "s.json"],
+                         capture_output=True, text=True, cwd=instance.parent, env=_env(),
+                         timeout=240)
+    assert res.returncode == status, res.stderr
+    assert res.stderr.strip().splitlines() == [f"{how}: nothing was written"], res.stderr
+
+
+# `python -m splitsched` with a sitecustomize that makes the solve take a Ctrl-C inside an
+# exec() of a string, as one inside a dataclass's generated __init__ would.
+IN_EXEC = '''
+import importlib
+
+def solve(*args, **kwargs):
+    exec("raise KeyboardInterrupt")
+
+importlib.import_module("splitsched.solve").solve = solve
+'''
+
+
+def test_python_m_exits_130_after_an_interrupt_inside_exec(instance: Path) -> None:
+    # CPython's `-m` runner ended such a process by SIGINT (-2) after the command had
+    # printed its line and chosen 130.
+    site = instance.parent / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(IN_EXEC)
+    env = _env()
+    env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
+    res = subprocess.run([sys.executable, "-m", "splitsched", "solve", str(instance), "-s",
+                          "edf-gpu"], capture_output=True, text=True, cwd=instance.parent,
+                         env=env, timeout=240)
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip().splitlines() == ["interrupted: nothing was written"], res.stderr
