@@ -20,9 +20,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from splitsched.evaluate import evaluate, job_table
+from splitsched.evaluate import Stage, evaluate, job_table
 from splitsched.plot._axes import axes_or_new, legend_outside, ms_time_axis
-from splitsched.problem import CPU, GPU, Instance, Schedule
+from splitsched.problem import CPU, GPU, Instance, Schedule, occupies
 from splitsched.replay.compare import run_misses
 from splitsched.replay.trace import TraceRun
 
@@ -54,10 +54,34 @@ class Bar:
     late: bool = False
 
 
+JOB_PALETTE = tuple(i for i in range(20) if i not in (6, 7))
+"""The ``tab20`` colours that jobs cycle through: all but its two reds (6, 7), which read
+as a late stage's fill (:data:`LATE_FILL`) or edge."""
+
+
 def job_colors(instance: Instance) -> dict[str, Any]:
-    """One colour per job (``tab20``, cycling), in the instance's job order."""
+    """One colour per job (``tab20`` without its reds, cycling), in the instance's job order."""
     cmap = matplotlib.colormaps["tab20"]
-    return {j.id: cmap(i % 20) for i, j in enumerate(instance.jobs)}
+    return {j.id: cmap(JOB_PALETTE[i % len(JOB_PALETTE)]) for i, j in enumerate(instance.jobs)}
+
+
+def overlap_spans(stages: Iterable[Stage], processor: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` times (us) where two or more stages on ``processor`` run at
+    once, in time order: what :func:`splitsched.evaluate.evaluate` reports as an overlap.
+    A zero-length stage occupies nothing (:func:`splitsched.problem.occupies`)."""
+    busy = sorted((s.start, s.end) for s in stages
+                  if s.processor == processor and occupies(s.end - s.start))
+    spans: list[tuple[int, int]] = []
+    reach: int | None = None  # the latest end so far
+    for start, end in busy:
+        if reach is not None and start < reach:
+            lo, hi = start, min(end, reach)
+            if spans and lo <= spans[-1][1]:  # one span for a run of overlaps
+                lo, hi = spans[-1][0], max(hi, spans[-1][1])
+                spans.pop()
+            spans.append((lo, hi))
+        reach = end if reach is None else max(reach, end)
+    return spans
 
 
 def draw_stage_bars(ax: Axes, bars: Iterable[Bar], colors: Mapping[str, Any], *,
@@ -156,6 +180,10 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
       :data:`LABELLED_ROWS` jobs);
     * **misses**: a late job's stages are hatched red and its deadline is a
       dotted red line across the lanes;
+    * **overlaps** (an infeasible schedule): where two stages run at once on a
+      processor, a red crossed box on that lane (gid ``overlap-gpu`` /
+      ``overlap-cpu``); the jobs' own marks follow their completion times, as
+      :func:`~splitsched.evaluate.evaluate` counts them;
     * the title: ``title`` (default the schedule's solver), the weighted
       misses and how many of the jobs missed.
 
@@ -163,8 +191,8 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     ----------
     instance, schedule:
         The problem and a schedule for it (any schedule: it is evaluated with
-        :func:`splitsched.evaluate.evaluate`; a job whose plan breaks a rule
-        is drawn as not on time).
+        :func:`splitsched.evaluate.evaluate`; a job whose own plan breaks a
+        rule is drawn as not on time, stages that overlap are crossed red).
     ax:
         Where to draw; None: a new pyplot figure sized by :func:`schedule_figsize`.
     title:
@@ -194,6 +222,14 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
                 late=not ev.on_time.get(st.job, False)) for st in ev.stages]
     draw_stage_bars(ax, bars, colors, height=LANE_HEIGHT, label_min_us=span / 45, thin_us=thin)
     half = LANE_HEIGHT / 2
+    overlapping = False
+    for proc, y in LANE_Y.items():  # crossed red where stages overlap (infeasible)
+        spans = overlap_spans(ev.stages, proc)
+        if spans:
+            overlapping = True
+            ax.broken_barh([(lo, hi - lo) for lo, hi in spans], (y - half - 0.06, 2 * half + 0.12),
+                           facecolors="none", edgecolors=LATE_EDGE, hatch="xxx", linewidth=1.2,
+                           zorder=3, gid=f"overlap-{proc}")
     handoffs = [((r.gpu_end, LANE_Y[GPU] + half), (r.cpu_start, LANE_Y[CPU] - half))
                 for r in rows if r.gpu_end is not None and r.cpu_start is not None]
     if handoffs:  # one collection of shafts and one of heads, however many split jobs
@@ -255,16 +291,18 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     missed = sum(1 for r in rows if not r.on_time)
     ax.set_title(f"{title or schedule.solver}: {ev.weighted_misses} weighted misses "
                  f"({missed} of {instance.num_jobs} jobs missed)"
-                 + ("" if ev.feasible else f"; INFEASIBLE: {len(ev.violations)} violations"),
+                 + ("" if ev.feasible else f"; INFEASIBLE: {len(ev.violations)} violation"
+                    + ("s" if len(ev.violations) > 1 else "")),
                  fontsize=9, loc="left")
     if legend:
-        legend_outside(ax, handles=schedule_legend_handles(thin))
+        legend_outside(ax, handles=schedule_legend_handles(thin, overlap=overlapping))
     return ax
 
 
-def schedule_legend_handles(thin_us: float) -> list[Any]:
-    """The symbol legend of :func:`plot_schedule` (labels are what the tests look for)."""
-    return [
+def schedule_legend_handles(thin_us: float, *, overlap: bool = False) -> list[Any]:
+    """The symbol legend of :func:`plot_schedule` (labels are what the tests look for);
+    with ``overlap``, also the mark of stages that overlap."""
+    handles = [
         Patch(facecolor="#c6dbef", edgecolor="#333333", linewidth=0.5,
               label="stage (colour: job)"),
         Patch(facecolor=LATE_FILL, edgecolor=LATE_EDGE, hatch="///", label="stage of a late job"),
@@ -289,6 +327,10 @@ def schedule_legend_handles(thin_us: float) -> list[Any]:
         Line2D([], [], color=LATE_EDGE, linestyle=":", linewidth=0.8,
                label="deadline of a late job"),
     ]
+    if overlap:
+        handles.append(Patch(facecolor="none", edgecolor=LATE_EDGE, hatch="xxx",
+                             label="stages overlap (infeasible)"))
+    return handles
 
 
 def planned_vs_actual(instance: Instance, schedule: Schedule, run: TraceRun, *,

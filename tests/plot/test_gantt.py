@@ -120,3 +120,41 @@ def test_a_large_schedule_is_drawn_with_a_fixed_number_of_artists() -> None:
     split = sum(1 for p in sched.plans if p.cut is not None and p.gpu_start is not None
                 and p.cpu_start is not None)
     assert len(handoffs[0].get_segments()) == split
+
+
+def test_overlap_spans_by_hand() -> None:
+    from splitsched.evaluate import Stage
+    from splitsched.plot.gantt import overlap_spans
+
+    stages = [Stage("a", "cpu", 0, 10), Stage("b", "cpu", 5, 8), Stage("c", "cpu", 7, 12),
+              Stage("d", "cpu", 20, 30), Stage("e", "cpu", 25, 26), Stage("z", "cpu", 3, 3),
+              Stage("g", "gpu", 0, 40)]
+    # b and c overlap a (5..10: one span), e overlaps d; z has zero length; g is elsewhere.
+    assert overlap_spans(stages, "cpu") == [(5, 10), (25, 26)]
+    assert overlap_spans(stages, "gpu") == []
+
+
+def test_stages_that_overlap_are_crossed_red_on_their_lane() -> None:
+    # A newcomer's attack: two jobs' GPU stages overlapping were drawn as two on-time jobs
+    # (only the title said INFEASIBLE). A runs GPU-only 0..3000, C from 1000: 1000..3000.
+    inst, _ = hand_made()
+    plans = (JobPlan("A", 2, 0, None), JobPlan("B", None, None, None),
+             JobPlan("C", 2, 1000, None), JobPlan("D", None, None, None))
+    sched = Schedule(instance_id="hand", solver="by-hand", plans=plans)
+    ax = plot_schedule(inst, sched, ax=Figure(figsize=(9, 4)).add_subplot())
+    assert "INFEASIBLE" in ax.get_title(loc="left")
+    marks = {c.get_gid(): c for c in ax.collections if str(c.get_gid()).startswith("overlap")}
+    assert list(marks) == ["overlap-gpu"]
+    (path,) = marks["overlap-gpu"].get_paths()
+    xs = path.vertices[:, 0]
+    assert (xs.min(), xs.max()) == (1000, 3000)
+    assert "stages overlap (infeasible)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_no_job_colour_is_a_red_of_the_late_marks() -> None:
+    import matplotlib
+
+    reds = {tuple(matplotlib.colormaps["tab20"](i)) for i in (6, 7)}
+    inst = Instance(id="many", networks=hand_made()[0].networks,
+                    jobs=tuple(Job(f"j{i}", "n", 0, 10_000) for i in range(40)))
+    assert not {tuple(c) for c in job_colors(inst).values()} & reds
