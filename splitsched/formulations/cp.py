@@ -40,6 +40,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from splitsched.formulations import JobWindow, job_windows
+from splitsched.formulations.interruptible import stop_on_signal
 from splitsched.problem import Instance
 
 
@@ -140,9 +141,22 @@ def completion_var(cp: CpModel, j: int, name: str) -> cp_model.IntVar:
     return var
 
 
+class InterruptibleCpSolver(cp_model.CpSolver):
+    """A CP-SAT solver whose ``solve`` a Ctrl-C or SIGTERM stops within milliseconds
+    (:func:`splitsched.formulations.interruptible.stop_on_signal`); Python's handler then
+    runs as the solve returns (``KeyboardInterrupt`` from the API)."""
+
+    def solve(self, model: cp_model.CpModel,
+              solution_callback: cp_model.CpSolverSolutionCallback | None = None
+              ) -> Any:  # cp_model_helper.CpSolverStatus
+        with stop_on_signal(self.stop_search):
+            return super().solve(model, solution_callback)
+
+
 def cp_solver() -> cp_model.CpSolver:
-    """A CP-SAT solver that leaves the process's Ctrl-C handling alone: every CP-SAT
-    solve of the project is made here.
+    """A CP-SAT solver that leaves the process's Ctrl-C handling to Python and stops at
+    a Ctrl-C or SIGTERM (:class:`InterruptibleCpSolver`): every CP-SAT solve of the
+    project is made here.
 
     With its default ``catch_sigint_signal`` CP-SAT installs its own SIGINT handler
     for the solve and leaves the signal at its default action afterwards (checked
@@ -150,7 +164,7 @@ def cp_solver() -> cp_model.CpSolver:
     later Ctrl-C killed an ``online --set`` sweep outright instead of raising
     ``KeyboardInterrupt`` (no ``--resume`` hint; a newcomer's report).
     """
-    solver = cp_model.CpSolver()
+    solver = InterruptibleCpSolver()
     solver.parameters.catch_sigint_signal = False
     return solver
 

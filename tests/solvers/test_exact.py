@@ -195,14 +195,14 @@ def test_cpsat_stopped_before_any_solution_claims_no_bound(
 
     from ortools.sat.python import cp_model
 
-    import splitsched.solvers.cpsat as cpsat_module
+    import splitsched.formulations.cp as cp_module
 
-    class NoTimeSolver(cp_model.CpSolver):
+    class NoTimeSolver(cp_module.InterruptibleCpSolver):
         def solve(self, model: cp_model.CpModel, solution_callback: Any = None) -> Any:
             self.parameters.max_time_in_seconds = 0.0
             return super().solve(model, solution_callback)
 
-    monkeypatch.setattr(cpsat_module.cp_model, "CpSolver", NoTimeSolver)
+    monkeypatch.setattr(cp_module, "InterruptibleCpSolver", NoTimeSolver)  # cp_solver's class
     rng = random.Random(5)
     for _ in range(10):
         inst = random_tiny_instance(rng, rng.randint(2, 5))

@@ -11,6 +11,7 @@ from ortools.sat.python import cp_model
 
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_energy_rows, cut_lp_bound
+from splitsched.formulations.cp import InterruptibleCpSolver
 from splitsched.problem import Instance, Job, JobPlan, Network, Schedule
 from splitsched.solve import solve
 from splitsched.solvers.hybrid import _rows_branch
@@ -48,7 +49,7 @@ def test_hybrid_proves_with_the_cut_lp_where_the_energy_bound_allows_all() -> No
     assert res.stats["cut_lp_upper_bound"] == 4
 
 
-class _NoTimeSolver(cp_model.CpSolver):
+class _NoTimeSolver(InterruptibleCpSolver):
     """CP-SAT that stops at once: every solve ends UNKNOWN (no solution, no proof)."""
 
     def solve(self, model: cp_model.CpModel,
@@ -61,9 +62,9 @@ def test_an_unfinished_master_proves_nothing(monkeypatch: pytest.MonkeyPatch) ->
     # CP-SAT's objective bound after UNKNOWN reads 0.0 for a maximisation: taken as a
     # bound it would "prove" the incumbent optimal. With every CP-SAT call cut short the
     # Benders loop may only report what its LP proves.
-    import splitsched.solvers.lbbd as lbbd
+    import splitsched.formulations.cp as cp_module
 
-    monkeypatch.setattr(lbbd.cp_model, "CpSolver", _NoTimeSolver)
+    monkeypatch.setattr(cp_module, "InterruptibleCpSolver", _NoTimeSolver)  # cp_solver's class
     rng = random.Random(72)
     wrong_start = 0
     for i in range(40):

@@ -1,0 +1,99 @@
+"""Ctrl-C and SIGTERM stop a native solve promptly, from the Python API as from the CLI.
+
+Python runs a signal handler only between bytecodes of the main thread; a CP-SAT solve
+keeps the main thread in native code until its time limit, so ``solve(instance, "cpsat",
+time_limit_s=600)`` in a script or notebook took the Ctrl-C only at the end of the 600 s.
+CP-SAT's own SIGINT handler is off (:func:`splitsched.formulations.cp.cp_solver` says
+why), but the solve releases the GIL and its ``stop_search`` may be called from another
+thread. So, during a solve, :func:`stop_on_signal` points :func:`signal.set_wakeup_fd`
+at a pipe that one watcher thread (started once per process) reads: on a SIGINT or
+SIGTERM byte it stops the running solves, the main thread returns from native code within
+milliseconds and Python's handler runs as usual (``KeyboardInterrupt``, or what the
+CLI's handlers raise). The byte is passed on to the wakeup fd that was set before (the
+CLI's watcher, :func:`splitsched.cli.options.said_when_interrupted`).
+
+A signal only reaches the pipe when Python has a handler for it (``SIG_IGN`` and
+``SIG_DFL`` write nothing), and every handler this package installs for these two
+signals raises. Outside the main thread (no wakeup fd can be set there) a solve runs
+unchanged. The cost per solve is two ``set_wakeup_fd`` calls (microseconds; ``lns-cpsat``
+makes thousands of small solves).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+STOP_RETRY_S = 0.01
+"""While a stop has not ended every running solve (a signal just before the solve had
+started has nothing to stop yet), the watcher asks again this often."""
+
+_stoppers: list[Callable[[], None]] = []  # stop_search of each solve running now
+_forward: list[int] = []  # the wakeup fd to pass bytes on to, per running solve
+_lock = threading.Lock()
+_pipe: tuple[int, int, int] | None = None  # (pid, read end, write end)
+
+
+def _watch(read_end: int) -> None:
+    while True:
+        try:
+            data = os.read(read_end, 64)
+        except OSError:
+            return
+        if not data:
+            return
+        with _lock:
+            forward = _forward[-1] if _forward else -1
+        if forward >= 0:
+            with suppress(OSError):
+                os.write(forward, data)
+        if any(b in (signal.SIGINT, signal.SIGTERM) for b in data):
+            while True:  # until every solve running now has returned
+                with _lock:
+                    stoppers = list(_stoppers)
+                if not stoppers:
+                    break
+                for stop in stoppers:
+                    with suppress(Exception):
+                        stop()
+                time.sleep(STOP_RETRY_S)
+
+
+def _write_end() -> int:
+    """The write end of the watcher's pipe, made (with the watcher) on first use."""
+    global _pipe
+    with _lock:
+        if _pipe is None or _pipe[0] != os.getpid():  # a forked child has no watcher thread
+            read_end, write_end = os.pipe()
+            os.set_blocking(write_end, False)
+            threading.Thread(target=_watch, args=(read_end,), daemon=True,
+                             name="splitsched-solve-stop").start()
+            _pipe = (os.getpid(), read_end, write_end)
+        return _pipe[2]
+
+
+@contextmanager
+def stop_on_signal(stop: Callable[[], None]) -> Iterator[None]:
+    """Within the block, a SIGINT or SIGTERM calls ``stop`` from the watcher thread (again
+    every :data:`STOP_RETRY_S` until the block ends). Outside the main thread the block
+    runs unchanged."""
+    write_end = _write_end()
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread
+        yield
+        return
+    with _lock:
+        _stoppers.append(stop)
+        _forward.append(-1 if previous == write_end else previous)  # nested: not to itself
+    try:
+        yield
+    finally:
+        with _lock:
+            _stoppers.remove(stop)
+            _forward.pop()
+        signal.set_wakeup_fd(previous)
