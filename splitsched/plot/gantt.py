@@ -37,6 +37,11 @@ LANE_Y = {GPU: 0.0, CPU: 1.0}
 LANE_HEIGHT = 0.6
 WINDOW_TOP = 1.75
 WINDOW_PITCH = 0.42
+WINDOW_BAND = 30.0
+"""Most data units the job rows take (about 71 rows at :data:`WINDOW_PITCH`, where
+:func:`schedule_figsize` reaches its height cap): beyond, the rows get closer and their
+marks thinner, so that the processor lanes keep about a twentieth of the height (at 5,000
+jobs they had a thousandth, and their GPU and CPU labels overlapped)."""
 LABELLED_ROWS = 120
 """Most job rows that :func:`plot_schedule` labels one by one (y tick and ``dropped``): at
 the figure's height cap (:func:`schedule_figsize`) more would be under ~7 pt apart. Beyond
@@ -152,9 +157,15 @@ def draw_stage_bars(ax: Axes, bars: Iterable[Bar], colors: Mapping[str, Any], *,
     return ax
 
 
+def row_pitch(num_jobs: int) -> float:
+    """The distance between two job rows of :func:`plot_schedule` (data units):
+    :data:`WINDOW_PITCH`, or less so that all rows fit in :data:`WINDOW_BAND`."""
+    return min(WINDOW_PITCH, WINDOW_BAND / max(num_jobs, 1))
+
+
 def schedule_figsize(num_jobs: int) -> tuple[float, float]:
     """A good (width, height) in inches for :func:`plot_schedule` of ``num_jobs`` jobs."""
-    rows = WINDOW_TOP + WINDOW_PITCH * max(num_jobs, 1) + 0.6
+    rows = WINDOW_TOP + row_pitch(num_jobs) * max(num_jobs, 1) + 0.6
     return 11.0, min(2.2 + 0.36 * rows, 14.0)
 
 
@@ -241,17 +252,21 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     if late_deadlines:  # across the lanes
         ax.vlines(late_deadlines, LANE_Y[GPU] - half - 0.2, LANE_Y[CPU] + half + 0.2,
                   colors=LATE_EDGE, linestyles="dotted", linewidth=0.8)
-    ys = [WINDOW_TOP + WINDOW_PITCH * (i + 0.5) for i in range(len(rows))]  # window rows
+    pitch = row_pitch(len(rows))
+    shrink = pitch / WINDOW_PITCH  # 1 up to ~71 rows; the marks thin out with the rows
+    ys = [WINDOW_TOP + pitch * (i + 0.5) for i in range(len(rows))]  # window rows
     for dropped in (False, True):
         sel = [i for i, r in enumerate(rows) if (r.completion is None) == dropped]
         if sel:
             ax.hlines([ys[i] for i in sel], [rows[i].release for i in sel],
                       [rows[i].deadline for i in sel], colors=[colors[rows[i].job] for i in sel],
-                      linewidth=2.4, linestyles="dashed" if dropped else "solid")
-    ax.plot([r.release for r in rows], ys, marker=">", color="#222222", markersize=4,
+                      linewidth=max(2.4 * shrink, 0.4),
+                      linestyles="dashed" if dropped else "solid")
+    ax.plot([r.release for r in rows], ys, marker=">", color="#222222",
+            markersize=max(4 * shrink, 1.0), linestyle="none")
+    ax.plot([r.deadline for r in rows], ys, marker="|", color="#222222",
+            markersize=max(8 * shrink, 1.5), markeredgewidth=max(1.6 * shrink, 0.4),
             linestyle="none")
-    ax.plot([r.deadline for r in rows], ys, marker="|", color="#222222", markersize=8,
-            markeredgewidth=1.6, linestyle="none")
     if len(rows) <= LABELLED_ROWS:
         for r, y in zip(rows, ys, strict=True):
             if r.completion is None:
@@ -264,8 +279,8 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     on_time = [p for p in placed if p[0].on_time]
     if on_time:
         ax.scatter([c for _, _, c in on_time], [y for _, y, _ in on_time], marker="o",
-                   s=4.5 ** 2, c=[colors[r.job] for r, _, _ in on_time], edgecolors="#222222",
-                   linewidths=1.0, zorder=2.5)
+                   s=max(4.5 * shrink, 1.5) ** 2, c=[colors[r.job] for r, _, _ in on_time],
+                   edgecolors="#222222", linewidths=max(shrink, 0.3), zorder=2.5)
     late = [p for p in placed if not p[0].on_time]
     overdue = [(r, y, c) for r, y, c in late if c > r.deadline]
     if overdue:
@@ -273,8 +288,8 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
                   [c for _, _, c in overdue], colors=LATE_EDGE, linewidth=1.0)
     if late:
         ax.plot([c for _, _, c in late], [y for _, y, _ in late], marker="X",
-                color=LATE_EDGE, markersize=6, linestyle="none")
-    bottom = WINDOW_TOP + WINDOW_PITCH * len(rows)
+                color=LATE_EDGE, markersize=max(6 * shrink, 2.0), linestyle="none")
+    bottom = WINDOW_TOP + pitch * len(rows)
     ax.axhline((LANE_Y[CPU] + half + WINDOW_TOP) / 2, color="#999999", linewidth=0.6)
     # A label per job row while they fit (LABELLED_ROWS); beyond, every k-th row's, so that
     # the labels stay legible and their layout does not take most of the drawing time.

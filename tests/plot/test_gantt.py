@@ -120,6 +120,19 @@ def test_a_large_schedule_is_drawn_with_a_fixed_number_of_artists() -> None:
     split = sum(1 for p in sched.plans if p.cut is not None and p.gpu_start is not None
                 and p.cpu_start is not None)
     assert len(handoffs[0].get_segments()) == split
+    # The rows share WINDOW_BAND, so the two lanes (1.6 units) keep a twentieth of the
+    # height (at 5,000 jobs they had a thousandth and their labels overlapped).
+    from splitsched.plot.gantt import WINDOW_BAND, WINDOW_TOP
+
+    bottom, top = ax.get_ylim()
+    assert bottom - top <= WINDOW_TOP + WINDOW_BAND + 0.7  # 0.65 of margins
+
+
+def test_row_pitch_is_the_usual_one_up_to_the_band() -> None:
+    from splitsched.plot.gantt import WINDOW_BAND, WINDOW_PITCH, row_pitch
+
+    assert row_pitch(1) == row_pitch(71) == WINDOW_PITCH
+    assert row_pitch(5000) * 5000 == pytest.approx(WINDOW_BAND)
 
 
 def test_overlap_spans_by_hand() -> None:
