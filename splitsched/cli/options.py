@@ -32,6 +32,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from splitsched.formulations.interruptible import wakeup_bytes
 from splitsched.io import InputError, check_output_path
 from splitsched.solvers.children import kill_children
 
@@ -237,12 +238,8 @@ def _prompt_in_native_code(line: Callable[[bool], str]) -> Iterator[None]:
     done = threading.Event()
 
     def watch() -> None:
-        while not done.is_set():
-            try:
-                data = os.read(read_end, 64)
-            except OSError:
-                return
-            if not data:
+        for data in wakeup_bytes(read_end):
+            if done.is_set():
                 return
             for signum in data:
                 if signum in (signal.SIGINT, signal.SIGTERM) and not done.wait(NATIVE_GRACE_S):

@@ -38,7 +38,9 @@ _lock = threading.Lock()
 _pipe: tuple[int, int, int] | None = None  # (pid, read end, write end)
 
 
-def _watch(read_end: int) -> None:
+def wakeup_bytes(read_end: int) -> Iterator[bytes]:
+    """What a :func:`signal.set_wakeup_fd` pipe receives (one byte per signal number),
+    chunk by chunk, until its write end is closed."""
     while True:
         try:
             data = os.read(read_end, 64)
@@ -46,6 +48,11 @@ def _watch(read_end: int) -> None:
             return
         if not data:
             return
+        yield data
+
+
+def _watch(read_end: int) -> None:
+    for data in wakeup_bytes(read_end):
         with _lock:
             forward = _forward[-1] if _forward else -1
         if forward >= 0:
