@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from splitsched.evaluate import Stage, evaluate, job_table
+from splitsched.io import InputError
 from splitsched.plot._axes import axes_or_new, legend_outside, ms_time_axis
 from splitsched.problem import CPU, GPU, Instance, Schedule, occupies
 from splitsched.replay.compare import run_misses
@@ -157,6 +158,23 @@ def draw_stage_bars(ax: Axes, bars: Iterable[Bar], colors: Mapping[str, Any], *,
     return ax
 
 
+def gantt_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax`` (or a new pyplot Axes) for a Gantt chart: its time and lane axes must be
+    linear (times start at 0 and bars are drawn by their widths).
+
+    Raises
+    ------
+    splitsched.io.InputError
+        Naming the ``ax`` parameter, for an Axes with a log or other non-linear scale.
+    """
+    ax = axes_or_new(ax, figsize)
+    for axis, scale in (("x", ax.get_xscale()), ("y", ax.get_yscale())):
+        if scale != "linear":
+            raise InputError(None, "ax", f"a Gantt chart needs linear axes; this Axes has a "
+                                         f"{scale} {axis} scale")
+    return ax
+
+
 def row_pitch(num_jobs: int) -> float:
     """The distance between two job rows of :func:`plot_schedule` (data units):
     :data:`WINDOW_PITCH`, or less so that all rows fit in :data:`WINDOW_BAND`."""
@@ -217,10 +235,15 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
         ``ax``; its y tick labels are ``GPU``, ``CPU`` and the job ids (beyond
         :data:`LABELLED_ROWS` jobs, every k-th job's).
 
+    Raises
+    ------
+    splitsched.io.InputError
+        For an ``ax`` whose x or y scale is not linear (:func:`gantt_axes`).
+
     Every kind of mark is one artist (a collection or one ``Line2D``) whatever the
     number of jobs: 5,000 jobs draw in seconds.
     """
-    ax = axes_or_new(ax, schedule_figsize(instance.num_jobs))
+    ax = gantt_axes(ax, schedule_figsize(instance.num_jobs))
     ev = evaluate(instance, schedule)
     rows = job_table(instance, schedule, ev)
     colors = job_colors(instance)
@@ -354,9 +377,10 @@ def planned_vs_actual(instance: Instance, schedule: Schedule, run: TraceRun, *,
 
     Each stage is a bar labelled with its job; a red edge marks a job that
     missed its deadline in the run shown; every job's deadline is a thin
-    dotted line in its colour. The time axis is in ms.
+    dotted line in its colour. The time axis is in ms. An ``ax`` whose x or y scale
+    is not linear raises :class:`splitsched.io.InputError` (:func:`gantt_axes`).
     """
-    ax = axes_or_new(ax, (12, 3.2))
+    ax = gantt_axes(ax, (12, 3.2))
     missed = run_misses(instance, schedule, run)
     lanes: Sequence[tuple[str, str]] = [(GPU, "planned"), (GPU, "actual"), (CPU, "planned"),
                                         (CPU, "actual")]

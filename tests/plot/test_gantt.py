@@ -171,3 +171,14 @@ def test_no_job_colour_is_a_red_of_the_late_marks() -> None:
     inst = Instance(id="many", networks=hand_made()[0].networks,
                     jobs=tuple(Job(f"j{i}", "n", 0, 10_000) for i in range(40)))
     assert not {tuple(c) for c in job_colors(inst).values()} & reds
+
+
+def test_a_log_scaled_axes_is_refused_not_garbled() -> None:
+    # A newcomer's attack: plot_schedule on an Axes with a log x scale drew a garbled chart
+    # (bars from t = 0, widths in a log space).
+    inst, sched = hand_made()
+    ax = Figure().add_subplot()
+    ax.set_xscale("log")
+    with pytest.raises(InputError, match="ax: a Gantt chart needs linear axes; this Axes "
+                                         "has a log x scale"):
+        plot_schedule(inst, sched, ax=ax)
