@@ -133,7 +133,7 @@ BUILTIN_MODULES = {
     "dp-edf": "dp",
     "dp-orders": "heuristics", "dp-ls": "heuristics", "lns-cpsat": "lns",
     "cpsat": "cpsat",
-    "lbbd": "lbbd", "hybrid": "hybrid",
+    "lbbd": "lbbd", "hybrid": "hybrid", "case-split": "case_split",
     "milp-pulp-cbc": "milp_pulp", "milp-pulp-highs": "milp_pulp",
     "milp-ortools-scip": "milp_ortools", "milp-ortools-highs": "milp_ortools",
 }

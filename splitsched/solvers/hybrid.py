@@ -192,6 +192,21 @@ def select_rows(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
     return picked
 
 
+def model_with_rows(instance: Instance, rows: list[CutRow], first: list[CutRow],
+                    nnz_budget: int) -> tuple[CpModel, list[CutRow]]:
+    """The CP-SAT model of ``instance`` (:func:`splitsched.formulations.cp.build_cp`) with
+    per-cut energetic rows as redundant constraints, at most ``nnz_budget`` nonzeros:
+    the longest prefix of ``first`` (the cut LP's binding rows) that fits, then the most
+    overloaded of ``rows`` (:func:`select_rows`). Returns the model and the rows added."""
+    cp = build_cp(instance)
+    picked = _within(first, nnz_budget)
+    taken = {id(r) for r in picked}
+    picked += select_rows([r for r in rows if id(r) not in taken],
+                          nnz_budget - sum(len(r.coef) for r in picked))
+    _add_rows(cp, picked)
+    return cp, picked
+
+
 def _within(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
     """The longest prefix of ``rows`` with at most ``nnz_budget`` nonzeros."""
     out, used = [], 0
@@ -440,14 +455,9 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
     n_cuts = sum(len(w.cuts) for w in windows)
     if best < upper and left > MIN_CP_S + BUILD_S_PER_CUT * n_cuts:
         t_build = time.perf_counter()
-        cp = build_cp(instance)
         budget = min(NNZ_BUDGET, int(ROWS_BUILD_SHARE * left / ROW_S_PER_NNZ))
-        picked = _within(picked, budget)  # the LP's binding rows first
-        taken = {id(r) for r in picked}
-        picked += select_rows([r for r in rows if id(r) not in taken],
-                              budget - sum(len(r.coef) for r in picked))
+        cp, picked = model_with_rows(instance, rows, picked, budget)
         stats["cp_nnz_budget"] = budget
-        _add_rows(cp, picked)
         for core in st.cuts:
             cp.model.add(sum(cp.x[j, k] for j in core for k in windows[j].cuts) <= len(core) - 1)
         _add_accepted_rows(cp, st.binding_rows)

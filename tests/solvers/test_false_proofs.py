@@ -43,8 +43,8 @@ RIGHT = {
     "ortools-highs-unproven-tiny.json": 0,
     "pulp-highs-unproven-tiny.json": 0,
 }
-EXACT = ("cpsat", "hybrid", "lbbd", "milp-ortools-highs", "milp-ortools-scip", "milp-pulp-cbc",
-         "milp-pulp-highs")
+EXACT = ("case-split", "cpsat", "hybrid", "lbbd", "milp-ortools-highs", "milp-ortools-scip",
+         "milp-pulp-cbc", "milp-pulp-highs")
 # Backends whose API takes a start (milp-ortools-highs: see its start_note).
 WITH_START = ("cpsat", "milp-ortools-scip", "milp-pulp-cbc", "milp-pulp-highs")
 
