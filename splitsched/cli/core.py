@@ -193,13 +193,14 @@ def plot_cmd(
     from splitsched.io import check_schedule_matches, read_instance, read_schedule
     from splitsched.plot import write_schedule_plot
 
-    _plot_suffix(output, "--output")
-    check_output(output, "--output", inputs=[instance_file, schedule_file])
-    inst = read_instance(instance_file)
-    sched = read_schedule(schedule_file)
-    check_schedule_matches(inst, sched, schedule_file)
-    with created_folders((output, "--output")):
-        write_schedule_plot(inst, sched, output, title=title)
+    with said_when_interrupted((output, "--output")):  # Ctrl-C: one line, exit 130
+        _plot_suffix(output, "--output")
+        check_output(output, "--output", inputs=[instance_file, schedule_file])
+        inst = read_instance(instance_file)
+        sched = read_schedule(schedule_file)
+        check_schedule_matches(inst, sched, schedule_file)
+        with created_folders((output, "--output")):
+            write_schedule_plot(inst, sched, output, title=title)
     ev = evaluate(inst, sched)
     out.print(f"wrote {output}: {sched.solver} on {inst.id}, {ev.weighted_misses} weighted "
               f"misses ({ev.misses} of {inst.num_jobs} jobs)", highlight=False)

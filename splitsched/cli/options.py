@@ -32,7 +32,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from splitsched.formulations.interruptible import wakeup_bytes
+from splitsched.formulations.interruptible import RAISES, wakeup_bytes
 from splitsched.io import InputError, check_output_path
 from splitsched.solvers.children import kill_children
 
@@ -131,6 +131,8 @@ def interrupts(*, record: bool = False) -> Iterator[None]:
         ARRIVED.append(signum)
         raise KeyboardInterrupt
 
+    for handler in (on_term, on_int):  # a native solve stops for them (they raise)
+        setattr(handler, RAISES, True)
     ARRIVED.clear()
     try:
         previous = signal.signal(signal.SIGTERM, on_term)

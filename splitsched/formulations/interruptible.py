@@ -13,10 +13,11 @@ CLI's handlers raise). The byte is passed on to the wakeup fd that was set befor
 CLI's watcher, :func:`splitsched.cli.options.said_when_interrupted`).
 
 A signal only reaches the pipe when Python has a handler for it (``SIG_IGN`` and
-``SIG_DFL`` write nothing), and every handler this package installs for these two
-signals raises. Outside the main thread (no wakeup fd can be set there) a solve runs
-unchanged. The cost per solve is two ``set_wakeup_fd`` calls (microseconds; ``lns-cpsat``
-makes thousands of small solves).
+``SIG_DFL`` write nothing); a solve stops only for a handler that raises
+(:func:`raises`: Python's own SIGINT handler, or the CLI's, marked with :data:`RAISES`).
+Outside the main thread (no wakeup fd can be set there) a solve runs unchanged. The cost
+per solve is two ``set_wakeup_fd`` calls (microseconds; ``lns-cpsat`` makes thousands of
+small solves).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ STOP_RETRY_S = 0.01
 started has nothing to stop yet), the watcher asks again this often."""
 
 _stoppers: list[Callable[[], None]] = []  # stop_search of each solve running now
+_stopping: list[frozenset[int]] = []  # per running solve, the signals that stop it
 _forward: list[int] = []  # the wakeup fd to pass bytes on to, per running solve
 _lock = threading.Lock()
 _pipe: tuple[int, int, int] | None = None  # (pid, read end, write end)
@@ -58,16 +60,18 @@ def _watch(read_end: int) -> None:
         if forward >= 0:
             with suppress(OSError):
                 os.write(forward, data)
-        if any(b in (signal.SIGINT, signal.SIGTERM) for b in data):
-            while True:  # until every solve running now has returned
-                with _lock:
-                    stoppers = list(_stoppers)
-                if not stoppers:
-                    break
-                for stop in stoppers:
+        with _lock:
+            stopping = _stopping[-1] if _stopping else frozenset()
+        if any(b in stopping for b in data):
+            with _lock:
+                targets = list(_stoppers)  # the solves running now; not one started later
+            while targets:  # until each has returned
+                for stop in targets:
                     with suppress(Exception):
                         stop()
                 time.sleep(STOP_RETRY_S)
+                with _lock:
+                    targets = [t for t in targets if any(t is s for s in _stoppers)]
 
 
 def _write_end() -> int:
@@ -94,13 +98,30 @@ def stop_on_signal(stop: Callable[[], None]) -> Iterator[None]:
     except ValueError:  # not the main thread
         yield
         return
+    stopping = frozenset(s for s in (signal.SIGINT, signal.SIGTERM) if raises(s))
     with _lock:
         _stoppers.append(stop)
         _forward.append(-1 if previous == write_end else previous)  # nested: not to itself
+        _stopping.append(stopping)
     try:
         yield
     finally:
         with _lock:
             _stoppers.remove(stop)
             _forward.pop()
+            _stopping.pop()
         signal.set_wakeup_fd(previous)
+
+
+RAISES = "splitsched_raises"
+"""The attribute (True) that marks a signal handler as one that raises, so that a solve
+stops for its signal (:func:`raises`); the CLI's handlers carry it."""
+
+
+def raises(signum: int) -> bool:
+    """Whether the Python handler of ``signum`` now ends the work by raising: Python's own
+    for SIGINT (``KeyboardInterrupt``), or one marked with :data:`RAISES`. A solve is not
+    cut short for other handlers (asyncio's ``add_signal_handler``, a handler that only
+    records the signal: a newcomer's attack found those solves stopped early, unlabelled)."""
+    handler = signal.getsignal(signum)
+    return handler is signal.default_int_handler or getattr(handler, RAISES, False) is True

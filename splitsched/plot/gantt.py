@@ -165,9 +165,13 @@ def gantt_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     Raises
     ------
     splitsched.io.InputError
-        Naming the ``ax`` parameter, for an Axes with a log or other non-linear scale.
+        Naming the ``ax`` parameter, for a polar or other non-rectilinear Axes, or one
+        with a log or other non-linear scale.
     """
     ax = axes_or_new(ax, figsize)
+    if ax.name != "rectilinear":
+        raise InputError(None, "ax", f"a Gantt chart needs a rectilinear Axes; this one is "
+                                     f"{ax.name!r}")
     for axis, scale in (("x", ax.get_xscale()), ("y", ax.get_yscale())):
         if scale != "linear":
             raise InputError(None, "ax", f"a Gantt chart needs linear axes; this Axes has a "

@@ -222,3 +222,16 @@ def test_python_m_exits_130_after_an_interrupt_inside_exec(instance: Path) -> No
                          env=env, timeout=240)
     assert res.returncode == 130, res.stderr
     assert res.stderr.strip().splitlines() == ["interrupted: nothing was written"], res.stderr
+
+
+def test_an_interrupted_plot_says_nothing_was_written(instance: Path) -> None:
+    # A newcomer's attack: a Ctrl-C during `plot` exited 130 with nothing said.
+    solved = subprocess.run([sys.executable, "-m", "splitsched", "solve", str(instance), "-s",
+                             "edf-gpu", "-o", "s.json"], capture_output=True, text=True,
+                            cwd=instance.parent, env=_env(), timeout=240)
+    assert solved.returncode == 0, solved.stderr
+    res = _signal_in(instance.parent, "splitsched.plot.write_schedule_plot", "before", "SIGINT",
+                     "plot", str(instance), "s.json", "-o", "g.png")
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip().splitlines() == ["interrupted: nothing was written"], res.stderr
+    assert sorted(p.name for p in instance.parent.iterdir()) == ["m.json", "s.json"]

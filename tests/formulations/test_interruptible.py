@@ -9,7 +9,7 @@ import sys
 import time
 
 from splitsched.formulations.cp import cp_solver
-from splitsched.formulations.interruptible import stop_on_signal
+from splitsched.formulations.interruptible import RAISES, raises, stop_on_signal
 from tests.helpers.paths import REPO_ROOT
 
 # A 600 s cpsat solve of a 40-job instance at load 2 (CP-SAT does not finish it), with
@@ -48,8 +48,13 @@ def test_the_wakeup_fd_before_a_solve_is_restored_and_still_told() -> None:
     os.set_blocking(read_end, False)
     os.set_blocking(write_end, False)
     stops: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:  # says it raises; records instead
+        return None
+
+    setattr(handler, RAISES, True)
     old = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-    previous = signal.signal(signal.SIGINT, lambda *_: None)  # a handler that does not raise
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         with stop_on_signal(lambda: stops.append(1)):
             signal.raise_signal(signal.SIGINT)
@@ -76,3 +81,20 @@ def test_cp_solver_solves_as_before() -> None:
     solver = cp_solver()
     assert solver.solve(model) == cp_model.OPTIMAL and solver.value(x) == 10
     assert not solver.parameters.catch_sigint_signal
+
+
+def test_a_handler_that_does_not_raise_does_not_stop_a_solve() -> None:
+    # A newcomer's attack: with asyncio's add_signal_handler (or any handler that only
+    # records the signal) a SIGINT cut the solve short, with nothing saying so.
+    stops: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: None)
+    try:
+        assert not raises(signal.SIGINT)
+        with stop_on_signal(lambda: stops.append(1)):
+            signal.raise_signal(signal.SIGINT)
+            time.sleep(0.3)
+        assert stops == []
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert raises(signal.SIGINT) == (signal.getsignal(signal.SIGINT)
+                                     is signal.default_int_handler)

@@ -182,3 +182,11 @@ def test_a_log_scaled_axes_is_refused_not_garbled() -> None:
     with pytest.raises(InputError, match="ax: a Gantt chart needs linear axes; this Axes "
                                          "has a log x scale"):
         plot_schedule(inst, sched, ax=ax)
+
+
+def test_a_polar_axes_is_refused() -> None:
+    inst, sched = hand_made()
+    ax = Figure().add_subplot(projection="polar")
+    with pytest.raises(InputError, match="ax: a Gantt chart needs a rectilinear Axes; this "
+                                         "one is 'polar'"):
+        plot_schedule(inst, sched, ax=ax)
