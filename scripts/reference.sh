@@ -17,6 +17,9 @@
 # 4. certify60f: hybrid at the same limits on certify60's 7 batch instances (every job
 #    released at 0), code of commit 70d131f (the twins phase: count vectors refuted by the
 #    DP over counts); its runs count in the table too.
+# 5. certify-casesplit: the exact solver case-split (on-time count cases, each a CP-SAT
+#    decision model) at 2400 s, 1 thread, on the instances with n <= 40 still open after step 4
+#    (v2-poisson-redmi-n40-l4-s3-w), code of commit ee1c0b2; its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -63,4 +66,16 @@ splitsched bench --set "$batch" --solvers hybrid --time-limit 60 --threads 2 --w
 rm -rf "$batch"
 splitsched report "$twins"
 python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" --library v2 \
+  --out results/reference
+cases=results/reference/v2/certify-casesplit-set  # a fixed path: --resume checks the set
+if [[ -z "${RESUME:-}" || ! -d "$cases" ]]; then
+  rm -rf "$cases"
+  python scripts/open_instances.py results/reference/v2/instances.csv "$cases" --max-n 40
+fi
+split=results/reference/v2/certify-casesplit
+splitsched bench --set "$cases" --solvers case-split --time-limit 2400 --threads 1 --workers 1 \
+  -o "$split" ${RESUME:+--resume}
+rm -rf "$cases"
+splitsched report "$split"
+python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" "$split" --library v2 \
   --out results/reference
