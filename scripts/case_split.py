@@ -15,7 +15,7 @@ schedule CP-SAT found with fewer misses (checked by :func:`splitsched.evaluate.e
 Measured (README, "Reference results"; 2026-11-30, one thread, load about 1):
 v2-poisson-redmi-n40-l4-s3-w with ``--misses 10`` (best known 10, ``hybrid`` stuck at 9
 for 1200 s) is certified. Exit status 0 when certified, 1 when not (open cases or a
-better schedule), 2 for a bad file or argument.
+better schedule), 2 for a bad file or argument, 130 on Ctrl-C (one line, no traceback).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (math.isfinite(value) and value > 0):
             print(f"error: {flag}: must be a finite number > 0", file=sys.stderr)
             return 2
-    if args.threads < 1:
-        print("error: --threads: must be >= 1", file=sys.stderr)
+    if not 1 <= args.threads <= 1024:
+        print("error: --threads: must be in 1..1024", file=sys.stderr)
         return 2
     try:
         instance = read_instance(Path(args.file))
@@ -56,8 +56,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --misses: must be in 0..{instance.total_weight + 1}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    res = case_split(instance, args.misses, leaf_s=args.leaf_seconds, budget_s=args.budget,
-                     threads=args.threads, progress=lambda line: print(line, flush=True))
+    try:
+        res = case_split(instance, args.misses, leaf_s=args.leaf_seconds, budget_s=args.budget,
+                         threads=args.threads, progress=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.perf_counter() - t0:.1f} s: not certified",
+              file=sys.stderr)
+        return 130
     cases = len(res.log)
     took = f"{cases} cases, {time.perf_counter() - t0:.1f} s"
     if res.schedule is not None:
