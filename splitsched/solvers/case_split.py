@@ -12,7 +12,7 @@ released open job of any class with a choice: missed, or on time), so that they 
 cover every schedule in the window.
 
 Each case is a decision model: the CP-SAT model with the per-cut energetic rows
-(:func:`splitsched.solvers.hybrid.model_with_rows`, the cut LP's binding rows first) and
+(:func:`splitsched.solvers.hybrid.pick_rows`, the cut LP's binding rows first) and
 the symmetry rows of :func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the
 window and the case's constraints. ``INFEASIBLE`` refutes a case; a case CP-SAT leaves
 undecided within ``leaf_s`` is split; a solution is a schedule with on-time weight ``>=
@@ -43,7 +43,7 @@ from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import decode_cp
 from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.heuristics import dp_ls_phases
-from splitsched.solvers.hybrid import NNZ_BUDGET, add_symmetry_rows, model_with_rows
+from splitsched.solvers.hybrid import NNZ_BUDGET, add_symmetry_rows, model_with_rows, pick_rows
 
 SETUP_SHARE = 0.25
 """Most of ``budget_s`` that :func:`case_split` spends on the energetic rows and their LP."""
@@ -160,6 +160,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 30.0,
         with native_stdout_silenced():  # HiGHS' banner on fd 1
             first = list(cut_lp_bound(instance, windows=windows, rows=rows,
                                       time_limit_s=min(60.0, lp_s), branch=False).binding)
+    picked = pick_rows(rows, first, NNZ_BUDGET)  # the same rows in every case's model
     classes = [(net, w, live) for net, w, members in job_classes(instance)
                if (live := [i for i in members if windows[i].cuts])]  # jobs that can be on time
     stack = [Case()]
@@ -168,8 +169,8 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 30.0,
         if left <= 0:
             break
         case = stack.pop()
-        status, seconds, found = _decide(instance, windows, rows, first, classes, case, lo_t,
-                                         hi_t, min(leaf_s, left), threads, seed)
+        status, seconds, found = _decide(instance, windows, picked, classes, case, lo_t, hi_t,
+                                         min(leaf_s, left), threads, seed)
         text = case.describe(instance, classes)
         result.log.append((text, status, seconds))
         if progress is not None:
@@ -189,13 +190,12 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 30.0,
     return result
 
 
-def _decide(instance: Instance, windows: tuple[JobWindow, ...], rows: list[CutRow],
-            first: list[CutRow], classes: list[tuple[str, int, list[int]]], case: Case,
-            lo_t: int, hi_t: int, limit_s: float, threads: int, seed: int
-            ) -> tuple[str, float, Schedule | None]:
+def _decide(instance: Instance, windows: tuple[JobWindow, ...], picked: list[CutRow],
+            classes: list[tuple[str, int, list[int]]], case: Case, lo_t: int, hi_t: int,
+            limit_s: float, threads: int, seed: int) -> tuple[str, float, Schedule | None]:
     """CP-SAT's status on one case, its seconds, and the schedule it found (if any)."""
     t = time.perf_counter()
-    cp, _ = model_with_rows(instance, rows, first, NNZ_BUDGET)
+    cp = model_with_rows(instance, picked)
     add_symmetry_rows(cp, instance)
     m = cp.model
     on_time = {w.index: cp_model.LinearExpr.sum([cp.x[w.index, k] for k in w.cuts])

@@ -192,19 +192,23 @@ def select_rows(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
     return picked
 
 
-def model_with_rows(instance: Instance, rows: list[CutRow], first: list[CutRow],
-                    nnz_budget: int) -> tuple[CpModel, list[CutRow]]:
-    """The CP-SAT model of ``instance`` (:func:`splitsched.formulations.cp.build_cp`) with
-    per-cut energetic rows as redundant constraints, at most ``nnz_budget`` nonzeros:
-    the longest prefix of ``first`` (the cut LP's binding rows) that fits, then the most
-    overloaded of ``rows`` (:func:`select_rows`). Returns the model and the rows added."""
-    cp = build_cp(instance)
+def pick_rows(rows: list[CutRow], first: list[CutRow], nnz_budget: int) -> list[CutRow]:
+    """Per-cut energetic rows for the CP-SAT model, at most ``nnz_budget`` nonzeros: the
+    longest prefix of ``first`` (the cut LP's binding rows) that fits, then the most
+    overloaded of ``rows`` (:func:`select_rows`)."""
     picked = _within(first, nnz_budget)
     taken = {id(r) for r in picked}
     picked += select_rows([r for r in rows if id(r) not in taken],
                           nnz_budget - sum(len(r.coef) for r in picked))
+    return picked
+
+
+def model_with_rows(instance: Instance, picked: list[CutRow]) -> CpModel:
+    """The CP-SAT model of ``instance`` (:func:`splitsched.formulations.cp.build_cp`) with
+    the rows ``picked`` (:func:`pick_rows`) as redundant constraints."""
+    cp = build_cp(instance)
     _add_rows(cp, picked)
-    return cp, picked
+    return cp
 
 
 def _within(rows: list[CutRow], nnz_budget: int) -> list[CutRow]:
@@ -456,7 +460,8 @@ def solve_hybrid(instance: Instance, *, time_limit_s: float, seed: int, threads:
     if best < upper and left > MIN_CP_S + BUILD_S_PER_CUT * n_cuts:
         t_build = time.perf_counter()
         budget = min(NNZ_BUDGET, int(ROWS_BUILD_SHARE * left / ROW_S_PER_NNZ))
-        cp, picked = model_with_rows(instance, rows, picked, budget)
+        picked = pick_rows(rows, picked, budget)  # the LP's binding rows first
+        cp = model_with_rows(instance, picked)
         stats["cp_nnz_budget"] = budget
         for core in st.cuts:
             cp.model.add(sum(cp.x[j, k] for j in core for k in windows[j].cuts) <= len(core) - 1)
