@@ -28,14 +28,24 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 
 STOP_RETRY_S = 0.01
 """While a stop has not ended every running solve (a signal just before the solve had
 started has nothing to stop yet), the watcher asks again this often."""
 
-_stoppers: list[Callable[[], None]] = []  # stop_search of each solve running now
-_stopping: list[frozenset[int]] = []  # per running solve, the signals that stop it
-_forward: list[int] = []  # the wakeup fd to pass bytes on to, per running solve
+
+@dataclass(frozen=True, eq=False)  # identity: one entry per solve
+class _Solve:
+    """A solve running now: how to stop it, the signals that stop it (handlers that
+    raise, :func:`raises`), and the wakeup fd set before it (bytes are passed on)."""
+
+    stop: Callable[[], None]
+    stopping: frozenset[int]
+    forward: int
+
+
+_running: list[_Solve] = []  # innermost last: its wakeup fd and handlers are the current ones
 _lock = threading.Lock()
 _pipe: tuple[int, int, int] | None = None  # (pid, read end, write end)
 
@@ -56,22 +66,22 @@ def wakeup_bytes(read_end: int) -> Iterator[bytes]:
 def _watch(read_end: int) -> None:
     for data in wakeup_bytes(read_end):
         with _lock:
-            forward = _forward[-1] if _forward else -1
-        if forward >= 0:
+            last = _running[-1] if _running else None
+            targets = list(_running)  # the solves running now; not one started later
+        if last is None:
+            continue
+        if last.forward >= 0:
             with suppress(OSError):
-                os.write(forward, data)
-        with _lock:
-            stopping = _stopping[-1] if _stopping else frozenset()
-        if any(b in stopping for b in data):
+                os.write(last.forward, data)
+        if not any(b in last.stopping for b in data):
+            continue
+        while targets:  # until each has returned
+            for solve in targets:
+                with suppress(Exception):
+                    solve.stop()
+            time.sleep(STOP_RETRY_S)
             with _lock:
-                targets = list(_stoppers)  # the solves running now; not one started later
-            while targets:  # until each has returned
-                for stop in targets:
-                    with suppress(Exception):
-                        stop()
-                time.sleep(STOP_RETRY_S)
-                with _lock:
-                    targets = [t for t in targets if any(t is s for s in _stoppers)]
+                targets = [t for t in targets if t in _running]
 
 
 def _write_end() -> int:
@@ -98,18 +108,15 @@ def stop_on_signal(stop: Callable[[], None]) -> Iterator[None]:
     except ValueError:  # not the main thread
         yield
         return
-    stopping = frozenset(s for s in (signal.SIGINT, signal.SIGTERM) if raises(s))
+    entry = _Solve(stop, frozenset(s for s in (signal.SIGINT, signal.SIGTERM) if raises(s)),
+                   -1 if previous == write_end else previous)  # nested: not to itself
     with _lock:
-        _stoppers.append(stop)
-        _forward.append(-1 if previous == write_end else previous)  # nested: not to itself
-        _stopping.append(stopping)
+        _running.append(entry)
     try:
         yield
     finally:
         with _lock:
-            _stoppers.remove(stop)
-            _forward.pop()
-            _stopping.pop()
+            _running.remove(entry)
         signal.set_wakeup_fd(previous)
 
 
