@@ -188,6 +188,21 @@ def _on_time_only(schedule: Schedule, ev: Evaluation) -> Schedule:
     return dataclasses.replace(schedule, plans=plans)
 
 
+def raise_interrupt(exc: BaseException) -> None:
+    """Raise the ``KeyboardInterrupt`` (a Ctrl-C, or the CLI's SIGTERM) that native code
+    turned into ``exc``, if any: numba's ``SystemError: CPUDispatcher(...) returned a
+    result with an exception set`` has the interrupt as its cause. Such an ``exc`` is the
+    interrupt's outcome, not a solver failure: ``solve`` reported it as status ``error``
+    (and the CLI exited 1, not 130). Returns for any other exception."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            raise cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+
+
 def compute_warm_start(instance: Instance, time_limit_s: float, seed: int,
                        solvers: tuple[str, ...] = DEFAULT_HARNESS_SETTINGS.warm_start_solvers
                        ) -> WarmStart:
@@ -199,7 +214,8 @@ def compute_warm_start(instance: Instance, time_limit_s: float, seed: int,
     for name in solvers:
         try:
             out = get_solver(name).fn(instance, time_limit_s=time_limit_s, seed=seed, threads=1)
-        except Exception:  # a broken warm start only costs the start
+        except Exception as exc:  # a broken warm start only costs the start
+            raise_interrupt(exc)
             continue
         if out.schedule is None:
             continue
@@ -295,6 +311,9 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
         For an unregistered name.
     ValueError
         For a non-positive or non-finite ``time_limit_s``, or ``threads < 1``.
+    KeyboardInterrupt
+        At a Ctrl-C, also one that native code turned into another error
+        (:func:`raise_interrupt`).
     """
     info = get_solver(solver)
     check_solve_parameters(time_limit_s=time_limit_s, seed=seed, threads=threads)
@@ -317,6 +336,7 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
         else:
             out = _call(info, instance, left, seed, threads, warm)
     except Exception as exc:  # the contract: never an exception out of solve
+        raise_interrupt(exc)  # but a Ctrl-C is the caller's, not a solver failure
         return _error(solver, t0, {"error": f"{type(exc).__name__}: {exc}",
                                    "traceback": traceback.format_exc(limit=5)})
     runtime = time.perf_counter() - t0

@@ -182,3 +182,32 @@ def test_the_warm_start_solver_is_imported_before_the_clock_starts() -> None:
                          cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
                          check=True)
     assert out.stdout.split() == ["True", "optimal"], out.stderr
+
+
+def test_a_ctrl_c_that_native_code_turned_into_an_error_is_raised_not_an_error_status(
+        ) -> None:
+    # A Ctrl-C during a numba call surfaces as "SystemError: CPUDispatcher(...) returned a
+    # result with an exception set", the KeyboardInterrupt as its cause: solve reported it
+    # as status error (and the CLI exited 1, not 130).
+    @register("test-converted-interrupt", "test only: a KeyboardInterrupt turned into "
+              "SystemError")
+    def converted(instance: Instance, *, time_limit_s: float, seed: int, threads: int
+                  ) -> SolverOutput:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("returned a result with an exception set") from exc
+
+    @register("test-plain-error", "test only: a SystemError of its own")
+    def plain(instance: Instance, *, time_limit_s: float, seed: int, threads: int) -> SolverOutput:
+        raise SystemError("broken")
+
+    inst = random_tiny_instance(random.Random(1), 3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            solve(inst, "test-converted-interrupt", time_limit_s=1)
+        res = solve(inst, "test-plain-error", time_limit_s=1)
+        assert res.status.value == "error" and "SystemError: broken" in res.stats["error"]
+    finally:
+        unregister("test-converted-interrupt")
+        unregister("test-plain-error")
