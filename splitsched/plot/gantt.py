@@ -242,7 +242,7 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     Raises
     ------
     splitsched.io.InputError
-        For an ``ax`` whose x or y scale is not linear (:func:`gantt_axes`).
+        For an ``ax`` that is not a rectilinear Axes with linear scales (:func:`gantt_axes`).
 
     Every kind of mark is one artist (a collection or one ``Line2D``) whatever the
     number of jobs: 5,000 jobs draw in seconds.
@@ -381,8 +381,9 @@ def planned_vs_actual(instance: Instance, schedule: Schedule, run: TraceRun, *,
 
     Each stage is a bar labelled with its job; a red edge marks a job that
     missed its deadline in the run shown; every job's deadline is a thin
-    dotted line in its colour. The time axis is in ms. An ``ax`` whose x or y scale
-    is not linear raises :class:`splitsched.io.InputError` (:func:`gantt_axes`).
+    dotted line in its colour. The time axis is in ms. An ``ax`` that is not a
+    rectilinear Axes with linear scales raises :class:`splitsched.io.InputError`
+    (:func:`gantt_axes`).
     """
     ax = gantt_axes(ax, (12, 3.2))
     missed = run_misses(instance, schedule, run)
