@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python scripts/case_split.py FILE --misses M [--leaf-seconds 30]
-        [--budget 3600] [--threads 1]
+    PYTHONPATH=. python scripts/case_split.py FILE --misses M [--leaf-seconds 10]
+        [--count-leaf-seconds 2] [--budget 3600] [--threads 1]
 
 Runs :func:`splitsched.solvers.case_split.case_split`: every schedule with on-time weight
 in ``[total - M + 1, total - M + w_max]`` is refuted case by case (on-time counts per
@@ -35,12 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", help="an instance file")
     ap.add_argument("--misses", type=int, required=True, help="the bound to certify")
-    ap.add_argument("--leaf-seconds", type=float, default=30.0,
-                    help="CP-SAT's limit per case before it is split")
+    ap.add_argument("--leaf-seconds", type=float, default=10.0,
+                    help="CP-SAT's limit per case before it is split (every count fixed)")
+    ap.add_argument("--count-leaf-seconds", type=float, default=2.0,
+                    help="the same while a class count is still open")
     ap.add_argument("--budget", type=float, default=3600.0, help="seconds for the whole split")
     ap.add_argument("--threads", type=int, default=1, help="CP-SAT workers per case")
     args = ap.parse_args(argv)
-    for flag, value in (("--leaf-seconds", args.leaf_seconds), ("--budget", args.budget)):
+    for flag, value in (("--leaf-seconds", args.leaf_seconds),
+                        ("--count-leaf-seconds", args.count_leaf_seconds),
+                        ("--budget", args.budget)):
         if not (math.isfinite(value) and value > 0):
             print(f"error: {flag}: must be a finite number > 0", file=sys.stderr)
             return 2
@@ -57,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     t0 = time.perf_counter()
     try:
-        res = case_split(instance, args.misses, leaf_s=args.leaf_seconds, budget_s=args.budget,
+        res = case_split(instance, args.misses, leaf_s=args.leaf_seconds,
+                         count_leaf_s=args.count_leaf_seconds, budget_s=args.budget,
                          threads=args.threads, progress=lambda line: print(line, flush=True))
     except KeyboardInterrupt:
         print(f"interrupted after {time.perf_counter() - t0:.1f} s: not certified",

@@ -15,14 +15,17 @@ Each case is a decision model: the CP-SAT model with the per-cut energetic rows
 (:func:`splitsched.solvers.hybrid.pick_rows`, the cut LP's binding rows first) and
 the symmetry rows of :func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the
 window and the case's constraints. ``INFEASIBLE`` refutes a case; a case CP-SAT leaves
-undecided within ``leaf_s`` is split; a solution is a schedule with on-time weight ``>=
-T``: the claim is false, and that schedule is returned.
+undecided within its limit is split (``count_leaf_s`` while a class count is open,
+``leaf_s`` after); one with every job fixed is tried again later with twice the limit; a
+solution is a schedule with on-time weight ``>= T``: the claim is false, and that
+schedule is returned.
 
 Why it works where the whole model does not (v2-poisson-redmi-n40-l4-s3-w, best known
 10, all of ``hybrid``'s bounds at 9 for 1200 s): with the counts fixed the LP relaxation
 is much tighter and most cases die at CP-SAT's root in about two seconds, most of it
-presolve. The split is the one a helper session found by hand (2026-11-30): the weight-3
-misses first, then pnasnet-mobile's and nasnet-mobile's, then single jobs.
+presolve (0.8 s with the inclusion detection between rows off). The split is the one a
+helper session found by hand (2026-11-30): the weight-3 misses first, then
+pnasnet-mobile's and nasnet-mobile's, then single jobs.
 """
 
 from __future__ import annotations
@@ -116,8 +119,8 @@ def _children(case: Case, classes: list[tuple[str, int, list[int]]], instance: I
             Case(case.counts, (*case.jobs, (j, True)))]
 
 
-def case_split(instance: Instance, misses: int, *, leaf_s: float = 30.0,
-               budget_s: float = 3600.0, threads: int = 1, seed: int = 0,
+def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
+               count_leaf_s: float = 2.0, budget_s: float = 3600.0, threads: int = 1, seed: int = 0,
                progress: Callable[[str], None] | None = None) -> CaseSplitResult:
     """Try to prove that every schedule of ``instance`` misses weight ``misses`` or more.
 
@@ -128,7 +131,13 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 30.0,
     misses:
         The claimed lower bound on the weighted misses (e.g. the best known, to certify it).
     leaf_s:
-        CP-SAT's limit per case (seconds) before the case is split.
+        CP-SAT's limit (seconds) per case with every class count fixed before the case is
+        split; a case with every job fixed (nothing left to split) that stays undecided is
+        tried again, with twice its last limit, once every other case is decided.
+    count_leaf_s:
+        The same for the cases that still split on a class count: short, because those
+        that CP-SAT refutes at all it mostly refutes at its root (0.8-2 s on
+        v2-poisson-redmi-n40-l4-s3-w).
     budget_s:
         Wall-clock budget for the whole split (seconds); cases left are reported open.
     threads, seed:
@@ -163,28 +172,34 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 30.0,
     picked = pick_rows(rows, first, NNZ_BUDGET)  # the same rows in every case's model
     classes = [(net, w, live) for net, w, members in job_classes(instance)
                if (live := [i for i in members if windows[i].cuts])]  # jobs that can be on time
-    stack = [Case()]
-    while stack:
+    first_limit = {True: leaf_s, False: count_leaf_s}
+    stack = [(Case(), first_limit[not classes])]
+    deferred: list[tuple[Case, float]] = []  # fully fixed cases left undecided
+    while stack or deferred:
         left = budget_s - (time.perf_counter() - t0)
         if left <= 0:
             break
-        case = stack.pop()
+        if not stack:  # every split case decided: the fully fixed ones again, twice as long
+            stack = [(c, 2 * limit) for c, limit in reversed(deferred)]
+            deferred = []
+        case, limit = stack.pop()
         status, seconds, found = _decide(instance, windows, picked, classes, case, lo_t, hi_t,
-                                         min(leaf_s, left), threads, seed)
+                                         min(limit, left), threads, seed)
         text = case.describe(instance, classes)
         result.log.append((text, status, seconds))
         if progress is not None:
             progress(f"{status:10s} {seconds:7.1f} s  {text}")
         if found is not None:
             result.schedule = found
-            stack = []
+            stack, deferred = [], []
             break
         if status != "INFEASIBLE":
             children = _children(case, classes, instance, lo_t, hi_t)
-            if not children:  # every class and job fixed, still undecided: keep it open
-                result.open_cases.append(text)
-            stack.extend(reversed(children))
-    result.open_cases += [c.describe(instance, classes) for c in stack]
+            if not children:  # every class and job fixed, still undecided
+                deferred.append((case, limit))
+            stack.extend((child, first_limit[len(child.counts) == len(classes)])
+                         for child in reversed(children))
+    result.open_cases += [c.describe(instance, classes) for c, _limit in deferred + stack]
     result.certified = result.schedule is None and not result.open_cases
     result.wall_s = time.perf_counter() - t0
     return result
@@ -209,6 +224,9 @@ def _decide(instance: Instance, windows: tuple[JobWindow, ...], picked: list[Cut
     for j, on in case.jobs:
         m.add(on_time[j] == int(on))
     solver = new_solver(limit_s, threads=threads, seed=seed)
+    # the inclusion detection between the energetic rows took 0.6 of a 1.9 s case
+    # (v2-poisson-redmi-n40-l4-s3-w) and finds nothing a refutation needs
+    solver.parameters.presolve_inclusion_work_limit = 0
     code = solver.solve(m)
     found = decode_cp(cp, instance, solver) if code in (cp_model.OPTIMAL,
                                                         cp_model.FEASIBLE) else None
@@ -216,7 +234,8 @@ def _decide(instance: Instance, windows: tuple[JobWindow, ...], picked: list[Cut
 
 
 NAME = "case-split"
-LEAF_S = 30.0    # CP-SAT's limit per case before it is split
+LEAF_S = 10.0       # CP-SAT's limit per case before it is split, once every count is fixed
+COUNT_LEAF_S = 2.0  # the same while a class count is open (see case_split)
 PRIMAL_S = 1.0   # dp-ls's search for the first incumbent (its own cap is 1 s too)
 
 
@@ -251,7 +270,8 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
     status = "timeout"
     while (left := t_end - time.perf_counter()) > 0:
         stats["rounds"] += 1
-        res = case_split(instance, misses, leaf_s=min(LEAF_S, left), budget_s=left,
+        res = case_split(instance, misses, leaf_s=min(LEAF_S, left),
+                         count_leaf_s=min(COUNT_LEAF_S, left), budget_s=left,
                          threads=threads, seed=seed)
         stats["cases"] += len(res.log)
         stats["open_cases"] = len(res.open_cases)

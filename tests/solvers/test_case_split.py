@@ -56,3 +56,22 @@ def test_classes_are_heaviest_first() -> None:
     assert ws == sorted(ws, reverse=True)
     assert sorted(j for *_rest, members in job_classes(inst) for j in members) == list(
         range(inst.num_jobs))
+
+
+def test_tiny_limits_split_to_fixed_cases_and_retry_them_until_decided() -> None:
+    # With limits too short for CP-SAT's root, cases are split down to every job fixed,
+    # and the undecided ones are tried again with doubled limits: still the oracle's
+    # answers, never a certificate from an undecided case.
+    rng = random.Random(57)
+    retried = 0
+    for _ in range(6):
+        inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
+        best = optimum(inst)
+        res = case_split(inst, best, leaf_s=1e-4, count_leaf_s=1e-4, budget_s=120)
+        assert res.certified and res.schedule is None, (inst, res.log)
+        texts = [text for text, _status, _s in res.log]
+        retried += len(texts) - len(set(texts))
+        over = case_split(inst, best + 1, leaf_s=1e-4, count_leaf_s=1e-4, budget_s=120)
+        assert over.schedule is not None, (inst, over.log)
+        assert evaluate(inst, over.schedule).weighted_misses <= best
+    assert retried > 0  # the retry path ran
