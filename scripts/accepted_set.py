@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     PYTHONPATH=. python scripts/accepted_set.py FILE --missed ID,ID,... [--seconds 60]
-        [--threads 1]
+        [--threads 1] [--dp-cuts]
 
 The question every leaf of ``case-split`` ends in once all jobs are fixed (an on-time
 set, the rest missed), asked on its own:
@@ -14,12 +14,15 @@ set, the rest missed), asked on its own:
   be on time) or ``UNKNOWN`` after ``--seconds``.
 * ``dp-ls`` (1 s) on the instance without the missed jobs: its misses; 0 shows a
   schedule (checked), more proves nothing.
+* With ``--dp-cuts``, CP-SAT again with every job held to the cut dp-ls chose: only the
+  sequencing is left to it (``INFEASIBLE`` then says only that these cuts fail).
 
 Measured (README, "Reference results"; 2026-11-30, one thread): on
 v2-poisson-mi9-n80-l2-s1 the on-time set of dp-ls's own schedule (``--missed
 j17,j48,j51,j53,j65``) is ``UNKNOWN`` to CP-SAT after 60 s, where dp-ls keeps it on time
-in well under a second. Exit status 0 when decided (either way), 1 when undecided, 2 for
-a bad file or argument, 130 on Ctrl-C.
+in under a second; with dp-ls's cuts (``--dp-cuts``) CP-SAT finds a schedule at once:
+the cut choice, not the sequencing, is what CP-SAT cannot settle. Exit status 0 when
+decided (either way), 1 when undecided, 2 for a bad file or argument, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -42,10 +45,13 @@ from splitsched.solvers.cpsat import decode_cp
 from splitsched.solvers.exact import native_stdout_silenced
 
 
-def cp_answer(instance: Instance, missed: set[str], seconds: float,
-              threads: int) -> tuple[str, float, int | None]:
+def cp_answer(instance: Instance, missed: set[str], seconds: float, threads: int,
+              cuts: dict[str, int] | None = None) -> tuple[str, float, int | None]:
     """CP-SAT's status on "every job outside ``missed`` on time", its seconds, and the
-    weighted misses of its schedule (checked by ``evaluate``) when it found one."""
+    weighted misses of its schedule (checked by ``evaluate``) when it found one.
+
+    ``cuts`` (job id -> cut) restricts those jobs to one cut each: then ``INFEASIBLE``
+    only says that these cuts cannot all be on time."""
     t = time.perf_counter()
     cp = build_cp(instance)
     m = cp.model
@@ -56,6 +62,11 @@ def cp_answer(instance: Instance, missed: set[str], seconds: float,
             m.add(on_time == 0)
         elif not w.cuts:  # no cut can ever be on time: the set is infeasible as stated
             m.add_bool_or([])
+        elif cuts is not None and w.job.id in cuts:
+            if cuts[w.job.id] in w.cuts:
+                m.add(cp.x[w.index, cuts[w.job.id]] == 1)
+            else:  # that cut can never be on time
+                m.add_bool_or([])
         else:
             m.add(on_time == 1)
     solver = new_solver(seconds, threads=threads, seed=0)
@@ -76,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated ids of the jobs left out (may be empty)")
     ap.add_argument("--seconds", type=float, default=60.0, help="CP-SAT's limit")
     ap.add_argument("--threads", type=int, default=1, help="CP-SAT's workers")
+    ap.add_argument("--dp-cuts", action="store_true",
+                    help="also ask CP-SAT with every job's cut fixed to dp-ls's choice "
+                         "(is the cut choice or the sequencing the hard part?)")
     args = ap.parse_args(argv)
     if not (math.isfinite(args.seconds) and args.seconds > 0):
         print("error: --seconds: must be a finite number > 0", file=sys.stderr)
@@ -99,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(weight {kept} of {instance.total_weight}), {len(missed)} missed", flush=True)
     try:
         status, seconds, misses = cp_answer(instance, missed, args.seconds, args.threads)
-        print(f"CP-SAT: {status} in {seconds:.1f} s"
-              + (f" (its schedule checked: {misses} weighted misses)" if misses is not None
-                 else ""), flush=True)
+        print(f"CP-SAT: {status} in {seconds:.1f} s" + _checked(misses), flush=True)
         t = time.perf_counter()
         rest = dataclasses.replace(instance, jobs=tuple(j for j in instance.jobs
                                                         if j.id not in missed))
@@ -110,11 +122,23 @@ def main(argv: list[str] | None = None) -> int:
                      else rest.total_weight)
         print(f"dp-ls: {dp_misses} weighted misses among them in "
               f"{time.perf_counter() - t:.1f} s"
-              + (" (all on time: the set is feasible)" if dp_misses == 0 else ""))
+              + (" (all on time: the set is feasible)" if dp_misses == 0 else ""), flush=True)
+        fixed: str | None = None
+        if args.dp_cuts and dp.schedule is not None:
+            cuts = {p.job: p.cut for p in dp.schedule.plans if p.cut is not None}
+            fixed, seconds, misses = cp_answer(instance, missed, args.seconds, args.threads,
+                                               cuts=cuts)
+            print(f"CP-SAT with dp-ls's cuts: {fixed} in {seconds:.1f} s" + _checked(misses)
+                  + (" (only these cuts fail)" if fixed == "INFEASIBLE" else ""))
     except KeyboardInterrupt:
         print("interrupted: undecided", file=sys.stderr)
         return 130
-    return 0 if status in ("FEASIBLE", "INFEASIBLE") or dp_misses == 0 else 1
+    return 0 if status in ("FEASIBLE", "INFEASIBLE") or dp_misses == 0 or fixed == "FEASIBLE" \
+        else 1
+
+
+def _checked(misses: int | None) -> str:
+    return f" (its schedule checked: {misses} weighted misses)" if misses is not None else ""
 
 
 if __name__ == "__main__":

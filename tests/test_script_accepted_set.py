@@ -43,3 +43,12 @@ def test_bad_input_exits_2() -> None:
         assert res.stdout == ""
     res = _run(str(DEMO), "--missed", "j1,nope")
     assert "'nope'" in res.stderr and str(DEMO) in res.stderr
+
+
+def test_dp_cuts_leave_only_the_sequencing() -> None:
+    # dp-ls keeps the optimal set on time, so with its cuts CP-SAT finds a schedule too
+    res = _run(str(DEMO), "--missed", "j5,j6", "--seconds", "60", "--dp-cuts")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "(all on time: the set is feasible)" in res.stdout
+    assert "CP-SAT with dp-ls's cuts: FEASIBLE" in res.stdout
+    assert res.stdout.count("checked: 2 weighted misses") == 2
