@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 import pytest
 
-from splitsched.problem import Instance
+from splitsched.problem import Instance, JobPlan, Schedule
 from splitsched.solve import compute_warm_start, solve
 from splitsched.solvers.base import (
     SolverOutput,
@@ -211,3 +211,31 @@ def test_a_ctrl_c_that_native_code_turned_into_an_error_is_raised_not_an_error_s
     finally:
         unregister("test-converted-interrupt")
         unregister("test-plain-error")
+
+
+@pytest.mark.parametrize("name", ["cpsat", "hybrid", "case-split"])
+def test_a_warm_start_that_understates_its_misses_is_evaluated_not_trusted(name: str) -> None:
+    # A newcomer's attack: a schedule with more misses stated as 0 made exact solvers
+    # report ``optimal`` with bound 0 beside that schedule's misses.
+    from splitsched.solve import WarmStart
+
+    inst = random_tiny_instance(random.Random(11), 5)
+    best = optimum(inst)
+    dropped = Schedule(instance_id=inst.id, solver="x",
+                       plans=tuple(JobPlan(job=j.id, cut=None) for j in inst.jobs))
+    assert inst.total_weight > best  # the lie below is a lie
+    res = solve(inst, name, time_limit_s=30, warm_start=WarmStart(dropped, 0, "liar"))
+    assert res.status is SolveStatus.OPTIMAL, res.stats
+    assert res.weighted_misses == res.bound == best
+    assert "proof_contradiction" not in res.stats
+    assert res.stats["warm_start_misses"] == inst.total_weight
+
+
+def test_a_warm_start_of_another_instance_is_refused() -> None:
+    from splitsched.solve import WarmStart
+
+    inst = random_tiny_instance(random.Random(12), 4)
+    plans = tuple(JobPlan(job=j.id, cut=999) for j in inst.jobs)  # cuts out of range
+    bad = WarmStart(Schedule(instance_id=inst.id, solver="x", plans=plans), 0, "other")
+    with pytest.raises(ValueError, match=r"warm_start: not a feasible schedule.*out of range"):
+        solve(inst, "case-split", time_limit_s=5, warm_start=bad)
