@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python scripts/accepted_set.py FILE --missed ID,ID,... [--seconds 60]
-        [--threads 1] [--dp-cuts]
+    PYTHONPATH=. python scripts/accepted_set.py FILE --missed ID,ID,... [--missed-id ID]
+        [--seconds 60] [--threads 1] [--dp-cuts]
 
 The question every leaf of ``case-split`` ends in once all jobs are fixed (an on-time
 set, the rest missed), asked on its own:
@@ -34,15 +34,19 @@ import sys
 import time
 from pathlib import Path
 
-from ortools.sat.python import cp_model
+try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
+    from ortools.sat.python import cp_model
 
-from splitsched import solve
-from splitsched.evaluate import evaluate
-from splitsched.formulations.cp import build_cp, new_solver
-from splitsched.io import InputError, read_instance
-from splitsched.problem import Instance
-from splitsched.solvers.cpsat import decode_cp
-from splitsched.solvers.exact import native_stdout_silenced
+    from splitsched import solve
+    from splitsched.evaluate import evaluate
+    from splitsched.formulations.cp import build_cp, new_solver
+    from splitsched.io import InputError, read_instance
+    from splitsched.problem import Instance
+    from splitsched.solvers.cpsat import decode_cp
+    from splitsched.solvers.exact import native_stdout_silenced
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
 
 
 def cp_answer(instance: Instance, missed: set[str], seconds: float, threads: int,
@@ -81,10 +85,24 @@ def cp_answer(instance: Instance, missed: set[str], seconds: float, threads: int
 
 
 def main(argv: list[str] | None = None) -> int:
+    answers: dict[str, str] = {}
+    try:
+        return _main(argv, answers)
+    except KeyboardInterrupt:
+        said = "; ".join(f"{who} had answered {what}" for who, what in answers.items())
+        print("interrupted" + (f" ({said})" if said else ""), file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None, answers: dict[str, str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", help="an instance file")
-    ap.add_argument("--missed", required=True,
-                    help="comma-separated ids of the jobs left out (may be empty)")
+    ap.add_argument("--missed", default="",
+                    help="comma-separated ids of the jobs left out (spaces around them "
+                         "dropped; may be empty)")
+    ap.add_argument("--missed-id", action="append", default=[], metavar="ID",
+                    help="one more job left out, its id taken verbatim (for ids with "
+                         "commas or spaces); repeatable")
     ap.add_argument("--seconds", type=float, default=60.0, help="CP-SAT's limit")
     ap.add_argument("--threads", type=int, default=1, help="CP-SAT's workers")
     ap.add_argument("--dp-cuts", action="store_true",
@@ -103,36 +121,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     missed = {s.strip() for s in args.missed.split(",") if s.strip()}
-    unknown = sorted(missed - {j.id for j in instance.jobs})
+    ids = {j.id for j in instance.jobs}
+    unknown = sorted(missed - ids)
     if unknown:
-        print(f"error: --missed: no job {', '.join(map(repr, unknown))} in {args.file}",
+        print(f"error: --missed: no job {', '.join(map(repr, unknown))} in {args.file} (ids "
+              f"are split at commas, spaces around them dropped; --missed-id takes one "
+              f"verbatim)", file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.missed_id) - ids)
+    if unknown:
+        print(f"error: --missed-id: no job {', '.join(map(repr, unknown))} in {args.file}",
               file=sys.stderr)
         return 2
+    missed |= set(args.missed_id)
     kept = instance.total_weight - sum(j.weight for j in instance.jobs if j.id in missed)
     print(f"{instance.id}: {len(instance.jobs) - len(missed)} jobs on time "
           f"(weight {kept} of {instance.total_weight}), {len(missed)} missed", flush=True)
-    try:
-        status, seconds, misses = cp_answer(instance, missed, args.seconds, args.threads)
-        print(f"CP-SAT: {status} in {seconds:.1f} s" + _checked(misses), flush=True)
-        t = time.perf_counter()
-        rest = dataclasses.replace(instance, jobs=tuple(j for j in instance.jobs
-                                                        if j.id not in missed))
-        dp = solve(rest, "dp-ls", time_limit_s=1.0)
-        dp_misses = (evaluate(rest, dp.schedule).weighted_misses if dp.schedule is not None
-                     else rest.total_weight)
-        print(f"dp-ls: {dp_misses} weighted misses among them in "
-              f"{time.perf_counter() - t:.1f} s"
-              + (" (all on time: the set is feasible)" if dp_misses == 0 else ""), flush=True)
-        fixed: str | None = None
-        if args.dp_cuts and dp.schedule is not None:
-            cuts = {p.job: p.cut for p in dp.schedule.plans if p.cut is not None}
-            fixed, seconds, misses = cp_answer(instance, missed, args.seconds, args.threads,
-                                               cuts=cuts)
-            print(f"CP-SAT with dp-ls's cuts: {fixed} in {seconds:.1f} s" + _checked(misses)
-                  + (" (only these cuts fail)" if fixed == "INFEASIBLE" else ""))
-    except KeyboardInterrupt:
-        print("interrupted: undecided", file=sys.stderr)
-        return 130
+    status, seconds, misses = cp_answer(instance, missed, args.seconds, args.threads)
+    answers["CP-SAT"] = status
+    print(f"CP-SAT: {status} in {seconds:.1f} s" + _checked(misses), flush=True)
+    t = time.perf_counter()
+    rest = dataclasses.replace(instance, jobs=tuple(j for j in instance.jobs
+                                                    if j.id not in missed))
+    dp = solve(rest, "dp-ls", time_limit_s=1.0)
+    dp_misses = (evaluate(rest, dp.schedule).weighted_misses if dp.schedule is not None
+                 else rest.total_weight)
+    print(f"dp-ls: {dp_misses} weighted misses among them in "
+          f"{time.perf_counter() - t:.1f} s"
+          + (" (all on time: the set is feasible)" if dp_misses == 0 else ""), flush=True)
+    fixed: str | None = None
+    if args.dp_cuts and dp.schedule is not None:
+        cuts = {p.job: p.cut for p in dp.schedule.plans if p.cut is not None}
+        fixed, seconds, misses = cp_answer(instance, missed, args.seconds, args.threads,
+                                           cuts=cuts)
+        print(f"CP-SAT with dp-ls's cuts: {fixed} in {seconds:.1f} s" + _checked(misses)
+              + (" (only these cuts fail)" if fixed == "INFEASIBLE" else ""))
     return 0 if status in ("FEASIBLE", "INFEASIBLE") or dp_misses == 0 or fixed == "FEASIBLE" \
         else 1
 

@@ -26,12 +26,26 @@ import sys
 import time
 from pathlib import Path
 
-from splitsched.evaluate import evaluate
-from splitsched.io import InputError, read_instance
-from splitsched.solvers.case_split import case_split
+try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
+    from splitsched.evaluate import evaluate
+    from splitsched.io import InputError, read_instance
+    from splitsched.solvers.case_split import case_split
+except KeyboardInterrupt:
+    print("interrupted: not certified", file=sys.stderr)
+    sys.exit(130)
 
 
 def main(argv: list[str] | None = None) -> int:
+    t0 = time.perf_counter()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # reading the file or splitting: one line, no traceback
+        print(f"interrupted after {time.perf_counter() - t0:.1f} s: not certified",
+              file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", help="an instance file")
     ap.add_argument("--misses", type=int, required=True, help="the bound to certify")
@@ -60,14 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --misses: must be in 0..{instance.total_weight + 1}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    try:
-        res = case_split(instance, args.misses, leaf_s=args.leaf_seconds,
-                         count_leaf_s=args.count_leaf_seconds, budget_s=args.budget,
-                         threads=args.threads, progress=lambda line: print(line, flush=True))
-    except KeyboardInterrupt:
-        print(f"interrupted after {time.perf_counter() - t0:.1f} s: not certified",
-              file=sys.stderr)
-        return 130
+    res = case_split(instance, args.misses, leaf_s=args.leaf_seconds,
+                     count_leaf_s=args.count_leaf_seconds, budget_s=args.budget,
+                     threads=args.threads, progress=lambda line: print(line, flush=True))
     cases = len(res.log)
     took = f"{cases} cases, {time.perf_counter() - t0:.1f} s"
     if res.schedule is not None:

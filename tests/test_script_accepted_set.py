@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
+
+import pytest
 
 from tests.helpers.paths import REPO_ROOT
 
@@ -52,3 +58,31 @@ def test_dp_cuts_leave_only_the_sequencing() -> None:
     assert "(all on time: the set is feasible)" in res.stdout
     assert "CP-SAT with dp-ls's cuts: FEASIBLE" in res.stdout
     assert res.stdout.count("checked: 2 weighted misses") == 2
+
+
+def test_missed_id_takes_an_id_with_a_comma_verbatim(tmp_path: Path) -> None:
+    data = json.loads(DEMO.read_text())
+    for job in data["jobs"]:
+        if job["id"] == "j5":
+            job["id"] = "j5, x"
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps(data))
+    res = _run(str(path), "--missed", "j6", "--missed-id", "j5, x", "--seconds", "60")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "2 missed" in res.stdout and "CP-SAT: FEASIBLE" in res.stdout
+    split = _run(str(path), "--missed", "j5, x,j6")
+    assert split.returncode == 2 and "--missed-id takes one verbatim" in split.stderr
+
+
+@pytest.mark.parametrize("script", ["accepted_set.py", "case_split.py"])
+def test_ctrl_c_while_starting_is_one_line_and_130(script: str) -> None:
+    # SIGINT 0.3 s in: imports or reading the file; was a traceback and death by SIGINT
+    args = {"accepted_set.py": ["--missed", "j5"], "case_split.py": ["--misses", "2"]}[script]
+    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "scripts" / script), str(DEMO),
+                             *args], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.startswith("interrupted")

@@ -48,6 +48,10 @@ from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.heuristics import dp_ls_phases
 from splitsched.solvers.hybrid import NNZ_BUDGET, add_symmetry_rows, model_with_rows, pick_rows
 
+MIN_RETRY_S = 1e-3
+"""The least limit a fully fixed case is retried with (seconds; from 1e-300 doubling alone
+took about 1,000 rounds to reach 1 ms)."""
+
 SETUP_SHARE = 0.25
 """Most of ``budget_s`` that :func:`case_split` spends on the energetic rows and their LP."""
 
@@ -180,7 +184,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
         if left <= 0:
             break
         if not stack:  # every split case decided: the fully fixed ones again, twice as long
-            stack = [(c, 2 * limit) for c, limit in reversed(deferred)]
+            stack = [(c, 2 * max(limit, MIN_RETRY_S)) for c, limit in reversed(deferred)]
             deferred = []
         case, limit = stack.pop()
         status, seconds, found = _decide(instance, windows, picked, classes, case, lo_t, hi_t,

@@ -75,3 +75,12 @@ def test_tiny_limits_split_to_fixed_cases_and_retry_them_until_decided() -> None
         assert over.schedule is not None, (inst, over.log)
         assert evaluate(inst, over.schedule).weighted_misses <= best
     assert retried > 0  # the retry path ran
+
+
+def test_a_vanishing_limit_is_retried_from_a_millisecond() -> None:
+    # 1e-300 s doubled alone would need about 1,000 retries to reach 1 ms (a newcomer's
+    # attack: 1,319 cases, all undecided, within a 10 s budget)
+    inst = random_tiny_instance(random.Random(8), 5, max_weight=2)
+    best = optimum(inst)
+    res = case_split(inst, best, leaf_s=1e-300, count_leaf_s=1e-300, budget_s=60)
+    assert res.certified, res.log[-3:]
