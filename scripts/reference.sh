@@ -19,7 +19,7 @@
 #    DP over counts); its runs count in the table too.
 # 5. certify-casesplit: the exact solver case-split (on-time count cases, each a CP-SAT
 #    decision model) at 2400 s, 1 thread, on the instances with n <= 40 still open after step 4
-#    (v2-poisson-redmi-n40-l4-s3-w), code of commit ee1c0b2; its runs count in the table too.
+#    (v2-poisson-redmi-n40-l4-s3-w), code of commit 2cb24c9; its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
