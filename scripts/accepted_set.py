@@ -34,6 +34,20 @@ import sys
 import time
 from pathlib import Path
 
+
+def _interrupted(exc: BaseException) -> bool:
+    """A Ctrl-C, also one that native code turned into another error (pybind11's
+    ``ImportError: initialization failed`` while OR-Tools loads, numba's SystemError)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
     from ortools.sat.python import cp_model
 
@@ -44,7 +58,9 @@ try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
     from splitsched.problem import Instance
     from splitsched.solvers.cpsat import decode_cp
     from splitsched.solvers.exact import native_stdout_silenced
-except KeyboardInterrupt:
+except BaseException as exc:
+    if not _interrupted(exc):
+        raise
     print("interrupted", file=sys.stderr)
     sys.exit(130)
 
@@ -88,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     answers: dict[str, str] = {}
     try:
         return _main(argv, answers)
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not _interrupted(exc):
+            raise
         said = "; ".join(f"{who} had answered {what}" for who, what in answers.items())
         print("interrupted" + (f" ({said})" if said else ""), file=sys.stderr)
         return 130
