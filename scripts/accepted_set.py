@@ -34,19 +34,11 @@ import sys
 import time
 from pathlib import Path
 
-
-def _interrupted(exc: BaseException) -> bool:
-    """A Ctrl-C, also one that native code turned into another error (pybind11's
-    ``ImportError: initialization failed`` while OR-Tools loads, numba's SystemError)."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
-            return True
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
-
+try:  # standard library only: loads at once
+    from splitsched.interrupts import interrupt_in
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
 
 try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
     from ortools.sat.python import cp_model
@@ -59,7 +51,7 @@ try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
     from splitsched.solvers.cpsat import decode_cp
     from splitsched.solvers.exact import native_stdout_silenced
 except BaseException as exc:
-    if not _interrupted(exc):
+    if interrupt_in(exc) is None:
         raise
     print("interrupted", file=sys.stderr)
     sys.exit(130)
@@ -105,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv, answers)
     except BaseException as exc:
-        if not _interrupted(exc):
+        if interrupt_in(exc) is None:
             raise
         said = "; ".join(f"{who} had answered {what}" for who, what in answers.items())
         print("interrupted" + (f" ({said})" if said else ""), file=sys.stderr)

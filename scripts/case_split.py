@@ -26,26 +26,18 @@ import sys
 import time
 from pathlib import Path
 
-
-def _interrupted(exc: BaseException) -> bool:
-    """A Ctrl-C, also one that native code turned into another error (pybind11's
-    ``ImportError: initialization failed`` while OR-Tools loads, numba's SystemError)."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
-            return True
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
-
+try:  # standard library only: loads at once
+    from splitsched.interrupts import interrupt_in
+except KeyboardInterrupt:
+    print("interrupted: not certified", file=sys.stderr)
+    sys.exit(130)
 
 try:  # a Ctrl-C while the solver stack loads: one line and 130, not a traceback
     from splitsched.evaluate import evaluate
     from splitsched.io import InputError, read_instance
     from splitsched.solvers.case_split import case_split
 except BaseException as exc:
-    if not _interrupted(exc):
+    if interrupt_in(exc) is None:
         raise
     print("interrupted: not certified", file=sys.stderr)
     sys.exit(130)
@@ -56,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except BaseException as exc:  # reading the file or splitting: one line, no traceback
-        if not _interrupted(exc):
+        if interrupt_in(exc) is None:
             raise
         print(f"interrupted after {time.perf_counter() - t0:.1f} s: not certified",
               file=sys.stderr)

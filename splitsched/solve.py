@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from splitsched.evaluate import Evaluation, evaluate
+from splitsched.interrupts import interrupt_in
 from splitsched.problem import Instance, JobPlan, Schedule
 from splitsched.solvers.base import (
     SolverInfo,
@@ -215,13 +216,9 @@ def raise_interrupt(exc: BaseException) -> None:
     result with an exception set`` has the interrupt as its cause. Such an ``exc`` is the
     interrupt's outcome, not a solver failure: ``solve`` reported it as status ``error``
     (and the CLI exited 1, not 130). Returns for any other exception."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
-            raise cause
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
+    found = interrupt_in(exc)
+    if found is not None:
+        raise found
 
 
 def compute_warm_start(instance: Instance, time_limit_s: float, seed: int,
