@@ -197,10 +197,19 @@ def _checked_warm_start(instance: Instance, warm: WarmStart) -> WarmStart:
 
     Raises
     ------
+    TypeError
+        When ``warm`` is not a :class:`WarmStart` holding a ``Schedule``.
     ValueError
-        When it is not a feasible schedule of ``instance`` (unknown jobs, cuts out of
-        range, overlaps: a solver given its cuts failed with an IndexError).
+        When its schedule is for another instance id (it came back in the result), or is
+        not a feasible schedule of ``instance`` (unknown jobs, cuts out of range,
+        overlaps: a solver given its cuts failed with an IndexError).
     """
+    if not isinstance(warm, WarmStart) or not isinstance(warm.schedule, Schedule):
+        raise TypeError(f"warm_start: expected a WarmStart holding a Schedule, got "
+                        f"{type(warm).__name__}")
+    if warm.schedule.instance_id != instance.id:  # as io.check_schedule_matches refuses
+        raise ValueError(f"warm_start: schedule is for instance {warm.schedule.instance_id!r}, "
+                         f"not {instance.id!r}")
     ev = evaluate(instance, warm.schedule)
     if not ev.feasible:
         raise ValueError(f"warm_start: not a feasible schedule of instance {instance.id!r}: "
@@ -330,7 +339,9 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
         For an unregistered name.
     ValueError
         For a non-positive or non-finite ``time_limit_s``, ``threads < 1``, or a
-        ``warm_start`` that is not a feasible schedule of ``instance``.
+        ``warm_start`` for another instance id or not a feasible schedule of ``instance``.
+    TypeError
+        For a ``warm_start`` that is not a :class:`WarmStart`.
     KeyboardInterrupt
         At a Ctrl-C, also one that native code turned into another error
         (:func:`raise_interrupt`).

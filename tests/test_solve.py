@@ -239,3 +239,19 @@ def test_a_warm_start_of_another_instance_is_refused() -> None:
     bad = WarmStart(Schedule(instance_id=inst.id, solver="x", plans=plans), 0, "other")
     with pytest.raises(ValueError, match=r"warm_start: not a feasible schedule.*out of range"):
         solve(inst, "case-split", time_limit_s=5, warm_start=bad)
+
+
+def test_a_warm_start_for_another_instance_id_or_of_another_type_is_refused() -> None:
+    # A newcomer's attack: a relabelled schedule came back in lbbd's and hybrid's result
+    # with the other instance's id, which io.check_schedule_matches then refused.
+    from splitsched.solve import WarmStart
+
+    inst = random_tiny_instance(random.Random(13), 4)
+    plans = tuple(JobPlan(job=j.id, cut=None) for j in inst.jobs)
+    other = WarmStart(Schedule(instance_id=inst.id + "-other", solver="x", plans=plans),
+                      inst.total_weight, "other")
+    with pytest.raises(ValueError, match="warm_start: schedule is for instance"):
+        solve(inst, "hybrid", time_limit_s=5, warm_start=other)
+    with pytest.raises(TypeError, match="warm_start: expected a WarmStart"):
+        solve(inst, "hybrid", time_limit_s=5,
+              warm_start=other.schedule)  # type: ignore[arg-type]
