@@ -189,11 +189,19 @@ def _on_time_only(schedule: Schedule, ev: Evaluation) -> Schedule:
     return dataclasses.replace(schedule, plans=plans)
 
 
+def _warm_start(schedule: Schedule, ev: Evaluation, source: str) -> WarmStart:
+    """The warm start of a feasible ``schedule`` (evaluated as ``ev``): its late jobs
+    dropped (:func:`_on_time_only`), its evaluation kept when nothing was dropped."""
+    if all(ev.on_time.get(p.job, False) for p in schedule.plans if p.cut is not None):
+        return WarmStart(schedule, ev.weighted_misses, source, ev)
+    return WarmStart(_on_time_only(schedule, ev), ev.weighted_misses, source)
+
+
 def _checked_warm_start(instance: Instance, warm: WarmStart) -> WarmStart:
     """A caller's warm start, evaluated here: its stated weighted misses are not trusted
     (a newcomer's attack: a schedule with 5 misses stated as 0 made ``case-split``,
     ``cpsat`` and ``hybrid`` report ``optimal`` with bound 0 beside 5 misses), and its
-    late jobs are dropped, as :func:`compute_warm_start` does.
+    late jobs are dropped (:func:`_warm_start`, as for :func:`compute_warm_start`).
 
     Raises
     ------
@@ -214,9 +222,7 @@ def _checked_warm_start(instance: Instance, warm: WarmStart) -> WarmStart:
     if not ev.feasible:
         raise ValueError(f"warm_start: not a feasible schedule of instance {instance.id!r}: "
                          + "; ".join(ev.violations[:3]))
-    if all(ev.on_time.get(p.job, False) for p in warm.schedule.plans if p.cut is not None):
-        return WarmStart(warm.schedule, ev.weighted_misses, warm.source, ev)
-    return WarmStart(_on_time_only(warm.schedule, ev), ev.weighted_misses, warm.source)
+    return _warm_start(warm.schedule, ev, warm.source)
 
 
 def raise_interrupt(exc: BaseException) -> None:
@@ -249,9 +255,7 @@ def compute_warm_start(instance: Instance, time_limit_s: float, seed: int,
         ev = evaluate(instance, out.schedule)
         if not ev.feasible:
             continue
-        if all(ev.on_time.get(p.job, False) for p in out.schedule.plans if p.cut is not None):
-            return WarmStart(out.schedule, ev.weighted_misses, name, ev)
-        return WarmStart(_on_time_only(out.schedule, ev), ev.weighted_misses, name)
+        return _warm_start(out.schedule, ev, name)
     dropped = Schedule(instance_id=instance.id, solver="none",
                        plans=tuple(JobPlan(job=j.id, cut=None) for j in instance.jobs))
     return WarmStart(dropped, instance.total_weight, "none")
