@@ -11,14 +11,22 @@ reach the window), then, once every class count is fixed, job by job (the earlie
 released open job of any class with a choice: missed, or on time), so that they always
 cover every schedule in the window.
 
-Each case is a decision model: the CP-SAT model with the per-cut energetic rows
-(:func:`splitsched.solvers.hybrid.pick_rows`, the cut LP's binding rows first) and
-the symmetry rows of :func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the
-window and the case's constraints. ``INFEASIBLE`` refutes a case; a case CP-SAT leaves
-undecided within its limit is split (``count_leaf_s`` while a class count is open,
-``leaf_s`` after); one with every job fixed is tried again later with twice the limit; a
-solution is a schedule with on-time weight ``>= T``: the claim is false, and that
-schedule is returned.
+Each case is first probed with the fixed-set branch and bound
+(:func:`splitsched.solvers.feasibility.all_on_time`; node limits, :func:`probe`): when
+the jobs the case forces on time cannot all be on time the case is refuted (dropping jobs
+keeps a schedule feasible), and an open job that cannot be on time with them is fixed
+missed. Its root tests (one cut per job for every deadline prefix, energetic reasoning)
+refuted in 0.01 s a fully fixed case of v2-poisson-mi9-n80-l2-s1 (j16, j17, j23 and j38
+missed) that CP-SAT left undecided for 60 s. Then the case is a decision model: the
+CP-SAT model with the per-cut energetic rows (:func:`splitsched.solvers.hybrid.pick_rows`,
+the cut LP's binding rows first) and the symmetry rows of
+:func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the window and the case's
+constraints. ``INFEASIBLE`` refutes a case; a case CP-SAT leaves undecided within its
+limit is split (``count_leaf_s`` while a class count is open, ``leaf_s`` after; CP-SAT's
+deterministic time, so the tree does not depend on the machine's load); one with every
+job fixed is tried again later with twice the limit; a solution is a schedule with
+on-time weight ``>= T``: the claim is false, and that schedule is returned. With
+``threads`` > 1 that many cases are decided at once, each in its own thread.
 
 Why it works where the whole model does not (v2-poisson-redmi-n40-l4-s3-w, best known
 10, all of ``hybrid``'s bounds at 9 for 1200 s): with the counts fixed the LP relaxation
@@ -30,8 +38,10 @@ pnasnet-mobile's and nasnet-mobile's, then single jobs.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,12 +55,21 @@ from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import decode_cp
 from splitsched.solvers.exact import native_stdout_silenced
+from splitsched.solvers.feasibility import INFEASIBLE, UNKNOWN, all_on_time
 from splitsched.solvers.heuristics import dp_ls_phases
 from splitsched.solvers.hybrid import NNZ_BUDGET, add_symmetry_rows, model_with_rows, pick_rows
 
 MIN_RETRY_S = 1e-3
 """The least limit a fully fixed case is retried with (seconds; from 1e-300 doubling alone
 took about 1,000 rounds to reach 1 ms)."""
+
+PROBE_NODES = 20
+"""Most nodes per probe of one open job (:func:`probe`)."""
+
+PRECHECK_NODES = 1000
+"""Most nodes the fixed-set branch and bound expands per case (about 0.2 s at the 5,000
+nodes per second measured on v2-poisson-mi9-n80-l2-s1's leaves; it refutes at its root or
+not at all there, and it holds the GIL that the other cases' CP-SAT solves do not need)."""
 
 SETUP_SHARE = 0.25
 """Most of ``budget_s`` that :func:`case_split` spends on the energetic rows and their LP."""
@@ -67,6 +86,27 @@ class Case:
         parts = [f"{classes[c][0]}/w{classes[c][1]} on time={n}" for c, n in self.counts]
         parts += [f"{instance.jobs[j].id} {'on time' if on else 'missed'}" for j, on in self.jobs]
         return "; ".join(parts) or "(all schedules)"
+
+
+def settle(case: Case, classes: list[tuple[str, int, list[int]]]
+           ) -> tuple[dict[int, bool], bool]:
+    """The jobs decided in every schedule of ``case`` (its fixed jobs, and the open jobs of
+    a count that takes all of them or none, to a fixpoint), and whether the counts can
+    still be met (False: the case holds no schedule)."""
+    decided = dict(case.jobs)
+    changed = True
+    while changed:
+        changed = False
+        for c, n in case.counts:
+            members = classes[c][2]
+            on = sum(1 for j in members if decided.get(j) is True)
+            open_jobs = [j for j in members if j not in decided]
+            if not on <= n <= on + len(open_jobs):
+                return decided, False
+            if open_jobs and n in (on, on + len(open_jobs)):
+                decided.update((j, n > on) for j in open_jobs)
+                changed = True
+    return decided, True
 
 
 @dataclass
@@ -99,7 +139,8 @@ def job_classes(instance: Instance) -> list[tuple[str, int, list[int]]]:
 def _children(case: Case, classes: list[tuple[str, int, list[int]]], instance: Instance,
               lo_t: int, hi_t: int) -> list[Case]:
     """The cases that split ``case``: the next class's counts that can still put the
-    on-time weight in ``[lo_t, hi_t]``, or once all are fixed, one job missed / on time."""
+    on-time weight in ``[lo_t, hi_t]``, or once all are fixed, one job missed / on time
+    (the earliest released open job of a class with a choice)."""
     fixed = dict(case.counts)
     if len(fixed) < len(classes):
         c = len(fixed)
@@ -108,14 +149,9 @@ def _children(case: Case, classes: list[tuple[str, int, list[int]]], instance: I
         _net, w, members = classes[c]
         return [Case((*case.counts, (c, n)), case.jobs) for n in range(len(members) + 1)
                 if low + w * n <= hi_t and high - w * (len(members) - n) >= lo_t]
-    decided = dict(case.jobs)
-    choice: list[int] = []  # open jobs of the classes where a choice is left
-    for c, (_net, _w, members) in enumerate(classes):
-        open_jobs = [j for j in members if j not in decided]
-        on = sum(1 for j in members if decided.get(j) is True)
-        if on < fixed[c] < on + len(open_jobs):
-            choice += open_jobs
-    if not choice:
+    decided, ok = settle(case, classes)
+    choice = [j for *_rest, members in classes for j in members if j not in decided]
+    if not ok or not choice:
         return []
     # the earliest released: where the schedule starts, the fewest alternatives later
     j = min(choice, key=lambda i: (instance.jobs[i].release, i))
@@ -135,17 +171,26 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
     misses:
         The claimed lower bound on the weighted misses (e.g. the best known, to certify it).
     leaf_s:
-        CP-SAT's limit (seconds) per case with every class count fixed before the case is
-        split; a case with every job fixed (nothing left to split) that stays undecided is
-        tried again, with twice its last limit, once every other case is decided.
+        CP-SAT's limit per case with every class count fixed before the case is split, in
+        its deterministic time (work units calibrated to about a second; 0.85-0.95 per
+        second of a long case measured on v2-poisson-redmi-n40-l4-s3-w), so that which
+        cases are decided does not depend on the machine's load or on ``threads``; a case
+        with every job fixed (nothing left to split) that stays undecided is tried again,
+        with twice its last limit, once every other case is decided.
     count_leaf_s:
         The same for the cases that still split on a class count: short, because those
         that CP-SAT refutes at all it mostly refutes at its root (0.8-2 s on
         v2-poisson-redmi-n40-l4-s3-w).
     budget_s:
-        Wall-clock budget for the whole split (seconds); cases left are reported open.
-    threads, seed:
-        CP-SAT's workers and seed per case.
+        Wall-clock budget for the whole split (seconds); a case running at its end is
+        stopped, and the cases left are reported open.
+    threads:
+        Cases decided at once, each by one CP-SAT worker in its own thread (CP-SAT
+        releases the GIL). More workers on one case did not help: on
+        v2-poisson-redmi-n40-l4-s3-w with 30 s per case, 596 s with 2 workers per case,
+        584 s with one. With 1 the cases are decided one by one in the calling thread.
+    seed:
+        CP-SAT's seed per case.
     progress:
         Called with one line per decided case.
 
@@ -155,6 +200,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
         ``certified`` only when every case was refuted (CP-SAT ``INFEASIBLE``).
     """
     t0 = time.perf_counter()
+    t_stop = t0 + budget_s
     total = instance.total_weight
     lo_t = total - misses + 1
     hi_t = lo_t + max((j.weight for j in instance.jobs), default=1) - 1
@@ -185,43 +231,158 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
 
     stack = [(Case(), first_limit(Case()))]
     deferred: list[tuple[Case, float]] = []  # fully fixed cases left undecided
-    while stack or deferred:
-        left = budget_s - (time.perf_counter() - t0)
-        if left <= 0:
-            break
-        if not stack:  # every split case decided: the fully fixed ones again, twice as long
-            stack = [(c, 2 * max(limit, MIN_RETRY_S)) for c, limit in reversed(deferred)]
-            deferred = []
-        case, limit = stack.pop()
-        status, seconds, found = _decide(instance, base, classes, case, lo_t, hi_t,
-                                         min(limit, left), threads, seed)
-        text = case.describe(instance, classes)
-        result.log.append((text, status, seconds))
-        if progress is not None:
-            progress(f"{status:10s} {seconds:7.1f} s  {text}")
-        if found is not None:
-            result.schedule = found
-            stack, deferred = [], []
-            break
-        if status != "INFEASIBLE":
-            children = _children(case, classes, instance, lo_t, hi_t)
-            if not children:  # every class and job fixed, still undecided
-                deferred.append((case, limit))
-            stack.extend((child, first_limit(child)) for child in reversed(children))
+    running = _Running()
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    busy: dict[Future[_Answer], tuple[Case, float]] = {}
+    try:
+        while stack or deferred or busy:
+            left = budget_s - (time.perf_counter() - t0)
+            if not stack and not busy and left > 0:  # only fully fixed ones: twice as long
+                stack = [(c, 2 * max(limit, MIN_RETRY_S)) for c, limit in reversed(deferred)]
+                deferred = []
+            if left <= 0 and not busy:
+                break
+            done: list[tuple[Case, float, _Answer]] = []
+            if pool is None:
+                case, limit = stack.pop()
+                done.append((case, limit, _decide(instance, base, classes, case, lo_t, hi_t,
+                                                  limit, t_stop, seed, running)))
+            else:
+                while left > 0 and stack and len(busy) < threads:
+                    case, limit = stack.pop()
+                    busy[pool.submit(_decide, instance, base, classes, case, lo_t, hi_t,
+                                     limit, t_stop, seed, running)] = (case, limit)
+                finished, _ = wait(busy, return_when=FIRST_COMPLETED)
+                done += [(*busy.pop(f), f.result()) for f in finished]
+            for case, limit, (status, seconds, found, probed, by) in done:
+                text = case.describe(instance, classes)
+                case = probed  # its children split the probed case
+                result.log.append((text, status, seconds))
+                if progress is not None:
+                    progress(f"{status:10s} {seconds:7.1f} s  {text}{by}")
+                if found is not None:
+                    if result.schedule is None:
+                        result.schedule = found
+                    continue
+                if status != "INFEASIBLE":
+                    children = _children(case, classes, instance, lo_t, hi_t)
+                    if not children:  # every class and job fixed, still undecided
+                        deferred.append((case, limit))
+                    stack.extend((child, first_limit(child)) for child in reversed(children))
+            if result.schedule is not None:  # the claim is false: nothing else to decide
+                running.stop_all()
+                for f in list(busy):
+                    busy.pop(f)
+                    f.exception()  # waits; their answers do not matter now
+                stack, deferred = [], []
+                break
+    except BaseException:  # Ctrl-C: the cases running in other threads stop too
+        running.stop_all()
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     result.open_cases += [c.describe(instance, classes) for c, _limit in deferred + stack]
     result.certified = result.schedule is None and not result.open_cases
     result.wall_s = time.perf_counter() - t0
     return result
 
 
+_Answer = tuple[str, float, "Schedule | None", Case, str]
+"""A case's status, its seconds, the schedule found (if any), the case with the jobs
+:func:`probe` fixed missed (its children split that), and who decided it (a suffix for
+the progress line)."""
+
+
+class _Running:
+    """The CP-SAT solves running now in any thread, to stop them all at once (a worker
+    thread's solve does not see a Ctrl-C: :mod:`splitsched.formulations.interruptible`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._solvers: set[cp_model.CpSolver] = set()
+        self._stopped = False
+
+    def add(self, solver: cp_model.CpSolver) -> bool:
+        """Register ``solver``; False when everything was stopped already (do not solve)."""
+        with self._lock:
+            if not self._stopped:
+                self._solvers.add(solver)
+            return not self._stopped
+
+    def remove(self, solver: cp_model.CpSolver) -> None:
+        with self._lock:
+            self._solvers.discard(solver)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for solver in self._solvers:
+                solver.stop_search()
+
+
+def forced_on_time(case: Case, classes: list[tuple[str, int, list[int]]]
+                   ) -> tuple[list[int], bool]:
+    """The jobs every schedule of ``case`` has on time (:func:`settle`), and whether that
+    is all of them (every class count fixed, every job decided)."""
+    decided, _ok = settle(case, classes)
+    complete = (len(case.counts) == len(classes)
+                and all(j in decided for *_rest, members in classes for j in members))
+    return sorted(j for j, on in decided.items() if on), complete
+
+
+def _search(instance: Instance, jobs: list[int], nodes: int, t_end: float) -> str:
+    """The fixed-set branch and bound's answer on ``jobs`` within ``nodes`` nodes and the
+    time left to ``t_end`` (``unknown`` when none is left)."""
+    left = t_end - time.perf_counter()
+    if left <= 0:
+        return UNKNOWN
+    return all_on_time(instance, jobs, time_limit_s=left, node_limit=nodes).status
+
+
+def probe(instance: Instance, case: Case, classes: list[tuple[str, int, list[int]]],
+          t_end: float) -> tuple[Case, bool]:
+    """``case`` with the open jobs that cannot be on time fixed missed, and whether the
+    case is refuted.
+
+    Every schedule of the case has the forced jobs (:func:`forced_on_time`) on time. An
+    open job that cannot be on time with them (the fixed-set branch and bound refutes the
+    set within :data:`PROBE_NODES` nodes, mostly at its root) is missed in every schedule
+    of the case, which may force the rest of its class on time (its count): repeated until
+    nothing changes. Refuted: the forced jobs cannot all be on time (dropping jobs keeps a
+    schedule feasible; :data:`PRECHECK_NODES` nodes), or a class has too few jobs left
+    for its count."""
+    while True:
+        decided, ok = settle(case, classes)
+        if not ok:
+            return case, True  # a count can no longer be met
+        forced = sorted(j for j, on in decided.items() if on)
+        if forced and _search(instance, forced, PRECHECK_NODES, t_end) == INFEASIBLE:
+            return case, True
+        if len(case.counts) < len(classes):
+            return case, False  # a class count open: no job to probe yet
+        missed = [j for *_rest, members in classes for j in members
+                  if j not in decided
+                  and _search(instance, sorted((*forced, j)), PROBE_NODES, t_end) == INFEASIBLE]
+        if not missed:
+            return case, False
+        case = Case(case.counts, (*case.jobs, *((j, False) for j in missed)))
+
+
 def _decide(instance: Instance, base: CpModel, classes: list[tuple[str, int, list[int]]],
-            case: Case, lo_t: int, hi_t: int, limit_s: float, threads: int,
-            seed: int) -> tuple[str, float, Schedule | None]:
-    """CP-SAT's status on one case, its seconds, and the schedule it found (if any).
+            case: Case, lo_t: int, hi_t: int, limit: float, t_stop: float, seed: int,
+            running: _Running) -> _Answer:
+    """The status of one case, its seconds, the schedule found (if any), and who decided
+    it: first :func:`probe` (the fixed-set branch and bound, node limits only), then CP-SAT
+    with one worker on the probed case, ``limit`` its deterministic time; both stop at the
+    wall-clock time ``t_stop`` (``time.perf_counter``) too.
 
     The case's rows go into a clone of ``base``: the clone keeps the variable indices, so
     ``base``'s variables name its variables and decode its solution."""
     t = time.perf_counter()
+    case, refuted = probe(instance, case, classes, t_stop)
+    if refuted:
+        return "INFEASIBLE", time.perf_counter() - t, None, case, "  (fixed-set branch and bound)"
     m = base.model.clone()
     on_time = {w.index: cp_model.LinearExpr.sum([base.x[w.index, k] for k in w.cuts])
                for w in base.windows if w.cuts}  # classes hold only these jobs
@@ -233,14 +394,20 @@ def _decide(instance: Instance, base: CpModel, classes: list[tuple[str, int, lis
         m.add(cp_model.LinearExpr.sum([on_time[j] for j in classes[c][2]]) == n)
     for j, on in case.jobs:
         m.add(on_time[j] == int(on))
-    solver = new_solver(limit_s, threads=threads, seed=seed)
+    solver = new_solver(max(0.0, t_stop - time.perf_counter()), threads=1, seed=seed)
+    solver.parameters.max_deterministic_time = limit
     # the inclusion detection between the energetic rows took 0.6 of a 1.9 s case
     # (v2-poisson-redmi-n40-l4-s3-w) and finds nothing a refutation needs
     solver.parameters.presolve_inclusion_work_limit = 0
-    code = solver.solve(m)
+    if not running.add(solver):
+        return "UNKNOWN", time.perf_counter() - t, None, case, ""
+    try:
+        code = solver.solve(m)
+    finally:
+        running.remove(solver)
     found = decode_cp(base, instance, solver) if code in (cp_model.OPTIMAL,
                                                         cp_model.FEASIBLE) else None
-    return solver.status_name(code), time.perf_counter() - t, found
+    return solver.status_name(code), time.perf_counter() - t, found, case, ""
 
 
 NAME = "case-split"

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import random
+import time
+
+import pytest
 
 from splitsched.evaluate import evaluate
-from splitsched.solvers.case_split import Case, _children, case_split, job_classes
+from splitsched.formulations import job_windows
+from splitsched.io import read_instance
+from splitsched.problem import Instance
+from splitsched.solvers.case_split import (
+    PRECHECK_NODES,
+    Case,
+    _children,
+    case_split,
+    forced_on_time,
+    job_classes,
+    probe,
+)
+from splitsched.solvers.feasibility import INFEASIBLE, all_on_time
 from tests.helpers.builders import random_tiny_instance
 from tests.helpers.oracle import optimum
+from tests.helpers.paths import REPO_ROOT
 
 
 def test_the_optimum_is_certified_and_one_more_is_refuted_by_a_schedule() -> None:
@@ -24,12 +40,15 @@ def test_the_optimum_is_certified_and_one_more_is_refuted_by_a_schedule() -> Non
         assert ev.feasible and ev.weighted_misses <= best
 
 
-def test_leaves_split_down_to_single_jobs_cover_every_on_time_set() -> None:
+@pytest.mark.parametrize(("seed", "n"), [(4, 5), (6, 8)])
+def test_leaves_split_down_to_single_jobs_cover_every_on_time_set(seed: int, n: int) -> None:
     # Splitting every case to its leaves (as an undecided case would be) partitions the
-    # on-time sets whose weight lies in the window: each such set in exactly one leaf.
-    inst = random_tiny_instance(random.Random(4), 5, max_weight=2)
+    # on-time sets whose weight lies in the window: each such set in exactly one leaf,
+    # whose forced jobs are that set.
+    inst = random_tiny_instance(random.Random(seed), n, max_weight=2)
     classes = job_classes(inst)
-    lo_t, hi_t = 3, 4
+    total = inst.total_weight
+    lo_t, hi_t = total // 2, total // 2 + 1
     leaves: list[Case] = []
     stack = [Case()]
     while stack:
@@ -44,10 +63,9 @@ def test_leaves_split_down_to_single_jobs_cover_every_on_time_set() -> None:
         on = {j for j in range(inst.num_jobs) if mask >> j & 1}
         if not lo_t <= sum(weights[j] for j in on) <= hi_t:
             continue
-        hits = [leaf for leaf in leaves
-                if all(sum(1 for j in classes[c][2] if j in on) == k for c, k in leaf.counts)
-                and all((j in on) == v for j, v in leaf.jobs)]
+        hits = [leaf for leaf in leaves if _holds(leaf, classes, on)]
         assert len(hits) == 1, (on, hits)
+        assert forced_on_time(hits[0], classes) == (sorted(on), True)
 
 
 def test_classes_are_heaviest_first() -> None:
@@ -67,11 +85,11 @@ def test_tiny_limits_split_to_fixed_cases_and_retry_them_until_decided() -> None
     for _ in range(6):
         inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
         best = optimum(inst)
-        res = case_split(inst, best, leaf_s=1e-4, count_leaf_s=1e-4, budget_s=120)
+        res = case_split(inst, best, leaf_s=0, count_leaf_s=0, budget_s=120)
         assert res.certified and res.schedule is None, (inst, res.log)
         texts = [text for text, _status, _s in res.log]
         retried += len(texts) - len(set(texts))
-        over = case_split(inst, best + 1, leaf_s=1e-4, count_leaf_s=1e-4, budget_s=120)
+        over = case_split(inst, best + 1, leaf_s=0, count_leaf_s=0, budget_s=120)
         assert over.schedule is not None, (inst, over.log)
         assert evaluate(inst, over.schedule).weighted_misses <= best
     assert retried > 0  # the retry path ran
@@ -84,3 +102,71 @@ def test_a_vanishing_limit_is_retried_from_a_millisecond() -> None:
     best = optimum(inst)
     res = case_split(inst, best, leaf_s=1e-300, count_leaf_s=1e-300, budget_s=60)
     assert res.certified, res.log[-3:]
+
+
+def _live_classes(inst: Instance) -> list[tuple[str, int, list[int]]]:
+    windows = job_windows(inst)
+    return [(net, w, live) for net, w, members in job_classes(inst)
+            if (live := [i for i in members if windows[i].cuts])]
+
+
+def _holds(case: Case, classes: list[tuple[str, int, list[int]]], on: set[int]) -> bool:
+    return (all(sum(1 for j in classes[c][2] if j in on) == n for c, n in case.counts)
+            and all((j in on) == v for j, v in case.jobs))
+
+
+def test_probing_keeps_every_on_time_set_that_can_be_scheduled() -> None:
+    # For random cases down the split tree: every job set of the case that the oracle can
+    # keep all on time is a set of the probed case, and a refuted case has none.
+    rng = random.Random(77)
+    fixed_missed = refuted = 0
+    for _ in range(150):
+        inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
+        classes = _live_classes(inst)
+        total = inst.total_weight
+        lo_t = rng.randint(1, max(1, total - 1))
+        case = Case()
+        for _depth in range(rng.randint(1, 8)):
+            kids = _children(case, classes, inst, lo_t, lo_t + 1)
+            if not kids:
+                break
+            case = rng.choice(kids)
+        probed, is_refuted = probe(inst, case, classes, time.perf_counter() + 60)
+        fixed_missed += len(probed.jobs) - len(case.jobs)
+        refuted += is_refuted
+        assert probed.counts == case.counts and probed.jobs[:len(case.jobs)] == case.jobs
+        for mask in range(1 << inst.num_jobs):
+            on = {j for j in range(inst.num_jobs) if mask >> j & 1}
+            if not _holds(case, classes, on):
+                continue
+            sub = Instance(id="sub", networks=inst.networks,
+                           jobs=tuple(inst.jobs[j] for j in sorted(on)))
+            if optimum(sub) == 0:  # all of ``on`` can be on time
+                assert not is_refuted, (inst, case, on)
+                assert _holds(probed, classes, on), (inst, case, probed, on)
+    assert fixed_missed > 0 and refuted > 0, (fixed_missed, refuted)
+
+
+def test_two_cases_at_once_give_the_oracle_answers() -> None:
+    rng = random.Random(13)
+    for _ in range(5):
+        inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
+        best = optimum(inst)
+        res = case_split(inst, best, leaf_s=1e-4, count_leaf_s=1e-4, budget_s=120, threads=2)
+        assert res.certified and res.schedule is None, (inst, res.log)
+        over = case_split(inst, best + 1, leaf_s=10, budget_s=120, threads=2)
+        assert not over.certified and over.schedule is not None, (inst, over.log)
+        ev = evaluate(inst, over.schedule)
+        assert ev.feasible and ev.weighted_misses <= best
+
+
+def test_the_mi9_leaf_cp_sat_left_open_is_refuted_within_the_precheck_nodes() -> None:
+    # v2-poisson-mi9-n80-l2-s1 with j16, j17, j23 and j38 missed: CP-SAT (the case model
+    # with energetic rows) was UNKNOWN after 60 s (2026-11-30); the fixed-set branch and
+    # bound refutes it at its root
+    inst = read_instance(REPO_ROOT / "results/reference/v2/run/instances"
+                         / "v2-poisson-mi9-n80-l2-s1__b884a5a7589d.json")
+    missed = {"j16", "j17", "j23", "j38"}
+    jobs = [i for i, j in enumerate(inst.jobs) if j.id not in missed]
+    res = all_on_time(inst, jobs, time_limit_s=60, node_limit=PRECHECK_NODES)
+    assert res.status == INFEASIBLE
