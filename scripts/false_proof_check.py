@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from splitsched.io import write_instance  # noqa: E402
+from splitsched.problem import Instance  # noqa: E402
 from splitsched.solve import solve  # noqa: E402
 from splitsched.solvers.base import get_solver, solver_names  # noqa: E402
 from tests.helpers.builders import HEAVY_WEIGHTS, random_us_instance  # noqa: E402
@@ -56,7 +57,7 @@ COUNTS = ("runs", "false_optimal", "false_bound", "refuted", "unproven", "errors
           "beats_oracle")
 
 
-def instance_for(seed: int, index: int, heavy: bool = False):  # type: ignore[no-untyped-def]
+def instance_for(seed: int, index: int, heavy: bool = False) -> Instance:
     """The ``index``-th instance of the check with ``seed`` (reproducible one by one);
     ``heavy``: weights from ``HEAVY_WEIGHTS`` (1 to 1e6) instead of 1..3."""
     rng = random.Random(f"false-proof-check:{seed}:{index}")

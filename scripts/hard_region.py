@@ -67,15 +67,15 @@ def table(run_dir: Path) -> str:
     cert = certify(records)
     dp: dict[str, int] = {}
     for r in records:
-        if r["solver"] == "dp-edf" and r.get("feasible"):
-            dp[r["instance_sha256"]] = int(r["missed"])
+        if r.solver == "dp-edf" and r.feasible and r.missed is not None:
+            dp[r.instance_sha256] = int(r.missed)
     rows: dict[tuple[str, int, float], list[Sample]] = defaultdict(list)
     for sha, c in cert.instances.items():
-        first = next(r for r in records if r["instance_sha256"] == sha)
-        params = first.get("instance_params") or {}
-        if sha not in dp or c.best_known is None:
+        first = next(r for r in records if r.instance_sha256 == sha)
+        params = first.instance_params or {}
+        if sha not in dp or c.best_known is None or first.n_jobs is None:
             continue
-        key = (str(params.get("scenario")), int(first["n_jobs"]), float(params.get("load", 0)))
+        key = (str(params.get("scenario")), first.n_jobs, float(params.get("load", 0)))
         rows[key].append((dp[sha], c.best_known, c.best_bound, c.certified))
     lines = ["| scenario | n | load | instances | best known > 0 | dp-edf > best known "
              "| mean dp-edf - best known | mean dp-edf - bound | certified |",
