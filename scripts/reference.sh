@@ -17,9 +17,10 @@
 # 4. certify60f: hybrid at the same limits on certify60's 7 batch instances (every job
 #    released at 0), code of commit 70d131f (the twins phase: count vectors refuted by the
 #    DP over counts); its runs count in the table too.
-# 5. certify-casesplit: the exact solver case-split (on-time count cases, each a CP-SAT
-#    decision model) at 2400 s, 1 thread, on the instances with n <= 40 still open after step 4
-#    (v2-poisson-redmi-n40-l4-s3-w), code of commit 2cb24c9; its runs count in the table too.
+# 5. certify-casesplit: the exact solver case-split (on-time count cases, each probed by the
+#    fixed-set branch and bound, then a CP-SAT decision model; 2 cases at once) at 2400 s,
+#    2 threads, on the instances with n <= 40 still open after step 4
+#    (v2-poisson-redmi-n40-l4-s3-w), code of commit fea0d49; its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -73,7 +74,7 @@ if [[ -z "${RESUME:-}" || ! -d "$cases" ]]; then
   python scripts/open_instances.py results/reference/v2/instances.csv "$cases" --max-n 40
 fi
 split=results/reference/v2/certify-casesplit
-splitsched bench --set "$cases" --solvers case-split --time-limit 2400 --threads 1 --workers 1 \
+splitsched bench --set "$cases" --solvers case-split --time-limit 2400 --threads 2 --workers 1 \
   -o "$split" ${RESUME:+--resume}
 rm -rf "$cases"
 splitsched report "$split"
