@@ -51,6 +51,7 @@ from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import CutRow, cut_energy_rows, cut_lp_bound
 from splitsched.formulations.cp import CpModel, new_solver
+from splitsched.formulations.interruptible import STOP_RETRY_S
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.base import SolverOutput, register
 from splitsched.solvers.cpsat import decode_cp
@@ -65,6 +66,12 @@ took about 1,000 rounds to reach 1 ms)."""
 
 PROBE_NODES = 20
 """Most nodes per probe of one open job (:func:`probe`)."""
+
+PROBE_JOBS = 4
+"""Open jobs probed per round (:func:`probe`): the earliest released, the next ones the
+split would branch on. A probe costs 0.35-0.45 s on v2-poisson-mi9-n80-l2-s1's cases
+(mostly the root tests on 70-odd jobs); probing all 14 open jobs took 3.4-6.8 s a case
+there. On v2-poisson-redmi-n40-l4-s3-w probing saved 4 of 58 cases."""
 
 PRECHECK_NODES = 1000
 """Most nodes the fixed-set branch and bound expands per case (about 0.2 s at the 5,000
@@ -202,7 +209,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
     t0 = time.perf_counter()
     t_stop = t0 + budget_s
     total = instance.total_weight
-    lo_t = total - misses + 1
+    lo_t = max(0, total - misses + 1)  # above total: no schedule misses that much
     hi_t = lo_t + max((j.weight for j in instance.jobs), default=1) - 1
     result = CaseSplitResult(misses=misses, certified=lo_t > total, schedule=None,
                              open_cases=[])
@@ -264,7 +271,9 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
                     if result.schedule is None:
                         result.schedule = found
                     continue
-                if status != "INFEASIBLE":
+                if status != "INFEASIBLE" and time.perf_counter() >= t_stop:
+                    deferred.append((case, limit))  # cut off by the budget: open, not split
+                elif status != "INFEASIBLE":
                     children = _children(case, classes, instance, lo_t, hi_t)
                     if not children:  # every class and job fixed, still undecided
                         deferred.append((case, limit))
@@ -315,10 +324,20 @@ class _Running:
             self._solvers.discard(solver)
 
     def stop_all(self) -> None:
+        """Stop every solve and return once none is running. A solve registered but not
+        yet started ignores ``stop_search`` (ortools 9.15: nothing to stop before
+        ``solve`` has set up), so it is asked again every :data:`STOP_RETRY_S` (as
+        :mod:`splitsched.formulations.interruptible` does); later ones never start."""
         with self._lock:
             self._stopped = True
-            for solver in self._solvers:
+        while True:
+            with self._lock:
+                left = list(self._solvers)
+            if not left:
+                return
+            for solver in left:
                 solver.stop_search()
+            time.sleep(STOP_RETRY_S)
 
 
 def forced_on_time(case: Case, classes: list[tuple[str, int, list[int]]]
@@ -347,9 +366,10 @@ def probe(instance: Instance, case: Case, classes: list[tuple[str, int, list[int
 
     Every schedule of the case has the forced jobs (:func:`forced_on_time`) on time. An
     open job that cannot be on time with them (the fixed-set branch and bound refutes the
-    set within :data:`PROBE_NODES` nodes, mostly at its root) is missed in every schedule
-    of the case, which may force the rest of its class on time (its count): repeated until
-    nothing changes. Refuted: the forced jobs cannot all be on time (dropping jobs keeps a
+    set within :data:`PROBE_NODES` nodes, mostly at its root; the :data:`PROBE_JOBS`
+    earliest released open jobs are probed) is missed in every schedule of the case,
+    which may force the rest of its class on time (its count): repeated until nothing
+    changes. Refuted: the forced jobs cannot all be on time (dropping jobs keeps a
     schedule feasible; :data:`PRECHECK_NODES` nodes), or a class has too few jobs left
     for its count."""
     while True:
@@ -361,9 +381,10 @@ def probe(instance: Instance, case: Case, classes: list[tuple[str, int, list[int
             return case, True
         if len(case.counts) < len(classes):
             return case, False  # a class count open: no job to probe yet
-        missed = [j for *_rest, members in classes for j in members
-                  if j not in decided
-                  and _search(instance, sorted((*forced, j)), PROBE_NODES, t_end) == INFEASIBLE]
+        open_jobs = sorted((j for *_rest, members in classes for j in members
+                            if j not in decided), key=lambda i: (instance.jobs[i].release, i))
+        missed = [j for j in open_jobs[:PROBE_JOBS]  # the next to split on
+                  if _search(instance, sorted((*forced, j)), PROBE_NODES, t_end) == INFEASIBLE]
         if not missed:
             return case, False
         case = Case(case.counts, (*case.jobs, *((j, False) for j in missed)))
