@@ -15,8 +15,9 @@ schedule CP-SAT found with fewer misses (checked by :func:`splitsched.evaluate.e
 
 Measured (README, "Reference results"; 2026-11-30, the machine otherwise idle):
 v2-poisson-redmi-n40-l4-s3-w with ``--misses 10`` (best known 10, ``hybrid`` stuck at 9
-for 1200 s) is certified, 54 cases, in 126 s with ``--threads 2``. Exit status 0 when certified, 1 when not (open cases or a
-better schedule), 2 for a bad file or argument, 130 on Ctrl-C (one line, no traceback).
+for 1200 s) is certified, 54 cases, in 126 s with ``--threads 2``. Exit status 0 when
+certified, 1 when not (open cases or a better schedule), 2 for a bad file or argument,
+130 on Ctrl-C (one line, no traceback).
 """
 
 from __future__ import annotations
