@@ -261,7 +261,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
                                      limit, t_stop, seed, running)] = (case, limit)
                 finished, _ = wait(busy, return_when=FIRST_COMPLETED)
                 done += [(*busy.pop(f), f.result()) for f in finished]
-            for case, limit, (status, seconds, found, probed, by) in done:
+            for case, limit, (status, seconds, found, probed, by, cut) in done:
                 text = case.describe(instance, classes)
                 case = probed  # its children split the probed case
                 result.log.append((text, status, seconds))
@@ -271,8 +271,8 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
                     if result.schedule is None:
                         result.schedule = found
                     continue
-                if status != "INFEASIBLE" and time.perf_counter() >= t_stop:
-                    deferred.append((case, limit))  # cut off by the budget: open, not split
+                if cut:  # stopped by the budget before its own limit: open, not split
+                    deferred.append((case, limit))
                 elif status != "INFEASIBLE":
                     children = _children(case, classes, instance, lo_t, hi_t)
                     if not children:  # every class and job fixed, still undecided
@@ -297,10 +297,10 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
     return result
 
 
-_Answer = tuple[str, float, "Schedule | None", Case, str]
+_Answer = tuple[str, float, "Schedule | None", Case, str, bool]
 """A case's status, its seconds, the schedule found (if any), the case with the jobs
 :func:`probe` fixed missed (its children split that), and who decided it (a suffix for
-the progress line)."""
+the progress line), and whether the budget (or a stop) ended it before its own limit."""
 
 
 class _Running:
@@ -403,7 +403,8 @@ def _decide(instance: Instance, base: CpModel, classes: list[tuple[str, int, lis
     t = time.perf_counter()
     case, refuted = probe(instance, case, classes, t_stop)
     if refuted:
-        return "INFEASIBLE", time.perf_counter() - t, None, case, "  (fixed-set branch and bound)"
+        return ("INFEASIBLE", time.perf_counter() - t, None, case,
+                "  (fixed-set branch and bound)", False)
     m = base.model.clone()
     on_time = {w.index: cp_model.LinearExpr.sum([base.x[w.index, k] for k in w.cuts])
                for w in base.windows if w.cuts}  # classes hold only these jobs
@@ -421,14 +422,17 @@ def _decide(instance: Instance, base: CpModel, classes: list[tuple[str, int, lis
     # (v2-poisson-redmi-n40-l4-s3-w) and finds nothing a refutation needs
     solver.parameters.presolve_inclusion_work_limit = 0
     if not running.add(solver):
-        return "UNKNOWN", time.perf_counter() - t, None, case, ""
+        return "UNKNOWN", time.perf_counter() - t, None, case, "", True
     try:
         code = solver.solve(m)
     finally:
         running.remove(solver)
     found = decode_cp(base, instance, solver) if code in (cp_model.OPTIMAL,
                                                         cp_model.FEASIBLE) else None
-    return solver.status_name(code), time.perf_counter() - t, found, case, ""
+    # CP-SAT may return a few ms before t_stop when its wall-clock limit ends the solve
+    # (a newcomer's attack), so "cut off" is read from the work done, not the clock
+    cut = code == cp_model.UNKNOWN and solver.deterministic_time < limit - 1e-6
+    return solver.status_name(code), time.perf_counter() - t, found, case, "", cut
 
 
 NAME = "case-split"

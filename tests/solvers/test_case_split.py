@@ -223,3 +223,14 @@ def test_stopping_waits_for_a_solve_that_had_not_set_up_yet() -> None:
     worker.join(60)
     assert not worker.is_alive()
     assert not running.add(new_solver(1, threads=1, seed=0))
+
+
+@pytest.mark.parametrize("budget", [0.5, 0.7])
+def test_a_root_case_cut_off_by_a_short_budget_is_the_one_open_case(budget: float) -> None:
+    # a second attack: CP-SAT, stopped by the budget, could return a few ms before it
+    # ended, and the root case was then split into four open children
+    inst = read_instance(REPO_ROOT / "results/reference/v2/run/instances"
+                         / "v2-poisson-redmi-n40-l4-s3-w__ed7e74e4204b.json")
+    for threads in (1, 2):
+        res = case_split(inst, 10, budget_s=budget, threads=threads)
+        assert res.open_cases == ["(all schedules)"], (res.log, res.open_cases)
