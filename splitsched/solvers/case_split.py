@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +48,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from splitsched.evaluate import evaluate
-from splitsched.formulations import job_windows
+from splitsched.formulations import JobWindow, job_windows
 from splitsched.formulations.bounds import CutRow, cut_energy_rows, cut_lp_bound
 from splitsched.formulations.cp import CpModel, new_solver
 from splitsched.formulations.interruptible import STOP_RETRY_S
@@ -143,6 +143,15 @@ def job_classes(instance: Instance) -> list[tuple[str, int, list[int]]]:
                   key=lambda c: (-c[1], -len(c[2]), c[0]))
 
 
+def live_classes(instance: Instance, windows: Sequence[JobWindow]
+                 ) -> list[tuple[str, int, list[int]]]:
+    """:func:`job_classes` holding only the jobs that can be on time (a cut within their
+    window, ``windows`` from :func:`splitsched.formulations.job_windows`): the classes
+    the split counts."""
+    return [(net, w, live) for net, w, members in job_classes(instance)
+            if (live := [i for i in members if windows[i].cuts])]
+
+
 def _children(case: Case, classes: list[tuple[str, int, list[int]]], instance: Instance,
               lo_t: int, hi_t: int) -> list[Case]:
     """The cases that split ``case``: the next class's counts that can still put the
@@ -230,8 +239,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
     # (rebuilding it took 0.16 s of a 0.8 s case on v2-poisson-redmi-n40-l4-s3-w)
     base = model_with_rows(instance, pick_rows(rows, first, NNZ_BUDGET))
     add_symmetry_rows(base, instance)
-    classes = [(net, w, live) for net, w, members in job_classes(instance)
-               if (live := [i for i in members if windows[i].cuts])]  # jobs that can be on time
+    classes = live_classes(instance, windows)
 
     def first_limit(case: Case) -> float:  # leaf_s once every class count is fixed
         return leaf_s if len(case.counts) == len(classes) else count_leaf_s
@@ -243,7 +251,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
     busy: dict[Future[_Answer], tuple[Case, float]] = {}
     try:
         while stack or deferred or busy:
-            left = budget_s - (time.perf_counter() - t0)
+            left = t_stop - time.perf_counter()
             if not stack and not busy and left > 0:  # only fully fixed ones: twice as long
                 stack = [(c, 2 * max(limit, MIN_RETRY_S)) for c, limit in reversed(deferred)]
                 deferred = []
@@ -340,16 +348,6 @@ class _Running:
             time.sleep(STOP_RETRY_S)
 
 
-def forced_on_time(case: Case, classes: list[tuple[str, int, list[int]]]
-                   ) -> tuple[list[int], bool]:
-    """The jobs every schedule of ``case`` has on time (:func:`settle`), and whether that
-    is all of them (every class count fixed, every job decided)."""
-    decided, _ok = settle(case, classes)
-    complete = (len(case.counts) == len(classes)
-                and all(j in decided for *_rest, members in classes for j in members))
-    return sorted(j for j, on in decided.items() if on), complete
-
-
 def _search(instance: Instance, jobs: list[int], nodes: int, t_end: float) -> str:
     """The fixed-set branch and bound's answer on ``jobs`` within ``nodes`` nodes and the
     time left to ``t_end`` (``unknown`` when none is left)."""
@@ -364,7 +362,7 @@ def probe(instance: Instance, case: Case, classes: list[tuple[str, int, list[int
     """``case`` with the open jobs that cannot be on time fixed missed, and whether the
     case is refuted.
 
-    Every schedule of the case has the forced jobs (:func:`forced_on_time`) on time. An
+    Every schedule of the case has the forced jobs (on time in :func:`settle`) on time. An
     open job that cannot be on time with them (the fixed-set branch and bound refutes the
     set within :data:`PROBE_NODES` nodes, mostly at its root; the :data:`PROBE_JOBS`
     earliest released open jobs are probed) is missed in every schedule of the case,
@@ -372,19 +370,30 @@ def probe(instance: Instance, case: Case, classes: list[tuple[str, int, list[int
     changes. Refuted: the forced jobs cannot all be on time (dropping jobs keeps a
     schedule feasible; :data:`PRECHECK_NODES` nodes), or a class has too few jobs left
     for its count."""
+    kept: set[tuple[int, ...]] = set()  # sets not refuted: the next round's search is the same
+
+    def refuted(jobs: list[int], nodes: int) -> bool:
+        key = tuple(jobs)
+        if key in kept:
+            return False
+        if _search(instance, jobs, nodes, t_end) == INFEASIBLE:
+            return True
+        kept.add(key)
+        return False
+
     while True:
         decided, ok = settle(case, classes)
         if not ok:
             return case, True  # a count can no longer be met
         forced = sorted(j for j, on in decided.items() if on)
-        if forced and _search(instance, forced, PRECHECK_NODES, t_end) == INFEASIBLE:
+        if forced and refuted(forced, PRECHECK_NODES):
             return case, True
         if len(case.counts) < len(classes):
             return case, False  # a class count open: no job to probe yet
         open_jobs = sorted((j for *_rest, members in classes for j in members
                             if j not in decided), key=lambda i: (instance.jobs[i].release, i))
         missed = [j for j in open_jobs[:PROBE_JOBS]  # the next to split on
-                  if _search(instance, sorted((*forced, j)), PROBE_NODES, t_end) == INFEASIBLE]
+                  if refuted(sorted((*forced, j)), PROBE_NODES)]
         if not missed:
             return case, False
         case = Case(case.counts, (*case.jobs, *((j, False) for j in missed)))

@@ -19,14 +19,18 @@ from splitsched.solvers.case_split import (
     _children,
     _Running,
     case_split,
-    forced_on_time,
     job_classes,
+    live_classes,
     probe,
+    settle,
 )
 from splitsched.solvers.feasibility import INFEASIBLE, all_on_time
 from tests.helpers.builders import random_tiny_instance
 from tests.helpers.oracle import optimum
 from tests.helpers.paths import REPO_ROOT
+
+INSTANCES = REPO_ROOT / "results" / "reference" / "v2" / "run" / "instances"
+REDMI = INSTANCES / "v2-poisson-redmi-n40-l4-s3-w__ed7e74e4204b.json"  # best known 10
 
 
 def test_the_optimum_is_certified_and_one_more_is_refuted_by_a_schedule() -> None:
@@ -68,7 +72,8 @@ def test_leaves_split_down_to_single_jobs_cover_every_on_time_set(seed: int, n: 
             continue
         hits = [leaf for leaf in leaves if _holds(leaf, classes, on)]
         assert len(hits) == 1, (on, hits)
-        assert forced_on_time(hits[0], classes) == (sorted(on), True)
+        decided, ok = settle(hits[0], classes)
+        assert ok and decided == {j: j in on for j in range(inst.num_jobs)}
 
 
 def test_classes_are_heaviest_first() -> None:
@@ -107,12 +112,6 @@ def test_a_vanishing_limit_is_retried_from_a_millisecond() -> None:
     assert res.certified, res.log[-3:]
 
 
-def _live_classes(inst: Instance) -> list[tuple[str, int, list[int]]]:
-    windows = job_windows(inst)
-    return [(net, w, live) for net, w, members in job_classes(inst)
-            if (live := [i for i in members if windows[i].cuts])]
-
-
 def _holds(case: Case, classes: list[tuple[str, int, list[int]]], on: set[int]) -> bool:
     return (all(sum(1 for j in classes[c][2] if j in on) == n for c, n in case.counts)
             and all((j in on) == v for j, v in case.jobs))
@@ -125,7 +124,7 @@ def test_probing_keeps_every_on_time_set_that_can_be_scheduled() -> None:
     fixed_missed = refuted = 0
     for _ in range(150):
         inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
-        classes = _live_classes(inst)
+        classes = live_classes(inst, job_windows(inst))
         total = inst.total_weight
         lo_t = rng.randint(1, max(1, total - 1))
         case = Case()
@@ -167,8 +166,7 @@ def test_the_mi9_leaf_cp_sat_left_open_is_refuted_within_the_precheck_nodes() ->
     # v2-poisson-mi9-n80-l2-s1 with j16, j17, j23 and j38 missed: CP-SAT (the case model
     # with energetic rows) was UNKNOWN after 60 s (2026-11-30); the fixed-set branch and
     # bound refutes it at its root
-    inst = read_instance(REPO_ROOT / "results/reference/v2/run/instances"
-                         / "v2-poisson-mi9-n80-l2-s1__b884a5a7589d.json")
+    inst = read_instance(INSTANCES / "v2-poisson-mi9-n80-l2-s1__b884a5a7589d.json")
     missed = {"j16", "j17", "j23", "j38"}
     jobs = [i for i, j in enumerate(inst.jobs) if j.id not in missed]
     res = all_on_time(inst, jobs, time_limit_s=60, node_limit=PRECHECK_NODES)
@@ -185,8 +183,7 @@ def test_a_claim_above_the_total_weight_is_refuted_by_a_schedule() -> None:
 
 
 def test_a_case_cut_off_by_the_budget_is_open_itself_not_split() -> None:
-    inst = read_instance(REPO_ROOT / "results/reference/v2/run/instances"
-                         / "v2-poisson-redmi-n40-l4-s3-w__ed7e74e4204b.json")
+    inst = read_instance(REDMI)
     res = case_split(inst, 10, budget_s=3.0, threads=2)
     assert not res.certified and res.schedule is None
     decided = {text for text, status, _s in res.log if status == "INFEASIBLE"}
@@ -201,8 +198,7 @@ def test_stopping_waits_for_a_solve_that_had_not_set_up_yet() -> None:
     # ortools 9.15 ignores stop_search before solve() has set up: a stop landing in that
     # gap let the solve run to its limit (a newcomer's report); stop_all asks again until
     # every registered solve has returned, and no later one starts
-    inst = read_instance(REPO_ROOT / "results/reference/v2/run/instances"
-                         / "v2-poisson-redmi-n40-l4-s3-w__ed7e74e4204b.json")
+    inst = read_instance(REDMI)
     cp = build_cp(inst)  # its optimum is not proven within minutes
     running = _Running()
     solver = new_solver(600, threads=1, seed=0)
@@ -229,8 +225,7 @@ def test_stopping_waits_for_a_solve_that_had_not_set_up_yet() -> None:
 def test_a_root_case_cut_off_by_a_short_budget_is_the_one_open_case(budget: float) -> None:
     # a second attack: CP-SAT, stopped by the budget, could return a few ms before it
     # ended, and the root case was then split into four open children
-    inst = read_instance(REPO_ROOT / "results/reference/v2/run/instances"
-                         / "v2-poisson-redmi-n40-l4-s3-w__ed7e74e4204b.json")
+    inst = read_instance(REDMI)
     for threads in (1, 2):
         res = case_split(inst, 10, budget_s=budget, threads=threads)
         assert res.open_cases == ["(all schedules)"], (res.log, res.open_cases)
