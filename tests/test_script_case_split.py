@@ -30,7 +30,7 @@ def test_bad_input_exits_2() -> None:
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     for flag, bad in (("--misses", "-1"), ("--misses", "99"), ("--budget", "0"),
                       ("--leaf-seconds", "nan"), ("--count-leaf-seconds", "0"), ("--threads", "0"),
-                      ("--threads", "2000")):
+                      ("--threads", "2000"), ("--merge", "-0.1"), ("--merge", "inf")):
         args = [str(DEMO), "--misses", "2", flag, bad] if flag != "--misses" else [
             str(DEMO), flag, bad]
         res = _run(*args)

@@ -28,6 +28,12 @@ job fixed is tried again later with twice the limit; a solution is a schedule wi
 on-time weight ``>= T``: the claim is false, and that schedule is returned. With
 ``threads`` > 1 that many cases are decided at once, each in its own thread.
 
+The split runs first on the instance with the windows of near-identical jobs merged
+(:mod:`splitsched.solvers.merge`): a relaxation whose twins the symmetry rows order, so
+that the search no longer tells apart schedules that differ only by which of two almost
+identical jobs is missed. It certifies the instance when all its cases are refuted; when
+it yields a schedule the instance does not keep, the instance itself is split.
+
 Why it works where the whole model does not (v2-poisson-redmi-n40-l4-s3-w, best known
 10, all of ``hybrid``'s bounds at 9 for 1200 s): with the counts fixed the LP relaxation
 is much tighter and most cases die at CP-SAT's root in about two seconds, most of it
@@ -59,6 +65,10 @@ from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.feasibility import INFEASIBLE, UNKNOWN, all_on_time
 from splitsched.solvers.heuristics import dp_ls_phases
 from splitsched.solvers.hybrid import NNZ_BUDGET, add_symmetry_rows, model_with_rows, pick_rows
+from splitsched.solvers.merge import MERGE_SHARE, merge_groups, merge_windows
+
+LEAF_S = 120.0      # CP-SAT's limit per case before it is split, once every count is fixed
+COUNT_LEAF_S = 2.0  # the same while a class count is open (see case_split)
 
 MIN_RETRY_S = 1e-3
 """The least limit a fully fixed case is retried with (seconds; from 1e-300 doubling alone
@@ -124,6 +134,9 @@ class CaseSplitResult:
     ``schedule``: a schedule CP-SAT found with on-time weight ``>= total - misses + 1``
     (the claim is false), else None. ``open_cases``: the cases left undecided when the
     budget ran out. ``log``: per case tried, ``(description, status, seconds)``.
+    ``merged_groups``: groups of near-identical jobs merged (:mod:`splitsched.solvers.
+    merge`; 0: the split ran on the instance alone); ``fell_back``: the merged instance had
+    a schedule the instance does not keep, so the instance itself was split after it.
     """
 
     misses: int
@@ -132,6 +145,8 @@ class CaseSplitResult:
     open_cases: list[str]
     log: list[tuple[str, str, float]] = field(default_factory=list)
     wall_s: float = 0.0
+    merged_groups: int = 0
+    fell_back: bool = False
 
 
 def job_classes(instance: Instance) -> list[tuple[str, int, list[int]]]:
@@ -175,10 +190,18 @@ def _children(case: Case, classes: list[tuple[str, int, list[int]]], instance: I
             Case(case.counts, (*case.jobs, (j, True)))]
 
 
-def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
-               count_leaf_s: float = 2.0, budget_s: float = 3600.0, threads: int = 1, seed: int = 0,
+def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
+               count_leaf_s: float = COUNT_LEAF_S, budget_s: float = 3600.0, threads: int = 1,
+               seed: int = 0, merge: float = MERGE_SHARE,
                progress: Callable[[str], None] | None = None) -> CaseSplitResult:
     """Try to prove that every schedule of ``instance`` misses weight ``misses`` or more.
+
+    First on the instance with near-identical jobs merged (:func:`splitsched.solvers.
+    merge.merge_windows` with share ``merge``; 0: not merged), a relaxation: all its cases
+    refuted certifies the instance. When a case of the merged instance yields a schedule,
+    it is checked on the instance (:func:`splitsched.evaluate.evaluate`): with on-time
+    weight in reach there too it refutes the claim; otherwise the merged instance was too
+    loose and the split starts again on the instance itself with the budget left.
 
     Parameters
     ----------
@@ -192,7 +215,12 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
         second of a long case measured on v2-poisson-redmi-n40-l4-s3-w), so that which
         cases are decided does not depend on the machine's load or on ``threads``; a case
         with every job fixed (nothing left to split) that stays undecided is tried again,
-        with twice its last limit, once every other case is decided.
+        with twice its last limit, once every other case is decided. Long (120) because
+        splitting such a case rarely makes its children easier: on
+        v2-poisson-redmi-n40-l4-s3-w the case fixing every count took 67-135 units to
+        refute whole (seeds 0 to 5), its split at 10 units per case about 250 s of CPU
+        (54 cases in all, 136 s at 2 threads; with 120 and the merged instance: 29 cases,
+        55 s).
     count_leaf_s:
         The same for the cases that still split on a class count: short, because those
         that CP-SAT refutes at all it mostly refutes at its root (0.8-2 s on
@@ -207,14 +235,52 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = 10.0,
         584 s with one. With 1 the cases are decided one by one in the calling thread.
     seed:
         CP-SAT's seed per case.
+    merge:
+        The share of :func:`splitsched.solvers.merge.merge_groups` (0 for none).
     progress:
-        Called with one line per decided case.
+        Called with one line per decided case, and one when the split moves from the
+        merged instance to the instance.
 
     Returns
     -------
     CaseSplitResult
-        ``certified`` only when every case was refuted (CP-SAT ``INFEASIBLE``).
+        ``certified`` only when every case was refuted (CP-SAT ``INFEASIBLE``);
+        ``schedule`` is always a schedule of ``instance`` (checked).
     """
+    t0 = time.perf_counter()
+    merged = merge_windows(instance, merge) if merge > 0 else instance
+    if merged is instance:
+        return _split(instance, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
+    groups = len(merge_groups(instance, merge))
+    first = _split(merged, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
+    first.merged_groups = groups
+    if first.schedule is None:
+        return first  # certified, or open at the end of the budget
+    ev = evaluate(instance, first.schedule)
+    if ev.feasible and ev.weighted_misses < misses:
+        return first  # a schedule of the instance too: the claim is false
+    if progress is not None:
+        progress(f"the merged instance ({groups} groups) has a schedule with "
+                 f"{misses - 1} or fewer weighted misses that the instance does not keep: "
+                 "splitting the instance itself")
+    left = budget_s - (time.perf_counter() - t0)
+    if left <= 0:
+        first.schedule = None
+        first.open_cases = ["(all schedules)"]
+        first.wall_s = time.perf_counter() - t0
+        return first
+    second = _split(instance, misses, leaf_s, count_leaf_s, left, threads, seed, progress)
+    second.log = first.log + second.log
+    second.merged_groups = groups
+    second.fell_back = True
+    second.wall_s = time.perf_counter() - t0
+    return second
+
+
+def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
+           budget_s: float, threads: int, seed: int,
+           progress: Callable[[str], None] | None) -> CaseSplitResult:
+    """:func:`case_split` on one instance, no merging."""
     t0 = time.perf_counter()
     t_stop = t0 + budget_s
     total = instance.total_weight
@@ -445,14 +511,13 @@ def _decide(instance: Instance, base: CpModel, classes: list[tuple[str, int, lis
 
 
 NAME = "case-split"
-LEAF_S = 10.0       # CP-SAT's limit per case before it is split, once every count is fixed
-COUNT_LEAF_S = 2.0  # the same while a class count is open (see case_split)
 PRIMAL_S = 1.0   # dp-ls's search for the first incumbent (its own cap is 1 s too)
 
 
 @register(NAME, "certifies an incumbent (dp-ls's, or a better schedule a case yields) by "
           "splitting into on-time count cases, each a CP-SAT decision model with energetic "
-          "rows; for limits of minutes", exact=True, uses_warm_start=True,
+          "rows, near-identical jobs merged first (a relaxation); for limits of minutes",
+          exact=True, uses_warm_start=True,
           start_note="the warm start is the first incumbent whose misses are certified")
 def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
                      warm_start: Schedule | None = None) -> SolverOutput:
@@ -469,7 +534,8 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
     -------
     SolverOutput
         ``optimal`` with ``bound`` the incumbent's weighted misses when certified, else
-        ``timeout`` and ``bound`` None; ``stats``: rounds, cases tried, open cases.
+        ``timeout`` and ``bound`` None; ``stats``: rounds, cases tried, open cases,
+        groups of near-identical jobs merged, whether a round fell back to the instance.
     """
     t_end = time.perf_counter() + time_limit_s
     start_cuts = ({p.job: p.cut for p in warm_start.plans} if warm_start is not None else None)
@@ -486,6 +552,8 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
                          threads=threads, seed=seed)
         stats["cases"] += len(res.log)
         stats["open_cases"] = len(res.open_cases)
+        stats["merged_groups"] = res.merged_groups
+        stats["fell_back"] = res.fell_back or stats.get("fell_back", False)
         if res.certified:
             status = "optimal"
             break

@@ -185,3 +185,17 @@ def three_either_way(weight: int = 1) -> Instance:
     net = Network(name="n", layer_names=("l1",), gpu_us=(6,), cpu_us=(6,), handoff_us=(0, 0))
     return Instance(id=f"three-either-way-w{weight}", networks=(net,),
                     jobs=tuple(Job(f"j{i}", "n", 0, 10, weight) for i in range(3)))
+
+
+def random_twins_instance(rng: random.Random, n_jobs: int, *, max_weight: int = 2) -> Instance:
+    """:func:`random_tiny_instance` with a near-copy of its first ``max(1, n_jobs // 2)``
+    jobs (id + ``b``): same network and weight, released up to a third of the window
+    later and due up to as much later, so that :mod:`splitsched.solvers.merge` has groups
+    to merge."""
+    inst = random_tiny_instance(rng, n_jobs, max_weight=max_weight)
+    jobs = list(inst.jobs)
+    for j in jobs[:max(1, n_jobs // 2)]:
+        shift = rng.randint(0, max(0, (j.deadline - j.release) // 3))
+        jobs.append(Job(id=j.id + "b", network=j.network, release=j.release + shift,
+                        deadline=j.deadline + rng.randint(0, shift), weight=j.weight))
+    return Instance(id=inst.id, networks=inst.networks, jobs=tuple(jobs))
