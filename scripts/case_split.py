@@ -17,7 +17,7 @@ or the open cases, or the schedule CP-SAT found with fewer misses (checked by
 
 Measured (README, "Reference results"; 2026-11-30, the machine otherwise idle):
 v2-poisson-redmi-n40-l4-s3-w with ``--misses 10`` (best known 10, ``hybrid`` stuck at 9
-for 1200 s) is certified, 54 cases, in 126 s with ``--threads 2``. Exit status 0 when
+for 1200 s) is certified, 29 cases, in 55 s with ``--threads 2``. Exit status 0 when
 certified, 1 when not (open cases or a better schedule), 2 for a bad file or argument,
 130 on Ctrl-C (one line, no traceback).
 """

@@ -20,7 +20,8 @@
 # 5. certify-casesplit: the exact solver case-split (on-time count cases, each probed by the
 #    fixed-set branch and bound, then a CP-SAT decision model; 2 cases at once) at 2400 s,
 #    2 threads, on the instances with n <= 40 still open after step 4
-#    (v2-poisson-redmi-n40-l4-s3-w), code of commit 214d6d1; its runs count in the table too.
+#    (v2-poisson-redmi-n40-l4-s3-w), code of commit 4ca89c0 (near-identical jobs merged
+#    first); its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
