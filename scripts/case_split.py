@@ -106,7 +106,8 @@ def _main(argv: list[str] | None) -> int:
     took = f"{cases} cases, {time.perf_counter() - t0:.1f} s"
     if res.merged_groups:
         took += (f", {res.merged_groups} groups of near-identical jobs merged"
-                 + (" (then the instance itself)" if res.fell_back else ""))
+                 + ("; the merged instance had a schedule the instance does not keep"
+                    if res.fell_back else ""))
     if res.schedule is not None:
         ev = evaluate(instance, res.schedule)
         print(f"{instance.id}: not certified: CP-SAT found a schedule with "

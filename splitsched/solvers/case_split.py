@@ -88,6 +88,10 @@ PRECHECK_NODES = 1000
 nodes per second measured on v2-poisson-mi9-n80-l2-s1's leaves; it refutes at its root or
 not at all there, and it holds the GIL that the other cases' CP-SAT solves do not need)."""
 
+MERGED_TAG = "merged instance: "
+"""Prefix of the open cases of the merged instance (:func:`case_split`): a case of the
+relaxation, which may count more jobs on time than the instance can hold."""
+
 SETUP_SHARE = 0.25
 """Most of ``budget_s`` that :func:`case_split` spends on the energetic rows and their LP."""
 
@@ -135,8 +139,10 @@ class CaseSplitResult:
     (the claim is false), else None. ``open_cases``: the cases left undecided when the
     budget ran out. ``log``: per case tried, ``(description, status, seconds)``.
     ``merged_groups``: groups of near-identical jobs merged (:mod:`splitsched.solvers.
-    merge`; 0: the split ran on the instance alone); ``fell_back``: the merged instance had
-    a schedule the instance does not keep, so the instance itself was split after it.
+    merge`; 0: the split ran on the instance alone); open cases of the merged instance
+    start with :data:`MERGED_TAG`. ``fell_back``: the merged instance had a schedule the
+    instance does not keep, so the instance itself was split after it, with the budget
+    left (none left: its one open case is ``(all schedules)``).
     """
 
     misses: int
@@ -246,27 +252,37 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
     CaseSplitResult
         ``certified`` only when every case was refuted (CP-SAT ``INFEASIBLE``);
         ``schedule`` is always a schedule of ``instance`` (checked).
+
+    Raises
+    ------
+    ValueError
+        ``merge`` negative or not finite.
     """
     t0 = time.perf_counter()
+    if not 0 <= merge < float("inf"):  # a negative or NaN share must not mean "no merge"
+        raise ValueError(f"merge must be a finite number >= 0, got {merge!r}")
     merged = merge_windows(instance, merge) if merge > 0 else instance
     if merged is instance:
         return _split(instance, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
     groups = len(merge_groups(instance, merge))
     first = _split(merged, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
     first.merged_groups = groups
-    if first.schedule is None:
-        return first  # certified, or open at the end of the budget
+    if first.schedule is None:  # certified, or open at the end of the budget: its cases
+        first.open_cases = [f"{MERGED_TAG}{c}" for c in first.open_cases]  # not the instance's
+        return first
     ev = evaluate(instance, first.schedule)
     if ev.feasible and ev.weighted_misses < misses:
         return first  # a schedule of the instance too: the claim is false
+    first.fell_back = True
+    first.schedule = None
+    left = budget_s - (time.perf_counter() - t0)
     if progress is not None:
         progress(f"the merged instance ({groups} groups) has a schedule with "
                  f"{misses - 1} or fewer weighted misses that the instance does not keep: "
-                 "splitting the instance itself")
-    left = budget_s - (time.perf_counter() - t0)
+                 + ("splitting the instance itself" if left > 0 else
+                    "no time left to split the instance itself"))
     if left <= 0:
-        first.schedule = None
-        first.open_cases = ["(all schedules)"]
+        first.open_cases = ["(all schedules)"]  # of the instance: nothing of it decided
         first.wall_s = time.perf_counter() - t0
         return first
     second = _split(instance, misses, leaf_s, count_leaf_s, left, threads, seed, progress)
@@ -312,6 +328,7 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
 
     stack = [(Case(), first_limit(Case()))]
     deferred: list[tuple[Case, float]] = []  # fully fixed cases left undecided
+    stopped: list[Case] = []  # cut off by the budget (or a stop): open, never retried
     running = _Running()
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
     busy: dict[Future[_Answer], tuple[Case, float]] = {}
@@ -345,8 +362,8 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
                     if result.schedule is None:
                         result.schedule = found
                     continue
-                if cut:  # stopped by the budget before its own limit: open, not split
-                    deferred.append((case, limit))
+                if cut:  # stopped by the budget before its own limit: open, not split, and
+                    stopped.append(case)  # not retried (with time left to the ms it was)
                 elif status != "INFEASIBLE":
                     children = _children(case, classes, instance, lo_t, hi_t)
                     if not children:  # every class and job fixed, still undecided
@@ -357,7 +374,7 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
                 for f in list(busy):
                     busy.pop(f)
                     f.exception()  # waits; their answers do not matter now
-                stack, deferred = [], []
+                stack, deferred, stopped = [], [], []
                 break
     except BaseException:  # Ctrl-C: the cases running in other threads stop too
         running.stop_all()
@@ -365,7 +382,8 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    result.open_cases += [c.describe(instance, classes) for c, _limit in deferred + stack]
+    result.open_cases += [c.describe(instance, classes)
+                          for c in stopped + [c for c, _limit in deferred + stack]]
     result.certified = result.schedule is None and not result.open_cases
     result.wall_s = time.perf_counter() - t0
     return result
