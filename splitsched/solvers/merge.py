@@ -11,11 +11,12 @@ first ones of the group), where the jobs themselves leave the search to tell apa
 schedules that differ only by which of two almost identical jobs is missed.
 
 ``delta`` is :data:`MERGE_SHARE` of the class's shortest relative deadline (``d - r``).
-Measured on v2-poisson-redmi-n40-l4-s3-w (2026-11-30, ad hoc, CP-SAT alone, one worker,
-seeds 0 to 5): the case that fixes every class count there (the one whose split cost
-most) is refuted in 67-135 units of CP-SAT's deterministic time on the instance, 39-60 on
-the merged one (9 pairs merged with share 0.1). With share 0.25 (11 groups, two of four
-jobs) the merged instance lost too much: its fully fixed cases stayed open past 10 min.
+Measured on v2-poisson-redmi-n40-l4-s3-w (2026-11-30, ad hoc, CP-SAT alone, one worker):
+the case that fixes every class count there (the one whose split cost most) is refuted in
+67-135 units of CP-SAT's deterministic time on the instance (seeds 0 to 5), 39-60 on the
+merged one (seeds 0, 1, 3 and 5; 9 pairs merged with share 0.1). With share 0.25 (11
+groups, two of four jobs; 10 units per case) the merged instance lost too much: its
+fully fixed cases stayed open past 10 min.
 """
 
 from __future__ import annotations
