@@ -65,7 +65,7 @@ from splitsched.solvers.exact import native_stdout_silenced
 from splitsched.solvers.feasibility import INFEASIBLE, UNKNOWN, all_on_time
 from splitsched.solvers.heuristics import dp_ls_phases
 from splitsched.solvers.hybrid import NNZ_BUDGET, add_symmetry_rows, model_with_rows, pick_rows
-from splitsched.solvers.merge import MERGE_SHARE, merge_groups, merge_windows
+from splitsched.solvers.merge import MERGE_SHARE, hull_windows, merge_groups
 
 LEAF_S = 120.0      # CP-SAT's limit per case before it is split, once every count is fixed
 COUNT_LEAF_S = 2.0  # the same while a class count is open (see case_split)
@@ -261,11 +261,12 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
     t0 = time.perf_counter()
     if not 0 <= merge < float("inf"):  # a negative or NaN share must not mean "no merge"
         raise ValueError(f"merge must be a finite number >= 0, got {merge!r}")
-    merged = merge_windows(instance, merge) if merge > 0 else instance
-    if merged is instance:
+    merging = merge_groups(instance, merge) if merge > 0 else []
+    if not merging:
         return _split(instance, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
-    groups = len(merge_groups(instance, merge))
-    first = _split(merged, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
+    groups = len(merging)
+    first = _split(hull_windows(instance, merging), misses, leaf_s, count_leaf_s, budget_s,
+                   threads, seed, progress)
     first.merged_groups = groups
     if first.schedule is None:  # certified, or open at the end of the budget: its cases
         first.open_cases = [f"{MERGED_TAG}{c}" for c in first.open_cases]  # not the instance's

@@ -68,18 +68,23 @@ def merge_groups(instance: Instance, share: float) -> list[list[int]]:
 
 
 def merge_windows(instance: Instance, share: float) -> Instance:
-    """``instance`` with each group of :func:`merge_groups` given one window (the group's
-    earliest release, its latest deadline); ``instance`` itself when no group has two
-    jobs. Same id, networks and job ids: a schedule of one reads as a schedule of the
-    other (it may break the instance's own windows: check it with
-    :func:`splitsched.evaluate.evaluate`).
+    """``instance`` with each group of :func:`merge_groups` given one window
+    (:func:`hull_windows`).
 
     Raises
     ------
     ValueError
         ``share`` negative or not finite.
     """
-    groups = merge_groups(instance, share)
+    return hull_windows(instance, merge_groups(instance, share))
+
+
+def hull_windows(instance: Instance, groups: list[list[int]]) -> Instance:
+    """``instance`` with the jobs of each group (job indices, e.g. from
+    :func:`merge_groups`) given one window: the group's earliest release, its latest
+    deadline; ``instance`` itself when ``groups`` is empty. Same id, networks and job ids:
+    a schedule of one reads as a schedule of the other (it may break the instance's own
+    windows: check it with :func:`splitsched.evaluate.evaluate`)."""
     if not groups:
         return instance
     jobs = list(instance.jobs)
