@@ -12,8 +12,8 @@ fixed-set branch and bound and then a CP-SAT decision model with the per-cut ene
 rows; ``--threads N`` decides N cases at once; ``--merge`` first splits the instance with
 near-identical jobs merged (:mod:`splitsched.solvers.merge`), a relaxation. It prints one
 line per case (status, seconds, the case), then ``certified: every schedule misses >= M``,
-or the open cases, or the schedule CP-SAT found with fewer misses (checked by
-:func:`splitsched.evaluate.evaluate`).
+or the open cases with the per-cut LP's bound, or the schedule CP-SAT found with fewer
+misses (checked by :func:`splitsched.evaluate.evaluate`).
 
 Measured (README, "Reference results"; 2026-11-30, the machine otherwise idle):
 v2-poisson-redmi-n40-l4-s3-w with ``--misses 10`` (best known 10, ``hybrid`` stuck at 9
@@ -117,7 +117,8 @@ def _main(argv: list[str] | None) -> int:
         print(f"{instance.id}: certified: every schedule misses >= {args.misses} "
               f"(weighted); {took}")
         return 0
-    print(f"{instance.id}: not certified: {len(res.open_cases)} cases open; {took}")
+    print(f"{instance.id}: not certified: {len(res.open_cases)} cases open (the per-cut LP "
+          f"proves >= {res.lp_bound} weighted misses); {took}")
     for case in res.open_cases:
         print(f"  open: {case}")
     return 1

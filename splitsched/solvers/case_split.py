@@ -13,20 +13,22 @@ cover every schedule in the window.
 
 Each case is first probed with the fixed-set branch and bound
 (:func:`splitsched.solvers.feasibility.all_on_time`; node limits, :func:`probe`): when
-the jobs the case forces on time cannot all be on time the case is refuted (dropping jobs
-keeps a schedule feasible), and an open job that cannot be on time with them is fixed
-missed. Its root tests (one cut per job for every deadline prefix, energetic reasoning)
-refuted in 0.01 s a fully fixed case of v2-poisson-mi9-n80-l2-s1 (j16, j17, j23 and j38
-missed) that CP-SAT left undecided for 60 s. Then the case is a decision model: the
-CP-SAT model with the per-cut energetic rows (:func:`splitsched.solvers.hybrid.pick_rows`,
-the cut LP's binding rows first) and the symmetry rows of
-:func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the window and the case's
-constraints. ``INFEASIBLE`` refutes a case; a case CP-SAT leaves undecided within its
-limit is split (``count_leaf_s`` while a class count is open, ``leaf_s`` after; CP-SAT's
-deterministic time, so the tree does not depend on the machine's load); one with every
-job fixed is tried again later with twice the limit; a solution is a schedule with
-on-time weight ``>= T``: the claim is false, and that schedule is returned. With
-``threads`` > 1 that many cases are decided at once, each in its own thread.
+the jobs the case forces on time cannot all be on time the case is refuted (dropping
+jobs keeps a schedule feasible), and an open job that cannot be on time with them is
+fixed missed. Its root tests (one cut per job for every deadline prefix, energetic
+reasoning) refuted in 0.01 s a fully fixed case of v2-poisson-mi9-n80-l2-s1 (j16, j17,
+j23 and j38 missed) that CP-SAT left undecided for 60 s. Then the case is a decision
+model: the CP-SAT model with the per-cut energetic rows
+(:func:`splitsched.solvers.hybrid.pick_rows`, the cut LP's binding rows first) and the
+symmetry rows of :func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the window
+and the case's constraints (the LP that ranks the rows is exact: its bound alone
+certifies a claim it reaches, and it is the bound of a split left open). ``INFEASIBLE``
+refutes a case; a case CP-SAT leaves undecided within its limit is split
+(``count_leaf_s`` while a class count is open, ``leaf_s`` after; CP-SAT's deterministic
+time, so the tree does not depend on the machine's load); one with every job fixed is
+tried again later with twice the limit; a solution is a schedule with on-time weight
+``>= T``: the claim is false, and that schedule is returned. With ``threads`` > 1 that
+many cases are decided at once, each in its own thread.
 
 The split runs first on the instance with the windows of near-identical jobs merged
 (:mod:`splitsched.solvers.merge`): a relaxation whose twins the symmetry rows order, so
@@ -142,7 +144,11 @@ class CaseSplitResult:
     merge`; 0: the split ran on the instance alone); open cases of the merged instance
     start with :data:`MERGED_TAG`. ``fell_back``: the merged instance had a schedule the
     instance does not keep, so the instance itself was split after it, with the budget
-    left (none left: its one open case is ``(all schedules)``).
+    left (none left: its one open case is ``(all schedules)``). ``lp_bound``: the
+    weighted misses the per-cut LP proves (the total weight minus
+    :func:`splitsched.formulations.bounds.cut_lp_bound`'s certified on-time bound; 0 when
+    it was not computed), of the merged instance when one was split (a relaxation: the
+    bound holds for the instance); ``>= misses`` certifies at once, before any case.
     """
 
     misses: int
@@ -153,6 +159,7 @@ class CaseSplitResult:
     wall_s: float = 0.0
     merged_groups: int = 0
     fell_back: bool = False
+    lp_bound: int = 0
 
 
 def job_classes(instance: Instance) -> list[tuple[str, int, list[int]]]:
@@ -288,6 +295,7 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
         return first
     second = _split(instance, misses, leaf_s, count_leaf_s, left, threads, seed, progress)
     second.log = first.log + second.log
+    second.lp_bound = max(first.lp_bound, second.lp_bound)
     second.merged_groups = groups
     second.fell_back = True
     second.wall_s = time.perf_counter() - t0
@@ -316,8 +324,17 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
     lp_s = t0 + SETUP_SHARE * budget_s - time.perf_counter()
     if rows and lp_s > 0:
         with native_stdout_silenced():  # HiGHS' banner on fd 1
-            first = list(cut_lp_bound(instance, windows=windows, rows=rows,
-                                      time_limit_s=min(60.0, lp_s), branch=False).binding)
+            lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                              time_limit_s=min(60.0, lp_s), branch=False)
+        first = list(lp.binding)
+        # exact (its duals certify it), so a split that stays open still has this bound
+        result.lp_bound = max(0, total - lp.upper_bound)
+        if result.lp_bound >= misses:  # the LP alone refutes every schedule in the window
+            result.certified = True
+            result.wall_s = time.perf_counter() - t0
+            if progress is not None:
+                progress(f"the per-cut LP proves >= {result.lp_bound} weighted misses")
+            return result
     # one model with the rows and symmetry rows; each case adds its rows to a clone of it
     # (rebuilding it took 0.16 s of a 0.8 s case on v2-poisson-redmi-n40-l4-s3-w)
     base = model_with_rows(instance, pick_rows(rows, first, NNZ_BUDGET))
@@ -535,7 +552,8 @@ PRIMAL_S = 1.0   # dp-ls's search for the first incumbent (its own cap is 1 s to
 
 @register(NAME, "certifies an incumbent (dp-ls's, or a better schedule a case yields) by "
           "splitting into on-time count cases, each a CP-SAT decision model with energetic "
-          "rows, near-identical jobs merged first (a relaxation); for limits of minutes",
+          "rows, near-identical jobs merged first (a relaxation); for limits of minutes; "
+          "open at its limit, it reports the per-cut LP's bound",
           exact=True, uses_warm_start=True,
           start_note="the warm start is the first incumbent whose misses are certified")
 def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, threads: int,
@@ -547,14 +565,17 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
     schedule misses at least the incumbent's weight: all cases refuted is ``optimal``
     with that bound; a case that yields a schedule with fewer misses makes it the
     incumbent and the split starts again; open cases at the limit end the run
-    (``timeout``, no bound).
+    (``timeout``) with the per-cut LP's bound (:attr:`CaseSplitResult.lp_bound`), which
+    certifies the incumbent at once where it reaches it.
 
     Returns
     -------
     SolverOutput
         ``optimal`` with ``bound`` the incumbent's weighted misses when certified, else
-        ``timeout`` and ``bound`` None; ``stats``: rounds, cases tried, open cases,
-        groups of near-identical jobs merged, whether a round fell back to the instance.
+        ``timeout`` and ``bound`` the per-cut LP's (None when no round computed it or it
+        proves nothing); ``stats``: rounds, cases tried, open cases, groups of
+        near-identical jobs merged, whether a round fell back to the instance, the LP's
+        bound.
     """
     t_end = time.perf_counter() + time_limit_s
     start_cuts = ({p.job: p.cut for p in warm_start.plans} if warm_start is not None else None)
@@ -573,6 +594,7 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
         stats["open_cases"] = len(res.open_cases)
         stats["merged_groups"] = res.merged_groups
         stats["fell_back"] = res.fell_back or stats.get("fell_back", False)
+        stats["lp_bound"] = max(res.lp_bound, stats.get("lp_bound", 0))
         if res.certified:
             status = "optimal"
             break
@@ -584,5 +606,6 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
             break
         schedule, misses = res.schedule, ev.weighted_misses
     schedule = Schedule(instance_id=schedule.instance_id, solver=NAME, plans=schedule.plans)
-    return SolverOutput(schedule=schedule, status=status,
-                        bound=float(misses) if status == "optimal" else None, stats=stats)
+    lp = stats.get("lp_bound", 0)
+    bound = float(misses) if status == "optimal" else (float(lp) if lp > 0 else None)
+    return SolverOutput(schedule=schedule, status=status, bound=bound, stats=stats)

@@ -6,6 +6,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,9 +14,11 @@ import pytest
 import splitsched.solvers.case_split as case_split_mod
 from splitsched.evaluate import evaluate
 from splitsched.formulations import job_windows
+from splitsched.formulations.bounds import cut_lp_bound
 from splitsched.formulations.cp import build_cp, new_solver
 from splitsched.io import read_instance
 from splitsched.problem import Instance, JobPlan, Schedule, plan_for_cut
+from splitsched.solve import solve
 from splitsched.solvers.case_split import (
     MERGED_TAG,
     PRECHECK_NODES,
@@ -48,15 +51,65 @@ def _refuted_by_a_schedule(inst: Instance, best: int, **kwargs: Any) -> None:
     assert ev.feasible and ev.weighted_misses <= best
 
 
+def _lp_misses(inst: Instance) -> int:
+    """The weighted misses the per-cut LP proves on ``inst`` (no merge)."""
+    return max(0, inst.total_weight - cut_lp_bound(inst, branch=False).upper_bound)
+
+
+def _beyond_the_lp(rng: random.Random, count: int, jobs: tuple[int, int] = (3, 6),
+                   **kwargs: Any) -> Iterator[tuple[Instance, int]]:
+    """``count`` tiny instances with their optimum, where the per-cut LP proves less than
+    the optimum: only the split can certify those (the LP settles most tiny ones)."""
+    found = 0
+    for i in range(400):
+        inst = random_tiny_instance(rng, rng.randint(*jobs), zero_layers=i % 3 == 0,
+                                    **kwargs)
+        best = optimum(inst)
+        if _lp_misses(inst) < best:
+            found += 1
+            yield inst, best
+            if found == count:
+                return
+    raise AssertionError(f"only {found} of {count} instances beyond the LP")
+
+
 def test_the_optimum_is_certified_and_one_more_is_refuted_by_a_schedule() -> None:
-    rng = random.Random(31)
-    for i in range(12):
+    for inst, best in _beyond_the_lp(random.Random(31), 12, max_weight=3):
+        res = case_split(inst, best, leaf_s=10, budget_s=120)
+        assert res.certified and res.schedule is None, (inst, res.log)
+        assert res.log and res.lp_bound < best  # the split did it, not the LP
+        _refuted_by_a_schedule(inst, best)
+
+
+def test_the_lp_alone_certifies_where_it_reaches_the_claim_and_never_passes_the_optimum(
+        ) -> None:
+    rng = random.Random(5)
+    by_lp = 0
+    for i in range(40):
         inst = random_tiny_instance(rng, rng.randint(3, 6), max_weight=3,
                                     zero_layers=i % 3 == 0)
         best = optimum(inst)
+        if best == 0:
+            continue
         res = case_split(inst, best, leaf_s=10, budget_s=120)
-        assert res.certified and res.schedule is None, (inst, res.log)
-        _refuted_by_a_schedule(inst, best)
+        assert res.certified and res.lp_bound <= best, (inst, res.lp_bound, best)
+        if res.lp_bound == best:
+            by_lp += 1
+            assert res.log == []  # no case was needed
+        over = case_split(inst, best + 1, leaf_s=10, budget_s=120)
+        assert over.lp_bound == res.lp_bound and not over.certified
+    assert by_lp >= 5, by_lp
+
+
+def test_the_solver_reports_the_lp_bound_when_the_split_stays_open(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # every case cut off: the split stays open, and the checked solve path carries the
+    # per-cut LP's bound instead of none
+    monkeypatch.setattr(case_split_mod, "_decide", _cut_off)
+    inst, best = next(i for i in _beyond_the_lp(random.Random(8), 40, max_weight=3)
+                      if _lp_misses(i[0]) > 0)
+    out = solve(inst, "case-split", time_limit_s=20, threads=1)
+    assert out.status.value == "timeout" and out.bound == _lp_misses(inst) < best, out
 
 
 @pytest.mark.parametrize(("seed", "n"), [(4, 5), (6, 8)])
@@ -102,9 +155,7 @@ def test_tiny_limits_split_to_fixed_cases_and_retry_them_until_decided() -> None
     # answers, never a certificate from an undecided case.
     rng = random.Random(57)
     retried = 0
-    for _ in range(6):
-        inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
-        best = optimum(inst)
+    for inst, best in _beyond_the_lp(rng, 6, (4, 6), max_weight=2):
         res = case_split(inst, best, leaf_s=0, count_leaf_s=0, budget_s=120)
         assert res.certified and res.schedule is None, (inst, res.log)
         texts = [text for text, _status, _s in res.log]
@@ -118,10 +169,9 @@ def test_tiny_limits_split_to_fixed_cases_and_retry_them_until_decided() -> None
 def test_a_vanishing_limit_is_retried_from_a_millisecond() -> None:
     # 1e-300 s doubled alone would need about 1,000 retries to reach 1 ms (a newcomer's
     # attack: 1,319 cases, all undecided, within a 10 s budget)
-    inst = random_tiny_instance(random.Random(8), 5, max_weight=2)
-    best = optimum(inst)
+    inst, best = next(_beyond_the_lp(random.Random(8), 1, max_weight=2))
     res = case_split(inst, best, leaf_s=1e-300, count_leaf_s=1e-300, budget_s=60)
-    assert res.certified, res.log[-3:]
+    assert res.certified and res.log, res.log[-3:]
 
 
 def _holds(case: Case, classes: list[tuple[str, int, list[int]]], on: set[int]) -> bool:
@@ -162,12 +212,9 @@ def test_probing_keeps_every_on_time_set_that_can_be_scheduled() -> None:
 
 
 def test_two_cases_at_once_give_the_oracle_answers() -> None:
-    rng = random.Random(13)
-    for _ in range(5):
-        inst = random_tiny_instance(rng, rng.randint(4, 6), max_weight=2)
-        best = optimum(inst)
+    for inst, best in _beyond_the_lp(random.Random(13), 5, max_weight=2):
         res = case_split(inst, best, leaf_s=1e-4, count_leaf_s=1e-4, budget_s=120, threads=2)
-        assert res.certified and res.schedule is None, (inst, res.log)
+        assert res.certified and res.schedule is None and res.log, (inst, res.log)
         _refuted_by_a_schedule(inst, best, threads=2)
 
 
