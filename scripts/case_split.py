@@ -117,8 +117,8 @@ def _main(argv: list[str] | None) -> int:
         print(f"{instance.id}: certified: every schedule misses >= {args.misses} "
               f"(weighted); {took}")
         return 0
-    print(f"{instance.id}: not certified: {len(res.open_cases)} cases open (the per-cut LP "
-          f"proves >= {res.lp_bound} weighted misses); {took}")
+    lp = f" (the per-cut LP proves >= {res.lp_bound} weighted misses)" if res.lp_bound else ""
+    print(f"{instance.id}: not certified: {len(res.open_cases)} cases open{lp}; {took}")
     for case in res.open_cases:
         print(f"  open: {case}")
     return 1

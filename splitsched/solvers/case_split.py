@@ -146,9 +146,11 @@ class CaseSplitResult:
     instance does not keep, so the instance itself was split after it, with the budget
     left (none left: its one open case is ``(all schedules)``). ``lp_bound``: the
     weighted misses the per-cut LP proves (the total weight minus
-    :func:`splitsched.formulations.bounds.cut_lp_bound`'s certified on-time bound; 0 when
-    it was not computed), of the merged instance when one was split (a relaxation: the
-    bound holds for the instance); ``>= misses`` certifies at once, before any case.
+    :func:`splitsched.formulations.bounds.cut_lp_bound`'s certified on-time bound; without
+    rows or time for the LP, the weight of the jobs that can never be on time); with a
+    merge, the larger of the instance's and the merged instance's (a relaxation: its bound
+    holds for the instance, but it is weaker); ``>= misses`` certifies at once, before any
+    case (``merged_groups`` is then 0: no merged instance was split).
     """
 
     misses: int
@@ -203,9 +205,28 @@ def _children(case: Case, classes: list[tuple[str, int, list[int]]], instance: I
             Case(case.counts, (*case.jobs, (j, True)))]
 
 
+def _guided(children: list[Case], classes: list[tuple[str, int, list[int]]],
+            on: frozenset[int] | None) -> list[Case]:
+    """``children`` nearest the guide's on-time set ``on`` first (None: as they are): by
+    the sum over fixed classes of ``|count - the guide's count|`` plus the fixed jobs the
+    guide decides otherwise; ties keep their order. Siblings differ in their last choice
+    only, so this ranks that choice. The cases nearest a schedule one miss short of the
+    window are the ones CP-SAT leaves open longest; started first, they run beside the
+    easy ones instead of after them."""
+    if on is None:
+        return children
+
+    def distance(case: Case) -> int:
+        counts = sum(abs(n - sum(1 for j in classes[c][2] if j in on))
+                     for c, n in case.counts)
+        return counts + sum(1 for j, v in case.jobs if (j in on) != v)
+
+    return sorted(children, key=distance)
+
+
 def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
                count_leaf_s: float = COUNT_LEAF_S, budget_s: float = 3600.0, threads: int = 1,
-               seed: int = 0, merge: float = MERGE_SHARE,
+               seed: int = 0, merge: float = MERGE_SHARE, guide: Schedule | None = None,
                progress: Callable[[str], None] | None = None) -> CaseSplitResult:
     """Try to prove that every schedule of ``instance`` misses weight ``misses`` or more.
 
@@ -250,6 +271,10 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
         CP-SAT's seed per case.
     merge:
         The share of :func:`splitsched.solvers.merge.merge_groups` (0 for none).
+    guide:
+        A schedule of ``instance`` (e.g. the incumbent whose misses are claimed): the
+        cases nearest its on-time set are decided first (:func:`_guided`). Only the order
+        changes, never which cases are refuted.
     progress:
         Called with one line per decided case, and one when the split moves from the
         merged instance to the instance.
@@ -268,12 +293,24 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
     t0 = time.perf_counter()
     if not 0 <= merge < float("inf"):  # a negative or NaN share must not mean "no merge"
         raise ValueError(f"merge must be a finite number >= 0, got {merge!r}")
+    on = None
+    if guide is not None:
+        ev = evaluate(instance, guide)
+        on = frozenset(instance.job_index[i] for i, kept in ev.on_time.items() if kept)
     merging = merge_groups(instance, merge) if merge > 0 else []
     if not merging:
-        return _split(instance, misses, leaf_s, count_leaf_s, budget_s, threads, seed, progress)
+        return _split(instance, misses, leaf_s, count_leaf_s, budget_s, threads, seed, on,
+                      progress)
+    # the instance's own LP first: the merged instance's is weaker (its windows are wider;
+    # a newcomer's attack: 6 against 8 weighted misses on v2-poisson-oneplus3-n20-l4-s1,
+    # whose 8 the instance's LP certifies at once), and the fall-back reuses its rows
+    own = _setup(instance, budget_s)
+    if own.lp_bound >= misses:
+        return _by_lp(misses, own.lp_bound, t0, progress)
     groups = len(merging)
-    first = _split(hull_windows(instance, merging), misses, leaf_s, count_leaf_s, budget_s,
-                   threads, seed, progress)
+    first = _split(hull_windows(instance, merging), misses, leaf_s, count_leaf_s,
+                   budget_s - (time.perf_counter() - t0), threads, seed, on, progress)
+    first.lp_bound = max(first.lp_bound, own.lp_bound)
     first.merged_groups = groups
     if first.schedule is None:  # certified, or open at the end of the budget: its cases
         first.open_cases = [f"{MERGED_TAG}{c}" for c in first.open_cases]  # not the instance's
@@ -293,7 +330,8 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
         first.open_cases = ["(all schedules)"]  # of the instance: nothing of it decided
         first.wall_s = time.perf_counter() - t0
         return first
-    second = _split(instance, misses, leaf_s, count_leaf_s, left, threads, seed, progress)
+    second = _split(instance, misses, leaf_s, count_leaf_s, left, threads, seed, on, progress,
+                    own)
     second.log = first.log + second.log
     second.lp_bound = max(first.lp_bound, second.lp_bound)
     second.merged_groups = groups
@@ -302,10 +340,54 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
     return second
 
 
-def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
-           budget_s: float, threads: int, seed: int,
+@dataclass(frozen=True)
+class _Setup:
+    """What a split of one instance starts from: its job windows, energetic rows, the
+    per-cut LP's binding rows, and the weighted misses the LP proves."""
+
+    windows: tuple[JobWindow, ...]
+    rows: list[CutRow]
+    binding: list[CutRow]
+    lp_bound: int
+
+
+def _setup(instance: Instance, budget_s: float) -> _Setup:
+    """The rows and their LP within :data:`SETUP_SHARE` of ``budget_s`` (a newcomer's
+    attack: on 300 jobs they took 70 s of a 5 s limit; fewer rows are still valid rows).
+    The LP is exact (its duals certify it); without rows, or without time for it, the
+    bound is the weight of the jobs with no cut inside their window."""
+    t0 = time.perf_counter()
+    windows = job_windows(instance)
+    rows = cut_energy_rows(windows, extra_starts=False,
+                           deadline=t0 + SETUP_SHARE / 2 * budget_s)
+    total = instance.total_weight
+    bound = total - sum(w.job.weight for w in windows if w.cuts)  # never on time
+    binding: list[CutRow] = []
+    lp_s = t0 + SETUP_SHARE * budget_s - time.perf_counter()
+    if rows and lp_s > 0:
+        with native_stdout_silenced():  # HiGHS' banner on fd 1
+            lp = cut_lp_bound(instance, windows=windows, rows=rows,
+                              time_limit_s=min(60.0, lp_s), branch=False)
+        binding = list(lp.binding)
+        bound = max(bound, total - lp.upper_bound)
+    return _Setup(windows, rows, binding, bound)
+
+
+def _by_lp(misses: int, bound: int, t0: float,
            progress: Callable[[str], None] | None) -> CaseSplitResult:
-    """:func:`case_split` on one instance, no merging."""
+    """Certified by the LP alone: every schedule in the window refuted, no case needed."""
+    if progress is not None:
+        progress(f"the per-cut LP proves >= {bound} weighted misses")
+    return CaseSplitResult(misses=misses, certified=True, schedule=None, open_cases=[],
+                           wall_s=time.perf_counter() - t0, lp_bound=bound)
+
+
+def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
+           budget_s: float, threads: int, seed: int, on: frozenset[int] | None,
+           progress: Callable[[str], None] | None,
+           setup: _Setup | None = None) -> CaseSplitResult:
+    """:func:`case_split` on one instance, no merging (``setup``: its rows and LP, when
+    computed already)."""
     t0 = time.perf_counter()
     t_stop = t0 + budget_s
     total = instance.total_weight
@@ -315,29 +397,15 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
                              open_cases=[])
     if result.certified:
         return result
-    windows = job_windows(instance)
-    # the rows and their LP take at most SETUP_SHARE of the budget (a newcomer's attack: on
-    # 300 jobs they took 70 s of a 5 s limit); fewer rows are still valid rows
-    rows = cut_energy_rows(windows, extra_starts=False,
-                           deadline=t0 + SETUP_SHARE / 2 * budget_s)
-    first: list[CutRow] = []
-    lp_s = t0 + SETUP_SHARE * budget_s - time.perf_counter()
-    if rows and lp_s > 0:
-        with native_stdout_silenced():  # HiGHS' banner on fd 1
-            lp = cut_lp_bound(instance, windows=windows, rows=rows,
-                              time_limit_s=min(60.0, lp_s), branch=False)
-        first = list(lp.binding)
-        # exact (its duals certify it), so a split that stays open still has this bound
-        result.lp_bound = max(0, total - lp.upper_bound)
-        if result.lp_bound >= misses:  # the LP alone refutes every schedule in the window
-            result.certified = True
-            result.wall_s = time.perf_counter() - t0
-            if progress is not None:
-                progress(f"the per-cut LP proves >= {result.lp_bound} weighted misses")
-            return result
+    if setup is None:
+        setup = _setup(instance, budget_s)
+    if setup.lp_bound >= misses:
+        return _by_lp(misses, setup.lp_bound, t0, progress)
+    result.lp_bound = setup.lp_bound  # a split that stays open still has it
+    windows = setup.windows
     # one model with the rows and symmetry rows; each case adds its rows to a clone of it
     # (rebuilding it took 0.16 s of a 0.8 s case on v2-poisson-redmi-n40-l4-s3-w)
-    base = model_with_rows(instance, pick_rows(rows, first, NNZ_BUDGET))
+    base = model_with_rows(instance, pick_rows(setup.rows, setup.binding, NNZ_BUDGET))
     add_symmetry_rows(base, instance)
     classes = live_classes(instance, windows)
 
@@ -383,7 +451,8 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
                 if cut:  # stopped by the budget before its own limit: open, not split, and
                     stopped.append(case)  # not retried (with time left to the ms it was)
                 elif status != "INFEASIBLE":
-                    children = _children(case, classes, instance, lo_t, hi_t)
+                    children = _guided(_children(case, classes, instance, lo_t, hi_t),
+                                       classes, on)
                     if not children:  # every class and job fixed, still undecided
                         deferred.append((case, limit))
                     stack.extend((child, first_limit(child)) for child in reversed(children))
@@ -589,7 +658,7 @@ def solve_case_split(instance: Instance, *, time_limit_s: float, seed: int, thre
         stats["rounds"] += 1
         res = case_split(instance, misses, leaf_s=min(LEAF_S, left),
                          count_leaf_s=min(COUNT_LEAF_S, left), budget_s=left,
-                         threads=threads, seed=seed)
+                         threads=threads, seed=seed, guide=schedule)
         stats["cases"] += len(res.log)
         stats["open_cases"] = len(res.open_cases)
         stats["merged_groups"] = res.merged_groups
