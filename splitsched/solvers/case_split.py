@@ -288,13 +288,16 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
     Raises
     ------
     ValueError
-        ``merge`` negative or not finite.
+        ``merge`` negative or not finite; ``guide`` a schedule of another instance.
     """
     t0 = time.perf_counter()
     if not 0 <= merge < float("inf"):  # a negative or NaN share must not mean "no merge"
         raise ValueError(f"merge must be a finite number >= 0, got {merge!r}")
     on = None
     if guide is not None:
+        if guide.instance_id != instance.id:  # its on-time set would name other jobs
+            raise ValueError(f"guide: a schedule of instance {guide.instance_id!r}, "
+                             f"not of {instance.id!r}")
         ev = evaluate(instance, guide)
         on = frozenset(instance.job_index[i] for i, kept in ev.on_time.items() if kept)
     merging = merge_groups(instance, merge) if merge > 0 else []

@@ -433,3 +433,11 @@ def test_a_guided_split_gives_the_oracle_answers() -> None:
         res = case_split(inst, best, leaf_s=10, budget_s=120, guide=guide)
         assert res.certified and res.log, (inst, res.log)
         _refuted_by_a_schedule(inst, best, guide=guide)
+
+
+def test_a_guide_of_another_instance_is_refused() -> None:
+    inst = random_tiny_instance(random.Random(1), 4)
+    other = random_tiny_instance(random.Random(2), 5)  # job ids j0..j3 in both
+    guide = solve(other, "edf-greedy-cut", time_limit_s=5, threads=1).schedule
+    with pytest.raises(ValueError, match="guide: a schedule of instance"):
+        case_split(inst, 1, budget_s=10, guide=guide)
