@@ -288,7 +288,8 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
     Raises
     ------
     ValueError
-        ``merge`` negative or not finite; ``guide`` a schedule of another instance.
+        ``merge`` negative or not finite; ``guide`` a schedule of another instance (another
+        id, or plans of jobs the instance does not have).
     """
     t0 = time.perf_counter()
     if not 0 <= merge < float("inf"):  # a negative or NaN share must not mean "no merge"
@@ -298,6 +299,11 @@ def case_split(instance: Instance, misses: int, *, leaf_s: float = LEAF_S,
         if guide.instance_id != instance.id:  # its on-time set would name other jobs
             raise ValueError(f"guide: a schedule of instance {guide.instance_id!r}, "
                              f"not of {instance.id!r}")
+        # the same id is not enough (an edited instance keeps it): plans of jobs the
+        # instance lacks would leave its on-time set empty or naming other jobs
+        if unknown := sorted({p.job for p in guide.plans} - set(instance.job_index)):
+            raise ValueError(f"guide: plans of jobs {unknown[:5]!r} that instance "
+                             f"{instance.id!r} does not have")
         ev = evaluate(instance, guide)
         on = frozenset(instance.job_index[i] for i, kept in ev.on_time.items() if kept)
     merging = merge_groups(instance, merge) if merge > 0 else []

@@ -441,3 +441,18 @@ def test_a_guide_of_another_instance_is_refused() -> None:
     guide = solve(other, "edf-greedy-cut", time_limit_s=5, threads=1).schedule
     with pytest.raises(ValueError, match="guide: a schedule of instance"):
         case_split(inst, 1, budget_s=10, guide=guide)
+
+
+def test_a_guide_naming_jobs_the_instance_lacks_is_refused_even_with_its_id() -> None:
+    # a hostile test: an edited instance keeps its id, so the id check alone let a
+    # schedule of other jobs through, silently ordering the cases by an empty on-time set
+    inst = random_tiny_instance(random.Random(1), 4)
+    renamed = Instance(id=inst.id, networks=inst.networks, jobs=tuple(
+        dataclasses.replace(j, id=j.id + "x") for j in inst.jobs))
+    guide = solve(renamed, "edf-greedy-cut", time_limit_s=5, threads=1).schedule
+    assert guide.instance_id == inst.id
+    with pytest.raises(ValueError, match="guide: plans of jobs"):
+        case_split(inst, 1, budget_s=10, guide=guide)
+    # a guide that drops every job (or plans none) is still a guide of the instance
+    dropped = Schedule(instance_id=inst.id, solver="x", plans=())
+    assert case_split(inst, 0, budget_s=10, guide=dropped).certified
