@@ -56,7 +56,11 @@ lets more through, so that "no label survives" is a proof:
 
 A surviving order is rebuilt with the real lags, the twins matched to its
 finish times in sorted order, and checked by ``evaluate``; a set is
-``feasible`` only with such a schedule.
+``feasible`` only with such a schedule. Rebuilding needs every label's
+parent; when the labels with parents reach their limit, the same DP runs
+again keeping only each label's two free times and only the layer at hand
+(:data:`REFUTE_LABELS`): it can refute a set, not schedule it. That is what
+refutes the 57-job vectors of the n = 80 batch instances.
 
 The due-last symmetry is the exchange argument of Moore and Hodgson's
 single-machine rule (Moore, "An n job, one machine sequencing algorithm for
@@ -103,6 +107,12 @@ MAX_VECTORS = 20_000
 LABEL_LIMIT = 2_000_000
 #: labels of the first, cheap try on each count vector in :func:`refute_on_time`
 FIRST_LABELS = 100_000
+#: labels held at once (two int64 free times each) by the DP without paths that
+#: :func:`refute_vector` runs when the DP with paths reaches its limit. Measured on the
+#: 2-core machine: it refutes v2-batch-huawei_mate_20-n80-l4-s1's vector (21, 17, 19) in
+#: 346 s, 198 M labels created in all, 4.3 GB resident at most; the DP with paths held
+#: 16 GB on it before it was stopped (the README, issue 9)
+REFUTE_LABELS = 60_000_000
 #: smallest values of ``b + h`` whose options :func:`count_vector_check` converts in turn
 TAU_TRIES = 2
 #: seconds the per-cut LP may take to refute one count vector before the DP runs
@@ -197,8 +207,12 @@ class _CountDp:
 
     def __init__(self, instance: Instance, groups: list[TwinGroup], counts: list[int],
                  t_end: float, label_limit: int, *, relaxed: bool,
-                 tau: int | None = None) -> None:
+                 tau: int | None = None, paths: bool = True) -> None:
         self.counts = counts
+        # without paths a label is its two free times only and a layer is dropped once the
+        # next one is built: a refutation needs no path, and at n = 80 the labels of every
+        # layer with their parents do not fit in memory (see REFUTE_LABELS)
+        self.paths = paths
         self.t_end, self.label_limit = t_end, label_limit
         self.release = groups[0].release
         self.opts: list[list[_Opt]] = []
@@ -264,21 +278,35 @@ class _CountDp:
         self.pending = 0      # labels of the layer being built, before the Pareto filter
 
     def run(self) -> bool | None:
-        """True if some path places every twin in a slot, False if none, None at a limit."""
+        """True if some path places every twin in a slot, False if none, None at a limit.
+
+        With paths, the limit counts every label created; without, the labels held at
+        once (the layer being expanded and the next one's, before the Pareto filter).
+        Running out of memory (a bench run's address-space limit) is a limit too.
+        """
+        try:
+            return self._run()
+        except MemoryError:
+            self.layers.clear()
+            return None
+
+    def _run(self) -> bool | None:
         empty = np.zeros(1, dtype=np.int64)
         # a state: per group (next slot P, bit mask of the holes below P); labels: GPU
-        # free, CPU free, parent label, parent state (its position in the layer), group,
-        # option
+        # free, CPU free, and with paths: parent label, parent state (its position in
+        # the layer), group, option
         start = tuple(0 for _ in range(2 * len(self.counts)))
+        fields = 6 if self.paths else 2
         layer: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {
-            start: (empty, empty, empty - 1, empty - 1, empty - 1, empty - 1)}
-        self.labels = 1
+            start: (empty, empty, empty - 1, empty - 1, empty - 1, empty - 1)[:fields]}
+        self.labels = held = 1
         for _step in range(sum(self.counts)):
-            self.layers.append(layer)
+            if self.paths:
+                self.layers.append(layer)
             nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]] = {}
             for pos, (state, fr) in enumerate(layer.items()):
-                if (time.perf_counter() > self.t_end
-                        or self.labels + self.pending > self.label_limit):
+                used = self.labels if self.paths else held
+                if time.perf_counter() > self.t_end or used + self.pending > self.label_limit:
                     return None
                 self._expand(pos, state, fr, nxt)
             self.pending = 0
@@ -289,11 +317,14 @@ class _CountDp:
                 keep = _pareto_front(g, c)
                 layer[state] = (g[keep], c[keep],
                                 *(np.concatenate([p[i] for p in parts])[keep]
-                                  for i in range(2, 6)))
+                                  for i in range(2, fields)))
                 self.labels += len(keep)
+            nxt.clear()
+            held = sum(len(fr[0]) for fr in layer.values())
             if not layer:
                 return False
-        self.layers.append(layer)
+        if self.paths:
+            self.layers.append(layer)
         return True
 
     def _expand(self, pos: int, state: tuple[int, ...], fr: tuple[np.ndarray, ...],
@@ -376,11 +407,17 @@ class _CountDp:
              key: tuple[int, ...], ng: np.ndarray, nc: np.ndarray, rows: np.ndarray,
              cols: np.ndarray, pos: int, q: int) -> None:
         self.pending += len(rows)
+        if not self.paths:
+            nxt.setdefault(key, []).append((ng[rows, cols], nc[rows, cols]))
+            return
         nxt.setdefault(key, []).append((ng[rows, cols], nc[rows, cols], rows,
                                         np.full(len(rows), pos), np.full(len(rows), q), cols))
 
     def orders(self, limit: int) -> list[list[tuple[int, _Opt]]]:
-        """Up to ``limit`` paths (group position, option) of surviving full labels."""
+        """Up to ``limit`` paths (group position, option) of surviving full labels
+        (none without ``paths``)."""
+        if not self.paths:
+            return []
         n = sum(self.counts)
         if n == 0:
             return [[]]
@@ -456,11 +493,17 @@ def _path_schedule(instance: Instance, groups: list[TwinGroup], counts: list[int
 
 def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: Sequence[int],
                        *, time_limit_s: float = 10.0, label_limit: int = LABEL_LIMIT,
+                       refute_labels: int = 0,
                        solver: str = "feasibility") -> FeasibilityResult:
     """Decide whether each group's ``counts[q]`` twins due last can all be on time.
 
     The groups' jobs must share one release time (``ValueError`` otherwise);
     see the module docstring for the DP and why its refutation is a proof.
+    The DP keeps every label's path (to rebuild a schedule) within
+    ``label_limit`` labels created; when it reaches that limit and
+    ``refute_labels`` > 0, the same relaxation runs again without paths, up to
+    ``refute_labels`` labels held at once, which can refute the set but not
+    schedule it.
 
     Returns
     -------
@@ -486,7 +529,7 @@ def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: 
         return FeasibilityResult(FEASIBLE, schedule=earliest_schedule(instance, solver, {}, [],
                                                                       []))
     gs, cs = [g for g, _c in used], [c for _g, c in used]
-    labels = 0
+    labels = bare_labels = 0   # with paths (against label_limit), and without
     for tau in _taus(instance, gs):
         dp = _CountDp(instance, gs, cs, t_end, label_limit - labels, relaxed=True, tau=tau)
         if dp.trivial:
@@ -495,17 +538,26 @@ def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: 
             return FeasibilityResult(INFEASIBLE)
         found = dp.run()
         labels += dp.labels
+        if found is None and refute_labels > 0:
+            # no path to rebuild at this relaxation: only a refutation is left to find
+            bare = _CountDp(instance, gs, cs, t_end, refute_labels, relaxed=True, tau=tau,
+                            paths=False)
+            found = bare.run()
+            bare_labels += bare.labels
+            if found:
+                continue            # this relaxation lets a path through: try the next
         if found is False:
-            return FeasibilityResult(INFEASIBLE, nodes=labels)
+            return FeasibilityResult(INFEASIBLE, nodes=labels + bare_labels)
         if found is None:
-            return FeasibilityResult(UNKNOWN, nodes=labels)
+            return FeasibilityResult(UNKNOWN, nodes=labels + bare_labels)
         for path in dp.orders(ORDERS_TRIED):
             sched = _path_schedule(instance, gs, cs, path, solver)
             if sched is not None:
-                return FeasibilityResult(FEASIBLE, schedule=sched, nodes=labels)
+                return FeasibilityResult(FEASIBLE, schedule=sched, nodes=labels + bare_labels)
     # every relaxation let a path through that the real lags do not keep on time: the
     # same DP with the real lags (a search for a schedule: it proves nothing)
     real = _CountDp(instance, gs, cs, t_end, label_limit - labels, relaxed=False)
+    labels += bare_labels
     if real.run():
         for path in real.orders(ORDERS_TRIED):
             sched = _path_schedule(instance, gs, cs, path, solver)
@@ -608,7 +660,7 @@ def refute_vector(instance: Instance, groups: list[TwinGroup], v: tuple[int, ...
         out.by_lp += 1
         return None
     res = count_vector_check(instance, groups, v, time_limit_s=t_end - time.perf_counter(),
-                             solver=solver)
+                             refute_labels=REFUTE_LABELS, solver=solver)
     out.labels += res.nodes
     if res.status == INFEASIBLE:
         out.by_dp += 1

@@ -26,6 +26,7 @@ from splitsched.solvers.lbbd import sub_instance
 from splitsched.solvers.twins import (
     TwinGroup,
     _CountDp,
+    _taus,
     chosen_jobs,
     count_vector_check,
     minimal_vectors,
@@ -126,6 +127,64 @@ def test_count_vector_check_agrees_with_the_oracle(seed: int) -> None:
                               if p.cut is not None)
                 assert kept == jobs and all(ev.on_time[inst.jobs[j].id] for j in jobs)
     assert seen["feasible"] >= 300 and seen["infeasible"] >= 60, seen
+
+
+@pytest.mark.parametrize("seed", [13])
+def test_the_dp_without_paths_decides_as_the_dp_with_them(seed: int) -> None:
+    # The bare DP (refute_vector's last try at n = 80) runs the same relaxation: on every
+    # vector and relaxation it answers as the DP with paths, and count_vector_check, made
+    # to reach its path limit at once, refutes only what the oracle cannot schedule.
+    rng = random.Random(seed)
+    seen = {"infeasible": 0, "other": 0}
+    for i in range(120):
+        inst = _twins_instance(rng, i)
+        groups = twin_groups(inst)
+        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+            jobs = chosen_jobs(groups, v)
+            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
+            if len(jobs) < 2:
+                continue
+            gs, cs = [g for g, _c in used], [c for _g, c in used]
+            for tau in _taus(inst, gs):
+                runs = [_CountDp(inst, gs, cs, time.perf_counter() + 60, 10**6, relaxed=True,
+                                 tau=tau, paths=paths).run() for paths in (True, False)]
+                assert runs[0] == runs[1], (v, tau, inst)
+            res = count_vector_check(inst, groups, v, label_limit=1, refute_labels=10**6)
+            if res.status == "infeasible":
+                seen["infeasible"] += 1
+                assert optimum(sub_instance(inst, tuple(jobs))) > 0, (v, inst)
+            else:
+                seen["other"] += 1
+                assert res.status == "unknown"   # no path kept: never a schedule
+    assert seen["infeasible"] >= 30 and seen["other"] >= 100, seen
+
+
+def test_the_dp_without_paths_holds_its_label_limit() -> None:
+    inst = _twins_instance(random.Random(3), 0)
+    groups = twin_groups(inst)
+    v = [len(g.members) for g in groups]
+    dp = _CountDp(inst, groups, v, time.perf_counter() + 60, 1, relaxed=True, paths=False)
+    assert dp.run() is None and dp.orders(5) == []
+
+
+def test_running_out_of_memory_is_a_limit_not_a_refutation(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # a bench run's address-space limit makes numpy raise MemoryError inside the DP
+    import splitsched.solvers.twins as twins
+
+    inst = _twins_instance(random.Random(3), 0)
+    groups = twin_groups(inst)
+    v = [len(g.members) for g in groups]
+
+    def no_memory(g: object, c: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(twins, "_pareto_front", no_memory)
+    for paths in (True, False):
+        dp = _CountDp(inst, groups, v, time.perf_counter() + 60, 10**6, relaxed=True,
+                      paths=paths)
+        assert dp.run() is None
+    assert count_vector_check(inst, groups, v, refute_labels=10**6).status == "unknown"
 
 
 def test_a_gpu_only_twin_may_take_the_earlier_deadline() -> None:
