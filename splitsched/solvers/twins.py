@@ -60,7 +60,12 @@ finish times in sorted order, and checked by ``evaluate``; a set is
 parent; when the labels with parents reach their limit, the same DP runs
 again keeping only each label's two free times and only the layer at hand
 (:data:`REFUTE_LABELS`): it can refute a set, not schedule it. That is what
-refutes the 57-job vectors of the n = 80 batch instances.
+refutes the 57-job vectors of the n = 80 batch instances. It expands a state
+and filters a next state's labels in compiled code
+(:mod:`splitsched.solvers.twins_kernel`, the same moves as ``_expand``: a
+test holds the two together on every state of random instances), 4.4 times
+less CPU time than the numpy code on v2-batch-huawei_mate_20-n80-l4-s3's
+vector (19, 18, 18): 17.7 s against 78.2 s, 32.4 M labels both.
 
 The due-last symmetry is the exchange argument of Moore and Hodgson's
 single-machine rule (Moore, "An n job, one machine sequencing algorithm for
@@ -84,6 +89,7 @@ from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_lp_bound
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.feasibility import (
+    _C,
     _G,
     _GC,
     ENERGY_WEIGHTS,
@@ -100,6 +106,12 @@ from splitsched.solvers.feasibility import (
 )
 from splitsched.solvers.lbbd import sub_instance
 from splitsched.solvers.timing import earliest_schedule
+from splitsched.solvers.twins_kernel import _C as _K_C
+from splitsched.solvers.twins_kernel import _G as _K_G
+from splitsched.solvers.twins_kernel import _GC as _K_GC
+from splitsched.solvers.twins_kernel import expand_state, pareto_free_times
+
+assert (_K_GC, _K_G, _K_C) == (_GC, _G, _C)  # the kernel's copies of the option classes
 
 #: count vectors enumerated at most by :func:`refute_on_time` (more: no attempt)
 MAX_VECTORS = 20_000
@@ -110,8 +122,9 @@ FIRST_LABELS = 100_000
 #: labels held at once (two int64 free times each) by the DP without paths that
 #: :func:`refute_vector` runs when the DP with paths reaches its limit. Measured on the
 #: 2-core machine: it refutes v2-batch-huawei_mate_20-n80-l4-s1's vector (21, 17, 19) in
-#: 346 s, 198 M labels created in all, 4.3 GB resident at most; the DP with paths held
-#: 16 GB on it before it was stopped (the README, issue 9)
+#: 346 s, 198 M labels created in all, 4.3 GB resident at most, with the numpy expansion
+#: (commit b58b399); the DP with paths held 16 GB on it before it was stopped (the README,
+#: issue 9). Its expansion and Pareto filter are compiled (:mod:`twins_kernel`)
 REFUTE_LABELS = 60_000_000
 #: smallest values of ``b + h`` whose options :func:`count_vector_check` converts in turn
 TAU_TRIES = 2
@@ -274,6 +287,21 @@ class _CountDp:
                                for os_ in self.opts] for al, be in ENERGY_WEIGHTS],
                              dtype=np.int64).reshape(len(ENERGY_WEIGHTS), len(groups))
         self.layers: list[dict[tuple[int, ...], tuple[np.ndarray, ...]]] = []
+        # the same tables padded into 2-D arrays for the compiled expansion (bare mode)
+        n_grp, width = len(groups), max((len(os_) for os_ in self.opts), default=0)
+        self.k_nopt = np.array([len(os_) for os_ in self.opts], dtype=np.int64)
+        self.k_m = np.array([len(d) for d in self.dl], dtype=np.int64)
+        self.k_dl = np.full((n_grp, max(self.k_m, default=0)), np.iinfo(np.int64).max,
+                            dtype=np.int64)
+        self.k_cls, self.k_a, self.k_h, self.k_b = (np.zeros((n_grp, width), dtype=np.int64)
+                                                    for _ in range(4))
+        for q in range(n_grp):
+            self.k_dl[q, :self.k_m[q]] = self.dl[q]
+            for arr, src in ((self.k_cls, self.cls), (self.k_a, self.a), (self.k_h, self.h),
+                             (self.k_b, self.b)):
+                arr[q, :len(src[q])] = src[q]
+        self.k_a_g = np.array(self.a_g, dtype=np.int64)
+        self.k_h_g = np.array(self.h_g, dtype=np.int64)
         self.labels = 0
         self.pending = 0      # labels of the layer being built, before the Pareto filter
 
@@ -314,6 +342,10 @@ class _CountDp:
             for state, parts in nxt.items():
                 g = np.concatenate([p[0] for p in parts])
                 c = np.concatenate([p[1] for p in parts])
+                if not self.paths:
+                    layer[state] = pareto_free_times(g, c)
+                    self.labels += len(layer[state][0])
+                    continue
                 keep = _pareto_front(g, c)
                 layer[state] = (g[keep], c[keep],
                                 *(np.concatenate([p[i] for p in parts])[keep]
@@ -329,6 +361,9 @@ class _CountDp:
 
     def _expand(self, pos: int, state: tuple[int, ...], fr: tuple[np.ndarray, ...],
                 nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]]) -> None:
+        if not self.paths:
+            self._expand_compiled(state, fr, nxt)
+            return
         g, c = fr[0][:, None], fr[1][:, None]
         slots = [(state[2 * q], state[2 * q + 1]) for q in range(len(self.counts))]
         # the deadlines of the slots left: the holes and every slot from P on; a hole
@@ -402,6 +437,28 @@ class _CountDp:
                 slot = int(slot)
                 new = (slot + 1, hole | (((1 << slot) - 1) ^ ((1 << p) - 1)))
                 self._add(nxt, base[0] + new + base[1], ng, nc, rows, cols, pos, q)
+
+    def _expand_compiled(self, state: tuple[int, ...], fr: tuple[np.ndarray, ...],
+                         nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]]) -> None:
+        """``_expand`` without paths, by :func:`splitsched.solvers.twins_kernel.expand_state`
+        (the same moves; a test holds the two to the same layers)."""
+        keys, bounds, ng, nc = expand_state(
+            fr[0], fr[1], np.array(state[0::2], dtype=np.int64),
+            np.array(state[1::2], dtype=np.int64), self.k_dl, self.k_m, self.k_cls, self.k_a,
+            self.k_h, self.k_b, self.k_nopt, self.k_a_g, self.k_h_g, self.work, self.wts,
+            self.release)
+        for k in range(len(keys)):
+            q, code = int(keys[k, 0]), int(keys[k, 1])
+            p, hole = state[2 * q], state[2 * q + 1]
+            if code < 0:        # a GPU-only twin fills the lowest hole, or slot P
+                low = (hole & -hole).bit_length() - 1 if hole else p
+                new = (p, hole & ~(1 << low)) if low < p else (p + 1, hole)
+            else:               # a CPU user takes slot `code`; the slots it skips are holes
+                new = (code + 1, hole | (((1 << code) - 1) ^ ((1 << p) - 1)))
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            self.pending += hi - lo
+            nxt.setdefault(state[:2 * q] + new + state[2 * q + 2:], []).append(
+                (ng[lo:hi], nc[lo:hi]))
 
     def _add(self, nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]],
              key: tuple[int, ...], ng: np.ndarray, nc: np.ndarray, rows: np.ndarray,

@@ -17,11 +17,13 @@ import itertools
 import random
 import time
 
+import numpy as np
 import pytest
 
 from splitsched.evaluate import evaluate
 from splitsched.io import read_instance
 from splitsched.problem import Instance, Job, Network
+from splitsched.solvers.feasibility import _pareto_front
 from splitsched.solvers.lbbd import sub_instance
 from splitsched.solvers.twins import (
     TwinGroup,
@@ -33,6 +35,7 @@ from splitsched.solvers.twins import (
     refute_on_time,
     twin_groups,
 )
+from splitsched.solvers.twins_kernel import pareto_free_times
 from tests.helpers.builders import chain_network, handoff_counterexample, random_tiny_instance
 from tests.helpers.oracle import optimum
 from tests.helpers.paths import SETS_DIR
@@ -159,6 +162,56 @@ def test_the_dp_without_paths_decides_as_the_dp_with_them(seed: int) -> None:
     assert seen["infeasible"] >= 30 and seen["other"] >= 100, seen
 
 
+@pytest.mark.parametrize("seed", [14, 15])
+def test_the_compiled_expansion_makes_the_same_moves(seed: int) -> None:
+    # Every state of every layer of the DP with paths, expanded by the numpy code and by
+    # the compiled kernel: the same next states, with the same free times (as multisets).
+    rng = random.Random(seed)
+    states = 0
+    for i in range(80):
+        inst = _twins_instance(rng, i)
+        groups = twin_groups(inst)
+        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
+            if sum(v) < 2:
+                continue
+            gs, cs = [g for g, _c in used], [c for _g, c in used]
+            for tau in _taus(inst, gs):
+                dp = _CountDp(inst, gs, cs, time.perf_counter() + 60, 10**6, relaxed=True,
+                              tau=tau)
+                dp.run()
+                for layer in dp.layers:
+                    for pos, (state, fr) in enumerate(layer.items()):
+                        if all(state[2 * q] >= c and not state[2 * q + 1]
+                               for q, c in enumerate(cs)):
+                            continue        # every twin placed: nothing to expand
+                        ref: dict = {}
+                        got: dict = {}
+                        dp._expand(pos, state, fr, ref)
+                        dp._expand_compiled(state, fr[:2], got)
+                        assert ref.keys() == got.keys(), (state, inst)
+                        for key in ref:
+                            pairs = [sorted(zip(np.concatenate([p[0] for p in parts]).tolist(),
+                                                np.concatenate([p[1] for p in parts]).tolist(),
+                                                strict=True))
+                                     for parts in (ref[key], got[key])]
+                            assert pairs[0] == pairs[1], (state, key, inst)
+                        states += 1
+    assert states >= 2000, states
+
+
+def test_the_compiled_pareto_front_keeps_the_same_labels() -> None:
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 40, 300):
+        for _ in range(30):
+            g = rng.integers(0, 12, n).astype(np.int64)
+            c = rng.integers(0, 12, n).astype(np.int64)
+            keep = _pareto_front(g, c)
+            kg, kc = pareto_free_times(g, c)
+            assert sorted(zip(g[keep].tolist(), c[keep].tolist(), strict=True)) == sorted(
+                zip(kg.tolist(), kc.tolist(), strict=True))
+
+
 def test_the_dp_without_paths_holds_its_label_limit() -> None:
     inst = _twins_instance(random.Random(3), 0)
     groups = twin_groups(inst)
@@ -180,6 +233,7 @@ def test_running_out_of_memory_is_a_limit_not_a_refutation(monkeypatch: pytest.M
         raise MemoryError
 
     monkeypatch.setattr(twins, "_pareto_front", no_memory)
+    monkeypatch.setattr(twins, "pareto_free_times", no_memory)
     for paths in (True, False):
         dp = _CountDp(inst, groups, v, time.perf_counter() + 60, 10**6, relaxed=True,
                       paths=paths)
