@@ -23,6 +23,7 @@ vectors the LP leaves. Exit status 2 for a bad file or argument.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -47,14 +48,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0, help="time limit per vector")
     ap.add_argument("--max-vectors", type=int, default=MAX_VECTORS)
     args = ap.parse_args(argv)
+    if not (math.isfinite(args.seconds) and args.seconds > 0):
+        print(f"error: --seconds: must be a finite number > 0, got {args.seconds}",
+              file=sys.stderr)
+        return 2
+    if args.max_vectors < 1:
+        print(f"error: --max-vectors: must be >= 1, got {args.max_vectors}", file=sys.stderr)
+        return 2
     try:
         instance = read_instance(Path(args.file))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not instance.jobs:
+        print(f"error: {args.file}: jobs: none (nothing to refute)", file=sys.stderr)
+        return 2
     if not 1 <= args.misses <= instance.total_weight:
-        print(f"error: --misses: must be in 1..{instance.total_weight} (the total weight)",
-              file=sys.stderr)
+        print(f"error: --misses: must be in 1..{instance.total_weight} (the total weight of "
+              f"{args.file})", file=sys.stderr)
         return 2
     groups = twin_groups(instance)
     if len({g.release for g in groups}) > 1:

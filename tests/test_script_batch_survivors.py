@@ -3,8 +3,10 @@ refutation it runs is tested in tests/solvers/test_twins.py)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.helpers.paths import REPO_ROOT
 
@@ -34,3 +36,19 @@ def test_bad_input_exits_2() -> None:
     poisson = REPO_ROOT / "splitsched/data/sets/demo/poisson-mi9-n8-l2p5-s1.json"
     res = _run(str(poisson), "--misses", "1")
     assert res.returncode == 2 and "release" in res.stderr
+
+
+def test_bad_limits_and_an_empty_instance_exit_2(tmp_path: Path) -> None:
+    # found by a review: a time limit of 0, below 0 or NaN ran every vector at no time and
+    # exited 0 with all of them "unknown"
+    for seconds in ("0", "-1", "nan", "inf", "1e-400"):
+        res = _run(str(DEMO), "--misses", "3", f"--seconds={seconds}")
+        assert res.returncode == 2 and "--seconds" in res.stderr, (seconds, res.stderr)
+    res = _run(str(DEMO), "--misses", "3", "--max-vectors", "0")
+    assert res.returncode == 2 and "--max-vectors" in res.stderr
+    data = json.loads(DEMO.read_text())
+    data["jobs"] = []
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps(data))
+    res = _run(str(empty), "--misses", "1")
+    assert res.returncode == 2 and "empty.json" in res.stderr and "jobs" in res.stderr

@@ -339,7 +339,9 @@ class _CountDp:
                 self._expand(pos, state, fr, nxt)
             self.pending = 0
             layer = {}
-            for state, parts in nxt.items():
+            for i, (state, parts) in enumerate(nxt.items()):
+                if i % 1024 == 1023 and time.perf_counter() > self.t_end:
+                    return None     # a large layer's merge takes seconds (a review)
                 g = np.concatenate([p[0] for p in parts])
                 c = np.concatenate([p[1] for p in parts])
                 if not self.paths:
@@ -597,6 +599,7 @@ def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: 
         labels += dp.labels
         if found is None and refute_labels > 0:
             # no path to rebuild at this relaxation: only a refutation is left to find
+            dp.layers.clear()       # not held twice (a review)
             bare = _CountDp(instance, gs, cs, t_end, refute_labels, relaxed=True, tau=tau,
                             paths=False)
             found = bare.run()
