@@ -59,7 +59,7 @@ finish times in sorted order, and checked by ``evaluate``; a set is
 ``feasible`` only with such a schedule. Rebuilding needs every label's
 parent; when the labels with parents reach their limit, the same DP runs
 again keeping only each label's two free times and only the layer at hand
-(:data:`REFUTE_LABELS`): it can refute a set, not schedule it. That is what
+(:func:`refute_label_budget`): it can refute a set, not schedule it. That is what
 refutes the 57-job vectors of the n = 80 batch instances. It expands a state
 and filters a next state's labels in compiled code
 (:mod:`splitsched.solvers.twins_kernel`, the same moves as ``_expand``: a
@@ -78,6 +78,7 @@ Operations Research 1991).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,13 +120,33 @@ MAX_VECTORS = 20_000
 LABEL_LIMIT = 2_000_000
 #: labels of the first, cheap try on each count vector in :func:`refute_on_time`
 FIRST_LABELS = 100_000
-#: labels held at once (two int64 free times each) by the DP without paths that
-#: :func:`refute_vector` runs when the DP with paths reaches its limit. Measured on the
-#: 2-core machine: it refutes v2-batch-huawei_mate_20-n80-l4-s1's vector (21, 17, 19) in
-#: 346 s, 198 M labels created in all, 4.3 GB resident at most, with the numpy expansion
-#: (commit b58b399); the DP with paths held 16 GB on it before it was stopped (the README,
-#: issue 9). Its expansion and Pareto filter are compiled (:mod:`twins_kernel`)
-REFUTE_LABELS = 60_000_000
+#: memory the DP without paths (which :func:`refute_vector` runs when the DP with paths
+#: reaches its limit) may hold: this share of the machine's physical memory, and at most
+#: half of the process's address-space limit when one is set (``splitsched bench
+#: --mem-limit-mb``); see :func:`refute_label_budget`
+REFUTE_MEMORY_SHARE = 0.25
+#: bytes per label held by the DP without paths, measured: 4.8 GB resident at most with
+#: 101.9 M labels held at once (v2-batch-huawei_mate_20-n80-l4-s3's vector (20, 17, 18),
+#: refuted after 233.6 M labels in all, 123 s of CPU time on the 2-core machine)
+BYTES_PER_HELD_LABEL = 48
+
+
+def refute_label_budget() -> int:
+    """Labels the DP without paths may hold at once on this machine (see
+    :data:`REFUTE_MEMORY_SHARE`); 10 M when the machine does not say its memory."""
+    try:
+        budget = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * REFUTE_MEMORY_SHARE
+    except (ValueError, OSError, AttributeError):
+        return 10_000_000
+    try:
+        import resource  # Unix only
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            budget = min(budget, soft / 2)
+    except (ImportError, ValueError, OSError):
+        pass
+    return max(1, int(budget // BYTES_PER_HELD_LABEL))
 #: smallest values of ``b + h`` whose options :func:`count_vector_check` converts in turn
 TAU_TRIES = 2
 #: seconds the per-cut LP may take to refute one count vector before the DP runs
@@ -224,7 +245,7 @@ class _CountDp:
         self.counts = counts
         # without paths a label is its two free times only and a layer is dropped once the
         # next one is built: a refutation needs no path, and at n = 80 the labels of every
-        # layer with their parents do not fit in memory (see REFUTE_LABELS)
+        # layer with their parents do not fit in memory (see refute_label_budget)
         self.paths = paths
         self.t_end, self.label_limit = t_end, label_limit
         self.release = groups[0].release
@@ -304,6 +325,7 @@ class _CountDp:
         self.k_h_g = np.array(self.h_g, dtype=np.int64)
         self.labels = 0
         self.pending = 0      # labels of the layer being built, before the Pareto filter
+        self.peak = 0         # labels held at once at most (a layer and the next's pending)
 
     def run(self) -> bool | None:
         """True if some path places every twin in a slot, False if none, None at a limit.
@@ -334,6 +356,7 @@ class _CountDp:
             nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]] = {}
             for pos, (state, fr) in enumerate(layer.items()):
                 used = self.labels if self.paths else held
+                self.peak = max(self.peak, held + self.pending)
                 if time.perf_counter() > self.t_end or used + self.pending > self.label_limit:
                     return None
                 self._expand(pos, state, fr, nxt)
@@ -720,7 +743,7 @@ def refute_vector(instance: Instance, groups: list[TwinGroup], v: tuple[int, ...
         out.by_lp += 1
         return None
     res = count_vector_check(instance, groups, v, time_limit_s=t_end - time.perf_counter(),
-                             refute_labels=REFUTE_LABELS, solver=solver)
+                             refute_labels=refute_label_budget(), solver=solver)
     out.labels += res.nodes
     if res.status == INFEASIBLE:
         out.by_dp += 1
