@@ -22,6 +22,10 @@
 #    2 threads, on the instances with n <= 40 still open after step 4
 #    (v2-poisson-redmi-n40-l4-s3-w), code of commit 4ca89c0 (near-identical jobs merged
 #    first); its runs count in the table too.
+# 6. certify-twins: hybrid at 3000 s, 1 thread, two runs at a time (16 GiB each), on the two
+#    batch instances with n = 80 still open after step 5 (v2-batch-huawei_mate_20-n80-l4-s1
+#    and -l4-s3), code of commit 0fd8dba (the twins phase's DP over counts goes on without
+#    paths past its 2 M labels); its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -81,3 +85,15 @@ rm -rf "$cases"
 splitsched report "$split"
 python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" "$split" --library v2 \
   --out results/reference
+long=results/reference/v2/certify-twins-set  # a fixed path: --resume checks the set is the same
+if [[ -z "${RESUME:-}" || ! -d "$long" ]]; then
+  rm -rf "$long" && mkdir -p "$long"
+  cp results/reference/v2/certify60/instances/v2-batch-huawei_mate_20-n80-l4-s[13]__* "$long"/
+fi
+twins_long=results/reference/v2/certify-twins
+splitsched bench --set "$long" --solvers hybrid --time-limit 3000 --threads 1 --workers 2 \
+  --mem-limit-mb 16384 -o "$twins_long" ${RESUME:+--resume}
+rm -rf "$long"
+splitsched report "$twins_long"
+python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" "$split" "$twins_long" \
+  --library v2 --out results/reference
