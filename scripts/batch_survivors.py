@@ -11,13 +11,15 @@ keeps each group's jobs due last, so the sets are count vectors
 (:mod:`splitsched.solvers.twins`). The script lists the minimal ones and
 settles each as :func:`splitsched.solvers.twins.refute_on_time` does (the DP
 over counts with few labels, the per-cut LP over its jobs, the DP with every
-label), printing how each was settled and the ones left open. ``hybrid`` runs
-the same refutation as one of its phases; this script shows the vectors.
+label, then without paths up to the memory budget), printing how each was
+settled and the ones left open. ``hybrid`` runs the same refutation as one of
+its phases; this script shows the vectors. ``--seconds`` is per vector.
 
 Measured on the 2-core machine: v2-batch-vivo_z3-n40-l4-s1 with
-``--misses 12``: 304 vectors, all refuted (2.5 s); with ``--misses 24`` on
-v2-batch-huawei_mate_20-n80-l4-s1 the full DP reaches its label limit on the
-vectors the LP leaves. Exit status 2 for a bad file or argument.
+``--misses 12``: 304 vectors, all refuted (2.5 s); v2-batch-huawei_mate_20-n80-l4-s3
+with ``--misses 26 --seconds 900``: 345 vectors, all refuted (147 s, 4.9 GB
+resident at most, code of commit 35bafac). Exit status 2 for a bad file or
+argument.
 """
 
 from __future__ import annotations

@@ -135,9 +135,12 @@ def refute_label_budget() -> int:
     """Labels the DP without paths may hold at once on this machine (see
     :data:`REFUTE_MEMORY_SHARE`); 10 M when the machine does not say its memory."""
     try:
-        budget = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * REFUTE_MEMORY_SHARE
+        pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 10_000_000
+    if pages <= 0 or page <= 0:     # -1: unknown (a review)
+        return 10_000_000
+    budget = pages * page * REFUTE_MEMORY_SHARE
     try:
         import resource  # Unix only
 
@@ -323,6 +326,9 @@ class _CountDp:
                 arr[q, :len(src[q])] = src[q]
         self.k_a_g = np.array(self.a_g, dtype=np.int64)
         self.k_h_g = np.array(self.h_g, dtype=np.int64)
+        # the kernel takes each hole mask as an int64: groups of up to 63 slots (a review
+        # found 65 twins of one network overflowing it); wider ones keep the numpy code
+        self.compiled = max(self.k_m, default=0) <= 63
         self.labels = 0
         self.pending = 0      # labels of the layer being built, before the Pareto filter
         self.peak = 0         # labels held at once at most (a layer and the next's pending)
@@ -386,7 +392,7 @@ class _CountDp:
 
     def _expand(self, pos: int, state: tuple[int, ...], fr: tuple[np.ndarray, ...],
                 nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]]) -> None:
-        if not self.paths:
+        if not self.paths and self.compiled:
             self._expand_compiled(state, fr, nxt)
             return
         g, c = fr[0][:, None], fr[1][:, None]

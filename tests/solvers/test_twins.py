@@ -205,6 +205,22 @@ def test_the_compiled_expansion_makes_the_same_moves(seed: int) -> None:
     assert states >= 2000, states
 
 
+def test_a_group_wider_than_a_hole_mask_keeps_the_numpy_expansion() -> None:
+    # Found by a review: 65 twins of one network, the first one CPU-only finishing at 100
+    # (it takes the last slot, leaving 64 holes): the kernel's int64 hole mask overflowed
+    net = Network(name="x", layer_names=("l0",), gpu_us=(1,), cpu_us=(100,),
+                  handoff_us=(0, 0))
+    for n in (63, 64, 65, 70):
+        jobs = tuple(Job(f"j{k}", "x", 0, k + 1 if k < n - 1 else 100) for k in range(n))
+        inst = Instance(id="wide", networks=(net,), jobs=jobs)
+        groups = twin_groups(inst)
+        runs = [_CountDp(inst, groups, [n], time.perf_counter() + 60, 10**7, relaxed=True,
+                         tau=0, paths=paths).run() for paths in (True, False)]
+        assert runs[0] == runs[1], n
+        assert count_vector_check(inst, groups, [n], label_limit=1,
+                                  refute_labels=10**6).status != "infeasible"
+
+
 def test_the_compiled_pareto_front_keeps_the_same_labels() -> None:
     rng = np.random.default_rng(3)
     for n in (1, 2, 5, 40, 300):
@@ -241,6 +257,17 @@ def test_the_label_budget_follows_the_address_space_limit() -> None:
                          timeout=120, check=True)
     assert int(out.stdout) <= 2**30 // BYTES_PER_HELD_LABEL
     assert resource.RLIMIT_AS  # this test runs on Unix only (the project's CI)
+
+
+def test_an_unknown_memory_size_gives_the_fallback_budget(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    # found by a review: sysconf's -1 ("unknown") gave a budget of 1 label
+    import os
+
+    from splitsched.solvers.twins import refute_label_budget
+
+    monkeypatch.setattr(os, "sysconf", lambda name: -1)
+    assert refute_label_budget() == 10_000_000
 
 
 def test_running_out_of_memory_is_a_limit_not_a_refutation(monkeypatch: pytest.MonkeyPatch
