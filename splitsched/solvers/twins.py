@@ -90,7 +90,6 @@ from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_lp_bound
 from splitsched.problem import Instance, Schedule
 from splitsched.solvers.feasibility import (
-    _C,
     _G,
     _GC,
     ENERGY_WEIGHTS,
@@ -107,12 +106,7 @@ from splitsched.solvers.feasibility import (
 )
 from splitsched.solvers.lbbd import sub_instance
 from splitsched.solvers.timing import earliest_schedule
-from splitsched.solvers.twins_kernel import _C as _K_C
-from splitsched.solvers.twins_kernel import _G as _K_G
-from splitsched.solvers.twins_kernel import _GC as _K_GC
 from splitsched.solvers.twins_kernel import expand_state, pareto_free_times
-
-assert (_K_GC, _K_G, _K_C) == (_GC, _G, _C)  # the kernel's copies of the option classes
 
 #: count vectors enumerated at most by :func:`refute_on_time` (more: no attempt)
 MAX_VECTORS = 20_000
@@ -239,6 +233,15 @@ def chosen_jobs(groups: Sequence[TwinGroup], counts: Sequence[int]) -> list[int]
 
 
 # ------------------------------------------------------------------ the DP over counts
+def _moved(p: int, hole: int, slot: int, *, gpu_only: bool) -> tuple[int, int]:
+    """A group's (next slot P, holes below P) once a twin takes ``slot``: a GPU-only twin
+    fills a hole (or slot P itself); a CPU user takes a slot from P on and leaves the slots
+    it skips as holes."""
+    if gpu_only:
+        return (p, hole & ~(1 << slot)) if slot < p else (p + 1, hole)
+    return slot + 1, hole | (((1 << slot) - 1) ^ ((1 << p) - 1))
+
+
 class _CountDp:
     """The DP of :func:`count_vector_check` (groups with ``counts[q] > 0`` only)."""
 
@@ -331,7 +334,6 @@ class _CountDp:
         self.compiled = max(self.k_m, default=0) <= 63
         self.labels = 0
         self.pending = 0      # labels of the layer being built, before the Pareto filter
-        self.peak = 0         # labels held at once at most (a layer and the next's pending)
 
     def run(self) -> bool | None:
         """True if some path places every twin in a slot, False if none, None at a limit.
@@ -362,12 +364,12 @@ class _CountDp:
             nxt: dict[tuple[int, ...], list[tuple[np.ndarray, ...]]] = {}
             for pos, (state, fr) in enumerate(layer.items()):
                 used = self.labels if self.paths else held
-                self.peak = max(self.peak, held + self.pending)
                 if time.perf_counter() > self.t_end or used + self.pending > self.label_limit:
                     return None
                 self._expand(pos, state, fr, nxt)
             self.pending = 0
             layer = {}
+            before = self.labels
             for i, (state, parts) in enumerate(nxt.items()):
                 if i % 1024 == 1023 and time.perf_counter() > self.t_end:
                     return None     # a large layer's merge takes seconds (a review)
@@ -383,7 +385,7 @@ class _CountDp:
                                   for i in range(2, fields)))
                 self.labels += len(keep)
             nxt.clear()
-            held = sum(len(fr[0]) for fr in layer.values())
+            held = self.labels - before
             if not layer:
                 return False
         if self.paths:
@@ -456,7 +458,7 @@ class _CountDp:
                 ok = (kind == _G) & (fin <= self.dl[q][g_slot]) & live
                 rows, cols = np.nonzero(ok)
                 if len(rows):
-                    new = (p, hole & ~(1 << g_slot)) if g_slot < p else (p + 1, hole)
+                    new = _moved(p, hole, g_slot, gpu_only=True)
                     self._add(nxt, base[0] + new + base[1], ng, nc, rows, cols, pos, q)
             # a CPU user takes the first slot from P on whose deadline it meets (an
             # exchange: any later slot it could take, a later twin can take instead)
@@ -466,7 +468,7 @@ class _CountDp:
             for slot in np.unique(s_min[ok]):
                 rows, cols = np.nonzero(ok & (s_min == slot))
                 slot = int(slot)
-                new = (slot + 1, hole | (((1 << slot) - 1) ^ ((1 << p) - 1)))
+                new = _moved(p, hole, slot, gpu_only=False)
                 self._add(nxt, base[0] + new + base[1], ng, nc, rows, cols, pos, q)
 
     def _expand_compiled(self, state: tuple[int, ...], fr: tuple[np.ndarray, ...],
@@ -482,10 +484,10 @@ class _CountDp:
             q, code = int(keys[k, 0]), int(keys[k, 1])
             p, hole = state[2 * q], state[2 * q + 1]
             if code < 0:        # a GPU-only twin fills the lowest hole, or slot P
-                low = (hole & -hole).bit_length() - 1 if hole else p
-                new = (p, hole & ~(1 << low)) if low < p else (p + 1, hole)
-            else:               # a CPU user takes slot `code`; the slots it skips are holes
-                new = (code + 1, hole | (((1 << code) - 1) ^ ((1 << p) - 1)))
+                new = _moved(p, hole, (hole & -hole).bit_length() - 1 if hole else p,
+                             gpu_only=True)
+            else:
+                new = _moved(p, hole, code, gpu_only=False)
             lo, hi = int(bounds[k]), int(bounds[k + 1])
             self.pending += hi - lo
             nxt.setdefault(state[:2 * q] + new + state[2 * q + 2:], []).append(

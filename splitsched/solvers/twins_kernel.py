@@ -23,9 +23,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-_G = 1    # option classes, as in solvers/feasibility.py (asserted by twins.py)
-_C = 2
-_GC = 0
+from splitsched.solvers.feasibility import _G, _GC  # option classes (numba: constants)
 
 
 @nb.njit(cache=True)
