@@ -48,6 +48,13 @@ lets more through, so that "no label survives" is a proof:
   against the ``k``-th (or ``min(c, k + e)``-th) deadline of the group's
   chosen twins. Without GPU-only options ``e = 0``: twins then go in deadline
   order, and the DP is ``same_release_check`` on the count states, as strong;
+* within a state, labels beaten in both free times are dropped (the Pareto
+  front), and across states (:func:`prune_later_holes`) so are the labels of a
+  state whose holes lie lower than another's with the same ``P`` and hole
+  counts: every move open to the first is open to the second. This changes no
+  answer (a test runs the DP with and without it) and holds far fewer labels:
+  on v2-batch-huawei_mate_20-n80-l4-s3's vector (20, 17, 18), 2.0 M labels
+  and 3.2 s instead of 233.6 M and 185 s;
 * a label is pruned when, for a deadline ``D`` and a weight pair of
   :data:`splitsched.solvers.feasibility.ENERGY_WEIGHTS`, the twins left due
   by ``D`` (each group's left twins taking its largest chosen deadlines,
@@ -242,13 +249,72 @@ def _moved(p: int, hole: int, slot: int, *, gpu_only: bool) -> tuple[int, int]:
     return slot + 1, hole | (((1 << slot) - 1) ^ ((1 << p) - 1))
 
 
+def prune_later_holes(layer: dict[tuple[int, ...], tuple[np.ndarray, ...]]) -> int:
+    """Drop, in one layer of the DP over counts, the labels of a state that a state with
+    its holes later dominates; returns how many were dropped.
+
+    ``layer`` maps a state (per group: next slot ``P``, hole mask below ``P``; every mask
+    below ``2**63``) to its labels (GPU free times, CPU free times, then any path fields,
+    all filtered alike); states left with no label are removed. State ``B`` *has its
+    holes later* than ``A`` when both have the same ``P`` and hole count in every group
+    and, group by group, the ``i``-th lowest hole of ``B`` is at or above that of ``A``.
+    A label of ``A`` is dropped when a label of such a ``B`` has both free times no later.
+
+    Why that loses no path: from ``B`` every move allowed from ``A`` (with the same
+    label) is allowed. A GPU-only twin takes the lowest slot left, whose deadline is no
+    earlier in ``B``; a CPU user's slot range depends only on ``P`` and the label; the
+    energetic test, the hole test and the earliest-slot test read the slots' deadlines,
+    which are no earlier in ``B``; and after the move ``B``'s holes are still later
+    (removing both lowest holes, or adding the same slots above both). So a completion
+    of the label from ``A`` is one from ``B``, and the label with earlier free times
+    there is kept by the same argument as the Pareto front within a state. Measured on
+    v2-batch-huawei_mate_20-n80-l4-s3's vector (20, 17, 18): 2.0 M labels instead of
+    233.6 M.
+    """
+    buckets: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for state in layer:
+        if any(state[1::2]):        # no holes: the only state of its P's and counts
+            key = state[0::2] + tuple(int(h).bit_count() for h in state[1::2])
+            buckets.setdefault(key, []).append(state)
+    bit = np.arange(64, dtype=np.int64)
+    dropped = 0
+    for states in buckets.values():
+        if len(states) < 2:
+            continue
+        masks = np.array([state[1::2] for state in states], dtype=np.int64)   # (k, G)
+        # holes below each position, per group: B's holes are later iff B has no more
+        # holes below every position than A
+        below = np.cumsum((masks[:, :, None] >> bit) & 1, axis=2).reshape(len(states), -1)
+        fronts = [layer[state] for state in states]
+        for a, state in enumerate(states):
+            later = np.flatnonzero((below <= below[a]).all(axis=1))
+            later = later[later != a]
+            if not len(later):
+                continue
+            g, c = pareto_free_times(np.concatenate([fronts[b][0] for b in later]),
+                                     np.concatenate([fronts[b][1] for b in later]))
+            # the kept front ascends in g with c falling: the least c among g' <= g
+            at = np.searchsorted(g, fronts[a][0], side="right") - 1
+            beaten = (at >= 0) & (c[np.maximum(at, 0)] <= fronts[a][1])
+            if beaten.any():
+                dropped += int(beaten.sum())
+                keep = ~beaten
+                if keep.any():
+                    layer[state] = tuple(f[keep] for f in fronts[a])
+                else:
+                    del layer[state]
+    return dropped
+
+
 class _CountDp:
     """The DP of :func:`count_vector_check` (groups with ``counts[q] > 0`` only)."""
 
     def __init__(self, instance: Instance, groups: list[TwinGroup], counts: list[int],
                  t_end: float, label_limit: int, *, relaxed: bool,
-                 tau: int | None = None, paths: bool = True) -> None:
+                 tau: int | None = None, paths: bool = True, dominance: bool = True) -> None:
         self.counts = counts
+        self.dominance = dominance
+        self.pruned = 0       # labels dropped by the dominance between hole masks
         # without paths a label is its two free times only and a layer is dropped once the
         # next one is built: a refutation needs no path, and at n = 80 the labels of every
         # layer with their parents do not fit in memory (see refute_label_budget)
@@ -385,6 +451,10 @@ class _CountDp:
                                   for i in range(2, fields)))
                 self.labels += len(keep)
             nxt.clear()
+            if self.dominance and self.compiled:
+                dropped = prune_later_holes(layer)
+                self.pruned += dropped
+                self.labels -= dropped
             held = self.labels - before
             if not layer:
                 return False

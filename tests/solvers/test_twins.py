@@ -32,6 +32,7 @@ from splitsched.solvers.twins import (
     chosen_jobs,
     count_vector_check,
     minimal_vectors,
+    prune_later_holes,
     refute_on_time,
     twin_groups,
 )
@@ -370,3 +371,67 @@ def test_refutes_11_misses_on_vivo_z3_n40_l4_s1() -> None:
     ans = refute_on_time(inst, inst.total_weight - 11, t_end=time.perf_counter() + 600)
     assert ans.status == "refuted" and ans.vectors == 304
     assert ans.by_lp + ans.by_dp == 304
+
+
+def _wide_twins_instance(rng: random.Random, i: int) -> Instance:
+    """One or two networks and 6-10 jobs released together, GPU layers short and CPU layers
+    long: many GPU-only twins finishing before split ones, so many holes."""
+    inst = _twins_instance(rng, i)
+    jobs = []
+    for j in range(rng.randint(6, 10)):
+        net = rng.choice(inst.networks)
+        best = int(net.stages.best_latency)
+        jobs.append(Job(id=f"j{j}", network=net.name, release=0,
+                        deadline=best + rng.randint(0, 3 * best), weight=1))
+    return Instance(id=f"wide-{i}", networks=inst.networks, jobs=tuple(jobs))
+
+
+@pytest.mark.parametrize("seed", [16, 17])
+def test_the_dominance_between_hole_masks_changes_no_answer(seed: int) -> None:
+    # prune_later_holes drops labels of states whose holes lie lower than another's: on
+    # every vector and relaxation the DP answers as without it, with and without paths,
+    # and it did drop labels (else this test could not fail)
+    rng = random.Random(seed)
+    pruned = answers = 0
+    for i in range(150):
+        inst = _wide_twins_instance(rng, i)
+        groups = twin_groups(inst)
+        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
+            if sum(v) < 3:
+                continue
+            gs, cs = [g for g, _c in used], [c for _g, c in used]
+            for tau in _taus(inst, gs):
+                for paths in (True, False):
+                    runs = [_CountDp(inst, gs, cs, time.perf_counter() + 60, 10**6,
+                                     relaxed=True, tau=tau, paths=paths, dominance=dom)
+                            for dom in (False, True)]
+                    got = [dp.run() for dp in runs]
+                    assert got[0] == got[1], (v, tau, paths, inst)
+                    pruned += runs[1].pruned
+                    answers += 1
+    assert answers >= 1000 and pruned >= 100, (answers, pruned)
+
+
+def test_prune_later_holes_by_hand() -> None:
+    # one group, P = 3: holes {0} (deadline the earliest) against holes {1}: the same hole
+    # count, the hole of the second later, so its labels beat the first's that they
+    # dominate; holes {0, 1} (another count) and P = 4 are compared with no one
+    def labels(*pairs: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array([p[0] for p in pairs], dtype=np.int64),
+                np.array([p[1] for p in pairs], dtype=np.int64))
+
+    layer = {(3, 0b001): labels((5, 9), (7, 4), (2, 20)),
+             (3, 0b010): labels((5, 8), (8, 3)),
+             (3, 0b011): labels((9, 9)),
+             (4, 0b001): labels((9, 9))}
+    assert prune_later_holes(layer) == 1           # (5, 9): beaten by (5, 8)
+    assert layer[(3, 0b001)][0].tolist() == [7, 2] and layer[(3, 0b001)][1].tolist() == [4, 20]
+    assert layer[(3, 0b010)][0].tolist() == [5, 8]
+    assert len(layer) == 4
+    # a state all of whose labels are beaten leaves the layer
+    layer = {(3, 0b001): labels((6, 9)), (3, 0b100): labels((6, 9))}
+    assert prune_later_holes(layer) == 1 and list(layer) == [(3, 0b100)]
+    # two groups: later in one group and earlier in the other is no dominance
+    layer = {(3, 0b001, 3, 0b100): labels((1, 1)), (3, 0b010, 3, 0b010): labels((1, 1))}
+    assert prune_later_holes(layer) == 0 and len(layer) == 2
