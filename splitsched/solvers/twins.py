@@ -122,27 +122,54 @@ MAX_VECTORS = 20_000
 LABEL_LIMIT = 2_000_000
 #: labels of the first, cheap try on each count vector in :func:`refute_on_time`
 FIRST_LABELS = 100_000
-#: memory the DP without paths (which :func:`refute_vector` runs when the DP with paths
-#: reaches its limit) may hold: this share of the machine's physical memory, and at most
-#: half of the process's address-space limit when one is set (``splitsched bench
-#: --mem-limit-mb``); see :func:`refute_label_budget`
+#: memory the DP without paths (:func:`refute_vector`'s last try) may hold: this share of
+#: the machine's physical memory or of the container's memory limit (cgroup), whichever is
+#: smaller, and at most half of the process's address-space limit when one is set
+#: (``splitsched bench --mem-limit-mb``); see :func:`refute_label_budget`
 REFUTE_MEMORY_SHARE = 0.25
+#: where a container's memory limit is read: cgroup v2, then v1 ("max" or a huge number:
+#: none)
+CGROUP_MEMORY_FILES = ("/sys/fs/cgroup/memory.max",
+                       "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 #: bytes per label held by the DP without paths, measured: 4.8 GB resident at most with
 #: 101.9 M labels held at once (v2-batch-huawei_mate_20-n80-l4-s3's vector (20, 17, 18),
 #: refuted after 233.6 M labels in all, 123 s of CPU time on the 2-core machine)
 BYTES_PER_HELD_LABEL = 48
 
 
+def cgroup_memory_limit(files: Sequence[str] | None = None) -> int | None:
+    """The container's memory limit in bytes: the first of ``files`` (default
+    :data:`CGROUP_MEMORY_FILES`) that holds a number below 2**60; None when none does (no
+    file, ``max``, unreadable, or no limit)."""
+    for path in CGROUP_MEMORY_FILES if files is None else files:
+        try:
+            with open(path, encoding="ascii") as fh:
+                text = fh.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.isdigit() and 0 < int(text) < 2**60:
+            return int(text)
+    return None
+
+
 def refute_label_budget() -> int:
     """Labels the DP without paths may hold at once on this machine (see
-    :data:`REFUTE_MEMORY_SHARE`); 10 M when the machine does not say its memory."""
+    :data:`REFUTE_MEMORY_SHARE`); 10 M when the machine does not say its memory.
+
+    A container's limit counts (a review: under a cgroup limit below a quarter of the
+    physical memory the process would be killed rather than stop at its budget).
+    """
     try:
         pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 10_000_000
     if pages <= 0 or page <= 0:     # -1: unknown (a review)
         return 10_000_000
-    budget = pages * page * REFUTE_MEMORY_SHARE
+    memory = pages * page
+    limit = cgroup_memory_limit()
+    if limit is not None:
+        memory = min(memory, limit)
+    budget = memory * REFUTE_MEMORY_SHARE
     try:
         import resource  # Unix only
 

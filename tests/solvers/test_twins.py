@@ -14,6 +14,7 @@ v2-batch-vivo_z3-n40-l4-s1, whose best known schedule misses 12.
 from __future__ import annotations
 
 import itertools
+import pathlib
 import random
 import time
 
@@ -258,6 +259,28 @@ def test_the_label_budget_follows_the_address_space_limit() -> None:
                          timeout=120, check=True)
     assert int(out.stdout) <= 2**30 // BYTES_PER_HELD_LABEL
     assert resource.RLIMIT_AS  # this test runs on Unix only (the project's CI)
+
+
+def test_a_container_memory_limit_bounds_the_label_budget(
+        tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # found by a review: under a cgroup limit the budget read only the physical memory
+    import splitsched.solvers.twins as twins
+
+    v2, v1, bad = tmp_path / "memory.max", tmp_path / "limit_in_bytes", tmp_path / "bad"
+    v2.write_text("max\n")
+    v1.write_text(f"{2**30}\n")
+    bad.write_bytes(b"\xff\xfe")
+    files = (str(tmp_path / "none"), str(bad), str(v2), str(v1))
+    assert twins.cgroup_memory_limit(files) == 2**30      # v2 says no limit: v1's counts
+    v2.write_text(f"{2**31}\n")
+    assert twins.cgroup_memory_limit(files) == 2**31
+    v1.write_text("9223372036854771712\n")                # v1's "no limit"
+    assert twins.cgroup_memory_limit((str(v1),)) is None
+    assert twins.cgroup_memory_limit((str(tmp_path / "none"),)) is None
+    monkeypatch.setattr(twins, "CGROUP_MEMORY_FILES", (str(v2),))
+    v2.write_text(f"{2**30}\n")
+    assert twins.refute_label_budget() <= int(2**30 * twins.REFUTE_MEMORY_SHARE
+                                              // twins.BYTES_PER_HELD_LABEL)
 
 
 def test_an_unknown_memory_size_gives_the_fallback_budget(monkeypatch: pytest.MonkeyPatch
