@@ -26,6 +26,10 @@
 #    batch instances with n = 80 still open after step 5 (v2-batch-huawei_mate_20-n80-l4-s1
 #    and -l4-s3), code of commit 0fd8dba (the twins phase's DP over counts goes on without
 #    paths past its 2 M labels); its runs count in the table too.
+# 7. certify-n80: hybrid at issue 9's limit (60 s, 2 threads, one run at a time) on the 12
+#    instances with n = 80 (batch-n80 and poisson-n80), code of commit 07f488c (the twins
+#    phase's DP drops labels dominated across hole masks, runs without paths first, and has
+#    half the limit); its runs count in the table too.
 # Then the report and the per-instance table results/reference/v2/instances.{md,csv} over all.
 # RESUME=1 continues an interrupted run (either step).
 # The v1 reference (results/reference/runs.jsonl, report/) was made by an earlier version
@@ -97,3 +101,9 @@ rm -rf "$long"
 splitsched report "$twins_long"
 python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" "$split" "$twins_long" \
   --library v2 --out results/reference
+certify_n80=results/reference/v2/certify-n80
+splitsched bench --set v2/batch-n80,v2/poisson-n80 --solvers hybrid --time-limit 60 --threads 2 \
+  --workers 1 -o "$certify_n80" ${RESUME:+--resume}
+splitsched report "$certify_n80"
+python scripts/library_table.py "${done_dirs[@]}" "$check" "$twins" "$split" "$twins_long" \
+  "$certify_n80" --library v2 --out results/reference
