@@ -725,10 +725,8 @@ def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: 
             # (20, 17, 18): 3.2 s against 9.1 s); the paths are built only for a schedule
             bare = _CountDp(instance, gs, cs, t_end, refute_labels, relaxed=True, tau=tau,
                             paths=False)
-            if bare.trivial:
-                return FeasibilityResult(UNKNOWN)
-            if any(not os_ for os_ in bare.opts):
-                return FeasibilityResult(INFEASIBLE)
+            if (early := _settled_at_once(bare)) is not None:
+                return early
             found = bare.run()
             bare_labels += bare.labels
             if found is False:
@@ -737,10 +735,8 @@ def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: 
                 return FeasibilityResult(UNKNOWN, nodes=labels + bare_labels)
             del bare                # not held while the DP with paths runs (a review)
         dp = _CountDp(instance, gs, cs, t_end, label_limit - labels, relaxed=True, tau=tau)
-        if dp.trivial:
-            return FeasibilityResult(UNKNOWN)
-        if any(not os_ for os_ in dp.opts):
-            return FeasibilityResult(INFEASIBLE)
+        if (early := _settled_at_once(dp)) is not None:
+            return early
         found = dp.run()
         labels += dp.labels
         if found is None and refute_labels > 0:
@@ -766,6 +762,16 @@ def count_vector_check(instance: Instance, groups: Sequence[TwinGroup], counts: 
             if sched is not None:
                 return FeasibilityResult(FEASIBLE, schedule=sched, nodes=labels + real.labels)
     return FeasibilityResult(UNKNOWN, nodes=labels + real.labels)
+
+
+def _settled_at_once(dp: _CountDp) -> FeasibilityResult | None:
+    """``unknown`` for a group with a trivial cut, ``infeasible`` for one with no option
+    that meets its latest deadline, else None (the DP must run)."""
+    if dp.trivial:
+        return FeasibilityResult(UNKNOWN)
+    if any(not os_ for os_ in dp.opts):
+        return FeasibilityResult(INFEASIBLE)
+    return None
 
 
 def _taus(instance: Instance, groups: list[TwinGroup]) -> list[int | None]:

@@ -17,6 +17,7 @@ import itertools
 import pathlib
 import random
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -63,6 +64,17 @@ def _twins_instance(rng: random.Random, i: int) -> Instance:
                         deadline=release + best + rng.randint(0, 4 * best),
                         weight=rng.choice([1, 1, 1, 2])))
     return Instance(id=f"twins-{i}", networks=tuple(nets), jobs=tuple(jobs))
+
+
+def _used_vectors(inst: Instance, least: int
+                  ) -> Iterator[tuple[tuple[int, ...], list[TwinGroup], list[int]]]:
+    """Every count vector of ``inst``'s groups with at least ``least`` jobs, with the
+    groups it uses and their counts (what ``_CountDp`` takes)."""
+    groups = twin_groups(inst)
+    for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+        if sum(v) >= least:
+            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
+            yield v, [g for g, _c in used], [c for _g, c in used]
 
 
 def inversion() -> Instance:
@@ -172,12 +184,7 @@ def test_the_compiled_expansion_makes_the_same_moves(seed: int) -> None:
     states = 0
     for i in range(80):
         inst = _twins_instance(rng, i)
-        groups = twin_groups(inst)
-        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
-            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
-            if sum(v) < 2:
-                continue
-            gs, cs = [g for g, _c in used], [c for _g, c in used]
+        for _v, gs, cs in _used_vectors(inst, 2):
             for tau in _taus(inst, gs):
                 dp = _CountDp(inst, gs, cs, time.perf_counter() + 60, 10**6, relaxed=True,
                               tau=tau)
@@ -418,12 +425,7 @@ def test_the_dominance_between_hole_masks_changes_no_answer(seed: int) -> None:
     pruned = answers = 0
     for i in range(150):
         inst = _wide_twins_instance(rng, i)
-        groups = twin_groups(inst)
-        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
-            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
-            if sum(v) < 3:
-                continue
-            gs, cs = [g for g, _c in used], [c for _g, c in used]
+        for v, gs, cs in _used_vectors(inst, 3):
             for tau in _taus(inst, gs):
                 for paths in (True, False):
                     runs = [_CountDp(inst, gs, cs, time.perf_counter() + 60, 10**6,
