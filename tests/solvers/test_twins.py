@@ -457,6 +457,12 @@ def test_prune_later_holes_by_hand() -> None:
     # a state all of whose labels are beaten leaves the layer
     layer = {(3, 0b001): labels((6, 9)), (3, 0b100): labels((6, 9))}
     assert prune_later_holes(layer) == 1 and list(layer) == [(3, 0b100)]
+    # found by a review: a state with no label is removed, and beats no one
+    empty = labels()
+    layer = {(3, 0b001): labels((5, 5)), (3, 0b010): empty}
+    assert prune_later_holes(layer) == 0 and list(layer) == [(3, 0b001)]
+    layer = {(3, 0b001): empty, (3, 0b010): labels((5, 5))}
+    assert prune_later_holes(layer) == 0 and list(layer) == [(3, 0b010)]
     # two groups: later in one group and earlier in the other is no dominance
     layer = {(3, 0b001, 3, 0b100): labels((1, 1)), (3, 0b010, 3, 0b010): labels((1, 1))}
     assert prune_later_holes(layer) == 0 and len(layer) == 2
