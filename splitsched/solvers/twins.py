@@ -51,10 +51,10 @@ lets more through, so that "no label survives" is a proof:
 * within a state, labels beaten in both free times are dropped (the Pareto
   front), and across states (:func:`prune_later_holes`) so are the labels of a
   state whose holes lie lower than another's with the same ``P`` and hole
-  counts: every move open to the first is open to the second. This changes no
-  answer (a test runs the DP with and without it) and holds far fewer labels:
-  on v2-batch-huawei_mate_20-n80-l4-s3's vector (20, 17, 18), 2.0 M labels
-  and 3.2 s instead of 233.6 M and 185 s;
+  counts (*Dominance* below). This changes no answer (a test runs the DP with
+  and without it) and holds far fewer labels: on
+  v2-batch-huawei_mate_20-n80-l4-s3's vector (20, 17, 18), 2.0 M labels and
+  3.2 s instead of 233.6 M and 185 s;
 * a label is pruned when, for a deadline ``D`` and a weight pair of
   :data:`splitsched.solvers.feasibility.ENERGY_WEIGHTS`, the twins left due
   by ``D`` (each group's left twins taking its largest chosen deadlines,
@@ -74,6 +74,35 @@ and filters a next state's labels in compiled code
 test holds the two together on every state of random instances), 4.4 times
 less CPU time than the numpy code on v2-batch-huawei_mate_20-n80-l4-s3's
 vector (19, 18, 18): 17.7 s against 78.2 s, 32.4 M labels both.
+
+**Dominance.** Per group let ``R`` be the slots left (the holes and every
+slot from ``P`` on). Say ``(S', l')`` *dominates* ``(S, l)`` when the label
+``l'`` is no later than ``l`` in both free times and, in every group, ``R'``
+has as many slots as ``R``, its ``i``-th lowest slot is at or above ``R``'s
+``i``-th, and ``P' <= P`` (``P' = P`` in a group with no GPU-only option of
+positive length, ``A_G = 0``). Claim: if some path of moves completes from
+``(S, l)``, one completes from ``(S', l')``; so dropping a dominated label loses
+no answer. Proof, by induction on the moves left, following the path's next
+move (group, option) from ``(S', l')``. Placing is monotone in the free times,
+so the next label is no later. The state's tests pass: the energetic test's
+slots are due no earlier, fewer of them are holes (a hole carries the GPU-only
+work, an open slot the cheapest, no more), the ``i``-th hole is no earlier
+and ``g`` no later, the earliest slot left is no earlier. A GPU-only twin takes
+the lowest slot of ``R'``, due no earlier than ``R``'s; both lists lose their
+lowest slot and the relation holds. A CPU user finishing at ``f' <= f`` takes
+slot ``s' = max(first slot due by f', P') <= s``; ``R'`` and ``R`` lose ``s'``
+and ``s``, and the relation holds (checked slot by slot, with ``P' <= P``).
+It remains that ``s' <= P' + e'``, the move's limit: if ``s' > P'``, then
+``s' - 1`` is a hole of the next state, due before ``f'``, and it is its
+``j``-th hole with ``j >= s' - P'``; the next state dominates the path's, whose
+hole test passes (a completing path passes every test, and at its end no hole
+is left), so ``g' + j A_G + H_G <= d_{s'-1} < f'`` with ``g'`` the GPU free
+time after the move, which gives ``j <= (f' - g' - H_G - 1) // A_G = e'``.
+(With ``A_G = 0`` the move takes slot ``P = P'`` in both.) The Pareto front is the case ``S' = S``,
+:func:`prune_later_holes` the case of equal ``P``. Not a move-by-move
+monotonicity: with earlier free times a CPU user may take a lower slot, and
+its limit ``e'`` may shrink; the hole test of the next state is what keeps the
+move open.
 
 The due-last symmetry is the exchange argument of Moore and Hodgson's
 single-machine rule (Moore, "An n job, one machine sequencing algorithm for
@@ -293,13 +322,11 @@ def prune_later_holes(layer: dict[tuple[int, ...], tuple[np.ndarray, ...]]) -> i
     earlier in ``B``; a CPU user's slot range depends only on ``P`` and the label; the
     energetic test, the hole test and the earliest-slot test read the slots' deadlines,
     which are no earlier in ``B``; and after the move ``B``'s holes are still later
-    (removing both lowest holes, or adding the same slots above both). So a completion
-    of the label from ``A`` is one from ``B``; that the label with earlier free times in
-    ``B`` has one too is what the Pareto front within a state already assumes. That
-    step is not a move-by-move monotonicity (a CPU user's slot range grows with its
-    finish time); it rests on the brute-force tests and on a review that found no
-    label with earlier free times unable to finish where the later one could (2.06 M
-    such pairs), not on a written proof. Each state is compared with the other states'
+    (removing both lowest holes, or adding the same slots above both). With the
+    earlier free times too, it is the case of equal ``P`` of the module docstring's
+    *Dominance* (proven there; a review also found no label with earlier free times
+    unable to finish where the later one could, 2.06 M such pairs). Each state is
+    compared with the other states'
     labels as they were before this call: "holes later" is a strict partial order, so a
     dropped label's beater, if dropped too, has a beater of its own, up to a state that
     keeps its labels. Measured on v2-batch-huawei_mate_20-n80-l4-s3's vector
