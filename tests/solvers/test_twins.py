@@ -34,7 +34,7 @@ from splitsched.solvers.twins import (
     chosen_jobs,
     count_vector_check,
     minimal_vectors,
-    prune_later_holes,
+    prune_later_slots,
     refute_on_time,
     twin_groups,
 )
@@ -418,7 +418,7 @@ def _wide_twins_instance(rng: random.Random, i: int) -> Instance:
 
 @pytest.mark.parametrize("seed", [16, 17])
 def test_the_dominance_between_hole_masks_changes_no_answer(seed: int) -> None:
-    # prune_later_holes drops labels of states whose holes lie lower than another's: on
+    # prune_later_slots drops labels of states whose slots left lie lower than another's: on
     # every vector and relaxation the DP answers as without it, with and without paths,
     # and it did drop labels (else this test could not fail)
     rng = random.Random(seed)
@@ -438,7 +438,7 @@ def test_the_dominance_between_hole_masks_changes_no_answer(seed: int) -> None:
     assert answers >= 1000 and pruned >= 100, (answers, pruned)
 
 
-def test_prune_later_holes_by_hand() -> None:
+def test_prune_later_slots_by_hand() -> None:
     # one group, P = 3: holes {0} (deadline the earliest) against holes {1}: the same hole
     # count, the hole of the second later, so its labels beat the first's that they
     # dominate; holes {0, 1} (another count) and P = 4 are compared with no one
@@ -450,19 +450,27 @@ def test_prune_later_holes_by_hand() -> None:
              (3, 0b010): labels((5, 8), (8, 3)),
              (3, 0b011): labels((9, 9)),
              (4, 0b001): labels((9, 9))}
-    assert prune_later_holes(layer) == 1           # (5, 9): beaten by (5, 8)
+    assert prune_later_slots(layer, [5], [False]) == 1           # (5, 9): beaten by (5, 8)
     assert layer[(3, 0b001)][0].tolist() == [7, 2] and layer[(3, 0b001)][1].tolist() == [4, 20]
     assert layer[(3, 0b010)][0].tolist() == [5, 8]
     assert len(layer) == 4
     # a state all of whose labels are beaten leaves the layer
     layer = {(3, 0b001): labels((6, 9)), (3, 0b100): labels((6, 9))}
-    assert prune_later_holes(layer) == 1 and list(layer) == [(3, 0b100)]
+    assert prune_later_slots(layer, [5], [False]) == 1 and list(layer) == [(3, 0b100)]
     # found by a review: a state with no label is removed, and beats no one
     empty = labels()
     layer = {(3, 0b001): labels((5, 5)), (3, 0b010): empty}
-    assert prune_later_holes(layer) == 0 and list(layer) == [(3, 0b001)]
+    assert prune_later_slots(layer, [5], [False]) == 0 and list(layer) == [(3, 0b001)]
     layer = {(3, 0b001): empty, (3, 0b010): labels((5, 5))}
-    assert prune_later_holes(layer) == 0 and list(layer) == [(3, 0b010)]
+    assert prune_later_slots(layer, [5], [False]) == 0 and list(layer) == [(3, 0b010)]
     # two groups: later in one group and earlier in the other is no dominance
     layer = {(3, 0b001, 3, 0b100): labels((1, 1)), (3, 0b010, 3, 0b010): labels((1, 1))}
-    assert prune_later_holes(layer) == 0 and len(layer) == 2
+    assert prune_later_slots(layer, [5, 5], [False, False]) == 0 and len(layer) == 2
+    # different P: P = 2 and no hole (slots left {2, 3, 4}) beats P = 3 with hole {1}
+    # ({1, 3, 4}), unless that group's P must be equal (no GPU-only option of positive
+    # length); the same slots left with hole {2} below P = 3 is beaten by P = 2 too
+    for same, beaten in ((False, 1), (True, 0)):
+        layer = {(2, 0b000): labels((5, 5)), (3, 0b010): labels((5, 5))}
+        assert prune_later_slots(layer, [5], [same]) == beaten, same
+    layer = {(3, 0b100): labels((5, 5)), (2, 0b000): labels((5, 5))}
+    assert prune_later_slots(layer, [5], [False]) == 1 and list(layer) == [(2, 0b000)]
