@@ -17,10 +17,10 @@ its phases; this script shows the vectors. ``--seconds`` is per vector.
 
 Measured on the 2-core machine: v2-batch-vivo_z3-n40-l4-s1 with
 ``--misses 12``: 304 vectors, all refuted (2.5 s); v2-batch-huawei_mate_20-n80-l4-s3
-with ``--misses 26 --seconds 900``: 345 vectors, all refuted in 7.4 s, 0.3 GB
-resident at most (code of commit 5308bfa; 147 s and 4.9 GB with that of
-35bafac, before the dominance between hole masks); -l4-s1 with ``--misses 24``:
-300 vectors in 19.1 s (354 s before). Exit status 2 for a bad file or
+with ``--misses 26 --seconds 900``: 345 vectors, all refuted in 3.0 s, 0.3 GB
+resident at most (code of commit 48649dc; 147 s and 4.9 GB with that of
+35bafac, before the dominance between states); -l4-s1 with ``--misses 24``:
+300 vectors in 5.5 s (354 s before). Exit status 2 for a bad file or
 argument.
 """
 

@@ -119,7 +119,8 @@ TWINS = True            # count-vector refutation when all jobs share one releas
 # share of the limit for it: on one-release instances it is the phase that closes them (the
 # rows' branch and bound and CP-SAT did not close v2-batch-huawei_mate_20-n80-l4-s1 in 40 s
 # of a 60 s run, 2 threads); that instance's refutation takes about 19-29 s on its own
-# (scripts/batch_survivors.py --misses 24, code of commit d3e3725), more than 0.25 of 60 s
+# (scripts/batch_survivors.py --misses 24, code of commit d3e3725), more than 0.25 of 60 s;
+# 5.5 s since the dominance across next slots (48649dc), so the share is now a margin
 TWINS_SHARE = 0.5
 ROWS_BRANCH = True
 ROWS_BRANCH_SHARE = 0.3  # share of the limit for it
