@@ -334,6 +334,7 @@ def test_a_gpu_only_twin_may_take_the_earlier_deadline() -> None:
     # an earlier slot) refutes it: the slots are what keeps the DP exact
     dp = _CountDp(inst, groups, [1, 2], time.perf_counter() + 60, 10**6, relaxed=True)
     dp.a_g = [0] * len(dp.a_g)
+    dp.same_p = [True] * len(dp.a_g)     # what __init__ derives from a_g (a review)
     assert dp.run() is False
 
 
