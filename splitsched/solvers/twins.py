@@ -98,8 +98,8 @@ It remains that ``s' <= P' + e'``, the move's limit: if ``s' > P'``, then
 hole test passes (a completing path passes every test, and at its end no hole
 is left), so ``g' + j A_G + H_G <= d_{s'-1} < f'`` with ``g'`` the GPU free
 time after the move, which gives ``j <= (f' - g' - H_G - 1) // A_G = e'``.
-(With ``A_G = 0`` the move takes slot ``P = P'`` in both.) The Pareto front is the case ``S' = S``,
-:func:`prune_later_slots` the general case. Not a move-by-move
+(With ``A_G = 0`` the move takes slot ``P = P'`` in both.) The Pareto front is
+the case ``S' = S``, :func:`prune_later_slots` the general case. Not a move-by-move
 monotonicity: with earlier free times a CPU user may take a lower slot, and
 its limit ``e'`` may shrink; the hole test of the next state is what keeps the
 move open.
@@ -378,7 +378,7 @@ class _CountDp:
                  tau: int | None = None, paths: bool = True, dominance: bool = True) -> None:
         self.counts = counts
         self.dominance = dominance
-        self.pruned = 0       # labels dropped by the dominance between hole masks
+        self.pruned = 0       # labels dropped by the dominance between states
         # without paths a label is its two free times only and a layer is dropped once the
         # next one is built: a refutation needs no path, and at n = 80 the labels of every
         # layer with their parents do not fit in memory (see refute_label_budget)
@@ -472,8 +472,8 @@ class _CountDp:
     def run(self) -> bool | None:
         """True if some path places every twin in a slot, False if none, None at a limit.
 
-        With paths, the limit counts every label kept (those the dominance between hole
-        masks drops are not counted); without, the labels held at once (the layer being
+        With paths, the limit counts every label kept (those the dominance between
+        states drops are not counted); without, the labels held at once (the layer being
         expanded and the next one's, before the Pareto filter).
         Running out of memory (a bench run's address-space limit) is a limit too.
         """

@@ -156,12 +156,8 @@ def test_the_dp_without_paths_decides_as_the_dp_with_them(seed: int) -> None:
     for i in range(120):
         inst = _twins_instance(rng, i)
         groups = twin_groups(inst)
-        for v in itertools.product(*[range(len(g.members) + 1) for g in groups]):
+        for v, gs, cs in _used_vectors(inst, 2):
             jobs = chosen_jobs(groups, v)
-            used = [(g, c) for g, c in zip(groups, v, strict=True) if c]
-            if len(jobs) < 2:
-                continue
-            gs, cs = [g for g, _c in used], [c for _g, c in used]
             for tau in _taus(inst, gs):
                 runs = [_CountDp(inst, gs, cs, time.perf_counter() + 60, 10**6, relaxed=True,
                                  tau=tau, paths=paths).run() for paths in (True, False)]
