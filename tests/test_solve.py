@@ -184,6 +184,39 @@ def test_the_warm_start_solver_is_imported_before_the_clock_starts() -> None:
     assert out.stdout.split() == ["True", "optimal"], out.stderr
 
 
+def test_bench_child_loads_the_warm_start_solver_before_its_start_byte(tmp_path) -> None:
+    # bench's hard-kill clock starts at the child's start byte. Where numba's cache was
+    # cold (a fresh clone), importing dp-edf's module compiled its kernels for 18 s after
+    # that byte, and the README's main command recorded a cpsat run at 5 s as killed.
+    code = textwrap.dedent("""
+        import json, os, sys
+        from pathlib import Path
+        from splitsched.bench import worker
+        from splitsched.bench.records import RunSpec
+        from splitsched.io import instance_to_dict
+        from tests.helpers.builders import edf_counterexample
+        loaded = []
+        real_write = os.write
+        def write(fd, data):
+            if data == b"S":
+                loaded.append("splitsched.solvers.dp" in sys.modules)
+            return real_write(fd, data)
+        os.write = write
+        tmp = Path(sys.argv[1])
+        spec = RunSpec(instance=instance_to_dict(edf_counterexample()), solver="cpsat",
+                       seed=0, time_limit_s=5.0, threads=1, mem_limit_mb=None, grace_s=5.0)
+        (tmp / "spec.json").write_text(json.dumps(spec.to_dict()))
+        r, w = os.pipe()
+        worker.child_main([str(tmp / "spec.json"), str(tmp / "result.json"), str(w),
+                           str(os.getppid())])
+        print(loaded, os.read(r, 1), json.loads((tmp / "result.json").read_text())["status"])
+    """)
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, cwd=REPO_ROOT,
+                         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, check=True)
+    assert out.stdout.split() == ["[True]", "b'S'", "optimal"], out.stderr
+
+
 def test_a_ctrl_c_that_native_code_turned_into_an_error_is_raised_not_an_error_status(
         ) -> None:
     # A Ctrl-C during a numba call surfaces as "SystemError: CPUDispatcher(...) returned a

@@ -15,7 +15,10 @@ Why a fresh process per run (never a reused pool worker):
 The runtime reported is measured inside the child around the solve call
 (``splitsched.solvers.base.solve``), so process start-up and imports do not
 count. The hard-kill clock starts when the child says it is about to solve
-(one byte on a pipe), not at spawn, for the same reason.
+(one byte on a pipe), not at spawn, for the same reason: the byte comes after
+the solver and its warm start's solvers are loaded
+(:func:`splitsched.solve.load_solver`), numba's kernels included, which a
+cold cache (a fresh clone) compiles for about 18 s.
 
 Nothing a run starts outlives it: the child and everything it starts carry
 an environment tag (``SPLITSCHED_RUN_TOKEN``); after the run, every process
@@ -30,7 +33,7 @@ or Dask worker) are removed when the next run starts in any process.
 
 The child is ``python -m splitsched.bench.worker SPEC RESULT FD PARENT_PID``:
 it reads the spec (instance inline, so a remote Dask worker needs no shared
-file system), imports extra solver modules, sets an address-space limit
+file system), imports extra solver modules and the solver, sets an address-space limit
 (a limit at or below what the child already maps then, ``VmSize``, cannot be
 honoured: the run ends with status ``error`` naming both, never as if limited),
 solves, and writes the result JSON atomically. The parent side,
@@ -512,13 +515,12 @@ def child_main(argv: list[str]) -> int:
     spec = RunSpec.from_dict(json.loads(Path(spec_path).read_text(encoding="utf-8")))
     try:
         from splitsched.io import instance_from_dict, schedule_to_dict
-        from splitsched.solve import solve
-        from splitsched.solvers.base import get_solver
+        from splitsched.solve import load_solver, solve
 
         for ref in spec.extra_modules:
             load_extra_module(ref)
         instance = instance_from_dict(spec.instance)
-        get_solver(spec.solver)
+        load_solver(spec.solver)  # numba's kernels too: outside the hard-kill clock
     except Exception as exc:  # the run cannot start: an error record, not a crash
         os.close(start_fd)
         _write_result(result_path, WorkerResult(status=SolveStatus.ERROR.value,
