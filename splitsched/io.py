@@ -25,6 +25,7 @@ import json
 import math
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -378,6 +379,15 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _bounded_int(text: str) -> int:
+    # int() of a longer string raises advice for programmers (sys.set_int_max_str_digits)
+    digits = len(text) - text.startswith("-")
+    if digits > sys.get_int_max_str_digits() > 0:
+        raise ValueError(f"an integer of {digits} digits (at most "
+                         f"{sys.get_int_max_str_digits()} are read)")
+    return int(text)
+
+
 def json_depth_exceeds(data: Any, limit: int) -> bool:
     """Whether arrays/objects nest deeper than ``limit`` (iterative: no recursion)."""
     stack: list[tuple[Any, int]] = [(data, 1)]
@@ -458,7 +468,7 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
 
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
-                          object_pairs_hook=pairs_hook)
+                          parse_int=_bounded_int, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         field = where or f"line {exc.lineno} column {exc.colno}"
         raise InputError(path, field, f"not valid JSON: {exc.msg}") from None
@@ -563,6 +573,16 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
         raise InputError(p, field, f"{probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(p, field, f"directory {probe} is not writable")
+    # access() answers for the permission bits only: root passes it on /proc, /sys or a
+    # read-only mount, and the write failed after the whole solve (a review)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".splitsched-probe-", dir=probe)
+    except OSError as exc:
+        raise InputError(p, field, f"cannot create a file in directory {probe}: "
+                         f"{exc.strerror or exc}") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 def check_output_dir(path: str | os.PathLike[str], field: str = "-o") -> None:

@@ -284,8 +284,10 @@ def _error(solver: str, t0: float, stats: dict[str, Any]) -> SolveResult:
                        runtime_s=time.perf_counter() - t0, stats=stats)
 
 
-def load_solver(solver: str, settings: HarnessSettings = DEFAULT_HARNESS_SETTINGS) -> SolverInfo:
-    """Import a solver and, if it uses a warm start, the warm start's solvers.
+def load_solver(solver: str, settings: HarnessSettings = DEFAULT_HARNESS_SETTINGS, *,
+                warm_start: bool = True) -> SolverInfo:
+    """Import a solver and, if it uses a warm start (and ``warm_start``), the warm
+    start's solvers.
 
     :func:`solve` calls it before its clock starts; a caller that times the
     whole call (``bench``'s worker, whose hard-kill clock starts when the
@@ -297,8 +299,9 @@ def load_solver(solver: str, settings: HarnessSettings = DEFAULT_HARNESS_SETTING
     ``cpsat`` run at 5 s + 5 s grace in the README's main command. Inside the
     solve's clock it was charged to the solvers that load the DP lazily
     (``cpsat``, the MILPs) and not to those whose module imports it
-    (``lbbd``, ``hybrid``). An unknown warm-start name is left to
-    :func:`compute_warm_start` (which skips it).
+    (``lbbd``, ``hybrid``). With ``warm_start`` False (the caller gives a
+    warm start, so none is computed) only the solver is imported. An unknown
+    warm-start name is left to :func:`compute_warm_start` (which skips it).
 
     Raises
     ------
@@ -306,7 +309,7 @@ def load_solver(solver: str, settings: HarnessSettings = DEFAULT_HARNESS_SETTING
         For an unregistered ``solver``.
     """
     info = get_solver(solver)
-    if info.uses_warm_start:
+    if info.uses_warm_start and warm_start:
         for name in settings.warm_start_solvers:
             try:
                 get_solver(name)
@@ -364,10 +367,11 @@ def solve(instance: Instance, solver: str, *, time_limit_s: float = 10.0, seed: 
         At a Ctrl-C, also one that native code turned into another error
         (:func:`raise_interrupt`).
     """
-    info = load_solver(solver, settings)
+    info = get_solver(solver)
     check_solve_parameters(time_limit_s=time_limit_s, seed=seed, threads=threads)
     if warm_start is not None:
         warm_start = _checked_warm_start(instance, warm_start)
+    load_solver(solver, settings, warm_start=warm_start is None)
     t0 = time.perf_counter()
     stats: dict[str, Any] = {"harness_settings": {
         "warm_start_solvers": list(settings.warm_start_solvers),

@@ -187,8 +187,10 @@ def test_solver_module_that_fails_to_import_is_input_error(tmp_path: Path,
 
 @pytest.mark.parametrize("mem", [0, -5])
 def test_mem_limit_zero_is_refused(tmp_path: Path, the_set: Path, mem: int) -> None:
-    with pytest.raises(InputError, match="--mem-limit-mb"):
+    with pytest.raises(InputError, match="--mem-limit-mb") as info:
         prepare(cfg(the_set, tmp_path / "run", ("fifo-gpu",), mem_limit_mb=mem))
+    # the note on 0 only where 0 was given (a review read it under -5)
+    assert ("0 is not 'no limit'" in info.value.reason) == (mem == 0)
 
 
 def test_unreachable_scheduler_leaves_no_run_directory(tmp_path: Path, the_set: Path,

@@ -270,6 +270,15 @@ def test_output_checks_before_work(tmp_path: Path) -> None:
         check_output_path(blocker / "sub" / "out.json", "--output")
     check_output_path(tmp_path / "new" / "deeper" / "out.json", "--output")  # creatable
     check_output_path("/dev/null", "--output")
+    assert not list(tmp_path.glob(".splitsched-probe-*"))  # the probe file is removed
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_where_no_file_can_be_made_is_refused_before_work() -> None:
+    # /proc passes access(W_OK) for root; the write failed only after the solve (a review)
+    with pytest.raises(InputError, match="directory /proc") as info:
+        check_output_path("/proc/out.json", "--output")
+    assert info.value.field == "--output"
 
 
 def test_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
@@ -315,3 +324,12 @@ def test_schedule_with_a_string_start_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_schedule(_write(tmp_path, data, "s.json"))
     assert info.value.field == "plans[0].gpu_start"
+
+
+def test_an_integer_too_long_to_read_is_named_without_programmer_advice() -> None:
+    from splitsched.io import parse_json_text
+
+    with pytest.raises(InputError, match="an integer of 5001 digits") as info:
+        parse_json_text('{"release": ' + "9" * 5001 + "}", "inst.json")
+    assert "set_int_max_str_digits" not in str(info.value)
+    assert parse_json_text('{"release": -12}', "inst.json") == {"release": -12}

@@ -184,6 +184,30 @@ def test_the_warm_start_solver_is_imported_before_the_clock_starts() -> None:
     assert out.stdout.split() == ["True", "optimal"], out.stderr
 
 
+def test_solve_loads_the_warm_start_solvers_only_for_a_valid_call_without_a_start() -> None:
+    # A bad parameter is refused before the DP's import (17 s where numba's cache is cold,
+    # a review), and a caller's warm start needs no warm-start solver.
+    code = textwrap.dedent("""
+        import sys
+        from splitsched.solve import compute_warm_start, solve
+        from tests.helpers.builders import edf_counterexample
+        inst = edf_counterexample()
+        try:
+            solve(inst, "cpsat", time_limit_s=-1)
+        except ValueError:
+            print("refused", "splitsched.solvers.dp" in sys.modules)
+        warm = compute_warm_start(inst, 1.0, 0, solvers=())
+        res = solve(inst, "cpsat", time_limit_s=5, warm_start=warm)
+        print(res.status, "splitsched.solvers.dp" in sys.modules)
+        solve(inst, "cpsat", time_limit_s=5)
+        print("splitsched.solvers.dp" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                         check=True)
+    assert out.stdout.split() == ["refused", "False", "optimal", "False", "True"], out.stderr
+
+
 def test_bench_child_loads_the_warm_start_solver_before_its_start_byte(tmp_path) -> None:
     # bench's hard-kill clock starts at the child's start byte. Where numba's cache was
     # cold (a fresh clone), importing dp-edf's module compiled its kernels for 18 s after

@@ -78,6 +78,10 @@ TAIL_BYTES = 4000  # ... and the last; everything between is counted and dropped
 RUN_TOKEN_ENV = "SPLITSCHED_RUN_TOKEN"
 RUN_DIR_PREFIX = "splitsched-run-"
 _RUN_DIR_RE = re.compile(r"^splitsched-run-(\d+)\.(\d+)-")
+# Under an address-space limit a new thread's stack cannot be mapped: Python raises this
+# instead of MemoryError (a review: cpsat at --mem-limit-mb 760, just above what the worker
+# maps, was recorded as `error`; before the solvers were loaded ahead of the limit, `memout`).
+_THREAD_ERROR = "RuntimeError: can't start new thread"
 _MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 _live_lock = threading.Lock()
@@ -548,7 +552,9 @@ def child_main(argv: list[str]) -> int:
     stats = _json_safe(res.stats)
     status: str = res.status.value
     error = stats.get("error") if isinstance(stats, dict) else None
-    if status == SolveStatus.ERROR and isinstance(error, str) and error.startswith("MemoryError"):
+    if status == SolveStatus.ERROR and isinstance(error, str) and (
+            error.startswith("MemoryError")
+            or (spec.mem_limit_mb is not None and error.startswith(_THREAD_ERROR))):
         status = HarnessStatus.MEMOUT.value
     claimed = stats.get("claimed_status") if isinstance(stats, dict) else None
     _write_result(result_path, WorkerResult(

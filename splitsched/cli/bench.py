@@ -32,7 +32,7 @@ from rich.progress import (
 from splitsched.bench.machine import usable_cores
 from splitsched.bench.records import RunRecord, WriteFailure
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
-from splitsched.cli.console import err
+from splitsched.cli.console import LOADING_NOTE, err
 from splitsched.io import InputError
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def _say_stopped(exc: KeyboardInterrupt, output: Path, done: int) -> NoReturn:
 
 def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
     """Run a checked sweep with a progress bar, counting its new records in ``statuses``."""
-    from splitsched.bench.sweep import execute, prepare
+    from splitsched.bench.sweep import execute, load_solvers, prepare
 
     scheduler, workers, threads = cfg.scheduler, cfg.workers, cfg.threads
     prep = prepare(cfg)
@@ -179,6 +179,9 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
     if prep.skipped:
         err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
                    highlight=False)
+    if prep.tasks:
+        with err.status(LOADING_NOTE):
+            load_solvers(cfg)
     progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                         TimeRemainingColumn(), console=err, transient=False)

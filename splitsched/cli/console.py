@@ -34,6 +34,10 @@ def _is_tty(stream: IO[str] | None) -> bool:
 out = Console(width=None if _is_tty(sys.stdout) else 160)
 err = Console(stderr=True, width=None if _is_tty(sys.stderr) else 160)
 
+# shown on a terminal while solvers load: numba compiles the DP's kernels on a machine's
+# first run (about 18 s on the 2-core machine) and caches them
+LOADING_NOTE = "loading solvers (a first run on this machine compiles numba kernels, ~20 s)"
+
 
 class StdoutError(Exception):
     """Standard output could not be written (not a broken pipe); ``reason`` is the

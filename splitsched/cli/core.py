@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from splitsched.cli.console import err, out
+from splitsched.cli.console import LOADING_NOTE, err, out
 from splitsched.cli.options import (
     MAX_THREADS,
     check_output,
@@ -59,7 +59,7 @@ def solve_cmd(
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
     from splitsched.io import instance_sha256, read_instance, write_schedule
-    from splitsched.solve import check_solve_parameters, solve, stamp_schedule
+    from splitsched.solve import check_solve_parameters, load_solver, solve, stamp_schedule
     from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
 
     # Ctrl-C or SIGTERM: one line saying what was written (each write is atomic).
@@ -81,6 +81,8 @@ def solve_cmd(
             check_output(plot, "--plot", inputs=[instance_file])
         check_outputs_differ((output, "--output"), (plot, "--plot"))
         inst = read_instance(instance_file)
+        with err.status(LOADING_NOTE):
+            load_solver(solver)
         res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
         with created_folders((output, "--output"), (plot, "--plot")):
             if output is not None and res.schedule is not None:

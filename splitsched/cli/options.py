@@ -292,7 +292,9 @@ def positive_time(value: float, option: str, high: float = MAX_SECONDS) -> float
         fail(None, option, f"must be a finite number > 0, got {value}")
     if not value > 0:
         fail(None, option, f"must be > 0, got {value}")
-    return number_in(value, option, 0, high)
+    if value > high:  # not number_in's "in 0..high": 0 itself is refused above
+        fail(None, option, f"must be <= {high:g}, got {value}")
+    return value
 
 
 def number_in(value: float, option: str, low: float, high: float) -> float:

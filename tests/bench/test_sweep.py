@@ -53,6 +53,16 @@ def memout(instance, *, time_limit_s, seed, threads):
     return SolverOutput(schedule=all_dropped(instance, "tb-memout"), status="feasible")
 
 
+@register("tb-threads", "test only: starts threads until one cannot start")
+def threads_out(instance, *, time_limit_s, seed, threads):
+    import threading
+    stop = threading.Event()
+    for _ in range(2000):  # each new thread maps a stack: the address-space limit ends it
+        threading.Thread(target=stop.wait, daemon=True).start()
+    stop.set()
+    raise RuntimeError("can't start new thread")  # no limit stopped it: the same error
+
+
 @register("tb-slow", "test only: drops every job after a short wait")
 def slow(instance, *, time_limit_s, seed, threads):
     time.sleep(0.4)
@@ -143,6 +153,20 @@ def test_failures_become_records_and_the_sweep_goes_on(failure_run: Path) -> Non
     assert hang.runtime_s >= 1.0  # killed only after limit + grace
     assert runs[("pair", "fifo-gpu", 0)].instance_params == {"load": 0.8}
     assert runs[("pair", "fifo-gpu", 0)].load == 0.8
+
+
+def test_a_thread_that_cannot_start_under_the_limit_is_a_memout(
+        tmp_path: Path, instance_set: Path, solver_module: str) -> None:
+    # Under --mem-limit-mb a new thread's stack cannot be mapped, and Python raises
+    # RuntimeError, not MemoryError: a review saw it recorded as `error`.
+    for mem, want in ((1024, "memout"), (None, "error")):
+        run_dir = tmp_path / f"mem-{mem}"
+        run_sweep(SweepConfig(set_ref=str(instance_set), solvers=("tb-threads",),
+                              run_dir=run_dir, time_limit_s=5.0, workers=1,
+                              mem_limit_mb=mem, extra_modules=(solver_module,)))
+        records = read_runs(run_dir / "runs.jsonl").records
+        assert [r.status.value for r in records] == [want, want], (mem, records)
+        assert all("can't start new thread" in (r.error or "") for r in records)
 
 
 def _cli(*args: str) -> list[str]:

@@ -214,3 +214,10 @@ def test_the_bounds_are_documented() -> None:
     text = (REPO_ROOT / "docs" / "reliability.md").read_text()
     for value in (MAX_THREADS, MAX_SECONDS, MAX_REPLAY_RUNS, MAX_SEEDS, MAX_JOBS, MAX_REPEATS):
         assert f"`{value}`" in text, value
+
+
+def test_a_time_above_the_limit_states_the_limit_not_a_range_with_zero(
+        files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "must be a finite number in 0..604800" read as if 0 were allowed (a review)
+    code, _, stderr = main(capsys, *_args("solve", "--time-limit", "1e9", files, tmp_path))
+    assert code == 2 and f"must be <= {MAX_SECONDS:g}, got" in stderr and "0.." not in stderr
