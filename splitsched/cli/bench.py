@@ -171,7 +171,10 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
     from splitsched.bench.sweep import execute, load_solvers, prepare
 
     scheduler, workers, threads = cfg.scheduler, cfg.workers, cfg.threads
-    prep = prepare(cfg)
+    with err.status(LOADING_NOTE):  # checking --solvers imports them: hybrid loads the DP
+        prep = prepare(cfg)
+        if prep.tasks:
+            load_solvers(cfg)
     cores = usable_cores()
     if scheduler is None and workers * threads > cores:
         err.print(f"warning: {workers} workers x {threads} threads > {cores} usable cores: "
@@ -179,9 +182,6 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
     if prep.skipped:
         err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
                    highlight=False)
-    if prep.tasks:
-        with err.status(LOADING_NOTE):
-            load_solvers(cfg)
     progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                         TimeRemainingColumn(), console=err, transient=False)
