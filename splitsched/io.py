@@ -379,11 +379,15 @@ def _finite_float(text: str) -> float:
     return value
 
 
+class _LongInteger(ValueError):
+    """An integer literal longer than Python reads (valid JSON, over the limit)."""
+
+
 def _bounded_int(text: str) -> int:
     # int() of a longer string raises advice for programmers (sys.set_int_max_str_digits)
     digits = len(text) - text.startswith("-")
     if digits > sys.get_int_max_str_digits() > 0:
-        raise ValueError(f"an integer of {digits} digits (at most "
+        raise _LongInteger(f"an integer of {digits} digits (at most "
                          f"{sys.get_int_max_str_digits()} are read)")
     return int(text)
 
@@ -477,6 +481,8 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
     except RecursionError:
         raise InputError(path, where or "(file)",
                          f"JSON nested too deeply (limit {MAX_JSON_DEPTH})") from None
+    except _LongInteger as exc:
+        raise InputError(path, where or "(file)", str(exc)) from None
     except ValueError as exc:
         raise InputError(path, where or "(file)", f"not valid JSON: {exc}") from None
     if json_depth_exceeds(data, MAX_JSON_DEPTH):

@@ -332,4 +332,5 @@ def test_an_integer_too_long_to_read_is_named_without_programmer_advice() -> Non
     with pytest.raises(InputError, match="an integer of 5001 digits") as info:
         parse_json_text('{"release": ' + "9" * 5001 + "}", "inst.json")
     assert "set_int_max_str_digits" not in str(info.value)
+    assert "not valid JSON" not in str(info.value)  # it is valid JSON, over the limit
     assert parse_json_text('{"release": -12}', "inst.json") == {"release": -12}

@@ -33,6 +33,7 @@ from splitsched.bench.machine import usable_cores
 from splitsched.bench.records import RunRecord, WriteFailure
 from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import LOADING_NOTE, err
+from splitsched.interrupts import interrupt_in
 from splitsched.io import InputError
 
 if TYPE_CHECKING:
@@ -113,7 +114,15 @@ def bench_cmd(
                               scheduler=scheduler, resume=resume,
                               extra_modules=tuple(solver_module or ()))
             with created_folders((output, "--output")):
-                result = _sweep(cfg, statuses)
+                try:
+                    result = _sweep(cfg, statuses)
+                except Exception as exc:
+                    # a signal while ortools loads (checking --solvers) surfaces as its
+                    # ImportError: still an interrupt (a review saw a traceback, exit 1)
+                    stop = interrupt_in(exc)
+                    if stop is None:
+                        raise
+                    raise stop from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
         _say_stopped(exc, output, sum(statuses.values()))
     except WriteFailure as exc:  # a full disk: infrastructure, not bad input

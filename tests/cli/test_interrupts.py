@@ -235,3 +235,26 @@ def test_an_interrupted_plot_says_nothing_was_written(instance: Path) -> None:
     assert res.returncode == 130, res.stderr
     assert res.stderr.strip().splitlines() == ["interrupted: nothing was written"], res.stderr
     assert sorted(p.name for p in instance.parent.iterdir()) == ["m.json", "s.json"]
+
+
+def test_bench_an_interrupt_that_an_import_turned_into_another_error_is_still_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # ortools' module setup turns a KeyboardInterrupt into `ImportError: initialization
+    # failed`; a signal while bench checked --solvers gave a traceback and exit 1 (a review)
+    import splitsched.cli.bench as bench_cli
+    from tests.helpers.cli import main
+
+    def loading(*args: object, **kwargs: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed")  # noqa: B904 (as pybind11 does)
+
+    monkeypatch.setattr(bench_cli, "_sweep", loading)
+    code, _, stderr = main(capsys, "bench", "--set", "smoke", "--solvers", "dp-edf",
+                           "-o", str(tmp_path / "run"))
+    assert code == 130 and "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [
+        f"interrupted before the sweep started: nothing was written ({tmp_path / 'run'} "
+        "does not exist)"]
