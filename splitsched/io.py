@@ -577,14 +577,20 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
         probe = probe.parent
     if not probe.is_dir():
         raise InputError(p, field, f"{probe} is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(p, field, f"directory {probe} is not writable")
-    # access() answers for the permission bits only: root passes it on /proc, /sys or a
-    # read-only mount, and the write failed after the whole solve (a review)
+    _refuse_unwritable_dir(probe, p, field, f"directory {probe} is not writable")
+
+
+def _refuse_unwritable_dir(directory: Path, p: Path, field: str, denied: str) -> None:
+    """An :class:`InputError` (``denied`` as its reason when the permission bits refuse)
+    unless a file can be made in ``directory``: access() answers for the permission bits
+    only, and root passes it on /proc, /sys or a read-only mount, where the write failed
+    after the whole solve (a review); so a probe file is made and removed."""
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError(p, field, denied)
     try:
-        fd, name = tempfile.mkstemp(prefix=".splitsched-probe-", dir=probe)
+        fd, name = tempfile.mkstemp(prefix=".splitsched-probe-", dir=directory)
     except OSError as exc:
-        raise InputError(p, field, f"cannot create a file in directory {probe}: "
+        raise InputError(p, field, f"cannot create a file in directory {directory}: "
                          f"{exc.strerror or exc}") from None
     os.close(fd)
     with contextlib.suppress(OSError):
@@ -609,8 +615,7 @@ def check_output_dir(path: str | os.PathLike[str], field: str = "-o") -> None:
     if p.exists():
         if not p.is_dir():
             raise InputError(p, field, "exists and is not a directory")
-        if not os.access(p, os.W_OK | os.X_OK):
-            raise InputError(p, field, "directory is not writable")
+        _refuse_unwritable_dir(p, p, field, "directory is not writable")
         return
     try:
         check_output_path(p / "probe", field)

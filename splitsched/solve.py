@@ -295,8 +295,8 @@ def load_solver(solver: str, settings: HarnessSettings = DEFAULT_HARNESS_SETTING
     against neither clock. Importing ``dp-edf``'s module loads numba and its
     compiled kernels: 0.7 s in a fresh process (``python -X importtime``; a
     newcomer's report), and 18 s where numba's cache is cold (a fresh clone,
-    the 2-core machine): inside ``bench``'s hard-kill clock that killed a
-    ``cpsat`` run at 5 s + 5 s grace in the README's main command. Inside the
+    the 2-core machine): inside ``bench``'s hard-kill clock it got ``bench
+    --solvers cpsat`` killed at 5 s + 5 s grace in a fresh clone. Inside the
     solve's clock it was charged to the solvers that load the DP lazily
     (``cpsat``, the MILPs) and not to those whose module imports it
     (``lbbd``, ``hybrid``). With ``warm_start`` False (the caller gives a

@@ -279,6 +279,9 @@ def test_a_folder_where_no_file_can_be_made_is_refused_before_work() -> None:
     with pytest.raises(InputError, match="directory /proc") as info:
         check_output_path("/proc/out.json", "--output")
     assert info.value.field == "--output"
+    with pytest.raises(InputError, match="/proc") as info:  # an existing run directory
+        check_output_dir("/proc", "-o")
+    assert info.value.field == "-o"
 
 
 def test_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
