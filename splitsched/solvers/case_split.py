@@ -20,7 +20,8 @@ reasoning) refuted in 0.01 s a fully fixed case of v2-poisson-mi9-n80-l2-s1 (j16
 j23 and j38 missed) that CP-SAT left undecided for 60 s. Then the case is a decision
 model: the CP-SAT model with the per-cut energetic rows
 (:func:`splitsched.solvers.hybrid.pick_rows`, the cut LP's binding rows first) and the
-symmetry rows of :func:`splitsched.solvers.hybrid.add_symmetry_rows`, plus the window
+symmetry rows of :func:`splitsched.solvers.hybrid.add_symmetry_rows` (with its start rows
+across releases, :data:`START_ROWS`), plus the window
 and the case's constraints (the LP that ranks the rows is exact: its bound alone
 certifies a claim it reaches, and it is the bound of a split left open). ``INFEASIBLE``
 refutes a case; a case CP-SAT leaves undecided within its limit is split
@@ -96,6 +97,16 @@ relaxation, which may count more jobs on time than the instance can hold."""
 
 SETUP_SHARE = 0.25
 """Most of ``budget_s`` that :func:`case_split` spends on the energetic rows and their LP."""
+
+START_ROWS = True
+"""Whether the decision models get the start rows across releases
+(:func:`splitsched.solvers.hybrid.add_symmetry_rows` with ``start_rows``). Measured
+(2026-12-02, ``scripts/case_split.py``, one thread, CP-SAT's deterministic limits, so the
+case counts do not depend on the load): v2-poisson-redmi-n40-l4-s3-w ``--misses 10``
+certified in 26 cases with them, 29 without; on v2-poisson-mi9-n80-l2-s1 the count case
+(inception-v3 26, pnasnet-mobile 22, acl-squeezenet 17, inception-v4 11 on time, no merge)
+refuted with seeds 0-3 in 6-12 s with them, without them open at 30 units with seed 0
+(5.6-22.5 s with seeds 1-3)."""
 
 
 @dataclass(frozen=True)
@@ -415,7 +426,7 @@ def _split(instance: Instance, misses: int, leaf_s: float, count_leaf_s: float,
     # one model with the rows and symmetry rows; each case adds its rows to a clone of it
     # (rebuilding it took 0.16 s of a 0.8 s case on v2-poisson-redmi-n40-l4-s3-w)
     base = model_with_rows(instance, pick_rows(setup.rows, setup.binding, NNZ_BUDGET))
-    add_symmetry_rows(base, instance)
+    add_symmetry_rows(base, instance, start_rows=START_ROWS)
     classes = live_classes(instance, windows)
 
     def first_limit(case: Case) -> float:  # leaf_s once every class count is fixed

@@ -254,7 +254,7 @@ def _add_accepted_rows(cp: CpModel, rows: list[EnergyRow]) -> None:
                      <= row.capacity)
 
 
-def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
+def add_symmetry_rows(cp: CpModel, instance: Instance, *, start_rows: bool = False) -> int:
     """Rows that only remove schedules with a twin of the same on-time weight; returns them.
 
     Jobs of one network and one weight form a group, ordered by (release,
@@ -281,6 +281,9 @@ def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
     default) a group is also one release: the drop rows across releases are
     just as valid but measured harmful (see there). Completion is the CPU stage's end for
     a cut with a CPU stage, else the GPU stage's end.
+
+    With ``start_rows`` the start rows of :func:`_add_start_rows` (across releases) are
+    added too; ``case_split`` uses them (measured there), ``hybrid``'s CP-SAT phase not.
     """
     model = cp.model
     groups: dict[tuple[str, int, int], list[int]] = {}
@@ -310,7 +313,89 @@ def add_symmetry_rows(cp: CpModel, instance: Instance) -> int:
             if instance.jobs[p_].release == instance.jobs[q].release:
                 model.add(comp[p_] <= comp[q]).only_enforce_if([on[p_], on[q]])
                 added += 1
+    if start_rows:
+        added += _add_start_rows(cp, instance)
     return added
+
+
+def start_var(cp: CpModel, j: int, name: str) -> cp_model.IntVar:
+    """A new variable equal to job ``j``'s start when it is on time (us).
+
+    The start is the GPU stage's start for a cut that runs a layer on the GPU (k > 0),
+    else the CPU stage's start; the variable is free when no cut of ``j`` is chosen.
+    Domain: the job's window [release, deadline].
+    """
+    w = cp.windows[j]
+    var = cp.model.new_int_var(w.release, w.deadline, name)
+    for k in w.cuts:
+        start = cp.gpu_start[j] if k > 0 else cp.cpu_start[j]
+        cp.model.add(var == start).only_enforce_if(cp.x[j, k])
+    return var
+
+
+def _add_start_rows(cp: CpModel, instance: Instance) -> int:
+    """Start rows across releases for jobs of one network and weight; returns their number.
+
+    For ``p``, ``q`` of one group with ``r_p < r_q`` and ``d_p <= d_q``, both on time
+    and ``q`` starting first (``S_q < S_p``) with ``C_q <= d_p``, the two can swap
+    plans (cut and stage starts): ``p`` takes ``q``'s (it starts at ``S_q >= r_q > r_p``
+    and ends by ``d_p``), ``q`` takes ``p``'s (it starts at ``S_p > S_q >= r_q`` and
+    ends by ``d_p <= d_q``). Same on-time set, so the row
+    ``on_p and on_q -> S_p <= S_q or C_q > d_p`` keeps a schedule of every on-time
+    set. Together with the drop and order rows of :func:`add_symmetry_rows`: among the
+    schedules of one on-time weight take the least in (on-time sets' rank in the group
+    order, start inversions over pairs of different releases, completion inversions over
+    pairs of one release); a drop row it broke would lower the first, a start row the
+    second (a swap of an inverted pair lowers the inversions), an order row the third
+    (sorting one release's plans leaves the starts each release holds, so the second);
+    none raises an earlier one. Pairs with ``r_q`` plus ``q``'s shortest plan past
+    ``d_p`` get no row (it holds anyway).
+    """
+    model = cp.model
+    groups: dict[tuple[str, int], list[int]] = {}
+    for w in cp.windows:
+        if w.cuts:
+            groups.setdefault((w.job.network, w.job.weight), []).append(w.index)
+    on: dict[int, Any] = {}
+    comp: dict[int, Any] = {}
+    start: dict[int, Any] = {}
+
+    def lits(j: int) -> None:  # the variables of a job in some row, made once
+        if j not in on:
+            on[j] = model.new_bool_var(f"st_on_{j}")
+            model.add(on[j] == sum(cp.x[j, k] for k in cp.windows[j].cuts))
+            comp[j] = completion_var(cp, j, f"st_comp_{j}")
+            start[j] = start_var(cp, j, f"st_start_{j}")
+
+    added = 0
+    for members in groups.values():
+        for p_, q in itertools.permutations(members, 2):
+            jp, jq = instance.jobs[p_], instance.jobs[q]
+            if not (jp.release < jq.release and jp.deadline <= jq.deadline):
+                continue
+            wq = cp.windows[q]
+            if jq.release + min(wq.stages.total(k) for k in wq.cuts) > jp.deadline:
+                continue
+            lits(p_)
+            lits(q)
+            model.add_bool_or([on[p_].Not(), on[q].Not(), _le(model, start[p_], start[q]),
+                               _gt(model, comp[q], jp.deadline)])
+            added += 1
+    return added
+
+
+def _le(model: cp_model.CpModel, a: Any, b: Any) -> Any:
+    """A literal that implies ``a <= b``."""
+    lit = model.new_bool_var("")
+    model.add(a <= b).only_enforce_if(lit)
+    return lit
+
+
+def _gt(model: cp_model.CpModel, a: Any, value: int) -> Any:
+    """A literal that implies ``a > value``."""
+    lit = model.new_bool_var("")
+    model.add(a > value).only_enforce_if(lit)
+    return lit
 
 
 def _rows_branch(instance: Instance, windows: tuple[JobWindow, ...], rows: list[CutRow],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 
 import pytest
@@ -10,17 +11,19 @@ from ortools.sat.python import cp_model
 
 from splitsched.formulations import job_windows
 from splitsched.formulations.bounds import cut_energy_rows
-from splitsched.formulations.cp import build_cp, new_solver
+from splitsched.formulations.cp import CpModel, build_cp, new_solver
 from splitsched.io import read_instance
-from splitsched.problem import Instance
+from splitsched.problem import Instance, Job
 from splitsched.solve import solve
 from splitsched.solvers import hybrid
 from splitsched.solvers.heuristics import dp_ls_phases
 from splitsched.solvers.hybrid import add_symmetry_rows, select_rows
 from tests.helpers.builders import (
+    chain_network,
     edf_counterexample,
     handoff_counterexample,
     random_tiny_instance,
+    two_layer,
 )
 from tests.helpers.oracle import optimum
 from tests.helpers.paths import SETS_DIR
@@ -122,6 +125,78 @@ def test_symmetry_rows_keep_the_optimum_of_grouped_instances(
         assert code == cp_model.OPTIMAL
         assert inst.total_weight - round(solver.objective_value) == optimum(inst), inst
     assert grouped >= 40, grouped
+
+
+def _keeps(cp: CpModel, on_time: frozenset[int]) -> bool:
+    """Whether ``cp``'s model has a schedule with exactly ``on_time`` on time (CP-SAT)."""
+    model = cp.model.clone()
+    for w in cp.windows:
+        chosen = sum(model.get_bool_var_from_proto_index(cp.x[w.index, k].index)
+                     for k in w.cuts)
+        if w.cuts:
+            model.add(chosen == int(w.index in on_time))
+    model.clear_objective()
+    solver = new_solver(20, threads=1, seed=0)
+    code = solver.solve(model)
+    assert code in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE)
+    return code != cp_model.INFEASIBLE
+
+
+def _feasible_sets(inst: Instance, cp: CpModel) -> set[frozenset[int]]:
+    """Every set of jobs that ``cp``'s model can keep on time together."""
+    live = [w.index for w in cp.windows if w.cuts]
+    return {frozenset(s) for n in range(len(live) + 1)
+            for s in itertools.combinations(live, n) if _keeps(cp, frozenset(s))}
+
+
+def test_start_rows_keep_every_feasible_on_time_set() -> None:
+    # A start row only swaps the plans of two on-time jobs, so alone the rows keep every
+    # on-time set: the sets the plain model keeps, against the model with the start rows.
+    rng = random.Random(67)
+    with_rows = 0
+    for _ in range(40):
+        inst = _grouped_instance(rng, rng.randint(2, 5))
+        plain = _feasible_sets(inst, build_cp(inst))
+        cp = build_cp(inst)
+        with_rows += hybrid._add_start_rows(cp, inst) > 0
+        assert _feasible_sets(inst, cp) == plain, inst
+    assert with_rows >= 10, with_rows
+
+
+def test_start_rows_let_a_later_job_start_first_when_it_ends_past_the_deadline() -> None:
+    # p (released 0, due 12) fits only on the CPU (7 us); q (released 2, due 15) on the
+    # GPU alone, 2 to 15; x (CPU, 4 us) is due 10. All three on time needs x at 1-5 and p
+    # at 5-12, after q's start at 2: the row must let q start first since q ends (15)
+    # after p's deadline (a plain S_p <= S_q would refute the set).
+    n = two_layer("n", gpu=(2, 11), cpu=(3, 4), handoff=18)
+    m = chain_network("m", gpu=[12], cpu=[4])
+    inst = Instance(id="start-rows", networks=(n, m), jobs=(
+        Job(id="p", network="n", release=0, deadline=12),
+        Job(id="q", network="n", release=2, deadline=15),
+        Job(id="x", network="m", release=1, deadline=10)))
+    cp = build_cp(inst)
+    assert hybrid._add_start_rows(cp, inst) == 1
+    assert _keeps(cp, frozenset({0, 1, 2}))
+    assert optimum(inst) == 0
+
+
+def test_symmetry_rows_keep_every_on_time_count_vector() -> None:
+    # All rows together (drop, order and start rows) may change which jobs of a group are
+    # on time, never how many: case_split fixes these counts, so every count vector the
+    # plain model reaches must stay reachable.
+    rng = random.Random(68)
+
+    def counts(inst: Instance, sets: set[frozenset[int]]) -> set[tuple[int, ...]]:
+        groups = sorted({(j.network, j.weight) for j in inst.jobs})
+        return {tuple(sum(1 for i in s if (inst.jobs[i].network, inst.jobs[i].weight) == g)
+                      for g in groups) for s in sets}
+
+    for _ in range(40):
+        inst = _grouped_instance(rng, rng.randint(2, 5))
+        plain = _feasible_sets(inst, build_cp(inst))
+        cp = build_cp(inst)
+        add_symmetry_rows(cp, inst, start_rows=True)
+        assert counts(inst, _feasible_sets(inst, cp)) == counts(inst, plain), inst
 
 
 def test_hybrid_matches_the_oracle_on_grouped_instances() -> None:
