@@ -18,8 +18,11 @@ from splitsched.cli.options import (
     fail,
     int_in,
     positive_time,
+    refuse_typed,
     said_when_interrupted,
+    typed_path,
 )
+from splitsched.problem import counted
 
 if TYPE_CHECKING:
     from splitsched.evaluate import JobRow
@@ -51,10 +54,12 @@ def solve_cmd(
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     threads: Annotated[int, typer.Option(help=f"solver threads (1..{MAX_THREADS})")] = 1,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON",
+                                                                parser=typed_path)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="also draw the schedule: "
-                                              "FILE.png, .svg or .html (see `splitsched plot`)")
+                                              "FILE.png, .svg or .html (see `splitsched plot`)",
+                                              parser=typed_path)
                     ] = None,
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
@@ -102,7 +107,7 @@ def solve_cmd(
         else:
             ev = res.evaluation
             line = (f"{solver}: status={res.status}"
-                    + (f" misses={ev.misses} of {inst.num_jobs} jobs (weighted "
+                    + (f" misses={ev.misses} of {counted(inst.num_jobs, 'job')} (weighted "
                        f"{ev.weighted_misses}; miss rate {ev.miss_rate:.3f}, makespan "
                        f"{ev.makespan} us)" if ev
                        else " no schedule")
@@ -175,6 +180,7 @@ def _plot_suffix(path: Path, option: str) -> None:
     """Refuse (exit 2) a plot file whose suffix is not .png, .svg or .html, before any work."""
     from splitsched.plot import SCHEDULE_SUFFIXES
 
+    refuse_typed(path, option, folder=False)  # "" or "dir/": said as such, not as a suffix
     if path.suffix.lower() not in SCHEDULE_SUFFIXES:
         fail(path, option, f"unknown picture format {path.suffix or '(no suffix)'!r}; use "
                            f"{', '.join(SCHEDULE_SUFFIXES)}")
@@ -184,7 +190,8 @@ def plot_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     output: Annotated[Path, typer.Option("--output", "-o", help="gantt.png, .svg or .html "
-                                         "(self-contained page with a per-job table)")
+                                         "(self-contained page with a per-job table)",
+                                         parser=typed_path)
                       ] = Path("gantt.png"),
     title: Annotated[str | None, typer.Option(help="title (default: the solver)")] = None,
 ) -> None:
@@ -204,8 +211,9 @@ def plot_cmd(
         with created_folders((output, "--output")):
             write_schedule_plot(inst, sched, output, title=title)
     ev = evaluate(inst, sched)
-    out.print(f"wrote {output}: {sched.solver} on {inst.id}, {ev.weighted_misses} weighted "
-              f"misses ({ev.misses} of {inst.num_jobs} jobs)", highlight=False)
+    out.print(f"wrote {output}: {sched.solver} on {inst.id}, "
+              f"{counted(ev.weighted_misses, 'weighted miss', 'weighted misses')} "
+              f"({ev.misses} of {counted(inst.num_jobs, 'job')})", highlight=False)
     if not ev.feasible:
         for v in ev.violations:
             err.print(f"  violation: {v}", highlight=False, markup=False)
@@ -219,7 +227,8 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
 
     inst = read_instance(instance_file)
     info = describe(inst)
-    out.print(f"instance {inst.id}: {info['jobs']} jobs, {len(inst.networks)} networks",
+    out.print(f"instance {inst.id}: {counted(info['jobs'], 'job')}, "
+              f"{counted(len(inst.networks), 'network')}",
               highlight=False)
     for key in ("device", "scenario", "seed"):
         if key in inst.provenance:

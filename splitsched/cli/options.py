@@ -29,11 +29,12 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
 from splitsched.formulations.interruptible import RAISES, wakeup_bytes
 from splitsched.io import InputError, check_output_path
+from splitsched.problem import shown_value
 from splitsched.solvers.children import kill_children
 
 if TYPE_CHECKING:
@@ -311,9 +312,9 @@ def int_in(value: int | None, option: str, low: int, high: int) -> int | None:
     if value is None:
         return None
     if value < low:
-        fail(None, option, f"must be >= {low}, got {value}")
+        fail(None, option, f"must be >= {low}, got {shown_value(value)}")
     if value > high:
-        fail(None, option, f"must be <= {high}, got {value}")
+        fail(None, option, f"must be <= {high}, got {shown_value(value)}")
     return value
 
 
@@ -334,10 +335,43 @@ def refuse_dangling_link(path: Path, option: str) -> None:
             return
 
 
+class TypedPath(PosixPath):
+    """An output option's path that remembers the text typed (:func:`typed_path`):
+    ``Path`` reads ``""`` as ``.`` and drops a trailing ``/``, both of which a check must
+    still see. Paths derived from it (``path / "runs.jsonl"``) have ``typed`` None."""
+
+    typed: str | None = None
+
+
+def typed_path(value: str | os.PathLike[str]) -> Path:
+    """The ``parser`` of every output option: the path, keeping the text as typed, so that
+    :func:`refuse_typed` can refuse ``-o ""`` (read as the current folder) and, for a
+    file, ``-o newdir/`` (read as a file named ``newdir``)."""
+    text = os.fspath(value)
+    path = TypedPath(text)
+    path.typed = text
+    return path
+
+
+def refuse_typed(path: Path, option: str, *, folder: bool) -> None:
+    """A bad-input error naming ``option`` when the text typed for ``path`` (a
+    :class:`TypedPath`; other paths pass) is empty or, for a file (``folder`` False), ends
+    in ``/``: such a path names a folder, and a file named like the folder was written."""
+    typed = getattr(path, "typed", None)
+    if typed is None:
+        return
+    if typed == "":
+        fail(None, option, f"an empty path; give a {'folder' if folder else 'file'} name")
+    if not folder and typed.endswith(("/", os.sep)):
+        fail(typed, option, "ends in '/', so it names a folder; give a file name")
+
+
 def check_output(path: Path, option: str, inputs: Sequence[Path | None] = ()) -> None:
-    """Check an output file before any work: no dangling link on its path
-    (:func:`refuse_dangling_link`), then :func:`splitsched.io.check_output_path` (not a
-    directory, not one of ``inputs`` (None entries skipped), a writable folder)."""
+    """Check an output file before any work: not typed empty or with a trailing ``/``
+    (:func:`refuse_typed`), no dangling link on its path (:func:`refuse_dangling_link`),
+    then :func:`splitsched.io.check_output_path` (not a directory, not one of ``inputs``
+    (None entries skipped), a writable folder)."""
+    refuse_typed(path, option, folder=False)
     refuse_dangling_link(path, option)
     check_output_path(path, option, inputs=[p for p in inputs if p is not None])
 
