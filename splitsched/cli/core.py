@@ -63,12 +63,13 @@ def solve_cmd(
                     ] = None,
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
-    from splitsched.io import instance_sha256, read_instance, write_schedule
-    from splitsched.solve import check_solve_parameters, load_solver, solve, stamp_schedule
-    from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
-
-    # Ctrl-C or SIGTERM: one line saying what was written (each write is atomic).
+    # Ctrl-C or SIGTERM: one line saying what was written (each write is atomic), from the
+    # imports on (a signal in them exited 130 without a word, 130 also for SIGTERM).
     with said_when_interrupted((output, "--output"), (plot, "--plot")):
+        from splitsched.io import instance_sha256, read_instance, write_schedule
+        from splitsched.solve import check_solve_parameters, load_solver, solve, stamp_schedule
+        from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
+
         positive_time(time_limit, "--time-limit")
         if plot is not None:
             _plot_suffix(plot, "--plot")
@@ -198,11 +199,11 @@ def plot_cmd(
     """Draw a schedule: GPU and CPU lanes, hand-offs, every job's release, deadline and
     completion, misses marked; time in ms. Exits 1 (after drawing) if the schedule is
     infeasible, 2 on bad input."""
-    from splitsched.evaluate import evaluate
-    from splitsched.io import check_schedule_matches, read_instance, read_schedule
-    from splitsched.plot import write_schedule_plot
-
     with said_when_interrupted((output, "--output")):  # Ctrl-C: one line, exit 130
+        from splitsched.evaluate import evaluate
+        from splitsched.io import check_schedule_matches, read_instance, read_schedule
+        from splitsched.plot import write_schedule_plot
+
         _plot_suffix(output, "--output")
         check_output(output, "--output", inputs=[instance_file, schedule_file])
         inst = read_instance(instance_file)

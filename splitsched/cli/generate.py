@@ -86,11 +86,11 @@ def generate_cmd(
     Every release and deadline stays within 2**40 us; parameters that would pass it
     are refused naming --slack or --load.
     """
-    from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
-    from splitsched.io import write_instance
-
     # Ctrl-C or SIGTERM: one line saying what was written (the write is atomic).
     with said_when_interrupted((output, "--output")):
+        from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
+        from splitsched.io import write_instance
+
         int_in(jobs, "--jobs", 1, MAX_JOBS)
         check_output(output, "--output", inputs=[profile])
         dev, nets, prov = _networks_from(device, profile)

@@ -32,7 +32,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
-from splitsched.formulations.interruptible import RAISES, wakeup_bytes
+from splitsched.formulations.interruptible import wakeup_bytes
+from splitsched.interrupts import RAISES, TERMINATED_EXIT, Terminated
 from splitsched.io import InputError, check_output_path
 from splitsched.problem import shown_value
 from splitsched.solvers.children import kill_children
@@ -97,14 +98,6 @@ def as_cli_error(exc: InputError) -> InputError:
 def fail(path: str | Path | None, field: str, reason: str) -> None:
     """Raise the CLI's bad-input error (exit status 2)."""
     raise InputError(path, field, reason)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread as an interrupt (see :func:`interrupts`)."""
-
-
-TERMINATED_EXIT = 128 + signal.SIGTERM
-"""The exit status after SIGTERM: 143, as if the signal had killed the process."""
 
 
 @contextmanager
