@@ -69,7 +69,7 @@ def bench_cmd(
     solvers: Annotated[str, typer.Option("--solvers", help="comma-separated solver names, or "
                                                  "'all'")],
     output: Annotated[Path, typer.Option("--output", "-o", help="run directory",
-                                         parser=typed_path)],
+                                         parser=typed_path, metavar="<path>")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per run")] = 10.0,
     seeds: Annotated[int, typer.Option("--seeds", help="seeds 0..K-1 per pair")] = 1,
     threads: Annotated[int, typer.Option("--threads", help=f"solver threads per run "

@@ -55,11 +55,11 @@ def solve_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     threads: Annotated[int, typer.Option(help=f"solver threads (1..{MAX_THREADS})")] = 1,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON",
-                                                                parser=typed_path)] = None,
+                                                parser=typed_path, metavar="<path>")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="also draw the schedule: "
                                               "FILE.png, .svg or .html (see `splitsched plot`)",
-                                              parser=typed_path)
+                                              parser=typed_path, metavar="<path>")
                     ] = None,
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
@@ -192,7 +192,7 @@ def plot_cmd(
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     output: Annotated[Path, typer.Option("--output", "-o", help="gantt.png, .svg or .html "
                                          "(self-contained page with a per-job table)",
-                                         parser=typed_path)
+                                         parser=typed_path, metavar="<path>")
                       ] = Path("gantt.png"),
     title: Annotated[str | None, typer.Option(help="title (default: the solver)")] = None,
 ) -> None:

@@ -76,7 +76,7 @@ def generate_cmd(
                                                 "acl-mobilenet=3 (others weigh 1; each network "
                                                 "once); adds -cHASH-w to the id")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="instance JSON to write",
-                                                      parser=typed_path)] = Path(
+                                                      parser=typed_path, metavar="<path>")] = Path(
         "instance.json"),
 ) -> None:
     """Generate one instance from a device profile (seeded, deterministic).
@@ -185,7 +185,8 @@ def sets_build(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="root folder for the sets "
                                                  "(default, from a source checkout only: "
                                                  "splitsched/data/sets; an installed package "
-                                                 "needs --out)", parser=typed_path)] = None,
+                                                 "needs --out)", parser=typed_path,
+                                                 metavar="<path>")] = None,
 ) -> None:
     """Generate the named sets with their manifests (resumable).
 

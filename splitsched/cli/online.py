@@ -54,7 +54,8 @@ def online_cmd(
                                                 "directory, as bench --set")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="realized schedule "
                                                 "JSON (one instance) or run directory "
-                                                "(--set)", parser=typed_path)] = None,
+                                                "(--set)", parser=typed_path,
+                                                metavar="<path>")] = None,
     replan_budget_ms: Annotated[float, typer.Option(help="per-decision budget of replan:* "
                                                     "policies, ms")] = 50.0,
     noise_cv: Annotated[float, typer.Option(help="stage-time noise as replay --backend sim "

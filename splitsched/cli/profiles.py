@@ -67,7 +67,7 @@ _LITERT_ONLY = {"handoff_us": "--handoff-us", "allow_no_delegate": "--allow-no-d
 def profile_cmd(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="profile JSON to write",
-                                                      parser=typed_path)],
+                                                      parser=typed_path, metavar="<path>")],
     backend: Annotated[str, typer.Option(help="torch (measure here)")] = "torch",
     device: Annotated[str, typer.Option("--device", "--gpu-lane",
                                         help="GPU lane: cpu | cuda | mps")] = "cuda",
@@ -212,7 +212,7 @@ def register_profiles(app: typer.Typer) -> None:
         out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default: "
                                                      "$SPLITSCHED_PROFILES, else the shipped "
                                                      "profiles, from a source checkout only)",
-                                                     parser=typed_path)
+                                                     parser=typed_path, metavar="<path>")
                            ] = None,
         cpu_threads: Annotated[int, typer.Option("--cpu-threads",
                                                  help="big-core threads: 1, 2 or 4")] = 4,

@@ -58,7 +58,7 @@ def replay_cmd(
                     ] = 1,
     seed: Annotated[int, typer.Option(help="random seed (noise draws, inputs)")] = 0,
     trace: Annotated[Path | None, typer.Option(help="write the trace (JSON lines)",
-                                               parser=typed_path)] = None,
+                                               parser=typed_path, metavar="<path>")] = None,
     cv: Annotated[float, typer.Option(help="sim: coefficient of variation where no measured "
                                            "spread exists, and of hand-offs; 0 = no noise "
                                            "at all")] = 0.05,
@@ -150,7 +150,7 @@ def compare_cmd(
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     trace_file: Annotated[Path, typer.Argument(help="trace JSON lines from replay")],
     plot: Annotated[Path | None, typer.Option(help="PNG: planned vs actual timelines",
-                                              parser=typed_path)] = None,
+                                              parser=typed_path, metavar="<path>")] = None,
     plot_run: Annotated[int, typer.Option(help="which run to plot")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="full report as JSON")] = False,
 ) -> None:
