@@ -21,7 +21,7 @@ def run() -> None:
         except KeyboardInterrupt:
             print("interrupted: nothing was written", file=sys.stderr)
             sys.exit(130)
-        with start_up_signals():
+        with start_up_signals(restore=False):  # the process ends with it
             try:
                 from splitsched.cli import main
             except (Exception, KeyboardInterrupt) as exc:  # KeyboardInterrupt: SIGTERM too

@@ -40,6 +40,11 @@ TERMINATED_EXIT = 128 + signal.SIGTERM
 ARRIVED: list[int] = []
 """The signals that :func:`start_up_signals`'s handlers took (emptied on entry)."""
 
+ENDED: list[bool] = []
+"""Not empty once the command has ended and said how (:func:`command_ended`): from then on
+:func:`start_up_signals`'s handlers ignore a signal, which can no longer change what the
+command did (until the interpreter's shutdown ignores them: ``cli._ignore_late_interrupts``)."""
+
 
 def interrupt_in(exc: BaseException) -> KeyboardInterrupt | None:
     """The ``KeyboardInterrupt`` that is ``exc`` or in its cause/context chain, else None."""
@@ -54,13 +59,23 @@ def interrupt_in(exc: BaseException) -> KeyboardInterrupt | None:
 
 
 def _on_int(signum: int, frame: FrameType | None) -> None:
+    if ENDED:
+        return
     ARRIVED.append(signum)
     raise KeyboardInterrupt
 
 
 def _on_term(signum: int, frame: FrameType | None) -> None:
+    if ENDED:
+        return
     ARRIVED.append(signum)
     raise Terminated
+
+
+def command_ended() -> None:
+    """Say that the command has ended: :func:`start_up_signals`'s handlers ignore a signal
+    from now on (:data:`ENDED`)."""
+    ENDED.append(True)
 
 
 for _handler in (_on_int, _on_term):  # a native solve stops for them (they raise)
@@ -72,7 +87,13 @@ class start_up_signals:  # used as a function is: `with start_up_signals():`
     (it killed the process at once while the command loaded: no line, status -15), each
     listed in :data:`ARRIVED`; the previous handlers are restored on exit. A command's own
     handlers (``cli/options.interrupts``) take over inside it. Outside the main thread the
-    block runs unchanged. (A class, not ``contextlib``: see the imports.)"""
+    block runs unchanged. ``restore`` False (the process's entry point, which ends with
+    the block) keeps them past the block, ignoring signals once :func:`command_ended` was
+    called: the previous ones would let a SIGTERM kill the process after its last line.
+    (A class, not ``contextlib``: see the imports.)"""
+
+    def __init__(self, *, restore: bool = True) -> None:
+        self._restore = restore
 
     def __enter__(self) -> None:
         self._previous: tuple[object, object] | None = None
@@ -82,10 +103,11 @@ class start_up_signals:  # used as a function is: `with start_up_signals():`
             return
         self._previous = (previous_int, signal.signal(signal.SIGTERM, _on_term))
         ARRIVED.clear()
+        ENDED.clear()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._previous is not None:
+        if self._previous is not None and self._restore:
             signal.signal(signal.SIGINT, self._previous[0])  # type: ignore[arg-type]
             signal.signal(signal.SIGTERM, self._previous[1])  # type: ignore[arg-type]
 

@@ -30,7 +30,7 @@ import typer
 from splitsched.cli import bench, core, generate, online, profiles, replay
 from splitsched.cli.console import StdoutError, err, guarded_stdout, silence_stdout
 from splitsched.cli.options import as_cli_error
-from splitsched.interrupts import ARRIVED, start_up_failure, start_up_signals
+from splitsched.interrupts import ARRIVED, command_ended, start_up_failure, start_up_signals
 from splitsched.io import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         except StdoutError as exc:
             _stdout_failed(exc)
     finally:  # registered last, so run first of the exit hooks (the command's imports add theirs)
+        command_ended()  # `python -m splitsched`: its start-up handlers now ignore signals
         atexit.unregister(_ignore_late_interrupts)
         atexit.register(_ignore_late_interrupts)
 

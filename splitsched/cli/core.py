@@ -20,6 +20,7 @@ from splitsched.cli.options import (
     positive_time,
     refuse_typed,
     said_when_interrupted,
+    stop_if_signalled,
     typed_path,
 )
 from splitsched.problem import counted
@@ -89,7 +90,9 @@ def solve_cmd(
         inst = read_instance(instance_file)
         with err.status(LOADING_NOTE):
             load_solver(solver)
+        stop_if_signalled()  # one that numba's cache loading lost (in llvmlite's callback)
         res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
+        stop_if_signalled()
         with created_folders((output, "--output"), (plot, "--plot")):
             if output is not None and res.schedule is not None:
                 write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),

@@ -32,6 +32,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
+from splitsched.bench.staging import ARRIVED
+from splitsched.cli.console import err
 from splitsched.formulations.interruptible import wakeup_bytes
 from splitsched.interrupts import RAISES, TERMINATED_EXIT, Terminated
 from splitsched.io import InputError, check_output_path
@@ -114,7 +116,6 @@ def interrupts(*, record: bool = False) -> Iterator[None]:
     garbage-collector callback) and the caller can tell a signal from an error that a
     library made of it.
     """
-    from splitsched.bench.staging import ARRIVED
 
     def on_term(signum: int, frame: object) -> None:
         if record:
@@ -163,8 +164,6 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
     was; the line says which changed: ``interrupted: nothing was written``, or
     ``interrupted: wrote PATH (--flag); nothing else was written``.
     """
-    from splitsched.cli.console import err
-
     files = [(path, flag) for path, flag in outputs if path is not None]
     before = {path: _file_key(path) for path, _ in files}
 
@@ -175,8 +174,6 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
                 else "nothing was written")
         return f"{'terminated' if terminated else 'interrupted'}: {what}"
 
-    from splitsched.bench.staging import ARRIVED
-
     arrived: list[int] = []
     try:
         with interrupts(record=True), _prompt_in_native_code(line):
@@ -185,6 +182,7 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
             except Exception:
                 arrived.extend(ARRIVED)  # emptied when the block ends
                 raise
+            stop_if_signalled()  # at the latest here
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         terminated = isinstance(exc, Terminated)
         err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
@@ -198,6 +196,16 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
         terminated = arrived[0] == signal.SIGTERM
         err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
         raise SystemExit(TERMINATED_EXIT if terminated else 130) from None
+
+
+def stop_if_signalled() -> None:
+    """Within :func:`said_when_interrupted` (or ``interrupts(record=True)``), raise the
+    interrupt of a signal whose handler's exception was lost: raised in a ctypes callback
+    (llvmlite's, while numba loads its cache) or a garbage-collector one, where CPython
+    prints it as ``Exception ignored`` and goes on; the command then ran to its end and
+    exited 0 (a review). Call it after such a step; the block's end calls it too."""
+    if ARRIVED:
+        raise Terminated() if ARRIVED[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 NATIVE_GRACE_S = 1.0
@@ -415,8 +423,6 @@ def created_folders(*outputs: tuple[Path | None, str]) -> Iterator[None]:
     line ``note: FLAG: created folder PATH`` (the innermost) says so, after
     the body, whether it succeeded or not.
     """
-    from splitsched.cli.console import err
-
     before = [(flag, missing_folders(path)) for path, flag in outputs]
     try:
         yield

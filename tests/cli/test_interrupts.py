@@ -51,6 +51,76 @@ def test_a_signal_after_the_command_ended_keeps_its_exit_status(tmp_path: Path) 
     assert "dp-edf" in res.stdout
 
 
+# The solve's loading replaced by one that takes the signal inside a ctypes callback, where
+# CPython prints the handler's exception and drops it ("Exception ignored on calling ctypes
+# callback function"), as llvmlite's cache callback does while numba loads its kernels.
+LOST_IN_CALLBACK = """
+import ctypes, importlib, os, signal, sys, time
+
+solve_module = importlib.import_module("splitsched.solve")
+
+sig = getattr(signal, sys.argv.pop(1))
+real = solve_module.load_solver
+
+def load_solver(*args, **kwargs):
+    def callback():
+        os.kill(os.getpid(), sig)
+        time.sleep(0.05)
+    ctypes.CFUNCTYPE(None)(callback)()
+    return real(*args, **kwargs)
+
+solve_module.load_solver = load_solver
+from splitsched.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("sig, status, how", [("SIGINT", 130, "interrupted"),
+                                              ("SIGTERM", 143, "terminated")])
+def test_a_signal_whose_exception_a_callback_lost_still_stops_the_solve(
+        instance: Path, sig: str, status: int, how: str) -> None:
+    # The command went on, wrote its schedule and exited 0 with the "Exception ignored"
+    # traceback (a sweep of signals 0.5-1.0 s into `solve` found it, on main too).
+    res = subprocess.run([sys.executable, "-c", LOST_IN_CALLBACK, sig, "solve", str(instance),
+                          "-s", "edf-gpu", "-o", "s.json"], capture_output=True, text=True,
+                         cwd=instance.parent, env=_env(), timeout=240)
+    assert res.returncode == status, res.stderr
+    assert res.stderr.strip().splitlines()[-1] == f"{how}: nothing was written", res.stderr
+    assert sorted(p.name for p in instance.parent.iterdir()) == ["m.json"]
+
+
+# `python -m splitsched`'s run() with the command line's main followed by SIGTERM and
+# SIGINT, as a `kill PID` or Ctrl-C just after the command's last line would come.
+AFTER_MAIN = """
+import os, signal, sys, time
+import splitsched.cli as cli
+
+real = cli.main
+
+def main():
+    try:
+        real()
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+
+cli.main = main
+sys.argv[0] = "splitsched"
+from splitsched.__main__ import run
+run()
+"""
+
+
+def test_a_signal_just_after_the_command_keeps_its_exit_status(tmp_path: Path) -> None:
+    # Between the command's end and the interpreter's shutdown, run() restored the default
+    # handlers: SIGTERM killed the process (-15) after its last line.
+    res = subprocess.run([sys.executable, "-c", AFTER_MAIN, "solvers"], capture_output=True,
+                         text=True, cwd=tmp_path, env=_env(), timeout=300)
+    assert res.returncode == 0, (res.returncode, res.stderr)
+    assert "dp-edf" in res.stdout and res.stderr == ""
+
+
 # Runs the CLI with one library function replaced: the signal SIG is sent to this process
 # from inside it (before or after the real call, or from a timer one second into it), as a
 # Ctrl-C or `kill PID` at that moment would.
@@ -193,6 +263,8 @@ run()
     ("splitsched.cli.bench", ("bench", "--set", "smoke", "--solvers", "dp-edf", "-o", "run")),
     ("splitsched.cli.bench", ("solve", "{instance}", "-o", "s.json")),
     ("rich.progress", ("solve", "{instance}", "-o", "s.json")),
+    # the last import before solve's own handling (said "terminated", no claim, once)
+    ("splitsched.bench.staging", ("solve", "{instance}", "-o", "s.json")),
 ])
 def test_a_signal_early_in_the_start_up_is_the_interrupt_exit(
         tmp_path: Path, module: str, command: tuple[str, ...], sig: str, status: int,
