@@ -58,6 +58,7 @@ from splitsched.cli.options import (
     refuse_typed,
     refuse_unused,
     split_names,
+    stop_if_signalled,
     typed_path,
 )
 
@@ -95,7 +96,7 @@ def bench_cmd(
         # From the first check on (before any work), SIGTERM stops the command as Ctrl-C
         # does: it used to be installed only once the sweep's runs began, so `kill PID`
         # while the set was read and the solvers imported ended it without a word.
-        with interrupts():
+        with interrupts(record=True):  # record: a signal whose exception a callback lost
             from splitsched.bench.sweep import SweepConfig
 
             positive_time(time_limit, "--time-limit")
@@ -189,6 +190,7 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
         prep = prepare(cfg)
         if prep.tasks:
             load_solvers(cfg)
+    stop_if_signalled()  # one that numba's cache loading lost (in llvmlite's callback)
     cores = usable_cores()
     if scheduler is None and workers * threads > cores:
         err.print(f"warning: {counted(workers, 'worker')} x {counted(threads, 'thread')} > "

@@ -89,6 +89,23 @@ def test_a_signal_whose_exception_a_callback_lost_still_stops_the_solve(
     assert sorted(p.name for p in instance.parent.iterdir()) == ["m.json"]
 
 
+LOST_IN_BENCH = LOST_IN_CALLBACK.replace('"splitsched.solve"', '"splitsched.bench.sweep"') \
+    .replace("load_solver", "load_solvers")
+
+
+@pytest.mark.parametrize("sig, status, how", [("SIGINT", 130, "interrupted"),
+                                              ("SIGTERM", 143, "terminated")])
+def test_a_signal_whose_exception_a_callback_lost_still_stops_bench(
+        tmp_path: Path, sig: str, status: int, how: str) -> None:
+    # The sweep ran every run and exited 0 ("consistency checks passed").
+    res = subprocess.run([sys.executable, "-c", LOST_IN_BENCH, sig, "bench", "--set", "smoke",
+                          "--solvers", "edf-gpu", "-o", "run"], capture_output=True,
+                         text=True, cwd=tmp_path, env=_env(), timeout=240)
+    assert res.returncode == status, res.stderr
+    assert res.stderr.strip().splitlines()[-1] == (f"{how} before the sweep started: nothing "
+                                                   "was written (run does not exist)"), res.stderr
+
+
 # `python -m splitsched`'s run() with the command line's main followed by SIGTERM and
 # SIGINT, as a `kill PID` or Ctrl-C just after the command's last line would come.
 AFTER_MAIN = """
