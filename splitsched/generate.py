@@ -105,6 +105,7 @@ from splitsched.problem import (
     InvariantError,
     Job,
     Network,
+    shown_value,
 )
 
 SCENARIOS = ("batch", "periodic", "poisson")
@@ -194,7 +195,7 @@ def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
         raise InputError(None, "scenario",
                          f"unknown scenario {params.scenario!r}; choose from {known}")
     if params.jobs < 1:
-        raise InputError(None, "jobs", f"must be >= 1, got {params.jobs}")
+        raise InputError(None, "jobs", f"must be >= 1, got {shown_value(params.jobs)}")
     if not 0 < params.load < math.inf:
         raise InputError(None, "load", f"must be a finite number > 0, got {params.load}")
     if params.slack is not None and not 1 <= params.slack < math.inf:
@@ -204,7 +205,7 @@ def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
                          "deadlines are implicit: release + period); leave it out")
     if not 0 <= params.seed <= 2**32 - 1:
         raise InputError(None, "seed", f"must be an integer in 0..{2**32 - 1}, "
-                                       f"got {params.seed}")
+                                       f"got {shown_value(params.seed)}")
     if not params.models:
         raise InputError(None, "models", "needs at least one model")
     twice = sorted({m for m in params.models if params.models.count(m) > 1})
@@ -220,7 +221,7 @@ def _check(params: GeneratorParams, networks: dict[str, Network]) -> None:
                              f"({', '.join(params.models)})")
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WEIGHT:
             raise InputError(None, "weights", f"weight of {m!r} must be an integer in "
-                             f"1..{MAX_WEIGHT}, got {w!r}")
+                             f"1..{MAX_WEIGHT}, got {shown_value(w)}")
     names = [m for m, _ in params.weights]
     twice = sorted({m for m in names if names.count(m) > 1})
     if twice:

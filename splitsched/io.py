@@ -41,6 +41,7 @@ from splitsched.problem import (
     Network,
     Schedule,
     check_id,
+    counted,
 )
 
 INSTANCE_FORMAT = "splitsched-instance"
@@ -263,7 +264,8 @@ def _validate(model: type[BaseModel], data: Any, path: str | os.PathLike[str] | 
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        more = f" (and {len(exc.errors()) - 1} more errors)" if len(exc.errors()) > 1 else ""
+        more = (f" (and {counted(len(exc.errors()) - 1, 'more error')})"
+            if len(exc.errors()) > 1 else "")
         raise InputError(path, _field_path(tuple(err["loc"])), err["msg"] + more) from None
 
 
@@ -527,11 +529,25 @@ def _write_through(p: Path, data: bytes, st: os.stat_result) -> None:
         os.close(fd)
 
 
+def refuse_folder_text(path: str | os.PathLike[str], field: str = "(file)") -> None:
+    """Refuse an output file given as text that names no file: ``""`` (``Path`` reads it as
+    the current folder) or a text ending in ``/`` (``Path("new/")`` is ``new``: a file named
+    like the folder was written). A ``Path`` has lost both; the CLI keeps the typed text
+    (``cli/options.typed_path``)."""
+    if not isinstance(path, str):
+        return
+    if path == "":
+        raise InputError(None, field, "an empty path; give a file name")
+    if path.endswith(("/", os.sep)):
+        raise InputError(path, field, "ends in '/', so it names a folder; give a file name")
+
+
 def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
                       inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
     """Refuse, before any work, an output that :func:`atomic_write_text` could not write.
 
-    Checks: not a directory; not one of the command's ``inputs`` (the same
+    Checks: not empty and not ending in ``/`` (given as text: :func:`refuse_folder_text`);
+    not a directory; not one of the command's ``inputs`` (the same
     file, through any path or link: writing it would destroy the input);
     for an existing regular file (or a link to one) or a new file, the
     directory that will hold it exists or can be created and is writable; an
@@ -542,6 +558,7 @@ def check_output_path(path: str | os.PathLike[str], field: str = "(file)",
     InputError
         Naming ``path`` and ``field`` (e.g. the option that gave the path).
     """
+    refuse_folder_text(path, field)
     p = Path(path)
     if os.fspath(path) == "-":  # a file literally named "-" is never what was meant
         raise InputError(p, field, "'-' (standard output) is not supported here; give a "
@@ -609,6 +626,8 @@ def check_output_dir(path: str | os.PathLike[str], field: str = "-o") -> None:
     InputError
         Naming ``path`` and ``field`` (the option that gave it) and the reason.
     """
+    if path == "":
+        raise InputError(None, field, "an empty path; give a folder name")
     p = Path(path)
     if os.fspath(path) == "-":
         raise InputError(p, field, "'-' is not a run directory; give a folder name")
@@ -640,6 +659,7 @@ class AtomicWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        refuse_folder_text(path)
         self.path = Path(path)
         try:
             self._st: os.stat_result | None = os.stat(self.path)  # follows links
@@ -729,6 +749,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         The path is a directory, or the write failed (``ENOSPC``, permission):
         the old content is then untouched.
     """
+    refuse_folder_text(path)
     p = Path(path)
     try:
         st: os.stat_result | None = os.stat(p)

@@ -43,6 +43,34 @@ MAX_WEIGHT = 2**31 - 1
 MAX_TOTAL_WEIGHT = 2**53
 
 
+SHOWN_DIGITS = 20
+"""The leading digits that :func:`shown_value` keeps of a longer integer."""
+
+
+def shown_value(value: Any) -> str:
+    """``value`` as an error message echoes it: ``repr``, but an integer of more than
+    :data:`SHOWN_DIGITS` digits cut to its leading digits and its length
+    (``12345678901234567890...(4300 digits)``), so that a number of thousands of digits
+    in an input file does not fill the one-line message with its digits."""
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        return repr(value)
+    number = int(value)
+    magnitude = abs(number)
+    if magnitude < 10**SHOWN_DIGITS:
+        return str(number)
+    digits = int(magnitude.bit_length() * math.log10(2)) + 1  # exact or one too many
+    if magnitude < 10 ** (digits - 1):
+        digits -= 1
+    lead = magnitude // 10 ** (digits - SHOWN_DIGITS)
+    return f"{'-' if number < 0 else ''}{lead}...({digits} digits)"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` in agreement: ``1 run``, ``0 runs``, ``2 runs`` (``plural``
+    when adding an ``s`` is wrong: ``counted(n, "policy", "policies")``)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 class InvariantError(ValueError):
     """An object breaks a rule of the problem: which object, which field, why.
 
@@ -65,14 +93,14 @@ def check_int(value: Any, subject: str, field: str, low: int, high: int) -> int:
     compute in floats). Raises :class:`InvariantError`.
     """
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise InvariantError(subject, field, f"must be an integer, got {value!r}")
+        raise InvariantError(subject, field, f"must be an integer, got {shown_value(value)}")
     if not isinstance(value, Integral) and (not math.isfinite(value)
                                             or not float(value).is_integer()):
-        raise InvariantError(subject, field, f"must be an integer, got {value!r}")
+        raise InvariantError(subject, field, f"must be an integer, got {shown_value(value)}")
     v = int(value)  # type: ignore[call-overload]
     if not low <= v <= high:
         raise InvariantError(subject, field, f"must be an integer >= {low} and <= {high}, "
-                                             f"got {v}")
+                                             f"got {shown_value(v)}")
     return v
 
 
@@ -103,9 +131,9 @@ def check_id(value: str, subject: str, field: str) -> str:
 def check_real(value: Any, subject: str, field: str, low: float = 0.0) -> float:
     """``value`` as a finite float >= low (NaN, infinities and bools refused)."""
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise InvariantError(subject, field, f"must be a finite number, got {value!r}")
+        raise InvariantError(subject, field, f"must be a finite number, got {shown_value(value)}")
     if value < low:
-        raise InvariantError(subject, field, f"must be >= {low:g}, got {value!r}")
+        raise InvariantError(subject, field, f"must be >= {low:g}, got {shown_value(value)}")
     return float(value)
 
 

@@ -42,6 +42,7 @@ from splitsched.io import (
     sha256_of,
 )
 from splitsched.paths import DATA_DIR, source_checkout
+from splitsched.problem import shown_value
 from splitsched.profiles.store import load_device
 
 SPEC_FILE = DATA_DIR / "sets.toml"
@@ -95,7 +96,7 @@ def _weights(name: str, body: dict[str, Any], path: Path) -> dict[str, int]:
     for model, w in raw.items():
         if isinstance(w, bool) or not isinstance(w, int) or w < 1:
             raise InputError(path, f"sets.{name}.weights.{model}",
-                             f"weight must be an integer >= 1, got {w!r}")
+                             f"weight must be an integer >= 1, got {shown_value(w)}")
     return dict(raw)
 
 

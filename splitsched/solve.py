@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from splitsched.evaluate import Evaluation, evaluate
 from splitsched.interrupts import interrupt_in
-from splitsched.problem import Instance, JobPlan, Schedule
+from splitsched.problem import Instance, JobPlan, Schedule, shown_value
 from splitsched.solvers.base import (
     SolverInfo,
     SolverOutput,
@@ -113,9 +113,10 @@ def check_solve_parameters(*, time_limit_s: float, seed: int, threads: int) -> N
     if isinstance(time_limit_s, bool) or not (0 < time_limit_s < float("inf")):
         raise InputError(None, "time_limit_s", f"must be a finite number > 0, got {time_limit_s}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise InputError(None, "seed", f"must be an integer in 0..{MAX_SEED}, got {seed!r}")
+        raise InputError(None, "seed",
+                         f"must be an integer in 0..{MAX_SEED}, got {shown_value(seed)}")
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise InputError(None, "threads", f"must be an integer >= 1, got {threads!r}")
+        raise InputError(None, "threads", f"must be an integer >= 1, got {shown_value(threads)}")
 
 
 @dataclass(frozen=True)

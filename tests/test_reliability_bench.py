@@ -185,6 +185,52 @@ def test_solver_module_that_fails_to_import_is_input_error(tmp_path: Path,
     assert info.value.field == "--solver-module" and "boom at import" in info.value.reason
 
 
+@pytest.mark.parametrize("ref", ["plugdir", "plugdir/", "./plugdir", "{tmp}/plugdir"])
+def test_solver_module_that_is_a_folder_is_refused(tmp_path: Path, the_set: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   ref: str) -> None:
+    # A folder given as --solver-module (a namespace package when named bare) was
+    # accepted silently and the sweep ran without the solvers it meant to add (a review).
+    (tmp_path / "plugdir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = ref.format(tmp=tmp_path)
+    with pytest.raises(InputError) as info:
+        prepare(cfg(the_set, tmp_path / "run", ("fifo-gpu",), module))
+    assert info.value.field == "--solver-module" and info.value.path == module
+    assert "folder" in info.value.reason, info.value.reason
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_solver_module_that_registers_no_solver_is_refused(
+        tmp_path: Path, the_set: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], as_file: bool) -> None:
+    # It imported fine and registered nothing (a typo in the decorator, the wrong file): the
+    # sweep ran without it, silently (a review).
+    (tmp_path / "noreg_plugin.py").write_text(
+        "from splitsched.solvers.base import register  # imported, never called\nX = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = str(tmp_path / "noreg_plugin.py") if as_file else "noreg_plugin"
+    with pytest.raises(InputError) as info:
+        prepare(cfg(the_set, tmp_path / "run", ("fifo-gpu",), module))
+    assert info.value.field == "--solver-module"
+    assert info.value.reason.startswith("registers no solver"), info.value.reason
+    code, _ = _main(monkeypatch, "bench", "--set", str(the_set), "--solvers", "fifo-gpu",
+                    "-o", str(tmp_path / "run"), "--solver-module", module)
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"error: {module}: --solver-module: registers no "
+                                        "solver"), err
+    assert not (tmp_path / "run").exists()
+
+
+def test_solver_module_that_registers_a_solver_is_accepted(module_file: str, the_set: Path,
+                                                           tmp_path: Path) -> None:
+    for _ in range(2):  # the second time the module is cached and adds no name: still its
+        prep = prepare(cfg(the_set, tmp_path / "run", ("rb-nan",), module_file))
+        assert len(prep.tasks) == 1
+
+
 @pytest.mark.parametrize("mem", [0, -5])
 def test_mem_limit_zero_is_refused(tmp_path: Path, the_set: Path, mem: int) -> None:
     with pytest.raises(InputError, match="--mem-limit-mb") as info:
@@ -355,3 +401,23 @@ def test_run_temp_dirs_name_their_owner() -> None:
     prefix = worker_mod._run_dir_prefix()
     assert prefix.startswith(f"splitsched-run-{os.getpid()}.")
     assert Path(tempfile.gettempdir()).is_dir()
+
+
+def test_resume_with_nothing_left_says_so_without_a_bar(
+        tmp_path: Path, the_set: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # `bench --resume` on a finished run directory drew an empty 0/0 progress bar (a review).
+    run_dir = tmp_path / "run"
+    args = ("bench", "--set", str(the_set), "--solvers", "fifo-gpu", "-o", str(run_dir),
+            "--time-limit", "5")
+    code, _ = _main(monkeypatch, *args)
+    first = capsys.readouterr().err
+    assert code == 0 and f"1 run now, 1 in {run_dir / 'runs.jsonl'}" in first, first
+    code, _ = _main(monkeypatch, *args, "--resume")
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = err.strip().splitlines()
+    assert lines[0] == (f"resume: nothing left to do: all 1 run of the sweep already "
+                        f"recorded in {run_dir}"), err
+    assert "0/0" not in err and "bench " not in err  # no bar
+    assert lines[1].startswith(f"0 runs now, 1 in {run_dir / 'runs.jsonl'}"), err

@@ -309,14 +309,60 @@ def test_dash_is_not_a_file_name() -> None:
         check_output_dir("-", "-o")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+# Root passes every permission check (CAP_DAC_OVERRIDE): as root, the check runs in a
+# child without that capability (setpriv drops it from the bounding set, so the exec'd
+# Python has it neither permitted nor effective), not skipped as it was.
+DROP_DAC = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+UNWRITABLE = """
+import sys
+from pathlib import Path
+from splitsched.io import InputError, check_output_path
+try:
+    check_output_path(Path(sys.argv[1]) / "out.json", "--output")
+except InputError as exc:
+    print(exc)
+else:
+    print("accepted")
+"""
+
+
+def _can_drop_dac() -> bool:
+    """Whether this root process can run a child without CAP_DAC_OVERRIDE (setpriv)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("setpriv") is None:
+        return False
+    probe = subprocess.run([*DROP_DAC, sys.executable, "-c", "pass"], capture_output=True,
+                           timeout=60)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not _can_drop_dac(),
+                    reason="root may write anywhere, and setpriv cannot drop that here")
 def test_unwritable_directory_is_refused(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers.paths import REPO_ROOT
+
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)
     try:
-        with pytest.raises(InputError, match="not writable"):
-            check_output_path(ro / "out.json", "--output")
+        if os.geteuid() != 0:
+            with pytest.raises(InputError, match="not writable"):
+                check_output_path(ro / "out.json", "--output")
+            return
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        res = subprocess.run([*DROP_DAC, sys.executable, "-c", UNWRITABLE, str(ro)],
+                             capture_output=True, text=True, env=env, timeout=120)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip() == (f"{ro / 'out.json'}: --output: directory {ro} is not "
+                                      "writable"), res.stdout
+        assert list(ro.iterdir()) == []  # no probe file left
     finally:
         ro.chmod(0o700)
 
@@ -337,3 +383,49 @@ def test_an_integer_too_long_to_read_is_named_without_programmer_advice() -> Non
     assert "set_int_max_str_digits" not in str(info.value)
     assert "not valid JSON" not in str(info.value)  # it is valid JSON, over the limit
     assert parse_json_text('{"release": -12}', "inst.json") == {"release": -12}
+
+
+def test_an_output_typed_as_a_folder_or_empty_is_refused(tmp_path: Path) -> None:
+    # `Path("newdir/")` is `newdir`: a file named like the folder was written (a review);
+    # "" is read as the current folder. Text paths keep both, so the library refuses them.
+    with pytest.raises(InputError, match="ends in '/', so it names a folder") as info:
+        check_output_path(f"{tmp_path}/newdir/", "--output")
+    assert info.value.field == "--output" and info.value.path == f"{tmp_path}/newdir/"
+    with pytest.raises(InputError, match="ends in '/'"):
+        sio.write_schedule(read_schedule_like(), f"{tmp_path}/newdir/")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(InputError, match="an empty path; give a file name"):
+        check_output_path("", "--output")
+    with pytest.raises(InputError, match="an empty path; give a file name"):
+        sio.atomic_write_text("", "x")
+    with pytest.raises(InputError, match="an empty path; give a folder name"):
+        sio.check_output_dir("", "-o")
+    check_output_path(tmp_path / "newdir" / "s.json", "--output")  # a file in it is fine
+
+
+def read_schedule_like() -> problem.Schedule:
+    return problem.Schedule(instance_id="i", solver="s", plans=())
+
+
+@pytest.mark.parametrize("digits", [4300, 1000, 21])
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_long_integer_is_not_echoed_whole(tmp_path: Path, digits: int, sign: str) -> None:
+    # A 4300-digit release (Python reads up to 4300 digits) filled the one-line message with
+    # its digits (a review); the message keeps the first 20 and says how many there are.
+    data = sio.instance_to_dict(counterexample_edf())
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(data).replace('"release": 0', f'"release": {sign}{"7" * digits}',
+                                             1))
+    with pytest.raises(InputError) as info:
+        sio.read_instance(path)
+    message = str(info.value)
+    assert info.value.field.endswith(".release"), message
+    assert message.endswith(f"got {sign}{'7' * 20}...({digits} digits)"), message
+    assert len(message) < 200
+
+
+def test_shown_value_caps_only_long_integers() -> None:
+    assert problem.shown_value(10**20 - 1) == "9" * 20
+    assert problem.shown_value(10**20) == "1" + "0" * 19 + "...(21 digits)"
+    assert problem.shown_value(-(10**5000)) == "-1" + "0" * 19 + "...(5001 digits)"
+    assert problem.shown_value(True) == "True" and problem.shown_value("x") == "'x'"

@@ -44,7 +44,7 @@ from splitsched.plot import (
     schedule_figsize,
     series_by_solver,
 )
-from splitsched.problem import Instance, Schedule
+from splitsched.problem import Instance, Schedule, counted
 
 TIME_FLOOR_S = 1e-4
 
@@ -211,7 +211,8 @@ def gantt_caption(instance: Instance, schedules: Sequence[Schedule],
                   note: str | None = None) -> str:
     """What the report's Gantt shows, and why dp-edf is not in it when it is not."""
     solvers = ", ".join(s.solver for s in schedules)
-    text = (f"Schedules of instance {instance.id} ({instance.num_jobs} jobs) by {solvers}, "
+    text = (f"Schedules of instance {instance.id} ({counted(instance.num_jobs, 'job')}) by "
+            f"{solvers}, "
             "one panel each on a shared time axis (ms). In each panel: GPU and CPU lanes "
             "with a bar per stage (job colour), arrows for the GPU-to-CPU hand-offs, a row "
             "per job from release (>) to deadline (|) with its completion (dot: on time, "

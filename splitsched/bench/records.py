@@ -46,6 +46,7 @@ from splitsched.io import (
     read_regular_bytes,
     strict_json,
 )
+from splitsched.problem import shown_value
 from splitsched.solvers.base import SolveStatus
 
 RECORD_SCHEMA = "splitsched-run"
@@ -358,10 +359,11 @@ class RunRecord:
                 values[name] = copy.copy(_NOT_NULL.get(name))
                 continue
             if not _kind_ok(value, kind):
-                raise InputError(path, prefix + name, f"expected a finite {kind}, got {value!r}"
-                                 if kind == _NUM else f"expected {kind}, got {value!r}")
+                got = shown_value(value)
+                raise InputError(path, prefix + name, f"expected a finite {kind}, got {got}"
+                                 if kind == _NUM else f"expected {kind}, got {got}")
             if name in _NONNEGATIVE and value < 0:
-                raise InputError(path, prefix + name, f"must be >= 0, got {value!r}")
+                raise InputError(path, prefix + name, f"must be >= 0, got {shown_value(value)}")
             values[name] = value
         try:
             values["status"] = parse_status(values["status"])

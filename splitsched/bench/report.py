@@ -19,7 +19,7 @@ from splitsched.bench.records import RUNS_FILE, RunRecord, read_runs, unique_rec
 from splitsched.bench.staging import check_folder_output, check_run_dir, staged_folder
 from splitsched.bench.tables import DEFAULT_SHIFT_S, write_tables
 from splitsched.io import InputError, atomic_write_text, read_instance, read_schedule
-from splitsched.problem import Instance, Schedule
+from splitsched.problem import Instance, Schedule, counted
 
 REPORT_DIR = "report"
 
@@ -162,8 +162,8 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
         machine = first.machine or {}
         versions = first.versions or {}
         facts = [
-            f"{len(records)} runs, {len(cert.instances)} instances, "
-            f"{tables['solvers'].shape[0]} solvers; set {first.set}",
+            f"{counted(len(records), 'run')}, {counted(len(cert.instances), 'instance')}, "
+            f"{counted(tables['solvers'].shape[0], 'solver')}; set {first.set}",
             f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, "
             f"{machine.get('os')}",
             "versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
@@ -171,7 +171,8 @@ def build_report(run_dir: Path, shift_s: float = DEFAULT_SHIFT_S,
             f"of {len(cert.instances)}",
         ]
         if duplicates:
-            facts.append(f"{duplicates} duplicate records of runs already counted were ignored "
+            facts.append(f"{counted(duplicates, 'duplicate record')} of runs already counted "
+                         f"{'was' if duplicates == 1 else 'were'} ignored "
                          "(first record of each run kept)")
         page = render(f"splitsched benchmark report: {run_dir.name}", facts, tables, drawn,
                       definitions(shift_s), captions=captions)

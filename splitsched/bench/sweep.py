@@ -85,6 +85,7 @@ from splitsched.io import (
     instance_to_dict,
     read_json,
 )
+from splitsched.problem import shown_value
 
 SWEEP_FILE = "sweep.json"
 ONLINE_SWEEP_FILE = "online.json"  # splitsched.online.sweep.CONFIG_FILE (not bench's to write)
@@ -159,13 +160,14 @@ def _check_config(cfg: SweepConfig) -> None:
         raise InputError(None, "--time-limit", f"must be a finite number > 0, "
                                                f"got {cfg.time_limit_s}")
     if cfg.seeds < 1:
-        raise InputError(None, "--seeds", f"must be >= 1, got {cfg.seeds}")
+        raise InputError(None, "--seeds", f"must be >= 1, got {shown_value(cfg.seeds)}")
     if cfg.threads < 1:
-        raise InputError(None, "--threads", f"must be >= 1, got {cfg.threads}")
+        raise InputError(None, "--threads", f"must be >= 1, got {shown_value(cfg.threads)}")
     if cfg.workers < 1:
-        raise InputError(None, "--workers", f"must be >= 1, got {cfg.workers}")
+        raise InputError(None, "--workers", f"must be >= 1, got {shown_value(cfg.workers)}")
     if cfg.mem_limit_mb is not None and cfg.mem_limit_mb < 1:
-        raise InputError(None, "--mem-limit-mb", f"must be >= 1 (MiB), got {cfg.mem_limit_mb}"
+        raise InputError(None, "--mem-limit-mb",
+                         f"must be >= 1 (MiB), got {shown_value(cfg.mem_limit_mb)}"
                          + ("; 0 is not 'no limit'" if cfg.mem_limit_mb == 0 else ""))
     if cfg.grace_s is not None and not 0 <= cfg.grace_s < math.inf:
         raise InputError(None, "--grace", f"must be a finite number >= 0, got {cfg.grace_s}")
@@ -179,16 +181,42 @@ def _check_solvers(cfg: SweepConfig) -> None:
     from splitsched.solvers.base import UnknownSolverError, get_solver
 
     for ref in cfg.extra_modules:
-        try:
-            load_extra_module(ref)
-        except Exception as exc:  # any failure of the user's module is bad input
-            raise InputError(ref, "--solver-module",
-                             f"cannot import: {type(exc).__name__}: {exc}") from None
+        _check_solver_module(ref)
     for name in cfg.solvers:
         try:
             get_solver(name)
         except UnknownSolverError as exc:
             raise InputError(None, "--solvers", str(exc)) from None
+
+
+def _check_solver_module(ref: str) -> None:
+    """Import the ``--solver-module`` ``ref``; refuse it (bad input) when it fails to
+    import, is a folder, or registers no solver: such a module was accepted silently and
+    the sweep ran without the solvers it was meant to add."""
+    from splitsched.solvers.base import BUILTIN_MODULES, registered_solvers
+
+    if Path(ref).is_dir() and (ref.endswith(".py") or os.sep in ref or "/" in ref):
+        raise InputError(ref, "--solver-module", "is a folder; give a .py file or the dotted "
+                         "name of a module that registers solvers")
+    before = set(registered_solvers())
+    try:
+        module = load_extra_module(ref)
+    except Exception as exc:  # any failure of the user's module is bad input
+        raise InputError(ref, "--solver-module",
+                         f"cannot import: {type(exc).__name__}: {exc}") from None
+    after = registered_solvers()
+    added = [name for name in after.keys() - before if name not in BUILTIN_MODULES]
+    own = [name for name, info in after.items()
+           if str(getattr(info.fn, "__module__", "")).partition(".")[0]
+           == module.__name__.partition(".")[0] and name not in BUILTIN_MODULES]
+    if added or own:
+        return
+    folder = getattr(module, "__file__", None) is None and hasattr(module, "__path__")
+    what = ("is a folder without __init__.py (a namespace package), not a module"
+            if folder else "registers no solver")
+    raise InputError(ref, "--solver-module", f"{what}: importing it added nothing to the "
+                     "solver registry (a solver module decorates its functions with "
+                     "splitsched.register(NAME, SUMMARY))")
 
 
 def load_solvers(cfg: SweepConfig) -> None:

@@ -30,6 +30,7 @@ import typer
 from splitsched.cli import bench, core, generate, online, profiles, replay
 from splitsched.cli.console import StdoutError, err, guarded_stdout, silence_stdout
 from splitsched.cli.options import as_cli_error
+from splitsched.interrupts import ARRIVED, command_ended, start_up_failure, start_up_signals
 from splitsched.io import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
@@ -105,6 +106,12 @@ def _root(
 ) -> None:
     """Joint DNN partitioning and GPU-CPU scheduling on phones: generate instances, solve,
     benchmark, replay."""
+    _STARTED.append(True)  # click parsed the command line; the command runs next
+
+
+_STARTED: list[bool] = []
+"""Not empty once the command has begun (its arguments parsed): a signal from then on may
+come after it wrote something, so the start-up line's ``nothing was written`` is not said."""
 
 
 def _ignore_late_interrupts() -> None:
@@ -129,7 +136,11 @@ def main(argv: list[str] | None = None) -> None:
     ``online --set``); 130 interrupted; 143 terminated by SIGTERM (``bench``
     and ``online --set`` stop as on Ctrl-C, printing the ``--resume`` hint). A signal
     that comes once the command has ended (in the interpreter's shutdown) is ignored:
-    it cannot change what the command did and said.
+    it cannot change what the command did and said. A signal before the command's own
+    handling (imports, typer building the command, click parsing it) is one line,
+    ``interrupted: nothing was written`` (130) or ``terminated: nothing was written``
+    (143). A dependency that fails to import (numba raising on import) is one line,
+    ``error: the installed package numba failed to import (...)``, exit status 1.
 
     Standard output that cannot be written: a broken pipe (``| head -1``) ends the
     command quietly with status 1 (rich's consoles do the same); any other failed
@@ -138,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     try:
         try:
-            with guarded_stdout():
+            with start_up_signals(), guarded_stdout():
                 try:
                     _main(argv)
                 finally:  # what print() left buffered fails here, not in the shutdown
@@ -148,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         except StdoutError as exc:
             _stdout_failed(exc)
     finally:  # registered last, so run first of the exit hooks (the command's imports add theirs)
+        command_ended()  # `python -m splitsched`: its start-up handlers now ignore signals
         atexit.unregister(_ignore_late_interrupts)
         atexit.register(_ignore_late_interrupts)
 
@@ -167,16 +179,20 @@ def _main(argv: list[str] | None) -> None:
     """The body of :func:`main`: run the command, map its errors to exit statuses."""
     from splitsched.problem import InvariantError
 
+    _STARTED.clear()
     try:  # before the command: click's import, typer reading every annotation (~0.2 s)
         usage_errors, aborts = _click_types()
         command = typer.main.get_command(app)
         _flags_as_flags(command)
-    except KeyboardInterrupt:  # before the command: nothing done, said as click's Abort is
-        err.print("aborted", highlight=False)
-        sys.exit(130)
+    except (Exception, KeyboardInterrupt) as exc:  # a signal (SIGTERM too), a broken import
+        _stop_if_not_ours(exc)
+        raise
     try:
         rc = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="splitsched",
                           standalone_mode=False)
+    except KeyboardInterrupt as exc:
+        _stop_if_not_ours(exc)
+        raise
     except InputError as exc:
         print(f"error: {as_cli_error(exc)}", file=sys.stderr)  # plain print: never wrapped
         sys.exit(2)
@@ -185,7 +201,8 @@ def _main(argv: list[str] | None) -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except aborts:
+    except aborts as exc:  # click turns a KeyboardInterrupt into Abort (typer < 0.29)
+        _stop_if_not_ours(exc)
         err.print("aborted", highlight=False)
         sys.exit(130)
     except usage_errors as exc:
@@ -198,7 +215,23 @@ def _main(argv: list[str] | None) -> None:
         print(f"error: {where}{message}".replace("\n", " "), file=sys.stderr)
         code = getattr(exc, "exit_code", 2)
         sys.exit(code if isinstance(code, int) and code != 1 else 2)
+    except Exception as exc:  # a dependency that failed to import; a hidden signal
+        _stop_if_not_ours(exc)
+        raise
+    if rc == 130 and ARRIVED:  # typer 0.29 returns 130 for a KeyboardInterrupt it caught
+        _stop_if_not_ours(RuntimeError("typer's Exit(130)"))  # which signal: ARRIVED
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _stop_if_not_ours(exc: BaseException) -> None:
+    """Exit with one line when ``exc`` is a signal that the command did not handle itself
+    (130, 143 for SIGTERM: ``nothing was written`` before the command began) or a
+    dependency that failed to import (1); return otherwise."""
+    failure = start_up_failure(exc, None if _STARTED else "nothing was written")
+    if failure is not None:
+        with contextlib.suppress(OSError, ValueError):  # stderr closed: the status says it
+            print(failure[0], file=sys.stderr, flush=True)  # plain print: never wrapped
+        sys.exit(failure[1])
 
 
 __all__ = ["app", "main"]

@@ -35,6 +35,7 @@ from splitsched.bench.worker import DEFAULT_MEM_LIMIT_MB
 from splitsched.cli.console import LOADING_NOTE, err
 from splitsched.interrupts import interrupt_in
 from splitsched.io import InputError
+from splitsched.problem import counted
 
 if TYPE_CHECKING:
     from splitsched.bench.certify import Flag
@@ -54,8 +55,11 @@ from splitsched.cli.options import (
     positive_time,
     refuse_dangling_link,
     refuse_set_as_run_dir,
+    refuse_typed,
     refuse_unused,
     split_names,
+    stop_if_signalled,
+    typed_path,
 )
 
 
@@ -65,7 +69,8 @@ def bench_cmd(
                                          "instance JSON files; several separated by commas")],
     solvers: Annotated[str, typer.Option("--solvers", help="comma-separated solver names, or "
                                                  "'all'")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="run directory")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="run directory",
+                                         parser=typed_path, metavar="<path>")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per run")] = 10.0,
     seeds: Annotated[int, typer.Option("--seeds", help="seeds 0..K-1 per pair")] = 1,
     threads: Annotated[int, typer.Option("--threads", help=f"solver threads per run "
@@ -91,7 +96,7 @@ def bench_cmd(
         # From the first check on (before any work), SIGTERM stops the command as Ctrl-C
         # does: it used to be installed only once the sweep's runs began, so `kill PID`
         # while the set was read and the solvers imported ended it without a word.
-        with interrupts():
+        with interrupts(record=True):  # record: a signal whose exception a callback lost
             from splitsched.bench.sweep import SweepConfig
 
             positive_time(time_limit, "--time-limit")
@@ -102,6 +107,7 @@ def bench_cmd(
                 int_in(mem_limit_mb, "--mem-limit-mb", 1, MAX_MEM_LIMIT_MB)  # refused
             if grace is not None:
                 number_in(grace, "--grace", 0, MAX_SECONDS)
+            refuse_typed(output, "--output", folder=True)
             refuse_dangling_link(output, "--output")
             refuse_set_as_run_dir(set_ref, output, "--output")
             if solvers.strip() == "all":
@@ -144,7 +150,7 @@ def say_write_failure(exc: WriteFailure, output: Path, done: int | None = None) 
         recorded = done or 0
     if recorded:
         now = f" ({done} recorded now)" if done is not None else ""
-        err.print(f"{recorded} runs kept in {runs}{now}; free space, then continue with "
+        err.print(f"{counted(recorded, 'run')} kept in {runs}{now}; free space, then continue with "
                   "--resume", highlight=False, soft_wrap=True)
     elif not output.exists():
         err.print(f"no run recorded: {output}, created by this command, was removed; free "
@@ -167,8 +173,8 @@ def _say_stopped(exc: KeyboardInterrupt, output: Path, done: int) -> NoReturn:
             recorded = len(read_runs(runs).records) if runs.is_file() else 0
         except InputError:  # not ours to judge here; the --resume run will say
             recorded = done
-        err.print(f"{how}: {done} runs recorded now, {recorded} in {output}; continue with "
-                  "--resume", highlight=False)
+        err.print(f"{how}: {counted(done, 'run')} recorded now, {recorded} in {output}; "
+                  "continue with --resume", highlight=False)
     else:
         err.print(f"{how} before the sweep started: nothing was written ({output} does not "
                   "exist)", highlight=False)
@@ -184,13 +190,20 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
         prep = prepare(cfg)
         if prep.tasks:
             load_solvers(cfg)
+    stop_if_signalled()  # one that numba's cache loading lost (in llvmlite's callback)
     cores = usable_cores()
     if scheduler is None and workers * threads > cores:
-        err.print(f"warning: {workers} workers x {threads} threads > {cores} usable cores: "
+        err.print(f"warning: {counted(workers, 'worker')} x {counted(threads, 'thread')} > "
+                  f"{counted(cores, 'usable core')}: "
                    "runs will compete for CPU and runtimes will be noisy", highlight=False)
+    if not prep.tasks:  # no bar: an empty 0/0 one looked like a sweep that ran nothing
+        err.print(f"resume: nothing left to do: all {counted(prep.skipped, 'run')} of the sweep "
+                  f"already recorded in {cfg.run_dir}" if prep.skipped
+                  else "nothing to do: the sweep has no runs", highlight=False)
+        return execute(prep, lambda record: None)
     if prep.skipped:
-        err.print(f"resume: {prep.skipped} runs already recorded, {len(prep.tasks)} to go",
-                   highlight=False)
+        err.print(f"resume: {counted(prep.skipped, 'run')} already recorded, "
+                  f"{len(prep.tasks)} to go", highlight=False)
     progress = Progress(TextColumn("[bold]bench[/bold] {task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                         TimeRemainingColumn(), console=err, transient=False)
@@ -208,12 +221,13 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
 def _summarise(result: SweepResult, output: Path) -> None:
     """Say what a finished sweep recorded; exit 1 on a failed check, 3 on lost runs."""
     total = Counter(r.status.value for r in result.all_records)
-    err.print(f"{len(result.new_records)} runs now, {len(result.all_records)} in "
+    err.print(f"{counted(len(result.new_records), 'run')} now, {len(result.all_records)} in "
               f"{output / 'runs.jsonl'}: "
                + ", ".join(f"{k} {v}" + (" (schedule kept)" if k == "timeout" else "")
                           for k, v in sorted(total.items())), highlight=False)
     if result.infra_failures:  # reliability (issue 13, kind 7): not runs; exit 3
-        err.print(f"[bold red]{len(result.infra_failures)} runs not done: infrastructure "
+        lost = counted(len(result.infra_failures), "run")
+        err.print(f"[bold red]{lost} not done: infrastructure "
                    f"failure ({result.infra_failures[0].error}); they are not recorded as "
                    f"runs; continue with --resume[/bold red]", highlight=False)
         raise SystemExit(3)
@@ -246,7 +260,7 @@ def report_cmd(
     # Printed only once the report is in place (an interrupt from here on is too late).
     err.print(f"report written: {written}", highlight=False)
     if flags:
-        err.print(f"[bold red]{len(flags)} consistency flags (see report)[/bold red]")
+        err.print(f"[bold red]{counted(len(flags), 'consistency flag')} (see report)[/bold red]")
         for flag in flags:
             err.print(f"  [red]{flag.kind}[/red]: {flag.message}", highlight=False)
 

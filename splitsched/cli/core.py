@@ -18,8 +18,12 @@ from splitsched.cli.options import (
     fail,
     int_in,
     positive_time,
+    refuse_typed,
     said_when_interrupted,
+    stop_if_signalled,
+    typed_path,
 )
+from splitsched.problem import counted
 
 if TYPE_CHECKING:
     from splitsched.evaluate import JobRow
@@ -51,19 +55,22 @@ def solve_cmd(
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     threads: Annotated[int, typer.Option(help=f"solver threads (1..{MAX_THREADS})")] = 1,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="schedule JSON",
+                                                parser=typed_path, metavar="<path>")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="also draw the schedule: "
-                                              "FILE.png, .svg or .html (see `splitsched plot`)")
+                                              "FILE.png, .svg or .html (see `splitsched plot`)",
+                                              parser=typed_path, metavar="<path>")
                     ] = None,
 ) -> None:
     """Solve one instance with one solver; write the schedule (and, with --plot, its Gantt)."""
-    from splitsched.io import instance_sha256, read_instance, write_schedule
-    from splitsched.solve import check_solve_parameters, load_solver, solve, stamp_schedule
-    from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
-
-    # Ctrl-C or SIGTERM: one line saying what was written (each write is atomic).
+    # Ctrl-C or SIGTERM: one line saying what was written (each write is atomic), from the
+    # imports on (a signal in them exited 130 without a word, 130 also for SIGTERM).
     with said_when_interrupted((output, "--output"), (plot, "--plot")):
+        from splitsched.io import instance_sha256, read_instance, write_schedule
+        from splitsched.solve import check_solve_parameters, load_solver, solve, stamp_schedule
+        from splitsched.solvers import SolveStatus, UnknownSolverError, get_solver
+
         positive_time(time_limit, "--time-limit")
         if plot is not None:
             _plot_suffix(plot, "--plot")
@@ -83,7 +90,9 @@ def solve_cmd(
         inst = read_instance(instance_file)
         with err.status(LOADING_NOTE):
             load_solver(solver)
+        stop_if_signalled()  # one that numba's cache loading lost (in llvmlite's callback)
         res = solve(inst, solver, time_limit_s=time_limit, seed=seed, threads=threads)
+        stop_if_signalled()
         with created_folders((output, "--output"), (plot, "--plot")):
             if output is not None and res.schedule is not None:
                 write_schedule(stamp_schedule(res.schedule, instance_sha256=instance_sha256(inst),
@@ -102,7 +111,7 @@ def solve_cmd(
         else:
             ev = res.evaluation
             line = (f"{solver}: status={res.status}"
-                    + (f" misses={ev.misses} of {inst.num_jobs} jobs (weighted "
+                    + (f" misses={ev.misses} of {counted(inst.num_jobs, 'job')} (weighted "
                        f"{ev.weighted_misses}; miss rate {ev.miss_rate:.3f}, makespan "
                        f"{ev.makespan} us)" if ev
                        else " no schedule")
@@ -175,6 +184,7 @@ def _plot_suffix(path: Path, option: str) -> None:
     """Refuse (exit 2) a plot file whose suffix is not .png, .svg or .html, before any work."""
     from splitsched.plot import SCHEDULE_SUFFIXES
 
+    refuse_typed(path, option, folder=False)  # "" or "dir/": said as such, not as a suffix
     if path.suffix.lower() not in SCHEDULE_SUFFIXES:
         fail(path, option, f"unknown picture format {path.suffix or '(no suffix)'!r}; use "
                            f"{', '.join(SCHEDULE_SUFFIXES)}")
@@ -184,18 +194,19 @@ def plot_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     output: Annotated[Path, typer.Option("--output", "-o", help="gantt.png, .svg or .html "
-                                         "(self-contained page with a per-job table)")
+                                         "(self-contained page with a per-job table)",
+                                         parser=typed_path, metavar="<path>")
                       ] = Path("gantt.png"),
     title: Annotated[str | None, typer.Option(help="title (default: the solver)")] = None,
 ) -> None:
     """Draw a schedule: GPU and CPU lanes, hand-offs, every job's release, deadline and
     completion, misses marked; time in ms. Exits 1 (after drawing) if the schedule is
     infeasible, 2 on bad input."""
-    from splitsched.evaluate import evaluate
-    from splitsched.io import check_schedule_matches, read_instance, read_schedule
-    from splitsched.plot import write_schedule_plot
-
     with said_when_interrupted((output, "--output")):  # Ctrl-C: one line, exit 130
+        from splitsched.evaluate import evaluate
+        from splitsched.io import check_schedule_matches, read_instance, read_schedule
+        from splitsched.plot import write_schedule_plot
+
         _plot_suffix(output, "--output")
         check_output(output, "--output", inputs=[instance_file, schedule_file])
         inst = read_instance(instance_file)
@@ -204,8 +215,9 @@ def plot_cmd(
         with created_folders((output, "--output")):
             write_schedule_plot(inst, sched, output, title=title)
     ev = evaluate(inst, sched)
-    out.print(f"wrote {output}: {sched.solver} on {inst.id}, {ev.weighted_misses} weighted "
-              f"misses ({ev.misses} of {inst.num_jobs} jobs)", highlight=False)
+    out.print(f"wrote {output}: {sched.solver} on {inst.id}, "
+              f"{counted(ev.weighted_misses, 'weighted miss', 'weighted misses')} "
+              f"({ev.misses} of {counted(inst.num_jobs, 'job')})", highlight=False)
     if not ev.feasible:
         for v in ev.violations:
             err.print(f"  violation: {v}", highlight=False, markup=False)
@@ -219,7 +231,8 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
 
     inst = read_instance(instance_file)
     info = describe(inst)
-    out.print(f"instance {inst.id}: {info['jobs']} jobs, {len(inst.networks)} networks",
+    out.print(f"instance {inst.id}: {counted(info['jobs'], 'job')}, "
+              f"{counted(len(inst.networks), 'network')}",
               highlight=False)
     for key in ("device", "scenario", "seed"):
         if key in inst.provenance:

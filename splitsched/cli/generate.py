@@ -22,9 +22,12 @@ from splitsched.cli.options import (
     check_output,
     created_folders,
     int_in,
+    refuse_typed,
     said_when_interrupted,
+    typed_path,
 )
 from splitsched.io import InputError
+from splitsched.problem import counted
 
 
 def _networks_from(device: str | None, profile: Path | None) -> tuple[str, dict, dict]:
@@ -72,7 +75,8 @@ def generate_cmd(
     weights: Annotated[str | None, typer.Option(help="job weights by network, e.g. "
                                                 "acl-mobilenet=3 (others weigh 1; each network "
                                                 "once); adds -cHASH-w to the id")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="instance JSON to write")] = Path(
+    output: Annotated[Path, typer.Option("--output", "-o", help="instance JSON to write",
+                                                      parser=typed_path, metavar="<path>")] = Path(
         "instance.json"),
 ) -> None:
     """Generate one instance from a device profile (seeded, deterministic).
@@ -82,11 +86,11 @@ def generate_cmd(
     Every release and deadline stays within 2**40 us; parameters that would pass it
     are refused naming --slack or --load.
     """
-    from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
-    from splitsched.io import write_instance
-
     # Ctrl-C or SIGTERM: one line saying what was written (the write is atomic).
     with said_when_interrupted((output, "--output")):
+        from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
+        from splitsched.io import write_instance
+
         int_in(jobs, "--jobs", 1, MAX_JOBS)
         check_output(output, "--output", inputs=[profile])
         dev, nets, prov = _networks_from(device, profile)
@@ -103,8 +107,8 @@ def generate_cmd(
             with created_folders((output, "--output")):  # atomic: the whole file or none
                 write_instance(inst, output, progress=lambda c: bar.update(
                     writing, completed=c, amount=f"{c / 1e6:.1f} MB"))
-        out.print(f"wrote {output}: {inst.id} ({inst.num_jobs} jobs, "
-                  f"{len(inst.networks)} networks)", highlight=False)
+        out.print(f"wrote {output}: {inst.id} ({counted(inst.num_jobs, 'job')}, "
+                  f"{counted(len(inst.networks), 'network')})", highlight=False)
 
 
 PROGRESS_MIN_JOBS = 20_000
@@ -181,7 +185,8 @@ def sets_build(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="root folder for the sets "
                                                  "(default, from a source checkout only: "
                                                  "splitsched/data/sets; an installed package "
-                                                 "needs --out)")] = None,
+                                                 "needs --out)", parser=typed_path,
+                                                 metavar="<path>")] = None,
 ) -> None:
     """Generate the named sets with their manifests (resumable).
 
@@ -190,6 +195,8 @@ def sets_build(
     """
     from splitsched.sets import build_set, default_build_root, library_sets, load_specs
 
+    if out_dir is not None:
+        refuse_typed(out_dir, "--out", folder=True)
     specs = load_specs()
     root = out_dir if out_dir is not None else default_build_root()
     libraries = sorted({"v1"} | {s.library for s in specs.values() if s.library})
@@ -212,7 +219,7 @@ def sets_build(
         for name in chosen:
             path = build_set(specs[name], root,
                              progress=lambda _id: bar.advance(task))
-            out.print(f"built {name}: {len(specs[name].grid)} instances in {path}",
+            out.print(f"built {name}: {counted(len(specs[name].grid), 'instance')} in {path}",
                       highlight=False)
 
 

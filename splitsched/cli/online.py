@@ -32,10 +32,13 @@ from splitsched.cli.options import (
     positive_time,
     refuse_dangling_link,
     refuse_set_as_run_dir,
+    refuse_typed,
     refuse_unused,
     split_names,
+    typed_path,
 )
 from splitsched.io import InputError
+from splitsched.problem import counted
 from splitsched.solve import MAX_SEED
 
 
@@ -51,7 +54,8 @@ def online_cmd(
                                                 "directory, as bench --set")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="realized schedule "
                                                 "JSON (one instance) or run directory "
-                                                "(--set)")] = None,
+                                                "(--set)", parser=typed_path,
+                                                metavar="<path>")] = None,
     replan_budget_ms: Annotated[float, typer.Option(help="per-decision budget of replan:* "
                                                     "policies, ms")] = 50.0,
     noise_cv: Annotated[float, typer.Option(help="stage-time noise as replay --backend sim "
@@ -117,6 +121,7 @@ def online_cmd(
                                                           "not both")
         if output is None:
             raise InputError(None, "--output", "a sweep needs a run directory (-o RUN_DIR)")
+        refuse_typed(output, "--output", folder=True)
         refuse_dangling_link(output, "--output")
         refuse_set_as_run_dir(set_ref, output, "--output")
         try:
@@ -135,12 +140,13 @@ def online_cmd(
         except WriteFailure as exc:  # disk full: an infrastructure failure (exit 3)
             from splitsched.cli.bench import say_write_failure
             say_write_failure(exc, output)
-        err.print(f"{summary.new_records} runs now ({summary.skipped} recorded before, "
-                  f"{summary.errors} errors); "
+        err.print(f"{counted(summary.new_records, 'run')} now ({summary.skipped} recorded before, "
+                  f"{counted(summary.errors, 'error')}); "
                   + (f"report in {summary.report}" if summary.report else "no report (no run "
                      "recorded)"), highlight=False)
         if summary.infra_failures:
-            err.print(f"[bold red]{len(summary.infra_failures)} runs not done: infrastructure "
+            lost = counted(len(summary.infra_failures), "run")
+            err.print(f"[bold red]{lost} not done: infrastructure "
                       f"failure ({summary.infra_failures[0].error}); they are not recorded as "
                       f"runs (see {output / 'infra.jsonl'}); continue with --resume[/bold red]",
                       highlight=False)
@@ -165,8 +171,8 @@ def online_cmd(
             raise SystemExit(3)
         return
     best = result["offline_best"]
-    out.print(f"{result['instance_id']}: {result['n_jobs']} jobs; offline best "
-              + (f"{best} weighted misses ({result['offline_source']}"
+    out.print(f"{result['instance_id']}: {counted(result['n_jobs'], 'job')}; offline best "
+              + (f"{counted(best, 'weighted miss', 'weighted misses')} ({result['offline_source']}"
                  f"{', proven' if result['offline_proven'] else ''})" if best is not None
                  else "not computed"), highlight=False)
     for row in result["runs"]:

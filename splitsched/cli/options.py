@@ -29,11 +29,15 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
-from splitsched.formulations.interruptible import RAISES, wakeup_bytes
+from splitsched.bench.staging import ARRIVED
+from splitsched.cli.console import err
+from splitsched.formulations.interruptible import wakeup_bytes
+from splitsched.interrupts import RAISES, TERMINATED_EXIT, Terminated
 from splitsched.io import InputError, check_output_path
+from splitsched.problem import shown_value
 from splitsched.solvers.children import kill_children
 
 if TYPE_CHECKING:
@@ -98,14 +102,6 @@ def fail(path: str | Path | None, field: str, reason: str) -> None:
     raise InputError(path, field, reason)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread as an interrupt (see :func:`interrupts`)."""
-
-
-TERMINATED_EXIT = 128 + signal.SIGTERM
-"""The exit status after SIGTERM: 143, as if the signal had killed the process."""
-
-
 @contextmanager
 def interrupts(*, record: bool = False) -> Iterator[None]:
     """Within the block, SIGTERM is handled like Ctrl-C: it raises :class:`Terminated`
@@ -120,7 +116,6 @@ def interrupts(*, record: bool = False) -> Iterator[None]:
     garbage-collector callback) and the caller can tell a signal from an error that a
     library made of it.
     """
-    from splitsched.bench.staging import ARRIVED
 
     def on_term(signum: int, frame: object) -> None:
         if record:
@@ -169,8 +164,6 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
     was; the line says which changed: ``interrupted: nothing was written``, or
     ``interrupted: wrote PATH (--flag); nothing else was written``.
     """
-    from splitsched.cli.console import err
-
     files = [(path, flag) for path, flag in outputs if path is not None]
     before = {path: _file_key(path) for path, _ in files}
 
@@ -181,8 +174,6 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
                 else "nothing was written")
         return f"{'terminated' if terminated else 'interrupted'}: {what}"
 
-    from splitsched.bench.staging import ARRIVED
-
     arrived: list[int] = []
     try:
         with interrupts(record=True), _prompt_in_native_code(line):
@@ -191,6 +182,7 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
             except Exception:
                 arrived.extend(ARRIVED)  # emptied when the block ends
                 raise
+            stop_if_signalled()  # at the latest here
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         terminated = isinstance(exc, Terminated)
         err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
@@ -204,6 +196,16 @@ def said_when_interrupted(*outputs: tuple[Path | None, str]) -> Iterator[None]:
         terminated = arrived[0] == signal.SIGTERM
         err.print(line(terminated), highlight=False, markup=False, soft_wrap=True)
         raise SystemExit(TERMINATED_EXIT if terminated else 130) from None
+
+
+def stop_if_signalled() -> None:
+    """Within :func:`said_when_interrupted` (or ``interrupts(record=True)``), raise the
+    interrupt of a signal whose handler's exception was lost: raised in a ctypes callback
+    (llvmlite's, while numba loads its cache) or a garbage-collector one, where CPython
+    prints it as ``Exception ignored`` and goes on; the command then ran to its end and
+    exited 0 (a review). Call it after such a step; the block's end calls it too."""
+    if ARRIVED:
+        raise Terminated() if ARRIVED[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 NATIVE_GRACE_S = 1.0
@@ -311,9 +313,9 @@ def int_in(value: int | None, option: str, low: int, high: int) -> int | None:
     if value is None:
         return None
     if value < low:
-        fail(None, option, f"must be >= {low}, got {value}")
+        fail(None, option, f"must be >= {low}, got {shown_value(value)}")
     if value > high:
-        fail(None, option, f"must be <= {high}, got {value}")
+        fail(None, option, f"must be <= {high}, got {shown_value(value)}")
     return value
 
 
@@ -334,10 +336,43 @@ def refuse_dangling_link(path: Path, option: str) -> None:
             return
 
 
+class TypedPath(PosixPath):
+    """An output option's path that remembers the text typed (:func:`typed_path`):
+    ``Path`` reads ``""`` as ``.`` and drops a trailing ``/``, both of which a check must
+    still see. Paths derived from it (``path / "runs.jsonl"``) have ``typed`` None."""
+
+    typed: str | None = None
+
+
+def typed_path(value: str | os.PathLike[str]) -> Path:
+    """The ``parser`` of every output option: the path, keeping the text as typed, so that
+    :func:`refuse_typed` can refuse ``-o ""`` (read as the current folder) and, for a
+    file, ``-o newdir/`` (read as a file named ``newdir``)."""
+    text = os.fspath(value)
+    path = TypedPath(text)
+    path.typed = text
+    return path
+
+
+def refuse_typed(path: Path, option: str, *, folder: bool) -> None:
+    """A bad-input error naming ``option`` when the text typed for ``path`` (a
+    :class:`TypedPath`; other paths pass) is empty or, for a file (``folder`` False), ends
+    in ``/``: such a path names a folder, and a file named like the folder was written."""
+    typed = getattr(path, "typed", None)
+    if typed is None:
+        return
+    if typed == "":
+        fail(None, option, f"an empty path; give a {'folder' if folder else 'file'} name")
+    if not folder and typed.endswith(("/", os.sep)):
+        fail(typed, option, "ends in '/', so it names a folder; give a file name")
+
+
 def check_output(path: Path, option: str, inputs: Sequence[Path | None] = ()) -> None:
-    """Check an output file before any work: no dangling link on its path
-    (:func:`refuse_dangling_link`), then :func:`splitsched.io.check_output_path` (not a
-    directory, not one of ``inputs`` (None entries skipped), a writable folder)."""
+    """Check an output file before any work: not typed empty or with a trailing ``/``
+    (:func:`refuse_typed`), no dangling link on its path (:func:`refuse_dangling_link`),
+    then :func:`splitsched.io.check_output_path` (not a directory, not one of ``inputs``
+    (None entries skipped), a writable folder)."""
+    refuse_typed(path, option, folder=False)
     refuse_dangling_link(path, option)
     check_output_path(path, option, inputs=[p for p in inputs if p is not None])
 
@@ -388,8 +423,6 @@ def created_folders(*outputs: tuple[Path | None, str]) -> Iterator[None]:
     line ``note: FLAG: created folder PATH`` (the innermost) says so, after
     the body, whether it succeeded or not.
     """
-    from splitsched.cli.console import err
-
     before = [(flag, missing_folders(path)) for path, flag in outputs]
     try:
         yield

@@ -19,11 +19,13 @@ from splitsched.cli.options import (
     created_folders,
     int_in,
     need_torch,
+    refuse_typed,
     refuse_unused,
     resolve_gpu_lane,
+    typed_path,
 )
 from splitsched.io import InputError
-from splitsched.problem import MAX_TIME_US
+from splitsched.problem import MAX_TIME_US, counted
 
 
 def say(text: str, **kwargs: Any) -> None:
@@ -64,7 +66,8 @@ _LITERT_ONLY = {"handoff_us": "--handoff-us", "allow_no_delegate": "--allow-no-d
 
 def profile_cmd(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("--output", "-o", help="profile JSON to write")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="profile JSON to write",
+                                                      parser=typed_path, metavar="<path>")],
     backend: Annotated[str, typer.Option(help="torch (measure here)")] = "torch",
     device: Annotated[str, typer.Option("--device", "--gpu-lane",
                                         help="GPU lane: cpu | cuda | mps")] = "cuda",
@@ -208,7 +211,8 @@ def register_profiles(app: typer.Typer) -> None:
         raw: Annotated[Path | None, typer.Option("--raw", help="phone-profiles folder")] = None,
         out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default: "
                                                      "$SPLITSCHED_PROFILES, else the shipped "
-                                                     "profiles, from a source checkout only)")
+                                                     "profiles, from a source checkout only)",
+                                                     parser=typed_path, metavar="<path>")
                            ] = None,
         cpu_threads: Annotated[int, typer.Option("--cpu-threads",
                                                  help="big-core threads: 1, 2 or 4")] = 4,
@@ -224,6 +228,8 @@ def register_profiles(app: typer.Typer) -> None:
         from splitsched.profiles.hope import import_profiles
         from splitsched.profiles.raw import default_raw_dir
 
+        if out_dir is not None:
+            refuse_typed(out_dir, "--out", folder=True)
         if cpu_threads not in (1, 2, 4):
             raise InputError(None, "--cpu-threads", f"must be 1, 2 or 4, got {cpu_threads}")
         int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
@@ -253,12 +259,13 @@ def register_profiles(app: typer.Typer) -> None:
                           "longer yields this device; still listed by `splitsched profiles` "
                           "and used by `generate --device` (--prune removes it)",
                           highlight=False, markup=False, soft_wrap=True)
-        removed = (f", {len(report.removed)} device profiles of an earlier import removed "
+        removed = (f", {counted(len(report.removed), 'device profile')} of an earlier import "
+                   "removed "
                    "(the raw data no longer yields them)" if report.removed else
-                   f", {len(report.stale)} device profiles of an earlier import left "
+                   f", {counted(len(report.stale), 'device profile')} of an earlier import left "
                    "(stale: --prune removes them)" if report.stale else "")
-        out.print(f"{len(report.written)} device profiles written, "
-                  f"{len(report.skipped())} (model, device) folders skipped{removed}",
+        out.print(f"{counted(len(report.written), 'device profile')} written, "
+                  f"{counted(len(report.skipped()), '(model, device) folder')} skipped{removed}",
                   highlight=False)
 
     app.add_typer(sub, name="profiles")

@@ -26,8 +26,10 @@ from splitsched.cli.options import (
     number_in,
     refuse_unused,
     resolve_gpu_lane,
+    typed_path,
 )
 from splitsched.io import InputError
+from splitsched.problem import counted
 
 BACKENDS = ("sim", "torch")
 
@@ -55,7 +57,8 @@ def replay_cmd(
     runs: Annotated[int, typer.Option(help=f"number of replays (at most {MAX_REPLAY_RUNS})")
                     ] = 1,
     seed: Annotated[int, typer.Option(help="random seed (noise draws, inputs)")] = 0,
-    trace: Annotated[Path | None, typer.Option(help="write the trace (JSON lines)")] = None,
+    trace: Annotated[Path | None, typer.Option(help="write the trace (JSON lines)",
+                                               parser=typed_path, metavar="<path>")] = None,
     cv: Annotated[float, typer.Option(help="sim: coefficient of variation where no measured "
                                            "spread exists, and of hand-offs; 0 = no noise "
                                            "at all")] = 0.05,
@@ -130,7 +133,7 @@ def replay_cmd(
         say(note)
     m, p = report["measured"], report["planned"]
     say(f"replay {inst.id} / {sched.solver}: backend {backend}, policy {policy}, "
-              f"{runs} run(s), GPU lane {report['gpu_lane']}")
+              f"{counted(runs, 'run')}, GPU lane {report['gpu_lane']}")
     say(f"planned miss rate {p['miss_rate']:.3f} ({p['misses']} of {inst.num_jobs}); "
               f"measured miss rate mean {m['miss_rate_mean']:.3f}, p95 {m['miss_rate_p95']:.3f}")
     risky = [(j["job"], j["miss_probability"]) for j in report["jobs"]
@@ -146,7 +149,8 @@ def compare_cmd(
     instance_file: Annotated[Path, typer.Argument(help="instance JSON")],
     schedule_file: Annotated[Path, typer.Argument(help="schedule JSON")],
     trace_file: Annotated[Path, typer.Argument(help="trace JSON lines from replay")],
-    plot: Annotated[Path | None, typer.Option(help="PNG: planned vs actual timelines")] = None,
+    plot: Annotated[Path | None, typer.Option(help="PNG: planned vs actual timelines",
+                                              parser=typed_path, metavar="<path>")] = None,
     plot_run: Annotated[int, typer.Option(help="which run to plot")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="full report as JSON")] = False,
 ) -> None:

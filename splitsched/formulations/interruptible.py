@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
+from splitsched.interrupts import RAISES
+
 STOP_RETRY_S = 0.01
 """While a stop has not ended every running solve (a signal just before the solve had
 started has nothing to stop yet), the watcher asks again this often."""
@@ -120,9 +122,9 @@ def stop_on_signal(stop: Callable[[], None]) -> Iterator[None]:
         signal.set_wakeup_fd(previous)
 
 
-RAISES = "splitsched_raises"
-"""The attribute (True) that marks a signal handler as one that raises, so that a solve
-stops for its signal (:func:`raises`); the CLI's handlers carry it."""
+# RAISES (from splitsched.interrupts): the attribute (True) that marks a signal handler as
+# one that raises, so that a solve stops for its signal (:func:`raises`); the CLI's handlers
+# carry it.
 
 
 def raises(signum: int) -> bool:

@@ -34,6 +34,7 @@ from splitsched.bench.staging import check_folder_output, check_run_dir, staged_
 from splitsched.io import InputError, atomic_write_text
 from splitsched.online.records import OFFLINE, ONLINE, STATIC, read_online_runs
 from splitsched.plot import ecdf, save_png, series_by_solver
+from splitsched.problem import counted
 from splitsched.solvers.base import SolveStatus
 
 
@@ -168,7 +169,7 @@ def build_report(run_dir: Path) -> Path:
     proven = sum(1 for r in offline if r.offline_proven)
     text = [
         f"# Online sweep: {run_dir.name}", "",
-        f"{len(offline)} instance(s); offline best proven optimal on {proven}. "
+        f"{counted(len(offline), 'instance')}; offline best proven optimal on {proven}. "
         "Regret = weighted misses of the run minus the offline best (clairvoyant, "
         "profiled times); negative when the offline best is not optimal. "
         "`static` replays the offline best schedule in its planned orders under the same "
@@ -176,7 +177,8 @@ def build_report(run_dir: Path) -> Path:
         "not an online policy). Latency: wall clock (`latency_*`) and thread CPU time "
         "(`cpu_*`) of each decision, microseconds, on the machine named in online.json "
         "(on a shared machine the wall clock includes waiting for a core)."
-        + (f" {dropped} duplicate record(s) of a run already counted were ignored."
+        + (f" {counted(dropped, 'duplicate record')} of a run already counted "
+           f"{'was' if dropped == 1 else 'were'} ignored."
            if dropped else ""), "",
         "## Per policy", "", pmd, "## Per policy and load", "", lmd,
         "![miss rate vs load](miss_rate_vs_load.png)", "", "![regret](regret.png)", "",

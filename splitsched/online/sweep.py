@@ -94,7 +94,7 @@ from splitsched.online.records import (
     read_online_runs,
     static_record,
 )
-from splitsched.problem import Instance
+from splitsched.problem import Instance, shown_value
 from splitsched.replay.noise import NoiseModel
 from splitsched.solvers.base import SolveStatus
 
@@ -155,7 +155,7 @@ class OnlineConfig:
             raise InputError(None, "noise_cv", f"must be a finite number >= 0, got "
                                                  f"{self.noise_cv}")
         if self.runs < 1:
-            raise InputError(None, "runs", f"must be >= 1, got {self.runs}")
+            raise InputError(None, "runs", f"must be >= 1, got {shown_value(self.runs)}")
         if not 0 < self.offline_limit_s < math.inf:
             raise InputError(None, "offline_limit_s", f"must be a finite number > 0, got "
                                                         f"{self.offline_limit_s}")

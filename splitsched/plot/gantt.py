@@ -23,7 +23,7 @@ from matplotlib.patches import Patch
 from splitsched.evaluate import Stage, evaluate, job_table
 from splitsched.io import InputError
 from splitsched.plot._axes import axes_or_new, legend_outside, ms_time_axis
-from splitsched.problem import CPU, GPU, Instance, Schedule, occupies
+from splitsched.problem import CPU, GPU, Instance, Schedule, counted, occupies
 from splitsched.replay.compare import run_misses
 from splitsched.replay.trace import TraceRun
 
@@ -331,8 +331,9 @@ def plot_schedule(instance: Instance, schedule: Schedule, ax: Axes | None = None
     ms_time_axis(ax)
     ax.set_ylabel("lanes; job windows")
     missed = sum(1 for r in rows if not r.on_time)
-    ax.set_title(f"{title or schedule.solver}: {ev.weighted_misses} weighted misses "
-                 f"({missed} of {instance.num_jobs} jobs missed)"
+    ax.set_title(f"{title or schedule.solver}: "
+                 f"{counted(ev.weighted_misses, 'weighted miss', 'weighted misses')} "
+                 f"({missed} of {counted(instance.num_jobs, 'job')} missed)"
                  + ("" if ev.feasible else f"; INFEASIBLE: {len(ev.violations)} violation"
                     + ("s" if len(ev.violations) > 1 else "")),
                  fontsize=9, loc="left")

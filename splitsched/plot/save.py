@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from splitsched.evaluate import evaluate, job_table
 from splitsched.io import InputError, atomic_write_text
 from splitsched.plot.gantt import plot_schedule, schedule_figsize
-from splitsched.problem import Instance, Schedule
+from splitsched.problem import Instance, Schedule, counted
 
 FIGURE_SUFFIXES = (".png", ".svg")
 SCHEDULE_SUFFIXES = (*FIGURE_SUFFIXES, ".html")
@@ -129,9 +129,10 @@ def schedule_page(instance: Instance, schedule: Schedule, svg: str) -> str:
         cls = "" if r.on_time else " class='miss'"
         body.append(f"<tr{cls}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     title = f"{instance.id} / {schedule.solver}"
-    caption = (f"Schedule of instance {esc(instance.id)} ({instance.num_jobs} jobs) by "
-               f"{esc(schedule.solver)}: {ev.weighted_misses} weighted misses, "
-               f"{ev.misses} of {instance.num_jobs} jobs missed, makespan "
+    caption = (f"Schedule of instance {esc(instance.id)} ({counted(instance.num_jobs, 'job')}) by "
+               f"{esc(schedule.solver)}: "
+               f"{counted(ev.weighted_misses, 'weighted miss', 'weighted misses')}, "
+               f"{ev.misses} of {counted(instance.num_jobs, 'job')} missed, makespan "
                f"{ev.makespan / 1000:.3f} ms"
                + ("" if ev.feasible else f"; NOT FEASIBLE: {esc('; '.join(ev.violations))}")
                + ". Top: one lane per processor (GPU, CPU), a bar per stage in its job's "

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from splitsched.io import InputError
-from splitsched.problem import GPU, Instance, Schedule
+from splitsched.problem import GPU, Instance, Schedule, shown_value
 from splitsched.replay.dispatch import PlannedStage, execute, lane_programs
 from splitsched.replay.noise import NoiseModel
 from splitsched.replay.trace import TraceHeader, TraceRun
@@ -46,9 +46,10 @@ def check_replay_parameters(*, runs: int, seed: int) -> None:
     Raises InputError naming the parameter (before any work).
     """
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise InputError(None, "runs", f"must be an integer >= 1, got {runs!r}")
+        raise InputError(None, "runs", f"must be an integer >= 1, got {shown_value(runs)}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise InputError(None, "seed", f"must be an integer in 0..{MAX_SEED}, got {seed!r}")
+        raise InputError(None, "seed",
+                         f"must be an integer in 0..{MAX_SEED}, got {shown_value(seed)}")
 
 
 def iter_simulate(instance: Instance, schedule: Schedule, *, policy: str = "order",

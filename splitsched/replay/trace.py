@@ -32,7 +32,7 @@ from splitsched.io import (
     schedule_sha256,
     strict_json,
 )
-from splitsched.problem import PROCESSORS, Instance, Schedule
+from splitsched.problem import PROCESSORS, Instance, Schedule, shown_value
 
 TRACE_FORMAT = "splitsched-trace"
 TRACE_VERSION = 2  # 2: headers carry instance/schedule hashes, run and stage counts
@@ -187,7 +187,7 @@ def _check_types(rec: dict[str, Any], types: dict[str, Any], path: Path, where: 
         ok = _is_int(value) if kind is int else isinstance(value, kind)
         if not ok:
             raise InputError(path, f"{where}.{name}", f"expected {getattr(kind, '__name__', kind)}"
-                                                      f", got {value!r}")
+                                                      f", got {shown_value(value)}")
 
 
 def _stage(rec: dict[str, Any], path: Path, where: str) -> StageRecord:
@@ -205,12 +205,12 @@ def _stage(rec: dict[str, Any], path: Path, where: str) -> StageRecord:
     for name in _STAGE_INTS:
         if not _is_int(rec[name]) or rec[name] < 0:
             raise InputError(path, f"{where}.{name}", f"expected an integer >= 0 (us), "
-                                                      f"got {rec[name]!r}")
+                                                      f"got {shown_value(rec[name])}")
     for name in _STAGE_OPTIONAL_INTS:
         value = rec.get(name)
         if value is not None and (not _is_int(value) or value < 0):
             raise InputError(path, f"{where}.{name}", f"expected an integer >= 0 (us) or null, "
-                                                      f"got {value!r}")
+                                                      f"got {shown_value(value)}")
     if rec["actual_end"] < rec["actual_start"] or rec["planned_end"] < rec["planned_start"]:
         raise InputError(path, where, "a stage ends before it starts")
     return StageRecord(**{k: v for k, v in rec.items() if k != "kind"})

@@ -149,6 +149,11 @@ def _load_builtin() -> None:
         _import_family(module)
 
 
+def registered_solvers() -> dict[str, SolverInfo]:
+    """The solvers registered so far, by name (a copy; no built-in family is imported)."""
+    return dict(_REGISTRY)
+
+
 def solver_names() -> list[str]:
     """Every registered solver name, sorted (imports every built-in family)."""
     _load_builtin()

@@ -230,7 +230,7 @@ def test_sigterm_stops_like_ctrl_c_keeping_records_and_the_resume_hint(
     loaded = read_runs(runs)
     assert not loaded.torn and 1 <= len(loaded.records) < 8
     text = " ".join(stderr.split())  # rich may wrap the line
-    m = re.search(rf"terminated: \d+ runs recorded now, (\d+) in {re.escape(str(run_dir))}; "
+    m = re.search(rf"terminated: \d+ runs? recorded now, (\d+) in {re.escape(str(run_dir))}; "
                   r"continue with --resume", text)
     assert m, stderr
     assert int(m.group(1)) == len(loaded.records)  # all of the run directory's records
@@ -243,9 +243,16 @@ import os
 import sys
 import time
 
+from splitsched.solvers.base import SolverOutput, all_dropped, register
+
 if os.environ.get("SPLITSCHED_TEST_SLOW_IMPORT"):
     print("slow module: importing", file=sys.stderr, flush=True)
     time.sleep(120)
+
+
+@register("tb-slow-import", "test only: its module imports slowly")  # a module that
+def slow_import(instance, *, time_limit_s, seed, threads):  # registers none is refused
+    return SolverOutput(schedule=all_dropped(instance, "tb-slow-import"), status="feasible")
 """
 
 

@@ -152,7 +152,7 @@ def test_a_write_failing_mid_sweep_exits_3_keeping_whole_records(tmp_path: Path)
     runs = out / "runs.jsonl"
     assert _error_lines(proc.stderr) == [f"error: {runs}: cannot write: "
                                          f"{os.strerror(errno.EFBIG)}"]
-    assert f"1 runs kept in {runs}" in proc.stderr and "--resume" in proc.stderr
+    assert f"1 run kept in {runs}" in proc.stderr and "--resume" in proc.stderr
     data = runs.read_bytes()
     assert data.endswith(b"\n") and data.count(b"\n") == 1  # whole records only
     loaded = read_runs(runs)

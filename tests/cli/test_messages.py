@@ -83,3 +83,35 @@ def test_a_non_finite_time_says_finite(tmp_path: Path, args: list[str], flag: st
                              for a in given if not (a == flag and value.startswith("-"))])
     assert line == f"error: {flag}: must be a finite number > 0, got {value}", line
     assert list(out.iterdir()) == []
+
+
+def test_a_count_of_one_takes_the_singular(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # "1 runs", "of 1 jobs" (a review): every count+noun goes through problem.counted.
+    import dataclasses
+
+    from splitsched.io import write_instance
+    from splitsched.problem import counted
+    from tests.helpers.builders import edf_counterexample
+    from tests.helpers.cli import main
+
+    assert [counted(n, "run") for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]
+    assert counted(1, "policy", "policies") == "1 policy"
+    assert counted(3, "policy", "policies") == "3 policies"
+    edf = edf_counterexample()
+    one = dataclasses.replace(edf, networks=edf.networks[:1], jobs=edf.jobs[:1])
+    path = tmp_path / "one.json"
+    write_instance(one, path)
+    code, out, _ = main(capsys, "show", str(path))
+    assert code == 0 and f"instance {one.id}: 1 job, 1 network" in out, out
+    code, out, _ = main(capsys, "solve", str(path), "-s", "dp-edf", "-o",
+                        str(tmp_path / "s.json"))
+    assert code == 0 and "misses=0 of 1 job (weighted" in out, out
+    code, out, _ = main(capsys, "plot", str(path), str(tmp_path / "s.json"), "-o",
+                        str(tmp_path / "g.svg"))
+    assert code == 0 and "0 weighted misses (0 of 1 job)" in out, out
+    code, out, _ = main(capsys, "generate", "--device", "mi9", "--jobs", "1", "--models",
+                        "inception-v3", "-o", str(tmp_path / "g.json"))
+    assert code == 0 and "(1 job, 1 network)" in out, out
+    for text in (out, *(p.read_text() for p in tmp_path.glob("*.json"))):
+        assert " 1 jobs" not in text and " 1 networks" not in text

@@ -187,3 +187,63 @@ def test_a_set_directory_as_its_own_run_directory_is_refused(
              "--output", "is the set directory")
     assert _listing(tmp_path) == before and sorted(p.name for p in setdir.iterdir()) == [
         "edf.json"]
+
+
+# A review: `-o newdir/` (a folder that does not exist yet) wrote a FILE named newdir, and
+# `-o ""` was read as the current folder. The typed text is kept (options.typed_path).
+FOLDER_TYPED = [
+    (["solve", "{inst}", "-s", "dp-edf", "-o", "{tmp}/newdir/"], "--output"),
+    (["solve", "{inst}", "-s", "dp-edf", "--plot", "{tmp}/newdir/"], "--plot"),
+    (["plot", "{inst}", "{sched}", "-o", "{tmp}/newdir/"], "--output"),
+    (["generate", "--device", "mi9", "--jobs", "3", "-o", "{tmp}/newdir/"], "--output"),
+    (["replay", "{inst}", "{sched}", "--trace", "{tmp}/newdir/"], "--trace"),
+    (["compare", "{inst}", "{sched}", "{trace}", "--plot", "{tmp}/newdir/"], "--plot"),
+    (["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none", "-o", "{tmp}/newdir/"],
+     "--output"),
+    (["profile", "--from-csv", "{tmp}/p.csv", "-o", "{tmp}/newdir/"], "--output"),
+]
+
+
+@pytest.mark.parametrize("args, option", FOLDER_TYPED,
+                         ids=[f"{a[0]} {o}" for a, o in FOLDER_TYPED])
+def test_a_file_output_typed_as_a_folder_is_refused(
+        made: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        args: list[str], option: str) -> None:
+    (tmp_path / "p.csv").write_text(CSV)
+    before = _listing(tmp_path)
+    filled = [a.format(tmp=tmp_path, **made) for a in args]
+    line = _refused(capsys, filled, option, "ends in '/'", "names a folder")
+    assert line.startswith(f"error: {tmp_path}/newdir/: {option}:"), line
+    assert not (tmp_path / "newdir").exists()  # neither a file nor a folder
+    assert _listing(tmp_path) == before
+
+
+EMPTY = [
+    (["solve", "{inst}", "-s", "dp-edf", "-o", ""], "--output", "file"),
+    (["solve", "{inst}", "-s", "dp-edf", "--plot", ""], "--plot", "file"),
+    (["plot", "{inst}", "{sched}", "-o", ""], "--output", "file"),
+    (["generate", "--device", "mi9", "--jobs", "3", "-o", ""], "--output", "file"),
+    (["replay", "{inst}", "{sched}", "--trace", ""], "--trace", "file"),
+    (["compare", "{inst}", "{sched}", "{trace}", "--plot", ""], "--plot", "file"),
+    (["online", "{inst}", "--policy", "fifo-gpu", "--offline", "none", "-o", ""], "--output",
+     "file"),
+    (["online", "--set", "{tmp}", "--policy", "fifo-gpu", "--offline", "none", "-o", ""],
+     "--output", "folder"),
+    (["profile", "--from-csv", "{tmp}/p.csv", "-o", ""], "--output", "file"),
+    (["bench", "--set", "smoke", "--solvers", "dp-edf", "-o", ""], "--output", "folder"),
+    (["sets", "build", "smoke", "--out", ""], "--out", "folder"),
+    (["profiles", "import", "--out", ""], "--out", "folder"),
+]
+
+
+@pytest.mark.parametrize("args, option, kind", EMPTY,
+                         ids=[f"{' '.join(a[:2])} {o}" for a, o, _ in EMPTY])
+def test_an_empty_output_path_is_refused(
+        made: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, args: list[str], option: str, kind: str) -> None:
+    (tmp_path / "p.csv").write_text(CSV)
+    monkeypatch.chdir(tmp_path)  # "" was read as "."
+    before = _listing(tmp_path)
+    line = _refused(capsys, [a.format(tmp=tmp_path, **made) for a in args])
+    assert line == f"error: {option}: an empty path; give a {kind} name", line
+    assert _listing(tmp_path) == before

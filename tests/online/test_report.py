@@ -134,7 +134,7 @@ def test_report_files_and_text(run_dir: Path) -> None:
                  "regret.png", "latency.png", "report.md"):
         assert (out / name).stat().st_size > 0, name
     text = (out / "report.md").read_text()
-    assert "2 instance(s); offline best proven optimal on 1." in text
-    assert "1 duplicate record(s) of a run already counted were ignored." in text
+    assert "2 instances; offline best proven optimal on 1." in text
+    assert "1 duplicate record of a run already counted was ignored." in text
     with open(out / "by_load.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 5

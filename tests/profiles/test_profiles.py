@@ -187,13 +187,13 @@ def test_a_reimport_lists_the_device_files_it_no_longer_yields_and_prunes_on_req
     assert code == 0, stderr
     assert stale.read_text() == first  # listed, not removed
     assert f"stale {stale}:" in stderr and "--prune" in stderr
-    assert "1 device profiles of an earlier import left" in stdout
+    assert "1 device profile of an earlier import left" in stdout
     code, stdout, stderr = main(capsys, "profiles", "import", "--raw", str(raw),
                                 "--out", str(out), "--prune")
     assert code == 0, stderr
     assert not stale.exists()
     assert f"removed {stale}" in stderr
-    assert "1 device profiles of an earlier import removed" in stdout
+    assert "1 device profile of an earlier import removed" in stdout
     assert (out / "mi9-copy.json").read_text() == first
     assert json.loads((out / "measured.json").read_text())["device"] == "measured"
     assert (out / "notes.json").read_text() == "{not json"
