@@ -8,6 +8,7 @@ runs as usual. Example: ``python -m pytest tests/solvers --solvers dp-edf,cpsat`
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,15 @@ from tests.helpers.builders import edf_counterexample, handoff_counterexample
 from tests.helpers.paths import SETS_DIR
 
 SOLVER_PARAMETERS = ("solver", "name")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell without job control starts a background command (`bash .ci/run &`, nohup)
+    # with Ctrl-C ignored, and the processes the Ctrl-C tests start inherit that: they
+    # would wait for a signal that never comes. Python's own handler here means a child
+    # started by exec gets the default action back, as from a terminal.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
