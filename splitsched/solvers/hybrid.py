@@ -344,12 +344,14 @@ def _add_start_rows(cp: CpModel, instance: Instance) -> int:
     ``on_p and on_q -> S_p <= S_q or C_q > d_p`` keeps a schedule of every on-time
     set. Together with the drop and order rows of :func:`add_symmetry_rows`: among the
     schedules of one on-time weight take the least in (on-time sets' rank in the group
-    order, start inversions over pairs of different releases, completion inversions over
-    pairs of one release); a drop row it broke would lower the first, a start row the
-    second (a swap of an inverted pair lowers the inversions), an order row the third
-    (sorting one release's plans leaves the starts each release holds, so the second);
-    none raises an earlier one. Pairs with ``r_q`` plus ``q``'s shortest plan past
-    ``d_p`` get no row (it holds anyway).
+    order, minus ``Phi = sum of r_j * S_j`` over the on-time jobs, completion inversions
+    over pairs of one release); a drop row it broke would lower the first, a start row
+    the second (the swap raises ``Phi`` by ``(r_q - r_p)(S_p - S_q) > 0``), an order row
+    the third (sorting one release's plans moves starts only among jobs of one release,
+    so ``Phi`` stays); none raises an earlier one. (Start inversions in place of ``Phi``
+    fail: whether a pair is one depends on deadlines, so sorting one release's plans can
+    add one; a review's example, 2026-12-02.) Pairs with ``r_q`` plus ``q``'s shortest
+    plan past ``d_p`` get no row (it holds anyway).
     """
     model = cp.model
     groups: dict[tuple[str, int], list[int]] = {}
