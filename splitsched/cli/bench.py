@@ -11,7 +11,6 @@ naming the file, the records kept and the ``--resume`` hint).
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -296,20 +295,16 @@ def _report_interrupts(run_dir: Path) -> Iterator[None]:
     staged_folder`), so an interrupt that stops the report leaves ``RUN_DIR/report``
     exactly as it was; one that comes after the last move is too late and is dropped
     there (the report is written)."""
-    from splitsched.bench.staging import ARRIVED
-
     try:
-        with interrupts(record=True):  # ARRIVED is emptied when the block ends
+        with interrupts(record=True):  # what arrived is emptied when the block ends
             try:
                 yield
             except Exception:
-                if not ARRIVED:
-                    raise
                 # A signal that a library turned into another error (matplotlib's import
                 # or drawing made a RuntimeError or ValueError of a KeyboardInterrupt):
                 # the report stopped all the same, and staging kept the previous one.
-                raise (Terminated() if ARRIVED[0] == signal.SIGTERM
-                       else KeyboardInterrupt()) from None
+                stop_if_signalled()
+                raise
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (options.interrupts)
         _say_report_stopped(run_dir, isinstance(exc, Terminated))
 

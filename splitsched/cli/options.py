@@ -36,7 +36,7 @@ from splitsched.bench.staging import ARRIVED
 from splitsched.cli.console import err
 from splitsched.formulations.interruptible import wakeup_bytes
 from splitsched.interrupts import RAISES, TERMINATED_EXIT, Terminated
-from splitsched.io import InputError, check_output_path
+from splitsched.io import InputError, check_output_path, refuse_folder_text
 from splitsched.problem import shown_value
 from splitsched.solvers.children import kill_children
 
@@ -361,10 +361,10 @@ def refuse_typed(path: Path, option: str, *, folder: bool) -> None:
     typed = getattr(path, "typed", None)
     if typed is None:
         return
-    if typed == "":
-        fail(None, option, f"an empty path; give a {'folder' if folder else 'file'} name")
-    if not folder and typed.endswith(("/", os.sep)):
-        fail(typed, option, "ends in '/', so it names a folder; give a file name")
+    if not folder:
+        refuse_folder_text(typed, option)  # the library's check of a file's text
+    elif typed == "":
+        fail(None, option, "an empty path; give a folder name")
 
 
 def check_output(path: Path, option: str, inputs: Sequence[Path | None] = ()) -> None:
