@@ -50,6 +50,10 @@ What a pair of runs can give (checked, never assumed)
   aggregates, not layers in run order, so an XNNPACK run yields only its
   whole-model time (the sum of its rows); per-operator cuts from it are refused.
 
+* **An excerpt** of a Run Order table (rows cut out: a row's ``cdf%`` is not the
+  one above plus its ``%``, or the last is not 100%) would sum to too little:
+  refused, naming the row (:meth:`LiteRTRun.rows_gap`).
+
 Same model: the accelerator run's fallback nodes must appear in the CPU run
 with the same name and node index; each tensor a delegate node produces must
 be produced by a node of the CPU run (not checkable against XNNPACK rows), and
@@ -105,6 +109,10 @@ class OpRow:
     first_ms: float
     times_called: int
     line: int = 0
+    pct: float | None = None
+    """The ``%`` column: the row's share of the table's total time (None: not given, nan)."""
+    cdf: float | None = None
+    """The ``cdf%`` column: the running sum of ``%`` down the table (None: not given, nan)."""
 
     @property
     def per_run_us(self) -> float:
@@ -186,6 +194,36 @@ class LiteRTRun:
         """Sum of the rows' per-inference times (us)."""
         return math.fsum(r.per_run_us for r in self.primary)
 
+    def rows_gap(self) -> tuple[OpRow, float, float] | None:
+        """Where the ``%`` and ``cdf%`` columns show rows missing from the primary table.
+
+        benchmark_model writes every node of the run: each row's ``cdf%`` is the one
+        above plus its own ``%``, and the last reads 100%. Returns ``(row, expected,
+        written)`` for the first row whose ``cdf%`` differs from ``expected`` by more
+        than :data:`CDF_TOLERANCE` (rows left out above it), or for the last row with
+        ``expected = 100`` (rows left out below it); None when the table is whole, or
+        when the columns say nothing (absent, nan, or all zero as in hand-written
+        files)."""
+        rows = self.primary
+        if any(r.pct is None or r.cdf is None for r in rows) \
+                or all(r.pct == 0 and r.cdf == 0 for r in rows):
+            return None
+        cdf = 0.0
+        for r in rows:
+            assert r.pct is not None and r.cdf is not None
+            if abs(r.cdf - (cdf + r.pct)) > CDF_TOLERANCE:
+                return r, cdf + r.pct, r.cdf
+            cdf = r.cdf
+        if abs(cdf - 100.0) > CDF_TOLERANCE:
+            return rows[-1], 100.0, cdf
+        return None
+
+
+CDF_TOLERANCE = 0.05
+"""Percentage points a ``cdf%`` may differ from the sum above it (both are printed to
+three or four decimals, so a whole table is within 0.002; one left-out row of 0.05% of
+the run or more is seen)."""
+
 
 _USED = ("first", "avg_ms", "times called")
 """Columns whose values are used; the others (start, %, cdf%, mem KB) need only be
@@ -212,8 +250,11 @@ def _make_row(node_type: str, middle: dict[str, str], name: str, path: str,
         raise ProfileImportError(path, lineno, "times called",
                                  f"must be a whole number >= 0, got {called}")
     name = ", ".join(p.strip() for p in name.replace("\t", ",").split(",")).strip()
+    share = {col: v if math.isfinite(v) else None
+             for col in ("%", "cdf%") if (v := values.get(col)) is not None}
     return OpRow(node_type=node_type.strip(), name=name, avg_ms=avg,
-                 first_ms=values.get("first", avg), times_called=int(called), line=lineno)
+                 first_ms=values.get("first", avg), times_called=int(called), line=lineno,
+                 pct=share.get("%"), cdf=share.get("cdf%"))
 
 
 def _csv_row(line: str, header: list[str], path: str, lineno: int) -> OpRow:
@@ -499,6 +540,29 @@ def _check_same_model(cpu: LiteRTRun, gpu: LiteRTRun, fallback: Sequence[OpRow])
     return passed
 
 
+def _check_whole(run: LiteRTRun) -> None:
+    """Refuse a Run Order table with rows left out (:meth:`LiteRTRun.rows_gap`): its
+    times would add up to too little, silently."""
+    gap = run.rows_gap()
+    if gap is None:
+        return
+    row, expected, written = gap
+    if row is run.primary[-1] and expected == 100.0:
+        what = (f"it ends at cdf% {written:g}%, not 100%: rows worth about "
+                f"{100.0 - written:.3g}% of the run's time are missing after its last row")
+    elif written > expected:
+        what = (f"cdf% reads {written:g}% where the rows listed give {expected:g}%: rows "
+                f"worth about {written - expected:.3g}% of the run's time are missing above "
+                f"this row")
+    else:
+        what = (f"cdf% reads {written:g}% but the rows listed give {expected:g}%: a row "
+                f"above is repeated, edited or from another run")
+    raise ProfileImportError(run.path, row.line, "cdf%",
+                             f"the Run Order table is not whole as benchmark_model wrote it "
+                             f"(an excerpt of the log?): {what}, so its times would not add "
+                             f"up to the run's. Pass the whole table")
+
+
 def _base_prov(cpu: LiteRTRun, gpu: LiteRTRun, handoff_us: int) -> dict[str, Any]:
     prov: dict[str, Any] = {
         "source": "litert benchmark_model --enable_op_profiling",
@@ -557,7 +621,8 @@ def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *, handoff_us
         Files swapped; no delegate node (unless allowed); CPU fallback (unless
         allowed) or interleaved delegate/CPU nodes; the two files do not
         describe the same model; XNNPACK aggregates where per-operator layers
-        are needed; a negative ``handoff_us``.
+        are needed; a Run Order table with rows left out (its ``cdf%``
+        column, :meth:`LiteRTRun.rows_gap`); a negative ``handoff_us``.
     """
     if handoff_us < 0:
         raise ProfileImportError(None, None, "handoff_us", f"must be >= 0, got {handoff_us}")
@@ -576,6 +641,8 @@ def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *, handoff_us
     delegated = segs[0][1]
     fallback = segs[1][1] if len(segs) == 2 else []
     checks = _check_same_model(cpu, gpu, fallback)
+    _check_whole(cpu)
+    _check_whole(gpu)
     prov["same_model_checks"] = checks
     kinds = sorted({r.node_type for r in delegated})
     gpu_delegated = math.fsum(r.per_run_us for r in delegated)
@@ -647,6 +714,8 @@ def _no_delegate(name: str, cpu: LiteRTRun, gpu: LiteRTRun, handoff_us: int, all
             raise ProfileImportError(gpu.path, r.line, "name",
                                      f"node {_node(r)} has no same-named node in {cpu.path}: "
                                      f"the files do not describe the same model")
+    _check_whole(cpu)
+    _check_whole(gpu)
     ops = cpu.primary
     layer_names = tuple(f"{i:03d}:{r.node_type}:{r.key}" for i, r in enumerate(ops))
     gpu_us = tuple(_us(gpu_by_key[r.key].per_run_us) for r in ops)

@@ -79,6 +79,41 @@ def test_01_a_log_with_two_runs_appended_is_refused(tmp_path: Path, name: str) -
     assert info.value.line == second
 
 
+def _without_rows(text: str, indices: range) -> str:
+    """``text`` with the regular runs' Run Order rows of the given node indices cut out
+    (an excerpt, as pasted from a long log)."""
+    lines = text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if "Regular Benchmark Runs" in ln)
+    end = next(i for i, ln in enumerate(lines) if i > start and "Top by Computation" in ln)
+    cut = {f"]:{k}" for k in indices}
+    kept = [ln for i, ln in enumerate(lines)
+            if not (start < i < end and any(ln.rstrip().endswith(c) for c in cut))]
+    return "\n".join(kept) + "\n"
+
+
+@pytest.mark.parametrize(("indices", "at", "words"),
+                         [(range(5, 16), "]:16", "missing above this row"),
+                          (range(23, 30), "]:30", "missing above this row")])
+def test_01_a_log_with_rows_left_out_is_refused(tmp_path: Path, indices: range, at: str,
+                                                words: str) -> None:
+    """A newcomer's attack (2026-12-02): case 01's CPU log without the rows of nodes 5-15
+    imported as CPU-only 96075 us, exit 0, where the run takes 162908 us (its own
+    ``Timings`` avg 162910). The rows' cdf% column shows the gap (41% of the run); now
+    refused at the first row after the gap."""
+    f = tmp_path / "cpu.log"
+    f.write_text(_without_rows((C01 / "mobilenet-CPU.log").read_text(), indices))
+    with pytest.raises(ProfileImportError, match="Run Order table is not whole") as info:
+        network_from_litert_files(f, C01 / "mobilenet-GPU.log")
+    lines = f.read_text().splitlines()
+    start = next(i for i, ln in enumerate(lines) if "Regular Benchmark Runs" in ln)
+    row = next(i for i, ln in enumerate(lines) if i > start and ln.endswith(at))
+    assert (info.value.line, info.value.column) == (row + 1, "cdf%")
+    assert words in str(info.value)
+    # the whole log still imports, at the right value
+    assert network_from_litert_files(C01 / "mobilenet-CPU.log",
+                                     C01 / "mobilenet-GPU.log").cpu_us == (162908,)
+
+
 # --------------------------------------------------------------------------- 03
 def test_03_xnnpack_csv_splits_node_types_from_the_right() -> None:
     run = parse_benchmark_output(C03 / "efficientdet-lite0-cpu-xnnpack.csv")
@@ -108,6 +143,26 @@ def test_03_with_another_models_gpu_run_is_refused() -> None:
     with pytest.raises(ProfileImportError, match="do not describe the same model"):
         network_from_litert_files(C03 / "efficientdet-lite0-cpu-xnnpack.csv",
                                   TOY / "toy_gpu_fused.txt")
+
+
+@pytest.mark.parametrize("name", ["efficientdet-lite0-cpu-xnnpack.csv",
+                                  "efficientdet-lite0-cpu-xnnpack.txt"])
+def test_03_excerpt_gives_no_whole_model_time(tmp_path: Path, name: str) -> None:
+    """The case's 23 rows are an excerpt: cdf% jumps from 22.580% to 59.569% (line 27)
+    and the table ends at 98.110%; they sum to 8725 us where the run's ``Timings`` avg
+    is 15309.2 us. With a fused GPU run (a newcomer's attack, 2026-12-02) they were
+    imported as CPU-only 8725 us, exit 0; now refused at the jump."""
+    gpu = tmp_path / "gpu.txt"
+    gpu.write_text("Operator-wise Profiling Info for Regular Benchmark Runs:\n"
+                   "============================== Run Order ==============================\n"
+                   "\t[node type]\t[start]\t[first]\t[avg ms]\t[%]\t[cdf%]\t[mem KB]\t"
+                   "[times called]\t[Name]\n"
+                   "\tTfLiteGpuDelegateV2\t0.015\t9.000\t8.000\t100.000%\t100.000%\t"
+                   "0.000\t1\t[StatefulPartitionedCall:3]:300\n")
+    with pytest.raises(ProfileImportError, match="missing above this row") as info:
+        network_from_litert_files(C03 / name, gpu)
+    assert (info.value.line, info.value.column) == (27, "cdf%")
+    assert "cdf% reads 59.569% where the rows listed give 22.588%" in str(info.value)
 
 
 # --------------------------------------------------------------------------- 04
@@ -237,3 +292,19 @@ def test_09_opt_in_gives_the_per_operator_profile_it_holds() -> None:
     assert net.num_layers == 12
     assert net.gpu_us == net.cpu_us  # the "GPU" times are the CPU times
     assert "--allow-no-delegate" in net.provenance["note"]
+
+
+def test_09_rows_left_out_of_both_runs_are_refused(tmp_path: Path) -> None:
+    """A newcomer's attack (2026-12-02): both files without nodes 2 and 3, with
+    ``--allow-no-delegate``, gave a 10-layer network of 149 us where the model's 12
+    operators take 207 us; the cdf% column shows the gap (28.1% of the run)."""
+    files = []
+    for name in ("keras-cnn-cpu.csv", "keras-cnn-gpu-delegate-not-applied.csv"):
+        kept = [ln for ln in (C09 / name).read_text().splitlines()
+                if not ln.rstrip().endswith(("]:2", "]:3"))]
+        files.append(tmp_path / name)
+        files[-1].write_text("\n".join(kept) + "\n")
+    with pytest.raises(ProfileImportError, match="missing above this row") as info:
+        network_from_litert_files(*files, allow_no_delegate=True)
+    assert (Path(str(info.value).split(":")[0]).name, info.value.line) == \
+        ("keras-cnn-cpu.csv", 6)

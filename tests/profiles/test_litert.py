@@ -344,3 +344,44 @@ def test_a_file_with_two_runs_is_refused(tmp_path: Path, kind: str) -> None:
     with pytest.raises(ProfileImportError, match="more than one benchmark run") as info:
         parse_benchmark_csv(f)
     assert info.value.line == line
+
+
+_HEAD = ("Operator-wise Profiling Info for Regular Benchmark Runs:\n"
+         "============================== Run Order ==============================\n"
+         "node type, start, first, avg_ms, %, cdf%, mem KB, times called, name\n")
+_GPU_FUSED = _HEAD + "TfLiteGpuDelegateV2, 0, 1.0, 1.0, 100%, 100%, 0, 1, [c]:9\n"
+
+
+@pytest.mark.parametrize(("rows", "line", "words"), [
+    # whole: 2 + 1 + 1 ms, cdf% 50, 75, 100 (4-decimal rounding is within the tolerance)
+    (["2.0, 50.0001%, 50.0001%", "1.0, 25%, 75%", "1.0, 25%, 100%"], None, ""),
+    # the last row left out: the table ends at 75%
+    (["2.0, 50%, 50%", "1.0, 25%, 75%"], 5, "ends at cdf% 75%, not 100%"),
+    # the middle row left out: 50 + 25 != 100
+    (["2.0, 50%, 50%", "1.0, 25%, 100%"], 5, "missing above this row"),
+    # a row repeated (edited logs): 50 + 50 + 25 > 100
+    (["2.0, 50%, 50%", "2.0, 50%, 50%", "1.0, 25%, 75%"], 5, "repeated, edited"),
+    # nan% (a run whose total is 0) and all-zero columns (hand-written files) say nothing
+    (["2.0, nan%, nan%", "1.0, nan%, nan%"], None, ""),
+    (["2.0, 0%, 0%", "1.0, 0%, 0%"], None, ""),
+])
+def test_a_run_order_table_with_rows_left_out_is_refused(tmp_path: Path, rows: list[str],
+                                                         line: int | None,
+                                                         words: str) -> None:
+    """The cdf% column tells an excerpt from the whole table (a newcomer's attack,
+    2026-12-02: a CPU log with 11 rows cut out was imported 41% short, exit 0)."""
+    names = [*["[a]:0", "[b]:1"][:len(rows) - 1], "[c]:2"]  # the last one produces c
+    cpu = tmp_path / "cpu.csv"
+    cpu.write_text(_HEAD + "".join(f"OP, 0, {r.split(',')[0]}, {r}, 0, 1, {name}\n"
+                                   for r, name in zip(rows, names, strict=True)))
+    gpu = tmp_path / "gpu.csv"
+    gpu.write_text(_GPU_FUSED)
+    if line is None:
+        net = network_from_litert_files(cpu, gpu)
+        assert net.cpu_us == (round(sum(float(r.split(",")[0]) for r in rows) * 1000),)
+        return
+    with pytest.raises(ProfileImportError, match="Run Order table is not whole") as info:
+        network_from_litert_files(cpu, gpu)
+    assert (info.value.line, info.value.column) == (line, "cdf%")
+    assert str(info.value).startswith(f"{cpu}: line {line}, cdf%: ")
+    assert words in str(info.value)
