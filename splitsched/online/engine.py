@@ -40,7 +40,7 @@ from splitsched.online.state import (
     Running,
     Start,
 )
-from splitsched.problem import CPU, GPU, Instance, Job, JobPlan, Schedule, StageTable
+from splitsched.problem import CPU, GPU, Instance, Job, JobPlan, Schedule, StageTable, occupies
 
 # event kinds, in the order they are applied at one time
 _RELEASE, _GPU_END, _HANDOFF, _CPU_END, _WAKE = range(5)
@@ -116,6 +116,7 @@ class _Sim:
         self.cpu_start: dict[str, int] = {}
         self.finished: dict[str, int] = {}
         self.dropped: set[str] = set()
+        self._free_first: dict[str, bool] = {}
 
     def push(self, t: int, kind: int, job: str) -> None:
         heapq.heappush(self.events, (t, kind, self.seq, job))
@@ -146,10 +147,30 @@ class _Sim:
                            running=dict(self.running), finished=dict(self.finished))
 
     def has_work(self) -> bool:
+        """Could a stage start now? Then the policy is called.
+
+        A zero-length stage occupies nothing (:func:`splitsched.problem.occupies`) and may
+        start on a busy processor, so a pending job with such a first stage, or a ready
+        CPU stage of length 0, counts while both processors are busy (a newcomer's
+        attack, 2026-12-02: a zero-work job released while both were busy was never
+        offered to the policy and missed its deadline)."""
         gpu_idle, cpu_idle = self.running[GPU] is None, self.running[CPU] is None
         if self.pending and (gpu_idle or cpu_idle):
             return True
-        return cpu_idle and any(c["ready"] is not None for c in self.committed.values())
+        ready = [jid for jid, c in self.committed.items() if c["ready"] is not None]
+        if ready and cpu_idle:
+            return True
+        if any(self._free_first_stage(j.network) for j in self.pending.values()):
+            return True
+        return any(not occupies(int(self.instance.stages_of(self.job(jid)).b[self.cut[jid]]))
+                   for jid in ready)
+
+    def _free_first_stage(self, network: str) -> bool:
+        """Has some cut of ``network`` a first stage that occupies nothing?"""
+        if network not in self._free_first:
+            st = self.instance.network_by_name[network].stages
+            self._free_first[network] = bool((~st.gpu_busy[1:]).any()) or not st.cpu_busy[0]
+        return self._free_first[network]
 
     # ---------------------------------------------------------------- events
     def apply(self, kind: int, jid: str) -> None:

@@ -139,6 +139,46 @@ def test_every_online_policy_misses_a_job_the_clairvoyant_saves(policy: str) -> 
     assert r1.evaluation.weighted_misses > 0 or r2.evaluation.weighted_misses > 1
 
 
+# ----------------------------------------------------------------- zero-length stages
+def _zero_work_while_busy() -> Instance:
+    """n1, n2 (10 us on either processor, due at 10) hold both processors over [0, 10);
+    z (no work at all: its stages occupy nothing) is released at 5, due at 6; zh
+    (cut 1: a zero-length GPU stage, a 3 us hand-off, a zero-length CPU stage) is
+    released at 5, due at 8. Every job can be on time (the oracle: 0 misses)."""
+    zero = Network(name="zero", layer_names=("l",), gpu_us=(0,), cpu_us=(0,),
+                   handoff_us=(0, 0))
+    lag = Network(name="lag", layer_names=("a", "b"), gpu_us=(0, 5), cpu_us=(5, 0),
+                  handoff_us=(0, 3, 0))
+    nets = (_one_layer("n", 10, 10), zero, lag)
+    return Instance("zero-work-while-busy", nets,
+                    (Job("n1", "n", 0, 10), Job("n2", "n", 0, 10), Job("z", "zero", 5, 6),
+                     Job("zh", "lag", 5, 8)))
+
+
+@pytest.mark.parametrize("policy", ["edf-greedy-cut", "replan:dp-edf",
+                                    "replan:edf-greedy-cut", "replan:cpsat"])
+def test_a_zero_work_stage_starts_while_both_processors_are_busy(policy: str) -> None:
+    """A newcomer's attack (2026-12-02): the engine called a policy only when a
+    processor was idle, so z and zh, released while n1 and n2 held both processors,
+    were first offered at 10, past their deadlines: every policy missed them (regret
+    2). A zero-length stage occupies nothing, so the policy is called at 5 too."""
+    inst = _zero_work_while_busy()
+    assert optimum(inst) == 0
+    run = run_online(inst, make_policy(policy, OPTIONS))
+    assert run.evaluation.feasible, run.evaluation.violations
+    assert run.evaluation.on_time == {"n1": True, "n2": True, "z": True, "zh": True}
+    assert {s.job for d in run.decisions if d.time == 5 for s in d.starts} == {"z", "zh"}
+
+
+@pytest.mark.parametrize("policy", GREEDY)
+def test_single_processor_rules_meet_the_zero_work_job(policy: str) -> None:
+    """The same instance under every greedy rule: z (zero work on every cut) is on time
+    whatever the rule (before: missed by all)."""
+    run = run_online(_zero_work_while_busy(), make_policy(policy, OPTIONS))
+    assert run.evaluation.feasible, run.evaluation.violations
+    assert run.evaluation.on_time["z"]
+
+
 # ----------------------------------------------------------------- committed stages
 def _check_commitments(run_result: object) -> None:
     run = run_result
