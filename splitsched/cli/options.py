@@ -37,7 +37,7 @@ from splitsched.cli.console import err
 from splitsched.formulations.interruptible import wakeup_bytes
 from splitsched.interrupts import RAISES, TERMINATED_EXIT, Terminated
 from splitsched.io import InputError, check_output_path, refuse_folder_text
-from splitsched.problem import shown_value
+from splitsched.problem import InvariantError, check_id, shown_value
 from splitsched.solvers.children import kill_children
 
 if TYPE_CHECKING:
@@ -316,6 +316,19 @@ def int_in(value: int | None, option: str, low: int, high: int) -> int | None:
         fail(None, option, f"must be >= {low}, got {shown_value(value)}")
     if value > high:
         fail(None, option, f"must be <= {high}, got {shown_value(value)}")
+    return value
+
+
+def printable_name(value: str | None, option: str) -> str | None:
+    """``value`` (None passes) if it is a printable id (:func:`splitsched.problem.check_id`:
+    no control character), else a bad-input error naming ``option``: a name written into
+    a file that its reader would refuse is refused before any work."""
+    if value is None:
+        return None
+    try:
+        check_id(value, option, option)
+    except InvariantError as exc:
+        fail(None, option, exc.reason)
     return value
 
 

@@ -19,6 +19,7 @@ from splitsched.cli.options import (
     created_folders,
     int_in,
     need_torch,
+    printable_name,
     refuse_typed,
     refuse_unused,
     resolve_gpu_lane,
@@ -107,6 +108,8 @@ def profile_cmd(
     int_in(repeats, "--repeats", 1, MAX_REPEATS)
     int_in(warmup, "--warmup", 0, MAX_REPEATS)
     int_in(max_cuts, "--max-cuts", 1, sys.maxsize)
+    printable_name(name, "--name")  # written into the profile, whose reader checks it
+    printable_name(model_name, "--model-name")
     # An option the chosen source does not use is refused, not silently ignored.
     if from_csv is not None:
         refuse_unused(ctx, {**_TORCH_ONLY, **_LITERT_ONLY}, "--from-csv reads every time "

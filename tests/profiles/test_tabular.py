@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from splitsched.cli import app
-from splitsched.io import profile_networks, read_profile
+from splitsched.io import InputError, profile_networks, read_profile
 from splitsched.problem import Network
 from splitsched.profiles.errors import ProfileImportError
 from splitsched.profiles.tabular import read_table_csv
@@ -212,3 +212,20 @@ def test_cli_refuses_to_write_over_its_input(tmp_path: Path,
                             "-o", str(out))
         assert code == 2 and "is the input file" in err, err
         assert src.read_bytes() == (DATA / "stages.csv").read_bytes()
+
+
+@pytest.mark.parametrize(("flag", "value", "char"), [("--name", "q\x1b[31m", "'\\x1b'"),
+                                                     ("--name", "a\nb", "'\\n'"),
+                                                     ("--model-name", "x\ty", "'\\t'")])
+def test_cli_unprintable_names_are_refused_before_writing(tmp_path: Path, flag: str,
+                                                          value: str, char: str) -> None:
+    """A newcomer's attack (2026-12-02): ``--name`` with an escape sequence or a newline
+    was written into the profile (exit 0), which ``generate --profile`` then refused;
+    ``--model-name`` with a tab failed without naming the flag. Both are refused up
+    front, exit 2, nothing written."""
+    out = tmp_path / "p.json"
+    res = CliRunner().invoke(app, ["profile", "--from-csv", str(DATA / "stages.csv"), flag,
+                                   value, "-o", str(out)])
+    assert isinstance(res.exception, InputError)  # the CLI's main exits 2 on it
+    assert str(res.exception).startswith(f"{flag}: holds the control character {char}")
+    assert not out.exists()
