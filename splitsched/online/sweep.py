@@ -94,7 +94,7 @@ from splitsched.online.records import (
     read_online_runs,
     static_record,
 )
-from splitsched.problem import Instance, shown_value
+from splitsched.problem import Instance, counted, shown_value
 from splitsched.replay.noise import NoiseModel
 from splitsched.solvers.base import SolveStatus
 
@@ -352,6 +352,26 @@ def _recorded_offline(records: list[RunRecord], run_dir: Path) -> dict[str, Offl
     return out
 
 
+def refuse_uncovered(best_known: str | Path, known: dict[str, OfflineBest],
+                     entries: list[SetEntry]) -> None:
+    """An InputError (field ``--best-known``) unless ``known`` (read from ``best_known``)
+    has a value for every instance of ``entries``, by content hash: regret against
+    nothing is no result, so the sweep is refused before its run directory is made (a
+    newcomer's attack, 2026-12-02: an error record per instance, exit 1)."""
+    missing = [e for e in entries if e.sha256 not in known]
+    if not missing:
+        return
+    first = missing[0]
+    which = f"{first.instance.id!r} ({first.file}, sha256 {first.sha256[:12]})"
+    if len(entries) > 1:
+        which = (f"{counted(len(missing), 'instance')} of the {len(entries)}, the first "
+                 f"{which}")
+    raise InputError(best_known, "--best-known",
+                     f"holds no feasible offline run of {which}; give a bench runs.jsonl "
+                     f"of these very instances (an edited instance has another sha256), "
+                     f"or --offline SOLVERS")
+
+
 def _best_from_file(cfg: OnlineConfig, entry: SetEntry,
                     known: dict[str, OfflineBest]) -> OfflineBest | None:
     """The best known value of ``entry`` and, if its bench run kept one, its schedule."""
@@ -489,6 +509,8 @@ def run_sweep(set_ref: str, cfg: OnlineConfig, run_dir: Path, *, resume: bool = 
     settings = sweep_settings(set_ref, cfg)
     _check_run_dir(run_dir, resume, settings, entries)
     known = best_known_from_runs(cfg.best_known) if cfg.best_known else {}
+    if cfg.best_known is not None:
+        refuse_uncovered(cfg.best_known, known, entries)
     with locked_run_dir(run_dir):  # a full disk removes a new, unrecorded run_dir
         return _sweep_locked(entries, set_ref, cfg, run_dir, settings, known, progress)
 
@@ -623,7 +645,11 @@ def run_file(instance_file: Path, cfg: OnlineConfig, output: Path | None) -> dic
     sha = instance_sha256(inst)
     best: OfflineBest | None = None
     if cfg.best_known is not None:
-        best = best_known_from_runs(cfg.best_known).get(sha)
+        known = best_known_from_runs(cfg.best_known)
+        refuse_uncovered(cfg.best_known, known, [SetEntry(file=Path(instance_file),
+                                                          instance=inst, sha256=sha,
+                                                          params={})])
+        best = known[sha]
     elif cfg.offline_solvers:
         best = offline_best(inst, cfg.offline_solvers, cfg.offline_limit_s, cfg.seed)
     single = len(cfg.policies) == 1 and cfg.runs == 1

@@ -24,6 +24,23 @@ def profiles_dir() -> Path:
     return Path(env) if env else DATA_DIR / "profiles"
 
 
+def _readable(directory: Path | None) -> Path:
+    """``directory``, else :func:`profiles_dir`; a ``$SPLITSCHED_PROFILES`` that names no
+    folder is an InputError (field ``$SPLITSCHED_PROFILES``) instead of an empty list of
+    devices (a newcomer's attack, 2026-12-02: ``profiles`` listed nothing, exit 0)."""
+    if directory is not None:
+        return directory
+    d = profiles_dir()
+    env = os.environ.get("SPLITSCHED_PROFILES")
+    if env and not d.is_dir():
+        what = "is not a folder" if d.exists() else "no such folder"
+        raise InputError(None, "$SPLITSCHED_PROFILES", f"{d}: {what} (the variable names "
+                                                       f"the folder of device profiles "
+                                                       f"<device>.json; unset it for the "
+                                                       f"shipped ones)")
+    return d
+
+
 def writable_profiles_dir() -> Path:
     """Where ``profiles import`` writes by default: ``$SPLITSCHED_PROFILES`` if set, else the
     shipped folder when running from a source checkout.
@@ -53,8 +70,10 @@ class DeviceProfile:
 
 
 def list_devices(directory: Path | None = None) -> list[str]:
-    """Names of the device profiles in ``directory`` (default :func:`profiles_dir`), sorted."""
-    d = directory or profiles_dir()
+    """Names of the device profiles in ``directory`` (default :func:`profiles_dir`), sorted.
+
+    Raises InputError when ``$SPLITSCHED_PROFILES`` names no folder."""
+    d = _readable(directory)
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
@@ -67,8 +86,9 @@ def _load(path: Path) -> DeviceProfile:
 
 
 def load_device(device: str, directory: Path | None = None) -> DeviceProfile:
-    """Load ``<device>.json``; an unknown device is an InputError listing the known ones."""
-    d = directory or profiles_dir()
+    """Load ``<device>.json``; an unknown device is an InputError listing the known ones,
+    and so is a ``$SPLITSCHED_PROFILES`` that names no folder."""
+    d = _readable(directory)
     path = d / f"{device}.json"
     if not path.exists():
         known = ", ".join(list_devices(d)) or "(none)"

@@ -379,6 +379,40 @@ def test_a_best_known_file_without_records_is_refused(tmp_path: Path, content: s
     assert not (out / "runs.jsonl").exists()
 
 
+@pytest.mark.parametrize("change", ["another-instance", "edited"])
+def test_a_best_known_without_an_instance_of_the_set_is_refused(tmp_path: Path,
+                                                                change: str) -> None:
+    """A newcomer's attack (2026-12-02): a bench runs.jsonl lacking an instance of the set
+    (or holding it before an edit: another sha256) gave that instance an error record
+    and the sweep exit 1; now refused before the run directory is made (exit 2), by the
+    sweep and by the single-instance run alike."""
+    d = _tiny_set(tmp_path, 2)
+    first, second = sorted(d.glob("*.json"))
+    bench = tmp_path / "bench"
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(first, one / first.name)
+    assert _main("bench", "--set", str(one), "--solvers", "dp-edf", "--time-limit", "1",
+                 "--workers", "1", "-o", str(bench)) == 0
+    best = bench / "runs.jsonl"
+    if change == "edited":
+        data = json.loads(first.read_text())
+        data["jobs"][0]["deadline"] += 1
+        (d / first.name).write_text(json.dumps(data))
+        (d / second.name).unlink()
+        named = first
+    else:
+        named = second
+    out = tmp_path / "run"
+    with pytest.raises(InputError, match="holds no feasible offline run") as info:
+        run_sweep(str(d), OnlineConfig(policies=("fifo-gpu",), best_known=best), out)
+    assert info.value.field == "--best-known" and str(named.name) in str(info.value)
+    assert not out.exists()
+    assert _main("online", str(d / named.name), "--policies", "fifo-gpu", "--best-known",
+                 str(best), "-o", str(tmp_path / "x.json")) == 2
+    assert not (tmp_path / "x.json").exists()
+
+
 @pytest.mark.parametrize("target", ["dir", "/dev/null"])
 def test_a_best_known_that_is_not_a_file_says_so(tmp_path: Path, target: str) -> None:
     path = tmp_path if target == "dir" else Path(target)

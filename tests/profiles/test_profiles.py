@@ -450,6 +450,33 @@ def test_cli_lists_and_rejects_unknown_device(tmp_path: Path,
     assert isinstance(res.exception, InputError)
 
 
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_profiles_env_naming_no_folder_is_refused(tmp_path: Path, kind: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newcomer's attack (2026-12-02): ``$SPLITSCHED_PROFILES`` naming a missing folder
+    (or a file) made ``profiles`` print an empty table, exit 0, and ``generate`` say
+    "known devices: (none)"; now both name the variable and the reason (exit 2). A
+    folder that is there but empty still lists nothing."""
+    from typer.testing import CliRunner
+
+    from splitsched.cli import app
+    from splitsched.profiles.store import list_devices
+
+    target = tmp_path / "profiles"
+    if kind == "file":
+        target.write_text("{}")
+    monkeypatch.setenv("SPLITSCHED_PROFILES", str(target))
+    why = "is not a folder" if kind == "file" else "no such folder"
+    for call in (list_devices, lambda: load_device("mi9")):
+        with pytest.raises(InputError, match=f"SPLITSCHED_PROFILES: .*{why}"):
+            call()
+    res = CliRunner().invoke(app, ["profiles"])
+    assert isinstance(res.exception, InputError) and why in str(res.exception)
+    if kind == "missing":
+        target.mkdir()
+        assert list_devices() == []
+
+
 # --------------------------------------------------------------------------- attack 5
 # A hope-acl chain model (squeezenet's folder name; op names without known shapes are left
 # out of hand-offs, which is fine here): layerwise file + raw per-run traces of 3 runs.
