@@ -83,7 +83,16 @@ RUN_ORDER = "Run Order"
 _TITLE = re.compile(r"^=+\s*(.*?)\s*=+$")
 _BRACKET_INDEX = re.compile(r"^\[(.*)\](?::(\d+))?$")
 _PLAIN_INDEX = re.compile(r"^(.*?):(\d+)$")
-_LOG_PREFIX = re.compile(r"^(?:INFO|WARNING|WARN|ERROR|I|W|E): ")
+_LOG_PREFIX = re.compile(
+    r"^(?:"
+    r"(?:INFO|WARNING|WARN|ERROR|I|W|E): "  # TFLite's own log prefix
+    # Android logcat, threadtime format (the benchmark APK, adb logcat): date time pid
+    # tid level tag: message
+    r"|\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+ [VDIWEF] [^:]*: ?"
+    r"|[VDIWEF]/[^(:]+\(\s*\d+\): ?"  # logcat, brief format: level/tag(pid): message
+    r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]\s]+\] ?"  # absl / glog: file:line]
+    r")")
+"""What a logging framework puts before each line of the tool's output (stripped)."""
 _NUMBER = r"[-+]?(?:nan|inf|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
 XNNPACK_INTERNAL_PREFIX = "Delegate/"
 """Name prefix of rows that a delegate profiles inside itself (XNNPACK)."""

@@ -308,3 +308,27 @@ def test_09_rows_left_out_of_both_runs_are_refused(tmp_path: Path) -> None:
         network_from_litert_files(*files, allow_no_delegate=True)
     assert (Path(str(info.value).split(":")[0]).name, info.value.line) == \
         ("keras-cnn-cpu.csv", 6)
+
+
+_PREFIXES = {
+    "logcat threadtime": "12-02 10:00:00.123  4321  4321 I tflite  : ",
+    "logcat brief": "I/tflite  ( 4321): ",
+    "absl": "I1202 10:00:00.123456 4321 benchmark_model.cc:123] ",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_PREFIXES))
+def test_01_logs_through_a_logging_framework_are_read(tmp_path: Path, kind: str) -> None:
+    """A newcomer's attack (2026-12-02): case 01's logs as the benchmark APK's logcat
+    (or absl logging) writes them, each line prefixed, were refused with "no Run Order
+    rows"; the prefix is now stripped and the right values come out."""
+    files = []
+    for name in ("mobilenet-CPU.log", "mobilenet-GPU.log"):
+        text = (C01 / name).read_text()
+        files.append(tmp_path / name)
+        files[-1].write_text("".join(_PREFIXES[kind] + ln + "\n" for ln in text.splitlines()))
+    cpu = parse_benchmark_output(files[0])
+    assert (len(cpu.primary), round(cpu.rows_total_us), cpu.total_avg_us) == \
+        (31, 162908, 162910)
+    net = network_from_litert_files(*files)
+    assert (net.gpu_us, net.cpu_us) == ((163313,), (162908,))

@@ -385,3 +385,19 @@ def test_a_run_order_table_with_rows_left_out_is_refused(tmp_path: Path, rows: l
     assert (info.value.line, info.value.column) == (line, "cdf%")
     assert str(info.value).startswith(f"{cpu}: line {line}, cdf%: ")
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("prefix", ["12-02 10:00:00.123  4321  4321 I tflite  : ",
+                                    "I/tflite  ( 4321): ",
+                                    "I1202 10:00:00.123456 4321 benchmark_model.cc:123] "])
+def test_logging_prefixes_are_stripped(tmp_path: Path, prefix: str) -> None:
+    """logcat (threadtime, brief) and absl prefixes before every line read as the plain
+    log (a newcomer's attack, 2026-12-02: refused with "no Run Order rows")."""
+    files = []
+    for name in ("toy_cpu.txt", "toy_gpu_fused.txt"):
+        files.append(tmp_path / name)
+        files[-1].write_text("".join(prefix + ln + "\n"
+                                     for ln in (TOY / name).read_text().splitlines()))
+    plain = network_from_litert_files(TOY / "toy_cpu.txt", TOY / "toy_gpu_fused.txt")
+    got = network_from_litert_files(*files)
+    assert (got.gpu_us, got.cpu_us) == (plain.gpu_us, plain.cpu_us) == ((1200,), (5000,))
