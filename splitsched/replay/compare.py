@@ -49,7 +49,8 @@ def check_trace(trace: TraceFile, instance: Instance, schedule: Schedule,
     InputError
         Another instance or schedule (ids or hashes differ), or a run whose
         stages are not exactly the schedule's (unknown jobs, a stage on the
-        wrong processor or cut, missing or repeated stages).
+        wrong processor or cut, missing or repeated stages), or a stage that
+        starts before its job's release.
     """
     if trace.stamp.instance_sha256 != instance_sha256(instance):
         raise InputError(path, "instance_sha256", "trace was made for another instance (or "
@@ -72,6 +73,13 @@ def check_trace(trace: TraceFile, instance: Instance, schedule: Schedule,
             raise InputError(path, f"run {h.run}", "stages differ from the schedule's: "
                              f"unexpected {extra}, missing {missing}"
                              + (", repeated stages" if len(got) != len(set(got)) else ""))
+        for s in run.stages:  # a replay waits for each job's release (replay/dispatch.py)
+            release = instance.jobs[instance.job_index[s.job]].release
+            if s.actual_start < release:
+                raise InputError(path, f"run {h.run}", f"the {s.processor} stage of job "
+                                 f"{s.job!r} starts at {s.actual_start} us, before the job's "
+                                 f"release at {release} us: no replay runs a job before it "
+                                 f"is released (an edited or foreign trace?)")
 
 
 def run_misses(instance: Instance, schedule: Schedule, run: TraceRun) -> dict[str, bool]:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from splitsched.cli import app
 from splitsched.evaluate import evaluate
-from splitsched.io import InputError, instance_sha256, write_instance, write_schedule
+from splitsched.io import InputError, instance_sha256, read_instance, write_instance, write_schedule
 from splitsched.problem import CPU, GPU, Instance, Job, JobPlan, Network, Schedule
 from splitsched.replay.compare import compare
 from splitsched.replay.dispatch import lane_programs
@@ -240,6 +240,35 @@ def test_cli_replay_sim_and_compare(tmp_path: Path) -> None:
     res = cli.invoke(app, ["compare", str(ipath), str(spath), str(trace), "--plot", str(png)])
     assert res.exit_code == 0, res.output
     assert "planned:" in res.output and png.stat().st_size > 1000
+
+
+def test_compare_refuses_a_stage_before_its_jobs_release(tmp_path: Path) -> None:
+    """A newcomer's attack (2026-12-02): a trace whose stage starts before its job's
+    release (no replay runs one then) was compared as if measured; now refused naming
+    the run and the job. Every stage of a real replay (with noise) passes."""
+    ipath, spath = _files(tmp_path)
+    trace = tmp_path / "t.jsonl"
+    res = CliRunner().invoke(app, ["replay", str(ipath), str(spath), "--backend", "sim",
+                                   "--runs", "3", "--seed", "2", "--cv", "0.3", "--trace",
+                                   str(trace)])
+    assert res.exit_code == 0, res.output
+    assert CliRunner().invoke(app, ["compare", str(ipath), str(spath),
+                                    str(trace)]).exit_code == 0
+    inst = read_instance(ipath)
+    lines = trace.read_text().splitlines()
+    late = max((i for i, ln in enumerate(lines) if json.loads(ln)["kind"] == "stage"),
+               key=lambda i: inst.jobs[inst.job_index[json.loads(lines[i])["job"]]].release)
+    rec = json.loads(lines[late])
+    release = inst.jobs[inst.job_index[rec["job"]]].release
+    assert release > 0
+    rec["actual_start"] = release - 1
+    lines[late] = json.dumps(rec)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(app, ["compare", str(ipath), str(spath), str(bad)])
+    assert isinstance(res.exception, InputError)
+    assert f"stage of job {rec['job']!r} starts at {release - 1} us, before the job's " \
+           f"release at {release} us" in str(res.exception)
 
 
 def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
