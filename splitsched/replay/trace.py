@@ -274,6 +274,10 @@ def read_trace_file(path: str | os.PathLike[str]) -> TraceFile:
             if missing:
                 raise InputError(p, where, f"header lacks {sorted(missing)}")
             _check_types(rec, _HEADER_TYPES, p, where)
+            for name, low in (("runs", 1), ("run", 0), ("stages", 0)):
+                if rec[name] < low:
+                    raise InputError(p, f"{where}.{name}", f"must be >= {low}, got "
+                                                           f"{shown_value(rec[name])}")
             this = TraceStamp(rec["instance_sha256"], rec["schedule_sha256"], rec["runs"])
             if stamp is not None and this != stamp:
                 raise InputError(p, where, "headers disagree on the instance, schedule or run "
@@ -290,8 +294,10 @@ def read_trace_file(path: str | os.PathLike[str]) -> TraceFile:
         raise InputError(p, "(file)", "no header line: not a trace")
     close_run()
     if len(runs) != stamp.runs:
+        why = ("truncated trace" if len(runs) < stamp.runs
+               else "more than promised: traces appended or edited")
         raise InputError(p, "runs", f"the headers promise {stamp.runs} runs, the file has "
-                                    f"{len(runs)} (truncated trace)")
+                                    f"{len(runs)} ({why})")
     if sorted(r.header.run for r in runs) != list(range(len(runs))):
         raise InputError(p, "run", "runs are not numbered 0..n-1 exactly once")
     return TraceFile(runs, stamp)

@@ -271,6 +271,33 @@ def test_compare_refuses_a_stage_before_its_jobs_release(tmp_path: Path) -> None
            f"release at {release} us" in str(res.exception)
 
 
+@pytest.mark.parametrize(("edit", "message"), [
+    ("extra", "runs: the headers promise 2 runs, the file has 3 (more than promised: traces "
+              "appended or edited)"),
+    ("runs", "line 1.runs: must be >= 1, got -1"),
+    ("stages", "line 1.stages: must be >= 0, got -2"),
+])
+def test_trace_headers_name_what_is_wrong(tmp_path: Path, edit: str, message: str) -> None:
+    """A newcomer's attack (2026-12-02): a third run appended to a 2-run trace was called
+    "truncated"; a header with ``runs: -1`` read as "headers disagree ... mixed"."""
+    inst = _random_instance(3)
+    sched = solve(inst, "edf-greedy-cut").schedule
+    assert sched is not None
+    path = tmp_path / "t.jsonl"
+    write_trace(simulate(inst, sched, runs=2, seed=1), path, inst, sched)
+    lines = path.read_text().splitlines()
+    head = json.loads(lines[0])
+    if edit == "extra":
+        lines += [json.dumps({**head, "run": 2}), *lines[1:1 + head["stages"]]]
+    else:
+        head[edit] = -1 if edit == "runs" else -2
+        lines[0] = json.dumps(head)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as info:
+        read_trace(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
 def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
     import subprocess
     import sys
