@@ -52,8 +52,11 @@ def resolve_set(name_or_dir: str) -> Path:
     known = sorted(str(m.parent.relative_to(SETS_DIR)) for m in SETS_DIR.rglob(MANIFEST))
     libraries = sorted({k.split("/", 1)[0] for k in known if "/" in k})
     whole = f"; whole libraries: {', '.join(libraries)}" if libraries else ""
-    raise InputError(None, "set_ref", f"no directory {name_or_dir!r} and no named set of that "
-                     f"name (known sets: {', '.join(known) or 'none'}{whole})")
+    what = (f"{name_or_dir!r} is a file, not a folder of instance files (a set), and no "
+            f"named set has that name" if p.exists() else
+            f"no directory {name_or_dir!r} and no named set of that name")
+    raise InputError(None, "set_ref", f"{what} (known sets: {', '.join(known) or 'none'}"
+                                      f"{whole})")
 
 
 def params_of(instance: Instance) -> dict[str, Any]:

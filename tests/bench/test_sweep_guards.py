@@ -15,6 +15,7 @@ import pytest
 from splitsched.bench.records import read_runs
 from splitsched.bench.sweep import SweepConfig, run_sweep
 from splitsched.bench.worker import address_space_mb, unmet_memory_limit
+from splitsched.io import InputError
 from tests.bench.test_sweep import make_set
 from tests.helpers.paths import REPO_ROOT
 
@@ -213,3 +214,16 @@ def test_a_schedule_that_cannot_be_written_is_no_verdict_on_the_run(tmp_path: Pa
                               run_dir=out, time_limit_s=5))
     assert exc.value.path.parent == out / "schedules"
     assert not read_runs(out / "runs.jsonl").records
+
+
+def test_a_set_given_as_a_file_says_so(tmp_path: Path) -> None:
+    """A newcomer's attack (2026-12-02): ``bench --set mi9.json`` (an instance file) said
+    "no directory 'mi9.json'"; the file exists, so the message says it is a file."""
+    from splitsched.bench.sets import resolve_set
+
+    f = tmp_path / "one.json"
+    f.write_text("{}")
+    with pytest.raises(InputError, match=r"is a file, not a folder of instance files"):
+        resolve_set(str(f))
+    with pytest.raises(InputError, match=r"no directory .* and no named set"):
+        resolve_set(str(tmp_path / "absent"))
