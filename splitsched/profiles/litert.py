@@ -76,7 +76,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from splitsched.problem import Network
+from splitsched.problem import MAX_TIME_US, Network
 from splitsched.profiles.errors import ProfileImportError, read_text
 
 RUN_ORDER = "Run Order"
@@ -258,6 +258,11 @@ def _make_row(node_type: str, middle: dict[str, str], name: str, path: str,
     if called < 0 or called != int(called):
         raise ProfileImportError(path, lineno, "times called",
                                  f"must be a whole number >= 0, got {called}")
+    if avg * 1000.0 * max(called, 1.0) > MAX_TIME_US:  # a layer's time bound (problem.py)
+        raise ProfileImportError(path, lineno, "times called",
+                                 f"avg_ms {avg:g} x times called {called:g} is "
+                                 f"{avg * max(called, 1.0) / 1000.0:.3g} s per inference, "
+                                 f"above the {MAX_TIME_US} us a time may take")
     name = ", ".join(p.strip() for p in name.replace("\t", ",").split(",")).strip()
     share = {col: v if math.isfinite(v) else None
              for col in ("%", "cdf%") if (v := values.get(col)) is not None}

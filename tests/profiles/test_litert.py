@@ -401,3 +401,17 @@ def test_logging_prefixes_are_stripped(tmp_path: Path, prefix: str) -> None:
     plain = network_from_litert_files(TOY / "toy_cpu.txt", TOY / "toy_gpu_fused.txt")
     got = network_from_litert_files(*files)
     assert (got.gpu_us, got.cpu_us) == (plain.gpu_us, plain.cpu_us) == ((1200,), (5000,))
+
+
+def test_a_row_past_the_time_bound_names_its_file_and_line(tmp_path: Path) -> None:
+    """A newcomer's attack (2026-12-02): ``times called`` 99999999999 gave an error about
+    "network 'cpu': layers[0].cpu_us" naming neither the file nor the line."""
+    cpu = tmp_path / "cpu.csv"
+    cpu.write_text(_HEAD + "OP, 0, 0.1, 0.0930388, 50%, 50%, 0, 99999999999, [a]:0\n"
+                           "OP, 0, 0.1, 0.0930388, 50%, 100%, 0, 1, [c]:1\n")
+    gpu = tmp_path / "gpu.csv"
+    gpu.write_text(_GPU_FUSED)
+    with pytest.raises(ProfileImportError) as info:
+        network_from_litert_files(cpu, gpu)
+    assert str(info.value).startswith(f"{cpu}: line 4, times called: avg_ms 0.0930388 x "
+                                      f"times called 1e+11 is ")
