@@ -421,3 +421,17 @@ def test_resume_with_nothing_left_says_so_without_a_bar(
                         f"recorded in {run_dir}"), err
     assert "0/0" not in err and "bench " not in err  # no bar
     assert lines[1].startswith(f"0 runs now, 1 in {run_dir / 'runs.jsonl'}"), err
+
+
+@pytest.mark.parametrize("address", ["bogus", "tcp://host-without-port"])
+def test_a_malformed_scheduler_address_is_named_as_such(tmp_path: Path, the_set: Path,
+                                                        address: str) -> None:
+    """A newcomer's attack (2026-12-02): ``--scheduler bogus`` said "cannot reach 'bogus'
+    within 10 s: ValueError: missing port number" for an address that is not one."""
+    pytest.importorskip("distributed")
+    run_dir = tmp_path / "run"
+    with pytest.raises(InputError, match="not a scheduler address: missing port number") \
+            as info:
+        run_sweep(cfg(the_set, run_dir, ("fifo-gpu",), scheduler=address))
+    assert info.value.field == "--scheduler" and "cannot reach" not in str(info.value)
+    assert not run_dir.exists()

@@ -435,9 +435,19 @@ def connect_scheduler(address: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -
     except ModuleNotFoundError:
         raise InputError(None, "--scheduler", "Dask is not installed: pip install "
                                               "'splitsched[dask]'") from None
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:  # a malformed address is said to be one at once, not as a failed connection
+        scheme, loc = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(loc)
+    except ValueError as exc:
+        raise InputError(None, "--scheduler", f"not a scheduler address: {exc} (expected "
+                                              "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)"
+                         ) from None
     try:
         return Client(address, timeout=timeout_s)
-    except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
+    except Exception as exc:  # OSError, TimeoutError
         raise InputError(None, "--scheduler", f"cannot reach {address!r} within "
                          f"{timeout_s:g} s: {type(exc).__name__}: {exc}") from None
 
