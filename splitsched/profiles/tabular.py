@@ -81,7 +81,8 @@ def _delimiter_hint(header: list[str]) -> str:
     """A hint when a one-cell header holds another delimiter (``;`` from a spreadsheet)."""
     if len(header) != 1:
         return ""
-    for sep, label in ((";", "';' (semicolon)"), ("\t", "a tab"), ("|", "'|'")):
+    for sep, label in ((";", "';' (semicolon)"), ("\t", "a tab"), ("|", "'|'"),
+                       (" ", "spaces")):
         if sep in header[0]:
             return (f"; the header is separated by {label}: this reader takes comma-separated "
                     f"values (a spreadsheet in a locale with decimal commas saves ';'): save "

@@ -141,13 +141,15 @@ def test_a_latin1_byte_names_its_line(tmp_path: Path) -> None:
     assert "0xe9" in exc.value.reason
 
 
-def test_a_semicolon_header_gets_a_hint(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sep", "said"), [(";", "';'"), (" ", "spaces")])
+def test_a_semicolon_header_gets_a_hint(tmp_path: Path, sep: str, said: str) -> None:
+    """Spaces too: a newcomer's attack (2026-12-02) got no hint for them."""
     f = tmp_path / "semi.csv"
-    f.write_text(STAGE.replace(",", ";") + "0;0;0;10\n1;5;0;0\n")
+    f.write_text(STAGE.replace(",", sep) + f"0{sep}0{sep}0{sep}10\n1{sep}5{sep}0{sep}0\n")
     with pytest.raises(ProfileImportError) as exc:
         read_table_csv(f)
     assert (exc.value.line, exc.value.column) == (1, "header")
-    assert "separated by ';'" in exc.value.reason
+    assert f"separated by {said}" in exc.value.reason
 
 
 @pytest.mark.parametrize(("value", "shown"), [
