@@ -517,6 +517,25 @@ def offered_load(inst: Instance) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def load_note(inst: Instance) -> str | None:
+    """Why a batch instance's recorded load says more than its deadlines do, or None.
+
+    In the batch scenario the default slack is ``max(1.5, n / load)``: past
+    ``load = n / 1.5`` the slack stays at its floor 1.5 and a higher load changes
+    nothing (a newcomer's attack, 2026-12-02: ``--load 1e30`` gave the jobs of
+    ``--load 10`` at n = 10, and ``show`` printed "offered load: 1e+30")."""
+    gen = inst.provenance.get("generator")
+    load = offered_load(inst)
+    if not isinstance(gen, Mapping) or gen.get("scenario") != "batch" or load is None \
+            or gen.get("slack") is not None or not isinstance(gen.get("jobs"), int):
+        return None
+    n = gen["jobs"]
+    if n / load >= 1.5:
+        return None
+    return (f"in the batch scenario a load above jobs / 1.5 = {n / 1.5:g} has no effect: the "
+            f"deadlines' slack stays at its floor 1.5 (give --slack for other deadlines)")
+
+
 def describe(inst: Instance) -> dict[str, Any]:
     """Summary facts of an instance (what ``splitsched show`` prints).
 
@@ -525,7 +544,8 @@ def describe(inst: Instance) -> dict[str, Any]:
     made by hand), ``horizon_load`` is :func:`horizon_load` computed from the
     jobs (best-isolated-latency work over first release to last deadline;
     the batch scenario's deadline spread makes it differ from the offered
-    load). Times in us; ``mean_slack`` is the mean of (deadline - release) /
+    load), ``load_note`` says when the offered load had no effect
+    (:func:`load_note`). Times in us; ``mean_slack`` is the mean of (deadline - release) /
     best isolated latency.
     """
     best = {n.name: n.stages.best_latency for n in inst.networks}
@@ -542,4 +562,5 @@ def describe(inst: Instance) -> dict[str, Any]:
     return {"jobs": inst.num_jobs, "first_release": min(rel, default=0),
             "last_release": max(rel, default=0), "horizon": horizon,
             "horizon_load": horizon_load(inst), "offered_load": offered_load(inst),
+            "load_note": load_note(inst),
             "mean_slack": float(np.mean(slacks)) if slacks else 0.0, "networks": rows}

@@ -61,6 +61,32 @@ def test_show_names_both_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "offered load" not in text and "horizon load: 1.200" in text
 
 
+@pytest.mark.parametrize(("load", "noted"), [(3.0, False), (6.6, False), (6.7, True),
+                                             (1e30, True)])
+def test_a_batch_load_past_its_effect_is_noted(tmp_path: Path, load: float, noted: bool,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Batch, 10 jobs: the default slack max(1.5, 10 / load) is at its floor from load
+    10 / 1.5 = 6.67 on, so ``--load 1e30`` gives the jobs of ``--load 10`` (a newcomer's
+    attack, 2026-12-02: ``show`` said "offered load: 1e+30" and nothing else). ``generate``
+    and ``show`` now say so; below the threshold nothing is added."""
+    out = tmp_path / "b.json"
+    assert _main(monkeypatch, "generate", "--scenario", "batch", "--device", "mi9",
+                 "--jobs", "10", "--load", str(load), "--seed", "0", "-o", str(out)) == 0
+    said = capsys.readouterr().err
+    assert _main(monkeypatch, "show", str(out)) == 0
+    shown = capsys.readouterr().out
+    note = "a load above jobs / 1.5 = 6.66667 has no effect"
+    assert (note in said) == (note in shown) == noted
+    if load == 1e30:
+        assert _main(monkeypatch, "generate", "--scenario", "batch", "--device", "mi9",
+                     "--jobs", "10", "--load", "10", "--seed", "0", "-o",
+                     str(tmp_path / "c.json")) == 0
+        from splitsched.io import read_instance
+
+        assert read_instance(out).jobs == read_instance(tmp_path / "c.json").jobs
+
+
 def test_replay_without_torch_gives_an_install_line_that_works(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -242,6 +242,8 @@ def show_cmd(instance_file: Annotated[Path, typer.Argument(help="instance JSON")
     if info["offered_load"] is not None:
         out.print(f"  offered load: {info['offered_load']:g} (the generator's --load: best-"
                   "latency work per unit time of the arrival process)", highlight=False)
+        if info["load_note"]:
+            out.print(f"    note: {info['load_note']}", highlight=False)
     out.print(f"  horizon load: {info['horizon_load']:.3f} (best-latency work / (last "
               "deadline - first release), computed from the jobs)", highlight=False)
     out.print(f"  mean slack: {info['mean_slack']:.2f} ((deadline - release) / best latency)",

@@ -88,7 +88,12 @@ def generate_cmd(
     """
     # Ctrl-C or SIGTERM: one line saying what was written (the write is atomic).
     with said_when_interrupted((output, "--output")):
-        from splitsched.generate import GeneratorParams, generate_instance, weight_pairs
+        from splitsched.generate import (
+            GeneratorParams,
+            generate_instance,
+            load_note,
+            weight_pairs,
+        )
         from splitsched.io import write_instance
 
         int_in(jobs, "--jobs", 1, MAX_JOBS)
@@ -109,6 +114,9 @@ def generate_cmd(
                     writing, completed=c, amount=f"{c / 1e6:.1f} MB"))
         out.print(f"wrote {output}: {inst.id} ({counted(inst.num_jobs, 'job')}, "
                   f"{counted(len(inst.networks), 'network')})", highlight=False)
+        note = load_note(inst)
+        if note:
+            err.print(f"note: {note}", highlight=False)
 
 
 PROGRESS_MIN_JOBS = 20_000
