@@ -85,6 +85,10 @@ def replay_cmd(
         refuse_unused(ctx, {"gpu_lane": "--gpu-lane", "cpu_threads": "--cpu-threads"},
                       "it sets up PyTorch (--backend torch); the sim backend runs no model "
                       "and has no GPU lane to pick")
+        if cv == 0 and runs > 1:  # as `online --runs N` without noise
+            refuse_unused(ctx, {"runs": "--runs"},
+                          f"with --cv 0 (no noise at all, measured spreads included) the "
+                          f"{runs} simulated runs would repeat one another; give --cv > 0")
     else:
         refuse_unused(ctx, {"cv": "--cv", "measured_sd": "--measured-sd"},
                       "it sets the sim backend's noise; --backend torch measures real stage "

@@ -141,6 +141,21 @@ def test_replay_torch_refuses_sim_options(solved: tuple[Path, Path], tmp_path: P
     assert line.startswith(f"error: {flag}: does nothing here:") and "torch" in line
 
 
+def test_replay_sim_without_noise_refuses_repeated_runs(
+        solved: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As ``online --runs N`` without noise (a newcomer's attack, 2026-12-02: replay took
+    ``--cv 0 --runs 5``, five identical runs); one run, or noise, still runs."""
+    inst, sched = solved
+    trace = tmp_path / "t.jsonl"
+    line = refused(capsys, "replay", str(inst), str(sched), "--cv", "0", "--runs", "5",
+                   "--trace", str(trace))
+    assert line.startswith("error: --runs: does nothing here: with --cv 0") and "--cv > 0" in line
+    assert not trace.exists()
+    for extra in (("--cv", "0"), ("--cv", "0.1", "--runs", "3")):
+        code, _, err = main(capsys, "replay", str(inst), str(sched), *extra)
+        assert code == 0, err
+
+
 def test_replay_sim_with_its_defaults_still_runs(solved: tuple[Path, Path],
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     inst, sched = solved
