@@ -59,6 +59,7 @@ SCREEN = DATA_DIR / "solver_claims_screen"
 # backend claimed before its settings were fixed.
 SCREEN_RIGHT = {
     "cbc-false-bound-5jobs.json": 2,
+    "cbc-false-bound-opt0-4jobs.json": 0,
     "cbc-false-optimal-3jobs.json": 2,
     "highs-false-optimal-3jobs-b.json": 1,
     "ortools-highs-false-bound-b.json": 3,
@@ -76,6 +77,7 @@ ALL_CASES = {**{CASES / c: v for c, v in RIGHT.items()},
 # Backends still wrong on a screened file (the harness refutes their claim): held to an
 # honest report only.
 STILL_REFUTED = {("cbc-false-bound-5jobs.json", "milp-pulp-cbc"),
+                 ("cbc-false-bound-opt0-4jobs.json", "milp-pulp-cbc"),
                  ("cbc-false-optimal-3jobs.json", "milp-pulp-cbc"),
                  ("ortools-highs-still-refuted.json", "milp-ortools-highs"),
                  ("scip-false-bound-5jobs.json", "milp-ortools-scip")}
