@@ -51,8 +51,9 @@ What a pair of runs can give (checked, never assumed)
   whole-model time (the sum of its rows); per-operator cuts from it are refused.
 
 * **An excerpt** of a Run Order table (rows cut out: a row's ``cdf%`` is not the
-  one above plus its ``%``, or the last is not 100%) would sum to too little:
-  refused, naming the row (:meth:`LiteRTRun.rows_gap`).
+  one above plus its ``%``, or the last is short of 100% where the ``Timings`` avg
+  shows the ``%`` are shares of one run) would sum to too little: refused, naming
+  the row (:meth:`LiteRTRun.rows_gap`).
 
 Same model: the accelerator run's fallback nodes must appear in the CPU run
 with the same name and node index; each tensor a delegate node produces must
@@ -206,13 +207,18 @@ class LiteRTRun:
     def rows_gap(self) -> tuple[OpRow, float, float] | None:
         """Where the ``%`` and ``cdf%`` columns show rows missing from the primary table.
 
-        benchmark_model writes every node of the run: each row's ``cdf%`` is the one
-        above plus its own ``%``, and the last reads 100%. Returns ``(row, expected,
-        written)`` for the first row whose ``cdf%`` differs from ``expected`` by more
-        than :data:`CDF_TOLERANCE` (rows left out above it), or for the last row with
-        ``expected = 100`` (rows left out below it); None when the table is whole, or
-        when the columns say nothing (absent, nan, or all zero as in hand-written
-        files)."""
+        benchmark_model writes every node of the run, and each row's ``cdf%`` is the
+        one above plus its own ``%``. Returns ``(row, expected, written)`` for the
+        first row whose ``cdf%`` differs from ``expected`` by more than
+        :data:`CDF_TOLERANCE` (rows left out above it); or, for the last row with
+        ``expected = 100``, when the table ends short of 100% although its ``%`` are
+        shares of one run's time (the time they imply, the rows' sum over the last
+        ``cdf%``, is within :data:`TIMINGS_MATCH` of the file's ``Timings`` avg):
+        rows left out below it. Old TFLite versions took ``%`` of the sum over all
+        runs (their tables end far below 100%, e.g. 0.5%), so without a ``Timings``
+        avg that confirms the base the end is not checked. None when the table is
+        whole, or when the columns say nothing (absent, nan, or all zero as in
+        hand-written files)."""
         rows = self.primary
         if any(r.pct is None or r.cdf is None for r in rows) \
                 or all(r.pct == 0 and r.cdf == 0 for r in rows):
@@ -223,8 +229,10 @@ class LiteRTRun:
             if abs(r.cdf - (cdf + r.pct)) > CDF_TOLERANCE:
                 return r, cdf + r.pct, r.cdf
             cdf = r.cdf
-        if abs(cdf - 100.0) > CDF_TOLERANCE:
-            return rows[-1], 100.0, cdf
+        if 0 < cdf < 100.0 - CDF_TOLERANCE and self.total_avg_us:
+            implied = self.rows_total_us * 100.0 / cdf
+            if abs(implied - self.total_avg_us) <= TIMINGS_MATCH * self.total_avg_us:
+                return rows[-1], 100.0, cdf
         return None
 
 
@@ -232,6 +240,10 @@ CDF_TOLERANCE = 0.05
 """Percentage points a ``cdf%`` may differ from the sum above it (both are printed to
 three or four decimals, so a whole table is within 0.002; one left-out row of 0.05% of
 the run or more is seen)."""
+
+TIMINGS_MATCH = 0.1
+"""How near (a share of the ``Timings`` avg) the run time a table's ``%`` imply must be
+for a table ending short of 100% to count as one with its last rows left out."""
 
 
 _USED = ("first", "avg_ms", "times called")

@@ -352,20 +352,25 @@ _HEAD = ("Operator-wise Profiling Info for Regular Benchmark Runs:\n"
 _GPU_FUSED = _HEAD + "TfLiteGpuDelegateV2, 0, 1.0, 1.0, 100%, 100%, 0, 1, [c]:9\n"
 
 
-@pytest.mark.parametrize(("rows", "line", "words"), [
+@pytest.mark.parametrize(("rows", "timings", "line", "words"), [
     # whole: 2 + 1 + 1 ms, cdf% 50, 75, 100 (4-decimal rounding is within the tolerance)
-    (["2.0, 50.0001%, 50.0001%", "1.0, 25%, 75%", "1.0, 25%, 100%"], None, ""),
-    # the last row left out: the table ends at 75%
-    (["2.0, 50%, 50%", "1.0, 25%, 75%"], 5, "ends at cdf% 75%, not 100%"),
+    (["2.0, 50.0001%, 50.0001%", "1.0, 25%, 75%", "1.0, 25%, 100%"], 4000, None, ""),
+    # the last row left out: the table ends at 75% of a 4000 us run (its Timings avg)
+    (["2.0, 50%, 50%", "1.0, 25%, 75%"], 4000, 5, "ends at cdf% 75%, not 100%"),
+    # the same without a Timings line: the end cannot be told from an old TFLite's table
+    (["2.0, 50%, 50%", "1.0, 25%, 75%"], None, None, ""),
+    # an old TFLite's table (% of the sum over 200 runs): whole, it ends at 0.5%
+    (["2.0, 0.3333%, 0.3333%", "1.0, 0.1667%, 0.5%"], 3000, None, ""),
     # the middle row left out: 50 + 25 != 100
-    (["2.0, 50%, 50%", "1.0, 25%, 100%"], 5, "missing above this row"),
+    (["2.0, 50%, 50%", "1.0, 25%, 100%"], None, 5, "missing above this row"),
     # a row repeated (edited logs): 50 + 50 + 25 > 100
-    (["2.0, 50%, 50%", "2.0, 50%, 50%", "1.0, 25%, 75%"], 5, "repeated, edited"),
+    (["2.0, 50%, 50%", "2.0, 50%, 50%", "1.0, 25%, 75%"], None, 5, "repeated, edited"),
     # nan% (a run whose total is 0) and all-zero columns (hand-written files) say nothing
-    (["2.0, nan%, nan%", "1.0, nan%, nan%"], None, ""),
-    (["2.0, 0%, 0%", "1.0, 0%, 0%"], None, ""),
+    (["2.0, nan%, nan%", "1.0, nan%, nan%"], None, None, ""),
+    (["2.0, 0%, 0%", "1.0, 0%, 0%"], None, None, ""),
 ])
 def test_a_run_order_table_with_rows_left_out_is_refused(tmp_path: Path, rows: list[str],
+                                                         timings: int | None,
                                                          line: int | None,
                                                          words: str) -> None:
     """The cdf% column tells an excerpt from the whole table (a newcomer's attack,
@@ -373,7 +378,9 @@ def test_a_run_order_table_with_rows_left_out_is_refused(tmp_path: Path, rows: l
     names = [*["[a]:0", "[b]:1"][:len(rows) - 1], "[c]:2"]  # the last one produces c
     cpu = tmp_path / "cpu.csv"
     cpu.write_text(_HEAD + "".join(f"OP, 0, {r.split(',')[0]}, {r}, 0, 1, {name}\n"
-                                   for r, name in zip(rows, names, strict=True)))
+                                   for r, name in zip(rows, names, strict=True))
+                   + ("" if timings is None else
+                      f"\nTimings (microseconds): count=50 avg={timings} std=3\n"))
     gpu = tmp_path / "gpu.csv"
     gpu.write_text(_GPU_FUSED)
     if line is None:
@@ -385,22 +392,6 @@ def test_a_run_order_table_with_rows_left_out_is_refused(tmp_path: Path, rows: l
     assert (info.value.line, info.value.column) == (line, "cdf%")
     assert str(info.value).startswith(f"{cpu}: line {line}, cdf%: ")
     assert words in str(info.value)
-
-
-@pytest.mark.parametrize("prefix", ["12-02 10:00:00.123  4321  4321 I tflite  : ",
-                                    "I/tflite  ( 4321): ",
-                                    "I1202 10:00:00.123456 4321 benchmark_model.cc:123] "])
-def test_logging_prefixes_are_stripped(tmp_path: Path, prefix: str) -> None:
-    """logcat (threadtime, brief) and absl prefixes before every line read as the plain
-    log (a newcomer's attack, 2026-12-02: refused with "no Run Order rows")."""
-    files = []
-    for name in ("toy_cpu.txt", "toy_gpu_fused.txt"):
-        files.append(tmp_path / name)
-        files[-1].write_text("".join(prefix + ln + "\n"
-                                     for ln in (TOY / name).read_text().splitlines()))
-    plain = network_from_litert_files(TOY / "toy_cpu.txt", TOY / "toy_gpu_fused.txt")
-    got = network_from_litert_files(*files)
-    assert (got.gpu_us, got.cpu_us) == (plain.gpu_us, plain.cpu_us) == ((1200,), (5000,))
 
 
 def test_a_row_past_the_time_bound_names_its_file_and_line(tmp_path: Path) -> None:
