@@ -423,15 +423,18 @@ def test_resume_with_nothing_left_says_so_without_a_bar(
     assert lines[1].startswith(f"0 runs now, 1 in {run_dir / 'runs.jsonl'}"), err
 
 
-@pytest.mark.parametrize("address", ["bogus", "tcp://host-without-port"])
+@pytest.mark.parametrize(("address", "why"), [
+    ("bogus", "missing port number"), ("tcp://host-without-port", "missing port number"),
+    ("http://localhost:1", "unknown address scheme 'http'"),
+    ("tcp://localhost:99999", "port 99999 out of range")])
 def test_a_malformed_scheduler_address_is_named_as_such(tmp_path: Path, the_set: Path,
-                                                        address: str) -> None:
+                                                        address: str, why: str) -> None:
     """A newcomer's attack (2026-12-02): ``--scheduler bogus`` said "cannot reach 'bogus'
-    within 10 s: ValueError: missing port number" for an address that is not one."""
+    within 10 s: ValueError: missing port number" for an address that is not one (and
+    port 99999 waited 10 s for a time-out)."""
     pytest.importorskip("distributed")
     run_dir = tmp_path / "run"
-    with pytest.raises(InputError, match="not a scheduler address: missing port number") \
-            as info:
+    with pytest.raises(InputError, match=f"not a scheduler address: {why}") as info:
         run_sweep(cfg(the_set, run_dir, ("fifo-gpu",), scheduler=address))
     assert info.value.field == "--scheduler" and "cannot reach" not in str(info.value)
     assert not run_dir.exists()

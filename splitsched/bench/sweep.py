@@ -436,11 +436,17 @@ def connect_scheduler(address: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -
         raise InputError(None, "--scheduler", "Dask is not installed: pip install "
                                               "'splitsched[dask]'") from None
     from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
 
     try:  # a malformed address is said to be one at once, not as a failed connection
         scheme, loc = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown address scheme {scheme!r} (Dask's: "
+                             f"{', '.join(sorted(backends))})")
         if scheme in ("tcp", "tls", "ws", "wss"):
-            parse_host_port(loc)
+            port = parse_host_port(loc)[1]
+            if not 0 < port < 65536:
+                raise ValueError(f"port {port} out of range 1..65535")
     except ValueError as exc:
         raise InputError(None, "--scheduler", f"not a scheduler address: {exc} (expected "
                                               "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)"

@@ -321,14 +321,18 @@ def int_in(value: int | None, option: str, low: int, high: int) -> int | None:
 
 def printable_name(value: str | None, option: str) -> str | None:
     """``value`` (None passes) if it is a printable id (:func:`splitsched.problem.check_id`:
-    no control character), else a bad-input error naming ``option``: a name written into
-    a file that its reader would refuse is refused before any work."""
+    no control character) and not blank nor padded with spaces, else a bad-input error
+    naming ``option``: a name written into a file that its reader would refuse, or that
+    would make ids such as ``poisson- -n3-l1-s1``, is refused before any work."""
     if value is None:
         return None
     try:
         check_id(value, option, option)
     except InvariantError as exc:
         fail(None, option, exc.reason)
+    if not value.strip() or value != value.strip():  # ids like 'poisson- -n3-...' follow
+        fail(None, option, f"{value!r}: a name must not be blank nor begin or end with a "
+                           "space")
     return value
 
 

@@ -87,11 +87,14 @@ _PLAIN_INDEX = re.compile(r"^(.*?):(\d+)$")
 _LOG_PREFIX = re.compile(
     r"^(?:"
     r"(?:INFO|WARNING|WARN|ERROR|I|W|E): "  # TFLite's own log prefix
-    # Android logcat, threadtime format (the benchmark APK, adb logcat): date time pid
-    # tid level tag: message
-    r"|\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+ [VDIWEF] [^:]*: ?"
-    r"|[VDIWEF]/[^(:]+\(\s*\d+\): ?"  # logcat, brief format: level/tag(pid): message
-    r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]\s]+\] ?"  # absl / glog: file:line]
+    # Android logcat (the benchmark APK's output through adb logcat). A time stamp (-v
+    # threadtime / time: [YYYY-]MM-DD HH:MM:SS.mmm; -v epoch / monotonic: seconds), then
+    # either [uid] pid tid level tag: (threadtime) or level/tag[(pid)]: (time, brief, tag)
+    r"|(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+|\d+\.\d+\s+)?"
+    r"(?:(?:[a-z]\w*\s+)?\d+\s+\d+ [VDIWEF] [^:]*: ?|[VDIWEF]/[^(:]+(?:\(\s*\d+\))?: ?)"
+    # absl / glog: level, [YYYY]MMDD, time (absl before InitializeLog: 00:00:<epoch>),
+    # thread id, file:line]
+    r"|[IWEF]\d{4}(?:\d{4})? \d\d:\d\d:\d+\.\d+\s+\d+ [^\]\s]+\] ?"
     r")")
 """What a logging framework puts before each line of the tool's output (stripped)."""
 _NUMBER = r"[-+]?(?:nan|inf|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
@@ -213,10 +216,11 @@ class LiteRTRun:
         :data:`CDF_TOLERANCE` (rows left out above it); or, for the last row with
         ``expected = 100``, when the table ends short of 100% although its ``%`` are
         shares of one run's time (the time they imply, the rows' sum over the last
-        ``cdf%``, is within :data:`TIMINGS_MATCH` of the file's ``Timings`` avg):
-        rows left out below it. Old TFLite versions took ``%`` of the sum over all
-        runs (their tables end far below 100%, e.g. 0.5%), so without a ``Timings``
-        avg that confirms the base the end is not checked. None when the table is
+        ``cdf%``, is within :data:`TIMINGS_MATCH` of the file's ``Timings`` avg, or
+        there is no ``Timings`` line): rows left out below it. Old TFLite versions
+        took ``%`` of the sum over all runs (their tables end far below 100%, e.g.
+        0.5%): a ``Timings`` avg far from the implied time shows such a table, whose
+        end is then left alone. None when the table is
         whole, or when the columns say nothing (absent, nan, or all zero as in
         hand-written files)."""
         rows = self.primary
@@ -229,7 +233,9 @@ class LiteRTRun:
             if abs(r.cdf - (cdf + r.pct)) > CDF_TOLERANCE:
                 return r, cdf + r.pct, r.cdf
             cdf = r.cdf
-        if 0 < cdf < 100.0 - CDF_TOLERANCE and self.total_avg_us:
+        if 0 < cdf < 100.0 - CDF_TOLERANCE:
+            if not self.total_avg_us:  # nothing tells an old TFLite's table from a cut one
+                return rows[-1], 100.0, cdf
             implied = self.rows_total_us * 100.0 / cdf
             if abs(implied - self.total_avg_us) <= TIMINGS_MATCH * self.total_avg_us:
                 return rows[-1], 100.0, cdf
@@ -271,7 +277,7 @@ def _make_row(node_type: str, middle: dict[str, str], name: str, path: str,
         raise ProfileImportError(path, lineno, "times called",
                                  f"must be a whole number >= 0, got {called}")
     if avg * 1000.0 * max(called, 1.0) > MAX_TIME_US:  # a layer's time bound (problem.py)
-        raise ProfileImportError(path, lineno, "times called",
+        raise ProfileImportError(path, lineno, "times called" if called > 1 else "avg_ms",
                                  f"avg_ms {avg:g} x times called {called:g} is "
                                  f"{avg * max(called, 1.0) / 1000.0:.3g} s per inference, "
                                  f"above the {MAX_TIME_US} us a time may take")
@@ -575,7 +581,9 @@ def _check_whole(run: LiteRTRun) -> None:
     row, expected, written = gap
     if row is run.primary[-1] and expected == 100.0:
         what = (f"it ends at cdf% {written:g}%, not 100%: rows worth about "
-                f"{100.0 - written:.3g}% of the run's time are missing after its last row")
+                f"{100.0 - written:.3g}% of the run's time are missing after its last row"
+                + ("" if run.total_avg_us else " (and the Timings line after the table, "
+                   "which would tell an old TFLite's all-runs percentages, is missing too)"))
     elif written > expected:
         what = (f"cdf% reads {written:g}% where the rows listed give {expected:g}%: rows "
                 f"worth about {written - expected:.3g}% of the run's time are missing above "

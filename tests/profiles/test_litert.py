@@ -357,8 +357,9 @@ _GPU_FUSED = _HEAD + "TfLiteGpuDelegateV2, 0, 1.0, 1.0, 100%, 100%, 0, 1, [c]:9\
     (["2.0, 50.0001%, 50.0001%", "1.0, 25%, 75%", "1.0, 25%, 100%"], 4000, None, ""),
     # the last row left out: the table ends at 75% of a 4000 us run (its Timings avg)
     (["2.0, 50%, 50%", "1.0, 25%, 75%"], 4000, 5, "ends at cdf% 75%, not 100%"),
-    # the same without a Timings line: the end cannot be told from an old TFLite's table
-    (["2.0, 50%, 50%", "1.0, 25%, 75%"], None, None, ""),
+    # the same without a Timings line, which would show an old TFLite's table: refused
+    # (a newcomer's attack: case 03's first 11 rows without it gave CPU-only 3462 us)
+    (["2.0, 50%, 50%", "1.0, 25%, 75%"], None, 5, "the Timings line after the table"),
     # an old TFLite's table (% of the sum over 200 runs): whole, it ends at 0.5%
     (["2.0, 0.3333%, 0.3333%", "1.0, 0.1667%, 0.5%"], 3000, None, ""),
     # the middle row left out: 50 + 25 != 100
@@ -392,6 +393,16 @@ def test_a_run_order_table_with_rows_left_out_is_refused(tmp_path: Path, rows: l
     assert (info.value.line, info.value.column) == (line, "cdf%")
     assert str(info.value).startswith(f"{cpu}: line {line}, cdf%: ")
     assert words in str(info.value)
+
+
+def test_a_row_past_the_time_bound_names_avg_ms_when_called_once(tmp_path: Path) -> None:
+    cpu = tmp_path / "cpu.csv"
+    cpu.write_text(_HEAD + "OP, 0, 0.1, 2e9, 50%, 50%, 0, 1, [a]:0\n"
+                           "OP, 0, 0.1, 1.0, 50%, 100%, 0, 1, [c]:1\n")
+    gpu = tmp_path / "gpu.csv"
+    gpu.write_text(_GPU_FUSED)
+    with pytest.raises(ProfileImportError, match=r"line 4, avg_ms: avg_ms 2e\+09 x "):
+        network_from_litert_files(cpu, gpu)
 
 
 def test_a_row_past_the_time_bound_names_its_file_and_line(tmp_path: Path) -> None:

@@ -216,9 +216,12 @@ def test_cli_refuses_to_write_over_its_input(tmp_path: Path,
         assert src.read_bytes() == (DATA / "stages.csv").read_bytes()
 
 
-@pytest.mark.parametrize(("flag", "value", "char"), [("--name", "q\x1b[31m", "'\\x1b'"),
-                                                     ("--name", "a\nb", "'\\n'"),
-                                                     ("--model-name", "x\ty", "'\\t'")])
+@pytest.mark.parametrize(("flag", "value", "char"), [
+    ("--name", "q\x1b[31m", "holds the control character '\\x1b'"),
+    ("--name", "a\nb", "holds the control character '\\n'"),
+    ("--model-name", "x\ty", "holds the control character '\\t'"),
+    ("--name", " ", "' ': a name must not be blank"),  # ids like 'poisson- -n3-l1-s1'
+    ("--model-name", "net ", "'net ': a name must not be blank nor begin or end")])
 def test_cli_unprintable_names_are_refused_before_writing(tmp_path: Path, flag: str,
                                                           value: str, char: str) -> None:
     """A newcomer's attack (2026-12-02): ``--name`` with an escape sequence or a newline
@@ -229,5 +232,5 @@ def test_cli_unprintable_names_are_refused_before_writing(tmp_path: Path, flag: 
     res = CliRunner().invoke(app, ["profile", "--from-csv", str(DATA / "stages.csv"), flag,
                                    value, "-o", str(out)])
     assert isinstance(res.exception, InputError)  # the CLI's main exits 2 on it
-    assert str(res.exception).startswith(f"{flag}: holds the control character {char}")
+    assert str(res.exception).startswith(f"{flag}: {char}")
     assert not out.exists()
