@@ -417,3 +417,29 @@ def test_a_row_past_the_time_bound_names_its_file_and_line(tmp_path: Path) -> No
         network_from_litert_files(cpu, gpu)
     assert str(info.value).startswith(f"{cpu}: line 4, times called: avg_ms 0.0930388 x "
                                       f"times called 1e+11 is ")
+
+
+@pytest.mark.parametrize("prefix", [
+    "12-02 10:00:00.123  4321  4321 I tflite  : ",  # logcat -v threadtime
+    "2026-12-02 10:00:00.123  4321  4321 I tflite  : ",  # -v threadtime,year
+    "12-02 10:00:00.123 u0_a123  4321  4321 I tflite  : ",  # -v threadtime,uid
+    "1764669600.123  4321  4321 I tflite  : ",  # -v epoch
+    "  12345.678  4321  4321 I tflite  : ",  # -v monotonic
+    "12-02 10:00:00.123 I/tflite  ( 4321): ",  # -v time
+    "I/tflite  ( 4321): ",  # -v brief
+    "I/tflite  : ",  # -v tag
+    "I1202 10:00:00.123456 4321 benchmark_model.cc:123] ",  # absl
+    "I20261202 10:00:00.123456 4321 benchmark_model.cc:123] ",  # glog with the year
+    "I0000 00:00:1764669600.123456    4321 benchmark_model.cc:123] ",  # absl, no InitializeLog
+])
+def test_logging_prefixes_are_stripped(tmp_path: Path, prefix: str) -> None:
+    """logcat and absl/glog prefixes before every line read as the plain log (a
+    newcomer's attack, 2026-12-02: refused with "no Run Order rows")."""
+    files = []
+    for name in ("toy_cpu.txt", "toy_gpu_fused.txt"):
+        files.append(tmp_path / name)
+        files[-1].write_text("".join(prefix + ln + "\n"
+                                     for ln in (TOY / name).read_text().splitlines()))
+    plain = network_from_litert_files(TOY / "toy_cpu.txt", TOY / "toy_gpu_fused.txt")
+    got = network_from_litert_files(*files)
+    assert (got.gpu_us, got.cpu_us) == (plain.gpu_us, plain.cpu_us) == ((1200,), (5000,))
