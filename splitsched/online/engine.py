@@ -162,7 +162,7 @@ class _Sim:
             return True
         if any(self._free_first_stage(j.network) for j in self.pending.values()):
             return True
-        return any(not occupies(int(self.instance.stages_of(self.job(jid)).b[self.cut[jid]]))
+        return any(not occupies(self._nominal(Start(jid, CPU, self.cut[jid])))
                    for jid in ready)
 
     def _free_first_stage(self, network: str) -> bool:

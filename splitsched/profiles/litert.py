@@ -220,9 +220,8 @@ class LiteRTRun:
         there is no ``Timings`` line): rows left out below it. Old TFLite versions
         took ``%`` of the sum over all runs (their tables end far below 100%, e.g.
         0.5%): a ``Timings`` avg far from the implied time shows such a table, whose
-        end is then left alone. None when the table is
-        whole, or when the columns say nothing (absent, nan, or all zero as in
-        hand-written files)."""
+        end is then left alone. None when the table is whole, or when the columns say
+        nothing (absent, nan, or all zero as in hand-written files)."""
         rows = self.primary
         if any(r.pct is None or r.cdf is None for r in rows) \
                 or all(r.pct == 0 and r.cdf == 0 for r in rows):
@@ -572,9 +571,14 @@ def _check_same_model(cpu: LiteRTRun, gpu: LiteRTRun, fallback: Sequence[OpRow])
     return passed
 
 
-def _check_whole(run: LiteRTRun) -> None:
+def _check_whole(*runs: LiteRTRun) -> None:
     """Refuse a Run Order table with rows left out (:meth:`LiteRTRun.rows_gap`): its
     times would add up to too little, silently."""
+    for run in runs:
+        _check_one_whole(run)
+
+
+def _check_one_whole(run: LiteRTRun) -> None:
     gap = run.rows_gap()
     if gap is None:
         return
@@ -675,8 +679,7 @@ def network_from_litert(name: str, cpu: LiteRTRun, gpu: LiteRTRun, *, handoff_us
     delegated = segs[0][1]
     fallback = segs[1][1] if len(segs) == 2 else []
     checks = _check_same_model(cpu, gpu, fallback)
-    _check_whole(cpu)
-    _check_whole(gpu)
+    _check_whole(cpu, gpu)
     prov["same_model_checks"] = checks
     kinds = sorted({r.node_type for r in delegated})
     gpu_delegated = math.fsum(r.per_run_us for r in delegated)
@@ -748,8 +751,7 @@ def _no_delegate(name: str, cpu: LiteRTRun, gpu: LiteRTRun, handoff_us: int, all
             raise ProfileImportError(gpu.path, r.line, "name",
                                      f"node {_node(r)} has no same-named node in {cpu.path}: "
                                      f"the files do not describe the same model")
-    _check_whole(cpu)
-    _check_whole(gpu)
+    _check_whole(cpu, gpu)
     ops = cpu.primary
     layer_names = tuple(f"{i:03d}:{r.node_type}:{r.key}" for i, r in enumerate(ops))
     gpu_us = tuple(_us(gpu_by_key[r.key].per_run_us) for r in ops)
