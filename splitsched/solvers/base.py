@@ -168,15 +168,14 @@ def get_solver(name: str) -> SolverInfo:
     UnknownSolverError
         If no solver of that name is registered (the message lists the known ones).
     """
-    if name not in _REGISTRY:
-        if name in BUILTIN_MODULES:
-            _import_family(BUILTIN_MODULES[name])
-        else:
-            _load_builtin()
+    if name not in _REGISTRY and name in BUILTIN_MODULES:
+        _import_family(BUILTIN_MODULES[name])
     try:
         return _REGISTRY[name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
+        # the built-in names are known without importing their families (seconds): a
+        # typo is refused at once
+        known = ", ".join(sorted(set(_REGISTRY) | set(BUILTIN_MODULES)))
         raise UnknownSolverError(f"unknown solver {name!r}; known solvers: {known}") from None
 
 
