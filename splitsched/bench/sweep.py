@@ -428,8 +428,14 @@ def _local_results(tasks: Sequence[Task], workers: int) -> RawStream:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def connect_scheduler(address: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> Any:
-    """A ``distributed.Client`` for ``address``, or InputError if it cannot be reached."""
+def connect_scheduler(address: str, timeout_s: float | None = None) -> Any:
+    """A ``distributed.Client`` for ``address``, or InputError if it cannot be reached.
+
+    ``timeout_s`` None: :data:`DASK_CONNECT_TIMEOUT_S`, read at the call (not bound when
+    this module loads, so a test can shorten it).
+    """
+    if timeout_s is None:
+        timeout_s = DASK_CONNECT_TIMEOUT_S
     try:
         from distributed import Client
     except ModuleNotFoundError:
