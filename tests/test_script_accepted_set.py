@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.scripts import ScriptResult, run_program, run_script
 
-SCRIPT = REPO_ROOT / "scripts" / "accepted_set.py"
 DEMO = REPO_ROOT / "splitsched/data/sets/demo/batch-huawei_p40-n8-l2p5-s1.json"  # optimum 2
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+def _run(*args: str) -> ScriptResult:
+    return run_script("accepted_set", *args)
 
 
 def test_an_optimal_on_time_set_is_feasible() -> None:
@@ -39,7 +38,7 @@ def test_a_set_larger_than_the_optimum_allows_is_infeasible() -> None:
 
 
 def test_bad_input_exits_2() -> None:
-    missing = _run("no-such-file.json", "--missed", "j1")
+    missing = run_program("accepted_set", "no-such-file.json", "--missed", "j1")
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     for flag, bad in (("--missed", "j1,nope"), ("--seconds", "0"), ("--seconds", "inf"),
                       ("--threads", "0")):

@@ -4,19 +4,16 @@ refutation it runs is tested in tests/solvers/test_twins.py)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.scripts import ScriptResult, run_program, run_script
 
-SCRIPT = REPO_ROOT / "scripts" / "batch_survivors.py"
 DEMO = REPO_ROOT / "splitsched/data/sets/demo/batch-mi9-n8-l2p5-s1.json"
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+def _run(*args: str) -> ScriptResult:
+    return run_script("batch_survivors", *args)
 
 
 def test_refutes_one_miss_less_than_the_optimum() -> None:
@@ -29,7 +26,7 @@ def test_refutes_one_miss_less_than_the_optimum() -> None:
 
 
 def test_bad_input_exits_2() -> None:
-    missing = _run("no-such-file.json", "--misses", "2")
+    missing = run_program("batch_survivors", "no-such-file.json", "--misses", "2")
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     res = _run(str(DEMO), "--misses", "0")
     assert res.returncode == 2 and "--misses" in res.stderr

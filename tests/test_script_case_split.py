@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.scripts import ScriptResult, run_program, run_script
 
-SCRIPT = REPO_ROOT / "scripts" / "case_split.py"
 DEMO = REPO_ROOT / "splitsched/data/sets/demo/batch-huawei_p40-n8-l2p5-s1.json"  # optimum 2
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+def _run(*args: str) -> ScriptResult:
+    return run_script("case_split", *args)
 
 
 def test_the_demo_optimum_is_certified_and_one_more_is_refuted() -> None:
@@ -26,7 +22,7 @@ def test_the_demo_optimum_is_certified_and_one_more_is_refuted() -> None:
 
 
 def test_bad_input_exits_2() -> None:
-    missing = _run("no-such-file.json", "--misses", "1")
+    missing = run_program("case_split", "no-such-file.json", "--misses", "1")
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     for flag, bad in (("--misses", "-1"), ("--misses", "99"), ("--budget", "0"),
                       ("--leaf-seconds", "nan"), ("--count-leaf-seconds", "0"), ("--threads", "0"),

@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.helpers.paths import REPO_ROOT
-
-SCRIPT = REPO_ROOT / "scripts" / "heuristics_check.py"
+from tests.helpers.scripts import ScriptResult, run_program, run_script
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+def _run(*args: str) -> ScriptResult:
+    return run_script("heuristics_check", *args)
 
 
 def test_an_instance_outside_the_selected_sets_is_refused() -> None:
-    res = _run("--instances", "v2-poisson-redmi-n40-l3-s1-w", "--solvers", "dp-edf")
+    res = run_program("heuristics_check", "--instances", "v2-poisson-redmi-n40-l3-s1-w",
+                      "--solvers", "dp-edf")
     assert res.returncode == 2
     assert "v2-poisson-redmi-n40-l3-s1-w" in res.stderr and "--library" in res.stderr
     assert res.stdout == ""

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import subprocess
-import sys
 
 from tests.helpers.builders import random_tiny_instance
 from tests.helpers.oracle import optimum
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.scripts import ScriptResult, load_script, run_program, run_script
 
-SCRIPT = REPO_ROOT / "scripts" / "split_bound.py"
 DEMO = REPO_ROOT / "splitsched/data/sets/demo"
 
-_spec = importlib.util.spec_from_file_location("split_bound", SCRIPT)
-assert _spec is not None and _spec.loader is not None
-split_bound = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(split_bound)
+split_bound = load_script("split_bound")
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+def _run(*args: str) -> ScriptResult:
+    return run_script("split_bound", *args)
 
 
 def test_the_two_parts_bound_the_optimum() -> None:
@@ -41,7 +34,7 @@ def test_the_two_parts_bound_the_optimum() -> None:
 
 
 def test_bad_input_exits_2() -> None:
-    missing = _run("no-such-file.json")
+    missing = run_program("split_bound", "no-such-file.json")
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     for flag, bad in (("--seconds", "0"), ("--seconds", "nan"), ("--step", "0")):
         res = _run(str(DEMO / "batch-mi9-n8-l2p5-s1.json"), flag, bad)

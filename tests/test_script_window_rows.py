@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import subprocess
-import sys
 
 from splitsched.formulations.bounds import lp_bound
 from tests.helpers.builders import random_tiny_instance
 from tests.helpers.oracle import optimum
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.scripts import ScriptResult, load_script, run_program, run_script
 
-SCRIPT = REPO_ROOT / "scripts" / "window_rows.py"
 DEMO = REPO_ROOT / "splitsched/data/sets/demo"
 
-_spec = importlib.util.spec_from_file_location("window_rows", SCRIPT)
-assert _spec is not None and _spec.loader is not None
-window_rows = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(window_rows)
+window_rows = load_script("window_rows")
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+def _run(*args: str) -> ScriptResult:
+    return run_script("window_rows", *args)
 
 
 def test_window_rows_keep_the_optimum() -> None:
@@ -53,7 +46,7 @@ def test_strictly_stronger_than_the_energetic_rows() -> None:
 
 
 def test_bad_input_exits_2() -> None:
-    missing = _run("no-such-file.json")
+    missing = run_program("window_rows", "no-such-file.json")
     assert missing.returncode == 2 and "no-such-file.json" in missing.stderr
     res = _run(str(DEMO / "batch-mi9-n8-l2p5-s1.json"), "--max-jobs", "1")
     assert res.returncode == 2 and "--max-jobs" in res.stderr

@@ -11,6 +11,7 @@ import pytest
 
 from splitsched.io import instance_to_dict
 from tests.helpers.builders import edf_counterexample
+from tests.helpers.cli import main
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -18,10 +19,19 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
                           text=True, cwd=cwd, timeout=120)
 
 
-def solved_schedule(instance_file: Path, sched: Path) -> dict:  # type: ignore[type-arg]
-    """Solve with fifo-gpu through the CLI and return the schedule file's JSON."""
-    made = run("solve", str(instance_file), "--solver", "fifo-gpu", "-o", str(sched))
-    assert made.returncode == 0, made.stderr
+def solved_schedule(instance_file: Path, sched: Path,
+                    capsys: pytest.CaptureFixture[str] | None = None
+                    ) -> dict:  # type: ignore[type-arg]
+    """Solve with fifo-gpu through the CLI and return the schedule file's JSON.
+
+    With ``capsys`` the CLI runs in this process (no interpreter start-up per call)."""
+    args = ("solve", str(instance_file), "--solver", "fifo-gpu", "-o", str(sched))
+    if capsys is None:
+        made = run(*args)
+        assert made.returncode == 0, made.stderr
+    else:
+        code, _out, err = main(capsys, *args)
+        assert code == 0, err
     return json.loads(sched.read_text())  # type: ignore[no-any-return]
 
 
@@ -55,15 +65,15 @@ def test_solvers_lists_baselines() -> None:
     (["generate", "--scenario", "weird", "--device", "x", "-o", "{tmp}/o.json"], "device"),
 ])
 def test_bad_input_exits_2(tmp_path: Path, instance_file: Path, args: list[str],
-                           needle: str) -> None:
+                           needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     data = instance_to_dict(edf_counterexample())
     data["jobs"][0]["release"] = -3
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
     filled = [a.format(inst=instance_file, tmp=tmp_path, bad=bad) for a in args]
-    res = run(*filled)
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    assert needle in res.stderr
+    code, out, err = main(capsys, *filled)  # in process: the exit status is the CLI's own
+    assert code == 2, (out, err)
+    assert needle in err
     assert not (tmp_path / "o.json").exists()
 
 
@@ -172,15 +182,15 @@ def test_plot_and_solve_plot_write_pictures(tmp_path: Path, instance_file: Path)
     (["solve", "{inst}", "--plot", "{tmp}/g.pdf"], "--plot: unknown picture format"),
 ])
 def test_plot_bad_input_exits_2(tmp_path: Path, instance_file: Path, args: list[str],
-                                needle: str) -> None:
+                                needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     sched = tmp_path / "s.json"
-    data = solved_schedule(instance_file, sched)
+    data = solved_schedule(instance_file, sched, capsys)
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data | {"instance_id": "other"}))
     filled = [a.format(inst=instance_file, sched=sched, other=other, tmp=tmp_path) for a in args]
-    res = run(*filled)
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    assert needle in res.stderr
+    code, out, err = main(capsys, *filled)
+    assert code == 2, (out, err)
+    assert needle in err
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("g.")]
 
 
