@@ -14,12 +14,18 @@ from tests.helpers.paths import REPO_ROOT
 
 # A 600 s cpsat solve of a 40-job instance at load 2 (CP-SAT does not finish it), with
 # SIGINT one second in. Before, the solve held the main thread in native code until its
-# limit; the subprocess timeout below (240 s) would have killed it.
+# limit; the subprocess timeout below (240 s) would have killed it. The solver stack is
+# loaded first: on a slow day it took over 2 s, so the signal landed in its imports, not in
+# the solve (CI failed 2 of 12 runs: once CPython 3.11 ended the process by SIGINT after
+# the handled KeyboardInterrupt, as it does when one passes through scipy's
+# exec(string) at import; once the run hung until the 240 s timeout).
 API_SOLVE = '''
 import os, signal, threading
 from splitsched import generate, solve
+from splitsched.solve import load_solver
 
 inst = generate("mi9", scenario="poisson", jobs=40, load=2.0, seed=1)
+load_solver("cpsat")
 threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
 try:
     solve(inst, "cpsat", time_limit_s=600, threads=1)
