@@ -94,6 +94,11 @@ def test_builtin_module_table_matches_the_registry() -> None:
 
     names = solver_names()  # imports every family
     assert set(BUILTIN_MODULES) <= set(names)
+    # and no family registers a name the table lacks: get_solver refuses a name outside the
+    # table and the registry without importing any family
+    builtin = {n for n, info in _REGISTRY.items()
+               if info.fn.__module__.startswith("splitsched.solvers.")}
+    assert builtin == set(BUILTIN_MODULES), builtin ^ set(BUILTIN_MODULES)
     for name, module in BUILTIN_MODULES.items():
         mod = importlib.import_module(f"splitsched.solvers.{module}")
         fn = _REGISTRY[name].fn
