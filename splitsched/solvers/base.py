@@ -11,6 +11,7 @@ claim; nothing in this package calls it.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -175,8 +176,20 @@ def get_solver(name: str) -> SolverInfo:
     except KeyError:
         # the built-in names are known without importing their families (seconds): a
         # typo is refused at once
-        known = ", ".join(sorted(set(_REGISTRY) | set(BUILTIN_MODULES)))
-        raise UnknownSolverError(f"unknown solver {name!r}; known solvers: {known}") from None
+        names = sorted(set(_REGISTRY) | set(BUILTIN_MODULES))
+        raise UnknownSolverError(f"unknown solver {name!r}{_did_you_mean(name, names)}; "
+                                 f"known solvers: {', '.join(names)}") from None
+
+
+def _did_you_mean(name: object, names: list[str]) -> str:
+    """``" (did you mean 'dp-edf'?)"`` for a name close to a known one (case, spaces,
+    underscores or a typo), else ``""``."""
+    if not isinstance(name, str):
+        return ""
+    key = name.strip().lower().replace("_", "-")
+    folded = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
 
 
 def all_dropped(instance: Instance, solver: str) -> Schedule:

@@ -103,3 +103,20 @@ def test_builtin_module_table_matches_the_registry() -> None:
         mod = importlib.import_module(f"splitsched.solvers.{module}")
         fn = _REGISTRY[name].fn
         assert fn.__module__ == mod.__name__, (name, fn.__module__)
+
+
+def test_a_name_close_to_a_known_solver_is_suggested() -> None:
+    import pytest
+
+    from splitsched.solvers.base import UnknownSolverError, get_solver
+
+    for typed, meant in (("DP-EDF", "dp-edf"), (" dp-edf", "dp-edf"), ("dp_edf", "dp-edf"),
+                         ("cpsta", "cpsat"), ("milp-highs", "milp-pulp-highs")):
+        with pytest.raises(UnknownSolverError,
+                           match=rf"unknown solver '{typed}' \(did you mean '{meant}'\?\); "
+                                 "known solvers: "):
+            get_solver(typed)
+    for far in ("nope", "greedy", ""):
+        with pytest.raises(UnknownSolverError) as info:
+            get_solver(far)
+        assert "did you mean" not in str(info.value)
