@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 from splitsched.bench.records import RUNS_FILE, read_runs
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.scripts import load_script
 
-SCRIPT = REPO_ROOT / "scripts" / "hard_region.py"
 RUN = REPO_ROOT / "results" / "reference" / "v2" / "run"
 
-_spec = importlib.util.spec_from_file_location("hard_region", SCRIPT)
-assert _spec is not None and _spec.loader is not None
-hard_region = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(hard_region)
+hard_region = load_script("hard_region")
 
 
 def test_the_table_counts_every_instance_dp_edf_ran_on_once() -> None:

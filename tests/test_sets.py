@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import json
 import subprocess
 import sys
@@ -18,8 +17,9 @@ import pytest
 
 from splitsched.bench.sets import load_set, load_sets
 from splitsched.io import InputError, read_instance, read_json
-from splitsched.paths import DATA_DIR, REPO_ROOT
+from splitsched.paths import DATA_DIR
 from splitsched.sets import SETS_DIR, build_set, library_sets, load_specs, verify_set
+from tests.helpers.scripts import load_script
 
 # sha256 of the committed v1 manifest files' bytes, as they were before the library was
 # versioned (git 127c829). They must never change: results cite these instances.
@@ -222,13 +222,7 @@ def test_generate_cli_weights(tmp_path: Path) -> None:
 
 
 def _script() -> ModuleType:
-    path = REPO_ROOT / "scripts" / "library_table.py"
-    spec = importlib.util.spec_from_file_location("library_table", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["library_table"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("library_table")
 
 
 def _record(inst: str, solver: str, status: str, missed: int | None,
@@ -336,11 +330,7 @@ def test_library_table_merges_a_follow_up_run(tmp_path: Path) -> None:
 
 def test_open_instances_copies_only_open_rows(tmp_path: Path) -> None:
     """scripts/open_instances.py: the rows with certified = no, checked by sha256."""
-    spec = importlib.util.spec_from_file_location(
-        "open_instances", REPO_ROOT / "scripts" / "open_instances.py")
-    assert spec and spec.loader
-    oi = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(oi)
+    oi = _open_instances()
     from splitsched.io import instance_sha256, read_instance
 
     files = sorted((SETS_DIR / "smoke").glob("*.json"))
@@ -373,12 +363,7 @@ def _wrong_sha(table: Path, row: int) -> None:
 
 
 def _open_instances() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "open_instances", REPO_ROOT / "scripts" / "open_instances.py")
-    assert spec and spec.loader
-    oi = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(oi)
-    return oi
+    return load_script("open_instances")
 
 
 def _smoke_table(path: Path, certified: list[str]) -> list[Path]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.scripts import exit_status
+
 # A profile CSV of two layers (the tool-neutral import format).
 CSV = "layer,gpu_us,cpu_us,handoff_us\nconv1,5,9,2\nconv2,4,8,0\n"
 
@@ -17,9 +19,7 @@ def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     with pytest.raises(SystemExit) as exc:
         cli_main(list(args))
     captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, \
-        captured.err
+    return exit_status(exc.value.code), captured.out, captured.err
 
 
 def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:

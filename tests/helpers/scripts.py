@@ -44,6 +44,11 @@ def load_script(name: str) -> ModuleType:
     return sys.modules[key]
 
 
+def exit_status(code: object) -> int:
+    """The process exit status ``sys.exit(code)`` gives: None 0, an int itself, else 1."""
+    return 0 if code is None else code if isinstance(code, int) else 1
+
+
 def run_script(name: str, *args: str) -> ScriptResult:
     """`main(args)` of `scripts/<name>.py` in this process; argparse's exits count as returns."""
     main = load_script(name).main
@@ -52,7 +57,7 @@ def run_script(name: str, *args: str) -> ScriptResult:
         try:
             code = main(list(args))
         except SystemExit as exc:  # argparse refuses an argument with exit(2)
-            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+            code = exit_status(exc.code)
     return ScriptResult(code, out.getvalue(), err.getvalue())
 
 
