@@ -575,30 +575,27 @@ def _check_whole(*runs: LiteRTRun) -> None:
     """Refuse a Run Order table with rows left out (:meth:`LiteRTRun.rows_gap`): its
     times would add up to too little, silently."""
     for run in runs:
-        _check_one_whole(run)
-
-
-def _check_one_whole(run: LiteRTRun) -> None:
-    gap = run.rows_gap()
-    if gap is None:
-        return
-    row, expected, written = gap
-    if row is run.primary[-1] and expected == 100.0:
-        what = (f"it ends at cdf% {written:g}%, not 100%: rows worth about "
-                f"{100.0 - written:.3g}% of the run's time are missing after its last row"
-                + ("" if run.total_avg_us else " (and the Timings line after the table, "
-                   "which would tell an old TFLite's all-runs percentages, is missing too)"))
-    elif written > expected:
-        what = (f"cdf% reads {written:g}% where the rows listed give {expected:g}%: rows "
-                f"worth about {written - expected:.3g}% of the run's time are missing above "
-                f"this row")
-    else:
-        what = (f"cdf% reads {written:g}% but the rows listed give {expected:g}%: a row "
-                f"above is repeated, edited or from another run")
-    raise ProfileImportError(run.path, row.line, "cdf%",
-                             f"the Run Order table is not whole as benchmark_model wrote it "
-                             f"(an excerpt of the log?): {what}, so its times would not add "
-                             f"up to the run's. Pass the whole table")
+        gap = run.rows_gap()
+        if gap is None:
+            continue
+        row, expected, written = gap
+        if row is run.primary[-1] and expected == 100.0:
+            what = (f"it ends at cdf% {written:g}%, not 100%: rows worth about "
+                    f"{100.0 - written:.3g}% of the run's time are missing after its last row"
+                    + ("" if run.total_avg_us else " (and the Timings line after the table, "
+                       "which would tell an old TFLite's all-runs percentages, is missing "
+                       "too)"))
+        elif written > expected:
+            what = (f"cdf% reads {written:g}% where the rows listed give {expected:g}%: rows "
+                    f"worth about {written - expected:.3g}% of the run's time are missing "
+                    f"above this row")
+        else:
+            what = (f"cdf% reads {written:g}% but the rows listed give {expected:g}%: a row "
+                    f"above is repeated, edited or from another run")
+        raise ProfileImportError(run.path, row.line, "cdf%",
+                                 f"the Run Order table is not whole as benchmark_model wrote "
+                                 f"it (an excerpt of the log?): {what}, so its times would "
+                                 f"not add up to the run's. Pass the whole table")
 
 
 def _base_prov(cpu: LiteRTRun, gpu: LiteRTRun, handoff_us: int) -> dict[str, Any]:
