@@ -218,7 +218,8 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
 
 
 def _summarise(result: SweepResult, output: Path) -> None:
-    """Say what a finished sweep recorded; exit 1 on a failed check, 3 on lost runs."""
+    """Say what a finished sweep recorded; exit 1 on a failed check or when no run of the
+    sweep ended normally, 3 on lost runs."""
     total = Counter(r.status.value for r in result.all_records)
     err.print(f"{counted(len(result.new_records), 'run')} now, {len(result.all_records)} in "
               f"{output / 'runs.jsonl'}: "
@@ -237,8 +238,28 @@ def _summarise(result: SweepResult, output: Path) -> None:
         # SystemExit, not typer.Exit: the main CLI runs click with standalone_mode=False,
         # where click turns typer.Exit into a return value and the exit status is lost.
         raise SystemExit(1)
+    _refuse_all_failed(result.new_records)
     err.print(f"consistency checks passed (tables and plots: splitsched report {output})",
               highlight=False)
+
+
+def _refuse_all_failed(records: list[RunRecord]) -> None:
+    """Exit 1 when this sweep ran runs and none ended under its solver's control (every
+    one ``error``, ``killed``, ``crash`` or ``memout``): a missing backend or a broken
+    solver module, which exit 0 hid from scripts. The records stay (they are results)."""
+    from rich.markup import escape
+
+    from splitsched.bench.records import NORMAL_END
+
+    if not records or any(r.status in NORMAL_END for r in records):
+        return
+    first = next((r for r in records if r.error), records[0])
+    why = f": {first.error}" if first.error else ""
+    err.print(f"[bold red]no run ended normally ({counted(len(records), 'run')}, all "
+              f"{'/'.join(sorted({r.status.value for r in records}))}); first: "
+              f"{escape(first.instance_id)} / {escape(first.solver)}{escape(why)}[/bold red]",
+              highlight=False, soft_wrap=True)
+    raise SystemExit(1)
 
 
 def report_cmd(

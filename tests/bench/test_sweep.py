@@ -322,6 +322,27 @@ def test_false_optimal_claim_makes_bench_exit_1(tmp_path: Path, instance_set: Pa
     assert len(read_runs(run_dir / "runs.jsonl").records) == 4
 
 
+def test_a_sweep_whose_runs_all_failed_exits_1_and_keeps_its_records(
+        tmp_path: Path, instance_set: Path, solver_module: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Every run crashing (a broken solver module, a missing backend) once exited 0: a
+    # script driving the sweep saw success. The records are results and stay.
+    run_dir = tmp_path / "run"
+    code = _main(monkeypatch, "bench", "--set", str(instance_set), "--solvers", "tb-crash",
+                 "--time-limit", "5", "-o", str(run_dir), "--solver-module", solver_module)
+    assert code == 1
+    records = read_runs(run_dir / "runs.jsonl").records
+    assert [r.status.value for r in records] == ["crash", "crash"]
+    text = " ".join(capsys.readouterr().err.split())
+    assert "no run ended normally (2 runs, all crash); first: " in text, text
+    # One normal run among failed ones is a sweep that measured something: exit 0.
+    mixed = tmp_path / "mixed"
+    assert _main(monkeypatch, "bench", "--set", str(instance_set), "--solvers",
+                 "tb-crash,fifo-gpu", "--time-limit", "5", "-o", str(mixed),
+                 "--solver-module", solver_module) == 0
+    assert "no run ended normally" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("bad", [
     ["--solvers", "no-such-solver"],
     ["--solvers", "fifo-gpu", "--time-limit", "-1"],
