@@ -50,10 +50,11 @@ from pathlib import Path
 from typing import Any
 
 from splitsched.bench.certify import Flag, consistency_flags
-from splitsched.bench.finalize import build_record, instance_copy_path
+from splitsched.bench.finalize import INSTANCES_DIR, SCHEDULES_DIR, build_record, instance_copy_path
 from splitsched.bench.machine import environment
 from splitsched.bench.records import (
     INFRA_FILE,
+    LOCK_FILE,
     RUNS_FILE,
     HarnessStatus,
     RunDirLock,
@@ -69,7 +70,7 @@ from splitsched.bench.records import (
     run_key,
     write_run_file,
 )
-from splitsched.bench.sets import SetEntry, instance_payload, load_sets
+from splitsched.bench.sets import RUN_DIR_FILES, SetEntry, instance_payload, load_sets
 from splitsched.bench.worker import (
     DEFAULT_MEM_LIMIT_MB,
     clean_stale_run_dirs,
@@ -349,6 +350,7 @@ def prepare(cfg: SweepConfig) -> Prepared:
         raise InputError(cfg.run_dir / ONLINE_SWEEP_FILE, "(file)", "this is an online "
                          "sweep's run directory (splitsched online --set); give bench another -o")
     check_output_dir(cfg.run_dir, "-o")  # writable: a file can be made in it
+    refuse_foreign_folder(cfg.run_dir)
     existing: list[RunRecord] = []
     if runs_path.exists() and runs_path.stat().st_size > 0:
         if not cfg.resume:
@@ -532,6 +534,31 @@ def execute(prep: Prepared, on_record: ProgressHook | None = None) -> SweepResul
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close()
+
+
+# What a run directory of ``bench`` or ``online --set`` may hold besides its marker files
+# (RUN_DIR_FILES): records of lost runs, its lock, instance and schedule copies, the report,
+# an online sweep's offline schedules (splitsched.online.sweep).
+RUN_DIR_NAMES = frozenset({*RUN_DIR_FILES, INFRA_FILE, LOCK_FILE, INSTANCES_DIR, SCHEDULES_DIR,
+                           "report", "offline"})
+
+
+def refuse_foreign_folder(run_dir: Path, option: str = "-o") -> None:
+    """A bad-input error when ``run_dir`` is an existing folder that is not a run
+    directory (none of :data:`RUN_DIR_FILES`) yet holds something a sweep does not write
+    (hidden names aside), naming the first such entry: a set's folder or a folder of the
+    user's files, among which the sweep's records and copies would be mixed (and a set
+    folder would no longer read as a set). A new, empty or earlier run directory passes.
+    """
+    if not run_dir.is_dir() or any((run_dir / name).exists() for name in RUN_DIR_FILES):
+        return
+    foreign = sorted(e.name for e in run_dir.iterdir()
+                     if e.name not in RUN_DIR_NAMES and not e.name.startswith("."))
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise InputError(run_dir, option, f"an existing folder that is not a run directory "
+                         f"(it holds {foreign[0]}{more}); give a new or empty folder, so "
+                         "that the sweep's files are not mixed with others")
 
 
 @contextlib.contextmanager

@@ -62,6 +62,7 @@ from splitsched.bench.staging import check_folder_output
 from splitsched.bench.sweep import (
     locked_run_dir,
     refuse_changed_instances,
+    refuse_foreign_folder,
     refuse_other_settings,
 )
 from splitsched.evaluate import Evaluation, evaluate
@@ -464,6 +465,7 @@ def _check_run_dir(run_dir: Path, resume: bool, settings: dict[str, Any],
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(run_dir, "-o", "exists and is not a directory")
     check_output_dir(run_dir, "-o")
+    refuse_foreign_folder(run_dir)
     if run_dir.is_dir():  # the report written at the end: refused now, not after the runs
         check_folder_output(run_dir / "report")
     if (run_dir / BENCH_SWEEP_FILE).exists():

@@ -343,6 +343,30 @@ def test_a_sweep_whose_runs_all_failed_exits_1_and_keeps_its_records(
     assert "no run ended normally" not in capsys.readouterr().err
 
 
+def test_a_folder_of_other_files_is_refused_as_run_directory(
+        tmp_path: Path, instance_set: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A newcomer's `-o` at another set's folder (a named set's, inside the package) once
+    # wrote runs.jsonl, sweep.json, instances/ and schedules/ among its files; the folder
+    # then read as a run directory, no longer as a set.
+    other = tmp_path / "other-set"
+    make_set(other)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("x")
+    for folder, first in ((other, "pair.json and 1 more"), (tmp_path / "notes", "todo.txt")):
+        before = sorted(p.name for p in folder.iterdir())
+        assert _main(monkeypatch, "bench", "--set", str(instance_set), "--solvers", "fifo-gpu",
+                     "-o", str(folder)) == 2
+        err = capsys.readouterr().err
+        assert f"{folder}: -o: an existing folder that is not a run directory (it holds " \
+               f"{first})" in " ".join(err.split()), err
+        assert sorted(p.name for p in folder.iterdir()) == before
+    empty = tmp_path / "empty"
+    (empty / ".hidden").mkdir(parents=True)  # an empty folder (hidden names aside) is fine
+    assert _main(monkeypatch, "bench", "--set", str(instance_set), "--solvers", "fifo-gpu",
+                 "-o", str(empty)) == 0
+
+
 @pytest.mark.parametrize("bad", [
     ["--solvers", "no-such-solver"],
     ["--solvers", "fifo-gpu", "--time-limit", "-1"],

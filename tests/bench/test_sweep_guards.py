@@ -185,12 +185,12 @@ def test_a_write_failing_before_any_record_keeps_a_directory_it_did_not_create(
         tmp_path: Path) -> None:
     set_dir = make_set(tmp_path / "set")
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine")
+    out.mkdir()  # (a folder of other files is refused as -o; a hidden one is not looked at)
+    (out / ".notes").write_text("mine")
     proc = _bench_with_file_size_limit(300, "--set", str(set_dir), "--solvers", "fifo-gpu",
                                        "-o", str(out))
     assert proc.returncode == 3, proc.stderr
-    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / ".notes").read_text() == "mine"
 
 
 def _cli_bench(*args: str) -> tuple[int, str]:

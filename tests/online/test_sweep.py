@@ -295,6 +295,18 @@ def test_bench_and_online_directories_are_not_mixed(tmp_path: Path,
     assert "online sweep's run directory" in capsys.readouterr().err
 
 
+def test_a_set_folder_is_refused_as_run_directory(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    d = _tiny_set(tmp_path, 1)
+    (tmp_path / "other").mkdir()
+    other = _tiny_set(tmp_path / "other", 1)
+    before = sorted(p.name for p in other.iterdir())
+    assert _main("online", "--set", str(d), "--policies", "fifo-gpu", "--offline", "dp-edf",
+                 "-o", str(other)) == 2
+    assert "an existing folder that is not a run directory" in capsys.readouterr().err
+    assert sorted(p.name for p in other.iterdir()) == before
+
+
 def test_a_locked_run_directory_is_refused(tmp_path: Path) -> None:
     d = _tiny_set(tmp_path, 1)
     out = tmp_path / "run"
