@@ -140,7 +140,10 @@ def _check_unique_ids(entries: list[SetEntry]) -> None:
 def load_sets(refs: str) -> list[SetEntry]:
     """``--set`` with one or more comma-separated names or directories, in order."""
     entries: list[SetEntry] = []
-    for ref in (r.strip() for r in refs.split(",")):
+    refs_list = [r.strip() for r in refs.split(",")]
+    if "" in refs_list and any(refs_list):  # a stray comma: refused, as by the CLI
+        raise InputError(None, "set_ref", f"empty name in {refs!r} (a stray comma?)")
+    for ref in refs_list:
         if ref:
             entries += load_set(resolve_set(ref))
     if not entries:

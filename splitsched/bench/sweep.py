@@ -174,8 +174,10 @@ def _check_config(cfg: SweepConfig) -> None:
         raise InputError(None, "--grace", f"must be a finite number >= 0, got {cfg.grace_s}")
     if not cfg.solvers:
         raise InputError(None, "--solvers", "name at least one solver")
-    if len(set(cfg.solvers)) != len(cfg.solvers):
-        raise InputError(None, "--solvers", "a solver is named twice")
+    twice = sorted({s for s in cfg.solvers if cfg.solvers.count(s) > 1})
+    if twice:
+        raise InputError(None, "--solvers", f"{', '.join(map(repr, twice))} named more than "
+                                            "once")
 
 
 def _check_solvers(cfg: SweepConfig) -> None:

@@ -113,7 +113,8 @@ def bench_cmd(
                 from splitsched.solvers import solver_names
 
                 solvers = ",".join(solver_names())
-            cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers), run_dir=output,
+            cfg = SweepConfig(set_ref=set_ref, solvers=split_names(solvers, "--solvers"),
+                              run_dir=output,
                               time_limit_s=time_limit, seeds=seeds, threads=threads,
                               workers=workers, mem_limit_mb=mem_limit_mb, grace_s=grace,
                               scheduler=scheduler, resume=resume,
@@ -303,7 +304,8 @@ def _report(ctx: typer.Context, run_dir: Path, shift: float, gantt_instance: str
         return build_online_report(run_dir) / "report.md", []
     positive_time(shift, "--shift")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
-                       gantt_solvers=split_names(gantt_solvers) if gantt_solvers else None)
+                       gantt_solvers=split_names(gantt_solvers, "--gantt-solvers")
+                       if gantt_solvers else None)
     return rep.html, list(rep.certification.flags)
 
 

@@ -24,6 +24,7 @@ from splitsched.cli.options import (
     int_in,
     refuse_typed,
     said_when_interrupted,
+    split_names,
     typed_path,
 )
 from splitsched.io import InputError
@@ -100,7 +101,7 @@ def generate_cmd(
         check_output(output, "--output", inputs=[profile])
         dev, nets, prov = _networks_from(device, profile)
         mix = (tuple(sorted(nets)) if models is None
-               else _names(models, "--models", "every network of the device"))
+               else split_names(models, "--models", "every network of the device"))
         params = GeneratorParams(scenario=scenario, device=dev, models=mix, jobs=jobs, load=load,
                                  slack=slack, seed=seed, weights=weight_pairs(_weights(weights)))
         with _progress(jobs) as bar:
@@ -134,29 +135,13 @@ def _progress(jobs: int) -> Progress:
                     disable=not err.is_terminal or jobs < PROGRESS_MIN_JOBS)
 
 
-def _names(text: str, option: str, default: str) -> tuple[str, ...]:
-    """``"a, b"`` -> ``("a", "b")``; an empty list, an empty item (``a,,b``, ``a,``) or a
-    name given twice is refused naming ``option``."""
-    items = tuple(t.strip() for t in text.split(","))
-    if not any(items):
-        raise InputError(None, option, f"empty list {text!r}; leave {option} out for "
-                         f"{default}")
-    if "" in items:
-        raise InputError(None, option, f"empty name in {text!r} (a stray comma?)")
-    twice = sorted({t for t in items if items.count(t) > 1})
-    if twice:
-        raise InputError(None, option, f"{', '.join(map(repr, twice))} named more than once "
-                         f"in {text!r}")
-    return items
-
-
 def _weights(text: str | None) -> dict[str, int]:
     """``a=3,b=2`` -> ``{"a": 3, "b": 2}``; refused with the option named when malformed,
     empty or naming a network twice (``a=2,a=3``)."""
     out: dict[str, int] = {}
     if text is None:
         return out
-    for item in _names(text, "--weights", "weight 1 everywhere"):
+    for item in split_names(text, "--weights", "weight 1 everywhere"):
         name, eq, value = item.partition("=")
         if not eq or not name.strip():
             raise InputError(None, "--weights", f"expected NETWORK=WEIGHT, got {item!r}")

@@ -88,7 +88,7 @@ def online_cmd(
     int_in(runs, "--runs", 1, MAX_REPLAY_RUNS)
     int_in(seed, "--seed", 0, MAX_SEED)
     positive_time(offline_limit, "--offline-limit")
-    solvers = () if offline.strip() == "none" else split_names(offline)
+    solvers = () if offline.strip() == "none" else split_names(offline, "--offline")
     # An option that does nothing in this use is refused, not silently ignored.
     if set_ref is None:
         refuse_unused(ctx, {"resume": "--resume"}, "it continues a sweep (--set RUN_DIR); "
@@ -99,7 +99,7 @@ def online_cmd(
     elif not solvers:
         refuse_unused(ctx, {"offline_limit": "--offline-limit"},
                       "--offline none solves nothing offline")
-    if not any(uses_replan_budget(name) for name in split_names(policy)):
+    if not any(uses_replan_budget(name) for name in split_names(policy, "--policy")):
         refuse_unused(ctx, {"replan_budget_ms": "--replan-budget-ms"},
                       "only replan:<solver> policies re-solve, under that budget; "
                       f"{policy} never replans")
@@ -111,7 +111,7 @@ def online_cmd(
                           f"without noise (--noise-cv 0, the default) the {runs} runs would "
                           "see the same stage times and repeat one another; give "
                           "--noise-cv > 0 to draw noisy runs")
-    cfg = OnlineConfig(policies=split_names(policy), replan_budget_ms=replan_budget_ms,
+    cfg = OnlineConfig(policies=split_names(policy, "--policy"), replan_budget_ms=replan_budget_ms,
                        noise_cv=noise_cv, use_measured_sd=measured_sd, runs=runs, seed=seed,
                        offline_solvers=solvers, offline_limit_s=offline_limit,
                        best_known=best_known)

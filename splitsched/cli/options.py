@@ -397,10 +397,12 @@ def check_output(path: Path, option: str, inputs: Sequence[Path | None] = ()) ->
 def refuse_set_as_run_dir(set_ref: str, run_dir: Path, option: str) -> None:
     """A bad-input error when the run directory ``run_dir`` is one of the set directories
     named in ``set_ref`` (comma-separated): the sweep would write its records, settings
-    and instance copies among the set's instance files."""
+    and instance copies among the set's instance files; also when ``set_ref`` has an
+    empty item or names a set twice (:func:`split_names`)."""
+    names = split_names(set_ref, "--set")  # a stray comma or a set named twice, too
     if not run_dir.is_dir():
         return
-    for name in split_names(set_ref):
+    for name in names:
         if Path(name).is_dir() and os.path.samefile(name, run_dir):
             fail(run_dir, option, f"is the set directory {name} (--set); give the run "
                                   "directory another path")
@@ -451,9 +453,22 @@ def created_folders(*outputs: tuple[Path | None, str]) -> Iterator[None]:
                           markup=False, soft_wrap=True)
 
 
-def split_names(text: str) -> tuple[str, ...]:
-    """``"a, b,,c"`` -> ``("a", "b", "c")``."""
-    return tuple(s.strip() for s in text.split(",") if s.strip())
+def split_names(text: str, option: str, default: str | None = None) -> tuple[str, ...]:
+    """``"a, b"`` -> ``("a", "b")``; an empty list, an empty item (``a,,b``, ``a,``: a
+    stray comma, once dropped in silence) or a name given twice is a bad-input error
+    naming ``option`` (``default``: what leaving the option out gives, said for an empty
+    list)."""
+    items = tuple(t.strip() for t in text.split(","))
+    if not any(items):
+        hint = f"; leave {option} out for {default}" if default else "; name at least one"
+        raise InputError(None, option, f"empty list {text!r}{hint}")
+    if "" in items:
+        raise InputError(None, option, f"empty name in {text!r} (a stray comma?)")
+    twice = sorted({t for t in items if items.count(t) > 1})
+    if twice:
+        raise InputError(None, option, f"{', '.join(map(repr, twice))} named more than once "
+                         f"in {text!r}")
+    return items
 
 
 def choice(value: str, allowed: tuple[str, ...], option: str) -> str:

@@ -147,8 +147,10 @@ class OnlineConfig:
         """Refuse bad settings (InputError naming the parameter; the CLI maps it to its flag)."""
         if not self.policies:
             raise InputError(None, "policies", "no policy given")
-        if len(set(self.policies)) != len(self.policies):
-            raise InputError(None, "policies", "a policy is named twice")
+        twice = sorted({p for p in self.policies if self.policies.count(p) > 1})
+        if twice:
+            raise InputError(None, "policies", f"{', '.join(map(repr, twice))} named more "
+                                               "than once")
         if not 0 < self.replan_budget_ms < math.inf:
             raise InputError(None, "replan_budget_ms", f"must be a finite number > 0, got "
                                                          f"{self.replan_budget_ms}")

@@ -56,7 +56,7 @@ def test_bench_never_writes_into_the_current_folder(tmp_path: Path, out: str) ->
 
 def test_a_set_named_twice_is_refused(tmp_path: Path) -> None:
     _refused(_run("bench", "--set", "smoke,smoke", "--solvers", "edf-gpu", "-o", "b",
-                  cwd=tmp_path), "named twice")
+                  cwd=tmp_path), "'smoke' named more than once in 'smoke,smoke'")
     assert not (tmp_path / "b").exists()
 
 
@@ -89,3 +89,42 @@ def test_solve_prints_a_large_bound_in_full(tmp_path: Path,
     text = capsys.readouterr().out
     assert exc.value.code in (0, None), text
     assert f"weighted {w};" in text and f"bound={w} " in text, text
+
+
+@pytest.mark.parametrize("args, option, text", [
+    (["bench", "--set", "smoke", "--solvers", "dp-edf,,edf-gpu"], "--solvers",
+     "empty name in 'dp-edf,,edf-gpu' (a stray comma?)"),
+    (["bench", "--set", "smoke", "--solvers", "dp-edf,"], "--solvers",
+     "empty name in 'dp-edf,' (a stray comma?)"),
+    (["bench", "--set", "smoke", "--solvers", " , "], "--solvers",
+     "empty list ' , '; name at least one"),
+    (["bench", "--set", "smoke,", "--solvers", "edf-gpu"], "--set",
+     "empty name in 'smoke,' (a stray comma?)"),
+    (["bench", "--set", "smoke", "--solvers", "edf-gpu,dp-edf,edf-gpu"], "--solvers",
+     "'edf-gpu' named more than once in 'edf-gpu,dp-edf,edf-gpu'"),
+    (["online", "--set", "smoke", "--policy", "fifo-gpu,,edf-gpu"], "--policy",
+     "empty name in 'fifo-gpu,,edf-gpu' (a stray comma?)"),
+    (["online", "--set", "smoke", "--policy", "fifo-gpu", "--offline", "dp-edf,,"],
+     "--offline", "empty name in 'dp-edf,,' (a stray comma?)"),
+])
+def test_a_stray_comma_in_a_list_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            args: list[str], option: str, text: str) -> None:
+    """Empty items of a comma list were dropped in silence by bench and online (generate's
+    --models refused them): a stray comma now gets one line naming the option."""
+    from tests.helpers.cli import refused
+
+    out = tmp_path / "run"
+    line = refused(capsys, *args, "-o", str(out))
+    assert line == f"error: {option}: {text}", line
+    assert not out.exists()
+
+
+def test_a_stray_comma_in_the_report_gantt_solvers_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import main, refused
+
+    out = tmp_path / "run"
+    assert main(capsys, "bench", "--set", "smoke", "--solvers", "edf-gpu", "-o", str(out))[0] == 0
+    line = refused(capsys, "report", str(out), "--gantt-solvers", "edf-gpu,,")
+    assert line == "error: --gantt-solvers: empty name in 'edf-gpu,,' (a stray comma?)", line
+    assert not (out / "report").exists()
