@@ -199,6 +199,22 @@ def test_library_folder_runs_every_set() -> None:
     assert len(whole) == sum(len(s.grid) for s in library_sets("v2"))
 
 
+def test_a_file_beside_a_manifest_that_it_does_not_list_is_refused(tmp_path: Path) -> None:
+    """A newcomer added mine.json to a copy of a set with a manifest: the sweep ran the
+    listed files only and never read mine.json (not even a broken one)."""
+    import shutil
+
+    d = tmp_path / "smoke"
+    shutil.copytree(SETS_DIR / "smoke", d)
+    assert [e.id for e in load_set(d)] == [e.id for e in load_set(SETS_DIR / "smoke")]
+    (d / "zz-mine.json").write_text("{}")  # not even an instance: named, not read
+    (d / "aa-mine.json").write_text("{}")
+    with pytest.raises(InputError, match=r"aa-mine\.json: \(set\): not listed in manifest\.json "
+                                         r"\(and 1 more\): a set with a manifest is the files "
+                                         "it lists"):
+        load_set(d)
+
+
 # --- the generate command takes weights ---------------------------------------------------
 
 

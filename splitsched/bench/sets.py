@@ -76,7 +76,8 @@ def load_set(directory: str | Path) -> list[SetEntry]:
         is missing, or whose sha256 matches neither the instance's canonical
         hash nor the file's bytes (the file changed since the set was made);
         a run directory (:data:`RUN_DIR_FILES`) given as a set; two files with
-        one instance id (naming both).
+        one instance id (naming both); beside a manifest, a ``*.json`` file it does
+        not list.
     """
     d = Path(directory)
     manifest = d / MANIFEST
@@ -113,6 +114,14 @@ def load_set(directory: str | Path) -> list[SetEntry]:
             entries.append(SetEntry(path, inst, sha,
                                     dict(params) if isinstance(params, dict)
                                     else params_of(inst)))
+        listed = {e.file.name for e in entries}
+        unlisted = sorted(p.name for p in d.glob("*.json")
+                          if p.name != MANIFEST and p.name not in listed)
+        if unlisted:  # a file added beside a manifest was once skipped in silence
+            more = f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""
+            raise InputError(d / unlisted[0], "(set)", f"not listed in {MANIFEST}{more}: a "
+                             "set with a manifest is the files it lists; add it there, or "
+                             "move it to a folder of its own")
     else:
         for path in sorted(d.glob("*.json")):
             inst = read_instance(path)
