@@ -477,7 +477,8 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
                           parse_int=_bounded_int, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         field = where or f"line {exc.lineno} column {exc.colno}"
-        raise InputError(path, field, f"not valid JSON: {exc.msg}") from None
+        hint = _lines_hint(text) if exc.msg == "Extra data" and not where else ""
+        raise InputError(path, field, f"not valid JSON: {exc.msg}{hint}") from None
     except UnicodeDecodeError:
         raise InputError(path, where or "(file)", "not UTF-8 text") from None
     except RecursionError:
@@ -499,6 +500,24 @@ def parse_json_text(text: str | bytes, path: str | os.PathLike[str] | None,
                          f"key {key!r} given twice in one object (which value is meant? "
                          "JSON readers keep the last silently): give it once")
     return data
+
+
+def _lines_hint(text: str) -> str:
+    """For a JSON file with a second value after the first: when its first line is a JSON
+    object on its own, the file is JSON lines (a ``runs.jsonl``, a replay trace), given
+    where one JSON document is expected; say so, naming the kind when the line does."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        parsed = json.loads(first)
+    except ValueError:
+        return ""
+    if not isinstance(parsed, dict):
+        return ""
+    kind = next((KNOWN_FORMATS[v] for v in (parsed.get("format"), parsed.get("schema"))
+                 if isinstance(v, str) and v in KNOWN_FORMATS), None)
+    what = f" of {kind}" if kind else ""
+    return (f" (one JSON value per line: this is a JSON-lines file{what}; one JSON document "
+            "is expected here)")
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -429,3 +429,27 @@ def test_shown_value_caps_only_long_integers() -> None:
     assert problem.shown_value(10**20) == "1" + "0" * 19 + "...(21 digits)"
     assert problem.shown_value(-(10**5000)) == "-1" + "0" * 19 + "...(5001 digits)"
     assert problem.shown_value(True) == "True" and problem.shown_value("x") == "'x'"
+
+
+def test_a_json_lines_file_given_as_one_document_is_named(tmp_path: Path) -> None:
+    """A runs.jsonl given as an instance (or to `plot`) was refused with a bare `Extra
+    data`; the error now says it is JSON lines, naming the records' kind when the first
+    line does; a second value on the same line keeps the parser's words."""
+    runs = tmp_path / "runs.jsonl"
+    runs.write_text('{"schema": "splitsched-run", "solver": "x"}\n{"schema": "splitsched-run"}\n')
+    with pytest.raises(InputError) as exc:
+        read_instance(runs)
+    assert str(exc.value) == (
+        f"{runs}: line 2 column 1: not valid JSON: Extra data (one JSON value per line: this "
+        "is a JSON-lines file of run records, a runs.jsonl; one JSON document is expected "
+        "here)")
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"a": 1}\n\n{"a": 2}\n')
+    with pytest.raises(InputError, match=r"line 3 column 1: not valid JSON: Extra data \(one "
+                                         r"JSON value per line: this is a JSON-lines file; "):
+        read_instance(plain)
+    same_line = tmp_path / "same.json"
+    same_line.write_text('{"a": 1} 5')
+    with pytest.raises(InputError) as exc:
+        read_instance(same_line)
+    assert str(exc.value).endswith("line 1 column 10: not valid JSON: Extra data")
