@@ -221,9 +221,13 @@ def _sweep(cfg: SweepConfig, statuses: Counter[str]) -> SweepResult:
 def _summarise(result: SweepResult, output: Path) -> None:
     """Say what a finished sweep recorded; exit 1 on a failed check or when no run of the
     sweep ended normally, 3 on lost runs."""
-    total = Counter(r.status.value for r in result.all_records)
-    err.print(f"{counted(len(result.new_records), 'run')} now, {len(result.all_records)} in "
-              f"{output / 'runs.jsonl'}: "
+    from splitsched.bench.records import unique_records
+
+    runs, twice = unique_records(result.all_records)  # as the report counts them
+    total = Counter(r.status.value for r in runs)
+    again = f" ({counted(twice, 'duplicate record')} of one run ignored)" if twice else ""
+    err.print(f"{counted(len(result.new_records), 'run')} now, {len(runs)} in "
+              f"{output / 'runs.jsonl'}{again}: "
                + ", ".join(f"{k} {v}" + (" (schedule kept)" if k == "timeout" else "")
                           for k, v in sorted(total.items())), highlight=False)
     if result.infra_failures:  # reliability (issue 13, kind 7): not runs; exit 3
@@ -277,9 +281,13 @@ def report_cmd(
     """Tables (CSV, Markdown, Parquet), plots (PNG) and a self-contained report.html
     (an online sweep's directory: its report, RUN_DIR/report/report.md)."""
     with _report_interrupts(run_dir):  # from the first (slow) import on
-        written, flags = _report(ctx, run_dir, shift, gantt_instance, gantt_solvers)
+        written, flags, duplicates = _report(ctx, run_dir, shift, gantt_instance,
+                                             gantt_solvers)
     # Printed only once the report is in place (an interrupt from here on is too late).
     err.print(f"report written: {written}", highlight=False)
+    if duplicates:  # said in report.html too; a console reader should not miss it
+        err.print(f"{counted(duplicates, 'duplicate record')} of runs already counted "
+                  f"ignored (RUN_DIR/runs.jsonl holds a run twice)", highlight=False)
     if flags:
         err.print(f"[bold red]{counted(len(flags), 'consistency flag')} (see report)[/bold red]")
         for flag in flags:
@@ -287,9 +295,9 @@ def report_cmd(
 
 
 def _report(ctx: typer.Context, run_dir: Path, shift: float, gantt_instance: str | None,
-            gantt_solvers: str | None) -> tuple[Path, list[Flag]]:
-    """Build the report of ``run_dir`` (bench or online): the file to name as written and
-    the consistency flags to list."""
+            gantt_solvers: str | None) -> tuple[Path, list[Flag], int]:
+    """Build the report of ``run_dir`` (bench or online): the file to name as written, the
+    consistency flags to list and the duplicate records ignored (bench)."""
     from splitsched.bench.report import build_report
     from splitsched.online.sweep import CONFIG_FILE
 
@@ -301,12 +309,12 @@ def _report(ctx: typer.Context, run_dir: Path, shift: float, gantt_instance: str
                  f"{run_dir} is an online sweep's run directory: its report has no Gantt chart")
         refuse_unused(ctx, {"shift": "--shift"}, f"{run_dir} is an online sweep's run "
                       "directory: its report has no mean runtimes to shift")
-        return build_online_report(run_dir) / "report.md", []
+        return build_online_report(run_dir) / "report.md", [], 0
     positive_time(shift, "--shift")
     rep = build_report(run_dir, shift_s=shift, gantt_instance=gantt_instance,
                        gantt_solvers=split_names(gantt_solvers, "--gantt-solvers")
                        if gantt_solvers else None)
-    return rep.html, list(rep.certification.flags)
+    return rep.html, list(rep.certification.flags), rep.duplicates
 
 
 @contextmanager

@@ -367,6 +367,29 @@ def test_a_folder_of_other_files_is_refused_as_run_directory(
                  "-o", str(empty)) == 0
 
 
+def test_a_record_written_twice_is_counted_once_and_said(
+        tmp_path: Path, instance_set: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A run directory merged by hand holds one run twice: the report ignored the copy
+    # (saying so in report.html only), bench's summary counted it.
+    run_dir = tmp_path / "run"
+    args = ("bench", "--set", str(instance_set), "--solvers", "fifo-gpu", "-o", str(run_dir))
+    assert _main(monkeypatch, *args) == 0
+    runs = run_dir / "runs.jsonl"
+    with runs.open("ab") as fh:
+        fh.write(runs.read_bytes().splitlines(keepends=True)[-1])
+    capsys.readouterr()
+    assert _main(monkeypatch, *args, "--resume") == 0
+    text = " ".join(capsys.readouterr().err.split())
+    assert f"0 runs now, 2 in {runs} (1 duplicate record of one run ignored): feasible 2" \
+        in text, text
+    assert _main(monkeypatch, "report", str(run_dir)) == 0
+    text = " ".join(capsys.readouterr().err.split())
+    assert "1 duplicate record of runs already counted ignored" in text, text
+    assert pd.read_csv(run_dir / "report" / "solvers.csv").set_index("solver").loc[
+        "fifo-gpu", "runs"] == 2
+
+
 @pytest.mark.parametrize("bad", [
     ["--solvers", "no-such-solver"],
     ["--solvers", "fifo-gpu", "--time-limit", "-1"],
