@@ -18,6 +18,7 @@ from splitsched.cli.options import (
     fail,
     int_in,
     positive_time,
+    refuse_picture_name,
     refuse_typed,
     said_when_interrupted,
     stop_if_signalled,
@@ -83,6 +84,7 @@ def solve_cmd(
         # and a bad --plot path leaves no schedule file written).
         check_solve_parameters(time_limit_s=time_limit, seed=seed, threads=threads)
         if output is not None:
+            refuse_picture_name(output, "--output", "the schedule", plot_option="--plot")
             check_output(output, "--output", inputs=[instance_file])
         if plot is not None:
             check_output(plot, "--plot", inputs=[instance_file])
@@ -185,6 +187,8 @@ def _plot_suffix(path: Path, option: str) -> None:
     from splitsched.plot import SCHEDULE_SUFFIXES
 
     refuse_typed(path, option, folder=False)  # "" or "dir/": said as such, not as a suffix
+    if path.is_dir():  # check_output says it is a folder, not that its suffix is wrong
+        return
     if path.suffix.lower() not in SCHEDULE_SUFFIXES:
         fail(path, option, f"unknown picture format {path.suffix or '(no suffix)'!r}; use "
                            f"{', '.join(SCHEDULE_SUFFIXES)}")

@@ -22,6 +22,7 @@ from splitsched.cli.options import (
     check_output,
     created_folders,
     int_in,
+    refuse_picture_name,
     refuse_typed,
     said_when_interrupted,
     split_names,
@@ -98,6 +99,7 @@ def generate_cmd(
         from splitsched.io import write_instance
 
         int_in(jobs, "--jobs", 1, MAX_JOBS)
+        refuse_picture_name(output, "--output", "the instance")
         check_output(output, "--output", inputs=[profile])
         dev, nets, prov = _networks_from(device, profile)
         mix = (tuple(sorted(nets)) if models is None

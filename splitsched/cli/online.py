@@ -31,6 +31,7 @@ from splitsched.cli.options import (
     number_in,
     positive_time,
     refuse_dangling_link,
+    refuse_picture_name,
     refuse_set_as_run_dir,
     refuse_typed,
     refuse_unused,
@@ -159,6 +160,7 @@ def online_cmd(
     if output is not None:  # before the offline solve and the runs, not after them
         from splitsched.online.sweep import run_file_outputs
 
+        refuse_picture_name(output, "--output", "the realized schedule")
         check_output(output, "--output", inputs=[instance_file, best_known])
         for path in run_file_outputs(output, cfg):  # files beside it, named after it
             if path != output and path.exists():

@@ -394,6 +394,25 @@ def check_output(path: Path, option: str, inputs: Sequence[Path | None] = ()) ->
     check_output_path(path, option, inputs=[p for p in inputs if p is not None])
 
 
+# Names of pictures (what `plot` and `--plot` write, plot.save.SCHEDULE_SUFFIXES, and other
+# image types): a JSON output given one is refused, the user most likely wanted a picture.
+PICTURE_SUFFIXES = (".png", ".svg", ".html", ".pdf", ".jpg", ".jpeg")
+
+
+def refuse_picture_name(path: Path, option: str, what: str,
+                        plot_option: str | None = None) -> None:
+    """A bad-input error when the JSON output ``path`` (``what`` it holds: ``the schedule``)
+    has a picture's suffix (``solve -o x.png`` wrote JSON into x.png without a word);
+    ``plot_option``, where the command draws one, is named as the way to a picture
+    (``; a picture of it: --plot x.png``)."""
+    suffix = path.suffix.lower()
+    if suffix in PICTURE_SUFFIXES:
+        hint = (f"; a picture of it: {plot_option} {path.with_suffix('.png').name}"
+                if plot_option else "")
+        fail(path, option, f"a picture's name ({suffix}), but {what} is written as JSON: "
+                           f"give a .json name{hint}")
+
+
 def refuse_set_as_run_dir(set_ref: str, run_dir: Path, option: str) -> None:
     """A bad-input error when the run directory ``run_dir`` is one of the set directories
     named in ``set_ref`` (comma-separated): the sweep would write its records, settings

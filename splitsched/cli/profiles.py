@@ -20,6 +20,7 @@ from splitsched.cli.options import (
     int_in,
     need_torch,
     printable_name,
+    refuse_picture_name,
     refuse_typed,
     refuse_unused,
     resolve_gpu_lane,
@@ -123,6 +124,7 @@ def profile_cmd(
         refuse_unused(ctx, {"model_name": "--model-name"}, "it names the network of "
                       "--from-litert or --from-csv; a PyTorch measurement names its networks "
                       "by --models")
+    refuse_picture_name(output, "--output", "the profile")
     check_output(output, "--output", inputs=[from_csv, *(from_litert or ())])
     with created_folders((output, "--output")):
         _profile(output, backend, device, models, threads, repeats, warmup, max_cuts,

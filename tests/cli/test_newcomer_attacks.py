@@ -128,3 +128,42 @@ def test_a_stray_comma_in_the_report_gantt_solvers_is_refused(
     line = refused(capsys, "report", str(out), "--gantt-solvers", "edf-gpu,,")
     assert line == "error: --gantt-solvers: empty name in 'edf-gpu,,' (a stray comma?)", line
     assert not (out / "report").exists()
+
+
+DEMO = "splitsched/data/sets/demo/batch-mi9-n8-l2p5-s1.json"
+
+
+@pytest.mark.parametrize("args, name, what", [
+    (["solve", DEMO, "-s", "edf-gpu", "-o"], "x.png",
+     "the schedule is written as JSON: give a .json name; a picture of it: --plot x.png"),
+    (["generate", "--device", "mi9", "-o"], "g.SVG",
+     "the instance is written as JSON: give a .json name"),
+    (["online", DEMO, "--policy", "edf-gpu", "--offline", "dp-edf", "-o"], "r.html",
+     "the realized schedule is written as JSON: give a .json name"),
+    (["profile", "--from-csv", "z.csv", "-o"], "p.pdf",
+     "the profile is written as JSON: give a .json name"),
+])
+def test_a_json_output_with_a_picture_name_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        args: list[str], name: str, what: str) -> None:
+    """`solve -o so.png` wrote JSON into so.png without a word (a newcomer wanted a picture)."""
+    from tests.helpers.cli import CSV, refused
+    from tests.helpers.paths import REPO_ROOT
+
+    (tmp_path / "z.csv").write_text(CSV)
+    monkeypatch.chdir(tmp_path)
+    args = [str(REPO_ROOT / a) if a == DEMO else a for a in args]
+    line = refused(capsys, *args, name)
+    suffix = name[name.rindex("."):].lower()
+    assert line == f"error: {name}: --output: a picture's name ({suffix}), but {what}", line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["z.csv"]
+
+
+def test_a_folder_given_as_plot_is_named_a_folder(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import refused
+    from tests.helpers.paths import REPO_ROOT
+
+    line = refused(capsys, "solve", str(REPO_ROOT / DEMO), "-s", "edf-gpu", "--plot",
+                   str(tmp_path))
+    assert line == f"error: {tmp_path}: --plot: is a directory; give a file name", line
