@@ -101,3 +101,24 @@ def test_replay_without_torch_gives_an_install_line_that_works(
         in err
     assert 'pip install -e ".[replay]"' in err
     assert "'splitsched[replay]'" not in err  # not on any package index
+
+
+def test_help_summaries_are_not_broken_at_the_docstrings_width(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """typer's rich help kept a docstring's line breaks: `splitsched --help` showed `plot`
+    as 'release, deadline and' / 'completion, ...' on lines of their own, whatever the
+    terminal's width. On a wide terminal each summary is one line."""
+    monkeypatch.setenv("COLUMNS", "250")
+    assert _main(monkeypatch, "--help") == 0
+    text = capsys.readouterr().out
+    for summary in ("Joint DNN partitioning and GPU-CPU scheduling on phones: generate "
+                    "instances, solve, benchmark, replay.",
+                    "every job's release, deadline and completion, misses marked; time in ms. "
+                    "Exits 1 (after drawing) if the schedule is infeasible, 2 on bad input.",
+                    "a self-contained report.html (an online sweep's directory: its report, "
+                    "RUN_DIR/report/report.md)."):
+        assert summary in text, text
+    monkeypatch.setenv("COLUMNS", "400")  # the second paragraph, longer
+    assert _main(monkeypatch, "generate", "--help") == 0
+    assert "different ids. Every release and deadline stays within 2**40 us; parameters " \
+           "that would pass it are refused naming --slack or --load." in capsys.readouterr().out

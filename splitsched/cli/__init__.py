@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import inspect
 import signal
 import sys
 from typing import Annotated
@@ -89,6 +90,18 @@ def _flags_as_flags(command: object) -> None:
             help_option.metavar = ""
     for sub in getattr(command, "commands", {}).values():
         _flags_as_flags(sub)
+
+
+def _one_line_summaries(command: object) -> None:
+    """Join each paragraph of every command's help into one line: typer's rich help keeps
+    a docstring's line breaks, so `splitsched --help` broke summaries mid-sentence at the
+    docstring's width, then wrapped them again at the terminal's. (No help holds a list.)"""
+    text = getattr(command, "help", None)
+    if isinstance(text, str):
+        paragraphs = inspect.cleandoc(text).split("\n\n")
+        command.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        _one_line_summaries(sub)
 
 
 def _version_callback(value: bool) -> None:
@@ -184,6 +197,7 @@ def _main(argv: list[str] | None) -> None:
         usage_errors, aborts = _click_types()
         command = typer.main.get_command(app)
         _flags_as_flags(command)
+        _one_line_summaries(command)
     except (Exception, KeyboardInterrupt) as exc:  # a signal (SIGTERM too), a broken import
         _stop_if_not_ours(exc)
         raise
