@@ -303,7 +303,12 @@ def test_second_writer_is_refused(tmp_path: Path, the_set: Path,
         code, _ = _main(monkeypatch, "bench", "--set", str(the_set), "--solvers", "fifo-gpu",
                         "-o", str(run_dir), "--resume")
         assert code == 2
-        assert f"pid {os.getpid()}" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert f"pid {os.getpid()}" in err
+        # refused before the sweep says what it would run (it printed its plan and a bar)
+        assert len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
+        with pytest.raises(InputError, match="another splitsched process"):
+            prepare(cfg(the_set, run_dir, ("fifo-gpu",)))  # the check itself, in prepare
     assert not (run_dir / "runs.jsonl").exists()
     run_sweep(cfg(the_set, run_dir, ("fifo-gpu",)))  # the lock is gone with its holder
 

@@ -607,6 +607,12 @@ def _json_default(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- lock
+def _held(holder: str) -> str:
+    """The reason given when another process holds a run directory's lock."""
+    return (f"another splitsched process (pid {holder}) is writing this run directory; wait "
+            "for it to end or choose another directory")
+
+
 class RunDirLock:
     """An exclusive, non-blocking lock on a run directory (one writer at a time).
 
@@ -624,6 +630,24 @@ class RunDirLock:
         self.run_dir = run_dir
         self._fd: int | None = None
 
+    @staticmethod
+    def refuse_if_held(run_dir: Path) -> None:
+        """The :class:`InputError` of a held lock now, writing nothing (no folder or lock
+        file made): a sweep checks it before it says what it will run, so a second
+        ``bench --resume`` no longer printed its plan and a bar before being refused. The
+        lock itself is taken later (a sweep that starts meanwhile is refused then)."""
+        try:
+            fd = os.open(run_dir / LOCK_FILE, os.O_RDONLY)
+        except OSError:
+            return  # no lock file (or unreadable): nothing can be told yet
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            raise InputError(run_dir, "(lock)", _held(holder)) from None
+        finally:
+            os.close(fd)  # closing the descriptor releases a shared lock taken
+
     def __enter__(self) -> RunDirLock:
         path = self.run_dir / LOCK_FILE
         try:
@@ -637,9 +661,7 @@ class RunDirLock:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise InputError(self.run_dir, "(lock)", f"another splitsched process (pid "
-                             f"{holder}) is writing this run directory; wait for it to end "
-                             "or choose another directory") from None
+            raise InputError(self.run_dir, "(lock)", _held(holder)) from None
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

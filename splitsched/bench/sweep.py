@@ -353,6 +353,7 @@ def prepare(cfg: SweepConfig) -> Prepared:
                          "sweep's run directory (splitsched online --set); give bench another -o")
     check_output_dir(cfg.run_dir, "-o")  # writable: a file can be made in it
     refuse_foreign_folder(cfg.run_dir)
+    RunDirLock.refuse_if_held(cfg.run_dir)  # before the plan is said (taken in execute)
     existing: list[RunRecord] = []
     if runs_path.exists() and runs_path.stat().st_size > 0:
         if not cfg.resume:
