@@ -66,7 +66,7 @@ from splitsched.solvers.heuristics import (
 )
 
 NAME = "lns-cpsat"
-SIZES = (1, 4, 8)  # window sizes (jobs), tried in turn while nothing improves
+SIZES: tuple[int, ...] = (1, 4, 8)  # window sizes (jobs), tried in turn while nothing improves
 SUB_DTIME = 0.025  # CP-SAT deterministic seconds per sub-problem
 DTIME_BUDGET = 0.05  # deterministic seconds over all sub-problems
 MOVE = 1  # fixed jobs within this many window widths of the free ones may move
