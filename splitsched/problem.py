@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from numbers import Integral, Real
@@ -69,6 +69,13 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     """``count`` and ``noun`` in agreement: ``1 run``, ``0 runs``, ``2 runs`` (``plural``
     when adding an ``s`` is wrong: ``counted(n, "policy", "policies")``)."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def named_twice(names: Sequence[str]) -> str | None:
+    """``'a', 'b' named more than once`` for the names that ``names`` holds more than once
+    (sorted), or None: the words of every list option that refuses a repeated name."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    return f"{', '.join(map(repr, twice))} named more than once" if twice else None
 
 
 class InvariantError(ValueError):

@@ -607,10 +607,13 @@ def _json_default(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- lock
-def _held(holder: str) -> str:
-    """The reason given when another process holds a run directory's lock."""
-    return (f"another splitsched process (pid {holder}) is writing this run directory; wait "
-            "for it to end or choose another directory")
+def _held(run_dir: Path, fd: int) -> InputError:
+    """The error when another process holds ``run_dir``'s lock (``fd``: its lock file,
+    where the holder wrote its pid)."""
+    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+    return InputError(run_dir, "(lock)", f"another splitsched process (pid {holder}) is "
+                      "writing this run directory; wait for it to end or choose another "
+                      "directory")
 
 
 class RunDirLock:
@@ -643,8 +646,7 @@ class RunDirLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-            raise InputError(run_dir, "(lock)", _held(holder)) from None
+            raise _held(run_dir, fd) from None
         finally:
             os.close(fd)  # closing the descriptor releases a shared lock taken
 
@@ -659,9 +661,9 @@ class RunDirLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            error = _held(self.run_dir, fd)
             os.close(fd)
-            raise InputError(self.run_dir, "(lock)", _held(holder)) from None
+            raise error from None
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

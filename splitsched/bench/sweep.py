@@ -86,7 +86,7 @@ from splitsched.io import (
     instance_to_dict,
     read_json,
 )
-from splitsched.problem import shown_value
+from splitsched.problem import named_twice, shown_value
 
 SWEEP_FILE = "sweep.json"
 ONLINE_SWEEP_FILE = "online.json"  # splitsched.online.sweep.CONFIG_FILE (not bench's to write)
@@ -174,10 +174,9 @@ def _check_config(cfg: SweepConfig) -> None:
         raise InputError(None, "--grace", f"must be a finite number >= 0, got {cfg.grace_s}")
     if not cfg.solvers:
         raise InputError(None, "--solvers", "name at least one solver")
-    twice = sorted({s for s in cfg.solvers if cfg.solvers.count(s) > 1})
+    twice = named_twice(cfg.solvers)
     if twice:
-        raise InputError(None, "--solvers", f"{', '.join(map(repr, twice))} named more than "
-                                            "once")
+        raise InputError(None, "--solvers", twice)
 
 
 def _check_solvers(cfg: SweepConfig) -> None:

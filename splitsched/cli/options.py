@@ -37,7 +37,7 @@ from splitsched.cli.console import err
 from splitsched.formulations.interruptible import wakeup_bytes
 from splitsched.interrupts import RAISES, TERMINATED_EXIT, Terminated
 from splitsched.io import InputError, check_output_path, refuse_folder_text
-from splitsched.problem import InvariantError, check_id, shown_value
+from splitsched.problem import InvariantError, check_id, named_twice, shown_value
 from splitsched.solvers.children import kill_children
 
 if TYPE_CHECKING:
@@ -483,10 +483,9 @@ def split_names(text: str, option: str, default: str | None = None) -> tuple[str
         raise InputError(None, option, f"empty list {text!r}{hint}")
     if "" in items:
         raise InputError(None, option, f"empty name in {text!r} (a stray comma?)")
-    twice = sorted({t for t in items if items.count(t) > 1})
+    twice = named_twice(items)
     if twice:
-        raise InputError(None, option, f"{', '.join(map(repr, twice))} named more than once "
-                         f"in {text!r}")
+        raise InputError(None, option, f"{twice} in {text!r}")
     return items
 
 

@@ -95,7 +95,7 @@ from splitsched.online.records import (
     read_online_runs,
     static_record,
 )
-from splitsched.problem import Instance, counted, shown_value
+from splitsched.problem import Instance, counted, named_twice, shown_value
 from splitsched.replay.noise import NoiseModel
 from splitsched.solvers.base import SolveStatus
 
@@ -147,10 +147,9 @@ class OnlineConfig:
         """Refuse bad settings (InputError naming the parameter; the CLI maps it to its flag)."""
         if not self.policies:
             raise InputError(None, "policies", "no policy given")
-        twice = sorted({p for p in self.policies if self.policies.count(p) > 1})
+        twice = named_twice(self.policies)
         if twice:
-            raise InputError(None, "policies", f"{', '.join(map(repr, twice))} named more "
-                                               "than once")
+            raise InputError(None, "policies", twice)
         if not 0 < self.replan_budget_ms < math.inf:
             raise InputError(None, "replan_budget_ms", f"must be a finite number > 0, got "
                                                          f"{self.replan_budget_ms}")
